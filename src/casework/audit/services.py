@@ -1,0 +1,209 @@
+"""Writing the audit trail. Every service that changes or reveals data calls `record()` inside
+its own transaction, so the change and its audit event commit or roll back together."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+
+from casework.audit import chain
+from casework.audit.choices import JUSTIFICATION_REQUIRED, Action
+from casework.core import clock, context
+
+# Any 64-bit number unique to this lock; it serialises audit appends on PostgreSQL. SQLite
+# needs no lock: IMMEDIATE transactions already admit one writer at a time.
+_PG_AUDIT_LOCK_KEY = 6_200_062
+
+
+@dataclass(frozen=True)
+class ActorSnapshot:
+    """Who did it, frozen at the time: names and roles change, the trail must not."""
+
+    actor_id: int | None
+    label: str
+    role: str
+    unit: str
+
+
+SYSTEM_ACTOR = ActorSnapshot(actor_id=None, label="system", role="system", unit="")
+
+
+def actor_snapshot(user: Any) -> ActorSnapshot:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return SYSTEM_ACTOR
+    cached = getattr(user, "_audit_snapshot", None)
+    if cached is None:
+        unit = user.unit.name if user.unit_id else ""
+        cached = ActorSnapshot(
+            actor_id=user.pk, label=f"{user.display_name} ({user.username})", role=user.primary_role_label, unit=unit
+        )
+        user._audit_snapshot = cached
+    return cached
+
+
+@dataclass(frozen=True)
+class EventRef:
+    seq: int
+    hash: str
+
+
+_INSERT_SQL = (
+    "INSERT INTO audit_auditevent (seq, occurred_at, actor_id, actor_label, actor_role, actor_unit, action,"
+    " subject_type, subject_id, subject_label, case_id, changes, justification, recipient, request_id,"
+    " client_address, channel, prev_hash, hash) VALUES (" + ", ".join(["%s"] * 19) + ")"
+)
+_HEAD_SQL = "SELECT seq, hash FROM audit_auditevent ORDER BY seq DESC LIMIT 1"
+
+
+def _chain_head(cursor: Any) -> tuple[int, str]:
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_AUDIT_LOCK_KEY])
+    cursor.execute(_HEAD_SQL)
+    row = cursor.fetchone()
+    return (row[0], row[1]) if row else (0, chain.GENESIS_HASH)
+
+
+def _db_instant(instant: dt.datetime, canonical: str) -> Any:
+    # SQLite stores the canonical text itself (so verification reads it unconverted);
+    # PostgreSQL takes the aware datetime.
+    return canonical if connection.vendor == "sqlite" else instant
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    action: str
+    subject_type: str = ""
+    subject_id: str = ""
+    subject_label: str = ""
+    case_id: int | None = None
+    changes: dict[str, Any] | None = None
+    justification: str = ""
+    recipient: str = ""
+
+
+def _validate(event: PendingEvent) -> None:
+    if event.action not in Action.values:
+        raise ValueError(f"unknown audit action {event.action!r}")
+    if event.action in JUSTIFICATION_REQUIRED and not event.justification.strip():
+        raise ValueError(f"a {event.action} event needs a justification (DPA 2018 s.62)")
+    if event.action == Action.ERASE and event.changes:
+        raise ValueError("an erasure event records what was erased, never the erased content")
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    subject: Any = None,
+    subject_type: str = "",
+    subject_id: str | int = "",
+    subject_label: str = "",
+    case_id: int | None = None,
+    changes: dict[str, Any] | None = None,
+    justification: str = "",
+    recipient: str = "",
+) -> EventRef:
+    """Append one event. Call inside the transaction of the change it records."""
+    if subject is not None:
+        subject_type = subject_type or subject._meta.label_lower
+        subject_id = subject_id or subject.pk
+        subject_label = subject_label or str(subject)[:250]
+    event = PendingEvent(
+        action=str(action),
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        subject_label=subject_label,
+        case_id=case_id,
+        changes=changes,
+        justification=justification,
+        recipient=recipient,
+    )
+    return record_many(actor=actor, events=[event])[-1]
+
+
+def record_many(*, actor: Any, events: Sequence[PendingEvent], at: dt.datetime | None = None) -> list[EventRef]:
+    """Append several events by one actor in one statement batch (bulk imports, demo loading)."""
+    for event in events:
+        _validate(event)
+    who = actor if isinstance(actor, ActorSnapshot) else actor_snapshot(actor)
+    ctx = context.current()
+    instant = at or clock.now()
+    canonical_instant = chain.format_instant(instant)
+    db_instant = _db_instant(instant, canonical_instant)
+    refs: list[EventRef] = []
+    params: list[list[Any]] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        seq, prev_hash = _chain_head(cursor)
+        for event in events:
+            seq += 1
+            values = [
+                seq,
+                canonical_instant,
+                who.actor_id,
+                who.label,
+                who.role,
+                who.unit,
+                event.action,
+                event.subject_type,
+                event.subject_id,
+                event.subject_label,
+                event.case_id,
+                chain.canonical_changes(event.changes),
+                event.justification,
+                event.recipient,
+                ctx.request_id,
+                ctx.client_address,
+                ctx.channel,
+            ]
+            digest = chain.event_hash(prev_hash, values)
+            values[1] = db_instant
+            params.append([*values, prev_hash, digest])
+            refs.append(EventRef(seq=seq, hash=digest))
+            prev_hash = digest
+        if len(params) == 1:
+            cursor.execute(_INSERT_SQL, params[0])
+        else:
+            cursor.executemany(_INSERT_SQL, params)
+    return refs
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields whose value changed, JSON-friendly."""
+    changed: dict[str, list[Any]] = {}
+    for key, new in after.items():
+        old = before.get(key)
+        if old != new:
+            changed[key] = [_plain(old), _plain(new)]
+    return changed
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def iter_chain_rows(batch_size: int = 20_000, start_seq: int = 1) -> Iterable[Sequence[Any]]:
+    """Every event's canonical values plus (prev_hash, hash), in seq order, read without ORM cost."""
+    instant = (
+        "occurred_at || ''"
+        if connection.vendor == "sqlite"
+        else ("to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")
+    )
+    columns = ", ".join(instant if name == "occurred_at" else name for name in chain.CANONICAL_FIELDS)
+    sql = f"SELECT {columns}, prev_hash, hash FROM audit_auditevent WHERE seq >= %s ORDER BY seq LIMIT %s"  # noqa: S608
+    next_seq = start_seq
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(sql, [next_seq, batch_size])
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            yield from rows
+            next_seq = rows[-1][0] + 1

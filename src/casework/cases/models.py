@@ -1,0 +1,290 @@
+"""The case register: cases, defendants, charges, hearings, documents and reviews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from casework.cases.choices import (
+    CustodyStatus,
+    DocumentKind,
+    HearingType,
+    OffenceClassification,
+    ReviewKind,
+    Stage,
+)
+from casework.core import clock
+from casework.core.models import VersionedModel
+from casework.people.choices import CASEWORKER_ROLES, NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
+
+
+class AcceptanceCriterion(models.Model):
+    """An entry of the national list of case types a CCU takes (reference data, with its source)."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    title = models.CharField(max_length=200, unique=True)
+    source = models.CharField(max_length=250)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "acceptance criteria"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OffenceCategory(models.Model):
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "offence categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: Any) -> CaseQuerySet:
+        """The one access path for cases. Anything outside it is a 404 for this user."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        roles = user.role_codes
+        if roles & NATIONAL_READ_ROLES:
+            return self.all()
+        scope = models.Q(pk__in=[])
+        if roles & UNIT_MANAGER_ROLES and user.unit_id:
+            scope |= models.Q(unit_id=user.unit_id)
+        if RoleCode.AREA_LEADERSHIP in roles and user.area_id:
+            scope |= models.Q(unit__areas=user.area_id)
+        if roles & CASEWORKER_ROLES:
+            scope |= (
+                models.Q(allocated_lawyer=user)
+                | models.Q(deputy_lawyer=user)
+                | models.Q(paralegal=user)
+                | models.Q(pk__in=CaseAccessGrant.objects.active().filter(user=user).values("case_id"))
+            )
+        return self.filter(scope)
+
+    def break_glass_candidates(self, user: Any) -> CaseQuerySet:
+        """Cases a caseworker may open with a typed justification: others in their own unit."""
+        if not getattr(user, "is_authenticated", False) or not (user.role_codes & CASEWORKER_ROLES) or not user.unit_id:
+            return self.none()
+        return self.filter(unit_id=user.unit_id)
+
+    def editable_by(self, user: Any) -> CaseQuerySet:
+        """Visible cases this user may change: their own work, or their unit for managers."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        roles = user.role_codes
+        scope = models.Q(pk__in=[])
+        if roles & UNIT_MANAGER_ROLES and user.unit_id:
+            scope |= models.Q(unit_id=user.unit_id)
+        if roles & CASEWORKER_ROLES:
+            scope |= models.Q(allocated_lawyer=user) | models.Q(deputy_lawyer=user) | models.Q(paralegal=user)
+        return self.filter(scope)
+
+
+class Case(VersionedModel):
+    urn = models.CharField("URN", max_length=20, unique=True, help_text="Unique reference number, e.g. 42AB1234526.")
+    operation_name = models.CharField(max_length=120, blank=True)
+    summary = models.TextField(blank=True)
+    unit = models.ForeignKey("people.Unit", on_delete=models.PROTECT, related_name="cases")
+    lead_force = models.ForeignKey(
+        "people.PoliceForce", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    offence_categories = models.ManyToManyField(OffenceCategory, blank=True, related_name="cases")
+    acceptance_criterion = models.ForeignKey(
+        AcceptanceCriterion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        help_text="The listed criterion on which the unit accepted the case.",
+    )
+    ccp_direction_reason = models.TextField(
+        "CCP direction", blank=True, help_text="If the Chief Crown Prosecutor directed the case into the unit: why."
+    )
+    accepted_on = models.DateField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    stage = models.CharField(max_length=30, choices=Stage.choices, default=Stage.PRE_CHARGE)
+    stage_changed_at = models.DateTimeField()
+    allocated_lawyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="allocated_cases"
+    )
+    deputy_lawyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="deputy_cases"
+    )
+    paralegal = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="paralegal_cases"
+    )
+    legal_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="managed_cases"
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "stage", "-updated_at"], name="case_unit_stage"),
+            models.Index(fields=["unit", "-updated_at", "-id"], name="case_unit_recent"),
+            models.Index(fields=["-updated_at", "-id"], name="case_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(acceptance_criterion__isnull=False, ccp_direction_reason__gt=""),
+                name="case_one_acceptance_basis",
+                violation_error_message="Record either a listed criterion or a CCP direction, not both.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.urn} {self.operation_name}".strip()
+
+    @property
+    def acceptance_basis(self) -> str:
+        if self.acceptance_criterion_id:
+            return str(self.acceptance_criterion)
+        if self.ccp_direction_reason:
+            return f"CCP direction: {self.ccp_direction_reason}"
+        return ""
+
+    @property
+    def is_open(self) -> bool:
+        from casework.cases.choices import OPEN_STAGES
+
+        return self.stage in OPEN_STAGES
+
+
+class CaseStageEntry(models.Model):
+    """When a case entered each stage (time-in-stage metrics and the stage history)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stage_entries")
+    stage = models.CharField(max_length=30, choices=Stage.choices)
+    entered_at = models.DateTimeField()
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["case", "entered_at", "id"]
+
+
+class CaseAccessGrantQuerySet(models.QuerySet["CaseAccessGrant"]):
+    def active(self) -> CaseAccessGrantQuerySet:
+        return self.filter(expires_at__gt=clock.now())
+
+
+class CaseAccessGrant(models.Model):
+    """Break-glass: a caseworker opened a case outside their own work, giving a reason."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_access_grants")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access_grants")
+    justification = models.TextField()
+    granted_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=250, blank=True)
+
+    objects = CaseAccessGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["user", "expires_at"], name="grant_user_expiry")]
+
+
+class Defendant(VersionedModel):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="defendants")
+    first_names = models.CharField(max_length=120)
+    last_name = models.CharField(max_length=120)
+    date_of_birth = models.DateField(null=True, blank=True)
+    custody_status = models.CharField(max_length=20, choices=CustodyStatus.choices, default=CustodyStatus.NOT_ARRESTED)
+
+    class Meta:
+        ordering = ["case", "last_name", "first_names"]
+
+    def __str__(self) -> str:
+        return f"{self.first_names} {self.last_name.upper()}"
+
+
+class Charge(VersionedModel):
+    defendant = models.ForeignKey(Defendant, on_delete=models.CASCADE, related_name="charges")
+    offence = models.CharField(max_length=250)
+    classification = models.CharField(max_length=20, choices=OffenceClassification.choices)
+    charged_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["defendant", "id"]
+
+    def __str__(self) -> str:
+        return self.offence
+
+
+class Hearing(VersionedModel):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="hearings")
+    hearing_type = models.CharField(max_length=30, choices=HearingType.choices)
+    starts_at = models.DateTimeField()
+    court = models.CharField(max_length=160)
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["case", "starts_at"]
+        indexes = [models.Index(fields=["starts_at"], name="hearing_start")]
+
+    def __str__(self) -> str:
+        return f"{self.get_hearing_type_display()} at {self.court}"
+
+
+class CaseDocument(VersionedModel):
+    """A case record such as the PSD or DMD. Content lives in its versions; nothing is overwritten."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    title = models.CharField(max_length=200)
+    current_version_number = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["case", "kind", "id"]
+        indexes = [models.Index(fields=["case", "kind"], name="document_case_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+
+class DocumentVersion(models.Model):
+    document = models.ForeignKey(CaseDocument, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    rationale = models.TextField(blank=True, help_text="For decisions: the reasons, as the Code requires.")
+    metadata = models.JSONField(default=dict, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["document", "-number"]
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="document_version_unique")]
+
+
+class CaseReview(models.Model):
+    """The case review log: each review with who did it, when, and what they found."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reviews")
+    kind = models.CharField(max_length=30, choices=ReviewKind.choices)
+    reviewed_on = models.DateField()
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case", "-reviewed_on", "-id"]

@@ -1,0 +1,416 @@
+"""Writes to the case register. Each service runs in one transaction and records its audit event
+inside it, so a failed audit write rolls the change back.
+
+Services take keyword-only arguments and a required `actor`, and check the actor may do the
+thing (visibility first, so a case outside the user's view is NotFound, never "forbidden").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import timedelta
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import F
+
+from casework.audit import services as audit
+from casework.audit.choices import Action
+from casework.cases import rules
+from casework.cases.choices import Stage
+from casework.cases.models import (
+    Case,
+    CaseAccessGrant,
+    CaseDocument,
+    CaseReview,
+    CaseStageEntry,
+    Charge,
+    Defendant,
+    DocumentVersion,
+    Hearing,
+)
+from casework.core import clock
+from casework.core.errors import EditConflict, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
+from casework.core.models import VersionedModel
+
+BREAK_GLASS_HOURS = 8
+
+CASE_EDITABLE_FIELDS = (
+    "operation_name",
+    "summary",
+    "lead_force_id",
+    "acceptance_criterion_id",
+    "ccp_direction_reason",
+    "accepted_on",
+    "allocated_lawyer_id",
+    "deputy_lawyer_id",
+    "paralegal_id",
+    "legal_manager_id",
+)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _require_editable(*, actor: Any, case: Case) -> None:
+    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise NotFound("Case not found.")
+    if not Case.objects.editable_by(actor).filter(pk=case.pk).exists():
+        raise PermissionDenied("You can view this case but not change it. Ask the allocated lawyer or a legal manager.")
+
+
+def _validate_acceptance(values: dict[str, Any]) -> None:
+    if values.get("acceptance_criterion_id") and (values.get("ccp_direction_reason") or "").strip():
+        raise ValidationFailed(
+            "Record either a listed criterion or a CCP direction, not both.",
+            field_errors={"ccp_direction_reason": ["Leave this empty when a listed criterion is chosen."]},
+        )
+
+
+def _versioned_update(
+    *, actor: Any, instance: VersionedModel, expected_version: int, values: dict[str, Any], case_id: int
+) -> dict[str, list[Any]]:
+    """Apply `values` if nobody saved since `expected_version`; audit the field changes."""
+    model = type(instance)
+    before = {
+        key: instance.loaded_value(key) if hasattr(instance, "_loaded_values") else getattr(instance, key)
+        for key in values
+    }
+    changes = audit.diff(before, values)
+    if not changes:
+        return {}
+    now = clock.now()
+    updated = model._default_manager.filter(pk=instance.pk, version=expected_version).update(
+        **values, version=F("version") + 1, updated_at=now
+    )
+    if updated != 1:
+        current = model._default_manager.get(pk=instance.pk)
+        moved = {
+            key: [audit._plain(before.get(key)), audit._plain(getattr(current, key))]
+            for key in values
+            if getattr(current, key) != before.get(key)
+        }
+        raise EditConflict(
+            f"Someone else changed this {model._meta.verbose_name} after you opened it (now version "
+            f"{current.version}). Your changes were not saved: review the current values and make them again.",
+            current_version=current.version,
+            changed=moved,
+        )
+    for key, value in values.items():
+        setattr(instance, key, value)
+    instance.version = expected_version + 1
+    instance.updated_at = now
+    instance.remember_loaded_state()
+    audit.record(actor=actor, action=Action.ALTER, subject=instance, case_id=case_id, changes=changes)
+    return changes
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_create(*, actor: Any, unit_id: int, urn: str, **values: Any) -> Case:
+    """Record a new case in a unit. Managers create in their unit; caseworkers when allocated."""
+    roles = actor.role_codes
+    from casework.people.choices import CASEWORKER_ROLES, UNIT_MANAGER_ROLES
+
+    if not (roles & (UNIT_MANAGER_ROLES | CASEWORKER_ROLES)) or actor.unit_id != unit_id:
+        raise PermissionDenied("Only staff of this unit can record a case in it.")
+    urn = urn.strip().upper()
+    if Case.objects.filter(urn=urn).exists():
+        raise ValidationFailed(
+            "A case with this URN already exists.", field_errors={"urn": ["This URN is already recorded."]}
+        )
+    _validate_acceptance(values)
+    unknown = set(values) - set(CASE_EDITABLE_FIELDS) - {"offence_category_ids"}
+    if unknown:
+        raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}")
+    categories = values.pop("offence_category_ids", None) or []
+    now = clock.now()
+    case = Case.objects.create(
+        urn=urn, unit_id=unit_id, stage=Stage.PRE_CHARGE, stage_changed_at=now, created_at=now, updated_at=now, **values
+    )
+    if categories:
+        case.offence_categories.set(categories)
+    CaseStageEntry.objects.create(case=case, stage=case.stage, entered_at=now, entered_by=actor, reason="Case recorded")
+    audit.record(
+        actor=actor,
+        action=Action.COLLECT,
+        subject=case,
+        case_id=case.pk,
+        changes=audit.diff({}, {**case.snapshot(), "offence_categories": sorted(categories)}),
+    )
+    case.remember_loaded_state()
+    return case
+
+
+@transaction.atomic
+def case_update(*, actor: Any, case: Case, expected_version: int, **values: Any) -> dict[str, list[Any]]:
+    """Change a case's details. Returns the field changes; raises EditConflict on a stale version."""
+    _require_editable(actor=actor, case=case)
+    unknown = set(values) - set(CASE_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
+    merged = {key: values.get(key, getattr(case, key)) for key in ("acceptance_criterion_id", "ccp_direction_reason")}
+    _validate_acceptance(merged)
+    return _versioned_update(
+        actor=actor, instance=case, expected_version=expected_version, values=values, case_id=case.pk
+    )
+
+
+@transaction.atomic
+def case_change_stage(*, actor: Any, case: Case, expected_version: int, stage: str, reason: str = "") -> Case:
+    _require_editable(actor=actor, case=case)
+    verdict = rules.check_transition(case.stage, stage)
+    if not verdict.allowed:
+        raise TransitionRefused(f"Stage not changed: {verdict.reason}.", field_errors={"stage": [verdict.reason]})
+    now = clock.now()
+    _versioned_update(
+        actor=actor,
+        instance=case,
+        expected_version=expected_version,
+        values={"stage": stage, "stage_changed_at": now},
+        case_id=case.pk,
+    )
+    CaseStageEntry.objects.create(case=case, stage=stage, entered_at=now, entered_by=actor, reason=reason[:250])
+    return case
+
+
+def relationship_to_case(*, user: Any, case: Case) -> str:
+    """The default s.62 justification for a read: why this user is looking at this case."""
+    if case.allocated_lawyer_id == user.pk:
+        return "Allocated lawyer"
+    if case.deputy_lawyer_id == user.pk:
+        return "Deputy lawyer"
+    if case.paralegal_id == user.pk:
+        return "Allocated paralegal"
+    if case.legal_manager_id == user.pk:
+        return "Legal manager for the case"
+    roles = user.role_codes
+    from casework.people.choices import RoleCode
+
+    if RoleCode.UNIT_HEAD in roles and user.unit_id == case.unit_id:
+        return "Unit head: unit oversight"
+    if RoleCode.LEGAL_MANAGER in roles and user.unit_id == case.unit_id:
+        return "Legal manager: unit oversight"
+    if RoleCode.AREA_LEADERSHIP in roles:
+        return "Area leadership oversight"
+    if RoleCode.INSPECTOR in roles:
+        return "Inspection (HMCPSI)"
+    if RoleCode.HQ_ANALYST in roles:
+        return "HQ national oversight"
+    grant = CaseAccessGrant.objects.active().filter(user=user, case=case).order_by("-granted_at").first()
+    if grant is not None:
+        return f"Access outside own work: {grant.justification}"
+    return "Access without a recorded relationship"
+
+
+@transaction.atomic
+def case_open(*, actor: Any, case_id: int, justification: str = "") -> Case:
+    """Fetch a case for reading and log the consultation (s.62) with its justification."""
+    case = (
+        Case.objects.visible_to(actor)
+        .select_related(
+            "unit",
+            "lead_force",
+            "acceptance_criterion",
+            "allocated_lawyer",
+            "deputy_lawyer",
+            "paralegal",
+            "legal_manager",
+            "accepted_by",
+        )
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound("Case not found.")
+    reason = justification or relationship_to_case(user=actor, case=case)
+    audit.record(actor=actor, action=Action.CONSULT, subject=case, case_id=case.pk, justification=reason)
+    return case
+
+
+@transaction.atomic
+def case_break_glass(*, actor: Any, urn: str, justification: str) -> Case:
+    """Open a case outside one's own work. Needs a typed reason; managers review the grants."""
+    justification = justification.strip()
+    if len(justification) < 10:
+        raise ValidationFailed(
+            "Explain why you need this case.",
+            field_errors={
+                "justification": ["Give a reason of at least 10 characters, e.g. covering a colleague's hearing."]
+            },
+        )
+    case = Case.objects.break_glass_candidates(actor).filter(urn=urn.strip().upper()).first()
+    if case is None:
+        raise NotFound("No case with that URN is available to you. Check the URN or ask a legal manager.")
+    now = clock.now()
+    grant = CaseAccessGrant.objects.create(
+        user=actor,
+        case=case,
+        justification=justification,
+        granted_at=now,
+        expires_at=now + timedelta(hours=BREAK_GLASS_HOURS),
+    )
+    audit.record(
+        actor=actor,
+        action=Action.BREAK_GLASS,
+        subject=grant,
+        subject_label=f"{case.urn}",
+        case_id=case.pk,
+        justification=justification,
+    )
+    return case
+
+
+@transaction.atomic
+def access_grant_review(*, actor: Any, grant_id: int, note: str) -> CaseAccessGrant:
+    from casework.people.choices import UNIT_MANAGER_ROLES
+
+    grant = CaseAccessGrant.objects.select_related("case").filter(pk=grant_id).first()
+    if grant is None or not (actor.role_codes & UNIT_MANAGER_ROLES) or grant.case.unit_id != actor.unit_id:
+        raise NotFound("Access record not found.")
+    grant.reviewed_by = actor
+    grant.reviewed_at = clock.now()
+    grant.review_note = note[:250]
+    grant.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+    audit.record(
+        actor=actor,
+        action=Action.ALTER,
+        subject=grant,
+        case_id=grant.case_id,
+        changes={"review_note": ["", grant.review_note]},
+    )
+    return grant
+
+
+# --- parts of a case ---------------------------------------------------------------------------
+
+
+def _create_part(*, actor: Any, case: Case, model: type[models.Model], **values: Any) -> Any:
+    _require_editable(actor=actor, case=case)
+    now = clock.now()
+    extra = {"created_at": now, "updated_at": now} if issubclass(model, VersionedModel) else {}
+    instance = model._default_manager.create(**values, **extra)
+    snapshot = (
+        instance.snapshot()
+        if isinstance(instance, VersionedModel)
+        else {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields if not f.primary_key}
+    )
+    audit.record(
+        actor=actor, action=Action.COLLECT, subject=instance, case_id=case.pk, changes=audit.diff({}, snapshot)
+    )
+    if isinstance(instance, VersionedModel):
+        instance.remember_loaded_state()
+    return instance
+
+
+@transaction.atomic
+def defendant_add(*, actor: Any, case: Case, **values: Any) -> Defendant:
+    return _create_part(actor=actor, case=case, model=Defendant, case_id=case.pk, **values)
+
+
+@transaction.atomic
+def defendant_update(*, actor: Any, defendant: Defendant, expected_version: int, **values: Any) -> dict[str, list[Any]]:
+    _require_editable(actor=actor, case=defendant.case)
+    return _versioned_update(
+        actor=actor, instance=defendant, expected_version=expected_version, values=values, case_id=defendant.case_id
+    )
+
+
+@transaction.atomic
+def charge_add(*, actor: Any, defendant: Defendant, **values: Any) -> Charge:
+    return _create_part(actor=actor, case=defendant.case, model=Charge, defendant=defendant, **values)
+
+
+@transaction.atomic
+def charge_update(*, actor: Any, charge: Charge, expected_version: int, **values: Any) -> dict[str, list[Any]]:
+    case = charge.defendant.case
+    _require_editable(actor=actor, case=case)
+    return _versioned_update(
+        actor=actor, instance=charge, expected_version=expected_version, values=values, case_id=case.pk
+    )
+
+
+@transaction.atomic
+def hearing_add(*, actor: Any, case: Case, **values: Any) -> Hearing:
+    return _create_part(actor=actor, case=case, model=Hearing, case_id=case.pk, **values)
+
+
+@transaction.atomic
+def hearing_update(*, actor: Any, hearing: Hearing, expected_version: int, **values: Any) -> dict[str, list[Any]]:
+    _require_editable(actor=actor, case=hearing.case)
+    return _versioned_update(
+        actor=actor, instance=hearing, expected_version=expected_version, values=values, case_id=hearing.case_id
+    )
+
+
+@transaction.atomic
+def document_add(
+    *,
+    actor: Any,
+    case: Case,
+    kind: str,
+    title: str,
+    body: str,
+    rationale: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> CaseDocument:
+    document = _create_part(actor=actor, case=case, model=CaseDocument, case_id=case.pk, kind=kind, title=title)
+    DocumentVersion.objects.create(
+        document=document,
+        number=1,
+        body=body,
+        rationale=rationale,
+        metadata=metadata or {},
+        author=actor,
+        created_at=document.created_at,
+    )
+    return document
+
+
+@transaction.atomic
+def document_revise(
+    *,
+    actor: Any,
+    document: CaseDocument,
+    expected_version: int,
+    body: str,
+    rationale: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> DocumentVersion:
+    """Add a new version; earlier versions stay as they were."""
+    case = document.case
+    _require_editable(actor=actor, case=case)
+    number = document.current_version_number + 1
+    _versioned_update(
+        actor=actor,
+        instance=document,
+        expected_version=expected_version,
+        values={"current_version_number": number},
+        case_id=case.pk,
+    )
+    return DocumentVersion.objects.create(
+        document=document,
+        number=number,
+        body=body,
+        rationale=rationale,
+        metadata=metadata or {},
+        author=actor,
+        created_at=clock.now(),
+    )
+
+
+@transaction.atomic
+def review_add(*, actor: Any, case: Case, kind: str, reviewed_on: dt.date, note: str) -> CaseReview:
+    return _create_part(
+        actor=actor,
+        case=case,
+        model=CaseReview,
+        case_id=case.pk,
+        kind=kind,
+        reviewed_on=reviewed_on,
+        note=note,
+        reviewer=actor,
+        created_at=clock.now(),
+    )

@@ -1,0 +1,40 @@
+"""Per-request facts the audit trail records (request id, client address).
+
+Kept in a context variable so services can reach them without every call passing the request.
+Outside a request (commands, the worker) the values say so.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str
+    client_address: str
+    channel: str  # "web", "api", "cli", "worker"
+
+
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("casework_request", default=None)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def current() -> RequestContext:
+    ctx = _current.get()
+    if ctx is None:
+        return RequestContext(request_id="", client_address="", channel="cli")
+    return ctx
+
+
+def activate(ctx: RequestContext) -> contextvars.Token[RequestContext | None]:
+    return _current.set(ctx)
+
+
+def deactivate(token: contextvars.Token[RequestContext | None]) -> None:
+    _current.reset(token)

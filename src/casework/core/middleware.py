@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from casework.core import context
+
+
+def client_address(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is trivially forged unless a trusted proxy rewrites it,
+    # and deployments that need it set REMOTE_ADDR at the proxy (see docs/deployment.md).
+    return request.META.get("REMOTE_ADDR", "")
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request.headers.get("X-Request-Id", "")[:64] or context.new_request_id()
+        channel = "api" if request.path.startswith("/api/") else "web"
+        token = context.activate(
+            context.RequestContext(request_id=request_id, client_address=client_address(request), channel=channel)
+        )
+        try:
+            response = self.get_response(request)
+        finally:
+            context.deactivate(token)
+        response["X-Request-Id"] = request_id
+        return response
+
+
+class IdleTimeoutMiddleware:
+    """End a signed-in session after SESSION_IDLE_TIMEOUT_SECONDS without a request."""
+
+    KEY = "last_seen"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            last_seen = request.session.get(self.KEY)
+            if last_seen is not None and now - int(last_seen) > settings.SESSION_IDLE_TIMEOUT_SECONDS:
+                logout(request)
+                messages.info(request, "You were signed out because you were inactive. Sign in again to continue.")
+                if not request.path.startswith("/api/"):
+                    return redirect(f"{settings.LOGIN_URL and '/login/'}?next={request.path}")
+            else:
+                request.session[self.KEY] = now
+        return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """A strict Content-Security-Policy: the service uses only its own scripts and styles."""
+
+    POLICY = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
+    )
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(("/admin/", "/api/v1/docs")):
+            response.setdefault("Content-Security-Policy", self.POLICY)
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response

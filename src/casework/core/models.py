@@ -1,0 +1,47 @@
+"""Base model behaviour shared by the domain apps (no business rules here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+class VersionedModel(models.Model):
+    """A record edited with optimistic locking, remembering the values it was loaded with.
+
+    The loaded snapshot gives services the "before" values for the audit trail without a second
+    read of the row, and `version` lets an edit detect that someone else saved first.
+    """
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(editable=False)
+    updated_at = models.DateTimeField(editable=False)
+
+    #: Fields that are not part of the audited content of the record.
+    AUDIT_EXCLUDE: frozenset[str] = frozenset({"version", "created_at", "updated_at"})
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def loaded_value(self, attname: str) -> Any:
+        return getattr(self, "_loaded_values", {}).get(attname)
+
+    def audited_attnames(self) -> list[str]:
+        return [
+            field.attname
+            for field in self._meta.concrete_fields
+            if not field.primary_key and field.name not in self.AUDIT_EXCLUDE
+        ]
+
+    def snapshot(self) -> dict[str, Any]:
+        return {attname: getattr(self, attname) for attname in self.audited_attnames()}
+
+    def remember_loaded_state(self) -> None:
+        self._loaded_values = {field.attname: getattr(self, field.attname) for field in self._meta.concrete_fields}

@@ -1,0 +1,36 @@
+"""Which sections each role sees in the service navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+from casework.people.choices import CASEWORKER_ROLES, NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
+
+# (label, url name, roles that see it)
+SECTIONS: list[tuple[str, str, frozenset[str]]] = [
+    ("My cases", "cases:my", frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES)),
+    ("Unit cases", "cases:unit", frozenset(UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP})),
+    ("All cases", "cases:all", frozenset(NATIONAL_READ_ROLES)),
+    (
+        "Audit trail",
+        "audit:search",
+        frozenset({RoleCode.INSPECTOR, RoleCode.HQ_ANALYST, RoleCode.UNIT_HEAD, RoleCode.ADMINISTRATOR}),
+    ),
+    ("Access reviews", "cases:access_grants", frozenset(UNIT_MANAGER_ROLES)),
+    ("Administration", "admin:index", frozenset({RoleCode.ADMINISTRATOR})),
+]
+
+
+def items_for(user: Any, path: str) -> list[dict[str, Any]]:
+    items = []
+    for label, name, roles in SECTIONS:
+        if not (user.role_codes & roles):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url, "active": path.startswith(url)})
+    return items

@@ -1,0 +1,166 @@
+"""Reference data: the CPS Areas, their units, the 43 territorial forces, grades, specialisms.
+
+Kept as data (loaded by a migration and by `casework load_reference`), not logic. Source: CPS
+published Area structure and Home Office list of territorial police forces of England and Wales,
+as commonly listed; verify against current publications before a real deployment.
+"""
+
+from __future__ import annotations
+
+SOURCE = "CPS Area structure and Home Office territorial police forces list (as published, 2021-2026)"
+
+# (area code, area name, unit code, unit name, unit size, [force codes])
+AREAS: list[tuple[str, str, str, str, str, list[str]]] = [
+    (
+        "cymru-wales",
+        "Cymru/Wales",
+        "ccu-wales",
+        "Cymru/Wales CCU",
+        "medium",
+        ["dyfed-powys", "gwent", "north-wales", "south-wales"],
+    ),
+    (
+        "east-midlands",
+        "East Midlands",
+        "ccu-east-midlands",
+        "East Midlands CCU",
+        "medium",
+        ["derbyshire", "leicestershire", "lincolnshire", "northamptonshire", "nottinghamshire"],
+    ),
+    (
+        "east-of-england",
+        "East of England",
+        "ccu-east-of-england",
+        "East of England CCU",
+        "small",
+        ["cambridgeshire", "essex", "norfolk", "suffolk"],
+    ),
+    ("london-north", "London North", "ccu-london", "London CCU", "large", ["metropolitan", "city-of-london"]),
+    ("london-south", "London South", "ccu-london", "London CCU", "large", ["metropolitan", "city-of-london"]),
+    (
+        "mersey-cheshire",
+        "Mersey-Cheshire",
+        "ccu-mersey-cheshire",
+        "Mersey-Cheshire CCU",
+        "small",
+        ["merseyside", "cheshire"],
+    ),
+    ("north-east", "North East", "ccu-north-east", "North East CCU", "small", ["cleveland", "durham", "northumbria"]),
+    (
+        "north-west",
+        "North West",
+        "ccu-north-west",
+        "North West CCU",
+        "large",
+        ["cumbria", "greater-manchester", "lancashire"],
+    ),
+    ("south-east", "South East", "ccu-south-east", "South East CCU", "medium", ["kent", "surrey", "sussex"]),
+    (
+        "south-west",
+        "South West",
+        "ccu-south-west",
+        "South West CCU",
+        "small",
+        ["avon-and-somerset", "devon-and-cornwall", "gloucestershire"],
+    ),
+    (
+        "thames-and-chiltern",
+        "Thames and Chiltern",
+        "ccu-thames-and-chiltern",
+        "Thames and Chiltern CCU",
+        "medium",
+        ["bedfordshire", "hertfordshire", "thames-valley"],
+    ),
+    ("wessex", "Wessex", "ccu-wessex", "Wessex CCU", "small", ["dorset", "hampshire", "wiltshire"]),
+    (
+        "west-midlands",
+        "West Midlands",
+        "ccu-west-midlands",
+        "West Midlands CCU",
+        "large",
+        ["staffordshire", "warwickshire", "west-mercia", "west-midlands"],
+    ),
+    (
+        "yorkshire-and-humberside",
+        "Yorkshire and Humberside",
+        "ccu-yorkshire-and-humberside",
+        "Yorkshire and Humberside CCU",
+        "medium",
+        ["humberside", "north-yorkshire", "south-yorkshire", "west-yorkshire"],
+    ),
+]
+
+FORCE_NAMES: dict[str, str] = {
+    "dyfed-powys": "Dyfed-Powys Police",
+    "gwent": "Gwent Police",
+    "north-wales": "North Wales Police",
+    "south-wales": "South Wales Police",
+    "derbyshire": "Derbyshire Constabulary",
+    "leicestershire": "Leicestershire Police",
+    "lincolnshire": "Lincolnshire Police",
+    "northamptonshire": "Northamptonshire Police",
+    "nottinghamshire": "Nottinghamshire Police",
+    "cambridgeshire": "Cambridgeshire Constabulary",
+    "essex": "Essex Police",
+    "norfolk": "Norfolk Constabulary",
+    "suffolk": "Suffolk Constabulary",
+    "metropolitan": "Metropolitan Police Service",
+    "city-of-london": "City of London Police",
+    "merseyside": "Merseyside Police",
+    "cheshire": "Cheshire Constabulary",
+    "cleveland": "Cleveland Police",
+    "durham": "Durham Constabulary",
+    "northumbria": "Northumbria Police",
+    "cumbria": "Cumbria Constabulary",
+    "greater-manchester": "Greater Manchester Police",
+    "lancashire": "Lancashire Constabulary",
+    "kent": "Kent Police",
+    "surrey": "Surrey Police",
+    "sussex": "Sussex Police",
+    "avon-and-somerset": "Avon and Somerset Police",
+    "devon-and-cornwall": "Devon and Cornwall Police",
+    "gloucestershire": "Gloucestershire Constabulary",
+    "bedfordshire": "Bedfordshire Police",
+    "hertfordshire": "Hertfordshire Constabulary",
+    "thames-valley": "Thames Valley Police",
+    "dorset": "Dorset Police",
+    "hampshire": "Hampshire and Isle of Wight Constabulary",
+    "wiltshire": "Wiltshire Police",
+    "staffordshire": "Staffordshire Police",
+    "warwickshire": "Warwickshire Police",
+    "west-mercia": "West Mercia Police",
+    "west-midlands": "West Midlands Police",
+    "humberside": "Humberside Police",
+    "north-yorkshire": "North Yorkshire Police",
+    "south-yorkshire": "South Yorkshire Police",
+    "west-yorkshire": "West Yorkshire Police",
+}
+
+# (code, name, civil service band, seniority, is_legal, is_manager)
+GRADES: list[tuple[str, str, str, int, bool, bool]] = [
+    ("unit-head", "Unit Head", "Grade 6", 90, True, True),
+    ("legal-manager-2", "Legal Manager 2 (District Crown Prosecutor)", "Grade 6", 85, True, True),
+    ("legal-manager-1", "Legal Manager 1", "Grade 7", 80, True, True),
+    ("senior-specialist-prosecutor", "Senior Specialist Prosecutor", "Grade 7", 75, True, False),
+    ("specialist-prosecutor", "Specialist Prosecutor", "Grade 7", 72, True, False),
+    ("senior-crown-prosecutor", "Senior Crown Prosecutor", "Grade 7", 70, True, False),
+    ("crown-prosecutor", "Crown Prosecutor", "SEO", 60, True, False),
+    ("senior-paralegal-officer", "Senior Paralegal Officer", "HEO", 40, False, False),
+    ("paralegal-officer", "Paralegal Officer", "EO", 30, False, False),
+    ("paralegal-assistant", "Paralegal Assistant", "AO", 20, False, False),
+    ("operational-delivery", "Operational Delivery (administrator)", "AO", 10, False, False),
+]
+
+SPECIALISMS: list[tuple[str, str]] = [
+    ("fraud", "Fraud and economic crime"),
+    ("homicide", "Homicide"),
+    ("rasso", "Rape and serious sexual offences"),
+    ("drugs", "Drugs importation and supply"),
+    ("trafficking", "Human trafficking and modern slavery"),
+    ("poca", "Proceeds of crime and confiscation"),
+    ("organised-crime", "Organised crime"),
+    ("child-abuse", "Child abuse"),
+    ("public-disorder", "Public disorder"),
+    ("extradition", "Extradition and MLA"),
+    ("health-and-safety", "Gross negligence manslaughter and deaths at work"),
+]

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from casework.api.api import api
+
+admin.site.site_header = "Casework Assurance administration"
+admin.site.site_title = "Casework Assurance"
+
+urlpatterns = [
+    path("", include("casework.core.urls")),
+    path("cases/", include("casework.cases.urls")),
+    path("audit/", include("casework.audit.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

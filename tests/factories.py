@@ -1,0 +1,97 @@
+"""Factories and the shared personas used across the suite.
+
+Personas: a prosecutor and a manager in unit A, a prosecutor in unit B, a unit head of A, an HQ
+analyst, an inspector, police liaison officers of forces X and Y, an administrator, and an area
+leader of A's Area.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+
+from casework.cases import services as case_services
+from casework.cases.models import Case
+from casework.people.choices import RoleCode
+from casework.people.models import Area, Grade, PoliceForce, Role, Unit, User
+
+PASSWORD = "correct-horse-battery-staple"
+_HASHED = make_password(PASSWORD)
+_urn_counter = itertools.count(1)
+
+
+def make_user(username: str, *roles: str, unit: Unit | None = None, **extra: Any) -> User:
+    user = User.objects.create(
+        username=username,
+        password=_HASHED,
+        first_name=username.split(".")[0].title(),
+        last_name="Persona",
+        unit=unit,
+        **extra,
+    )
+    user.roles.set(Role.objects.filter(code__in=roles))
+    return user
+
+
+def next_urn() -> str:
+    return f"01TS{next(_urn_counter):07d}"
+
+
+def make_case(*, actor: User, unit: Unit | None = None, **values: Any) -> Case:
+    return case_services.case_create(
+        actor=actor, unit_id=(unit or actor.unit).pk, urn=values.pop("urn", next_urn()), **values
+    )
+
+
+@dataclass
+class Personas:
+    unit_a: Unit
+    unit_b: Unit
+    area_a: Area
+    force_x: PoliceForce
+    force_y: PoliceForce
+    prosecutor_a: User
+    paralegal_a: User
+    manager_a: User
+    unithead_a: User
+    prosecutor_b: User
+    area_leader_a: User
+    hq: User
+    inspector: User
+    police_x: User
+    police_y: User
+    admin: User
+
+    def all(self) -> dict[str, User]:
+        return {name: value for name, value in vars(self).items() if isinstance(value, User)}
+
+
+def make_personas() -> Personas:
+    unit_a = Unit.objects.get(code="ccu-wessex")
+    unit_b = Unit.objects.get(code="ccu-north-east")
+    area_a = unit_a.areas.get()
+    lawyer = Grade.objects.get(code="senior-crown-prosecutor")
+    manager = make_user(
+        "manager.a", RoleCode.LEGAL_MANAGER, unit=unit_a, grade=Grade.objects.get(code="legal-manager-1")
+    )
+    return Personas(
+        unit_a=unit_a,
+        unit_b=unit_b,
+        area_a=area_a,
+        force_x=PoliceForce.objects.get(code="hampshire"),
+        force_y=PoliceForce.objects.get(code="durham"),
+        prosecutor_a=make_user("prosecutor.a", RoleCode.PROSECUTOR, unit=unit_a, grade=lawyer, line_manager=manager),
+        paralegal_a=make_user("paralegal.a", RoleCode.PARALEGAL, unit=unit_a, line_manager=manager),
+        manager_a=manager,
+        unithead_a=make_user("unithead.a", RoleCode.UNIT_HEAD, unit=unit_a),
+        prosecutor_b=make_user("prosecutor.b", RoleCode.PROSECUTOR, unit=unit_b, grade=lawyer),
+        area_leader_a=make_user("area.a", RoleCode.AREA_LEADERSHIP, area=area_a),
+        hq=make_user("hq.analyst", RoleCode.HQ_ANALYST),
+        inspector=make_user("inspector", RoleCode.INSPECTOR),
+        police_x=make_user("police.x", RoleCode.POLICE_LIAISON, police_force=PoliceForce.objects.get(code="hampshire")),
+        police_y=make_user("police.y", RoleCode.POLICE_LIAISON, police_force=PoliceForce.objects.get(code="durham")),
+        admin=make_user("admin", RoleCode.ADMINISTRATOR, is_staff=True, is_superuser=True),
+    )
