@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "casework.people",
     "casework.audit",
     "casework.cases",
+    "casework.progression",
     "casework.api",
     "casework.demo",
 ]
@@ -91,8 +92,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "casework.core.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: it tells the user why they were signed out.
+    "casework.core.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casework.core.middleware.SecurityHeadersMiddleware",
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("casework.core.urls")),
     path("cases/", include("casework.cases.urls")),
     path("audit/", include("casework.audit.urls")),
+    path("progression/", include("casework.progression.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -177,6 +177,9 @@ class CaseStageEntry(models.Model):
     class Meta:
         ordering = ["case", "entered_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} from {self.entered_at:%Y-%m-%d %H:%M}"
+
 
 class CaseAccessGrantQuerySet(models.QuerySet["CaseAccessGrant"]):
     def active(self) -> CaseAccessGrantQuerySet:
@@ -202,6 +205,9 @@ class CaseAccessGrant(models.Model):
     class Meta:
         ordering = ["-granted_at"]
         indexes = [models.Index(fields=["user", "expires_at"], name="grant_user_expiry")]
+
+    def __str__(self) -> str:
+        return f"Access by {self.user} to case {self.case_id}"
 
 
 class Defendant(VersionedModel):
@@ -275,6 +281,9 @@ class DocumentVersion(models.Model):
         ordering = ["document", "-number"]
         constraints = [models.UniqueConstraint(fields=["document", "number"], name="document_version_unique")]
 
+    def __str__(self) -> str:
+        return f"Version {self.number}"
+
 
 class CaseReview(models.Model):
     """The case review log: each review with who did it, when, and what they found."""
@@ -288,3 +297,6 @@ class CaseReview(models.Model):
 
     class Meta:
         ordering = ["case", "-reviewed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.reviewed_on}"

@@ -52,7 +52,7 @@ CASE_EDITABLE_FIELDS = (
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _require_editable(*, actor: Any, case: Case) -> None:
+def require_case_editable(*, actor: Any, case: Case) -> None:
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise NotFound("Case not found.")
     if not Case.objects.editable_by(actor).filter(pk=case.pk).exists():
@@ -67,7 +67,7 @@ def _validate_acceptance(values: dict[str, Any]) -> None:
         )
 
 
-def _versioned_update(
+def versioned_update(
     *, actor: Any, instance: VersionedModel, expected_version: int, values: dict[str, Any], case_id: int
 ) -> dict[str, list[Any]]:
     """Apply `values` if nobody saved since `expected_version`; audit the field changes."""
@@ -147,25 +147,25 @@ def case_create(*, actor: Any, unit_id: int, urn: str, **values: Any) -> Case:
 @transaction.atomic
 def case_update(*, actor: Any, case: Case, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     """Change a case's details. Returns the field changes; raises EditConflict on a stale version."""
-    _require_editable(actor=actor, case=case)
+    require_case_editable(actor=actor, case=case)
     unknown = set(values) - set(CASE_EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
     merged = {key: values.get(key, getattr(case, key)) for key in ("acceptance_criterion_id", "ccp_direction_reason")}
     _validate_acceptance(merged)
-    return _versioned_update(
+    return versioned_update(
         actor=actor, instance=case, expected_version=expected_version, values=values, case_id=case.pk
     )
 
 
 @transaction.atomic
 def case_change_stage(*, actor: Any, case: Case, expected_version: int, stage: str, reason: str = "") -> Case:
-    _require_editable(actor=actor, case=case)
+    require_case_editable(actor=actor, case=case)
     verdict = rules.check_transition(case.stage, stage)
     if not verdict.allowed:
         raise TransitionRefused(f"Stage not changed: {verdict.reason}.", field_errors={"stage": [verdict.reason]})
     now = clock.now()
-    _versioned_update(
+    versioned_update(
         actor=actor,
         instance=case,
         expected_version=expected_version,
@@ -288,7 +288,7 @@ def access_grant_review(*, actor: Any, grant_id: int, note: str) -> CaseAccessGr
 
 
 def _create_part(*, actor: Any, case: Case, model: type[models.Model], **values: Any) -> Any:
-    _require_editable(actor=actor, case=case)
+    require_case_editable(actor=actor, case=case)
     now = clock.now()
     extra = {"created_at": now, "updated_at": now} if issubclass(model, VersionedModel) else {}
     instance = model._default_manager.create(**values, **extra)
@@ -312,8 +312,8 @@ def defendant_add(*, actor: Any, case: Case, **values: Any) -> Defendant:
 
 @transaction.atomic
 def defendant_update(*, actor: Any, defendant: Defendant, expected_version: int, **values: Any) -> dict[str, list[Any]]:
-    _require_editable(actor=actor, case=defendant.case)
-    return _versioned_update(
+    require_case_editable(actor=actor, case=defendant.case)
+    return versioned_update(
         actor=actor, instance=defendant, expected_version=expected_version, values=values, case_id=defendant.case_id
     )
 
@@ -326,8 +326,8 @@ def charge_add(*, actor: Any, defendant: Defendant, **values: Any) -> Charge:
 @transaction.atomic
 def charge_update(*, actor: Any, charge: Charge, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     case = charge.defendant.case
-    _require_editable(actor=actor, case=case)
-    return _versioned_update(
+    require_case_editable(actor=actor, case=case)
+    return versioned_update(
         actor=actor, instance=charge, expected_version=expected_version, values=values, case_id=case.pk
     )
 
@@ -339,8 +339,8 @@ def hearing_add(*, actor: Any, case: Case, **values: Any) -> Hearing:
 
 @transaction.atomic
 def hearing_update(*, actor: Any, hearing: Hearing, expected_version: int, **values: Any) -> dict[str, list[Any]]:
-    _require_editable(actor=actor, case=hearing.case)
-    return _versioned_update(
+    require_case_editable(actor=actor, case=hearing.case)
+    return versioned_update(
         actor=actor, instance=hearing, expected_version=expected_version, values=values, case_id=hearing.case_id
     )
 
@@ -381,9 +381,9 @@ def document_revise(
 ) -> DocumentVersion:
     """Add a new version; earlier versions stay as they were."""
     case = document.case
-    _require_editable(actor=actor, case=case)
+    require_case_editable(actor=actor, case=case)
     number = document.current_version_number + 1
-    _versioned_update(
+    versioned_update(
         actor=actor,
         instance=document,
         expected_version=expected_version,

@@ -250,3 +250,6 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     client_address = models.CharField(max_length=64, db_index=True)
     occurred_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Failed sign-in for {self.username}"

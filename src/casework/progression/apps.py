@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ProgressionConfig(AppConfig):
+    name = "casework.progression"
+    label = "progression"
+    verbose_name = "Case progression"

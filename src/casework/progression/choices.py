@@ -1,0 +1,51 @@
+from django.db import models
+
+
+class RuleKind(models.TextChoices):
+    CTL = "ctl", "Custody time limit"
+    OFFSET = "offset", "Key date offset"
+
+
+class CustodyApplicability(models.TextChoices):
+    ANY = "any", "Custody or bail"
+    CUSTODY = "custody", "Custody cases"
+    BAIL = "bail", "Bail cases"
+
+
+class ClockEventKind(models.TextChoices):
+    REMANDED = "remanded", "Remanded in custody"
+    BAILED = "bailed", "Bailed"
+    SENT = "sent", "Sent to the Crown Court"
+    PLEA = "plea", "Guilty plea"
+    TRIAL_STARTED = "trial_started", "Trial started"
+    EXTENSION_GRANTED = "extension_granted", "Extension granted"
+    RETRIAL_ORDERED = "retrial_ordered", "Retrial or voluntary bill"
+
+
+class ExtensionStatus(models.TextChoices):
+    PREPARING = "preparing", "Preparing"
+    NOTICE_SERVED = "notice_served", "Notice served"
+    GRANTED = "granted", "Granted"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class DeadlineStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MET = "met", "Met"
+    MISSED = "missed", "Missed"
+    SUPERSEDED = "superseded", "No longer applies"
+
+
+class MissedReason(models.TextChoices):
+    POLICE_DELAY = "police_delay", "Police delay"
+    DEFENCE = "defence", "Defence"
+    COURT_LISTING = "court_listing", "Court listing"
+    INTERNAL = "internal", "Internal (CPS)"
+    OTHER = "other", "Other"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"

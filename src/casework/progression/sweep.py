@@ -1,0 +1,473 @@
+"""The nightly progression sweep: recompute every open case's custody clocks and deadlines, raise
+the engine's tasks and notices, and escalate overdue tasks. Idempotent: a second run on the same
+day changes nothing.
+
+It works in batches of cases with a fixed number of queries per batch and bulk writes, and audits
+every change it makes with `record_many` (as the system actor), so it scales linearly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from casework.audit import services as audit
+from casework.audit.choices import Action
+from casework.cases.choices import OPEN_STAGES, CustodyStatus, DocumentKind, HearingType
+from casework.cases.models import Case, CaseDocument, Defendant, Hearing
+from casework.core import clock as core_clock
+from casework.core.clock import LONDON
+from casework.progression import rules, selectors
+from casework.progression.calendar import WorkingCalendar, fmt
+from casework.progression.choices import DeadlineStatus, ExtensionStatus, TaskStatus
+from casework.progression.models import CustodyClock, CustodyClockEvent, Deadline, ExtensionApplication, Notice, Task
+from casework.progression.services import _apply_reading, _reading_for, proposed_deadlines
+
+#: Days before a CTL expiry at which the allocated lawyer and manager are told.
+CTL_WARNING_DAYS = (28, 14, 7)
+BATCH_SIZE = 1000
+
+
+@dataclass
+class SweepReport:
+    today: dt.date
+    cases: int = 0
+    clocks_recomputed: int = 0
+    deadlines_created: int = 0
+    deadlines_moved: int = 0
+    deadlines_superseded: int = 0
+    tasks_created: int = 0
+    tasks_escalated: int = 0
+    notices_created: int = 0
+    audit_events: int = 0
+    seconds: float = 0.0
+    moved: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "moved"}
+        data["today"] = self.today.isoformat()
+        data["moved_examples"] = self.moved[:20]
+        return data
+
+
+@dataclass
+class _Batch:
+    """Everything the sweep writes for one batch of cases, flushed in one transaction."""
+
+    events: list[audit.PendingEvent] = field(default_factory=list)
+    new_deadlines: list[Deadline] = field(default_factory=list)
+    changed_deadlines: list[Deadline] = field(default_factory=list)
+    changed_clocks: list[CustodyClock] = field(default_factory=list)
+    new_tasks: list[Task] = field(default_factory=list)
+    new_notices: list[Notice] = field(default_factory=list)
+
+
+def progression_sweep(
+    *, today: dt.date | None = None, unit_id: int | None = None, progress: Callable[[str], None] | None = None
+) -> SweepReport:
+    today = today or core_clock.today()
+    started = time.perf_counter()
+    report = SweepReport(today=today)
+    calendar = selectors.working_calendar()
+    engine_rules = selectors.engine_rules()
+    cases = Case.objects.filter(stage__in=OPEN_STAGES)
+    if unit_id:
+        cases = cases.filter(unit_id=unit_id)
+    ids = list(cases.order_by("id").values_list("id", flat=True))
+    total = len(ids)
+    for start in range(0, total, BATCH_SIZE):
+        _sweep_batch(ids[start : start + BATCH_SIZE], today, calendar, engine_rules, report)
+        if progress is not None:
+            done = min(start + BATCH_SIZE, total)
+            progress(f"cases {done}/{total} ({time.perf_counter() - started:.1f} s)")
+    report.tasks_escalated = _escalate_overdue_tasks(today, report)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _sweep_batch(
+    case_ids: list[int],
+    today: dt.date,
+    calendar: WorkingCalendar,
+    engine_rules: list[rules.LimitRule],
+    report: SweepReport,
+) -> None:
+    cases = {
+        c.pk: c
+        for c in Case.objects.filter(pk__in=case_ids).only(
+            "id", "urn", "unit_id", "allocated_lawyer_id", "legal_manager_id", "stage"
+        )
+    }
+    hearings: dict[int, list[tuple[int, str, dt.date]]] = defaultdict(list)
+    for hearing_id, case_id, kind, starts_at in (
+        Hearing.objects.filter(case_id__in=case_ids)
+        .values_list("id", "case_id", "hearing_type", "starts_at")
+        .order_by("starts_at")
+    ):
+        hearings[case_id].append((hearing_id, kind, starts_at.astimezone(LONDON).date()))
+    in_custody = set(
+        Defendant.objects.filter(case_id__in=case_ids, custody_status=CustodyStatus.IN_CUSTODY).values_list(
+            "case_id", flat=True
+        )
+    )
+    hrs_filed: dict[int, list[dt.date]] = defaultdict(list)
+    for case_id, created_at in CaseDocument.objects.filter(
+        case_id__in=case_ids, kind=DocumentKind.HEARING_RECORD_SHEET
+    ).values_list("case_id", "created_at"):
+        hrs_filed[case_id].append(created_at.astimezone(LONDON).date())
+    clocks: dict[int, list[CustodyClock]] = defaultdict(list)
+    clock_rows = list(CustodyClock.objects.filter(case_id__in=case_ids))
+    events: dict[int, list[CustodyClockEvent]] = defaultdict(list)
+    for event in CustodyClockEvent.objects.filter(clock__case_id__in=case_ids).order_by("occurred_on", "id"):
+        events[event.clock_id].append(event)
+    pending_extension = set(
+        ExtensionApplication.objects.filter(
+            clock__case_id__in=case_ids,
+            status__in=[ExtensionStatus.PREPARING, ExtensionStatus.NOTICE_SERVED, ExtensionStatus.GRANTED],
+        ).values_list("clock_id", flat=True)
+    )
+    for clock in clock_rows:
+        clocks[clock.case_id].append(clock)
+    deadlines: dict[int, dict[str, Deadline]] = defaultdict(dict)
+    for deadline in Deadline.objects.filter(case_id__in=case_ids):
+        deadlines[deadline.case_id][deadline.key] = deadline
+    existing_tasks = set(
+        Task.objects.filter(case_id__in=case_ids).exclude(engine_key="").values_list("case_id", "engine_key")
+    )
+    existing_notices = set(Notice.objects.filter(case_id__in=case_ids).values_list("user_id", "key"))
+
+    batch = _Batch()
+    for case_id in case_ids:
+        case = cases[case_id]
+        report.cases += 1
+        running_expiries = _sweep_clocks(
+            case, clocks.get(case_id, []), events, today, calendar, engine_rules, batch, report
+        )
+        anchors = _anchors(hearings.get(case_id, []))
+        proposals = proposed_deadlines(
+            case=case,
+            today=today,
+            engine_rules=engine_rules,
+            calendar=calendar,
+            anchors=anchors,
+            hearings=[(h_id, day) for h_id, _kind, day in hearings.get(case_id, [])],
+            in_custody=case_id in in_custody or bool(running_expiries),
+            earliest_ctl_expiry=min((d for _clock, d in running_expiries), default=None),
+        )
+        hearing_days = {h_id: day for h_id, _kind, day in hearings.get(case_id, [])}
+        _sweep_deadlines(
+            case, proposals, deadlines.get(case_id, {}), hrs_filed.get(case_id, []), hearing_days, batch, report
+        )
+        _raise_ctl_work(
+            case,
+            running_expiries,
+            pending_extension,
+            existing_tasks,
+            existing_notices,
+            today,
+            calendar,
+            engine_rules,
+            batch,
+            report,
+        )
+    _flush(batch, report)
+
+
+def _anchors(case_hearings: list[tuple[int, str, dt.date]]) -> dict[str, dt.date]:
+    anchors: dict[str, dt.date] = {}
+    for _hearing_id, kind, day in case_hearings:
+        if kind == HearingType.SENDING:
+            anchors.setdefault("sending", day)
+        elif kind == HearingType.PTPH:
+            anchors.setdefault("ptph", day)
+    return anchors
+
+
+def _sweep_clocks(
+    case: Case,
+    case_clocks: list[CustodyClock],
+    events: dict[int, list[CustodyClockEvent]],
+    today: dt.date,
+    calendar: WorkingCalendar,
+    engine_rules: list[rules.LimitRule],
+    batch: _Batch,
+    report: SweepReport,
+) -> list[tuple[CustodyClock, dt.date]]:
+    running: list[tuple[CustodyClock, dt.date]] = []
+    for clock in case_clocks:
+        reading = _reading_for(
+            clock, today=today, engine_rules=engine_rules, calendar=calendar, events=events.get(clock.pk, [])
+        )
+        before = {"status": clock.status, "expires_on": clock.expires_on}
+        changed = _apply_reading(clock, reading, today)
+        if changed:
+            batch.changed_clocks.append(clock)
+            report.clocks_recomputed += 1
+            visible_change = audit.diff(before, {"status": clock.status, "expires_on": clock.expires_on})
+            if visible_change:
+                batch.events.append(
+                    audit.PendingEvent(
+                        action=Action.ALTER,
+                        subject_type="progression.custodyclock",
+                        subject_id=str(clock.pk),
+                        subject_label=str(clock),
+                        case_id=case.pk,
+                        changes=visible_change,
+                    )
+                )
+        if reading.status is rules.ClockStatus.RUNNING and reading.expires_on is not None:
+            running.append((clock, reading.expires_on))
+    return running
+
+
+def _sweep_deadlines(
+    case: Case,
+    proposals: dict[str, rules.ProposedDate],
+    existing: dict[str, Deadline],
+    hrs_filed: list[dt.date],
+    hearing_days: dict[int, dt.date],
+    batch: _Batch,
+    report: SweepReport,
+) -> None:
+    now = core_clock.now()
+    owner_id = case.allocated_lawyer_id or case.legal_manager_id
+    for key, proposal in proposals.items():
+        current = existing.get(key)
+        status = DeadlineStatus.OPEN.value
+        met_on = None
+        if key.startswith("hrs.return."):
+            # Met on the first record sheet filed on or after the hearing (late if after the due date).
+            hearing_day = hearing_days.get(int(key.rsplit(".", 1)[1]))
+            filed = sorted(day for day in hrs_filed if hearing_day is not None and day >= hearing_day)
+            if filed:
+                status, met_on = DeadlineStatus.MET.value, filed[0]
+        if current is None:
+            deadline = Deadline(
+                case_id=case.pk,
+                key=key,
+                title=proposal.title,
+                due_on=proposal.due_on,
+                proposed_due_on=proposal.due_on,
+                basis=proposal.basis[:300],
+                rule_version=proposal.rule_version,
+                source=proposal.source[:300],
+                owner_id=owner_id,
+                status=status,
+                met_on=met_on,
+                created_at=now,
+                updated_at=now,
+            )
+            batch.new_deadlines.append(deadline)
+            report.deadlines_created += 1
+            batch.events.append(
+                audit.PendingEvent(
+                    action=Action.COLLECT,
+                    subject_type="progression.deadline",
+                    subject_label=f"{case.urn} {key}",
+                    case_id=case.pk,
+                    changes={
+                        "due_on": [None, proposal.due_on.isoformat()],
+                        "rule_version": [None, proposal.rule_version],
+                    },
+                )
+            )
+            continue
+        if current.proposed_due_on == proposal.due_on and current.rule_version == proposal.rule_version:
+            if current.status == DeadlineStatus.OPEN and status == DeadlineStatus.MET.value:
+                _change(current, {"status": status, "met_on": met_on}, case, batch, now)
+            continue
+        values: dict[str, Any] = {
+            "proposed_due_on": proposal.due_on,
+            "rule_version": proposal.rule_version,
+            "basis": proposal.basis[:300],
+        }
+        if not current.direction_reason:
+            values["due_on"] = proposal.due_on
+            report.deadlines_moved += 1
+            report.moved.append(f"{case.urn} {key}: {fmt(current.due_on)} -> {fmt(proposal.due_on)}")
+            if current.owner_id:
+                batch.new_notices.append(
+                    Notice(
+                        user_id=current.owner_id,
+                        case_id=case.pk,
+                        created_at=now,
+                        key=f"moved:{current.pk}:{proposal.due_on.isoformat()}"[:160],
+                        text=f"{case.urn}: {current.title} moved from {fmt(current.due_on)} to {fmt(proposal.due_on)}."[
+                            :300
+                        ],
+                    )
+                )
+        if current.status == DeadlineStatus.SUPERSEDED:
+            values["status"] = DeadlineStatus.OPEN.value
+        _change(current, values, case, batch, now)
+    for key, current in existing.items():
+        if not key.startswith("direction.") and key not in proposals and current.status == DeadlineStatus.OPEN:
+            _change(current, {"status": DeadlineStatus.SUPERSEDED.value}, case, batch, now)
+            report.deadlines_superseded += 1
+
+
+def _change(deadline: Deadline, values: dict[str, Any], case: Case, batch: _Batch, now: dt.datetime) -> None:
+    before = {name: getattr(deadline, name) for name in values}
+    for name, value in values.items():
+        setattr(deadline, name, value)
+    deadline.version += 1
+    deadline.updated_at = now
+    batch.changed_deadlines.append(deadline)
+    batch.events.append(
+        audit.PendingEvent(
+            action=Action.ALTER,
+            subject_type="progression.deadline",
+            subject_id=str(deadline.pk),
+            subject_label=f"{case.urn} {deadline.key}",
+            case_id=case.pk,
+            changes=audit.diff(before, values),
+        )
+    )
+
+
+def _raise_ctl_work(
+    case: Case,
+    running: list[tuple[CustodyClock, dt.date]],
+    pending_extension: set[int],
+    existing_tasks: set[tuple[int, str]],
+    existing_notices: set[tuple[int, str]],
+    today: dt.date,
+    calendar: WorkingCalendar,
+    engine_rules: list[rules.LimitRule],
+    batch: _Batch,
+    report: SweepReport,
+) -> None:
+    now = core_clock.now()
+    recipients = [uid for uid in (case.allocated_lawyer_id, case.legal_manager_id) if uid]
+    for clock, expires in running:
+        days_left = (expires - today).days
+        for threshold in CTL_WARNING_DAYS:
+            if days_left <= threshold:
+                for user_id in recipients:
+                    key = f"ctl:{clock.pk}:{expires.isoformat()}:{threshold}"
+                    if (user_id, key) not in existing_notices:
+                        existing_notices.add((user_id, key))
+                        batch.new_notices.append(
+                            Notice(
+                                user_id=user_id,
+                                case_id=case.pk,
+                                key=key,
+                                created_at=now,
+                                text=f"{case.urn}: custody time limit expires {fmt(expires)} ({days_left} days).",
+                            )
+                        )
+                break
+        (prepare,) = rules.key_dates(
+            anchors={"ctl_expiry": expires},
+            rules=engine_rules,
+            calendar=calendar,
+            in_custody=True,
+            codes=["ctl.extension_prepare"],
+        )
+        task_key = f"ctl.extension.{clock.pk}.{expires.isoformat()}"
+        if today >= prepare.due_on and clock.pk not in pending_extension and (case.pk, task_key) not in existing_tasks:
+            existing_tasks.add((case.pk, task_key))
+            assignee = case.allocated_lawyer_id or case.legal_manager_id
+            if assignee is None:
+                continue
+            batch.new_tasks.append(
+                Task(
+                    case_id=case.pk,
+                    title=f"Prepare the CTL extension application (expires {fmt(expires)})",
+                    detail=f"{prepare.basis}. Source: {prepare.source}.",
+                    assignee_id=assignee,
+                    reminder_on=prepare.due_on,
+                    due_on=max(today, expires - dt.timedelta(days=7)),
+                    escalate_on=max(today, expires - dt.timedelta(days=5)),
+                    engine_key=task_key,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            report.tasks_created += 1
+
+
+def _flush(batch: _Batch, report: SweepReport) -> None:
+    with transaction.atomic():
+        if batch.new_deadlines:
+            Deadline.objects.bulk_create(batch.new_deadlines, batch_size=500)
+        if batch.changed_deadlines:
+            Deadline.objects.bulk_update(
+                batch.changed_deadlines,
+                ["due_on", "proposed_due_on", "rule_version", "basis", "status", "met_on", "version", "updated_at"],
+                batch_size=500,
+            )
+        if batch.changed_clocks:
+            CustodyClock.objects.bulk_update(
+                batch.changed_clocks,
+                ["status", "regime", "expires_on", "explanation", "rule_version", "computed_on"],
+                batch_size=500,
+            )
+        if batch.new_tasks:
+            Task.objects.bulk_create(batch.new_tasks, batch_size=500)
+            for task in batch.new_tasks:
+                batch.events.append(
+                    audit.PendingEvent(
+                        action=Action.COLLECT,
+                        subject_type="progression.task",
+                        subject_label=task.title[:250],
+                        case_id=task.case_id,
+                        changes={"engine_key": [None, task.engine_key]},
+                    )
+                )
+        if batch.new_notices:
+            created = Notice.objects.bulk_create(batch.new_notices, batch_size=500, ignore_conflicts=True)
+            report.notices_created += len(created)
+        if batch.events:
+            audit.record_many(actor=None, events=batch.events)
+            report.audit_events += len(batch.events)
+
+
+def _escalate_overdue_tasks(today: dt.date, report: SweepReport) -> int:
+    """Tasks past their escalation date go to the case's legal manager (once)."""
+    now = core_clock.now()
+    overdue = list(
+        Task.objects.filter(status=TaskStatus.OPEN, escalate_on__lt=today, escalated_at__isnull=True).select_related(
+            "case"
+        )
+    )
+    if not overdue:
+        return 0
+    notices, events = [], []
+    for task in overdue:
+        task.escalated_at = now
+        manager_id = task.case.legal_manager_id if task.case else None
+        if manager_id:
+            notices.append(
+                Notice(
+                    user_id=manager_id,
+                    case_id=task.case_id,
+                    key=f"escalated:{task.pk}",
+                    created_at=now,
+                    text=f"Escalated: “{task.title}” was due {fmt(task.due_on)}"
+                    + (f" on {task.case.urn}" if task.case else "")
+                    + " and is still open.",
+                )
+            )
+        events.append(
+            audit.PendingEvent(
+                action=Action.ALTER,
+                subject_type="progression.task",
+                subject_id=str(task.pk),
+                subject_label=task.title[:250],
+                case_id=task.case_id,
+                changes={"escalated_at": [None, now.isoformat()]},
+            )
+        )
+    with transaction.atomic():
+        Task.objects.bulk_update(overdue, ["escalated_at"], batch_size=500)
+        report.notices_created += len(Notice.objects.bulk_create(notices, ignore_conflicts=True))
+        audit.record_many(actor=None, events=events)
+        report.audit_events += len(events)
+    return len(overdue)

@@ -1,0 +1,392 @@
+"""Case register pages: who reaches which list and case, forms, conflicts, break-glass, query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from casework.audit.models import AuditEvent
+from casework.cases import services
+from casework.cases.models import Case, CaseAccessGrant
+from tests.factories import Personas, make_case
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings) -> None:
+    # Production defaults redirect HTTP to HTTPS and need collected static files; tests need neither.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+LIST_ACCESS = {
+    "cases:my": {"prosecutor_a", "paralegal_a", "manager_a", "unithead_a", "prosecutor_b"},
+    "cases:unit": {"manager_a", "unithead_a", "area_leader_a"},
+    "cases:all": {"hq", "inspector"},
+    "cases:access_grants": {"manager_a", "unithead_a"},
+    "cases:find": {"prosecutor_a", "paralegal_a", "prosecutor_b"},
+    "cases:create": {"prosecutor_a", "paralegal_a", "manager_a", "unithead_a", "prosecutor_b"},
+}
+PERSONAS = [
+    "prosecutor_a",
+    "paralegal_a",
+    "manager_a",
+    "unithead_a",
+    "prosecutor_b",
+    "area_leader_a",
+    "hq",
+    "inspector",
+    "police_x",
+    "police_y",
+    "admin",
+]
+
+
+@pytest.mark.parametrize("name", sorted(LIST_ACCESS))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_list_pages_allow_only_their_roles(client, personas: Personas, name: str, persona: str) -> None:
+    client.force_login(getattr(personas, persona))
+    response = client.get(reverse(name))
+    assert response.status_code == (200 if persona in LIST_ACCESS[name] else 404)
+
+
+def test_lists_need_sign_in(client, db) -> None:
+    response = client.get(reverse("cases:my"))
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_my_cases_shows_own_work_only(client, personas: Personas, case_a: Case, case_b: Case) -> None:
+    other = make_case(actor=personas.manager_a, operation_name="Operation Other")
+    client.force_login(personas.prosecutor_a)
+    html = client.get(reverse("cases:my")).content.decode()
+    assert case_a.urn in html and "Operation Larch" in html
+    assert case_b.urn not in html and other.urn not in html
+
+
+def test_unit_list_for_area_leader_shows_their_area_unit(client, personas: Personas, case_a, case_b) -> None:
+    client.force_login(personas.area_leader_a)
+    html = client.get(reverse("cases:unit")).content.decode()
+    assert case_a.urn in html and case_b.urn not in html
+
+
+def test_all_cases_filters_by_unit_stage_and_text(client, personas: Personas, case_a, case_b) -> None:
+    client.force_login(personas.hq)
+    html = client.get(reverse("cases:all"), {"unit": personas.unit_b.pk}).content.decode()
+    assert case_b.urn in html and case_a.urn not in html
+    html = client.get(reverse("cases:all"), {"q": "larch"}).content.decode()
+    assert case_a.urn in html and case_b.urn not in html
+    html = client.get(reverse("cases:all"), {"stage": "trial"}).content.decode()
+    assert case_a.urn not in html and "No cases match these filters" in html
+
+
+def test_unit_list_filters_by_lawyer(client, personas: Personas, case_a) -> None:
+    unallocated = make_case(actor=personas.manager_a, operation_name="Operation Ash")
+    client.force_login(personas.manager_a)
+    html = client.get(reverse("cases:unit"), {"lawyer": personas.prosecutor_a.pk}).content.decode()
+    assert case_a.urn in html and unallocated.urn not in html
+
+
+def test_list_sorting_marks_the_sorted_column(client, personas: Personas, case_a) -> None:
+    second = make_case(actor=personas.manager_a, urn="00AA0000001", allocated_lawyer_id=personas.prosecutor_a.pk)
+    client.force_login(personas.prosecutor_a)
+    html = client.get(reverse("cases:my"), {"sort": "urn"}).content.decode()
+    assert html.index(second.urn) < html.index(case_a.urn)
+    assert 'aria-sort="ascending"><a class="govuk-link" href="?sort=-urn">URN' in html
+    html = client.get(reverse("cases:my"), {"sort": "-urn"}).content.decode()
+    assert html.index(case_a.urn) < html.index(second.urn)
+
+
+def test_list_paginates(client, personas: Personas, monkeypatch) -> None:
+    from casework.cases import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    cases = [make_case(actor=personas.manager_a) for _ in range(3)]
+    client.force_login(personas.manager_a)
+    first = client.get(reverse("cases:unit")).content.decode()
+    assert 'rel="next"' in first and 'href="?page=2"' in first
+    second = client.get(reverse("cases:unit"), {"page": 2}).content.decode()
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert sum(case.urn in second for case in cases) == 1
+
+
+def test_case_list_query_count_does_not_grow(client, personas: Personas, django_assert_max_num_queries) -> None:
+    for _ in range(12):
+        make_case(actor=personas.manager_a, allocated_lawyer_id=personas.prosecutor_a.pk)
+    client.force_login(personas.manager_a)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("cases:unit"))
+    assert response.content.decode().count("govuk-table__row") == 13
+
+
+# --- the case page ------------------------------------------------------------------------------
+
+
+def test_case_page_writes_a_consult_event(client, personas: Personas, case_a: Case) -> None:
+    client.force_login(personas.prosecutor_a)
+    response = client.get(reverse("cases:detail", args=[case_a.pk]))
+    assert response.status_code == 200
+    event = AuditEvent.objects.filter(action="consult", case_id=case_a.pk).latest("seq")
+    assert event.actor_id == personas.prosecutor_a.pk
+    assert event.justification == "Allocated lawyer"
+    html = response.content.decode()
+    assert "Audit timeline" in html and "Consultation" in html and "Allocated lawyer" in html
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("prosecutor_a", 200),
+        ("manager_a", 200),
+        ("unithead_a", 200),
+        ("area_leader_a", 200),
+        ("hq", 200),
+        ("inspector", 200),
+        ("paralegal_a", 404),
+        ("prosecutor_b", 404),
+        ("police_x", 404),
+        ("police_y", 404),
+        ("admin", 404),
+    ],
+)
+def test_case_page_access(client, personas: Personas, case_a: Case, persona: str, status: int) -> None:
+    client.force_login(getattr(personas, persona))
+    response = client.get(reverse("cases:detail", args=[case_a.pk]))
+    assert response.status_code == status
+    if status == 404:
+        assert case_a.urn not in response.content.decode()
+        assert not AuditEvent.objects.filter(action="consult", case_id=case_a.pk).exists()
+
+
+def test_case_page_shows_parts_in_fixed_queries(
+    client, personas: Personas, case_a: Case, django_assert_max_num_queries
+) -> None:
+    actor = personas.manager_a
+    for number in range(4):
+        defendant = services.defendant_add(actor=actor, case=case_a, first_names=f"Ann{number}", last_name="Smith")
+        services.charge_add(actor=actor, defendant=defendant, offence="Fraud", classification="either_way")
+        document = services.document_add(actor=actor, case=case_a, kind="psd", title=f"PSD {number}", body="v1")
+        services.document_revise(actor=actor, document=document, expected_version=document.version, body="v2")
+        services.review_add(actor=actor, case=case_a, kind="initial", reviewed_on="2025-01-02", note="ok")
+    client.force_login(personas.prosecutor_a)
+    with django_assert_max_num_queries(25):
+        response = client.get(reverse("cases:detail", args=[case_a.pk]))
+    html = response.content.decode()
+    assert "Ann3 SMITH" in html and "Earlier versions" in html
+
+
+def test_national_readers_see_no_edit_links_and_get_403(client, personas: Personas, case_a: Case) -> None:
+    client.force_login(personas.hq)
+    html = client.get(reverse("cases:detail", args=[case_a.pk])).content.decode()
+    assert reverse("cases:edit", args=[case_a.pk]) not in html
+    for name in ("cases:edit", "cases:stage", "cases:defendant_add", "cases:document_add"):
+        assert client.get(reverse(name, args=[case_a.pk])).status_code == 403
+    response = client.post(reverse("cases:edit", args=[case_a.pk]), {"operation_name": "x", "version": 1})
+    assert response.status_code == 403
+    case_a.refresh_from_db()
+    assert case_a.operation_name == "Operation Larch"
+
+
+@pytest.mark.parametrize("persona", ["prosecutor_b", "police_x", "admin", "paralegal_a"])
+def test_edit_pages_of_invisible_cases_are_404(client, personas: Personas, case_a: Case, persona: str) -> None:
+    client.force_login(getattr(personas, persona))
+    for name in ("cases:edit", "cases:stage", "cases:hearing_add", "cases:review_add"):
+        assert client.get(reverse(name, args=[case_a.pk])).status_code == 404
+
+
+def _edit_data(case: Case, **changes) -> dict:
+    data = {
+        "operation_name": case.operation_name,
+        "summary": case.summary,
+        "allocated_lawyer": case.allocated_lawyer_id or "",
+        "legal_manager": case.legal_manager_id or "",
+        "version": case.version,
+    }
+    data.update(changes)
+    return data
+
+
+def test_edit_saves_and_audits(client, personas: Personas, case_a: Case) -> None:
+    client.force_login(personas.prosecutor_a)
+    assert client.get(reverse("cases:edit", args=[case_a.pk])).status_code == 200
+    response = client.post(reverse("cases:edit", args=[case_a.pk]), _edit_data(case_a, operation_name="Op Oak"))
+    assert response.status_code == 302
+    case_a.refresh_from_db()
+    assert case_a.operation_name == "Op Oak" and case_a.version == 2
+    event = AuditEvent.objects.filter(action="alter", case_id=case_a.pk).latest("seq")
+    assert event.changes_dict["operation_name"] == ["Operation Larch", "Op Oak"]
+
+
+def test_edit_shows_field_errors(client, personas: Personas, case_a: Case) -> None:
+    client.force_login(personas.prosecutor_a)
+    criterion = __import__("casework.cases.models", fromlist=["AcceptanceCriterion"]).AcceptanceCriterion
+    data = _edit_data(
+        case_a, acceptance_criterion=criterion.objects.first().pk, ccp_direction_reason="Directed", accepted_on="nope"
+    )
+    response = client.post(reverse("cases:edit", args=[case_a.pk]), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "govuk-error-summary" in html and 'href="#id_ccp_direction_reason"' in html
+    assert "Leave this empty when a listed criterion is chosen." in html
+    assert 'id="id_accepted_on-error"' in html
+
+
+def test_stale_edit_shows_conflict_and_keeps_the_other_change(client, personas: Personas, case_a: Case) -> None:
+    stale = _edit_data(case_a, operation_name="Mine")
+    fresh = Case.objects.get(pk=case_a.pk)
+    services.case_update(
+        actor=personas.manager_a, case=fresh, expected_version=fresh.version, operation_name="Theirs", summary="New"
+    )
+    client.force_login(personas.prosecutor_a)
+    response = client.post(reverse("cases:edit", args=[case_a.pk]), stale)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Someone else changed this" in html
+    assert "Saved values that differ from your entries" in html and "Now: Theirs" in html and "Now: New" in html
+    assert 'name="version" value="2"' in html
+    case_a.refresh_from_db()
+    assert case_a.operation_name == "Theirs"
+
+
+def test_stage_change_offers_allowed_stages(client, personas: Personas, case_a: Case) -> None:
+    client.force_login(personas.prosecutor_a)
+    html = client.get(reverse("cases:stage", args=[case_a.pk])).content.decode()
+    assert 'value="charging_decision"' in html and 'value="trial"' not in html
+    response = client.post(
+        reverse("cases:stage", args=[case_a.pk]), {"stage": "charging_decision", "reason": "File in", "version": 1}
+    )
+    assert response.status_code == 302
+    case_a.refresh_from_db()
+    assert case_a.stage == "charging_decision"
+    response = client.post(reverse("cases:stage", args=[case_a.pk]), {"stage": "trial", "version": case_a.version})
+    assert response.status_code == 200 and "govuk-error-message" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "check"),
+    [
+        ("cases:defendant_add", {"first_names": "Ann", "last_name": "Lee", "custody_status": "bail"}, "defendants"),
+        (
+            "cases:hearing_add",
+            {"hearing_type": "ptph", "starts_at": "2025-04-01T10:00", "court": "Winchester Crown Court"},
+            "hearings",
+        ),
+        ("cases:document_add", {"kind": "psd", "title": "PSD", "body": "Strategy", "rationale": ""}, "documents"),
+        ("cases:review_add", {"kind": "initial", "reviewed_on": "2025-03-01", "note": "Reviewed"}, "reviews"),
+    ],
+)
+def test_part_forms_add_and_validate(client, personas: Personas, case_a: Case, name, data, check) -> None:
+    client.force_login(personas.prosecutor_a)
+    url = reverse(name, args=[case_a.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {})
+    assert response.status_code == 200 and "govuk-error-summary" in response.content.decode()
+    response = client.post(url, data)
+    assert response.status_code == 302 and response["Location"].endswith(f"#{check}")
+    assert getattr(case_a, check).count() == 1
+
+
+def test_charge_and_revision_forms(client, personas: Personas, case_a: Case) -> None:
+    defendant = services.defendant_add(actor=personas.manager_a, case=case_a, first_names="Ann", last_name="Lee")
+    document = services.document_add(actor=personas.manager_a, case=case_a, kind="psd", title="PSD", body="one")
+    client.force_login(personas.prosecutor_a)
+    response = client.post(
+        reverse("cases:charge_add", args=[case_a.pk, defendant.pk]),
+        {"offence": "Conspiracy to defraud", "classification": "indictable_only"},
+    )
+    assert response.status_code == 302 and defendant.charges.count() == 1
+    url = reverse("cases:document_revise", args=[case_a.pk, document.pk])
+    assert "one" in client.get(url).content.decode()
+    response = client.post(url, {"body": "two", "rationale": "After PTPH", "version": document.version})
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.current_version_number == 2 and document.versions.count() == 2
+    stale = client.post(url, {"body": "three", "version": 1})
+    assert stale.status_code == 200 and "Someone else changed this" in stale.content.decode()
+
+
+def test_sub_records_of_another_case_are_404(client, personas: Personas, case_a: Case) -> None:
+    other = make_case(actor=personas.manager_a, allocated_lawyer_id=personas.prosecutor_a.pk)
+    defendant = services.defendant_add(actor=personas.manager_a, case=other, first_names="A", last_name="B")
+    client.force_login(personas.prosecutor_a)
+    assert client.get(reverse("cases:charge_add", args=[case_a.pk, defendant.pk])).status_code == 404
+
+
+def test_create_case(client, personas: Personas) -> None:
+    client.force_login(personas.manager_a)
+    response = client.post(reverse("cases:create"), {"urn": "42ab1234526", "operation_name": "Op Elm"})
+    case = Case.objects.get(urn="42AB1234526")
+    assert response.status_code == 302 and response["Location"] == reverse("cases:detail", args=[case.pk])
+    duplicate = client.post(reverse("cases:create"), {"urn": "42AB1234526"})
+    assert duplicate.status_code == 200 and "This URN is already recorded." in duplicate.content.decode()
+
+
+# --- break-glass and its review ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def colleague_case(personas: Personas) -> Case:
+    return make_case(
+        actor=personas.manager_a, operation_name="Operation Yew", allocated_lawyer_id=personas.manager_a.pk
+    )
+
+
+def test_break_glass_opens_a_colleagues_case(client, personas: Personas, colleague_case: Case) -> None:
+    client.force_login(personas.prosecutor_a)
+    assert client.get(reverse("cases:detail", args=[colleague_case.pk])).status_code == 404
+    response = client.post(
+        reverse("cases:find"), {"urn": colleague_case.urn.lower(), "justification": "Covering the PTPH tomorrow"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("cases:detail", args=[colleague_case.pk])
+    assert client.get(response["Location"]).status_code == 200
+    event = AuditEvent.objects.filter(action="consult", case_id=colleague_case.pk).latest("seq")
+    assert event.justification == "Access outside own work: Covering the PTPH tomorrow"
+    assert AuditEvent.objects.filter(action="break_glass", case_id=colleague_case.pk).exists()
+
+
+def test_break_glass_needs_a_reason_and_stays_in_the_unit(client, personas: Personas, colleague_case, case_b) -> None:
+    client.force_login(personas.prosecutor_a)
+    response = client.post(reverse("cases:find"), {"urn": colleague_case.urn, "justification": "short"})
+    assert response.status_code == 200 and "at least 10 characters" in response.content.decode()
+    response = client.post(reverse("cases:find"), {"urn": case_b.urn, "justification": "Curious about it, sorry"})
+    assert response.status_code == 200 and "No case with that URN is available to you" in response.content.decode()
+    assert not CaseAccessGrant.objects.exists()
+
+
+def test_manager_reviews_break_glass(client, personas: Personas, colleague_case: Case) -> None:
+    grant_case = services.case_break_glass(
+        actor=personas.prosecutor_a, urn=colleague_case.urn, justification="Covering the PTPH tomorrow"
+    )
+    grant = CaseAccessGrant.objects.get(case=grant_case)
+    client.force_login(personas.manager_a)
+    html = client.get(reverse("cases:access_grants")).content.decode()
+    assert "Covering the PTPH tomorrow" in html and "Mark reviewed" in html
+    url = reverse("cases:access_grant_review", args=[grant.pk])
+    assert client.post(url, {"note": ""}).status_code == 400
+    response = client.post(url, {"note": "Agreed"})
+    assert response.status_code == 302
+    grant.refresh_from_db()
+    assert grant.reviewed_by == personas.manager_a and grant.review_note == "Agreed"
+
+
+@pytest.mark.parametrize("persona", ["prosecutor_a", "prosecutor_b", "hq", "police_x", "admin"])
+def test_grant_review_denied_to_others(client, personas: Personas, colleague_case: Case, persona: str) -> None:
+    services.case_break_glass(actor=personas.prosecutor_a, urn=colleague_case.urn, justification="Covering a hearing")
+    grant = CaseAccessGrant.objects.get()
+    client.force_login(getattr(personas, persona))
+    response = client.post(reverse("cases:access_grant_review", args=[grant.pk]), {"note": "fine"})
+    assert response.status_code == 404
+    grant.refresh_from_db()
+    assert grant.reviewed_at is None
+
+
+def test_unit_b_manager_cannot_review_unit_a_grants(client, personas: Personas, colleague_case: Case) -> None:
+    from tests.factories import make_user
+
+    manager_b = make_user("manager.b", "legal_manager", unit=personas.unit_b)
+    services.case_break_glass(actor=personas.prosecutor_a, urn=colleague_case.urn, justification="Covering a hearing")
+    grant = CaseAccessGrant.objects.get()
+    client.force_login(manager_b)
+    assert "Covering a hearing" not in client.get(reverse("cases:access_grants")).content.decode()
+    assert client.post(reverse("cases:access_grant_review", args=[grant.pk]), {"note": "x"}).status_code == 404

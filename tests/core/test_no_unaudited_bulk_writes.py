@@ -1,0 +1,48 @@
+"""QuerySet.update(), bulk_create() and bulk_update() skip the audit calls that services make.
+
+They are allowed only in modules that write the audit events themselves (services and the demo
+and import loaders, which call record_many). This test fails when one appears anywhere else.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import casework
+
+BULK_METHODS = {"update", "bulk_create", "bulk_update"}
+SOURCE_ROOT = Path(casework.__file__).parent
+
+#: Module path suffixes allowed to issue bulk writes, because they audit them explicitly.
+ALLOWED = ("services.py", "demo/generator.py", "demo/loader.py", "progression/sweep.py")
+
+
+def bulk_write_calls(tree: ast.AST) -> list[int]:
+    lines = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr not in BULK_METHODS:
+            continue
+        chain = ast.unparse(node.func.value)
+        # dict.update() and similar are fine: only querysets (managers, filter chains) count.
+        if ".objects" in chain or "_default_manager" in chain or ".filter(" in chain or ".exclude(" in chain:
+            lines.append(node.lineno)
+    return lines
+
+
+def test_bulk_writes_only_in_audited_modules():
+    offenders = []
+    for path in SOURCE_ROOT.rglob("*.py"):
+        relative = path.relative_to(SOURCE_ROOT).as_posix()
+        if "/migrations/" in relative or relative.endswith(ALLOWED):
+            continue
+        for line in bulk_write_calls(ast.parse(path.read_text(), filename=str(path))):
+            offenders.append(f"{relative}:{line}")
+    assert offenders == [], f"unaudited bulk writes: {offenders}"
+
+
+def test_detector_finds_a_bulk_update():
+    sample = ast.parse("Case.objects.filter(unit=1).update(stage='x')\nvalues.update(a=1)\nM.objects.bulk_create([])")
+    assert bulk_write_calls(sample) == [1, 3]
