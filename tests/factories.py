@@ -24,14 +24,9 @@ _urn_counter = itertools.count(1)
 
 
 def make_user(username: str, *roles: str, unit: Unit | None = None, **extra: Any) -> User:
-    user = User.objects.create(
-        username=username,
-        password=_HASHED,
-        first_name=username.split(".")[0].title(),
-        last_name="Persona",
-        unit=unit,
-        **extra,
-    )
+    extra.setdefault("first_name", username.split(".")[0].title())
+    extra.setdefault("last_name", "Persona")
+    user = User.objects.create(username=username, password=_HASHED, unit=unit, **extra)
     user.roles.set(Role.objects.filter(code__in=roles))
     return user
 

@@ -71,3 +71,12 @@ class ReviewKind(models.TextChoices):
     CASE_PROGRESSION = "case_progression", "Case progression review"
     MANAGER = "manager", "Manager review"
     PRE_TRIAL = "pre_trial", "Pre-trial review"
+
+
+class CaseOutcome(models.TextChoices):
+    CONVICTED_ALL = "convicted_all", "Convicted on all counts"
+    CONVICTED_SOME = "convicted_some", "Convicted on some counts"
+    ACQUITTED = "acquitted", "Acquitted"
+    DISCONTINUED = "discontinued", "Discontinued"
+    NO_FURTHER_ACTION = "nfa", "No further action"
+    OTHER = "other", "Other"

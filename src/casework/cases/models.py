@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from casework.cases.choices import (
+    CaseOutcome,
     CustodyStatus,
     DocumentKind,
     HearingType,
@@ -126,6 +127,20 @@ class Case(VersionedModel):
     )
     legal_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="managed_cases"
+    )
+    # Facts the assurance rules and the resourcing model use.
+    trial_estimate_days = models.PositiveIntegerField(null=True, blank=True)
+    estimated_cost = models.DecimalField(
+        "estimated prosecution cost (£)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    is_very_high_cost = models.BooleanField("very high cost case", default=False)
+    vhcc_received_on = models.DateField("VHCC received on", null=True, blank=True)
+    case_plan_agreed_on = models.DateField("case plan agreed with counsel on", null=True, blank=True)
+    hq_notified_on = models.DateField("HQ notified on", null=True, blank=True)
+    outcome = models.CharField(max_length=30, choices=CaseOutcome.choices, blank=True)
+    principal_offence_category = models.ForeignKey(
+        OffenceCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Principal Offence Category recorded at finalisation.",
     )
 
     objects = CaseQuerySet.as_manager()

@@ -8,10 +8,11 @@ thing (visibility first, so a case outside the user's view is NotFound, never "f
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 
 from casework.audit import services as audit
@@ -32,6 +33,7 @@ from casework.cases.models import (
 from casework.core import clock
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
 from casework.core.models import VersionedModel
+from casework.core.signals import case_changed
 
 BREAK_GLASS_HOURS = 8
 
@@ -46,10 +48,43 @@ CASE_EDITABLE_FIELDS = (
     "deputy_lawyer_id",
     "paralegal_id",
     "legal_manager_id",
+    "trial_estimate_days",
+    "estimated_cost",
+    "is_very_high_cost",
+    "vhcc_received_on",
+    "case_plan_agreed_on",
+    "hq_notified_on",
+    "outcome",
+    "principal_offence_category_id",
 )
 
 
+#: Checks other apps add (e.g. assurance's blocking sign-off checkpoints): fn(case, target_stage)
+#: returns the reason a stage change must be refused, or None.
+TRANSITION_GUARDS: list[Callable[[Case, str], str | None]] = []
+
+
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def notify_case_changed(case_id: int) -> None:
+    """After the current transaction commits, tell other apps (assurance re-evaluates the case).
+    Several changes in one transaction send one notification per case; a rollback sends none
+    (Django drops the transaction's on-commit callbacks)."""
+    current_savepoints = set(connection.savepoint_ids)
+    for savepoints, callback, _robust in connection.run_on_commit:
+        pending = getattr(callback, "casework_changed_cases", None)
+        if pending is not None and savepoints == current_savepoints:
+            pending.add(case_id)
+            return
+    changed: set[int] = {case_id}
+
+    def send() -> None:
+        for changed_id in sorted(changed):
+            case_changed.send(sender=Case, case_id=changed_id)
+
+    send.casework_changed_cases = changed  # type: ignore[attr-defined]
+    transaction.on_commit(send)
 
 
 def require_case_editable(*, actor: Any, case: Case) -> None:
@@ -102,6 +137,8 @@ def versioned_update(
     instance.updated_at = now
     instance.remember_loaded_state()
     audit.record(actor=actor, action=Action.ALTER, subject=instance, case_id=case_id, changes=changes)
+    if case_id is not None:
+        notify_case_changed(case_id)
     return changes
 
 
@@ -141,6 +178,7 @@ def case_create(*, actor: Any, unit_id: int, urn: str, **values: Any) -> Case:
         changes=audit.diff({}, {**case.snapshot(), "offence_categories": sorted(categories)}),
     )
     case.remember_loaded_state()
+    notify_case_changed(case.pk)
     return case
 
 
@@ -164,6 +202,10 @@ def case_change_stage(*, actor: Any, case: Case, expected_version: int, stage: s
     verdict = rules.check_transition(case.stage, stage)
     if not verdict.allowed:
         raise TransitionRefused(f"Stage not changed: {verdict.reason}.", field_errors={"stage": [verdict.reason]})
+    for guard in TRANSITION_GUARDS:
+        refusal = guard(case, stage)
+        if refusal:
+            raise TransitionRefused(f"Stage not changed: {refusal}.", field_errors={"stage": [refusal]})
     now = clock.now()
     versioned_update(
         actor=actor,
@@ -302,6 +344,7 @@ def _create_part(*, actor: Any, case: Case, model: type[models.Model], **values:
     )
     if isinstance(instance, VersionedModel):
         instance.remember_loaded_state()
+    notify_case_changed(case.pk)
     return instance
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.cases.models import Case, Charge
-from casework.cases.services import require_case_editable, versioned_update
+from casework.cases.services import notify_case_changed, require_case_editable, versioned_update
 from casework.core import clock as core_clock
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
 from casework.progression import rules, selectors
@@ -115,6 +115,7 @@ def custody_clock_open(
         changes={"initial_regime": [None, initial_regime]},
     )
     clock_recompute(clock=clock)
+    notify_case_changed(case.pk)
     return clock
 
 
@@ -175,6 +176,7 @@ def clock_event_record(
         subject_label=f"{event.get_kind_display()} on {occurred_on.isoformat()}",
         changes=audit.diff(before, {"status": clock.status, "expires_on": clock.expires_on}),
     )
+    notify_case_changed(clock.case_id)
     return reading
 
 
@@ -245,6 +247,7 @@ def ctl_log_add(*, actor: Any, case: Case, entry_on: dt.date, note: str, hearing
         case_id=case.pk,
         changes={"entry_on": [None, entry_on.isoformat()], "hearing_id": [None, hearing_id]},
     )
+    notify_case_changed(case.pk)
     return entry
 
 
