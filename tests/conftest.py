@@ -6,6 +6,22 @@ from casework.cases.models import Case
 from tests.factories import Personas, make_case, make_personas
 
 
+@pytest.fixture(autouse=True)
+def _plain_http_and_static(settings) -> None:
+    """Pages under test speak plain HTTP and use uncollected static files.
+
+    Production defaults redirect HTTP to HTTPS and serve a collected, hashed manifest; neither
+    exists in a unit test run. (The API tests still send their requests as HTTPS, as deployed.)
+    """
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Nothing is collected, so WhiteNoise has no directory to index (and would warn on every client).
+    settings.STATIC_ROOT = None
+
+
 @pytest.fixture
 def personas(db: None) -> Personas:
     return make_personas()

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "casework.cases",
     "casework.progression",
     "casework.assurance",
+    "casework.quality",
+    "casework.partners",
     "casework.api",
     "casework.demo",
 ]
@@ -96,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: it tells the user why they were signed out.
     "casework.core.middleware.IdleTimeoutMiddleware",
+    "casework.partners.middleware.PolicePortalOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casework.core.middleware.SecurityHeadersMiddleware",
 ]
@@ -226,6 +229,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
 AUDIT_SIGNING_KEY_FILE = Path(os.environ.get("AUDIT_SIGNING_KEY_FILE", VAR_DIR / "audit-signing-key.pem"))
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
+# Case list CSV exports hold at most this many rows; beyond it the user is asked to filter.
+CASE_EXPORT_MAX_ROWS = env_int("CASE_EXPORT_MAX_ROWS", 100_000)
 
 # --- Logging -------------------------------------------------------------------------------
 LOGGING = {

@@ -9,8 +9,12 @@ admin.site.site_title = "Casework Assurance"
 urlpatterns = [
     path("", include("casework.core.urls")),
     path("cases/", include("casework.cases.urls")),
+    path("people/", include("casework.people.urls")),
     path("audit/", include("casework.audit.urls")),
     path("progression/", include("casework.progression.urls")),
+    path("quality/", include("casework.quality.urls")),
+    path("assurance/", include("casework.assurance.urls")),
+    path("partners/", include("casework.partners.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

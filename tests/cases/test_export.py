@@ -13,15 +13,6 @@ from casework.cases.exports import spreadsheet_safe
 from tests.factories import Personas, make_case
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings) -> None:
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -40,13 +31,18 @@ def test_spreadsheet_safe(value, expected) -> None:
     assert spreadsheet_safe(value) == expected
 
 
+def body_of(response) -> str:
+    assert response.streaming, "the export is streamed, not built in memory"
+    return b"".join(response.streaming_content).decode()
+
+
 def test_unit_export_is_audited_and_formula_safe(client, personas: Personas) -> None:
     make_case(actor=personas.manager_a, operation_name='=HYPERLINK("http://x")')
     make_case(actor=personas.manager_a, operation_name="Operation Elm")
     client.force_login(personas.manager_a)
     response = client.get(reverse("cases:unit"), {"format": "csv", "q": ""})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(body_of(response))))
     assert rows[0][:3] == ["URN", "Operation", "Stage"]
     operations = {row[1] for row in rows[1:]}
     assert operations == {'\'=HYPERLINK("http://x")', "Operation Elm"}
@@ -60,11 +56,11 @@ def test_unit_export_is_audited_and_formula_safe(client, personas: Personas) -> 
 def test_export_respects_filters_and_visibility(client, personas: Personas, case_a, case_b) -> None:
     client.force_login(personas.hq)
     response = client.get(reverse("cases:all_export"), {"unit": personas.unit_b.pk})
-    body = response.content.decode()
+    body = body_of(response)
     assert case_b.urn in body and case_a.urn not in body
     assert "unit=" in AuditEvent.objects.filter(action="export").latest("seq").subject_label
     client.force_login(personas.prosecutor_a)
-    body = client.get(reverse("cases:my_export")).content.decode()
+    body = body_of(client.get(reverse("cases:my_export")))
     assert case_a.urn in body and case_b.urn not in body
 
 
@@ -77,3 +73,40 @@ def test_unit_export_denied_to_others(client, personas: Personas, case_a, person
 
 def test_export_needs_sign_in(client, db) -> None:
     assert client.get(reverse("cases:all_export")).status_code == 302
+
+
+def test_export_streams_in_chunks_and_is_audited_once(client, personas: Personas, monkeypatch) -> None:
+    from casework.cases import exports
+
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    cases = [make_case(actor=personas.manager_a) for _ in range(5)]
+    client.force_login(personas.manager_a)
+    response = client.get(reverse("cases:unit_export"))
+    rows = list(csv.reader(io.StringIO(body_of(response))))
+    assert {row[0] for row in rows[1:]} == {case.urn for case in cases}
+    events = AuditEvent.objects.filter(action="export")
+    assert events.count() == 1 and "5 cases" in events.get().subject_label
+
+
+def test_export_over_the_limit_asks_to_filter(client, personas: Personas, settings) -> None:
+    settings.CASE_EXPORT_MAX_ROWS = 2
+    for name in ("Elm", "Oak", "Ash"):
+        make_case(actor=personas.manager_a, operation_name=f"Operation {name}")
+    client.force_login(personas.manager_a)
+    response = client.get(reverse("cases:unit_export"), {"q": "Operation"})
+    assert response.status_code == 302 and response["Location"] == reverse("cases:unit") + "?q=Operation"
+    html = client.get(response["Location"]).content.decode()
+    assert "This list has 3 cases, more than the 2 one export may hold" in html
+    assert "Filter the list" in html
+    assert not AuditEvent.objects.filter(action="export").exists()
+    # Filtered down to the limit, the export goes ahead.
+    response = client.get(reverse("cases:unit_export"), {"q": "Elm"})
+    assert response.status_code == 200 and "Operation Elm" in body_of(response)
+    assert "1 case (" in AuditEvent.objects.get(action="export").subject_label
+
+
+def test_export_limit_defaults_to_100000(settings) -> None:
+    from casework.cases import exports
+
+    del settings.CASE_EXPORT_MAX_ROWS
+    assert exports.max_rows() == 100_000

@@ -28,10 +28,20 @@ from casework.progression.rules import (
 D = dt.date
 CAL = WorkingCalendar(dict(holidays.UK(subdiv="ENG", years=range(2015, 2031))))
 LIMITS = [
-    LimitRule(code=r.code, version=r.effective_from.isoformat(), days=r.days, source=r.source,
-              effective_from=r.effective_from, effective_to=r.effective_to, reduced_days=r.reduced_days,
-              reduced_if_decided_within_days=r.reduced_if_decided_within_days, anchor=r.anchor,
-              working_days=r.working_days, custody=r.custody, title=r.title)
+    LimitRule(
+        code=r.code,
+        version=r.effective_from.isoformat(),
+        days=r.days,
+        source=r.source,
+        effective_from=r.effective_from,
+        effective_to=r.effective_to,
+        reduced_days=r.reduced_days,
+        reduced_if_decided_within_days=r.reduced_if_decided_within_days,
+        anchor=r.anchor,
+        working_days=r.working_days,
+        custody=r.custody,
+        title=r.title,
+    )
     for r in RULES
 ]
 
@@ -49,15 +59,30 @@ def expiry(regime: Regime, start: dt.date, **kwargs) -> dt.date:
         (Regime.SUMMARY, D(2026, 3, 7), {}, D(2026, 5, 1), "lands Sat 2 May -> Fri 1 May"),
         (Regime.SUMMARY, D(2026, 3, 9), {}, D(2026, 5, 1), "lands Mon 4 May bank holiday -> Fri 1 May"),
         (Regime.EITHER_WAY, D(2026, 1, 5), {}, D(2026, 3, 16), "70 days, a Monday"),
-        (Regime.EITHER_WAY, D(2026, 1, 5), {"summary_trial_decided_on": D(2026, 2, 1)}, D(2026, 3, 2),
-         "decided within 56 days: 56-day limit"),
-        (Regime.EITHER_WAY, D(2026, 1, 5), {"summary_trial_decided_on": D(2026, 3, 3)}, D(2026, 3, 16),
-         "decided after 56 days: stays 70"),
+        (
+            Regime.EITHER_WAY,
+            D(2026, 1, 5),
+            {"summary_trial_decided_on": D(2026, 2, 1)},
+            D(2026, 3, 2),
+            "decided within 56 days: 56-day limit",
+        ),
+        (
+            Regime.EITHER_WAY,
+            D(2026, 1, 5),
+            {"summary_trial_decided_on": D(2026, 3, 3)},
+            D(2026, 3, 16),
+            "decided after 56 days: stays 70",
+        ),
         (Regime.CROWN, D(2026, 6, 1), {}, D(2026, 11, 30), "182 days, a Monday"),
         (Regime.CROWN, D(2026, 6, 1), {"prior_custody_days": 10}, D(2026, 11, 20), "less magistrates' days"),
         (Regime.CROWN, D(2026, 6, 26), {}, D(2026, 12, 24), "lands Christmas Day -> Thu 24 Dec"),
-        (Regime.CROWN, D(2021, 6, 29), {"prior_custody_days": 1}, D(2021, 12, 24),
-         "lands Mon 27 Dec 2021 (substitute Christmas) -> Fri 24 Dec"),
+        (
+            Regime.CROWN,
+            D(2021, 6, 29),
+            {"prior_custody_days": 1},
+            D(2021, 12, 24),
+            "lands Mon 27 Dec 2021 (substitute Christmas) -> Fri 24 Dec",
+        ),
         (Regime.RETRIAL, D(2026, 1, 2), {}, D(2026, 4, 24), "112 days"),
         (Regime.SUMMARY, D(2024, 1, 4), {}, D(2024, 2, 29), "leap year: 29 Feb exists"),
         (Regime.SUMMARY, D(2023, 1, 4), {}, D(2023, 3, 1), "non-leap year"),
@@ -122,6 +147,7 @@ def test_expiry_properties(regime, start, prior):
 
 # --- the clock ---------------------------------------------------------------------------------
 
+
 def clock(events, today, regime=Regime.EITHER_WAY, **kwargs):
     return ctl_clock(initial_regime=regime, events=events, rules=LIMITS, calendar=CAL, today=today, **kwargs)
 
@@ -160,8 +186,11 @@ def test_sending_starts_crown_limit_less_magistrates_days():
 
 
 def test_extension_sets_the_court_date():
-    events = [ev("remanded", D(2026, 1, 5)), ev("sent", D(2026, 1, 19)),
-              ev("extension_granted", D(2026, 6, 20), new_expiry=D(2026, 9, 1))]
+    events = [
+        ev("remanded", D(2026, 1, 5)),
+        ev("sent", D(2026, 1, 19)),
+        ev("extension_granted", D(2026, 6, 20), new_expiry=D(2026, 9, 1)),
+    ]
     reading = clock(events, D(2026, 6, 25))
     assert reading.expires_on == D(2026, 9, 1) and reading.extended
 
@@ -169,7 +198,9 @@ def test_extension_sets_the_court_date():
 def test_trial_start_and_plea_end_the_clock():
     events = [ev("remanded", D(2026, 1, 5)), ev("trial_started", D(2026, 2, 20))]
     assert clock(events, D(2026, 3, 1)).status is ClockStatus.ENDED
-    assert clock([ev("remanded", D(2026, 1, 5)), ev("plea", D(2026, 1, 20))], D(2026, 1, 21)).status is ClockStatus.ENDED
+    assert (
+        clock([ev("remanded", D(2026, 1, 5)), ev("plea", D(2026, 1, 20))], D(2026, 1, 21)).status is ClockStatus.ENDED
+    )
 
 
 def test_expired_when_the_date_passes_while_running():
@@ -189,9 +220,14 @@ def test_either_way_reduced_limit_in_clock():
 
 # --- key dates -----------------------------------------------------------------------------------
 
+
 def test_crown_court_timetable_from_sending_in_custody():
-    dates = {p.code: p for p in key_dates(anchors={"sending": D(2026, 3, 2), "ptph": D(2026, 3, 30)},
-                                          rules=LIMITS, calendar=CAL, in_custody=True)}
+    dates = {
+        p.code: p
+        for p in key_dates(
+            anchors={"sending": D(2026, 3, 2), "ptph": D(2026, 3, 30)}, rules=LIMITS, calendar=CAL, in_custody=True
+        )
+    }
     assert dates["ptph.target"].due_on == D(2026, 3, 30)
     assert dates["ptph.latest"].due_on == D(2026, 4, 6)
     assert dates["ptph.form"].due_on == D(2026, 3, 23)
@@ -203,19 +239,23 @@ def test_crown_court_timetable_from_sending_in_custody():
 
 
 def test_bail_cases_get_the_longer_stage_1():
-    dates = {p.code: p for p in key_dates(anchors={"sending": D(2026, 3, 2)}, rules=LIMITS, calendar=CAL,
-                                          in_custody=False)}
+    dates = {
+        p.code: p for p in key_dates(anchors={"sending": D(2026, 3, 2)}, rules=LIMITS, calendar=CAL, in_custody=False)
+    }
     assert dates["stage.1"].due_on == D(2026, 5, 11)
     assert "ptph.form" not in dates  # no PTPH date yet
 
 
 def test_hearing_record_sheet_is_one_working_day_after_the_hearing():
-    (hrs,) = key_dates(anchors={"hearing": D(2026, 4, 2)}, rules=LIMITS, calendar=CAL, in_custody=True,
-                       codes=["hrs.return"])
+    (hrs,) = key_dates(
+        anchors={"hearing": D(2026, 4, 2)}, rules=LIMITS, calendar=CAL, in_custody=True, codes=["hrs.return"]
+    )
     assert hrs.due_on == D(2026, 4, 7)  # Thu 2 Apr -> Good Friday, weekend, Easter Monday -> Tue 7 Apr
 
 
 def test_extension_preparation_and_notice_dates():
-    dates = {p.code: p.due_on for p in key_dates(anchors={"ctl_expiry": D(2026, 4, 2)}, rules=LIMITS, calendar=CAL,
-                                                 in_custody=True)}
+    dates = {
+        p.code: p.due_on
+        for p in key_dates(anchors={"ctl_expiry": D(2026, 4, 2)}, rules=LIMITS, calendar=CAL, in_custody=True)
+    }
     assert dates == {"ctl.extension_prepare": D(2026, 3, 19), "ctl.extension_notice": D(2026, 3, 31)}

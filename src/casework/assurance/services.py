@@ -52,32 +52,29 @@ def store_verdicts(
     history is kept so compliance on any past date can be shown.
     """
     case_ids = list(verdicts_by_case)
+    # Plain tuples, not model instances: the sweep compares tens of thousands of these.
     current = {
-        (v.case_id, v.rule_code): v
-        for v in VerdictPeriod.objects.filter(case_id__in=case_ids, valid_to__isnull=True).only(
-            "id", "case_id", "rule_code", "rule_id", "outcome", "reason"
-        )
+        (case_id, rule_code): (pk, rule_id, outcome, reason)
+        for pk, case_id, rule_code, rule_id, outcome, reason in VerdictPeriod.objects.filter(
+            case_id__in=case_ids, valid_to__isnull=True
+        ).values_list("pk", "case_id", "rule_code", "rule_id", "outcome", "reason")
     }
-    to_close, to_open = [], []
+    to_close: list[int] = []
+    to_open: list[VerdictPeriod] = []
     for case_id, verdicts in verdicts_by_case.items():
         for verdict in verdicts:
             existing = current.pop((case_id, verdict.rule_code), None)
-            if existing is not None and (existing.rule_id, existing.outcome, existing.reason) == (
-                verdict.rule_pk, verdict.outcome, verdict.reason
-            ):
+            if existing is not None and existing[1:] == (verdict.rule_pk, verdict.outcome, verdict.reason):
                 continue
             if existing is not None:
-                existing.valid_to = now
-                to_close.append(existing)
+                to_close.append(existing[0])
             to_open.append(VerdictPeriod(
                 case_id=case_id, rule_id=verdict.rule_pk, rule_code=verdict.rule_code, outcome=verdict.outcome,
                 reason=verdict.reason, remedy=verdict.remedy, facts=verdict.facts, valid_from=now,
             ))
-    for stale in current.values():  # a rule no longer in force
-        stale.valid_to = now
-        to_close.append(stale)
-    if to_close:
-        VerdictPeriod.objects.bulk_update(to_close, ["valid_to"], batch_size=500)
+    to_close.extend(pk for pk, *_rest in current.values())  # rules no longer in force
+    for start in range(0, len(to_close), 500):
+        VerdictPeriod.objects.filter(pk__in=to_close[start : start + 500]).update(valid_to=now)
     if to_open:
         VerdictPeriod.objects.bulk_create(to_open, batch_size=500)
     return len(to_open), len(to_close)

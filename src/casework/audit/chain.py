@@ -68,10 +68,16 @@ def event_hash(prev_hash: str, values: Sequence[Any]) -> str:
 
 
 class ChainBreak(Exception):
-    def __init__(self, seq: int, reason: str) -> None:
+    def __init__(self, seq: int, reason: str, *, checked: int = 0, last_hash: str = "") -> None:
         super().__init__(f"audit chain broken at seq {seq}: {reason}")
         self.seq = seq
         self.reason = reason
+        self.checked = checked  # events found intact before the break (in this call)
+        self.last_hash = last_hash  # hash of the last intact event
+
+
+_BAD_LINK = "prev_hash does not match the previous event's hash"
+_BAD_CONTENT = "content does not match its hash (the event was altered)"
 
 
 def verify_rows(
@@ -89,12 +95,42 @@ def verify_rows(
     for row in rows:
         seq = row[0]
         if seq != expected_seq:
-            raise ChainBreak(expected_seq if seq > expected_seq else seq, f"expected seq {expected_seq}, found {seq}")
+            raise ChainBreak(
+                expected_seq if seq > expected_seq else seq,
+                f"expected seq {expected_seq}, found {seq}",
+                checked=checked,
+                last_hash=prev_hash,
+            )
         stored_prev, stored_hash = row[-2], row[-1]
         if stored_prev != prev_hash:
-            raise ChainBreak(seq, "prev_hash does not match the previous event's hash")
+            raise ChainBreak(seq, _BAD_LINK, checked=checked, last_hash=prev_hash)
         if sha(prev_hash.encode() + encode(row[:-2]).encode()).hexdigest() != stored_hash:
-            raise ChainBreak(seq, "content does not match its hash (the event was altered)")
+            raise ChainBreak(seq, _BAD_CONTENT, checked=checked, last_hash=prev_hash)
+        prev_hash = stored_hash
+        expected_seq += 1
+        checked += 1
+    return expected_seq, prev_hash, checked
+
+
+def verify_hash_inputs(
+    rows: Iterable[Sequence[Any]], *, expected_seq: int = 1, prev_hash: str = GENESIS_HASH
+) -> tuple[int, str, int]:
+    """Like verify_rows, for rows of (seq, prev_hash + canonical bytes, prev_hash, hash) whose
+    canonical bytes were built by the database (services.iter_hash_inputs)."""
+    checked = 0
+    sha = _sha256
+    for seq, hash_input, stored_prev, stored_hash in rows:
+        if seq != expected_seq:
+            raise ChainBreak(
+                expected_seq if seq > expected_seq else seq,
+                f"expected seq {expected_seq}, found {seq}",
+                checked=checked,
+                last_hash=prev_hash,
+            )
+        if stored_prev != prev_hash:
+            raise ChainBreak(seq, _BAD_LINK, checked=checked, last_hash=prev_hash)
+        if sha(hash_input).hexdigest() != stored_hash:
+            raise ChainBreak(seq, _BAD_CONTENT, checked=checked, last_hash=prev_hash)
         prev_hash = stored_hash
         expected_seq += 1
         checked += 1

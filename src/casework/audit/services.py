@@ -51,8 +51,9 @@ class EventRef:
     hash: str
 
 
+# Built from constants only.
 _INSERT_SQL = (
-    "INSERT INTO audit_auditevent (seq, occurred_at, actor_id, actor_label, actor_role, actor_unit, action,"
+    "INSERT INTO audit_auditevent (seq, occurred_at, actor_id, actor_label, actor_role, actor_unit, action,"  # noqa: S608
     " subject_type, subject_id, subject_label, case_id, changes, justification, recipient, request_id,"
     " client_address, channel, prev_hash, hash) VALUES (" + ", ".join(["%s"] * 19) + ")"
 )
@@ -207,3 +208,43 @@ def iter_chain_rows(batch_size: int = 20_000, start_seq: int = 1) -> Iterable[Se
                 return
             yield from rows
             next_seq = rows[-1][0] + 1
+
+
+def sqlite_hash_inputs_available() -> bool:
+    """SQLite can build the canonical JSON itself (json_array matches the Python encoder byte for
+    byte: compact, non-ASCII kept, the same escapes), which makes verification two to three times faster."""
+    if connection.vendor != "sqlite":
+        return False
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT json_array(1, 'é', NULL)")
+            row = cursor.fetchone()
+    except Exception:
+        return False
+    return bool(row) and row[0] == '[1,"é",null]'
+
+
+def iter_hash_inputs(batch_size: int = 50_000, start_seq: int = 1) -> Iterable[tuple[int, bytes, str, str]]:
+    """(seq, prev_hash + canonical JSON as bytes, prev_hash, hash) per event, built inside SQLite.
+
+    Only the bytes to hash cross into Python; a mismatch found this way is re-checked with the
+    Python encoder (see verification.verify_chain) before it is reported.
+    """
+    values = ", ".join("occurred_at || ''" if name == "occurred_at" else name for name in chain.CANONICAL_FIELDS)
+    sql = (
+        f"SELECT seq, CAST(prev_hash || json_array({values}) AS BLOB), prev_hash, hash"  # noqa: S608
+        " FROM audit_auditevent WHERE seq >= ? ORDER BY seq LIMIT ?"
+    )
+    connection.ensure_connection()
+    # The driver's own cursor: these rows need none of Django's conversions.
+    cursor = connection.connection.cursor()
+    next_seq = start_seq
+    try:
+        while True:
+            rows = cursor.execute(sql, (next_seq, batch_size)).fetchall()
+            if not rows:
+                return
+            yield from rows
+            next_seq = rows[-1][0] + 1
+    finally:
+        cursor.close()

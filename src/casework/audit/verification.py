@@ -1,4 +1,5 @@
-"""Checking the audit trail: the chain (gap-free seq, prev_hash links, content hashes)."""
+"""Checking the audit trail: the chain (gap-free seq, prev_hash links, content hashes) and the
+signed Merkle checkpoints held outside the database."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from casework.audit import chain
-from casework.audit.services import iter_chain_rows
+from casework.audit.checkpoints import CheckpointCheck, chain_length, check_checkpoints
+from casework.audit.parallel_read import database_file_for_parallel_reads, iter_hash_inputs_parallel
+from casework.audit.services import iter_chain_rows, iter_hash_inputs, sqlite_hash_inputs_available
 
 
 @dataclass(frozen=True)
@@ -28,19 +31,48 @@ class ChainReport:
         return {**asdict(self), "events_per_second": round(self.events_per_second)}
 
 
-def verify_chain(*, batch_size: int = 20_000) -> ChainReport:
+def verify_chain(
+    *, batch_size: int = 50_000, use_database_encoding: bool | None = None, parallel: bool = False
+) -> ChainReport:
+    """Check every event: seq gap-free from 1, each prev_hash the previous hash, each hash its content.
+
+    On SQLite the canonical bytes are built by the database (json_array), two to three times
+    faster than encoding in Python; with `parallel`, on a database file outside a transaction,
+    two reader threads fetch while this one hashes (worth it only with a free second core).
+    Python's encoder stays the reference: if the fast path finds a
+    mismatch, verification resumes from that event in Python, so only a real fault is reported.
+    """
     started = time.perf_counter()
     expected, last_hash, checked = 1, chain.GENESIS_HASH, 0
+    use_database_encoding = use_database_encoding is not False and sqlite_hash_inputs_available()
     try:
-        for batch in _batched(iter_chain_rows(batch_size=batch_size), batch_size):
-            expected, last_hash, n = chain.verify_rows(batch, expected_seq=expected, prev_hash=last_hash)
-            checked += n
+        if use_database_encoding:
+            database = database_file_for_parallel_reads() if parallel else None
+            hash_inputs = (
+                iter_hash_inputs_parallel(database=database, upto=chain_length(), chunk=batch_size)
+                if database is not None
+                else iter_hash_inputs(batch_size=batch_size)
+            )
+            try:
+                expected, last_hash, checked = chain.verify_hash_inputs(hash_inputs)
+            except chain.ChainBreak as doubtful:
+                checked, last_hash = doubtful.checked, doubtful.last_hash or last_hash
+                expected = 1 + checked
+                more_expected, last_hash, more = chain.verify_rows(
+                    iter_chain_rows(batch_size=batch_size, start_seq=expected),
+                    expected_seq=expected,
+                    prev_hash=last_hash,
+                )
+                expected, checked = more_expected, checked + more
+        else:
+            expected, last_hash, checked = chain.verify_rows(iter_chain_rows(batch_size=batch_size))
     except chain.ChainBreak as broken:
+        checked += broken.checked
         return ChainReport(
             intact=False,
             events_checked=checked,
-            last_seq=expected - 1,
-            last_hash=last_hash,
+            last_seq=checked,
+            last_hash=broken.last_hash or last_hash,
             first_broken_seq=broken.seq,
             reason=broken.reason,
             seconds=time.perf_counter() - started,
@@ -56,12 +88,38 @@ def verify_chain(*, batch_size: int = 20_000) -> ChainReport:
     )
 
 
-def _batched(rows: Any, size: int) -> Any:
-    batch: list[Any] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+# --- the whole trail: chain plus the signed checkpoints kept outside the database -------------
+
+
+@dataclass(frozen=True)
+class FullReport:
+    chain: ChainReport
+    checkpoints: list[CheckpointCheck]
+
+    @property
+    def failing_checkpoint(self) -> CheckpointCheck | None:
+        return next((check for check in self.checkpoints if not check.ok), None)
+
+    @property
+    def intact(self) -> bool:
+        return self.chain.intact and self.failing_checkpoint is None
+
+    def as_dict(self) -> dict[str, Any]:
+        failing = self.failing_checkpoint
+        return {
+            "intact": self.intact,
+            "events_checked": self.chain.events_checked,
+            "first_broken_seq": self.chain.first_broken_seq,
+            "reason": self.chain.reason,
+            "events_per_second": round(self.chain.events_per_second),
+            "last_seq": self.chain.last_seq,
+            "last_hash": self.chain.last_hash,
+            "failing_checkpoint": failing.file if failing else None,
+            "checkpoints": [check.as_dict() for check in self.checkpoints],
+        }
+
+
+def verify_all(*, parallel: bool = False) -> FullReport:
+    """The chain (gap-free, linked, unaltered) and every external checkpoint (signed, trusted key,
+    the database's first tree_size events still give the signed root, consistent with the last)."""
+    return FullReport(chain=verify_chain(parallel=parallel), checkpoints=check_checkpoints())

@@ -119,3 +119,129 @@ def case_detail_related(case: Case) -> dict[str, Any]:
         "stage_entries": list(case.stage_entries.select_related("entered_by")),
         "offence_categories": list(case.offence_categories.all()),
     }
+
+
+# --- single records for the API (each through the case access path) ---------------------------
+
+
+def case_visible(*, user: Any, case_id: int) -> Case | None:
+    """A case the user may see, for changing it (no consult event: the change is audited)."""
+    return Case.objects.visible_to(user).select_related("unit", "allocated_lawyer").filter(pk=case_id).first()
+
+
+def defendant_visible(*, user: Any, defendant_id: int) -> Any:
+    """A defendant whose case the user may see, with that case loaded, or None."""
+    from casework.cases.models import Defendant
+
+    return (
+        Defendant.objects.select_related("case").filter(pk=defendant_id, case__in=Case.objects.visible_to(user)).first()
+    )
+
+
+def hearing_visible(*, user: Any, hearing_id: int) -> Any:
+    """A hearing whose case the user may see, with that case loaded, or None."""
+    from casework.cases.models import Hearing
+
+    return Hearing.objects.select_related("case").filter(pk=hearing_id, case__in=Case.objects.visible_to(user)).first()
+
+
+def case_api_parts(case: Case) -> dict[str, Any]:
+    """Defendants (with charges), hearings, document metadata and categories, in fixed queries.
+
+    Unlike case_detail_related, document bodies are not loaded: the API lists metadata only.
+    """
+    from casework.cases.models import CaseDocument, Defendant
+
+    return {
+        "defendants": list(Defendant.objects.filter(case=case).prefetch_related("charges")),
+        "hearings": list(case.hearings.all()),
+        "documents": list(CaseDocument.objects.filter(case=case)),
+        "offence_category_ids": list(case.offence_categories.values_list("pk", flat=True)),
+    }
+
+
+def defendants_of_case(case: Case) -> list[Any]:
+    from casework.cases.models import Defendant
+
+    return list(Defendant.objects.filter(case=case).prefetch_related("charges"))
+
+
+def hearings_of_case(case: Case) -> list[Any]:
+    return list(case.hearings.all())
+
+
+# --- reads for the web pages -------------------------------------------------------------------
+
+
+def case_for_change(*, user: Any, case_id: int) -> Case:
+    """A case the user may change. Invisible: NotFound (no existence oracle); visible but
+    read-only for this user (HQ, inspectors, area leadership): PermissionDenied."""
+    from casework.core.errors import NotFound, PermissionDenied
+
+    case = Case.objects.visible_to(user).select_related("unit").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("Case not found.")
+    if not Case.objects.editable_by(user).filter(pk=case.pk).exists():
+        raise PermissionDenied("You can view this case but not change it. Ask the allocated lawyer or a legal manager.")
+    return case
+
+
+def defendant_in_case(*, case: Case, pk: int) -> Any:
+    """A defendant of this (already access-checked) case, or None."""
+    from casework.cases.models import Defendant
+
+    defendant = Defendant.objects.filter(case=case, pk=pk).first()
+    if defendant is not None:
+        defendant.case = case
+    return defendant
+
+
+def charge_in_case(*, case: Case, defendant_id: int, pk: int) -> Any:
+    """A charge against this defendant of this case, or None."""
+    from casework.cases.models import Charge
+
+    charge = (
+        Charge.objects.select_related("defendant")
+        .filter(defendant__case=case, defendant_id=defendant_id, pk=pk)
+        .first()
+    )
+    if charge is not None:
+        charge.defendant.case = case
+    return charge
+
+
+def hearing_in_case(*, case: Case, pk: int) -> Any:
+    """A hearing of this case, or None."""
+    from casework.cases.models import Hearing
+
+    hearing = Hearing.objects.filter(case=case, pk=pk).first()
+    if hearing is not None:
+        hearing.case = case
+    return hearing
+
+
+def access_grants_for_review(*, user: Any, since_days: int = 30) -> QuerySet[Any]:
+    """Break-glass grants on cases in a unit manager's unit: still active, or granted recently."""
+    from datetime import timedelta
+
+    from django.db.models import F
+
+    from casework.cases.models import CaseAccessGrant
+    from casework.core import clock
+    from casework.people.choices import UNIT_MANAGER_ROLES
+
+    if not getattr(user, "is_authenticated", False) or not (user.role_codes & UNIT_MANAGER_ROLES) or not user.unit_id:
+        return CaseAccessGrant.objects.none()
+    now = clock.now()
+    return (
+        CaseAccessGrant.objects.filter(case__unit_id=user.unit_id)
+        .filter(Q(expires_at__gt=now) | Q(granted_at__gte=now - timedelta(days=since_days)))
+        .select_related("user", "case", "reviewed_by")
+        # Unreviewed first on every database (PostgreSQL would otherwise sort NULLs last).
+        .order_by(F("reviewed_at").asc(nulls_first=True), "-granted_at")
+    )
+
+
+def case_is_editable(*, user: Any, case_id: int) -> bool:
+    """May this user change this case (their own work, or their unit for managers)?"""
+    return Case.objects.editable_by(user).filter(pk=case_id).exists()

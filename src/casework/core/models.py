@@ -45,3 +45,17 @@ class VersionedModel(models.Model):
 
     def remember_loaded_state(self) -> None:
         self._loaded_values = {field.attname: getattr(self, field.attname) for field in self._meta.concrete_fields}
+
+
+class ScheduledRun(models.Model):
+    """When each recurring task was last enqueued. One row per schedule entry: the unique name and
+    a row lock taken while deciding make sure several workers enqueue a due task only once."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (last enqueued {self.last_enqueued_at or 'never'})"

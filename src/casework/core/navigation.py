@@ -13,12 +13,33 @@ SECTIONS: list[tuple[str, str, frozenset[str]]] = [
     ("My cases", "cases:my", frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES)),
     ("Unit cases", "cases:unit", frozenset(UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP})),
     ("All cases", "cases:all", frozenset(NATIONAL_READ_ROLES)),
+    ("My tasks", "progression:tasks", frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES)),
+    (
+        "Progression board",
+        "progression:board",
+        frozenset(UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES),
+    ),
+    ("My approvals", "assurance:approvals", frozenset(UNIT_MANAGER_ROLES)),
+    (
+        "Assurance",
+        "assurance:dashboard",
+        frozenset(UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES),
+    ),
     (
         "Audit trail",
         "audit:search",
         frozenset({RoleCode.INSPECTOR, RoleCode.HQ_ANALYST, RoleCode.UNIT_HEAD, RoleCode.ADMINISTRATOR}),
     ),
+    ("Quality assessments", "quality:home", frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES)),
+    ("IQA coverage", "quality:coverage", frozenset({RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES)),
     ("Access reviews", "cases:access_grants", frozenset(UNIT_MANAGER_ROLES)),
+    ("Referrals", "partners:referrals", frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP})),
+    (
+        "Agreements",
+        "partners:agreements",
+        frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES),
+    ),
+    ("Police portal", "partners:portal", frozenset({RoleCode.POLICE_LIAISON})),
     ("Administration", "admin:index", frozenset({RoleCode.ADMINISTRATOR})),
 ]
 

@@ -180,7 +180,6 @@ def clock_event_record(
     return reading
 
 
-@transaction.atomic
 def clock_dual_check(*, actor: Any, clock: CustodyClock, confirmed_expiry: dt.date) -> CustodyClock:
     """A second person confirms the expiry by working it out themselves and entering it.
 
@@ -196,30 +195,34 @@ def clock_dual_check(*, actor: Any, clock: CustodyClock, confirmed_expiry: dt.da
     if clock.expires_on is None:
         raise ValidationFailed("There is no running custody time limit to check.")
     if confirmed_expiry != clock.expires_on:
-        audit.record(
-            actor=actor,
-            action=Action.ALTER,
-            subject=clock,
-            case_id=clock.case_id,
-            changes={"dual_check_mismatch": [confirmed_expiry.isoformat(), clock.expires_on.isoformat()]},
-        )
+        # Committed in its own transaction before refusing: the failed check must stay on record
+        # (a decorator-wide transaction would roll it back with the error).
+        with transaction.atomic():
+            audit.record(
+                actor=actor,
+                action=Action.ALTER,
+                subject=clock,
+                case_id=clock.case_id,
+                changes={"dual_check_mismatch": [confirmed_expiry.isoformat(), clock.expires_on.isoformat()]},
+            )
         raise ValidationFailed(
             f"Your date ({fmt(confirmed_expiry)}) differs from the computed expiry ({fmt(clock.expires_on)}). "
             "Check the custody events and the explanation, then tell the allocated lawyer.",
             field_errors={"confirmed_expiry": ["This does not match the computed expiry."]},
         )
-    before = {"checked_expiry": clock.checked_expiry, "checked_by_id": clock.checked_by_id}
-    clock.checked_expiry = confirmed_expiry
-    clock.checked_by = actor
-    clock.checked_at = core_clock.now()
-    clock.save(update_fields=["checked_expiry", "checked_by", "checked_at"])
-    audit.record(
-        actor=actor,
-        action=Action.ALTER,
-        subject=clock,
-        case_id=clock.case_id,
-        changes=audit.diff(before, {"checked_expiry": confirmed_expiry, "checked_by_id": actor.pk}),
-    )
+    with transaction.atomic():
+        before = {"checked_expiry": clock.checked_expiry, "checked_by_id": clock.checked_by_id}
+        clock.checked_expiry = confirmed_expiry
+        clock.checked_by = actor
+        clock.checked_at = core_clock.now()
+        clock.save(update_fields=["checked_expiry", "checked_by", "checked_at"])
+        audit.record(
+            actor=actor,
+            action=Action.ALTER,
+            subject=clock,
+            case_id=clock.case_id,
+            changes=audit.diff(before, {"checked_expiry": confirmed_expiry, "checked_by_id": actor.pk}),
+        )
     return clock
 
 

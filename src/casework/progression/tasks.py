@@ -12,3 +12,12 @@ def progression_sweep_task() -> dict[str, Any]:
     from casework.progression.sweep import progression_sweep
 
     return progression_sweep().as_dict()
+
+
+@task()
+def send_digests_task() -> dict[str, Any]:
+    """The daily digest e-mails (idempotent: a second run on the same day sends nothing)."""
+    from casework.progression.digest import send_digests
+
+    run = send_digests()
+    return {"today": run.today.isoformat(), "sent": len(run.sent), "already_sent": run.already_sent, "empty": run.empty}

@@ -1,0 +1,260 @@
+"""Reads for the unit assurance dashboard: compliance by rule, lawyer and stage, the monthly trend,
+waivers per rule and the failing cases behind a rule. Every figure is aggregated in SQL over
+`Case.objects.visible_to(user)`, so a user never counts a case they could not open.
+
+Compliance follows engine.compliance_rate: of the applicable verdicts (not "not applicable"),
+the share that is met, exempt or waived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from casework.assurance import selectors
+from casework.assurance.choices import Outcome
+from casework.assurance.models import VerdictPeriod, Waiver
+from casework.cases.choices import Stage
+from casework.cases.models import Case
+from casework.core import clock
+from casework.core.errors import NotFound
+from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
+from casework.people.models import Unit
+
+#: A rule waived on more than this share of the cases it applies to is flagged: waivers must stay rare.
+WAIVER_ALERT_SHARE = 0.10
+TREND_MONTHS = 12
+DRILL_PAGE_SIZE = 50
+
+_APPLICABLE = ~Q(outcome=Outcome.NOT_APPLICABLE)
+_NOT_MET = Q(outcome=Outcome.NOT_MET)
+_COUNTS = {
+    "applicable": Count("id", filter=_APPLICABLE),
+    "not_met": Count("id", filter=_NOT_MET),
+    "waived": Count("id", filter=Q(outcome=Outcome.WAIVED)),
+    "exempt": Count("id", filter=Q(outcome=Outcome.EXEMPT)),
+}
+
+
+@dataclass(frozen=True)
+class DashboardScope:
+    """Which cases a dashboard covers: one unit, or (HQ and inspectors only) the whole country."""
+
+    unit: Unit | None
+    units: list[Unit]  # the units this user may pick from
+    can_choose: bool
+
+    @property
+    def label(self) -> str:
+        return self.unit.name if self.unit else "All units (national)"
+
+
+def dashboard_scope(*, user: Any, unit_id: int | None) -> DashboardScope:
+    """Managers see their own unit, area leadership their Area's unit, HQ and inspectors any unit or
+    the national view. Everyone else, or a unit outside the user's reach, is a NotFound (404)."""
+    roles = user.role_codes
+    if roles & NATIONAL_READ_ROLES:
+        units = list(Unit.objects.order_by("name"))
+        chosen = next((u for u in units if u.pk == unit_id), None)
+        if unit_id is not None and chosen is None:
+            raise NotFound("Unit not found.")
+        return DashboardScope(unit=chosen, units=units, can_choose=True)
+    own: Unit | None = None
+    if roles & UNIT_MANAGER_ROLES and user.unit_id:
+        own = user.unit
+    elif RoleCode.AREA_LEADERSHIP in roles and user.area_id:
+        own = user.area.unit
+    if own is None or (unit_id is not None and unit_id != own.pk):
+        raise NotFound("Page not found.")
+    return DashboardScope(unit=own, units=[own], can_choose=False)
+
+
+def scoped_cases(*, user: Any, scope: DashboardScope) -> QuerySet[Case]:
+    cases = Case.objects.visible_to(user)
+    return cases.filter(unit=scope.unit) if scope.unit else cases
+
+
+def _rate(applicable: int, not_met: int) -> float | None:
+    return None if not applicable else (applicable - not_met) / applicable
+
+
+def _with_rate(row: dict[str, Any]) -> dict[str, Any]:
+    row["compliant"] = row["applicable"] - row["not_met"]
+    row["rate"] = _rate(row["applicable"], row["not_met"])
+    row["percent"] = None if row["rate"] is None else round(row["rate"] * 100)
+    return row
+
+
+def _current(cases: QuerySet[Case]) -> QuerySet[VerdictPeriod]:
+    return VerdictPeriod.objects.filter(case__in=cases.values("pk"), valid_to__isnull=True)
+
+
+@dataclass
+class Dashboard:
+    scope: DashboardScope
+    overall: dict[str, Any]
+    by_rule: list[dict[str, Any]]
+    by_lawyer: list[dict[str, Any]]
+    by_stage: list[dict[str, Any]]
+    trend: list[dict[str, Any]]
+    flagged_rules: list[dict[str, Any]] = field(default_factory=list)
+
+
+def by_rule(cases: QuerySet[Case], today: dt.date) -> list[dict[str, Any]]:
+    """One row per rule in force: counts of current verdicts, compliance, active waivers."""
+    counts = {row["rule_code"]: row for row in _current(cases).values("rule_code").annotate(**_COUNTS)}
+    waivers = dict(
+        Waiver.objects.filter(case__in=cases.values("pk"), revoked_at__isnull=True, expires_on__gte=today)
+        .values("rule_code")
+        .annotate(n=Count("id"))
+        .values_list("rule_code", "n")
+    )
+    rows = []
+    for rule in selectors.rules_in_force(today):
+        row = _with_rate(
+            {
+                "code": rule.code,
+                "title": rule.title,
+                "severity": rule.severity,
+                "version": rule.version,
+                **{key: counts.get(rule.code, {}).get(key, 0) for key in _COUNTS},
+            }
+        )
+        row["waivers"] = waivers.get(rule.code, 0)
+        row["waiver_share"] = row["waivers"] / row["applicable"] if row["applicable"] else 0.0
+        row["waiver_percent"] = round(row["waiver_share"] * 100)
+        row["too_many_waivers"] = row["waiver_share"] > WAIVER_ALERT_SHARE
+        rows.append(row)
+    return rows
+
+
+def by_lawyer(cases: QuerySet[Case]) -> list[dict[str, Any]]:
+    rows = (
+        _current(cases)
+        .values(
+            "case__allocated_lawyer_id",
+            "case__allocated_lawyer__first_name",
+            "case__allocated_lawyer__last_name",
+            "case__allocated_lawyer__username",
+        )
+        .annotate(**_COUNTS, cases=Count("case_id", distinct=True))
+        .order_by("case__allocated_lawyer__last_name", "case__allocated_lawyer__first_name")
+    )
+    result = []
+    for row in rows:
+        name = " ".join(
+            part
+            for part in (row["case__allocated_lawyer__first_name"], row["case__allocated_lawyer__last_name"])
+            if part
+        )
+        lawyer_id = row["case__allocated_lawyer_id"]
+        label = name or row["case__allocated_lawyer__username"] or "Not allocated"
+        result.append(
+            _with_rate(
+                {"lawyer_id": lawyer_id, "label": label, "cases": row["cases"], **{key: row[key] for key in _COUNTS}}
+            )
+        )
+    return result
+
+
+def by_stage(cases: QuerySet[Case]) -> list[dict[str, Any]]:
+    counts = {
+        row["case__stage"]: row
+        for row in _current(cases).values("case__stage").annotate(**_COUNTS, cases=Count("case_id", distinct=True))
+    }
+    return [
+        _with_rate(
+            {
+                "stage": stage.value,
+                "label": stage.label,
+                "cases": counts[stage]["cases"],
+                **{key: counts[stage][key] for key in _COUNTS},
+            }
+        )
+        for stage in Stage
+        if stage in counts
+    ]
+
+
+def month_end_instants(now: dt.datetime, months: int = TREND_MONTHS) -> list[tuple[str, dt.datetime]]:
+    """The last `months` points: each previous month's end (midnight UK time after its last day),
+    and the current month to date (now)."""
+    local = clock.local(now)
+    first_of_month = local.date().replace(day=1)
+    points: list[tuple[str, dt.datetime]] = [(f"{first_of_month:%b %Y} (to date)", now)]
+    boundary = first_of_month
+    while len(points) < months:
+        last_day = boundary - dt.timedelta(days=1)
+        instant = dt.datetime.combine(boundary, dt.time.min, tzinfo=clock.LONDON).astimezone(dt.UTC)
+        points.append((f"{last_day:%b %Y}", instant))
+        boundary = last_day.replace(day=1)
+    return list(reversed(points))
+
+
+def trend(cases: QuerySet[Case], now: dt.datetime) -> list[dict[str, Any]]:
+    """Compliance at each month end, in one query: for each instant, count the verdicts that held
+    then (the same periods selectors.verdicts_on returns), applicable and not met."""
+    points = month_end_instants(now)
+    aggregates: dict[str, Any] = {}
+    for index, (_, instant) in enumerate(points):
+        held = Q(valid_from__lte=instant) & (Q(valid_to__isnull=True) | Q(valid_to__gt=instant))
+        aggregates[f"a{index}"] = Count("id", filter=held & _APPLICABLE)
+        aggregates[f"n{index}"] = Count("id", filter=held & _NOT_MET)
+    earliest, latest = points[0][1], points[-1][1]
+    window = VerdictPeriod.objects.filter(case__in=cases.values("pk"), valid_from__lte=latest).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=earliest)
+    )
+    totals = window.aggregate(**aggregates)
+    return [
+        _with_rate(
+            {"label": label, "instant": instant, "applicable": totals[f"a{i}"] or 0, "not_met": totals[f"n{i}"] or 0}
+        )
+        for i, (label, instant) in enumerate(points)
+    ]
+
+
+def overall(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    applicable = sum(row["applicable"] for row in rows)
+    not_met = sum(row["not_met"] for row in rows)
+    return _with_rate({"applicable": applicable, "not_met": not_met})
+
+
+def dashboard(*, user: Any, scope: DashboardScope) -> Dashboard:
+    cases = scoped_cases(user=user, scope=scope)
+    today, now = clock.today(), clock.now()
+    rules = by_rule(cases, today)
+    return Dashboard(
+        scope=scope,
+        overall=overall(rules),
+        by_rule=rules,
+        by_lawyer=by_lawyer(cases),
+        by_stage=by_stage(cases),
+        trend=trend(cases, now),
+        flagged_rules=[row for row in rules if row["too_many_waivers"]],
+    )
+
+
+def failing_cases(*, user: Any, scope: DashboardScope, rule_code: str) -> QuerySet[VerdictPeriod]:
+    """Current "not met" verdicts of one rule, with their case, for the drill-down list."""
+    cases = scoped_cases(user=user, scope=scope)
+    return (
+        _current(cases)
+        .filter(rule_code=rule_code, outcome=Outcome.NOT_MET)
+        .select_related("case", "case__unit", "case__allocated_lawyer", "rule")
+        .order_by("case__urn", "pk")
+    )
+
+
+def failing_page(
+    *, user: Any, scope: DashboardScope, rule_code: str, page: int, per_page: int = DRILL_PAGE_SIZE
+) -> tuple[list[VerdictPeriod], bool]:
+    offset = (page - 1) * per_page
+    rows = list(failing_cases(user=user, scope=scope, rule_code=rule_code)[offset : offset + per_page + 1])
+    return rows[:per_page], len(rows) > per_page
+
+
+def rule_title(rule_code: str, today: dt.date) -> str | None:
+    return next((r.title for r in selectors.rules_in_force(today) if r.code == rule_code), None)

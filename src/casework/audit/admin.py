@@ -1,0 +1,37 @@
+"""Read-only admin for the audit trail: no add, change or delete, whatever the user's permissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from casework.audit.models import AuditCheckpoint, AuditEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return {}  # no bulk delete
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "occurred_at", "action", "actor_label", "subject_type", "subject_label", "case_id")
+    list_filter = ("action",)
+    search_fields = ("subject_label", "subject_id", "subject_type", "actor_label")
+    show_full_result_count = False  # counting millions of rows on every page is slow
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("tree_size", "root_hash", "created_at", "public_key")

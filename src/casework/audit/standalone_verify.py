@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""Verify a Casework Assurance audit export with nothing but Python 3.11+.
+
+    python3 standalone_verify.py EXPORT.jsonl [--public-key HEX ...] [--json]
+
+Checks, without the product or its database:
+1. the hash chain of the exported events: consecutive seq numbers, each prev_hash equal to the
+   previous event's hash (or to the leaf line just before the range), each hash equal to
+   SHA-256(prev_hash + canonical JSON of the event's fields);
+2. every signed checkpoint: the Ed25519 signature over its tree head, and (when the export holds
+   every event or leaf hash the checkpoint covers) the RFC 6962 Merkle root recomputed from them.
+
+Pass the publisher's public key with --public-key (obtained separately, e.g. by letter) to pin
+it; otherwise the key printed in the checkpoints is reported but not trusted.
+
+Exit status: 0 verified, 1 the export is broken or tampered with, 2 the file could not be read.
+This file deliberately repeats the canonical rules of casework/audit/chain.py and merkle.py so
+it can be handed over on its own. Ed25519 uses the `cryptography` package if installed, and a
+small pure-Python implementation of RFC 8032 verification otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+CANONICAL_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "actor_role",
+    "actor_unit",
+    "action",
+    "subject_type",
+    "subject_id",
+    "subject_label",
+    "case_id",
+    "changes",
+    "justification",
+    "recipient",
+    "request_id",
+    "client_address",
+    "channel",
+)
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+# --- Ed25519 verification (RFC 8032 §5.1.7) --------------------------------------------------
+
+_P = 2**255 - 19
+_L = 2**252 + 27742317777372353535851937790883648493
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+Point = tuple[int, int, int, int]  # extended coordinates (X, Y, Z, T)
+
+
+def _point_add(a: Point, b: Point) -> Point:
+    pa = (a[1] - a[0]) * (b[1] - b[0]) % _P
+    pb = (a[1] + a[0]) * (b[1] + b[0]) % _P
+    pc = 2 * a[3] * b[3] * _D % _P
+    pd = 2 * a[2] * b[2] % _P
+    e, f, g, h = pb - pa, pd - pc, pd + pc, pb + pa
+    return (e * f % _P, g * h % _P, f * g % _P, e * h % _P)
+
+
+def _point_mul(scalar: int, point: Point) -> Point:
+    result: Point = (0, 1, 1, 0)
+    while scalar > 0:
+        if scalar & 1:
+            result = _point_add(result, point)
+        point = _point_add(point, point)
+        scalar >>= 1
+    return result
+
+
+def _points_equal(a: Point, b: Point) -> bool:
+    return (a[0] * b[2] - b[0] * a[2]) % _P == 0 and (a[1] * b[2] - b[1] * a[2]) % _P == 0
+
+
+def _recover_x(y: int, sign: int) -> int | None:
+    if y >= _P:
+        return None
+    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P) % _P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P:
+        x = x * _SQRT_M1 % _P
+    if (x * x - x2) % _P:
+        return None
+    if (x & 1) != sign:
+        x = _P - x
+    return x
+
+
+def _decompress(raw: bytes) -> Point | None:
+    if len(raw) != 32:
+        return None
+    y = int.from_bytes(raw, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    x = _recover_x(y, sign)
+    return None if x is None else (x, y, 1, x * y % _P)
+
+
+_GY = 4 * pow(5, _P - 2, _P) % _P
+_GX = _recover_x(_GY, 0) or 0
+_BASE: Point = (_GX, _GY, 1, _GX * _GY % _P)
+
+
+def ed25519_verify_pure(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
+    a_point = _decompress(public_key)
+    r_point = _decompress(signature[:32])
+    if a_point is None or r_point is None:
+        return False
+    s = int.from_bytes(signature[32:], "little")
+    if s >= _L:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little") % _L
+    return _points_equal(_point_mul(s, _BASE), _point_add(r_point, _point_mul(h, a_point)))
+
+
+def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    except ImportError:
+        return ed25519_verify_pure(public_key, message, signature)
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+# --- the chain and the Merkle tree -----------------------------------------------------------
+
+
+def event_hash(prev_hash: str, values: Sequence[Any]) -> str:
+    return hashlib.sha256(prev_hash.encode() + _encoder.encode(list(values)).encode()).hexdigest()
+
+
+def merkle_root(leaf_data: Iterable[bytes]) -> bytes:
+    """RFC 6962 MTH: leaves SHA-256(0x00||d), nodes SHA-256(0x01||l||r), split at a power of two."""
+    stack: list[tuple[int, bytes]] = []
+    for data in leaf_data:
+        size, digest = 1, hashlib.sha256(b"\x00" + data).digest()
+        while stack and stack[-1][0] == size:
+            digest = hashlib.sha256(b"\x01" + stack.pop()[1] + digest).digest()
+            size *= 2
+        stack.append((size, digest))
+    if not stack:
+        return hashlib.sha256(b"").digest()
+    digest = stack[-1][1]
+    for _, left in reversed(stack[:-1]):
+        digest = hashlib.sha256(b"\x01" + left + digest).digest()
+    return digest
+
+
+def signed_head_bytes(tree_size: int, root_hash: str, created_at: str) -> bytes:
+    head = {"created_at": created_at, "root_hash": root_hash, "tree_size": tree_size}
+    return json.dumps(head, separators=(",", ":"), sort_keys=True).encode()
+
+
+class ExportError(Exception):
+    pass
+
+
+def read_export(path: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[int, str], list[dict[str, Any]]]:
+    header: dict[str, Any] | None = None
+    events: list[dict[str, Any]] = []
+    leaves: dict[int, str] = {}
+    checkpoints: list[dict[str, Any]] = []
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    document = json.loads(line)
+                    kind = document["type"]
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise ExportError(f"line {number} is not a valid export line") from exc
+                if kind == "header":
+                    header = document
+                elif kind == "event":
+                    events.append(document)
+                elif kind == "leaf":
+                    leaves[int(document["seq"])] = str(document["hash"])
+                elif kind == "checkpoint":
+                    checkpoints.append(document)
+    except OSError as exc:
+        raise ExportError(f"cannot read {path}: {exc}") from exc
+    if header is None:
+        raise ExportError("the file has no header line; is it an audit export?")
+    if list(header.get("canonical_fields", [])) != list(CANONICAL_FIELDS):
+        raise ExportError("the export uses a canonical form this verifier does not know")
+    return header, events, leaves, checkpoints
+
+
+def verify_chain(events: list[dict[str, Any]], leaves: dict[int, str]) -> tuple[int | None, str, dict[int, str]]:
+    """(first broken seq or None, reason, seq -> hash of every checked event)."""
+    hashes: dict[int, str] = {}
+    if not events:
+        return None, "", hashes
+    first_seq = int(events[0]["seq"])
+    prev_hash = GENESIS_HASH if first_seq == 1 else leaves.get(first_seq - 1, events[0]["prev_hash"])
+    expected = first_seq
+    for event in events:
+        seq = event.get("seq")
+        if seq != expected:
+            return (expected if isinstance(seq, int) and seq > expected else seq), f"expected seq {expected}", hashes
+        if event.get("prev_hash") != prev_hash:
+            return seq, "prev_hash does not match the previous event's hash", hashes
+        try:
+            values = [event[name] for name in CANONICAL_FIELDS]
+        except KeyError as exc:
+            return seq, f"field {exc} is missing", hashes
+        if event_hash(prev_hash, values) != event.get("hash"):
+            return seq, "content does not match its hash (the event was altered)", hashes
+        prev_hash = event["hash"]
+        hashes[seq] = prev_hash
+        expected += 1
+    return None, "", hashes
+
+
+def check_checkpoint(checkpoint: dict[str, Any], all_hashes: dict[int, str], pinned: set[str]) -> dict[str, Any]:
+    result: dict[str, Any] = {"tree_size": checkpoint.get("tree_size"), "root_hash": checkpoint.get("root_hash")}
+    try:
+        size = int(checkpoint["tree_size"])
+        message = signed_head_bytes(size, checkpoint["root_hash"], checkpoint["created_at"])
+        public_key = str(checkpoint["public_key"]).lower()
+        signature_ok = ed25519_verify(bytes.fromhex(public_key), message, bytes.fromhex(checkpoint["signature"]))
+    except (KeyError, ValueError, TypeError):
+        return {**result, "ok": False, "problem": "malformed checkpoint"}
+    result.update(public_key=public_key, signature_valid=signature_ok, key_pinned=public_key in pinned)
+    if not signature_ok:
+        return {**result, "ok": False, "problem": "signature is not valid for this tree head"}
+    if pinned and public_key not in pinned:
+        return {**result, "ok": False, "problem": "signed by a key other than the one(s) given with --public-key"}
+    if any(seq not in all_hashes for seq in range(1, size + 1)):
+        return {**result, "ok": True, "root_checked": False, "problem": ""}
+    root = merkle_root(all_hashes[seq].encode() for seq in range(1, size + 1))
+    if root.hex() != checkpoint["root_hash"]:
+        return {**result, "ok": False, "root_checked": True, "problem": "events do not match the signed root"}
+    return {**result, "ok": True, "root_checked": True, "problem": ""}
+
+
+def verify_export(path: str, pinned: set[str]) -> dict[str, Any]:
+    header, events, leaves, checkpoints = read_export(path)
+    broken_seq, reason, event_hashes = verify_chain(events, leaves)
+    all_hashes = {**leaves, **event_hashes}
+    checks = [check_checkpoint(checkpoint, all_hashes, pinned) for checkpoint in checkpoints]
+    failing = next((check for check in checks if not check["ok"]), None)
+    return {
+        "intact": broken_seq is None and failing is None,
+        "events_checked": len(event_hashes),
+        "first_seq": header.get("first_seq"),
+        "last_seq": header.get("last_seq"),
+        "first_broken_seq": broken_seq,
+        "reason": reason,
+        "checkpoints": checks,
+        "failing_checkpoint": failing["tree_size"] if failing else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Verify a Casework Assurance audit export.")
+    parser.add_argument("export", help="the .jsonl export file")
+    parser.add_argument("--public-key", action="append", default=[], help="trusted Ed25519 public key (hex)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    options = parser.parse_args(argv)
+    try:
+        report = verify_export(options.export, {key.lower() for key in options.public_key})
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if options.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print_text(report, pinned=bool(options.public_key))
+    return 0 if report["intact"] else 1
+
+
+def _print_text(report: dict[str, Any], *, pinned: bool) -> None:
+    if report["first_broken_seq"] is not None:
+        print(f"BROKEN: the chain breaks at event {report['first_broken_seq']}: {report['reason']}")
+    else:
+        print(f"Chain intact: {report['events_checked']} events ({report['first_seq']}..{report['last_seq']}).")
+    for check in report["checkpoints"]:
+        state = "ok" if check["ok"] else f"FAILED: {check['problem']}"
+        root = "root recomputed" if check.get("root_checked") else "root not recomputable from this export"
+        print(f"Checkpoint at {check['tree_size']} events: {state} ({root})")
+    if not pinned and report["checkpoints"]:
+        keys = sorted({check.get("public_key", "?") for check in report["checkpoints"]})
+        print("Note: no --public-key given; signatures were checked against the key(s) in the file: " + ", ".join(keys))
+    print("VERIFIED" if report["intact"] else "NOT VERIFIED")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""Forms for the case register pages. They parse and check input; services decide and write."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from django import forms
+
+from casework.cases import rules
+from casework.cases.choices import CustodyStatus, DocumentKind, HearingType, OffenceClassification, ReviewKind, Stage
+from casework.cases.models import AcceptanceCriterion, Case, CaseDocument
+from casework.core import clock
+from casework.core.forms import GovukDateField, GovukDateTimeField, RecordEditForm
+from casework.people.choices import RoleCode
+from casework.people.models import PoliceForce, Unit, User
+
+_LEGAL_ROLES = [RoleCode.PROSECUTOR, RoleCode.LEGAL_MANAGER, RoleCode.UNIT_HEAD]
+_MANAGER_ROLES = [RoleCode.LEGAL_MANAGER, RoleCode.UNIT_HEAD]
+
+
+def _staff(unit: Unit, roles: Sequence[str]) -> Any:
+    return User.objects.filter(unit=unit, is_active=True, roles__code__in=roles).distinct().order_by("last_name")
+
+
+def _person_field(label: str, unit: Unit, roles: Sequence[str]) -> forms.ModelChoiceField:
+    field = forms.ModelChoiceField(
+        queryset=_staff(unit, roles), required=False, label=label, empty_label="Not allocated"
+    )
+    field.label_from_instance = lambda user: str(user.display_name)  # type: ignore[method-assign,assignment]
+    return field
+
+
+# --- case details --------------------------------------------------------------------------------
+
+#: Form field -> service attribute, for the fields that are foreign keys.
+CASE_FK_FIELDS = {
+    "lead_force": "lead_force_id",
+    "acceptance_criterion": "acceptance_criterion_id",
+    "allocated_lawyer": "allocated_lawyer_id",
+    "deputy_lawyer": "deputy_lawyer_id",
+    "paralegal": "paralegal_id",
+    "legal_manager": "legal_manager_id",
+}
+
+
+class CaseDetailsForm(forms.Form):
+    operation_name = forms.CharField(max_length=120, required=False, label="Operation name")
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    lead_force = forms.ModelChoiceField(queryset=PoliceForce.objects.none(), required=False, empty_label="None")
+    acceptance_criterion = forms.ModelChoiceField(
+        queryset=AcceptanceCriterion.objects.filter(is_active=True),
+        required=False,
+        label="Acceptance criterion",
+        empty_label="None (directed by the CCP)",
+        help_text="The listed case type on which the unit accepted the case.",
+    )
+    ccp_direction_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="CCP direction",
+        help_text="Only if the Chief Crown Prosecutor directed the case into the unit: why.",
+    )
+    accepted_on = GovukDateField(required=False, label="Accepted on")
+
+    def __init__(self, *args: Any, unit: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["lead_force"]).queryset = PoliceForce.objects.filter(
+            areas__unit=unit
+        ).distinct()
+        self.fields["allocated_lawyer"] = _person_field("Allocated lawyer", unit, _LEGAL_ROLES)
+        self.fields["deputy_lawyer"] = _person_field("Deputy lawyer", unit, _LEGAL_ROLES)
+        self.fields["paralegal"] = _person_field("Paralegal officer", unit, [RoleCode.PARALEGAL])
+        self.fields["legal_manager"] = _person_field("Legal manager", unit, _MANAGER_ROLES)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("acceptance_criterion") and (data.get("ccp_direction_reason") or "").strip():
+            self.add_error("ccp_direction_reason", "Leave this empty when a listed criterion is chosen.")
+        return data
+
+    def service_values(self) -> dict[str, Any]:
+        """Cleaned data named as the service expects (foreign keys by id)."""
+        values: dict[str, Any] = {}
+        for name, value in self.cleaned_data.items():
+            if name in CASE_FK_FIELDS:
+                values[CASE_FK_FIELDS[name]] = value.pk if value is not None else None
+            elif name not in {"version", "loaded", "urn"}:
+                values[name] = value
+        return values
+
+
+class CaseCreateForm(CaseDetailsForm):
+    urn = forms.CharField(max_length=20, label="URN", help_text="Unique reference number, for example 42AB1234526.")
+
+    field_order = ["urn"]
+
+    def clean_urn(self) -> str:
+        urn = self.cleaned_data["urn"].strip().upper()
+        if not urn.isalnum():
+            raise forms.ValidationError("A URN contains only letters and numbers.")
+        return urn
+
+
+class CaseEditForm(RecordEditForm, CaseDetailsForm):
+    """Changes a case's details; carries the version and the values the user loaded."""
+
+    FIELD_ATTNAMES = CASE_FK_FIELDS
+
+
+# --- stage, parts of a case -----------------------------------------------------------------------
+
+
+class StageChangeForm(forms.Form):
+    stage = forms.ChoiceField(label="New stage", widget=forms.RadioSelect)
+    reason = forms.CharField(max_length=250, required=False, label="Reason", help_text="Why the case moves on.")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["stage"]).choices = [
+            (s, Stage(s).label) for s in rules.allowed_next_stages(case.stage)
+        ]
+
+
+class DefendantForm(forms.Form):
+    first_names = forms.CharField(max_length=120, label="First names")
+    last_name = forms.CharField(max_length=120, label="Last name")
+    date_of_birth = GovukDateField(required=False, label="Date of birth", hint="For example, 27 3 1986")
+    custody_status = forms.ChoiceField(choices=CustodyStatus.choices, label="Custody status")
+
+    def clean_date_of_birth(self) -> Any:
+        born = self.cleaned_data.get("date_of_birth")
+        if born is not None and born > clock.today():
+            cast(GovukDateField, self.fields["date_of_birth"]).invalid_parts = ("day", "month", "year")
+            raise forms.ValidationError("Date of birth must be in the past")
+        return born
+
+
+class DefendantEditForm(DefendantForm, RecordEditForm):
+    pass
+
+
+class ChargeForm(forms.Form):
+    offence = forms.CharField(max_length=250)
+    classification = forms.ChoiceField(choices=OffenceClassification.choices)
+    charged_on = GovukDateField(required=False, label="Charged on")
+
+
+class ChargeEditForm(ChargeForm, RecordEditForm):
+    pass
+
+
+class HearingForm(forms.Form):
+    hearing_type = forms.ChoiceField(choices=HearingType.choices, label="Type of hearing")
+    starts_at = GovukDateTimeField(label="Date and time")
+    court = forms.CharField(max_length=160)
+    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class HearingEditForm(HearingForm, RecordEditForm):
+    pass
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(choices=DocumentKind.choices, label="Type of document")
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), label="Content")
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="For decisions: the reasons, as the Code for Crown Prosecutors requires.",
+    )
+
+
+class DocumentReviseForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), label="Content")
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="What changed in this version, and why."
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    @staticmethod
+    def initial_for(document: CaseDocument, body: str) -> dict[str, Any]:
+        return {"body": body, "version": document.version}
+
+
+class ReviewForm(forms.Form):
+    kind = forms.ChoiceField(choices=ReviewKind.choices, label="Type of review")
+    reviewed_on = GovukDateField(label="Date of review")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Findings")
+
+
+# --- access outside own work ---------------------------------------------------------------------
+
+
+class BreakGlassForm(forms.Form):
+    urn = forms.CharField(max_length=20, label="URN", help_text="The unique reference number of the case.")
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why do you need this case?",
+        help_text="For example: covering a colleague's hearing tomorrow. A manager reviews every reason.",
+    )
+
+
+class GrantReviewForm(forms.Form):
+    note = forms.CharField(max_length=250, label="Review note", help_text="For example: agreed, covering leave.")
+
+
+# --- list filters -------------------------------------------------------------------------------
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=120, label="URN or operation")
+    stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *Stage.choices])
+    lawyer = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="Allocated lawyer", empty_label="Anyone"
+    )
+    unit = forms.ModelChoiceField(queryset=Unit.objects.all(), required=False, label="Unit", empty_label="All units")
+
+    def __init__(self, *args: Any, lawyer_unit_id: int | None, show_unit: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not show_unit:
+            del self.fields["unit"]
+        if lawyer_unit_id:
+            lawyer_field = cast(forms.ModelChoiceField, self.fields["lawyer"])
+            lawyer_field.queryset = (
+                User.objects.filter(unit_id=lawyer_unit_id, roles__code__in=_LEGAL_ROLES)
+                .distinct()
+                .order_by("last_name")
+            )
+            lawyer_field.label_from_instance = lambda user: str(user.display_name)  # type: ignore[method-assign,assignment]
+        else:
+            del self.fields["lawyer"]

@@ -1,0 +1,219 @@
+"""Page forms for the police portal and the CCU's partnership pages. Forms parse input; the
+services decide (completeness of the 8 items, lifecycle, SLA) and their errors land on fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from casework.cases.models import AcceptanceCriterion
+from casework.core.forms import GovukDateField
+from casework.partners import rules
+from casework.partners.choices import CentralDivision, DisagreementOutcome, MeetingKind, ReferralKind, Side
+
+_ITEM_HINTS = {
+    "police_reference": "The force's unique reference number (URN) for the investigation.",
+    "lines_of_enquiry": "Completed, ongoing and contemplated.",
+    "issues_identified": "Including the suspect's account, or say none has been given.",
+    "disclosable_material": "Or say none has been identified.",
+}
+
+
+class ReferralForm(forms.Form):
+    kind = forms.ChoiceField(label="What are you asking for?", choices=ReferralKind.choices, widget=forms.RadioSelect)
+    officer_in_case = forms.CharField(label="Officer in the case (name and rank)", max_length=200, required=False)
+    proposed_criterion = forms.ModelChoiceField(
+        label="Which CCU case type do you think it is?",
+        queryset=AcceptanceCriterion.objects.filter(is_active=True).order_by("title"),
+        required=False,
+        empty_label="Not sure / not applicable",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The 8 items are optional here on purpose: the service checks them all at once and says
+        # what each missing item needs, rather than the form's bare "This field is required".
+        for name, number, label, _action in rules.EIA_ITEMS:
+            field: forms.Field
+            if name == "police_reference":
+                field = forms.CharField(max_length=60, required=False)
+            else:
+                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+            field.label = f"{number}. {label}"
+            field.help_text = _ITEM_HINTS.get(name, "")
+            self.fields[name] = field
+
+    def items(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(name, "") for name in rules.EIA_FIELDS}
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label="Your response to the action plan", widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class EscalationForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you asking for escalation?",
+        help_text="Say what is disputed or late and what you need. To appeal a refusal, give the grounds "
+        "(Inspector rank or above).",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AcceptForm(forms.Form):
+    criterion = forms.ModelChoiceField(
+        label="Listed criterion the case meets",
+        queryset=AcceptanceCriterion.objects.filter(is_active=True).order_by("title"),
+    )
+    urn = forms.CharField(label="URN for the case register", max_length=20)
+    note = forms.CharField(label="Message to the force", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class RedirectForm(forms.Form):
+    division = forms.ChoiceField(label="Central casework division", choices=CentralDivision.choices)
+    reason = forms.CharField(label="Reason (sent to the force)", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for declining (sent to the force with the appeal route)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AdviceForm(forms.Form):
+    advice = forms.CharField(label="Advice", widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ActionPlanForm(forms.Form):
+    actions = forms.CharField(label="Actions for the police", widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ResolveForm(forms.Form):
+    escalation_id = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = forms.CharField(label="Outcome", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AgreementCreateForm(forms.Form):
+    force = forms.ModelChoiceField(label="Police force", queryset=None)  # type: ignore[arg-type]
+    cps_contacts = forms.CharField(
+        label="CPS first and second points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    police_contacts = forms.CharField(
+        label="Police first and second points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args: Any, forces: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["force"].queryset = forces  # type: ignore[attr-defined]
+
+
+class ParametersForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    cps_contacts = forms.CharField(
+        label="CPS points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    police_contacts = forms.CharField(
+        label="Police points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args: Any, template: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for spec in template.get("parameters", []):
+            self.fields[f"p_{spec['code']}"] = forms.IntegerField(
+                label=spec["label"],
+                help_text=f"{spec['unit']}; HQ default {spec['default']}, allowed {spec['min']} to {spec['max']}",
+                min_value=spec["min"],
+                max_value=spec["max"],
+            )
+
+    def parameters(self) -> dict[str, int]:
+        return {name[2:]: value for name, value in self.cleaned_data.items() if name.startswith("p_")}
+
+
+class DeviationForm(forms.Form):
+    clause_code = forms.ChoiceField(label="Clause")
+    omitted = forms.BooleanField(label="Leave this clause out (optional clauses only)", required=False)
+    text = forms.CharField(label="Agreed wording", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    reason = forms.CharField(
+        label="Reason for departing from the HQ template", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, template: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clause_code"].choices = [  # type: ignore[attr-defined]
+            (code, f"{code} ({clause['section_title']})") for code, clause in rules.clause_index(template).items()
+        ]
+
+
+class SignForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    cps_signatory = forms.CharField(label="CPS signatory (name and role)", max_length=200)
+    police_signatory = forms.CharField(label="Police signatory (name and rank)", max_length=200)
+    signed_on = GovukDateField(label="Date signed")
+    effective_from = GovukDateField(
+        label="Takes effect from",
+        required=False,
+        hint="Leave blank if it takes effect when signed. For example, 27 3 2026",
+    )
+
+
+class TransitionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    target = forms.CharField(widget=forms.HiddenInput)
+
+
+class ReviseForm(forms.Form):
+    template_number = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MeetingForm(forms.Form):
+    kind = forms.ChoiceField(label="Meeting", choices=MeetingKind.choices, widget=forms.RadioSelect)
+    held_on = GovukDateField(label="Date held")
+    cps_attendees = forms.CharField(label="CPS attendees", widget=forms.Textarea(attrs={"rows": 2}))
+    police_attendees = forms.CharField(label="Police attendees", widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    action = forms.CharField(label="Action agreed", required=False)
+    action_owner = forms.CharField(label="Action owner", required=False)
+    action_side = forms.ChoiceField(label="Owner's side", choices=Side.choices, required=False)
+    action_due_on = GovukDateField(label="Action due", required=False)
+
+    def actions(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        if not (data.get("action") or "").strip():
+            return []
+        return [
+            {
+                "description": data["action"],
+                "owner": data.get("action_owner", ""),
+                "side": data.get("action_side"),
+                "due_on": data.get("action_due_on"),
+            }
+        ]
+
+
+class DisagreementForm(forms.Form):
+    subject = forms.CharField(label="Subject", max_length=250)
+    cps_position = forms.CharField(label="CPS position", widget=forms.Textarea(attrs={"rows": 2}))
+    police_position = forms.CharField(label="Police position", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DisagreementResolveForm(forms.Form):
+    disagreement_id = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label="Outcome", choices=[c for c in DisagreementOutcome.choices if c[0] != DisagreementOutcome.OPEN]
+    )
+    note = forms.CharField(label="Explanation", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TemplatePublishForm(forms.Form):
+    """HQ publishes a new version by editing the previous version's content (as JSON)."""
+
+    title = forms.CharField(max_length=200)
+    effective_from = GovukDateField(label="In force from")
+    change_note = forms.CharField(label="What changes and why", widget=forms.Textarea(attrs={"rows": 3}))
+    content = forms.JSONField(
+        label="Sections, clauses, parameters and ladder (JSON)", widget=forms.Textarea(attrs={"rows": 20})
+    )
+    source = forms.CharField(max_length=300, required=False)

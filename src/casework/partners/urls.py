@@ -1,0 +1,31 @@
+from django.urls import path
+
+from casework.partners import views
+
+app_name = "partners"
+urlpatterns = [
+    # Police portal: police liaison officers only, their own force only.
+    path("portal/", views.portal_home, name="portal"),
+    path("portal/new/", views.portal_submit, name="portal_submit"),
+    path("portal/agreement/", views.portal_agreement, name="portal_agreement"),
+    path("portal/referrals/<int:referral_id>/", views.portal_referral, name="portal_referral"),
+    path("portal/referrals/<int:referral_id>/escalate/", views.portal_escalate, name="portal_escalate"),
+    path(
+        "portal/referrals/<int:referral_id>/action-plans/<int:plan_id>/answer/",
+        views.portal_answer,
+        name="portal_answer",
+    ),
+    # CCU side.
+    path("referrals/", views.referral_list, name="referrals"),
+    path("referrals/<int:referral_id>/", views.referral_detail, name="referral"),
+    path("referrals/<int:referral_id>/<slug:action>/", views.referral_action, name="referral_action"),
+    path("agreements/", views.agreement_list, name="agreements"),
+    path("agreements/new/", views.agreement_create, name="agreement_create"),
+    path("agreements/<int:agreement_id>/", views.agreement_detail, name="agreement"),
+    path("agreements/<int:agreement_id>/<slug:action>/", views.agreement_action, name="agreement_action"),
+    path("templates/", views.template_list, name="templates"),
+    path("templates/new/", views.template_publish, name="template_publish"),
+    path("templates/<int:number>/", views.template_detail, name="template"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("coverage/export.csv", views.coverage, {"export": True}, name="coverage_export"),
+]

@@ -1,0 +1,666 @@
+"""Partnership pages: the police portal (a force's liaison officers, their own force only) and the
+CCU's referrals, agreements, HQ templates and coverage.
+
+Views parse input, call one selector or service, and render. Anything outside the user's view is
+a 404; the portal is a 404 for everyone but police liaison officers, and every other partnership
+page is a 404 for them.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casework.audit import services as audit
+from casework.audit.choices import Action
+from casework.cases.exports import spreadsheet_safe
+from casework.core import clock
+from casework.core.errors import CaseworkError, EditConflict
+from casework.core.forms import apply_service_error
+from casework.core.views import http_error_for, page_errors
+from casework.partners import forms as pforms
+from casework.partners import rules, selectors, services
+from casework.partners.choices import AgreementStatus, ReferralKind, ReferralStatus
+from casework.partners.models import Agreement, Referral, force_scope
+from casework.people.choices import RoleCode
+from casework.people.models import PoliceForce
+
+View = Callable[..., HttpResponse]
+
+
+# --- who reaches which pages ----------------------------------------------------------------------
+
+
+def police_only(view: View) -> View:
+    """The portal: police liaison officers with a force. Everyone else gets the same 404 as a miss."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user: Any = request.user
+        if RoleCode.POLICE_LIAISON not in user.role_codes or not user.police_force_id:
+            raise Http404("Not found.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def cps_only(*, admin: bool = False) -> Callable[[View], View]:
+    """CPS staff pages. Police never; the administrator only where `admin` (configuration)."""
+
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            roles = set(request.user.role_codes)  # type: ignore[union-attr]
+            if RoleCode.POLICE_LIAISON in roles:
+                raise Http404("Not found.")
+            if not admin:
+                roles.discard(RoleCode.ADMINISTRATOR)
+            if not roles:
+                raise Http404("Not found.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _run(form: forms.BaseForm, call: Callable[[], Any]) -> bool:
+    """Call a service; on a user error, show it on the form. 404/403 errors become those pages."""
+    try:
+        call()
+    except CaseworkError as error:
+        mapped = http_error_for(error)
+        if mapped is not None:
+            raise mapped from error
+        apply_service_error(form, error)
+        if isinstance(error, EditConflict):
+            form.add_error(None, error.message)
+        return False
+    return True
+
+
+# --- police portal --------------------------------------------------------------------------------
+
+
+@require_GET
+@police_only
+def portal_home(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    referrals = list(selectors.referral_list(user=user)[:200])
+    agreement = selectors.agreement_for_force(user.police_force_id)
+    services.portal_disclose(actor=user, subject=user.police_force, what="list of the force's referrals")
+    return render(
+        request, "partners/portal/home.html", {"referrals": referrals, "agreement": agreement, "today": clock.today()}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@police_only
+def portal_submit(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = pforms.ReferralForm(request.POST or None, initial={"kind": ReferralKind.EARLY_ADVICE})
+    if request.method == "POST" and form.is_valid():
+        made: dict[str, Referral] = {}
+
+        def submit() -> None:
+            criterion = form.cleaned_data.get("proposed_criterion")
+            made["referral"] = services.referral_submit(
+                actor=user,
+                kind=form.cleaned_data["kind"],
+                items=form.items(),
+                officer_in_case=form.cleaned_data["officer_in_case"],
+                proposed_criterion_id=criterion.pk if criterion else None,
+            )
+
+        if _run(form, submit):
+            referral = made["referral"]
+            messages.success(
+                request,
+                f"Submitted as {referral.reference}. The CCU will acknowledge it by "
+                f"{referral.acknowledge_due_on:%d %B %Y}.",
+            )
+            return redirect("partners:portal_referral", referral_id=referral.pk)
+    return render(request, "partners/portal/submit.html", {"form": form, "items": rules.EIA_ITEMS})
+
+
+def _portal_referral_context(user: Any, referral: Referral) -> dict[str, Any]:
+    today = clock.today()
+    return {
+        "referral": referral,
+        "clocks": selectors.referral_clocks(referral, today),
+        "ladder": selectors.ladder_of(referral),
+        "appeal_route": services.APPEAL_ROUTE if referral.status == ReferralStatus.DECLINED else "",
+        "answer_form": pforms.AnswerForm(),
+        "escalation_form": pforms.EscalationForm(),
+    }
+
+
+@require_GET
+@police_only
+def portal_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user: Any = request.user
+    with page_errors():
+        referral = selectors.referral_visible(user=user, referral_id=referral_id)
+    services.portal_disclose(actor=user, subject=referral, what=f"status and responses of {referral.reference}")
+    return render(request, "partners/portal/referral.html", _portal_referral_context(user, referral))
+
+
+@require_POST
+@police_only
+def portal_answer(request: HttpRequest, referral_id: int, plan_id: int) -> HttpResponse:
+    user: Any = request.user
+    with page_errors():
+        referral = selectors.referral_visible(user=user, referral_id=referral_id)
+    if not referral.action_plans.filter(pk=plan_id).exists():
+        raise Http404("Not found.")
+    form = pforms.AnswerForm(request.POST)
+    if form.is_valid() and _run(
+        form, lambda: services.action_plan_answer(actor=user, plan_id=plan_id, answer=form.cleaned_data["answer"])
+    ):
+        messages.success(request, "Your response has been sent to the CCU.")
+        return redirect("partners:portal_referral", referral_id=referral.pk)
+    context = {**_portal_referral_context(user, referral), "answer_form": form, "answer_plan_id": plan_id}
+    return render(request, "partners/portal/referral.html", context, status=422)
+
+
+@require_POST
+@police_only
+def portal_escalate(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user: Any = request.user
+    with page_errors():
+        referral = selectors.referral_visible(user=user, referral_id=referral_id)
+    form = pforms.EscalationForm(request.POST)
+    if form.is_valid() and _run(
+        form, lambda: services.escalation_request(actor=user, referral=referral, reason=form.cleaned_data["reason"])
+    ):
+        messages.success(request, "Escalation requested. The level and response time are shown below.")
+        return redirect("partners:portal_referral", referral_id=referral.pk)
+    context = {**_portal_referral_context(user, referral), "escalation_form": form}
+    return render(request, "partners/portal/referral.html", context, status=422)
+
+
+@require_GET
+@police_only
+def portal_agreement(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    agreement = selectors.agreement_for_force(user.police_force_id)
+    today = clock.today()
+    context: dict[str, Any] = {
+        "agreement": agreement,
+        "force": user.police_force,
+        "performance": selectors.force_performance(user=user, force_id=user.police_force_id, today=today),
+    }
+    if agreement is not None:
+        context.update(
+            clauses=selectors.agreement_clauses(agreement),
+            parameters=selectors.agreement_parameters(agreement),
+            review_state=selectors.agreement_review_state(agreement, today),
+        )
+        services.portal_disclose(actor=user, subject=agreement, what="the force's MoU and performance")
+    return render(request, "partners/portal/agreement.html", context)
+
+
+# --- CCU: referrals -------------------------------------------------------------------------------
+
+
+@require_GET
+@cps_only()
+def referral_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    status = request.GET.get("status", "")
+    status = status if status in ReferralStatus.values else ""
+    referrals = list(selectors.referral_list(user=user, status=status)[:500])
+    return render(
+        request,
+        "partners/referral_list.html",
+        {"referrals": referrals, "status": status, "statuses": ReferralStatus.choices, "today": clock.today()},
+    )
+
+
+_REFERRAL_FORMS: dict[str, type[forms.Form]] = {
+    "accept": pforms.AcceptForm,
+    "redirect": pforms.RedirectForm,
+    "decline": pforms.DeclineForm,
+    "advise": pforms.AdviceForm,
+    "action_plan": pforms.ActionPlanForm,
+    "escalate": pforms.EscalationForm,
+    "resolve": pforms.ResolveForm,
+}
+
+
+def _referral_call(user: Any, referral: Referral, action: str, data: dict[str, Any]) -> Callable[[], Any]:
+    calls: dict[str, Callable[[], Any]] = {
+        "acknowledge": lambda: services.referral_acknowledge(actor=user, referral=referral),
+        "accept": lambda: services.referral_accept(
+            actor=user,
+            referral=referral,
+            criterion_id=data.get("criterion").pk if data.get("criterion") else 0,
+            urn=data.get("urn", ""),
+            note=data.get("note", ""),
+        ),
+        "redirect": lambda: services.referral_redirect(
+            actor=user, referral=referral, division=data.get("division", ""), reason=data.get("reason", "")
+        ),
+        "decline": lambda: services.referral_decline(actor=user, referral=referral, reason=data.get("reason", "")),
+        "advise": lambda: services.referral_advise(actor=user, referral=referral, advice=data.get("advice", "")),
+        "action_plan": lambda: services.action_plan_issue(
+            actor=user, referral=referral, actions=data.get("actions", "")
+        ),
+        "escalate": lambda: services.escalation_request(actor=user, referral=referral, reason=data.get("reason", "")),
+        "resolve": lambda: services.escalation_resolve(
+            actor=user, escalation_id=data.get("escalation_id", 0), outcome=data.get("outcome", "")
+        ),
+    }
+    if action not in calls:
+        raise Http404("Not found.")
+    return calls[action]
+
+
+def _render_referral(
+    request: HttpRequest, referral: Referral, bound: dict[str, forms.Form] | None = None, status: int = 200
+) -> HttpResponse:
+    form_set = {name: cls() for name, cls in _REFERRAL_FORMS.items()}
+    form_set.update(bound or {})
+    context = {
+        "referral": referral,
+        "clocks": selectors.referral_clocks(referral, clock.today()),
+        "ladder": selectors.ladder_of(referral),
+        "forms": form_set,
+        "is_open": referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.ACKNOWLEDGED),
+        "items": [(number, label, getattr(referral, name)) for name, number, label, _ in rules.EIA_ITEMS],
+        "appeal_route": services.APPEAL_ROUTE,
+    }
+    return render(request, "partners/referral_detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD"])
+@cps_only()
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    with page_errors():
+        referral = selectors.referral_visible(user=request.user, referral_id=referral_id)
+    return _render_referral(request, referral)
+
+
+@require_POST
+@cps_only()
+def referral_action(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
+    user: Any = request.user
+    with page_errors():
+        referral = selectors.referral_visible(user=user, referral_id=referral_id)
+    form_class = _REFERRAL_FORMS.get(action, forms.Form)
+    form = form_class(request.POST)
+    if form.is_valid() and _run(form, _referral_call(user, referral, action, form.cleaned_data)):
+        messages.success(request, "Saved. The force can see the update in its portal.")
+        return redirect("partners:referral", referral_id=referral.pk)
+    referral = selectors.referral_visible(user=user, referral_id=referral_id)
+    return _render_referral(request, referral, {action: form}, status=422)
+
+
+# --- CCU: agreements ------------------------------------------------------------------------------
+
+
+@require_GET
+@cps_only()
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    today = clock.today()
+    agreements = list(selectors.agreement_list(user=user))
+    rows = [(a, selectors.agreement_review_state(a, today)) for a in agreements]
+    current = selectors.current_template(today)
+    return render(
+        request, "partners/agreement_list.html", {"rows": rows, "current": current, "can_create": user.is_unit_manager}
+    )
+
+
+def _creatable_forces(user: Any) -> Any:
+    scope = force_scope(user)
+    forces = PoliceForce.objects.all() if scope is None else PoliceForce.objects.filter(scope)
+    return forces.filter(areas__unit=user.unit_id).distinct().order_by("name")
+
+
+@require_http_methods(["GET", "POST"])
+@cps_only()
+def agreement_create(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not user.is_unit_manager:
+        raise Http404("Not found.")
+    form = pforms.AgreementCreateForm(request.POST or None, forces=_creatable_forces(user))
+    made: dict[str, Agreement] = {}
+    if request.method == "POST" and form.is_valid():
+
+        def create() -> None:
+            made["a"] = services.agreement_create(
+                actor=user,
+                force_id=form.cleaned_data["force"].pk,
+                cps_contacts=form.cleaned_data["cps_contacts"],
+                police_contacts=form.cleaned_data["police_contacts"],
+            )
+
+        if _run(form, create):
+            messages.success(request, "Draft agreement created from the current HQ template.")
+            return redirect("partners:agreement", agreement_id=made["a"].pk)
+    return render(
+        request,
+        "partners/form.html",
+        {"form": form, "title": "Start an agreement with a force", "submit_label": "Create draft"},
+    )
+
+
+def _agreement_forms(agreement: Agreement) -> dict[str, forms.Form]:
+    content = agreement.template.content
+    values = rules.parameter_values(content, agreement.parameters)
+    return {
+        "parameters": pforms.ParametersForm(
+            template=content,
+            initial={
+                "version": agreement.version,
+                "cps_contacts": agreement.cps_contacts,
+                "police_contacts": agreement.police_contacts,
+                **{f"p_{k}": v for k, v in values.items()},
+            },
+        ),
+        "deviation": pforms.DeviationForm(template=content),
+        "sign": pforms.SignForm(initial={"version": agreement.version}),
+        "meeting": pforms.MeetingForm(),
+        "disagreement": pforms.DisagreementForm(),
+        "resolve_disagreement": pforms.DisagreementResolveForm(),
+    }
+
+
+def _render_agreement(
+    request: HttpRequest, agreement: Agreement, bound: dict[str, forms.Form] | None = None, status: int = 200
+) -> HttpResponse:
+    user: Any = request.user
+    today = clock.today()
+    current = selectors.current_template(today)
+    form_set = _agreement_forms(agreement)
+    form_set.update(bound or {})
+    meetings = list(selectors.meetings_of(agreement))
+    params = rules.parameter_values(agreement.template.content, agreement.parameters)
+    last = {kind: next((m.held_on for m in meetings if m.kind == kind), None) for kind in ("operational", "strategic")}
+    since = agreement.effective_from or agreement.created_at.date()
+    context = {
+        "agreement": agreement,
+        "clauses": selectors.agreement_clauses(agreement),
+        "parameters": selectors.agreement_parameters(agreement),
+        "review_state": selectors.agreement_review_state(agreement, today),
+        "current": current,
+        "plan": selectors.migration_plan(agreement, current) if current and current.pk != agreement.template_id else [],
+        "next_statuses": sorted(
+            rules.TRANSITIONS.get(agreement.status, frozenset()) - {AgreementStatus.SIGNED, AgreementStatus.SUPERSEDED}
+        ),
+        "can_sign": AgreementStatus.SIGNED in rules.TRANSITIONS.get(agreement.status, frozenset()),
+        "editable": agreement.status in (AgreementStatus.DRAFT, AgreementStatus.NEGOTIATING),
+        "can_manage": user.is_unit_manager and user.unit_id == agreement.unit_id,
+        "can_work": user.unit_id == agreement.unit_id and (user.is_unit_manager or user.is_caseworker),
+        "forms": form_set,
+        "meetings": meetings,
+        "next_meetings": {
+            "operational": rules.meeting_due(last["operational"], params["operational_meeting_weeks"], since),
+            "strategic": rules.meeting_due(last["strategic"], params["strategic_meeting_weeks"], since),
+        },
+        "disagreements": list(selectors.disagreements_of(user=user, force_id=agreement.force_id)),
+        "performance": selectors.force_performance(user=user, force_id=agreement.force_id, today=today),
+        "today": today,
+    }
+    return render(request, "partners/agreement_detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD"])
+@cps_only()
+def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    with page_errors():
+        agreement = selectors.agreement_visible(user=request.user, agreement_id=agreement_id)
+    return _render_agreement(request, agreement)
+
+
+@require_POST
+@cps_only()
+def agreement_action(request: HttpRequest, agreement_id: int, action: str) -> HttpResponse:
+    user: Any = request.user
+    with page_errors():
+        agreement = selectors.agreement_visible(user=user, agreement_id=agreement_id)
+    content = agreement.template.content
+    builders: dict[str, Callable[[], forms.Form]] = {
+        "parameters": lambda: pforms.ParametersForm(request.POST, template=content),
+        "deviation": lambda: pforms.DeviationForm(request.POST, template=content),
+        "remove_deviation": lambda: pforms.DeviationForm(request.POST, template=content),
+        "sign": lambda: pforms.SignForm(request.POST),
+        "transition": lambda: pforms.TransitionForm(request.POST),
+        "revise": lambda: pforms.ReviseForm(request.POST),
+        "meeting": lambda: pforms.MeetingForm(request.POST),
+        "action_done": lambda: _IdForm(request.POST),
+        "disagreement": lambda: pforms.DisagreementForm(request.POST),
+        "resolve_disagreement": lambda: pforms.DisagreementResolveForm(request.POST),
+    }
+    if action not in builders:
+        raise Http404("Not found.")
+    form = builders[action]()
+    if action == "remove_deviation":
+        form = _CodeForm(request.POST)
+    made: dict[str, Any] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        calls: dict[str, Callable[[], Any]] = {
+            "parameters": lambda: services.agreement_update(
+                actor=user,
+                agreement=agreement,
+                expected_version=data["version"],
+                parameters=form.parameters(),  # type: ignore[attr-defined]
+                cps_contacts=data["cps_contacts"],
+                police_contacts=data["police_contacts"],
+            ),
+            "deviation": lambda: services.agreement_record_deviation(
+                actor=user,
+                agreement=agreement,
+                clause_code=data["clause_code"],
+                text=data["text"],
+                reason=data["reason"],
+                omitted=data["omitted"],
+            ),
+            "remove_deviation": lambda: services.agreement_remove_deviation(
+                actor=user, agreement=agreement, clause_code=data["clause_code"]
+            ),
+            "sign": lambda: services.agreement_transition(
+                actor=user,
+                agreement=agreement,
+                expected_version=data["version"],
+                target=AgreementStatus.SIGNED,
+                cps_signatory=data["cps_signatory"],
+                police_signatory=data["police_signatory"],
+                signed_on=data["signed_on"],
+                effective_from=data.get("effective_from"),
+            ),
+            "transition": lambda: services.agreement_transition(
+                actor=user, agreement=agreement, expected_version=data["version"], target=data["target"]
+            ),
+            "revise": lambda: made.setdefault(
+                "new",
+                services.agreement_start_revision(
+                    actor=user, agreement=agreement, template_number=data["template_number"]
+                ),
+            ),
+            "meeting": lambda: services.meeting_record(
+                actor=user,
+                agreement=agreement,
+                kind=data["kind"],
+                held_on=data["held_on"],
+                cps_attendees=data["cps_attendees"],
+                police_attendees=data["police_attendees"],
+                notes=data["notes"],
+                actions=form.actions(),
+            ),  # type: ignore[attr-defined]
+            "action_done": lambda: services.meeting_action_complete(actor=user, action_id=data["id"]),
+            "disagreement": lambda: services.disagreement_record(
+                actor=user,
+                force_id=agreement.force_id,
+                subject=data["subject"],
+                cps_position=data["cps_position"],
+                police_position=data["police_position"],
+            ),
+            "resolve_disagreement": lambda: services.disagreement_resolve(
+                actor=user, disagreement_id=data["disagreement_id"], outcome=data["outcome"], note=data["note"]
+            ),
+        }
+        if _run(form, calls[action]):
+            if "new" in made:
+                messages.success(request, "Draft revision created on the new template version.")
+                return redirect("partners:agreement", agreement_id=made["new"].pk)
+            messages.success(request, "Saved.")
+            return redirect("partners:agreement", agreement_id=agreement.pk)
+    agreement = selectors.agreement_visible(user=user, agreement_id=agreement_id)
+    return _render_agreement(request, agreement, {action: form}, status=422)
+
+
+class _IdForm(forms.Form):
+    id = forms.IntegerField()
+
+
+class _CodeForm(forms.Form):
+    clause_code = forms.CharField(max_length=60)
+
+
+# --- HQ templates ---------------------------------------------------------------------------------
+
+
+@require_GET
+@cps_only(admin=True)
+def template_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "partners/template_list.html", {"templates": selectors.template_list(user=request.user)})
+
+
+@require_GET
+@cps_only(admin=True)
+def template_detail(request: HttpRequest, number: int) -> HttpResponse:
+    with page_errors():
+        template = selectors.template_visible(user=request.user, number=number)
+    return render(
+        request,
+        "partners/template_detail.html",
+        {
+            "template": template,
+            "changes": selectors.template_changes(template),
+            "sections": template.content.get("sections", []),
+            "can_publish": request.user.has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR),  # type: ignore[union-attr]
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@cps_only(admin=True)
+def template_publish(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not user.has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR):
+        raise Http404("Not found.")
+    latest = selectors.published_templates().first()
+    initial = {"title": latest.title, "content": latest.content, "source": latest.source} if latest else {}
+    form = pforms.TemplatePublishForm(request.POST or None, initial=initial)
+    made: dict[str, Any] = {}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def publish() -> None:
+            made["t"] = services.template_publish(
+                actor=user,
+                content=data["content"],
+                title=data["title"],
+                effective_from=data["effective_from"],
+                change_note=data["change_note"],
+                source=data["source"],
+            )
+
+        if _run(form, publish):
+            messages.success(request, f"Version {made['t'].number} published. Its changes are listed below.")
+            return redirect("partners:template", number=made["t"].number)
+    return render(
+        request,
+        "partners/form.html",
+        {"form": form, "title": "Publish a new template version", "submit_label": "Publish"},
+    )
+
+
+# --- coverage -------------------------------------------------------------------------------------
+
+CSV_HEADER = ["Force", "Areas", "Status", "Template version", "Signed on", "Review due", "Expires", "Gap"]
+
+
+@require_GET
+@cps_only()
+def coverage(request: HttpRequest, export: bool = False) -> HttpResponse:
+    user: Any = request.user
+    try:
+        area_id = int(request.GET.get("area") or 0)
+    except ValueError:
+        area_id = 0
+    data = selectors.coverage(user=user, today=clock.today(), area_id=area_id or None)
+    if export:
+        return _coverage_csv(user, data, area_id)
+    bar_width = 300
+    # Chart geometry is computed here: the CSP forbids inline styles, so the SVG uses attributes.
+    for index, row in enumerate(data["areas"]):
+        row.update(bar=round(bar_width * row["percent"] / 100), y=20 * index + 20, bar_y=20 * index + 10)
+    return render(
+        request,
+        "partners/coverage.html",
+        {
+            **data,
+            "area_id": area_id,
+            "bar_width": bar_width,
+            "chart_height": 20 * len(data["areas"]) + 30,
+            "chart_width": bar_width + 260,
+            "area_choices": selectors.areas_for_filter(),
+        },
+    )
+
+
+def _coverage_csv(user: Any, data: dict[str, Any], area_id: int) -> HttpResponse:
+    with transaction.atomic():
+        audit.record(
+            actor=user,
+            action=Action.EXPORT,
+            subject_type="partners.coverage",
+            subject_label="MoU coverage",
+            justification=f"MoU coverage export ({data['total']} forces, area={area_id or 'all'})",
+        )
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows() -> Any:
+        yield writer.writerow(CSV_HEADER)
+        for row in data["rows"]:
+            a = row.agreement
+            yield writer.writerow(
+                [
+                    spreadsheet_safe(v)
+                    for v in (
+                        row.force.name,
+                        row.areas,
+                        a.get_status_display() if a else "None",
+                        a.template.number if a else "",
+                        a.signed_on or "" if a else "",
+                        a.review_due_on or "" if a else "",
+                        a.expires_on or "" if a else "",
+                        row.gap or "Signed, in date, current template",
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="mou-coverage.csv"'
+    return response

@@ -1,0 +1,138 @@
+"""Case progression over the API: a case's deadlines and custody clocks, your tasks, and a unit's
+custody time limits expiring in a window. Same access path as the pages (Case.objects.visible_to);
+reading a case's deadlines or clocks is logged as a consultation of the case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Path, Query, Router, Schema
+from pydantic import Field
+
+from casework.api.schemas import MAX_ID, ErrorOut
+from casework.cases import services as case_services
+from casework.core import clock
+from casework.core.errors import NotFound
+from casework.people.models import Unit
+from casework.progression import selectors
+
+router = Router(tags=["progression"])
+
+CaseId = Path(..., ge=1, le=MAX_ID, description="The case id.")
+UnitId = Path(..., ge=1, le=MAX_ID, description="The unit id.")
+
+
+ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class DeadlineOut(Schema):
+    id: int
+    key: str
+    title: str
+    due_on: dt.date
+    proposed_due_on: dt.date | None
+    basis: str
+    rule_version: str
+    source: str
+    direction_reason: str
+    owner_id: int | None
+    status: str
+    met_on: dt.date | None
+    missed_reason: str
+    version: int
+
+
+class ClockOut(Schema):
+    id: int
+    case_id: int
+    charge_id: int
+    defendant: str
+    offence: str
+    initial_regime: str
+    regime: str
+    status: str
+    expires_on: dt.date | None
+    days_remaining: int | None
+    explanation: list[str]
+    rule_version: str
+    dual_checked: bool
+
+
+class TaskOut(Schema):
+    id: int
+    case_id: int | None
+    title: str
+    detail: str
+    assignee_id: int | None
+    team_id: int | None
+    reminder_on: dt.date | None
+    due_on: dt.date
+    escalate_on: dt.date | None
+    status: str
+    version: int
+
+
+class ExpiringQuery(Schema):
+    within_days: int = Field(28, ge=0, le=366, description="Clocks expiring within this many days (and expired ones).")
+
+
+def _actor(request: HttpRequest) -> Any:
+    return request.auth  # type: ignore[attr-defined]
+
+
+def _clock_out(ctl: Any, today: dt.date) -> dict[str, Any]:
+    return {
+        "id": ctl.pk,
+        "case_id": ctl.case_id,
+        "charge_id": ctl.charge_id,
+        "defendant": str(ctl.charge.defendant),
+        "offence": ctl.charge.offence,
+        "initial_regime": ctl.initial_regime,
+        "regime": ctl.regime,
+        "status": ctl.status,
+        "expires_on": ctl.expires_on,
+        "days_remaining": (ctl.expires_on - today).days if ctl.expires_on else None,
+        "explanation": list(ctl.explanation or []),
+        "rule_version": ctl.rule_version,
+        "dual_checked": ctl.dual_check_current,
+    }
+
+
+@router.get("/cases/{case_id}/deadlines", response={200: list[DeadlineOut], **ERRORS})
+def case_deadlines(request: HttpRequest, case_id: int = CaseId) -> list[Any]:
+    """A case's deadlines (standard dates and court directions). Logged as a consultation."""
+    case = case_services.case_open(actor=_actor(request), case_id=case_id)
+    return list(selectors.deadlines_for_case(user=_actor(request), case_id=case.pk).order_by("due_on", "key"))
+
+
+@router.get("/cases/{case_id}/custody-clocks", response={200: list[ClockOut], **ERRORS})
+def case_custody_clocks(request: HttpRequest, case_id: int = CaseId) -> list[dict[str, Any]]:
+    """A case's custody time limits per defendant and charge, each with its plain-English explanation."""
+    case = case_services.case_open(actor=_actor(request), case_id=case_id)
+    today = clock.today()
+    return [_clock_out(c, today) for c in selectors.clocks_for_case(user=_actor(request), case_id=case.pk)]
+
+
+@router.get("/tasks", response={200: list[TaskOut], **ERRORS})
+def my_tasks(request: HttpRequest) -> list[Any]:
+    """Open tasks assigned to you or (unassigned) to your team."""
+    return list(selectors.tasks_for_user(user=_actor(request)))
+
+
+@router.get("/units/{unit_id}/ctl-expiring", response={200: list[ClockOut], **ERRORS})
+def unit_ctl_expiring(
+    request: HttpRequest, params: Query[ExpiringQuery], unit_id: int = UnitId
+) -> list[dict[str, Any]]:
+    """Running (or expired) custody time limits in a unit expiring within the window, soonest first.
+
+    Only clocks on cases you can see are listed.
+    """
+    if not Unit.objects.filter(pk=unit_id).exists():
+        raise NotFound("Unit not found.")
+    today = clock.today()
+    clocks = selectors.clocks_expiring(
+        user=_actor(request), unit_id=unit_id, today=today, within_days=params.within_days
+    )
+    return [_clock_out(c, today) for c in clocks]

@@ -1,0 +1,247 @@
+"""Reads for the unit progression board and "My tasks". Every query starts from
+Case.objects.visible_to(user); nothing here writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from casework.cases.models import Case
+from casework.core.errors import NotFound
+from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
+from casework.people.models import Unit
+from casework.progression import selectors
+from casework.progression.choices import DeadlineStatus, TaskStatus
+from casework.progression.models import CustodyClock, Deadline, Task
+
+CTL_WINDOWS = (28, 14, 7)
+CHART_WEEKS = 8
+CHART_BAR_WIDTH = 380  # SVG units for the longest bar
+CHART_ROW_HEIGHT = 30
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A task or a deadline, as one row of a list (both have a due date and someone answerable)."""
+
+    kind: str  # "Task" or "Deadline"
+    title: str
+    due_on: dt.date
+    case: Case | None
+    owner: str
+    status: str
+    task: Task | None = None
+    deadline: Deadline | None = None
+
+    def days_late(self, today: dt.date) -> int:
+        return (today - self.due_on).days
+
+
+def _task_item(task: Task) -> WorkItem:
+    owner = task.assignee.display_name if task.assignee_id and task.assignee else (str(task.team) if task.team else "")
+    return WorkItem("Task", task.title, task.due_on, task.case, owner, task.get_status_display(), task=task)
+
+
+def _deadline_item(deadline: Deadline) -> WorkItem:
+    owner = deadline.owner.display_name if deadline.owner_id and deadline.owner else ""
+    return WorkItem(
+        "Deadline",
+        deadline.title,
+        deadline.due_on,
+        deadline.case,
+        owner,
+        deadline.get_status_display(),
+        deadline=deadline,
+    )
+
+
+# --- my tasks ----------------------------------------------------------------------------------
+
+
+def my_work(*, user: Any, today: dt.date, show: str = "all", sort: str = "due") -> list[WorkItem]:
+    """Open tasks assigned to the user or their team, and the open deadlines they own."""
+    tasks = selectors.tasks_for_user(user=user).select_related("team")
+    deadlines = selectors.open_deadlines_for_user(user=user).select_related("owner")
+    if show == "overdue":
+        tasks, deadlines = tasks.filter(due_on__lt=today), deadlines.filter(due_on__lt=today)
+    elif show == "week":
+        window = Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=7))
+        tasks, deadlines = tasks.filter(window), deadlines.filter(window)
+    items = [_task_item(t) for t in tasks] + [_deadline_item(d) for d in deadlines]
+    if sort == "case":
+        items.sort(key=lambda item: (item.case.urn if item.case else "", item.due_on))
+    else:
+        items.sort(key=lambda item: item.due_on, reverse=sort == "-due")
+    return items
+
+
+# --- the unit board ----------------------------------------------------------------------------
+
+
+def board_unit_for(user: Any, requested_unit_id: int | None) -> tuple[int | None, bool]:
+    """(unit id, may choose a unit) for the board; NotFound for roles without a board."""
+    roles = user.role_codes
+    if roles & NATIONAL_READ_ROLES:
+        if requested_unit_id and not Unit.objects.filter(pk=requested_unit_id).exists():
+            raise NotFound("Unit not found.")
+        return requested_unit_id, True
+    if roles & UNIT_MANAGER_ROLES and user.unit_id:
+        return user.unit_id, False
+    if RoleCode.AREA_LEADERSHIP in roles and user.area_id:
+        return user.area.unit_id, False
+    raise NotFound("Page not found.")
+
+
+@dataclass
+class Board:
+    unit: Unit
+    today: dt.date
+    overdue: list[WorkItem] = field(default_factory=list)
+    due_this_week: list[WorkItem] = field(default_factory=list)
+    ctl_expiring: list[CustodyClock] = field(default_factory=list)
+    ctl_counts: dict[int, int] = field(default_factory=dict)
+    hrs_missing: list[Deadline] = field(default_factory=list)
+    reviews_overdue: list[Deadline] = field(default_factory=list)
+    chart: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def chart_height(self) -> int:
+        return len(self.chart) * CHART_ROW_HEIGHT + 10
+
+
+def _unit_cases(user: Any, unit_id: int, lawyer_id: int | None) -> QuerySet[Case]:
+    cases = Case.objects.visible_to(user).filter(unit_id=unit_id)
+    return cases.filter(allocated_lawyer_id=lawyer_id) if lawyer_id else cases
+
+
+def unit_board(*, user: Any, unit_id: int, today: dt.date, lawyer_id: int | None = None) -> Board:
+    unit = Unit.objects.get(pk=unit_id)
+    cases = _unit_cases(user, unit_id, lawyer_id)
+    board = Board(unit=unit, today=today)
+    week_end = today + dt.timedelta(days=7)
+    open_tasks = (
+        Task.objects.filter(status=TaskStatus.OPEN, case__in=cases, due_on__lte=week_end)
+        .select_related("case", "assignee", "team")
+        .order_by("due_on", "id")
+    )
+    open_deadlines = (
+        Deadline.objects.filter(status=DeadlineStatus.OPEN, case__in=cases, due_on__lte=week_end)
+        .select_related("case", "owner")
+        .order_by("due_on", "id")
+    )
+    items = sorted(
+        [_task_item(t) for t in open_tasks] + [_deadline_item(d) for d in open_deadlines], key=lambda item: item.due_on
+    )
+    board.overdue = [item for item in items if item.due_on < today]
+    board.due_this_week = [item for item in items if item.due_on >= today]
+    board.hrs_missing = [
+        item.deadline for item in board.overdue if item.deadline is not None and item.deadline.key.startswith("hrs.")
+    ]
+    board.reviews_overdue = [
+        item.deadline for item in board.overdue if item.deadline is not None and item.deadline.key.startswith("review.")
+    ]
+    horizon = max(CTL_WINDOWS[0], CHART_WEEKS * 7)
+    clocks = list(
+        CustodyClock.objects.filter(case__in=cases, status__in=["running", "expired"], expires_on__isnull=False)
+        .filter(expires_on__lte=today + dt.timedelta(days=horizon))
+        .select_related("case", "charge__defendant", "case__allocated_lawyer")
+        .order_by("expires_on", "id")
+    )
+    for ctl in clocks:
+        ctl.days_left = (ctl.expires_on - today).days  # type: ignore[attr-defined,operator]  # for the table
+    board.ctl_expiring = [
+        c for c in clocks if c.expires_on and c.expires_on <= today + dt.timedelta(days=CTL_WINDOWS[0])
+    ]
+    board.ctl_counts = {
+        window: len([c for c in board.ctl_expiring if c.days_left <= window])  # type: ignore[attr-defined]
+        for window in CTL_WINDOWS
+    }
+    board.chart = expiries_by_week(today, [c.expires_on for c in clocks if c.expires_on and c.expires_on >= today])
+    return board
+
+
+def expiries_by_week(today: dt.date, expiries: list[dt.date], weeks: int = CHART_WEEKS) -> list[dict[str, Any]]:
+    """CTL expiries counted per week starting today, with the bar length as a share of the largest."""
+    counts = Counter((day - today).days // 7 for day in expiries if 0 <= (day - today).days < weeks * 7)
+    top = max(counts.values(), default=0)
+    rows = []
+    for week in range(weeks):
+        start = today + dt.timedelta(days=7 * week)
+        count = counts.get(week, 0)
+        rows.append(
+            {
+                "start": start,
+                "end": start + dt.timedelta(days=6),
+                "count": count,
+                "bar": round(CHART_BAR_WIDTH * count / top) if top else 0,
+                "y": week * CHART_ROW_HEIGHT,
+            }
+        )
+    return rows
+
+
+# --- the case's progression (page and panel) ---------------------------------------------------
+
+
+def case_progression(*, user: Any, case: Case, today: dt.date, full: bool = True) -> dict[str, Any]:
+    """Clocks, deadlines, the CTL log, extension applications and open tasks of a visible case,
+    in a fixed number of queries (`full=False`: clocks and deadlines only, for the case page panel)."""
+    from django.db.models import Prefetch
+
+    from casework.progression.models import CtlLogEntry, CustodyClockEvent, ExtensionApplication
+
+    clocks = list(
+        selectors.clocks_for_case(user=user, case_id=case.pk)
+        .prefetch_related(None)  # replaced: the events with who recorded them
+        .prefetch_related(
+            Prefetch("events", queryset=CustodyClockEvent.objects.select_related("recorded_by")),
+            Prefetch("extension_applications", queryset=ExtensionApplication.objects.order_by("-created_at")),
+        )
+    )
+    rows = [
+        {
+            "clock": ctl,
+            "days_remaining": (ctl.expires_on - today).days if ctl.expires_on else None,
+            "tag": ctl_tag(ctl.status, (ctl.expires_on - today).days if ctl.expires_on else None),
+        }
+        for ctl in clocks
+    ]
+    deadlines = list(selectors.deadlines_for_case(user=user, case_id=case.pk).order_by("due_on", "key"))
+    if not full:
+        return {
+            "clock_rows": rows,
+            "open_deadlines": [d for d in deadlines if d.status == DeadlineStatus.OPEN],
+            "today": today,
+        }
+    return {
+        "clock_rows": rows,
+        "deadlines": deadlines,
+        "open_deadlines": [d for d in deadlines if d.status == DeadlineStatus.OPEN],
+        "ctl_log": list(
+            CtlLogEntry.objects.filter(case=case).select_related("author", "hearing").order_by("-entry_on", "-id")
+        ),
+        "tasks": list(
+            Task.objects.filter(case=case, status=TaskStatus.OPEN).select_related("assignee", "team").order_by("due_on")
+        ),
+        "today": today,
+    }
+
+
+def ctl_tag(status: str, days_remaining: int | None) -> dict[str, str]:
+    """The status tag for a custody clock: colour by urgency, words that say it without colour."""
+    if status == "expired":
+        return {"label": "Expired", "class": "govuk-tag--red"}
+    if status == "running" and days_remaining is not None:
+        if days_remaining <= 7:
+            return {"label": f"Running: {days_remaining} days left", "class": "govuk-tag--red"}
+        if days_remaining <= 14:
+            return {"label": f"Running: {days_remaining} days left", "class": "govuk-tag--orange"}
+        if days_remaining <= 28:
+            return {"label": f"Running: {days_remaining} days left", "class": "govuk-tag--yellow"}
+        return {"label": "Running", "class": "govuk-tag--green"}
+    labels = {"paused": "Stopped (on bail)", "ended": "Ended", "not_started": "Not started"}
+    return {"label": labels.get(status, status.replace("_", " ").capitalize()), "class": "govuk-tag--grey"}

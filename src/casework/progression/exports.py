@@ -1,0 +1,93 @@
+"""CSV exports of "My tasks" and the unit board: audited as exports, and safe to open in a
+spreadsheet (cells that would start a formula are neutralised)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from casework.audit import services as audit
+from casework.audit.choices import Action
+from casework.cases.exports import spreadsheet_safe
+from casework.progression.board import Board, WorkItem
+
+WORK_HEADER = ["Type", "Case URN", "Title", "Due", "Owner", "Status"]
+BOARD_HEADER = ["Section", "Case URN", "Item", "Due or expiry", "Owner or lawyer", "Days late or left"]
+
+
+def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+    return buffer.getvalue()
+
+
+def _work_row(item: WorkItem) -> list[Any]:
+    return [item.kind, item.case.urn if item.case else "", item.title, item.due_on.isoformat(), item.owner, item.status]
+
+
+@transaction.atomic
+def my_work_export(*, actor: Any, items: list[WorkItem], filters: str) -> str:
+    body = _csv(WORK_HEADER, (_work_row(item) for item in items))
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT,
+        subject_type="progression.task",
+        subject_label=f"My tasks CSV: {len(items)} rows ({filters})"[:250],
+        justification="Own tasks and deadlines",
+        recipient=audit.actor_snapshot(actor).label,
+    )
+    return body
+
+
+def _board_rows(board: Board) -> Iterable[list[Any]]:
+    today = board.today
+    for item in board.overdue:
+        yield [
+            "Overdue",
+            item.case.urn if item.case else "",
+            f"{item.kind}: {item.title}",
+            item.due_on.isoformat(),
+            item.owner,
+            item.days_late(today),
+        ]
+    for item in board.due_this_week:
+        yield [
+            "Due this week",
+            item.case.urn if item.case else "",
+            f"{item.kind}: {item.title}",
+            item.due_on.isoformat(),
+            item.owner,
+            -item.days_late(today),
+        ]
+    for clock in board.ctl_expiring:
+        lawyer = clock.case.allocated_lawyer.display_name if clock.case.allocated_lawyer else ""
+        expires: dt.date = clock.expires_on  # type: ignore[assignment]  # the board only lists dated clocks
+        yield [
+            "CTL expiring",
+            clock.case.urn,
+            f"{clock.charge.defendant}: {clock.charge.offence}",
+            expires.isoformat(),
+            lawyer,
+            (expires - today).days,
+        ]
+
+
+@transaction.atomic
+def board_export(*, actor: Any, board: Board, justification: str) -> str:
+    body = _csv(BOARD_HEADER, _board_rows(board))
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT,
+        subject_type="progression.board",
+        subject_label=f"Progression board CSV for {board.unit.name} on {board.today.isoformat()}"[:250],
+        justification=justification,
+        recipient=audit.actor_snapshot(actor).label,
+    )
+    return body

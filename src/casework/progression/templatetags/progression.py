@@ -1,0 +1,27 @@
+"""The progression panel on the case page (the case page itself belongs to the cases app)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from casework.core import clock
+from casework.progression import board
+
+register = template.Library()
+
+PANEL_DEADLINES = 8
+
+
+@register.inclusion_tag("progression/_case_panel.html", takes_context=True)
+def progression_panel(context: template.Context, case: Any) -> dict[str, Any]:
+    """Clocks and the next open deadlines of a case the page has already opened (and audited)."""
+    user = context["request"].user
+    data = board.case_progression(user=user, case=case, today=clock.today(), full=False)
+    return {
+        "case": case,
+        "clock_rows": data["clock_rows"],
+        "open_deadlines": data["open_deadlines"][:PANEL_DEADLINES],
+        "today": data["today"],
+    }

@@ -1,0 +1,556 @@
+"""Case progression pages: a case's custody clocks and deadlines, "My tasks", notices, the unit
+board and the calendar feed.
+
+Views parse input, call one selector or service, and render. A case outside the user's view is a
+404; a visible case the user may not change is a 403 (HQ, inspectors, area leadership).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casework.cases import selectors as case_selectors
+from casework.cases import services as case_services
+from casework.cases.models import Case
+from casework.core import clock
+from casework.core.errors import CaseworkError, EditConflict
+from casework.core.forms import apply_service_error
+from casework.core.views import http_error_for, page_errors
+from casework.people.choices import CASEWORKER_ROLES, UNIT_MANAGER_ROLES
+from casework.progression import board as reads
+from casework.progression import digest, exports, feeds, services
+from casework.progression import forms as pforms
+from casework.progression.calendar import fmt
+from casework.progression.models import CustodyClock, Deadline, Task
+
+
+def _user(request: HttpRequest) -> Any:
+    return request.user
+
+
+def _raise_page_error(error: CaseworkError) -> None:
+    mapped = http_error_for(error)
+    if mapped is not None:
+        raise mapped from error
+
+
+def _case_url(case_id: int, anchor: str = "") -> str:
+    return reverse("progression:case", kwargs={"case_id": case_id}) + (f"#{anchor}" if anchor else "")
+
+
+# --- the case's progression page ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def case_progression(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    with page_errors():
+        case = case_services.case_open(actor=user, case_id=case_id)
+    context = reads.case_progression(user=user, case=case, today=clock.today())
+    can_edit = Case.objects.editable_by(user).filter(pk=case.pk).exists()
+    return render(request, "progression/case.html", {"case": case, "can_edit": can_edit, **context})
+
+
+@login_required
+@require_POST
+def case_recalculate(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Bring the standard dates up to date after hearings changed, and show what moved."""
+    user = _user(request)
+    with page_errors():
+        case = case_selectors.case_for_change(user=user, case_id=case_id)
+        moved = services.deadlines_recalculate(actor=user, case=case)
+    titles = dict(Deadline.objects.filter(case=case, key__in=list(moved)).values_list("key", "title"))
+    rows = [{"key": key, "title": titles.get(key, key), "old": old, "new": new} for key, (old, new) in moved.items()]
+    return render(request, "progression/recalculated.html", {"case": case, "moved": rows})
+
+
+@method_decorator(login_required, name="dispatch")
+class CaseFormView(View):
+    """A form that changes one part of a case's progression. The case must be one the user may
+    change: invisible is a 404, visible but read-only a 403."""
+
+    http_method_names = ["get", "post"]
+    form_class: type[forms.Form]
+    title = ""
+    submit_label = "Save"
+    section = ""
+    intro = ""
+
+    def setup_objects(self, case: Case, **kwargs: Any) -> None:
+        """Load sub-records named in the URL (always within the case)."""
+
+    def form_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def initial(self) -> dict[str, Any]:
+        return {}
+
+    def perform(self, form: Any) -> str:
+        raise NotImplementedError
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        with page_errors():
+            self.case = case_selectors.case_for_change(user=_user(request), case_id=kwargs["case_id"])
+        self.setup_objects(self.case, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        return self.render(self.form_class(initial=self.initial(), **self.form_kwargs()))
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        form = self.form_class(request.POST, **self.form_kwargs())
+        if form.is_valid():
+            try:
+                message = self.perform(form)
+            except CaseworkError as error:
+                _raise_page_error(error)
+                if isinstance(error, EditConflict):
+                    data = request.POST.copy()
+                    data["version"] = str(error.current_version)
+                    form = self.form_class(data, **self.form_kwargs())
+                    form.is_valid()
+                    form.add_error(None, error.message)
+                else:
+                    apply_service_error(form, error)
+            else:
+                messages.success(request, message)
+                return redirect(_case_url(self.case.pk, self.section))
+        return self.render(form)
+
+    def render(self, form: forms.Form) -> HttpResponse:
+        return render(
+            self.request,
+            "progression/form.html",
+            {"form": form, "case": self.case, "title": self.title, "submit_label": self.submit_label, "view": self},
+        )
+
+
+class ClockOpenView(CaseFormView):
+    form_class = pforms.ClockOpenForm
+    title = "Start a custody time limit clock"
+    submit_label = "Start clock"
+    section = "clocks"
+    intro = "Choose the charge and the regime. Then record the remand in custody that starts the clock."
+
+    def form_kwargs(self) -> dict[str, Any]:
+        return {"case": self.case}
+
+    def perform(self, form: Any) -> str:
+        data = form.cleaned_data
+        services.custody_clock_open(
+            actor=_user(self.request),
+            charge=data["charge"],
+            initial_regime=data["initial_regime"],
+            summary_trial_decided_on=data["summary_trial_decided_on"],
+        )
+        return f"Custody time limit clock started for {data['charge'].defendant}: {data['charge'].offence}."
+
+
+class _ClockView(CaseFormView):
+    section = "clocks"
+    show_expiry = True
+
+    def setup_objects(self, case: Case, **kwargs: Any) -> None:
+        ctl = CustodyClock.objects.select_related("charge__defendant").filter(case=case, pk=kwargs["clock_id"]).first()
+        if ctl is None:
+            raise Http404("Custody clock not found.")
+        ctl.case = case
+        self.clock: CustodyClock = ctl
+        self.title = f"{self.verb}: {ctl.charge.defendant}, {ctl.charge.offence}"
+
+    verb = ""
+
+
+class ClockEventView(_ClockView):
+    form_class = pforms.ClockEventForm
+    verb = "Record a custody event"
+    submit_label = "Record event"
+    intro = "The expiry is recomputed from all the events. For an extension, enter the new date the court set."
+
+    def perform(self, form: Any) -> str:
+        data = form.cleaned_data
+        reading = services.clock_event_record(
+            actor=_user(self.request),
+            clock=self.clock,
+            kind=data["kind"],
+            occurred_on=data["occurred_on"],
+            new_expiry=data["new_expiry"],
+            note=data["note"],
+        )
+        expiry = f"; expires {fmt(reading.expires_on)}" if reading.expires_on else ""
+        return f"Custody event recorded. The clock is {reading.status.value.replace('_', ' ')}{expiry}."
+
+
+class DualCheckView(_ClockView):
+    form_class = pforms.DualCheckForm
+    verb = "Check the expiry date"
+    submit_label = "Confirm expiry"
+    show_expiry = False  # the checker works the date out without being shown it
+    intro = (
+        "A second person works out the expiry independently. You cannot check a date you recorded the "
+        "last custody event for."
+    )
+
+    def perform(self, form: Any) -> str:
+        services.clock_dual_check(
+            actor=_user(self.request), clock=self.clock, confirmed_expiry=form.cleaned_data["confirmed_expiry"]
+        )
+        return "Expiry date confirmed by a second person."
+
+
+class ExtensionStartView(_ClockView):
+    form_class = pforms.ExtensionStartForm
+    verb = "Start an extension application"
+    submit_label = "Start application"
+    intro = "Prepare the application at least 14 days before expiry; notice must be served on the court and defence."
+
+    def perform(self, form: Any) -> str:
+        data = form.cleaned_data
+        services.extension_application_start(
+            actor=_user(self.request), clock=self.clock, hearing_on=data["hearing_on"], note=data["note"]
+        )
+        return "Extension application started."
+
+
+class CtlLogAddView(CaseFormView):
+    form_class = pforms.CtlLogForm
+    title = "Add a CTL log entry"
+    submit_label = "Add entry"
+    section = "ctl-log"
+    intro = "Record each check of the custody time limits: at every hearing and regularly in between."
+
+    def form_kwargs(self) -> dict[str, Any]:
+        return {"case": self.case}
+
+    def initial(self) -> dict[str, Any]:
+        return {"entry_on": clock.today()}
+
+    def perform(self, form: Any) -> str:
+        data = form.cleaned_data
+        services.ctl_log_add(
+            actor=_user(self.request),
+            case=self.case,
+            entry_on=data["entry_on"],
+            note=data["note"],
+            hearing_id=form.hearing_id(),
+        )
+        return "CTL log entry added."
+
+
+class _DeadlineView(CaseFormView):
+    section = "deadlines"
+    verb = ""
+
+    def setup_objects(self, case: Case, **kwargs: Any) -> None:
+        deadline = Deadline.objects.filter(case=case, pk=kwargs["deadline_id"]).first()
+        if deadline is None:
+            raise Http404("Deadline not found.")
+        deadline.case = case
+        self.deadline: Deadline = deadline
+        self.title = f"{self.verb}: {deadline.title}"
+
+    def initial(self) -> dict[str, Any]:
+        return {"version": self.deadline.version}
+
+
+class DeadlineMetView(_DeadlineView):
+    form_class = pforms.DeadlineMetForm
+    verb = "Mark as met"
+    submit_label = "Mark as met"
+
+    def initial(self) -> dict[str, Any]:
+        return {**super().initial(), "met_on": clock.today()}
+
+    def perform(self, form: Any) -> str:
+        data = form.cleaned_data
+        services.deadline_mark_met(
+            actor=_user(self.request), deadline=self.deadline, expected_version=data["version"], met_on=data["met_on"]
+        )
+        return f"{self.deadline.title}: met on {fmt(data['met_on'])}."
+
+
+class DeadlineMissedView(_DeadlineView):
+    form_class = pforms.DeadlineMissedForm
+    verb = "Record as missed"
+    submit_label = "Record as missed"
+
+    def perform(self, form: Any) -> str:
+        data = form.cleaned_data
+        services.deadline_mark_missed(
+            actor=_user(self.request),
+            deadline=self.deadline,
+            expected_version=data["version"],
+            reason=data["missed_reason"],
+            note=data["missed_note"],
+        )
+        return f"{self.deadline.title}: recorded as missed."
+
+
+class DeadlineDirectView(_DeadlineView):
+    form_class = pforms.DeadlineDirectForm
+    verb = "Record a court direction"
+    submit_label = "Save the directed date"
+    intro = "The court's date replaces the standard date. The standard date stays on record beside it."
+
+    def initial(self) -> dict[str, Any]:
+        return {**super().initial(), "due_on": self.deadline.due_on}
+
+    def perform(self, form: Any) -> str:
+        data = form.cleaned_data
+        services.deadline_direct(
+            actor=_user(self.request),
+            deadline=self.deadline,
+            expected_version=data["version"],
+            due_on=data["due_on"],
+            reason=data["reason"],
+        )
+        return f"{self.deadline.title}: now due {fmt(data['due_on'])} by direction."
+
+
+class DirectionAddView(CaseFormView):
+    form_class = pforms.DirectionAddForm
+    title = "Add a court direction"
+    submit_label = "Add direction"
+    section = "deadlines"
+
+    def form_kwargs(self) -> dict[str, Any]:
+        return {"case": self.case}
+
+    def perform(self, form: Any) -> str:
+        data = form.cleaned_data
+        deadline = services.direction_add(
+            actor=_user(self.request),
+            case=self.case,
+            title=data["title"],
+            due_on=data["due_on"],
+            owner_id=data["owner"].pk if data["owner"] else None,
+            reason=data["reason"],
+        )
+        return f"Direction added: {deadline.title}, due {fmt(deadline.due_on)}."
+
+
+class CaseTaskCreateView(CaseFormView):
+    form_class = pforms.TaskCreateForm
+    title = "Add a task on this case"
+    submit_label = "Add task"
+    section = "tasks"
+
+    def form_kwargs(self) -> dict[str, Any]:
+        return {"unit_id": self.case.unit_id}
+
+    def perform(self, form: Any) -> str:
+        task = services.task_create(actor=_user(self.request), case=self.case, **form.service_values())
+        return f"Task added: {task.title}."
+
+
+# --- my tasks ----------------------------------------------------------------------------------
+
+
+def _require_caseworker(user: Any) -> None:
+    if not (user.role_codes & (CASEWORKER_ROLES | UNIT_MANAGER_ROLES)) or not user.unit_id:
+        raise Http404("Page not found.")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def my_tasks(request: HttpRequest, export: bool = False) -> HttpResponse:
+    user = _user(request)
+    _require_caseworker(user)
+    form = pforms.TaskFilterForm(request.GET or None)
+    cleaned = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    show, sort = cleaned.get("show") or "all", cleaned.get("sort") or "due"
+    today = clock.today()
+    items = reads.my_work(user=user, today=today, show=show, sort=sort)
+    if export:
+        body = exports.my_work_export(actor=user, items=items, filters=f"show={show}, sort={sort}")
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="casework-my-tasks.csv"'
+        return response
+    query = urlencode({"show": show, "sort": sort})
+    return render(
+        request,
+        "progression/tasks.html",
+        {
+            "form": form,
+            "items": items,
+            "today": today,
+            "show": show,
+            "export_href": reverse("progression:tasks_export") + f"?{query}",
+            "unread": digest.unread_count(user=user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_create(request: HttpRequest) -> HttpResponse:
+    """A task not tied to a case (e.g. team work); tasks on a case are added from the case."""
+    user = _user(request)
+    _require_caseworker(user)
+    form = pforms.TaskCreateForm(request.POST or None, unit_id=user.unit_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.task_create(actor=user, **form.service_values())
+        except CaseworkError as error:
+            _raise_page_error(error)
+            apply_service_error(form, error)
+        else:
+            messages.success(request, f"Task added: {task.title}.")
+            return redirect("progression:tasks")
+    return render(
+        request,
+        "progression/form.html",
+        {"form": form, "case": None, "title": "Add a task", "submit_label": "Add task", "view": None},
+    )
+
+
+def _task_for(user: Any, task_id: int) -> Task:
+    """A task the user may see: on a visible case, or a general task of theirs or their team."""
+    own = Q(assignee=user) | (Q(team_id=user.team_id) if user.team_id else Q(pk__in=[]))
+    task = (
+        Task.objects.filter(pk=task_id)
+        .filter(Q(case__in=Case.objects.visible_to(user)) | (Q(case__isnull=True) & own))
+        .select_related("case")
+        .first()
+    )
+    if task is None:
+        raise Http404("Task not found.")
+    return task
+
+
+@login_required
+@require_POST
+def task_complete(request: HttpRequest, task_id: int) -> HttpResponse:
+    user = _user(request)
+    task = _task_for(user, task_id)
+    form = pforms.VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The task could not be completed: reload the page and try again.")
+        return redirect(request.POST.get("next") or reverse("progression:tasks"))
+    try:
+        services.task_complete(actor=user, task=task, expected_version=form.cleaned_data["version"])
+    except CaseworkError as error:
+        _raise_page_error(error)
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Task completed: {task.title}.")
+    target = request.POST.get("next", "")
+    if target not in {"case"} or task.case_id is None:
+        return redirect("progression:tasks")
+    return redirect(_case_url(task.case_id, "tasks"))
+
+
+# --- notices -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def notices(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    items = list(digest.notices_for(user=user)[:200])
+    return render(
+        request, "progression/notices.html", {"notices": items, "unread": sum(1 for n in items if not n.read_at)}
+    )
+
+
+@login_required
+@require_POST
+def notices_mark_read(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("notice", "")
+    notice_id = int(raw) if raw.isdigit() else None
+    with page_errors():
+        changed = digest.notice_mark_read(actor=_user(request), notice_id=notice_id)
+    messages.success(request, f"{changed} notice{'s' if changed != 1 else ''} marked as read.")
+    return redirect("progression:notices")
+
+
+# --- the unit board ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def unit_board(request: HttpRequest, export: bool = False) -> HttpResponse:
+    user = _user(request)
+    requested = request.GET.get("unit", "")
+    with page_errors():
+        unit_id, choose_unit = reads.board_unit_for(user, int(requested) if requested.isdigit() else None)
+    form = pforms.BoardFilterForm(request.GET or None, unit_id=unit_id, choose_unit=choose_unit)
+    cleaned = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    lawyer = cleaned.get("lawyer")
+    board = None
+    if unit_id is not None:
+        board = reads.unit_board(
+            user=user, unit_id=unit_id, today=clock.today(), lawyer_id=lawyer.pk if lawyer else None
+        )
+    if export:
+        if board is None:
+            raise Http404("Choose a unit first.")
+        justification = f"{user.primary_role_label}: unit progression board export"
+        response = HttpResponse(
+            exports.board_export(actor=user, board=board, justification=justification),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'attachment; filename="casework-progression-board.csv"'
+        return response
+    params = {key: request.GET[key] for key in ("unit", "lawyer") if request.GET.get(key)}
+    return render(
+        request,
+        "progression/board.html",
+        {
+            "form": form,
+            "board": board,
+            "choose_unit": choose_unit,
+            "export_href": reverse("progression:board_export") + ("?" + urlencode(params) if params else ""),
+            "windows": reads.CTL_WINDOWS,
+        },
+    )
+
+
+# --- the calendar feed -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_feed(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_caseworker(user)
+    new_url = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create":
+            _feed, token = feeds.calendar_feed_create(actor=user)
+            new_url = request.build_absolute_uri(reverse("progression:calendar_ics", kwargs={"token": token}))
+            messages.success(request, "Your calendar feed address has been made. Copy it now: it is shown only once.")
+        elif action == "revoke":
+            raw = request.POST.get("feed", "")
+            with page_errors():
+                feeds.calendar_feed_revoke(actor=user, feed_id=int(raw) if raw.isdigit() else 0)
+            messages.success(request, "Calendar feed revoked. Calendars using the old address stop updating.")
+            return redirect("progression:calendar")
+        else:
+            raise Http404("Unknown action.")
+    return render(request, "progression/calendar.html", {"feed": feeds.active_feed(user=user), "new_url": new_url})
+
+
+@require_GET
+def calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed itself: no session (calendar clients cannot sign in); the secret URL is the key."""
+    with page_errors():
+        body = feeds.calendar_feed_read(token=token)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="casework.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,452 @@
+"""Reads for IQA: the policy and question set in force, quotas and coverage, sampling candidates,
+moderator choice, analytics and leniency. Lists start from Assessment.objects.visible_to(user)
+(individual records) or aggregate_scope(user) (counts); names only where sees_names(user)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from casework.cases.models import Case
+from casework.core import clock
+from casework.core.errors import NotFound
+from casework.people.choices import AbsenceKind, RoleCode
+from casework.people.models import Absence, User
+from casework.quality import rules
+from casework.quality.choices import COUNTED_STATUSES, AssessmentStatus, ModerationStatus
+from casework.quality.models import (
+    Assessment,
+    AssessmentAnswer,
+    Moderation,
+    ModerationAnswer,
+    QuestionSet,
+    QuotaPolicy,
+    sees_names,
+)
+
+#: Kinds of absence that are a full absence from casework when they run long.
+ABSENCE_KINDS = (
+    AbsenceKind.SICKNESS,
+    AbsenceKind.SECONDMENT,
+    AbsenceKind.OTHER_REDUCTION,
+    AbsenceKind.ANNUAL_LEAVE,
+    AbsenceKind.TRAINING,
+    AbsenceKind.TRADE_UNION,
+)
+
+
+# --- policy and question sets ---------------------------------------------------------------------
+
+
+def policy_on(day: dt.date) -> QuotaPolicy:
+    policy = QuotaPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from", "-version").first()
+    return (
+        policy or QuotaPolicy.objects.order_by("effective_from").first() or QuotaPolicy(version=0, effective_from=day)
+    )
+
+
+def question_set_in_force(day: dt.date, code: str = "iqa") -> QuestionSet:
+    qs = QuestionSet.objects.filter(code=code, effective_from__lte=day).order_by("-effective_from", "-version").first()
+    qs = qs or QuestionSet.objects.filter(code=code).order_by("effective_from", "version").first()
+    if qs is None:
+        raise NotFound("No IQA question set has been published.")
+    return qs
+
+
+def questions_for(assessment: Assessment) -> list[Any]:
+    """The questions of the assessment's own version that apply to its kind and stage, by section."""
+    from casework.quality.models import Question
+
+    return [
+        q
+        for q in Question.objects.filter(section__question_set_id=assessment.question_set_id).select_related("section")
+        if assessment.kind in q.kinds and (not q.stages or assessment.case_stage in q.stages)
+    ]
+
+
+# --- quota and coverage ---------------------------------------------------------------------------
+
+
+def _absences(person_ids: Iterable[int], quarter: rules.Quarter) -> dict[int, list[tuple[dt.date, dt.date]]]:
+    found: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    rows = Absence.objects.filter(
+        person_id__in=list(person_ids),
+        hours_per_week__isnull=True,
+        kind__in=ABSENCE_KINDS,
+        starts_on__lte=quarter.ends_on,
+        ends_on__gte=quarter.starts_on,
+    )
+    for person_id, start, end in rows.values_list("person_id", "starts_on", "ends_on"):
+        found[person_id].append((start, end))
+    return found
+
+
+def _params(policy: QuotaPolicy) -> rules.QuotaParams:
+    return rules.QuotaParams(per_quarter=policy.per_quarter, long_absence_days=policy.long_absence_days)
+
+
+def quota_for_person(*, person: User, quarter: rules.Quarter, policy: QuotaPolicy) -> rules.Quota:
+    absent = rules.long_absence_days_in(_absences([person.pk], quarter)[person.pk], quarter, policy.long_absence_days)
+    return rules.quota_for(fte=person.fte, absent_days=absent, quarter=quarter, params=_params(policy))
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    person_id: int
+    name: str
+    unit: str
+    team: str
+    expected: int
+    received: int
+    explanation: str
+
+    @property
+    def behind(self) -> int:
+        return max(self.expected - self.received, 0)
+
+
+def prosecutors_in_scope(user: Any) -> QuerySet[User]:
+    """Prosecutors whose coverage the user may see (named or not)."""
+    qs = User.objects.filter(roles__code=RoleCode.PROSECUTOR, is_active=True).select_related("unit", "team")
+    roles = user.role_codes
+    if roles & {RoleCode.HQ_ANALYST, RoleCode.INSPECTOR}:
+        return qs.distinct()
+    if RoleCode.AREA_LEADERSHIP in roles and user.area_id:
+        return qs.filter(unit__areas=user.area_id).distinct()
+    if RoleCode.UNIT_HEAD in roles and user.unit_id:
+        return qs.filter(unit_id=user.unit_id).distinct()
+    if RoleCode.LEGAL_MANAGER in roles and user.unit_id:
+        return qs.filter(Q(line_manager=user) | Q(unit_id=user.unit_id)).distinct()
+    return qs.filter(pk=user.pk).distinct()
+
+
+def coverage_for(*, people: Iterable[User], quarter: rules.Quarter, policy: QuotaPolicy) -> list[CoverageRow]:
+    """Expected and received assessments per person for a quarter, in three queries."""
+    people = list(people)
+    absences = _absences([p.pk for p in people], quarter)
+    received = dict(
+        Assessment.objects.filter(prosecutor__in=people, quarter=quarter.label, status__in=COUNTED_STATUSES)
+        .values("prosecutor_id")
+        .annotate(n=Count("id"))
+        .values_list("prosecutor_id", "n")
+    )
+    rows = []
+    for person in people:
+        absent = rules.long_absence_days_in(absences.get(person.pk, []), quarter, policy.long_absence_days)
+        quota = rules.quota_for(fte=person.fte, absent_days=absent, quarter=quarter, params=_params(policy))
+        rows.append(
+            CoverageRow(
+                person.pk,
+                person.display_name,
+                person.unit.name if person.unit else "",
+                person.team.name if person.team else "",
+                quota.expected,
+                received.get(person.pk, 0),
+                quota.explanation,
+            )
+        )
+    return sorted(rows, key=lambda r: (-r.behind, r.unit, r.name))
+
+
+def coverage(*, user: Any, quarter: rules.Quarter) -> tuple[list[CoverageRow], bool]:
+    """Coverage rows for the user's scope, and whether names are shown (else rows are numbered)."""
+    rows = coverage_for(people=prosecutors_in_scope(user), quarter=quarter, policy=policy_on(quarter.starts_on))
+    named = sees_names(user)
+    if not named:
+        rows = [
+            CoverageRow(0, f"Prosecutor {i}", r.unit, r.team, r.expected, r.received, r.explanation)
+            for i, r in enumerate(rows, start=1)
+        ]
+    return rows, named
+
+
+# --- sampling --------------------------------------------------------------------------------------
+
+
+def case_type_of(case: Case) -> str:
+    categories = sorted(c.code for c in case.offence_categories.all())
+    if categories:
+        return categories[0]
+    return case.acceptance_criterion.code if case.acceptance_criterion else "unspecified"
+
+
+def sample_candidates(*, prosecutor: User, assessor: Any) -> list[rules.Candidate]:
+    """The prosecutor's allocated cases the assessor can see, marked where the assessor works on them."""
+    cases = (
+        Case.objects.visible_to(assessor)
+        .filter(allocated_lawyer=prosecutor)
+        .select_related("acceptance_criterion")
+        .prefetch_related("offence_categories")
+    )
+    return [
+        rules.Candidate(
+            case.pk,
+            case.stage,
+            case_type_of(case),
+            assessor_involved=assessor.pk in (case.deputy_lawyer_id, case.allocated_lawyer_id),
+        )
+        for case in cases
+    ]
+
+
+def moderator_for(assessment: Assessment) -> User | None:
+    """Another legal manager (or the unit head) of the unit: not the assessor, not the prosecutor.
+    The least-loaded one is chosen so second marking is shared out."""
+    candidates = (
+        User.objects.filter(
+            unit_id=assessment.unit_id, is_active=True, roles__code__in=[RoleCode.LEGAL_MANAGER, RoleCode.UNIT_HEAD]
+        )
+        .exclude(pk__in=[assessment.assessor_id, assessment.prosecutor_id])
+        .distinct()
+    )
+    load = dict(
+        Moderation.objects.filter(status=ModerationStatus.PENDING, moderator__in=candidates)
+        .values("moderator_id")
+        .annotate(n=Count("id"))
+        .values_list("moderator_id", "n")
+    )
+    ordered = sorted(candidates, key=lambda u: (load.get(u.pk, 0), u.pk))
+    return ordered[0] if ordered else None
+
+
+def relationship(user: Any, assessment: Assessment) -> str:
+    """Why this user may read this assessment: the justification for the consult event."""
+    if assessment.prosecutor_id == user.pk:
+        return "Own assessment"
+    if assessment.assessor_id == user.pk:
+        return "Assessor"
+    if getattr(assessment.prosecutor, "line_manager_id", None) == user.pk:
+        return "Line manager of the prosecutor"
+    if Moderation.objects.filter(assessment=assessment, moderator=user).exists():
+        return "Second marker"
+    if user.has_role(RoleCode.UNIT_HEAD):
+        return "Unit head"
+    return "Named quality oversight (permission)"
+
+
+# --- lists -------------------------------------------------------------------------------------------
+
+
+def assessments_for(user: Any) -> QuerySet[Assessment]:
+    return Assessment.objects.visible_to(user).select_related("case", "prosecutor", "assessor", "unit")
+
+
+def moderations_for(user: Any) -> QuerySet[Moderation]:
+    return (
+        Moderation.objects.filter(moderator=user)
+        .select_related("assessment", "assessment__case")
+        .order_by("status", "created_at")
+    )
+
+
+@dataclass(frozen=True)
+class Overdue:
+    assessment_id: int
+    step: str
+    due_on: dt.date
+    owner_id: int
+
+
+def overdue_steps(*, assessments: Iterable[Assessment], policy: QuotaPolicy, today: dt.date) -> list[Overdue]:
+    """Reminders: feedback not given in time (assessor), acknowledgement not given (prosecutor)."""
+    found = []
+    for a in assessments:
+        if a.status == AssessmentStatus.SUBMITTED and a.submitted_at:
+            due = clock.local(a.submitted_at).date() + dt.timedelta(days=policy.feedback_days)
+            if today > due:
+                found.append(Overdue(a.pk, "Give feedback", due, a.assessor_id))
+        if a.status == AssessmentStatus.FEEDBACK_GIVEN and a.feedback_meeting_on:
+            due = a.feedback_meeting_on + dt.timedelta(days=policy.acknowledge_days)
+            if today > due:
+                found.append(Overdue(a.pk, "Acknowledge feedback", due, a.prosecutor_id))
+    return found
+
+
+# --- analytics -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    label: str
+    value: float | None
+    count: int
+
+    @property
+    def percent(self) -> int:
+        return round((self.value or 0) * 100)
+
+
+@dataclass
+class Analytics:
+    named: bool
+    assessments: int
+    by_standard: list[Bar] = field(default_factory=list)
+    by_question: list[Bar] = field(default_factory=list)
+    by_unit: list[Bar] = field(default_factory=list)
+    by_team: list[Bar] = field(default_factory=list)
+    by_prosecutor: list[Bar] = field(default_factory=list)
+    by_quarter: list[Bar] = field(default_factory=list)
+    failure_points: list[Bar] = field(default_factory=list)
+    leniency: list[tuple[str, rules.Leniency]] = field(default_factory=list)
+    agreement_by_question: list[tuple[str, rules.Agreement]] = field(default_factory=list)
+    agreement_by_assessor: list[tuple[str, rules.Agreement]] = field(default_factory=list)
+    feedback_on_time: Bar | None = None
+    alpha: float = 0.05
+
+
+def _bars(groups: dict[str, list[str]]) -> list[Bar]:
+    return [Bar(label, rules.score(values), len(values)) for label, values in sorted(groups.items())]
+
+
+def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None = None) -> Analytics:
+    """Scores and marking statistics over the assessments in the user's aggregate scope."""
+    scope = Assessment.objects.aggregate_scope(user)
+    if since:
+        scope = scope.filter(submitted_at__date__gte=since)
+    if until:
+        scope = scope.filter(submitted_at__date__lte=until)
+    named = sees_names(user)
+    policy = policy_on(until or clock.today())
+    ids = list(scope.values_list("pk", flat=True))
+    rows = list(
+        AssessmentAnswer.objects.filter(assessment_id__in=ids).values_list(
+            "value",
+            "question__code",
+            "question__text",
+            "question__section__standard",
+            "assessment__unit__name",
+            "assessment__team__name",
+            "assessment__prosecutor_id",
+            "assessment__quarter",
+            "assessment__assessor_id",
+        )
+    )
+    people = {r[6] for r in rows} | {r[8] for r in rows}
+    # Names carry the username: two people may share a name, and groups must never merge them.
+    names = {
+        pk: f"{first} {last} ({username})".strip()
+        for pk, first, last, username in User.objects.filter(pk__in=people).values_list(
+            "pk", "first_name", "last_name", "username"
+        )
+    }
+    pseudonyms: dict[tuple[str, int], str] = {}
+
+    def who(kind: str, pk: int) -> str:
+        if named:
+            return names.get(pk, f"{kind} {pk}")
+        key = (kind, pk)
+        if key not in pseudonyms:
+            pseudonyms[key] = f"{kind} {sum(k[0] == kind for k in pseudonyms) + 1}"
+        return pseudonyms[key]
+
+    groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    assessor_answers: list[tuple[str, str]] = []
+    for value, code, text, standard, unit, team, pid, quarter, aid in rows:
+        groups["standard"][standard].append(value)
+        groups["question"][f"{code}: {text}"].append(value)
+        groups["unit"][unit].append(value)
+        groups["team"][team or "No team"].append(value)
+        groups["prosecutor"][who("Prosecutor", pid)].append(value)
+        groups["quarter"][quarter].append(value)
+        assessor_answers.append((who("Assessor", aid), value))
+    result = Analytics(named=named, assessments=len(ids), alpha=float(policy.significance))
+    result.by_standard = _bars(groups["standard"])
+    result.by_question = _bars(groups["question"])
+    result.by_unit = _bars(groups["unit"])
+    result.by_team = _bars(groups["team"])
+    result.by_prosecutor = _bars(groups["prosecutor"])
+    result.by_quarter = _bars(groups["quarter"])
+    not_met = {label: [v for v in values if v in rules.ANSWER_SCORE] for label, values in groups["question"].items()}
+    result.failure_points = sorted(
+        (
+            Bar(label, sum(v != rules.FULLY_MET for v in vals) / len(vals), len(vals))
+            for label, vals in not_met.items()
+            if vals
+        ),
+        key=lambda b: (-(b.value or 0), b.label),
+    )[:5]
+    first_marks = {
+        (a, q): (v, aid)
+        for a, q, v, aid in AssessmentAnswer.objects.filter(
+            assessment__moderation__status__in=[ModerationStatus.COMPLETED, ModerationStatus.RESOLVED],
+            assessment_id__in=ids,
+        ).values_list("assessment_id", "question__code", "value", "assessment__assessor_id")
+    }
+    moderated: list[tuple[str, str, str]] = []
+    by_question_rows: list[tuple[str, str, str]] = []
+    for a, q, second in ModerationAnswer.objects.filter(moderation__assessment_id__in=ids).values_list(
+        "moderation__assessment_id", "question__code", "value"
+    ):
+        if (a, q) in first_marks:
+            first, aid = first_marks[(a, q)]
+            key = who("Assessor", aid)
+            moderated.append((key, first, second))
+            by_question_rows.append((q, first, second))
+    result.leniency = [
+        (item.assessor_key, item) for item in rules.leniency(assessor_answers, moderated, alpha=result.alpha)
+    ]
+    result.agreement_by_question = list(rules.agreement_by(by_question_rows).items())
+    result.agreement_by_assessor = list(rules.agreement_by(moderated).items())
+    timed = list(scope.filter(submitted_at__isnull=False).values_list("submitted_at", "feedback_meeting_on"))
+    if timed:
+        on_time = len(
+            [
+                met
+                for submitted, met in timed
+                if met is not None
+                and submitted is not None
+                and not rules.feedback_overdue(
+                    submitted_on=clock.local(submitted).date(), feedback_on=met, today=met, days=policy.feedback_days
+                )
+            ]
+        )
+        result.feedback_on_time = Bar(f"Feedback within {policy.feedback_days} days", on_time / len(timed), len(timed))
+    return result
+
+
+# --- assurance facts ---------------------------------------------------------------------------------
+
+
+def assurance_facts(case_ids: list[int], today: dt.date) -> dict[int, Any]:
+    """Facts for the IQA assurance rules, per case: the allocated lawyer's quota and receipts for
+    the last complete quarter, and the timeliness of feedback on this case's assessments."""
+    quarter = rules.Quarter.of(today).previous()
+    policy = policy_on(quarter.starts_on)
+    lawyers = dict(
+        Case.objects.filter(pk__in=case_ids, allocated_lawyer__isnull=False).values_list("pk", "allocated_lawyer_id")
+    )
+    people = {
+        p.pk: p
+        for p in User.objects.filter(pk__in=set(lawyers.values()), roles__code=RoleCode.PROSECUTOR)
+        .select_related("unit", "team")
+        .distinct()
+    }
+    rows = {r.person_id: r for r in coverage_for(people=people.values(), quarter=quarter, policy=policy)}
+    feedback: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for pk, case_id, submitted_at, meeting_on in Assessment.objects.filter(
+        case_id__in=case_ids, submitted_at__isnull=False
+    ).values_list("pk", "case_id", "submitted_at", "feedback_meeting_on"):
+        if submitted_at is None:  # excluded by the filter; narrows the type
+            continue
+        feedback[case_id].append(
+            {"assessment_id": pk, "submitted_on": clock.local(submitted_at).date(), "feedback_on": meeting_on}
+        )
+    facts: dict[int, Any] = {}
+    for case_id in case_ids:
+        lawyer = lawyers.get(case_id)
+        row = rows.get(lawyer) if lawyer else None
+        facts[case_id] = {
+            "quarter": quarter.label,
+            "prosecutor_id": lawyer if row else None,
+            "expected": row.expected if row else None,
+            "received": row.received if row else None,
+            "quota_explanation": row.explanation if row else "",
+            "assessments": feedback.get(case_id, []),
+            "feedback_days": policy.feedback_days,
+        }
+    return facts

@@ -1,0 +1,6 @@
+// Progressive enhancement for GOV.UK Frontend components. Loaded as a module from base.html:
+// the Content-Security-Policy allows only the service's own scripts, so nothing runs inline.
+import { initAll } from "../govuk/govuk-frontend.min.js";
+
+document.body.classList.add("js-enabled", "govuk-frontend-supported");
+initAll();

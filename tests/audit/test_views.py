@@ -1,0 +1,120 @@
+"""The audit trail search page: who reaches it, what each sees, and that searching is audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from casework.audit import services
+from casework.audit.models import AuditEvent
+from casework.audit.selectors import case_timeline
+
+ALLOWED = {"unithead_a", "hq", "inspector", "admin"}
+DENIED = {"prosecutor_a", "paralegal_a", "manager_a", "prosecutor_b", "area_leader_a", "police_x", "police_y"}
+
+
+def search(client, user, **params):
+    client.force_login(user)
+    return client.get(reverse("audit:search"), params)
+
+
+@pytest.mark.parametrize("persona", sorted(ALLOWED))
+def test_audit_roles_reach_the_search(client, personas, persona):
+    response = search(client, getattr(personas, persona))
+    assert response.status_code == 200
+    assert b"Audit trail" in response.content
+
+
+@pytest.mark.parametrize("persona", sorted(DENIED))
+def test_other_roles_get_not_found(client, personas, persona):
+    client.force_login(getattr(personas, persona))
+    before = AuditEvent.objects.count()
+    assert client.get(reverse("audit:search")).status_code == 404
+    assert client.get(reverse("audit:search"), {"format": "csv", "reason": "curious"}).status_code == 404
+    assert AuditEvent.objects.count() == before  # nothing searched, nothing exported
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, db):
+    response = client.get(reverse("audit:search"))
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_a_search_is_itself_a_consultation(client, personas, case_a):
+    response = search(client, personas.inspector, action="alter", case=case_a.pk)
+    assert response.status_code == 200
+    logged = AuditEvent.objects.order_by("-seq").first()
+    assert logged.action == "consult"
+    assert logged.actor_id == personas.inspector.pk
+    assert logged.justification == f"Audit trail search: action=alter, case={case_a.pk}"
+
+
+def test_unit_head_sees_own_unit_but_not_another_units_case(client, personas, case_a, case_b):
+    response = search(client, personas.unithead_a)
+    seqs = {event.seq for event in response.context["events"]}
+    assert AuditEvent.objects.filter(case_id=case_a.pk).first().seq in seqs
+    assert not seqs & set(AuditEvent.objects.filter(case_id=case_b.pk).values_list("seq", flat=True))
+
+
+def test_administrator_sees_only_events_outside_cases(client, personas, case_a):
+    services.record(actor=personas.admin, action="config_change", subject_type="settings", subject_label="Limits")
+    events = search(client, personas.admin).context["events"]
+    assert events
+    assert all(event.case_id is None for event in events)
+
+
+def test_filters_narrow_the_results(client, personas, case_a, case_b):
+    events = search(client, personas.hq, case=case_b.pk).context["events"]
+    assert events and {event.case_id for event in events} == {case_b.pk}
+    events = search(client, personas.hq, actor="prosecutor.b").context["events"]
+    assert events and all("prosecutor.b" in event.actor_label for event in events)
+    events = search(client, personas.hq, subject="Operation Rowan").context["events"]
+    assert events and all("Rowan" in event.subject_label for event in events)
+
+
+def test_keyset_pagination_walks_back_through_the_trail(client, personas, make_events):
+    make_events(120)
+    first = search(client, personas.inspector, action="alter")
+    page_one = [event.seq for event in first.context["events"]]
+    assert len(page_one) == 50 and page_one == sorted(page_one, reverse=True)
+    assert first.context["next_href"]
+    second = search(client, personas.inspector, action="alter", before=page_one[-1])
+    page_two = [event.seq for event in second.context["events"]]
+    assert page_two[0] == page_one[-1] - 1 and len(page_two) == 50
+
+
+def test_invalid_dates_show_an_error(client, personas):
+    response = search(client, personas.inspector, date_from="2026-03-05", date_to="2026-03-01")
+    assert response.status_code == 400
+    assert b"There is a problem" in response.content
+
+
+def test_csv_download_needs_a_reason(client, personas):
+    response = search(client, personas.inspector, format="csv")
+    assert response.status_code == 400
+    assert b"Enter the reason" in response.content
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_csv_download_is_audited_and_formula_safe(client, personas):
+    services.record(actor=None, action="collect", subject_type="x", subject_label='=HYPERLINK("http://evil")')
+    response = search(client, personas.inspector, format="csv", reason="Inspection sample 2026-Q1")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    labels = [row[8] for row in rows[1:]]
+    assert '\'=HYPERLINK("http://evil")' in labels
+    exported = AuditEvent.objects.order_by("-seq").first()
+    assert exported.action == "export"
+    assert exported.justification == "Inspection sample 2026-Q1"
+    assert exported.actor_id == personas.inspector.pk
+
+
+def test_case_timeline_lists_the_case_events_newest_first(personas, case_a, case_b):
+    timeline = case_timeline(case_id=case_a.pk, limit=10)
+    assert timeline and all(event.case_id == case_a.pk for event in timeline)
+    assert [event.seq for event in timeline] == sorted((event.seq for event in timeline), reverse=True)
+    assert len(case_timeline(case_id=case_a.pk, limit=1)) == 1

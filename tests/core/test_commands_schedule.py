@@ -1,0 +1,93 @@
+"""The recurring schedule: the "is it due?" arithmetic and enqueue-once across workers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+import time_machine
+from django_tasks_db.models import DBTaskResult
+
+from casework.core.models import ScheduledRun
+from casework.core.schedule import SCHEDULE, DailyAt, Every, ScheduleEntry, is_due, latest_daily_slot
+from casework.core.scheduler import enqueue_due
+
+UTC = dt.UTC
+HOURLY = Every(dt.timedelta(hours=1))
+NIGHTLY = DailyAt(dt.time(2, 0))
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("cadence", "last", "now", "due"),
+    [
+        (HOURLY, None, "2026-01-10 12:00", True),
+        (HOURLY, "2026-01-10 11:01", "2026-01-10 12:00", False),
+        (HOURLY, "2026-01-10 11:00", "2026-01-10 12:00", True),
+        (NIGHTLY, None, "2026-01-10 12:00", True),
+        # Winter: 02:00 London is 02:00 UTC.
+        (NIGHTLY, "2026-01-09 02:00", "2026-01-10 01:59", False),
+        (NIGHTLY, "2026-01-09 02:00", "2026-01-10 02:00", True),
+        (NIGHTLY, "2026-01-10 02:00", "2026-01-10 23:00", False),
+        # Summer: 02:00 London is 01:00 UTC.
+        (NIGHTLY, "2026-07-09 01:00", "2026-07-10 00:59", False),
+        (NIGHTLY, "2026-07-09 01:00", "2026-07-10 01:00", True),
+        # Missed for a week: due once, not once per missed night.
+        (NIGHTLY, "2026-01-01 02:00", "2026-01-08 09:00", True),
+        (NIGHTLY, "2026-01-08 09:00", "2026-01-08 09:01", False),
+    ],
+)
+def test_is_due(cadence, last, now, due):
+    assert is_due(cadence, at(last) if last else None, at(now)) is due
+
+
+def test_daily_slot_across_the_spring_clock_change():
+    # 29 March 2026: clocks go forward at 01:00 UTC; 02:00 BST that morning is 01:00 UTC.
+    assert latest_daily_slot(dt.time(2, 0), at("2026-03-29 01:30")) == at("2026-03-29 01:00")
+    assert latest_daily_slot(dt.time(2, 0), at("2026-03-29 00:30")) == at("2026-03-28 02:00")
+
+
+def test_the_schedule_has_the_nightly_sweep_and_hourly_checkpoints():
+    by_name = {entry.name: entry for entry in SCHEDULE}
+    assert by_name["compliance-sweep"].cadence == NIGHTLY
+    assert by_name["audit-checkpoint"].cadence == HOURLY
+    assert len(by_name) == len(SCHEDULE)
+
+
+HOUSEKEEPING = (ScheduleEntry("housekeeping", "casework.core.tasks.housekeeping_task", HOURLY, "test"),)
+
+
+@pytest.mark.django_db
+def test_two_workers_ticking_at_once_enqueue_a_due_task_once():
+    with time_machine.travel(at("2026-01-10 12:00"), tick=False):
+        first_worker = enqueue_due(entries=HOUSEKEEPING)
+        second_worker = enqueue_due(entries=HOUSEKEEPING)
+    assert first_worker == ["housekeeping"]
+    assert second_worker == []
+    assert DBTaskResult.objects.filter(task_path="casework.core.tasks.housekeeping_task").count() == 1
+    assert ScheduledRun.objects.get(name="housekeeping").last_enqueued_at == at("2026-01-10 12:00")
+
+
+@pytest.mark.django_db
+def test_a_task_is_enqueued_again_when_its_interval_has_passed():
+    with time_machine.travel(at("2026-01-10 12:00"), tick=False) as traveller:
+        enqueue_due(entries=HOUSEKEEPING)
+        traveller.move_to(at("2026-01-10 12:59"))
+        assert enqueue_due(entries=HOUSEKEEPING) == []
+        traveller.move_to(at("2026-01-10 13:00"))
+        assert enqueue_due(entries=HOUSEKEEPING) == ["housekeeping"]
+    assert DBTaskResult.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_task_that_is_not_installed_is_skipped_with_a_warning(caplog):
+    missing = (ScheduleEntry("missing", "casework.nowhere.tasks.nothing_task", HOURLY, "test"),)
+    with caplog.at_level(logging.WARNING, logger="casework.scheduler"):
+        assert enqueue_due(entries=missing) == []
+    assert "not available" in caplog.text
+    assert not ScheduledRun.objects.filter(name="missing").exists()
+    assert DBTaskResult.objects.count() == 0

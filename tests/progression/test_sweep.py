@@ -1,0 +1,137 @@
+"""The nightly progression sweep: idempotent, visible date moves, CTL work raised once, escalation once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from casework.audit.models import AuditEvent
+from casework.cases import services as case_services
+from casework.progression import services
+from casework.progression.models import Deadline, Notice, Task
+from casework.progression.sweep import progression_sweep
+from tests.factories import Personas
+from tests.progression.conftest import add_charge
+
+
+@pytest.fixture(autouse=True)
+def _frozen(time_machine) -> None:
+    time_machine.move_to(dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC))
+
+
+def _sending(case, actor, day: dt.date):
+    return case_services.hearing_add(
+        actor=actor,
+        case=case,
+        hearing_type="sending",
+        court="Winchester Crown Court",
+        starts_at=dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC),
+    )
+
+
+def test_second_run_changes_nothing(personas: Personas, case_a) -> None:
+    _sending(case_a, personas.prosecutor_a, dt.date(2026, 2, 2))
+    first = progression_sweep()
+    assert first.deadlines_created >= 5
+    events = AuditEvent.objects.count()
+    counts = (Deadline.objects.count(), Task.objects.count(), Notice.objects.count())
+    second = progression_sweep()
+    assert (second.deadlines_created, second.deadlines_moved, second.tasks_created, second.notices_created) == (0,) * 4
+    assert AuditEvent.objects.count() == events
+    assert (Deadline.objects.count(), Task.objects.count(), Notice.objects.count()) == counts
+
+
+def test_moved_sending_moves_stage_dates_audited_and_told(personas: Personas, case_a) -> None:
+    hearing = _sending(case_a, personas.prosecutor_a, dt.date(2026, 2, 2))
+    progression_sweep()
+    stage1 = Deadline.objects.get(case=case_a, key="stage.1")
+    assert stage1.due_on == dt.date(2026, 2, 2) + dt.timedelta(days=70)
+    case_services.hearing_update(
+        actor=personas.prosecutor_a,
+        hearing=hearing,
+        expected_version=hearing.version,
+        starts_at=dt.datetime(2026, 2, 9, 10, tzinfo=dt.UTC),
+    )
+    report = progression_sweep()
+    stage1.refresh_from_db()
+    assert stage1.due_on == dt.date(2026, 4, 20) and report.deadlines_moved >= 4
+    change = AuditEvent.objects.filter(subject_type="progression.deadline", subject_id=str(stage1.pk)).latest("seq")
+    assert change.action == "alter" and "due_on" in change.changes_dict
+    notice = Notice.objects.get(user=personas.prosecutor_a, key=f"moved:{stage1.pk}:2026-04-20")
+    assert case_a.urn in notice.text
+
+
+def test_direction_keeps_its_date_when_the_trigger_moves(personas: Personas, case_a) -> None:
+    hearing = _sending(case_a, personas.prosecutor_a, dt.date(2026, 2, 2))
+    progression_sweep()
+    stage2 = Deadline.objects.get(case=case_a, key="stage.2")
+    services.deadline_direct(
+        actor=personas.manager_a,
+        deadline=stage2,
+        expected_version=stage2.version,
+        due_on=dt.date(2026, 6, 1),
+        reason="PTPH order",
+    )
+    case_services.hearing_update(
+        actor=personas.prosecutor_a,
+        hearing=hearing,
+        expected_version=hearing.version,
+        starts_at=dt.datetime(2026, 2, 9, 10, tzinfo=dt.UTC),
+    )
+    progression_sweep()
+    stage2.refresh_from_db()
+    assert stage2.due_on == dt.date(2026, 6, 1) and stage2.proposed_due_on == dt.date(2026, 2, 9) + dt.timedelta(98)
+
+
+def test_ctl_within_14_days_raises_the_extension_task_once(personas: Personas, case_a) -> None:
+    charge = add_charge(case_a, personas.prosecutor_a)
+    ctl = services.custody_clock_open(actor=personas.prosecutor_a, charge=charge, initial_regime="summary")
+    # 56 days from 19 Jan 2026 = Mon 16 Mar 2026: 14 days after 2 Mar.
+    services.clock_event_record(
+        actor=personas.prosecutor_a, clock=ctl, kind="remanded", occurred_on=dt.date(2026, 1, 19)
+    )
+    first = progression_sweep()
+    second = progression_sweep()
+    tasks = Task.objects.filter(case=case_a, engine_key__startswith="ctl.extension.")
+    assert first.tasks_created == 1 and second.tasks_created == 0 and tasks.count() == 1
+    task = tasks.get()
+    assert task.assignee == personas.prosecutor_a and "16 Mar 2026" in task.title
+    assert Notice.objects.filter(user=personas.manager_a, key__startswith=f"ctl:{ctl.pk}:").count() == 1
+
+
+def test_extension_application_in_hand_means_no_task(personas: Personas, case_a) -> None:
+    charge = add_charge(case_a, personas.prosecutor_a)
+    ctl = services.custody_clock_open(actor=personas.prosecutor_a, charge=charge, initial_regime="summary")
+    services.clock_event_record(
+        actor=personas.prosecutor_a, clock=ctl, kind="remanded", occurred_on=dt.date(2026, 1, 19)
+    )
+    services.extension_application_start(actor=personas.prosecutor_a, clock=ctl)
+    assert progression_sweep().tasks_created == 0
+
+
+def test_overdue_task_escalates_once_to_the_legal_manager(personas: Personas, case_a) -> None:
+    task = services.task_create(
+        actor=personas.prosecutor_a,
+        case=case_a,
+        title="Serve the PTPH form",
+        assignee_id=personas.prosecutor_a.pk,
+        due_on=dt.date(2026, 2, 20),
+        escalate_on=dt.date(2026, 2, 25),
+    )
+    first = progression_sweep()
+    second = progression_sweep()
+    assert first.tasks_escalated == 1 and second.tasks_escalated == 0
+    task.refresh_from_db()
+    assert task.escalated_at is not None
+    (notice,) = Notice.objects.filter(user=personas.manager_a, key=f"escalated:{task.pk}")
+    assert "Serve the PTPH form" in notice.text
+    assert (
+        AuditEvent.objects.filter(subject_type="progression.task", subject_id=str(task.pk), action="alter").count() == 1
+    )
+
+
+def test_unit_option_sweeps_only_that_unit(personas: Personas, case_b) -> None:
+    _sending(case_b, personas.prosecutor_b, dt.date(2026, 2, 2))
+    assert progression_sweep(unit_id=personas.unit_a.pk).cases == 0
+    assert not Deadline.objects.filter(case=case_b).exists()
