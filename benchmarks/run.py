@@ -32,7 +32,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--db", type=Path, default=None, help="SQLite file to build or reuse")
     parser.add_argument("--repeat", type=int, default=40, help="timed runs per figure")
-    parser.add_argument("--verify-events", type=int, default=1_000_000, help="top the audit trail up to this many events")
+    parser.add_argument(
+        "--verify-events", type=int, default=1_000_000, help="top the audit trail up to this many events"
+    )
     parser.add_argument("--out", type=Path, default=None)
     return parser.parse_args()
 
@@ -73,8 +75,13 @@ def timed(fn: Callable[[], Any], repeat: int, warmup: int = 3) -> dict[str, floa
 
 def compare(name: str, subject: dict[str, float], baseline: dict[str, float], target: str = "") -> dict[str, Any]:
     ratio = subject["median_ms"] / baseline["median_ms"] if baseline["median_ms"] else None
-    return {"name": name, "subject": subject, "baseline": baseline,
-            "ratio": round(ratio, 2) if ratio else None, "target": target}
+    return {
+        "name": name,
+        "subject": subject,
+        "baseline": baseline,
+        "ratio": round(ratio, 2) if ratio else None,
+        "target": target,
+    }
 
 
 def build_database(db_path: Path, cases: int, seed: int) -> None:
@@ -123,12 +130,14 @@ def main() -> None:
     unit_list = timed(lambda: _ok(client.get("/cases/unit/")), args.repeat)
     unit_sql = raw(
         "SELECT c.id, c.urn, c.operation_name, c.stage, c.updated_at, u.name, l.first_name, l.last_name"
-        " FROM cases_case c JOIN people_unit u ON u.id = c.unit_id LEFT JOIN people_user l ON l.id = c.allocated_lawyer_id"
+        " FROM cases_case c JOIN people_unit u ON u.id = c.unit_id"
+        " LEFT JOIN people_user l ON l.id = c.allocated_lawyer_id"
         " WHERE c.unit_id = %s ORDER BY c.updated_at DESC, c.id DESC LIMIT 51",
         [manager.unit_id],
     )
-    results["figures"].append(compare("case list page (unit, 50 rows)", unit_list, timed(unit_sql, args.repeat),
-                                      "median under 100 ms"))
+    results["figures"].append(
+        compare("case list page (unit, 50 rows)", unit_list, timed(unit_sql, args.repeat), "median under 100 ms")
+    )
 
     # --- case detail page, including its consult audit event ----------------------------------
     case_id = Case.objects.filter(allocated_lawyer=prosecutor).values_list("pk", flat=True).first()
@@ -136,16 +145,22 @@ def main() -> None:
     pclient.force_login(prosecutor)
     detail = timed(lambda: _ok(pclient.get(f"/cases/{case_id}/")), args.repeat)
     detail_sql = raw("SELECT * FROM cases_case WHERE id = %s", [case_id])
-    results["figures"].append(compare("case detail page with consult event", detail, timed(detail_sql, args.repeat),
-                                      "median under 100 ms"))
+    results["figures"].append(
+        compare("case detail page with consult event", detail, timed(detail_sql, args.repeat), "median under 100 ms")
+    )
 
     # --- API list page -----------------------------------------------------------------------
     token = _api_token(manager)
     api = timed(lambda: _ok(client.get("/api/v1/cases?limit=50", HTTP_AUTHORIZATION=f"Bearer {token}")), args.repeat)
-    results["figures"].append(compare("API case list (50 rows)", api, timed(unit_sql, args.repeat), "median under 100 ms"))
+    results["figures"].append(
+        compare("API case list (50 rows)", api, timed(unit_sql, args.repeat), "median under 100 ms")
+    )
 
     # --- audited edit against the same edit with the audit call removed ------------------------
     results["figures"].append(_edit_overhead(manager, case_id, args.repeat * 10))
+
+    # --- nightly sweeps (steady state: a second run on the same day) ---------------------------
+    results["figures"].extend(_sweeps())
 
     # --- audit verify throughput -------------------------------------------------------------
     results["figures"].append(_verify_throughput(args.verify_events))
@@ -165,10 +180,9 @@ def _ok(response: Any) -> Any:
 
 
 def _api_token(user: Any) -> str:
-    from casework.api.services import token_create
+    from casework.api.services import api_token_issue
 
-    token, _ = token_create(actor=user, name="benchmark")
-    return token
+    return api_token_issue(actor=user, name="benchmark").token
 
 
 def _edit_overhead(user: Any, case_id: int, repeat: int) -> dict[str, Any]:
@@ -182,7 +196,9 @@ def _edit_overhead(user: Any, case_id: int, repeat: int) -> dict[str, Any]:
     def edit() -> None:
         case = Case.objects.get(pk=case_id)
         state["n"] += 1
-        services.case_update(actor=user, case=case, expected_version=case.version, summary=f"Benchmark edit {state['n']}")
+        services.case_update(
+            actor=user, case=case, expected_version=case.version, summary=f"Benchmark edit {state['n']}"
+        )
 
     audited = timed(edit, repeat, warmup=20)
     original_record = services.audit.record
@@ -207,6 +223,101 @@ def _edit_overhead(user: Any, case_id: int, repeat: int) -> dict[str, Any]:
     return figure
 
 
+def _capture_selects(fn: Callable[[], Any]) -> tuple[float, list[tuple[str, Any]]]:
+    """Run fn once, timing it, and record every SELECT it issued (SQL and parameters)."""
+    from django.db import connection
+
+    captured: list[tuple[str, Any]] = []
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.lstrip().upper().startswith("SELECT"):
+            captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        started = time.perf_counter()
+        fn()
+        elapsed = time.perf_counter() - started
+    return elapsed, captured
+
+
+def _replay(selects: list[tuple[str, Any]]) -> float:
+    """The raw-SQL baseline: the same reads, fetched with a plain cursor and nothing done with them."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for sql, params in selects:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+    return time.perf_counter() - started
+
+
+def _sweep_figure(
+    name: str, run: Callable[[], Any], subset: Callable[[], Any], subset_cases: int, all_cases: int, target: str
+) -> dict[str, Any]:
+    import resource
+    import tracemalloc
+
+    run()  # bring the day's results up to date: what follows is the nightly steady state
+    seconds, selects = _capture_selects(run)
+    baseline = min(_replay(selects) for _ in range(3))
+    subset_seconds, _ = _capture_selects(subset)
+    tracemalloc.start()
+    run()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "name": name,
+        "cases": all_cases,
+        "seconds": round(seconds, 3),
+        "raw_sql_baseline_seconds": round(baseline, 3),
+        "ratio": round(seconds / baseline, 2) if baseline else None,
+        "queries": len(selects),
+        "linearity": {
+            "subset_cases": subset_cases,
+            "subset_seconds": round(subset_seconds, 3),
+            "ms_per_case_subset": round(1000 * subset_seconds / max(subset_cases, 1), 4),
+            "ms_per_case_all": round(1000 * seconds / max(all_cases, 1), 4),
+        },
+        "peak_python_memory_mb": round(peak / 2**20, 1),
+        "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "target": target,
+    }
+
+
+def _sweeps() -> list[dict[str, Any]]:
+    from casework.assurance.sweep import assurance_sweep
+    from casework.cases.choices import OPEN_STAGES
+    from casework.cases.models import Case
+    from casework.people.models import Unit
+
+    unit = Unit.objects.get(code="ccu-wessex")
+    open_all = Case.objects.filter(stage__in=OPEN_STAGES).count()
+    open_unit = Case.objects.filter(stage__in=OPEN_STAGES, unit=unit).count()
+    from casework.progression.sweep import progression_sweep
+
+    figures = [
+        _sweep_figure(
+            "progression_sweep (open cases)",
+            lambda: progression_sweep(),
+            lambda: progression_sweep(unit_id=unit.pk),
+            open_unit,
+            open_all,
+            "under 10x the raw SQL read of the same rows; linear in cases",
+        ),
+        _sweep_figure(
+            "assurance_sweep (all cases)",
+            lambda: assurance_sweep(),
+            lambda: assurance_sweep(unit_id=unit.pk),
+            Case.objects.filter(unit=unit).count(),
+            Case.objects.count(),
+            "under 10x the raw SQL read of the same facts; linear; flat memory",
+        ),
+    ]
+    return figures
+
+
 def _verify_throughput(target_events: int) -> dict[str, Any]:
     from django.db import transaction
 
@@ -220,8 +331,13 @@ def _verify_throughput(target_events: int) -> dict[str, Any]:
     while missing > 0:
         n = min(batch, missing)
         events = [
-            audit.PendingEvent(action="consult", subject_type="cases.case", subject_id=str(i), case_id=i,
-                               justification="Benchmark consultation")
+            audit.PendingEvent(
+                action="consult",
+                subject_type="cases.case",
+                subject_id=str(i),
+                case_id=i,
+                justification="Benchmark consultation",
+            )
             for i in range(n)
         ]
         with transaction.atomic():

@@ -13,8 +13,11 @@ urlpatterns = [
     path("audit/", include("casework.audit.urls")),
     path("progression/", include("casework.progression.urls")),
     path("quality/", include("casework.quality.urls")),
+    path("resourcing/", include("casework.resourcing.urls")),
     path("assurance/", include("casework.assurance.urls")),
     path("partners/", include("casework.partners.urls")),
+    path("oversight/", include("casework.oversight.urls")),
+    path("imports/", include("casework.imports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -29,8 +29,13 @@ def last_event():
 @pytest.fixture
 def accepted_case(personas, case_a):
     criterion = AcceptanceCriterion.objects.get(code="complex-fraud")
-    case_services.case_update(actor=personas.manager_a, case=case_a, expected_version=case_a.version,
-                              acceptance_criterion_id=criterion.pk, accepted_on=dt.date(2026, 1, 5))
+    case_services.case_update(
+        actor=personas.manager_a,
+        case=case_a,
+        expected_version=case_a.version,
+        acceptance_criterion_id=criterion.pk,
+        accepted_on=dt.date(2026, 1, 5),
+    )
     return case_a
 
 
@@ -49,7 +54,9 @@ def test_verdict_history_shows_compliance_on_a_past_date(personas, accepted_case
     time_machine.move_to(dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC))
     services.case_evaluate(case_id=accepted_case.pk)
     time_machine.move_to(dt.datetime(2026, 6, 2, 9, tzinfo=dt.UTC))
-    case_services.document_add(actor=personas.prosecutor_a, case=accepted_case, kind="psd", title="PSD", body="Strategy")
+    case_services.document_add(
+        actor=personas.prosecutor_a, case=accepted_case, kind="psd", title="PSD", body="Strategy"
+    )
     services.case_evaluate(case_id=accepted_case.pk)
     then = selectors.verdicts_on(case_ids=[accepted_case.pk], instant=dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC))
     now = selectors.verdicts_on(case_ids=[accepted_case.pk], instant=dt.datetime(2026, 6, 2, 12, tzinfo=dt.UTC))
@@ -62,8 +69,12 @@ def test_changing_a_rule_makes_a_new_version_and_old_verdicts_keep_theirs(person
     services.case_evaluate(case_id=accepted_case.pk)
     old = current(accepted_case, "review.current")
     assert old.rule.version == 1
-    new = services.rule_publish_version(actor=personas.admin, code="review.current", effective_from=dt.date(2026, 6, 2),
-                                        changes={"parameters": {"max_days_between_reviews": 400}})
+    new = services.rule_publish_version(
+        actor=personas.admin,
+        code="review.current",
+        effective_from=dt.date(2026, 6, 2),
+        changes={"parameters": {"max_days_between_reviews": 400}},
+    )
     assert new.version == 2 and AssuranceRule.objects.filter(code="review.current").count() == 2
     assert last_event().action == "config_change"
     time_machine.move_to(dt.datetime(2026, 6, 3, 9, tzinfo=dt.UTC))
@@ -77,28 +88,48 @@ def test_changing_a_rule_makes_a_new_version_and_old_verdicts_keep_theirs(person
 @pytest.mark.parametrize("persona", ["prosecutor_a", "manager_a", "hq", "inspector"])
 def test_only_administrators_publish_rule_versions(personas, persona):
     with pytest.raises(PermissionDenied):
-        services.rule_publish_version(actor=getattr(personas, persona), code="review.current",
-                                      effective_from=dt.date(2030, 1, 1), changes={})
+        services.rule_publish_version(
+            actor=getattr(personas, persona), code="review.current", effective_from=dt.date(2030, 1, 1), changes={}
+        )
 
 
 def test_exemption_is_audited_and_makes_the_verdict_exempt(personas, accepted_case, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        exemption = services.exemption_grant(actor=personas.manager_a, case=accepted_case, document="psd",
-                                             reason="Single-issue case: the MG3 records the whole strategy.")
+        exemption = services.exemption_grant(
+            actor=personas.manager_a,
+            case=accepted_case,
+            document="psd",
+            reason="Single-issue case: the MG3 records the whole strategy.",
+        )
     event = last_event()
-    assert (event.action, event.subject_type, event.actor_id) == ("collect", "assurance.exemption", personas.manager_a.pk)
+    assert (event.action, event.subject_type, event.actor_id) == (
+        "collect",
+        "assurance.exemption",
+        personas.manager_a.pk,
+    )
     assert exemption.approver == personas.manager_a
     assert current(accepted_case, "psd.present").outcome == "exempt"
 
 
-@pytest.mark.parametrize(("persona", "error"), [
-    ("prosecutor_a", PermissionDenied), ("hq", PermissionDenied), ("inspector", PermissionDenied),
-    ("prosecutor_b", NotFound), ("police_x", NotFound), ("admin", NotFound),
-])
+@pytest.mark.parametrize(
+    ("persona", "error"),
+    [
+        ("prosecutor_a", PermissionDenied),
+        ("hq", PermissionDenied),
+        ("inspector", PermissionDenied),
+        ("prosecutor_b", NotFound),
+        ("police_x", NotFound),
+        ("admin", NotFound),
+    ],
+)
 def test_exemption_denied_for_non_managers(personas, accepted_case, persona, error):
     with pytest.raises(error):
-        services.exemption_grant(actor=getattr(personas, persona), case=accepted_case, document="psd",
-                                 reason="A reason that is long enough to pass.")
+        services.exemption_grant(
+            actor=getattr(personas, persona),
+            case=accepted_case,
+            document="psd",
+            reason="A reason that is long enough to pass.",
+        )
     assert not Exemption.objects.exists()
 
 
@@ -109,20 +140,30 @@ def test_exemption_needs_a_real_reason(personas, accepted_case):
 
 
 def test_manager_cannot_exempt_own_work(personas, accepted_case):
-    case_services.case_update(actor=personas.manager_a, case=accepted_case, expected_version=accepted_case.version,
-                              allocated_lawyer_id=personas.manager_a.pk)
+    case_services.case_update(
+        actor=personas.manager_a,
+        case=accepted_case,
+        expected_version=accepted_case.version,
+        allocated_lawyer_id=personas.manager_a.pk,
+    )
     with pytest.raises(PermissionDenied, match="own work"):
-        services.exemption_grant(actor=personas.manager_a, case=accepted_case, document="dmd",
-                                 reason="A reason that is long enough to pass.")
+        services.exemption_grant(
+            actor=personas.manager_a, case=accepted_case, document="dmd", reason="A reason that is long enough to pass."
+        )
 
 
-def test_waiver_is_audited_expires_and_can_be_revoked(personas, accepted_case, django_capture_on_commit_callbacks,
-                                                      time_machine):
+def test_waiver_is_audited_expires_and_can_be_revoked(
+    personas, accepted_case, django_capture_on_commit_callbacks, time_machine
+):
     time_machine.move_to(dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC))
     with django_capture_on_commit_callbacks(execute=True):
-        waiver = services.waiver_grant(actor=personas.manager_a, case=accepted_case, rule_code="psd.present",
-                                       reason="PSD being rewritten after new evidence arrived.",
-                                       expires_on=dt.date(2026, 6, 15))
+        waiver = services.waiver_grant(
+            actor=personas.manager_a,
+            case=accepted_case,
+            rule_code="psd.present",
+            reason="PSD being rewritten after new evidence arrived.",
+            expires_on=dt.date(2026, 6, 15),
+        )
     assert last_event().subject_type == "assurance.waiver"
     assert current(accepted_case, "psd.present").outcome == "waived"
     time_machine.move_to(dt.datetime(2026, 6, 16, 9, tzinfo=dt.UTC))
@@ -135,12 +176,22 @@ def test_waiver_is_audited_expires_and_can_be_revoked(personas, accepted_case, d
 
 def test_waiver_limits(personas, accepted_case):
     with pytest.raises(ValidationFailed) as error:
-        services.waiver_grant(actor=personas.manager_a, case=accepted_case, rule_code="psd.present",
-                              reason="A reason that is long enough to pass.", expires_on=dt.date(2099, 1, 1))
+        services.waiver_grant(
+            actor=personas.manager_a,
+            case=accepted_case,
+            rule_code="psd.present",
+            reason="A reason that is long enough to pass.",
+            expires_on=dt.date(2099, 1, 1),
+        )
     assert "expires_on" in error.value.field_errors
     with pytest.raises(PermissionDenied):
-        services.waiver_grant(actor=personas.prosecutor_a, case=accepted_case, rule_code="psd.present",
-                              reason="A reason that is long enough to pass.", expires_on=dt.date(2099, 1, 1))
+        services.waiver_grant(
+            actor=personas.prosecutor_a,
+            case=accepted_case,
+            rule_code="psd.present",
+            reason="A reason that is long enough to pass.",
+            expires_on=dt.date(2099, 1, 1),
+        )
 
 
 def test_signoff_routes_to_the_case_manager_and_is_decided_with_audit(personas, accepted_case):
@@ -148,9 +199,16 @@ def test_signoff_routes_to_the_case_manager_and_is_decided_with_audit(personas, 
     assert request.approver == personas.manager_a and request.routed_because == "The case's legal manager"
     assert last_event().subject_type == "assurance.signoffrequest"
     with pytest.raises(PermissionDenied):
-        services.signoff_decide(actor=personas.unithead_a, request=request, expected_version=1, approve=True, rationale="")
-    services.signoff_decide(actor=personas.manager_a, request=request, expected_version=1, approve=True,
-                            rationale="Meets the fraud criterion")
+        services.signoff_decide(
+            actor=personas.unithead_a, request=request, expected_version=1, approve=True, rationale=""
+        )
+    services.signoff_decide(
+        actor=personas.manager_a,
+        request=request,
+        expected_version=1,
+        approve=True,
+        rationale="Meets the fraud criterion",
+    )
     request.refresh_from_db()
     assert request.status == "approved" and request.decided_by == personas.manager_a
     assert last_event().changes_dict["status"] == ["pending", "approved"]
@@ -162,8 +220,13 @@ def test_signoff_routes_to_a_deputy_when_the_manager_is_absent(personas, accepte
 
     deputy = make_user("deputy.a", RoleCode.LEGAL_MANAGER, unit=personas.unit_a, last_name="Aardvark")
     today = dt.date.today()
-    Absence.objects.create(person=personas.manager_a, kind="annual_leave", starts_on=today - dt.timedelta(days=1),
-                           ends_on=today + dt.timedelta(days=5), reason="Leave")
+    Absence.objects.create(
+        person=personas.manager_a,
+        kind="annual_leave",
+        starts_on=today - dt.timedelta(days=1),
+        ends_on=today + dt.timedelta(days=5),
+        reason="Leave",
+    )
     request = services.signoff_request(actor=personas.prosecutor_a, case=accepted_case, checkpoint_code="acceptance")
     assert request.approver == deputy and "absent" in request.routed_because
 
@@ -171,31 +234,51 @@ def test_signoff_routes_to_a_deputy_when_the_manager_is_absent(personas, accepte
 def test_returning_a_signoff_needs_reasons(personas, accepted_case):
     request = services.signoff_request(actor=personas.prosecutor_a, case=accepted_case, checkpoint_code="acceptance")
     with pytest.raises(ValidationFailed):
-        services.signoff_decide(actor=personas.manager_a, request=request, expected_version=1, approve=False, rationale="")
-    services.signoff_decide(actor=personas.manager_a, request=request, expected_version=1, approve=False,
-                            rationale="Record the CCP direction instead")
+        services.signoff_decide(
+            actor=personas.manager_a, request=request, expected_version=1, approve=False, rationale=""
+        )
+    services.signoff_decide(
+        actor=personas.manager_a,
+        request=request,
+        expected_version=1,
+        approve=False,
+        rationale="Record the CCP direction instead",
+    )
     assert SignOffRequest.objects.get().status == "returned"
 
 
 def test_blocking_checkpoint_refuses_the_stage_change_until_approved(personas, accepted_case):
     accepted_case.offence_categories.add(OffenceCategory.objects.get(code="homicide"))
-    case_services.case_change_stage(actor=personas.prosecutor_a, case=accepted_case, expected_version=accepted_case.version,
-                                    stage=Stage.CHARGING_DECISION)
+    case_services.case_change_stage(
+        actor=personas.prosecutor_a,
+        case=accepted_case,
+        expected_version=accepted_case.version,
+        stage=Stage.CHARGING_DECISION,
+    )
     with pytest.raises(TransitionRefused, match="needs a manager's sign-off"):
-        case_services.case_change_stage(actor=personas.prosecutor_a, case=accepted_case,
-                                        expected_version=accepted_case.version, stage=Stage.CHARGED)
+        case_services.case_change_stage(
+            actor=personas.prosecutor_a, case=accepted_case, expected_version=accepted_case.version, stage=Stage.CHARGED
+        )
     request = services.signoff_request(actor=personas.prosecutor_a, case=accepted_case, checkpoint_code="charging")
-    services.signoff_decide(actor=personas.manager_a, request=request, expected_version=1, approve=True, rationale="Agreed")
-    case_services.case_change_stage(actor=personas.prosecutor_a, case=accepted_case, expected_version=accepted_case.version,
-                                    stage=Stage.CHARGED)
+    services.signoff_decide(
+        actor=personas.manager_a, request=request, expected_version=1, approve=True, rationale="Agreed"
+    )
+    case_services.case_change_stage(
+        actor=personas.prosecutor_a, case=accepted_case, expected_version=accepted_case.version, stage=Stage.CHARGED
+    )
     assert accepted_case.stage == Stage.CHARGED
 
 
 def test_case_changes_trigger_reevaluation_after_commit(personas, accepted_case, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         case_services.document_add(actor=personas.prosecutor_a, case=accepted_case, kind="psd", title="PSD", body="x")
-        case_services.review_add(actor=personas.prosecutor_a, case=accepted_case, kind="initial",
-                                 reviewed_on=dt.date.today(), note="Reviewed")
+        case_services.review_add(
+            actor=personas.prosecutor_a,
+            case=accepted_case,
+            kind="initial",
+            reviewed_on=dt.date.today(),
+            note="Reviewed",
+        )
     assert len(callbacks) == 2  # one notification per committed service call
     assert current(accepted_case, "psd.present").outcome == "met"
 
@@ -208,14 +291,28 @@ def test_panel_registration_and_meeting(personas, accepted_case):
     registration = services.panel_register(actor=personas.manager_a, case=accepted_case)
     assert registration.thresholds_met == ["8 defendants ≥ 8"]
     with pytest.raises(ValidationFailed):
-        services.panel_meeting_record(actor=personas.manager_a, case=accepted_case, held_on=dt.date.today(),
-                                      member_ids=[], decisions="", rationale="")
+        services.panel_meeting_record(
+            actor=personas.manager_a,
+            case=accepted_case,
+            held_on=dt.date.today(),
+            member_ids=[],
+            decisions="",
+            rationale="",
+        )
     services.panel_meeting_record(
-        actor=personas.manager_a, case=accepted_case, held_on=dt.date.today(),
-        member_ids=[personas.manager_a.pk, personas.unithead_a.pk], decisions="Instruct leading counsel",
+        actor=personas.manager_a,
+        case=accepted_case,
+        held_on=dt.date.today(),
+        member_ids=[personas.manager_a.pk, personas.unithead_a.pk],
+        decisions="Instruct leading counsel",
         rationale="Trial length and complexity",
-        actions=[{"description": "Instruct counsel", "owner_id": personas.prosecutor_a.pk,
-                  "due_on": dt.date.today() + dt.timedelta(days=14)}],
+        actions=[
+            {
+                "description": "Instruct counsel",
+                "owner_id": personas.prosecutor_a.pk,
+                "due_on": dt.date.today() + dt.timedelta(days=14),
+            }
+        ],
     )
     services.case_evaluate(case_id=accepted_case.pk)
     assert current(accepted_case, "panel.oversight").outcome == "met"

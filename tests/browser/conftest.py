@@ -178,8 +178,11 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
     context.set_default_timeout(15_000)
     new_page = context.new_page()
     problems = PageProblems()
-    new_page.on("console", lambda msg: problems.messages.append(msg.text) if msg.type == "error" else None)
-    new_page.on("pageerror", lambda error: problems.messages.append(f"uncaught: {error}"))
+    new_page.on(
+        "console",
+        lambda msg: problems.messages.append(f"{new_page.url}: {msg.text}") if msg.type == "error" else None,
+    )
+    new_page.on("pageerror", lambda error: problems.messages.append(f"{new_page.url}: uncaught {error}"))
     yield new_page
     context.close()
     # 404 pages log "Failed to load resource" by design; everything else is a real problem.

@@ -51,7 +51,10 @@ def test_case_create_denied_outside_own_unit(personas, persona):
 
 def test_case_update_audits_only_changed_fields(personas, case_a):
     changes = services.case_update(
-        actor=personas.prosecutor_a, case=case_a, expected_version=case_a.version, operation_name="Operation Ash",
+        actor=personas.prosecutor_a,
+        case=case_a,
+        expected_version=case_a.version,
+        operation_name="Operation Ash",
         summary="",
     )
     assert changes == {"operation_name": ["Operation Larch", "Operation Ash"]}
@@ -66,7 +69,9 @@ def test_stale_edit_is_refused_and_nothing_is_overwritten(personas, case_a):
     services.case_update(actor=personas.manager_a, case=case_a, expected_version=1, operation_name="Operation Ash")
     events_before = AuditEvent.objects.count()
     with pytest.raises(EditConflict) as conflict:
-        services.case_update(actor=personas.prosecutor_a, case=stale, expected_version=1, operation_name="Operation Elm")
+        services.case_update(
+            actor=personas.prosecutor_a, case=stale, expected_version=1, operation_name="Operation Elm"
+        )
     assert conflict.value.current_version == 2
     assert conflict.value.changed == {"operation_name": ["Operation Larch", "Operation Ash"]}
     assert Case.objects.get(pk=case_a.pk).operation_name == "Operation Ash"
@@ -75,7 +80,12 @@ def test_stale_edit_is_refused_and_nothing_is_overwritten(personas, case_a):
 
 def test_unchanged_edit_writes_nothing(personas, case_a):
     before = AuditEvent.objects.count()
-    assert services.case_update(actor=personas.prosecutor_a, case=case_a, expected_version=1, operation_name="Operation Larch") == {}
+    assert (
+        services.case_update(
+            actor=personas.prosecutor_a, case=case_a, expected_version=1, operation_name="Operation Larch"
+        )
+        == {}
+    )
     assert AuditEvent.objects.count() == before
 
 
@@ -97,7 +107,9 @@ def test_update_rejects_fields_outside_the_editable_set(personas, case_a):
 
 
 def test_stage_change_follows_the_stage_machine(personas, case_a):
-    services.case_change_stage(actor=personas.prosecutor_a, case=case_a, expected_version=1, stage=Stage.CHARGING_DECISION)
+    services.case_change_stage(
+        actor=personas.prosecutor_a, case=case_a, expected_version=1, stage=Stage.CHARGING_DECISION
+    )
     assert case_a.stage == Stage.CHARGING_DECISION
     assert list(case_a.stage_entries.values_list("stage", flat=True)) == [Stage.PRE_CHARGE, Stage.CHARGING_DECISION]
     with pytest.raises(TransitionRefused) as refused:
@@ -111,7 +123,11 @@ def test_case_open_logs_consultation_with_relationship(personas, case_a):
     assert last_event().justification == "Allocated lawyer"
     services.case_open(actor=personas.inspector, case_id=case_a.pk)
     event = last_event()
-    assert (event.action, event.justification, event.actor_id) == ("consult", "Inspection (HMCPSI)", personas.inspector.pk)
+    assert (event.action, event.justification, event.actor_id) == (
+        "consult",
+        "Inspection (HMCPSI)",
+        personas.inspector.pk,
+    )
 
 
 @pytest.mark.parametrize("persona", ["prosecutor_b", "paralegal_a", "police_x", "police_y", "admin"])
@@ -126,7 +142,9 @@ def test_break_glass_needs_a_reason_and_is_audited(personas, case_a):
     colleague = personas.paralegal_a
     with pytest.raises(ValidationFailed):
         services.case_break_glass(actor=colleague, urn=case_a.urn, justification="need")
-    services.case_break_glass(actor=colleague, urn=case_a.urn.lower(), justification="Covering the PTPH tomorrow for a colleague")
+    services.case_break_glass(
+        actor=colleague, urn=case_a.urn.lower(), justification="Covering the PTPH tomorrow for a colleague"
+    )
     assert Case.objects.visible_to(colleague).filter(pk=case_a.pk).exists()
     event = last_event()
     assert event.action == "break_glass" and "Covering the PTPH" in event.justification
@@ -159,14 +177,24 @@ def test_access_grant_review_by_unit_manager_only(personas, case_a):
 
 def test_parts_of_a_case_are_audited(personas, case_a):
     actor = personas.prosecutor_a
-    defendant = services.defendant_add(actor=actor, case=case_a, first_names="Alex", last_name="Doe",
-                                       custody_status=CustodyStatus.IN_CUSTODY)
-    charge = services.charge_add(actor=actor, defendant=defendant, offence="Fraud by false representation",
-                                 classification=OffenceClassification.EITHER_WAY)
+    defendant = services.defendant_add(
+        actor=actor, case=case_a, first_names="Alex", last_name="Doe", custody_status=CustodyStatus.IN_CUSTODY
+    )
+    charge = services.charge_add(
+        actor=actor,
+        defendant=defendant,
+        offence="Fraud by false representation",
+        classification=OffenceClassification.EITHER_WAY,
+    )
     services.charge_update(actor=actor, charge=charge, expected_version=1, charged_on=dt.date(2026, 1, 5))
     services.defendant_update(actor=actor, defendant=defendant, expected_version=1, custody_status=CustodyStatus.BAIL)
-    hearing = services.hearing_add(actor=actor, case=case_a, hearing_type="ptph", court="Winchester Crown Court",
-                                   starts_at=dt.datetime(2026, 2, 1, 10, tzinfo=dt.UTC))
+    hearing = services.hearing_add(
+        actor=actor,
+        case=case_a,
+        hearing_type="ptph",
+        court="Winchester Crown Court",
+        starts_at=dt.datetime(2026, 2, 1, 10, tzinfo=dt.UTC),
+    )
     services.hearing_update(actor=actor, hearing=hearing, expected_version=1, outcome="Not guilty pleas; trial fixed")
     document = services.document_add(actor=actor, case=case_a, kind=DocumentKind.PSD, title="Strategy", body="v1")
     version = services.document_revise(actor=actor, document=document, expected_version=1, body="v2")
@@ -174,9 +202,15 @@ def test_parts_of_a_case_are_audited(personas, case_a):
     assert version.number == 2 and list(document.versions.values_list("number", flat=True)) == [2, 1]
     actions = list(AuditEvent.objects.filter(case_id=case_a.pk).order_by("seq").values_list("action", "subject_type"))
     assert actions == [
-        ("collect", "cases.case"), ("collect", "cases.defendant"), ("collect", "cases.charge"),
-        ("alter", "cases.charge"), ("alter", "cases.defendant"), ("collect", "cases.hearing"),
-        ("alter", "cases.hearing"), ("collect", "cases.casedocument"), ("alter", "cases.casedocument"),
+        ("collect", "cases.case"),
+        ("collect", "cases.defendant"),
+        ("collect", "cases.charge"),
+        ("alter", "cases.charge"),
+        ("alter", "cases.defendant"),
+        ("collect", "cases.hearing"),
+        ("alter", "cases.hearing"),
+        ("collect", "cases.casedocument"),
+        ("alter", "cases.casedocument"),
         ("collect", "cases.casereview"),
     ]
     assert verify_chain().intact

@@ -15,7 +15,14 @@ BULK_METHODS = {"update", "bulk_create", "bulk_update"}
 SOURCE_ROOT = Path(casework.__file__).parent
 
 #: Module path suffixes allowed to issue bulk writes, because they audit them explicitly.
-ALLOWED = ("services.py", "demo/generator.py", "demo/loader.py", "demo/workflow.py", "progression/sweep.py", "assurance/sweep.py")
+ALLOWED = (
+    "services.py",
+    "demo/generator.py",
+    "demo/loader.py",
+    "demo/workflow.py",
+    "progression/sweep.py",
+    "assurance/sweep.py",
+)
 
 
 def bulk_write_calls(tree: ast.AST) -> list[int]:

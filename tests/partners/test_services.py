@@ -4,8 +4,8 @@ Each asserts the audit event the change wrote."""
 from __future__ import annotations
 
 import copy
-import json
 import datetime as dt
+import json
 
 import pytest
 

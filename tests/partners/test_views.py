@@ -193,11 +193,7 @@ def test_portal_reads_are_disclosures_to_the_force(client, personas: Personas, r
     assert client.get(reverse("partners:portal_referral", args=[referral_x.pk])).status_code == 200
     event = AuditEvent.objects.order_by("-seq").first()
     assert AuditEvent.objects.count() == before + 1
-    assert (
-        event.action == "disclose"
-        and event.recipient == "Hampshire and Isle of Wight"
-        or event.recipient == str(personas.force_x)
-    )
+    assert event.action == "disclose" and event.recipient == str(personas.force_x)
     assert event.subject_id == str(referral_x.pk) and event.justification.startswith("Police portal")
 
 
@@ -236,7 +232,7 @@ def test_portal_agreement_shows_deviations_and_performance(client, personas: Per
     )
     client.force_login(personas.police_x)
     page = client.get(reverse("partners:portal_agreement")).content.decode()
-    assert "<ins>by video</ins>" in page and "<del>" in page and "Rural force" in page
+    assert "<ins>Meetings by video</ins>" in page and "<del>" in page and "Rural force" in page
     assert "Police action-plan responses on time" in page
 
 
@@ -341,3 +337,23 @@ def test_template_publish_page_for_hq_only(client, personas: Personas) -> None:
     assert client.get(reverse("partners:template_publish")).status_code == 200
     page = client.get(reverse("partners:template", args=[1])).content.decode()
     assert "Added clause referral.1" in page
+
+
+def _duplicate_ids(html: str) -> list[str]:
+    import collections
+    import re
+
+    counts = collections.Counter(re.findall(r'\sid="([^"]+)"', html))
+    return [name for name, n in counts.items() if n > 1]
+
+
+def test_pages_with_several_forms_have_unique_ids(client, personas: Personas, referral_x) -> None:
+    agreement = services.agreement_create(actor=personas.manager_a, force_id=personas.force_x.pk)
+    services.action_plan_issue(actor=personas.prosecutor_a, referral=referral_x, actions="One.")
+    services.action_plan_issue(actor=personas.prosecutor_a, referral=referral_x, actions="Two.")
+    client.force_login(personas.manager_a)
+    for url in (reverse("partners:referral", args=[referral_x.pk]), reverse("partners:agreement", args=[agreement.pk])):
+        assert _duplicate_ids(client.get(url).content.decode()) == [], url
+    client.force_login(personas.police_x)
+    page = client.get(reverse("partners:portal_referral", args=[referral_x.pk])).content.decode()
+    assert _duplicate_ids(page) == []

@@ -122,7 +122,7 @@ def test_bad_input_is_refused_with_a_reason(regime, kwargs, message):
 
 
 def test_rule_lookup_before_any_version_fails_clearly():
-    with pytest.raises(RuleNotFound, match="no version of rule ctl.crown"):
+    with pytest.raises(RuleNotFound, match=r"no version of rule ctl\.crown"):
         select_rule(LIMITS, "ctl.crown", D(1980, 1, 1))
 
 

@@ -105,7 +105,9 @@ class Dashboard:
 
 def by_rule(cases: QuerySet[Case], today: dt.date) -> list[dict[str, Any]]:
     """One row per rule in force: counts of current verdicts, compliance, active waivers."""
-    counts = {row["rule_code"]: row for row in _current(cases).values("rule_code").annotate(**_COUNTS)}
+    counts: dict[str, dict[str, Any]] = {
+        row["rule_code"]: dict(row) for row in _current(cases).values("rule_code").annotate(**_COUNTS)
+    }
     waivers = dict(
         Waiver.objects.filter(case__in=cases.values("pk"), revoked_at__isnull=True, expires_on__gte=today)
         .values("rule_code")
@@ -144,7 +146,8 @@ def by_lawyer(cases: QuerySet[Case]) -> list[dict[str, Any]]:
         .order_by("case__allocated_lawyer__last_name", "case__allocated_lawyer__first_name")
     )
     result = []
-    for row in rows:
+    for typed_row in rows:
+        row: dict[str, Any] = dict(typed_row)
         name = " ".join(
             part
             for part in (row["case__allocated_lawyer__first_name"], row["case__allocated_lawyer__last_name"])
@@ -161,8 +164,8 @@ def by_lawyer(cases: QuerySet[Case]) -> list[dict[str, Any]]:
 
 
 def by_stage(cases: QuerySet[Case]) -> list[dict[str, Any]]:
-    counts = {
-        row["case__stage"]: row
+    counts: dict[str, dict[str, Any]] = {
+        row["case__stage"]: dict(row)
         for row in _current(cases).values("case__stage").annotate(**_COUNTS, cases=Count("case_id", distinct=True))
     }
     return [

@@ -71,7 +71,9 @@ class UnknownEvaluator(LookupError):
     pass
 
 
-def evaluate(facts: CaseFacts, rule_versions: Iterable[RuleVersion], ctx: evaluators.EvaluationContext) -> list[Verdict]:
+def evaluate(
+    facts: CaseFacts, rule_versions: Iterable[RuleVersion], ctx: evaluators.EvaluationContext
+) -> list[Verdict]:
     verdicts = []
     for rule in rule_versions:
         finding = _finding(facts, rule, ctx)
@@ -81,13 +83,23 @@ def evaluate(facts: CaseFacts, rule_versions: Iterable[RuleVersion], ctx: evalua
                 evaluators.WAIVED,
                 f"Waived until {waiver.expires_on:%-d %b %Y} by {waiver.approver}: {waiver.reason} "
                 f"(otherwise: {finding.reason})",
-                finding.remedy, {**finding.facts, "waiver_expires_on": waiver.expires_on.isoformat()},
+                finding.remedy,
+                {**finding.facts, "waiver_expires_on": waiver.expires_on.isoformat()},
             )
-        verdicts.append(Verdict(
-            rule_code=rule.code, rule_version=rule.version, rule_pk=rule.pk, title=rule.title, source=rule.source,
-            severity=rule.severity, outcome=finding.outcome, reason=finding.reason, remedy=finding.remedy,
-            facts=finding.facts,
-        ))
+        verdicts.append(
+            Verdict(
+                rule_code=rule.code,
+                rule_version=rule.version,
+                rule_pk=rule.pk,
+                title=rule.title,
+                source=rule.source,
+                severity=rule.severity,
+                outcome=finding.outcome,
+                reason=finding.reason,
+                remedy=finding.remedy,
+                facts=finding.facts,
+            )
+        )
     return verdicts
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -30,7 +30,7 @@ class WaiverForm(forms.Form):
 
     def __init__(self, *args: Any, rules: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rule_code"].choices = [("", "Choose a rule"), *rules]
+        cast(forms.ChoiceField, self.fields["rule_code"]).choices = [("", "Choose a rule"), *rules]
 
 
 class ConfirmForm(forms.Form):
@@ -43,7 +43,7 @@ class SignOffRequestForm(forms.Form):
 
     def __init__(self, *args: Any, checkpoints: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["checkpoint"].choices = checkpoints
+        cast(forms.ChoiceField, self.fields["checkpoint"]).choices = checkpoints
 
 
 class SignOffDecisionForm(forms.Form):
@@ -72,7 +72,7 @@ class PanelMeetingForm(forms.Form):
 
     def __init__(self, *args: Any, people: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["members"].choices = people
+        cast(forms.ChoiceField, self.fields["members"]).choices = people
         # A fixed number of action rows keeps the page usable without JavaScript.
         for index in range(1, ACTION_ROWS + 1):
             self.fields[f"action_{index}_description"] = forms.CharField(
@@ -142,7 +142,7 @@ class JsonField(forms.CharField):
             raise forms.ValidationError(f"Not valid JSON: {error.msg} (line {error.lineno}).") from None
         if not isinstance(decoded, self.kind):
             raise forms.ValidationError(f"Enter a JSON {'list' if self.kind is list else 'object'}.")
-        if self.kind is list and not all(isinstance(item, str) for item in decoded):
+        if isinstance(decoded, list) and not all(isinstance(item, str) for item in decoded):
             raise forms.ValidationError("Every item must be a text code.")
         return decoded
 
@@ -173,7 +173,7 @@ class RulePublishForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["evaluator"].choices = [(name, name) for name in sorted(EVALUATORS)]
+        cast(forms.ChoiceField, self.fields["evaluator"]).choices = [(name, name) for name in sorted(EVALUATORS)]
 
     def changes_from(self, previous: Any) -> dict[str, Any]:
         """Only the fields that differ from the current version."""

@@ -15,7 +15,9 @@ from casework.core.models import VersionedModel
 class AssuranceRuleQuerySet(models.QuerySet["AssuranceRule"]):
     def in_force(self, on: Any) -> AssuranceRuleQuerySet:
         """The latest version of each rule in force on a date."""
-        candidates = self.filter(effective_from__lte=on).filter(models.Q(effective_to__isnull=True) | models.Q(effective_to__gt=on))
+        candidates = self.filter(effective_from__lte=on).filter(
+            models.Q(effective_to__isnull=True) | models.Q(effective_to__gt=on)
+        )
         latest = candidates.filter(code=models.OuterRef("code")).order_by("-effective_from", "-version")
         return candidates.filter(pk=models.Subquery(latest.values("pk")[:1]))
 
@@ -36,7 +38,9 @@ class AssuranceRule(models.Model):
     parameters = models.JSONField(default=dict, blank=True)
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     published_at = models.DateTimeField(null=True, blank=True)
 
     objects = AssuranceRuleQuerySet.as_manager()
@@ -95,8 +99,11 @@ class VerdictPeriod(models.Model):
             models.Index(fields=["valid_from", "valid_to"], name="verdict_period"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["case", "rule_code"], condition=models.Q(valid_to__isnull=True),
-                                    name="verdict_one_current_per_rule"),
+            models.UniqueConstraint(
+                fields=["case", "rule_code"],
+                condition=models.Q(valid_to__isnull=True),
+                name="verdict_one_current_per_rule",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -150,7 +157,9 @@ class SignOffRequest(VersionedModel):
     routed_because = models.CharField(max_length=250, blank=True)
     status = models.CharField(max_length=10, choices=SignOffStatus.choices, default=SignOffStatus.PENDING)
     note = models.TextField(blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     rationale = models.TextField(blank=True)
 

@@ -18,7 +18,9 @@ from casework.progression.calendar import WorkingCalendar, fmt
 
 MET, NOT_MET, NA, WAIVED, EXEMPT = "met", "not_met", "na", "waived", "exempt"
 
-POST_CHARGE_STAGES = frozenset({"charged", "ptph", "trial_preparation", "trial", "sentence", "finalised", "discontinued"})
+POST_CHARGE_STAGES = frozenset(
+    {"charged", "ptph", "trial_preparation", "trial", "sentence", "finalised", "discontinued"}
+)
 CLOSED_STAGES = frozenset({"finalised", "discontinued", "nfa"})
 
 
@@ -57,19 +59,28 @@ def _d(day: dt.date | None) -> str | None:
 
 # --- acceptance ---------------------------------------------------------------------------------
 
+
 @evaluator("acceptance_basis")
 def acceptance_basis(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
-    used = {"acceptance_criterion": facts.acceptance_criterion or None, "ccp_direction": facts.ccp_direction,
-            "accepted_on": _d(facts.accepted_on)}
+    used = {
+        "acceptance_criterion": facts.acceptance_criterion or None,
+        "ccp_direction": facts.ccp_direction,
+        "accepted_on": _d(facts.accepted_on),
+    }
     if facts.acceptance_criterion or facts.ccp_direction:
         title = facts.acceptance_criterion_title or facts.acceptance_criterion
         basis = f"listed criterion “{title}”" if facts.acceptance_criterion else "a CCP direction"
         return Finding(MET, f"Accepted on {basis}.", facts=used)
-    return Finding(NOT_MET, "No acceptance basis is recorded: neither a listed criterion nor a CCP direction.",
-                   "Record the criterion on which the unit accepted the case, or the CCP's direction and reason.", used)
+    return Finding(
+        NOT_MET,
+        "No acceptance basis is recorded: neither a listed criterion nor a CCP direction.",
+        "Record the criterion on which the unit accepted the case, or the CCP's direction and reason.",
+        used,
+    )
 
 
 # --- strategy and disclosure documents ------------------------------------------------------------
+
 
 @evaluator("document_present_or_exempt")
 def document_present_or_exempt(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
@@ -85,14 +96,25 @@ def document_present_or_exempt(facts: CaseFacts, params: Mapping[str, Any], ctx:
     exemption = facts.exemptions.get(kind)
     if exemption is not None:
         used["exemption_approved_on"] = _d(exemption.approved_on)
-        return Finding(EXEMPT, f"Formally exempted on {fmt(exemption.approved_on)} by {exemption.approver}: "
-                               f"{exemption.reason}", facts=used)
+        return Finding(
+            EXEMPT,
+            f"Formally exempted on {fmt(exemption.approved_on)} by {exemption.approver}: {exemption.reason}",
+            facts=used,
+        )
     start = facts.accepted_on or facts.stage_entered.get("pre_charge")
     if start is not None and grace and ctx.today <= start + dt.timedelta(days=grace):
-        return Finding(NA, f"Not yet due: a {label} is expected within {grace} days of acceptance "
-                           f"(by {fmt(start + dt.timedelta(days=grace))}).", facts=used)
-    return Finding(NOT_MET, f"There is no {label} on the case and no formal exemption.",
-                   f"Add the {label}, or record a formal exemption with reason and approver.", used)
+        return Finding(
+            NA,
+            f"Not yet due: a {label} is expected within {grace} days of acceptance "
+            f"(by {fmt(start + dt.timedelta(days=grace))}).",
+            facts=used,
+        )
+    return Finding(
+        NOT_MET,
+        f"There is no {label} on the case and no formal exemption.",
+        f"Add the {label}, or record a formal exemption with reason and approver.",
+        used,
+    )
 
 
 @evaluator("psd_has_disclosure_strategy")
@@ -107,8 +129,12 @@ def psd_has_disclosure_strategy(facts: CaseFacts, params: Mapping[str, Any], ctx
     used = {"psd_version": latest.number, "has_disclosure_strategy": flag}
     if flag:
         return Finding(MET, f"PSD version {latest.number} contains a disclosure strategy section.", facts=used)
-    return Finding(NOT_MET, f"PSD version {latest.number} has no disclosure strategy section.",
-                   "Add the disclosure strategy to the PSD (or record it in the DMD and mark the section).", used)
+    return Finding(
+        NOT_MET,
+        f"PSD version {latest.number} has no disclosure strategy section.",
+        "Add the disclosure strategy to the PSD (or record it in the DMD and mark the section).",
+        used,
+    )
 
 
 @evaluator("psd_updated_after_events")
@@ -135,12 +161,17 @@ def psd_updated_after_events(facts: CaseFacts, params: Mapping[str, Any], ctx: E
     if not events:
         return Finding(NA, "No charge, PTPH or significant review yet to update the PSD after.", facts=used)
     if missing:
-        return Finding(NOT_MET, f"The PSD was not updated after {', '.join(missing)}.",
-                       f"Revise the PSD to record the strategy after each key event (allowed {grace} days).", used)
+        return Finding(
+            NOT_MET,
+            f"The PSD was not updated after {', '.join(missing)}.",
+            f"Revise the PSD to record the strategy after each key event (allowed {grace} days).",
+            used,
+        )
     return Finding(MET, f"The PSD was updated after each of {len(events)} key events.", facts=used)
 
 
 # --- decisions -----------------------------------------------------------------------------------
+
 
 @evaluator("charging_rationale")
 def charging_rationale(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
@@ -151,8 +182,12 @@ def charging_rationale(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluat
     missing = [f"“{title}” version {v.number}" for title, v in versions if not v.has_rationale]
     used = {"decisions": len(versions), "without_rationale": len(missing)}
     if missing:
-        return Finding(NOT_MET, f"{len(missing)} charging decision record(s) have no rationale: {', '.join(missing[:5])}.",
-                       "Record the reasons for each charging decision or advice, as the Code requires.", used)
+        return Finding(
+            NOT_MET,
+            f"{len(missing)} charging decision record(s) have no rationale: {', '.join(missing[:5])}.",
+            "Record the reasons for each charging decision or advice, as the Code requires.",
+            used,
+        )
     return Finding(MET, f"All {len(versions)} charging decision records carry a rationale.", facts=used)
 
 
@@ -171,12 +206,17 @@ def early_advice_requests(facts: CaseFacts, params: Mapping[str, Any], ctx: Eval
             problems.append(f"refusal of request {request['reference']} has no recorded reason or communication")
     used = {"requests": len(requests)}
     if problems:
-        return Finding(NOT_MET, "; ".join(problems).capitalize() + ".",
-                       "Complete the request's 8 items, and record and communicate any refusal with its reason.", used)
+        return Finding(
+            NOT_MET,
+            "; ".join(problems).capitalize() + ".",
+            "Complete the request's 8 items, and record and communicate any refusal with its reason.",
+            used,
+        )
     return Finding(MET, f"{len(requests)} early advice request(s) are complete and any refusals recorded.", facts=used)
 
 
 # --- sign-off ------------------------------------------------------------------------------------
+
 
 @evaluator("checkpoint_signoffs")
 def checkpoint_signoffs(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
@@ -193,12 +233,17 @@ def checkpoint_signoffs(facts: CaseFacts, params: Mapping[str, Any], ctx: Evalua
             missing.append(f"{cp.title}{state}")
     used = {"due": [cp.code for cp in due], "approved": approved}
     if missing:
-        return Finding(NOT_MET, f"Manager sign-off missing at: {', '.join(missing)}.",
-                       "Request sign-off from the approver named for each checkpoint.", used)
+        return Finding(
+            NOT_MET,
+            f"Manager sign-off missing at: {', '.join(missing)}.",
+            "Request sign-off from the approver named for each checkpoint.",
+            used,
+        )
     return Finding(MET, f"Signed off at every checkpoint reached ({len(approved)}).", facts=used)
 
 
 # --- oversight for the largest cases ---------------------------------------------------------------
+
 
 def panel_thresholds_met(facts: CaseFacts, params: Mapping[str, Any]) -> list[str]:
     reasons = []
@@ -216,16 +261,27 @@ def case_management_panel(facts: CaseFacts, params: Mapping[str, Any], ctx: Eval
     reasons = panel_thresholds_met(facts, params)
     if not reasons:
         return Finding(NA, "Below the Case Management Panel thresholds.")
-    used = {"thresholds": reasons, "registered_on": _d(facts.panel_registered_on),
-            "last_meeting_on": _d(facts.panel_last_meeting_on)}
+    used = {
+        "thresholds": reasons,
+        "registered_on": _d(facts.panel_registered_on),
+        "last_meeting_on": _d(facts.panel_last_meeting_on),
+    }
     interval = int(params.get("meeting_interval_days", 90))
     if facts.panel_registered_on is None:
-        return Finding(NOT_MET, f"The case qualifies for panel oversight ({'; '.join(reasons)}) but is not registered.",
-                       "Register the case with the Case Management Panel.", used)
+        return Finding(
+            NOT_MET,
+            f"The case qualifies for panel oversight ({'; '.join(reasons)}) but is not registered.",
+            "Register the case with the Case Management Panel.",
+            used,
+        )
     last = facts.panel_last_meeting_on or facts.panel_registered_on
     if ctx.today > last + dt.timedelta(days=interval):
-        return Finding(NOT_MET, f"No panel meeting since {fmt(last)} (more than {interval} days).",
-                       "Hold and record a panel meeting with decisions and actions.", used)
+        return Finding(
+            NOT_MET,
+            f"No panel meeting since {fmt(last)} (more than {interval} days).",
+            "Hold and record a panel meeting with decisions and actions.",
+            used,
+        )
     return Finding(MET, f"Under panel oversight; last considered {fmt(last)}.", facts=used)
 
 
@@ -236,19 +292,34 @@ def vhcc_case_plan(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationC
     days = int(params.get("days", 15))
     used = {"received_on": _d(facts.vhcc_received_on), "plan_agreed_on": _d(facts.case_plan_agreed_on)}
     if facts.vhcc_received_on is None:
-        return Finding(NOT_MET, "A very high cost case with no date of receipt recorded.",
-                       "Record when the case was received as a VHCC.", used)
+        return Finding(
+            NOT_MET,
+            "A very high cost case with no date of receipt recorded.",
+            "Record when the case was received as a VHCC.",
+            used,
+        )
     due = facts.vhcc_received_on + dt.timedelta(days=days)
     if facts.case_plan_agreed_on is not None:
         if facts.case_plan_agreed_on <= due:
-            return Finding(MET, f"Case plan agreed with counsel on {fmt(facts.case_plan_agreed_on)}, within {days} days.",
-                           facts=used)
-        return Finding(NOT_MET, f"Case plan agreed on {fmt(facts.case_plan_agreed_on)}, after the {days}-day limit "
-                                f"({fmt(due)}).", "Record why the plan was late; the breach stays on record.", used)
+            return Finding(
+                MET,
+                f"Case plan agreed with counsel on {fmt(facts.case_plan_agreed_on)}, within {days} days.",
+                facts=used,
+            )
+        return Finding(
+            NOT_MET,
+            f"Case plan agreed on {fmt(facts.case_plan_agreed_on)}, after the {days}-day limit ({fmt(due)}).",
+            "Record why the plan was late; the breach stays on record.",
+            used,
+        )
     if ctx.today <= due:
         return Finding(NA, f"Case plan with counsel due by {fmt(due)}; not yet due.", facts=used)
-    return Finding(NOT_MET, f"No case plan agreed with counsel; it was due by {fmt(due)}.",
-                   "Agree the case plan with counsel and record the date.", used)
+    return Finding(
+        NOT_MET,
+        f"No case plan agreed with counsel; it was due by {fmt(due)}.",
+        "Agree the case plan with counsel and record the date.",
+        used,
+    )
 
 
 @evaluator("hq_notification")
@@ -260,11 +331,16 @@ def hq_notification(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluation
     used = {"criterion": criterion, "hq_notified_on": _d(facts.hq_notified_on)}
     if facts.hq_notified_on:
         return Finding(MET, f"HQ notified on {fmt(facts.hq_notified_on)}.", facts=used)
-    return Finding(NOT_MET, "This case type must be notified to HQ and no notification is recorded.",
-                   "Notify HQ and record the date.", used)
+    return Finding(
+        NOT_MET,
+        "This case type must be notified to HQ and no notification is recorded.",
+        "Notify HQ and record the date.",
+        used,
+    )
 
 
 # --- progression -----------------------------------------------------------------------------------
+
 
 @evaluator("ctl_log_current")
 def ctl_log_current(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
@@ -275,14 +351,26 @@ def ctl_log_current(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluation
     last_hearing = max((h.on for h in facts.hearings if h.on <= ctx.today), default=None)
     used = {"last_entry_on": _d(last), "last_hearing_on": _d(last_hearing), "running_clocks": facts.running_ctl_clocks}
     if last is None:
-        return Finding(NOT_MET, "Custody time limits are running and the CTL log has no entries.",
-                       "Add a CTL log entry recording the expiry dates checked.", used)
+        return Finding(
+            NOT_MET,
+            "Custody time limits are running and the CTL log has no entries.",
+            "Add a CTL log entry recording the expiry dates checked.",
+            used,
+        )
     if last_hearing is not None and last < last_hearing:
-        return Finding(NOT_MET, f"The CTL log was not updated after the hearing on {fmt(last_hearing)}.",
-                       "Add a CTL log entry for that hearing.", used)
+        return Finding(
+            NOT_MET,
+            f"The CTL log was not updated after the hearing on {fmt(last_hearing)}.",
+            "Add a CTL log entry for that hearing.",
+            used,
+        )
     if ctx.today > last + dt.timedelta(days=interval):
-        return Finding(NOT_MET, f"The last CTL log entry was on {fmt(last)}, more than {interval} days ago.",
-                       "Review the custody time limits and add a log entry.", used)
+        return Finding(
+            NOT_MET,
+            f"The last CTL log entry was on {fmt(last)}, more than {interval} days ago.",
+            "Review the custody time limits and add a log entry.",
+            used,
+        )
     return Finding(MET, f"CTL log current (last entry {fmt(last)}).", facts=used)
 
 
@@ -299,11 +387,17 @@ def hearing_record_sheets(facts: CaseFacts, params: Mapping[str, Any], ctx: Eval
         if not filed and ctx.today > due:
             late.append(f"{hearing.hearing_type.replace('_', ' ')} on {fmt(hearing.on)} (no sheet)")
         elif filed and min(filed) > due:
-            late.append(f"{hearing.hearing_type.replace('_', ' ')} on {fmt(hearing.on)} (sheet late, {fmt(min(filed))})")
+            late.append(
+                f"{hearing.hearing_type.replace('_', ' ')} on {fmt(hearing.on)} (sheet late, {fmt(min(filed))})"
+            )
     used = {"hearings": len(past), "problems": len(late)}
     if late:
-        return Finding(NOT_MET, f"Hearing record sheets missing or late: {'; '.join(late[:5])}.",
-                       f"Put the hearing record sheet on the case within {working_days} working day(s).", used)
+        return Finding(
+            NOT_MET,
+            f"Hearing record sheets missing or late: {'; '.join(late[:5])}.",
+            f"Put the hearing record sheet on the case within {working_days} working day(s).",
+            used,
+        )
     return Finding(MET, f"A timely hearing record sheet for each of {len(past)} hearings.", facts=used)
 
 
@@ -320,10 +414,12 @@ def review_current(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationC
         return Finding(NA, "No acceptance date to count from.")
     if ctx.today > reference + dt.timedelta(days=interval):
         what = f"The last review was on {fmt(last)}" if last else "No review is recorded since acceptance"
-        return Finding(NOT_MET, f"{what}, more than {interval} days ago.", "Review the case and record it in the review log.",
-                       used)
-    return Finding(MET, f"Reviewed within the last {interval} days." if last else "Not yet due for a first review.",
-                   facts=used)
+        return Finding(
+            NOT_MET, f"{what}, more than {interval} days ago.", "Review the case and record it in the review log.", used
+        )
+    return Finding(
+        MET, f"Reviewed within the last {interval} days." if last else "Not yet due for a first review.", facts=used
+    )
 
 
 @evaluator("finalisation_recorded")

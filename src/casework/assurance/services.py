@@ -28,7 +28,7 @@ from casework.cases.models import Case
 from casework.cases.services import require_case_editable, versioned_update
 from casework.core import clock
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
-from casework.people.choices import RoleCode, UNIT_MANAGER_ROLES
+from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
 
 MAX_WAIVER_DAYS = 180
 
@@ -39,13 +39,12 @@ MAX_WAIVER_DAYS = 180
 def evaluation_context(today: dt.date) -> EvaluationContext:
     from casework.progression.selectors import working_calendar
 
-    return EvaluationContext(today=today, calendar=working_calendar(),
-                             checkpoints=tuple(selectors.checkpoints_in_force(today)))
+    return EvaluationContext(
+        today=today, calendar=working_calendar(), checkpoints=tuple(selectors.checkpoints_in_force(today))
+    )
 
 
-def store_verdicts(
-    *, verdicts_by_case: dict[int, list[engine.Verdict]], now: dt.datetime
-) -> tuple[int, int]:
+def store_verdicts(*, verdicts_by_case: dict[int, list[engine.Verdict]], now: dt.datetime) -> tuple[int, int]:
     """Close the current verdicts that changed and open new ones. Returns (opened, closed).
 
     Verdicts are derived data: they are not audited one by one (their inputs are), but their full
@@ -68,10 +67,18 @@ def store_verdicts(
                 continue
             if existing is not None:
                 to_close.append(existing[0])
-            to_open.append(VerdictPeriod(
-                case_id=case_id, rule_id=verdict.rule_pk, rule_code=verdict.rule_code, outcome=verdict.outcome,
-                reason=verdict.reason, remedy=verdict.remedy, facts=verdict.facts, valid_from=now,
-            ))
+            to_open.append(
+                VerdictPeriod(
+                    case_id=case_id,
+                    rule_id=verdict.rule_pk,
+                    rule_code=verdict.rule_code,
+                    outcome=verdict.outcome,
+                    reason=verdict.reason,
+                    remedy=verdict.remedy,
+                    facts=verdict.facts,
+                    valid_from=now,
+                )
+            )
     to_close.extend(pk for pk, *_rest in current.values())  # rules no longer in force
     for start in range(0, len(to_close), 500):
         VerdictPeriod.objects.filter(pk__in=to_close[start : start + 500]).update(valid_to=now)
@@ -108,7 +115,9 @@ def _not_own_work(actor: Any, case: Case) -> None:
 
 
 @transaction.atomic
-def exemption_grant(*, actor: Any, case: Case, document: str, reason: str, approved_on: dt.date | None = None) -> Exemption:
+def exemption_grant(
+    *, actor: Any, case: Case, document: str, reason: str, approved_on: dt.date | None = None
+) -> Exemption:
     """A formal exemption from the PSD or DMD requirement: reason, approver (the actor) and date."""
     _require_manager_of(actor, case)
     _not_own_work(actor, case)
@@ -120,10 +129,22 @@ def exemption_grant(*, actor: Any, case: Case, document: str, reason: str, appro
     if errors:
         raise ValidationFailed("The exemption could not be recorded.", field_errors=errors)
     now = clock.now()
-    exemption = Exemption.objects.create(case=case, document=document, reason=reason.strip(), approver=actor,
-                                         approved_on=approved_on or clock.today(), requested_by=actor, created_at=now)
-    audit.record(actor=actor, action=Action.COLLECT, subject=exemption, case_id=case.pk,
-                 changes={"document": [None, document], "reason": [None, exemption.reason]})
+    exemption = Exemption.objects.create(
+        case=case,
+        document=document,
+        reason=reason.strip(),
+        approver=actor,
+        approved_on=approved_on or clock.today(),
+        requested_by=actor,
+        created_at=now,
+    )
+    audit.record(
+        actor=actor,
+        action=Action.COLLECT,
+        subject=exemption,
+        case_id=case.pk,
+        changes={"document": [None, document], "reason": [None, exemption.reason]},
+    )
     transaction.on_commit(lambda: case_evaluate(case_id=case.pk))
     return exemption
 
@@ -144,10 +165,22 @@ def waiver_grant(*, actor: Any, case: Case, rule_code: str, reason: str, expires
         errors["expires_on"] = [f"A waiver can last at most {MAX_WAIVER_DAYS} days; renew it if still needed."]
     if errors:
         raise ValidationFailed("The waiver could not be recorded.", field_errors=errors)
-    waiver = Waiver.objects.create(case=case, rule_code=rule_code, reason=reason.strip(), approver=actor,
-                                   requested_by=actor, expires_on=expires_on, created_at=clock.now())
-    audit.record(actor=actor, action=Action.COLLECT, subject=waiver, case_id=case.pk,
-                 changes={"rule_code": [None, rule_code], "expires_on": [None, expires_on.isoformat()]})
+    waiver = Waiver.objects.create(
+        case=case,
+        rule_code=rule_code,
+        reason=reason.strip(),
+        approver=actor,
+        requested_by=actor,
+        expires_on=expires_on,
+        created_at=clock.now(),
+    )
+    audit.record(
+        actor=actor,
+        action=Action.COLLECT,
+        subject=waiver,
+        case_id=case.pk,
+        changes={"rule_code": [None, rule_code], "expires_on": [None, expires_on.isoformat()]},
+    )
     transaction.on_commit(lambda: case_evaluate(case_id=case.pk))
     return waiver
 
@@ -159,8 +192,13 @@ def waiver_revoke(*, actor: Any, waiver: Waiver) -> Waiver:
         raise ValidationFailed("This waiver is already revoked.")
     waiver.revoked_at = clock.now()
     waiver.save(update_fields=["revoked_at"])
-    audit.record(actor=actor, action=Action.ALTER, subject=waiver, case_id=waiver.case_id,
-                 changes={"revoked_at": [None, waiver.revoked_at.isoformat()]})
+    audit.record(
+        actor=actor,
+        action=Action.ALTER,
+        subject=waiver,
+        case_id=waiver.case_id,
+        changes={"revoked_at": [None, waiver.revoked_at.isoformat()]},
+    )
     transaction.on_commit(lambda: case_evaluate(case_id=waiver.case_id))
     return waiver
 
@@ -180,8 +218,12 @@ def route_approver(*, case: Case, checkpoint: Checkpoint, requester: Any, today:
         .distinct()
     )
     absent = set(
-        User.objects.filter(unit_id=case.unit_id, absences__starts_on__lte=today, absences__ends_on__gte=today,
-                            absences__hours_per_week__isnull=True).values_list("pk", flat=True)
+        User.objects.filter(
+            unit_id=case.unit_id,
+            absences__starts_on__lte=today,
+            absences__ends_on__gte=today,
+            absences__hours_per_week__isnull=True,
+        ).values_list("pk", flat=True)
     )
     candidates = list(eligible.order_by("last_name", "pk"))
     available = [u for u in candidates if u.pk not in absent]
@@ -190,7 +232,11 @@ def route_approver(*, case: Case, checkpoint: Checkpoint, requester: Any, today:
             return user, "The case's legal manager"
     managers = [u for u in available if RoleCode.LEGAL_MANAGER in u.role_codes]
     if managers:
-        why = "Deputising: the case's legal manager is absent" if case.legal_manager_id in absent else "A legal manager of the unit"
+        why = (
+            "Deputising: the case's legal manager is absent"
+            if case.legal_manager_id in absent
+            else "A legal manager of the unit"
+        )
         return managers[0], why
     if available:
         return available[0], "The unit head (no legal manager available)"
@@ -206,16 +252,30 @@ def signoff_request(*, actor: Any, case: Case, checkpoint_code: str, note: str =
     checkpoint = next((c for c in selectors.checkpoints_in_force(clock.today()) if c.code == checkpoint_code), None)
     if checkpoint is None:
         raise ValidationFailed("Choose a checkpoint.", field_errors={"checkpoint": ["Unknown checkpoint."]})
-    if SignOffRequest.objects.filter(case=case, checkpoint__code=checkpoint_code,
-                                     status__in=[SignOffStatus.PENDING, SignOffStatus.APPROVED]).exists():
+    if SignOffRequest.objects.filter(
+        case=case, checkpoint__code=checkpoint_code, status__in=[SignOffStatus.PENDING, SignOffStatus.APPROVED]
+    ).exists():
         raise ValidationFailed("This checkpoint already has a pending or approved sign-off.")
     row = Checkpoint.objects.get(pk=checkpoint.pk)
     approver, why = route_approver(case=case, checkpoint=row, requester=actor, today=clock.today())
     now = clock.now()
-    request = SignOffRequest.objects.create(case=case, checkpoint=row, requested_by=actor, approver=approver,
-                                            routed_because=why, note=note, created_at=now, updated_at=now)
-    audit.record(actor=actor, action=Action.COLLECT, subject=request, case_id=case.pk,
-                 changes={"checkpoint": [None, row.code], "approver_id": [None, approver.pk]})
+    request = SignOffRequest.objects.create(
+        case=case,
+        checkpoint=row,
+        requested_by=actor,
+        approver=approver,
+        routed_because=why,
+        note=note,
+        created_at=now,
+        updated_at=now,
+    )
+    audit.record(
+        actor=actor,
+        action=Action.COLLECT,
+        subject=request,
+        case_id=case.pk,
+        changes={"checkpoint": [None, row.code], "approver_id": [None, approver.pk]},
+    )
     return request
 
 
@@ -236,9 +296,16 @@ def signoff_decide(
     if not approve and not rationale.strip():
         raise ValidationFailed("Say why you are returning it.", field_errors={"rationale": ["Enter your reasons."]})
     versioned_update(
-        actor=actor, instance=request, expected_version=expected_version, case_id=case.pk,
-        values={"status": (SignOffStatus.APPROVED if approve else SignOffStatus.RETURNED).value,
-                "decided_by_id": actor.pk, "decided_at": clock.now(), "rationale": rationale.strip()},
+        actor=actor,
+        instance=request,
+        expected_version=expected_version,
+        case_id=case.pk,
+        values={
+            "status": (SignOffStatus.APPROVED if approve else SignOffStatus.RETURNED).value,
+            "decided_by_id": actor.pk,
+            "decided_at": clock.now(),
+            "rationale": rationale.strip(),
+        },
     )
     transaction.on_commit(lambda: case_evaluate(case_id=case.pk))
     return request
@@ -273,17 +340,29 @@ def panel_register(*, actor: Any, case: Case) -> PanelRegistration:
     facts = selectors.facts_for_cases([case.pk], today)[case.pk]
     rule = next((r for r in selectors.rules_in_force(today) if r.code == "panel.oversight"), None)
     reasons = panel_thresholds_met(facts, rule.parameters) if rule else []
-    registration = PanelRegistration.objects.create(case=case, registered_on=today, thresholds_met=reasons,
-                                                    registered_by=actor)
-    audit.record(actor=actor, action=Action.COLLECT, subject=registration, case_id=case.pk,
-                 changes={"thresholds_met": [None, reasons]})
+    registration = PanelRegistration.objects.create(
+        case=case, registered_on=today, thresholds_met=reasons, registered_by=actor
+    )
+    audit.record(
+        actor=actor,
+        action=Action.COLLECT,
+        subject=registration,
+        case_id=case.pk,
+        changes={"thresholds_met": [None, reasons]},
+    )
     transaction.on_commit(lambda: case_evaluate(case_id=case.pk))
     return registration
 
 
 @transaction.atomic
 def panel_meeting_record(
-    *, actor: Any, case: Case, held_on: dt.date, member_ids: list[int], decisions: str, rationale: str,
+    *,
+    actor: Any,
+    case: Case,
+    held_on: dt.date,
+    member_ids: list[int],
+    decisions: str,
+    rationale: str,
     actions: Sequence[dict[str, Any]] = (),
 ) -> PanelMeeting:
     _require_manager_of(actor, case)
@@ -296,16 +375,36 @@ def panel_meeting_record(
         errors["rationale"] = ["Record the reasons for the decisions."]
     if errors:
         raise ValidationFailed("The panel meeting could not be recorded.", field_errors=errors)
-    meeting = PanelMeeting.objects.create(case=case, held_on=held_on, decisions=decisions.strip(),
-                                          rationale=rationale.strip(), recorded_by=actor, created_at=clock.now())
+    meeting = PanelMeeting.objects.create(
+        case=case,
+        held_on=held_on,
+        decisions=decisions.strip(),
+        rationale=rationale.strip(),
+        recorded_by=actor,
+        created_at=clock.now(),
+    )
     meeting.members.set(member_ids)
     now = clock.now()
     for action in actions:
-        PanelAction.objects.create(meeting=meeting, description=action["description"][:300], owner_id=action["owner_id"],
-                                   due_on=action["due_on"], created_at=now, updated_at=now)
-    audit.record(actor=actor, action=Action.COLLECT, subject=meeting, case_id=case.pk,
-                 changes={"held_on": [None, held_on.isoformat()], "members": [None, sorted(member_ids)],
-                          "actions": [None, len(actions)]})
+        PanelAction.objects.create(
+            meeting=meeting,
+            description=action["description"][:300],
+            owner_id=action["owner_id"],
+            due_on=action["due_on"],
+            created_at=now,
+            updated_at=now,
+        )
+    audit.record(
+        actor=actor,
+        action=Action.COLLECT,
+        subject=meeting,
+        case_id=case.pk,
+        changes={
+            "held_on": [None, held_on.isoformat()],
+            "members": [None, sorted(member_ids)],
+            "actions": [None, len(actions)],
+        },
+    )
     transaction.on_commit(lambda: case_evaluate(case_id=case.pk))
     return meeting
 
@@ -314,8 +413,13 @@ def panel_meeting_record(
 def panel_action_complete(*, actor: Any, action: PanelAction, expected_version: int) -> PanelAction:
     case = action.meeting.case
     require_case_editable(actor=actor, case=case)
-    versioned_update(actor=actor, instance=action, expected_version=expected_version, case_id=case.pk,
-                     values={"status": "done", "completed_on": clock.today()})
+    versioned_update(
+        actor=actor,
+        instance=action,
+        expected_version=expected_version,
+        case_id=case.pk,
+        values={"status": "done", "completed_on": clock.today()},
+    )
     return action
 
 
@@ -323,9 +427,7 @@ def panel_action_complete(*, actor: Any, action: PanelAction, expected_version: 
 
 
 @transaction.atomic
-def rule_publish_version(
-    *, actor: Any, code: str, effective_from: dt.date, changes: dict[str, Any]
-) -> AssuranceRule:
+def rule_publish_version(*, actor: Any, code: str, effective_from: dt.date, changes: dict[str, Any]) -> AssuranceRule:
     """Publish a new version of a rule. The previous version stays (ending where this begins)."""
     if RoleCode.ADMINISTRATOR not in actor.role_codes:
         raise PermissionDenied("Only an administrator can publish rule versions.")
@@ -339,18 +441,30 @@ def rule_publish_version(
     if changes.get("evaluator", previous.evaluator) not in EVALUATORS:
         raise ValidationFailed("Unknown evaluator.", field_errors={"evaluator": ["Choose a registered evaluator."]})
     if effective_from <= previous.effective_from:
-        raise ValidationFailed("A new version must take effect after the current one.",
-                               field_errors={"effective_from": [f"Choose a date after {previous.effective_from}."]})
+        raise ValidationFailed(
+            "A new version must take effect after the current one.",
+            field_errors={"effective_from": [f"Choose a date after {previous.effective_from}."]},
+        )
     fields = {name: getattr(previous, name) for name in allowed}
     fields.update(changes)
-    new = AssuranceRule.objects.create(code=code, version=previous.version + 1, effective_from=effective_from,
-                                       published_by=actor, published_at=clock.now(), **fields)
+    new = AssuranceRule.objects.create(
+        code=code,
+        version=previous.version + 1,
+        effective_from=effective_from,
+        published_by=actor,
+        published_at=clock.now(),
+        **fields,
+    )
     if previous.effective_to is None or previous.effective_to > effective_from:
         previous.effective_to = effective_from
         previous.save(update_fields=["effective_to"])
-    audit.record(actor=actor, action=Action.CONFIG_CHANGE, subject=new,
-                 changes={key: [getattr(previous, key), value] for key, value in changes.items()} | {
-                     "effective_from": [previous.effective_from.isoformat(), effective_from.isoformat()]})
+    audit.record(
+        actor=actor,
+        action=Action.CONFIG_CHANGE,
+        subject=new,
+        changes={key: [getattr(previous, key), value] for key, value in changes.items()}
+        | {"effective_from": [previous.effective_from.isoformat(), effective_from.isoformat()]},
+    )
     return new
 
 

@@ -34,9 +34,14 @@ class AssuranceSweepReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "today": self.today.isoformat(), "cases": self.cases, "verdicts": self.verdicts,
-            "verdicts_opened": self.opened, "verdicts_closed": self.closed, "outcomes": dict(self.outcomes),
-            "not_met_by_rule": dict(self.not_met_by_rule.most_common()), "seconds": self.seconds,
+            "today": self.today.isoformat(),
+            "cases": self.cases,
+            "verdicts": self.verdicts,
+            "verdicts_opened": self.opened,
+            "verdicts_closed": self.closed,
+            "outcomes": dict(self.outcomes),
+            "not_met_by_rule": dict(self.not_met_by_rule.most_common()),
+            "seconds": self.seconds,
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from casework.audit.models import AuditCheckpoint, AuditEvent
@@ -30,6 +31,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ("action",)
     search_fields = ("subject_label", "subject_id", "subject_type", "actor_label")
     show_full_result_count = False  # counting millions of rows on every page is slow
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        # The same access path as the audit search page: administrators see security and
+        # configuration events, not case content.
+        return AuditEvent.objects.visible_to(request.user)
 
 
 @admin.register(AuditCheckpoint)

@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -187,6 +187,10 @@ class CheckpointCheck:
     root_matches: bool = False
     consistent_with_previous: bool | None = None
     problem: str = ""
+    # The first event this checkpoint shows to be wrong: the first missing one if events were
+    # deleted, else the first one after the last checkpoint that still matches (a signed root
+    # cannot say which of the events it covers changed, so the answer is as fine as the checkpoints).
+    first_bad_seq: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -196,15 +200,30 @@ class CheckpointCheck:
         return {**asdict(self), "ok": self.ok}
 
 
-def read_checkpoint_files() -> list[tuple[Path, dict[str, Any] | None, str]]:
-    """(path, parsed document or None, problem) for every checkpoint file, smallest tree first."""
-    directory = checkpoint_dir()
+def checkpoint_files_in(directory: Path) -> list[Path]:
+    """Checkpoint files in `directory`, or in its `checkpoints/` folder (the layout of an export)."""
     if not directory.is_dir():
         return []
+    found = sorted(directory.glob("checkpoint-*.json"))
+    return found or sorted((directory / "checkpoints").glob("checkpoint-*.json"))
+
+
+def read_checkpoint_files(extra_dirs: Sequence[Path] = ()) -> list[tuple[Path, dict[str, Any] | None, str]]:
+    """(path, parsed document or None, problem) for every checkpoint file in the store and in
+    `extra_dirs`, smallest tree first. A file identical to one already read is read once."""
+    paths = [*checkpoint_files_in(checkpoint_dir()), *(p for d in extra_dirs for p in checkpoint_files_in(Path(d)))]
+    seen: set[bytes] = set()
     found: list[tuple[int, Path, dict[str, Any] | None, str]] = []
-    for path in sorted(directory.glob("checkpoint-*.json")):
+    for path in paths:
         try:
-            document = json.loads(path.read_text())
+            content = path.read_bytes()
+        except OSError:
+            content = b""
+        if content and content in seen:
+            continue  # the same signed head copied to a second place (e.g. an export) is one checkpoint
+        seen.add(content)
+        try:
+            document = json.loads(content)
             size = int(document["tree_size"])
             for field in ("root_hash", "created_at", "signature", "public_key"):
                 if not isinstance(document[field], str):
@@ -217,20 +236,22 @@ def read_checkpoint_files() -> list[tuple[Path, dict[str, Any] | None, str]]:
     return [(path, document, problem) for _, path, document, problem in found]
 
 
-def check_checkpoints() -> list[CheckpointCheck]:
-    """Every external checkpoint: signature, trusted key, the database's root over its first
-    tree_size events, and consistency with the previous good checkpoint."""
-    files = read_checkpoint_files()
+def check_checkpoints(extra_dirs: Sequence[Path] = ()) -> list[CheckpointCheck]:
+    """Every external checkpoint (the store and `extra_dirs`): signature, trusted key, the
+    database's root over its first tree_size events, and consistency with the previous good checkpoint."""
+    files = read_checkpoint_files(extra_dirs)
     if not files:
         return []
     largest = max((int(doc["tree_size"]) for _, doc, _ in files if doc is not None), default=0)
     packed, present = packed_leaf_hashes(upto=largest)
     tree = merkle.MerkleTree.from_leaf_hashes(packed)
     trusted = signing.trusted_public_keys()
+    store = checkpoint_dir()
     checks: list[CheckpointCheck] = []
     previous: CheckpointCheck | None = None
     for path, document, problem in files:
-        check = CheckpointCheck(file=path.name, problem=problem)
+        shown = path.name if path.parent == store else str(path)
+        check = CheckpointCheck(file=shown, problem=problem)
         checks.append(check)
         if document is None:
             continue
@@ -242,6 +263,11 @@ def check_checkpoints() -> list[CheckpointCheck]:
                     check.problem = f"not consistent with the checkpoint at {previous.tree_size} events"
             if check.ok:
                 previous = check
+        if check.problem and check.tree_size is not None:
+            if check.tree_size > present:
+                check.first_bad_seq = present + 1
+            elif check.signature_valid and check.key_trusted and not check.root_matches:
+                check.first_bad_seq = (previous.tree_size or 0) + 1 if previous is not None else 1
     return checks
 
 

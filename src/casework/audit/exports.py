@@ -15,6 +15,7 @@ and the recipient, in the same transaction as the file is written.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +23,15 @@ from typing import IO, Any
 
 from django.db import connection, transaction
 
-from casework.audit import chain
-from casework.audit.checkpoints import chain_length, iter_event_hashes, read_checkpoint_files
+from casework.audit import chain, merkle, signing
+from casework.audit.checkpoints import chain_length, iter_event_hashes, packed_leaf_hashes, read_checkpoint_files
 from casework.audit.choices import Action
 from casework.audit.services import iter_chain_rows, record
 from casework.core import clock
 from casework.core.errors import ValidationFailed
 
 EXPORT_FORMAT = "casework-audit-export/1"
+DIRECTORY_FORMAT = "casework-audit-export-directory/1"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,15 @@ def _line(handle: IO[str], document: dict[str, Any]) -> None:
     handle.write("\n")
 
 
+def _validate(*, justification: str, recipient: str, date_from: dt.date | None, date_to: dt.date | None) -> None:
+    if not justification.strip():
+        raise ValidationFailed("Give the justification for this disclosure (DPA 2018 s.62).")
+    if not recipient.strip():
+        raise ValidationFailed("Name the recipient of this disclosure (DPA 2018 s.62).")
+    if date_from and date_to and date_from > date_to:
+        raise ValidationFailed("The start date must not be after the end date.")
+
+
 @transaction.atomic
 def export_write(
     *,
@@ -84,12 +95,7 @@ def export_write(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> ExportSummary:
-    if not justification.strip():
-        raise ValidationFailed("Give the justification for this disclosure (DPA 2018 s.62).")
-    if not recipient.strip():
-        raise ValidationFailed("Name the recipient of this disclosure (DPA 2018 s.62).")
-    if date_from and date_to and date_from > date_to:
-        raise ValidationFailed("The start date must not be after the end date.")
+    _validate(justification=justification, recipient=recipient, date_from=date_from, date_to=date_to)
     first, last = seq_range(date_from=date_from, date_to=date_to)
     checkpoints = [document for _, document, _ in read_checkpoint_files() if document is not None]
     covered = max((int(document["tree_size"]) for document in checkpoints), default=0)
@@ -133,9 +139,21 @@ def export_write(
 
 
 def _write_lines(
-    out: Path, *, first: int, last: int, covered: int, checkpoints: list[dict[str, Any]], header_extra: dict[str, Any]
+    out: Path,
+    *,
+    first: int,
+    last: int,
+    covered: int,
+    checkpoints: list[dict[str, Any]],
+    header_extra: dict[str, Any],
+    case_id: int | None = None,
+    exported_seqs: list[int] | None = None,
 ) -> tuple[int, int]:
+    """With `case_id`, events of other cases in the range are written as leaf lines (hash only),
+    so the signed roots can still be recomputed without disclosing them. The seqs written in full
+    are appended to `exported_seqs`."""
     events = leaves = 0
+    case_column = chain.CANONICAL_FIELDS.index("case_id")
     with out.open("x", encoding="utf-8") as handle:  # never overwrite an earlier export
         _line(
             handle,
@@ -156,12 +174,153 @@ def _write_lines(
             for row in iter_chain_rows(start_seq=first):
                 if row[0] > last:
                     break
+                if case_id is not None and row[case_column] != case_id:
+                    _line(handle, {"type": "leaf", "seq": row[0], "hash": row[-1]})
+                    leaves += 1
+                    continue
                 _line(handle, {"type": "event", **dict(zip(chain.CANONICAL_FIELDS, row[:-2], strict=True)),
                                "prev_hash": row[-2], "hash": row[-1]})  # fmt: skip
                 events += 1
+                if exported_seqs is not None:
+                    exported_seqs.append(row[0])
         for seq, digest in iter_event_hashes(after=max(last, first - 1), upto=covered):
             _line(handle, {"type": "leaf", "seq": seq, "hash": digest})
             leaves += 1
         for document in checkpoints:
             _line(handle, {"type": "checkpoint", **document})
     return events, leaves
+
+
+# --- the directory form: events, proofs, checkpoints and public key side by side -------------
+
+EVENTS_FILE = "events.jsonl"
+PROOFS_FILE = "proofs.jsonl"
+PUBLIC_KEY_FILE = "public-key.txt"
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True)
+class DirectoryExportSummary:
+    path: Path
+    first_seq: int
+    last_seq: int
+    events: int
+    leaves: int
+    proofs: int
+    checkpoints: int
+    disclosure_seq: int
+
+
+@transaction.atomic
+def export_directory(
+    *,
+    actor: Any,
+    out: Path,
+    justification: str,
+    recipient: str,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    case: Any = None,
+) -> DirectoryExportSummary:
+    """Write `out/` (which must not exist, or be empty) for an inspector or the Information
+    Commissioner: events.jsonl (the single-file export, restricted to one case if given),
+    proofs.jsonl (an inclusion proof of each exported event in the latest checkpoint covering
+    it), checkpoints/ (copies of the signed tree heads), public-key.txt (the key(s) this
+    installation trusts) and manifest.json (SHA-256 of each file). Recorded as a disclosure."""
+    _validate(justification=justification, recipient=recipient, date_from=date_from, date_to=date_to)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ValidationFailed(f"{out} already exists and is not an empty directory; exports are never overwritten.")
+    first, last = seq_range(date_from=date_from, date_to=date_to)
+    stored = [(path, document) for path, document, _ in read_checkpoint_files() if document is not None]
+    checkpoints = [document for _, document in stored]
+    covered = max((int(document["tree_size"]) for document in checkpoints), default=0)
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        exported: list[int] = []
+        events, leaves = _write_lines(
+            out / EVENTS_FILE,
+            first=first,
+            last=last,
+            covered=covered,
+            checkpoints=checkpoints,
+            header_extra={
+                "justification": justification,
+                "recipient": recipient,
+                "date_from": date_from.isoformat() if date_from else None,
+                "date_to": date_to.isoformat() if date_to else None,
+                "case_id": case.pk if case is not None else None,
+                "case_urn": getattr(case, "urn", None),
+            },
+            case_id=case.pk if case is not None else None,
+            exported_seqs=exported,
+        )
+        proofs = _write_proofs(out / PROOFS_FILE, seqs=exported, checkpoints=checkpoints)
+        (out / "checkpoints").mkdir()
+        for path, _ in stored:
+            (out / "checkpoints" / path.name).write_bytes(path.read_bytes())
+        (out / PUBLIC_KEY_FILE).write_text("".join(f"{key}\n" for key in sorted(signing.trusted_public_keys())))
+        _write_manifest(out)
+        scope = f" for case {case.urn}" if case is not None else ""
+        event = record(
+            actor=actor,
+            action=Action.DISCLOSE,
+            subject_type="audit.export",
+            subject_id=f"{first}-{last}",
+            subject_label=f"Audit trail export of events {first} to {last}{scope} ({events} events) to {out.name}/",
+            case_id=case.pk if case is not None else None,
+            justification=justification,
+            recipient=recipient,
+        )
+    except BaseException:
+        _remove_partial(out, remove_dir=created)  # no disclosure recorded, so nothing left behind either
+        raise
+    return DirectoryExportSummary(
+        path=out,
+        first_seq=first,
+        last_seq=last,
+        events=events,
+        leaves=leaves,
+        proofs=proofs,
+        checkpoints=len(checkpoints),
+        disclosure_seq=event.seq,
+    )
+
+
+def _write_proofs(out: Path, *, seqs: list[int], checkpoints: list[dict[str, Any]]) -> int:
+    """One line per exported event covered by the latest checkpoint: its audit path to that root.
+    Nothing is proved if the database no longer holds every event the checkpoint covers (the
+    verifier then reports the checkpoint as failing anyway)."""
+    latest = max(checkpoints, key=lambda document: int(document["tree_size"]), default=None)
+    written = 0
+    with out.open("x", encoding="utf-8") as handle:
+        if latest is None:
+            return 0
+        size = int(latest["tree_size"])
+        packed, present = packed_leaf_hashes(upto=size)
+        if present < size:
+            return 0
+        tree = merkle.MerkleTree.from_leaf_hashes(packed)
+        for seq in seqs:
+            if seq > size:
+                break
+            path = [node.hex() for node in tree.inclusion_proof(seq - 1, size)]
+            _line(handle, {"seq": seq, "tree_size": size, "root_hash": latest["root_hash"], "audit_path": path})
+            written += 1
+    return written
+
+
+def _write_manifest(out: Path) -> None:
+    files = sorted(path for path in out.rglob("*") if path.is_file())
+    manifest = {
+        "format": DIRECTORY_FORMAT,
+        "files": {path.relative_to(out).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest() for path in files},
+    }
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def _remove_partial(out: Path, *, remove_dir: bool) -> None:
+    for path in sorted(out.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    if remove_dir:
+        out.rmdir()

@@ -1,14 +1,24 @@
 #!/usr/bin/env python3
 """Verify a Casework Assurance audit export with nothing but Python 3.11+.
 
-    python3 standalone_verify.py EXPORT.jsonl [--public-key HEX ...] [--json]
+    python3 standalone_verify.py EXPORT_DIR_OR_FILE.jsonl [--public-key HEX ...] [--json]
+
+EXPORT_DIR is what `casework audit export --out DIR` writes: events.jsonl, proofs.jsonl,
+checkpoints/*.json, public-key.txt. A single .jsonl file (the older form) works too.
 
 Checks, without the product or its database:
 1. the hash chain of the exported events: consecutive seq numbers, each prev_hash equal to the
    previous event's hash (or to the leaf line just before the range), each hash equal to
    SHA-256(prev_hash + canonical JSON of the event's fields);
 2. every signed checkpoint: the Ed25519 signature over its tree head, and (when the export holds
-   every event or leaf hash the checkpoint covers) the RFC 6962 Merkle root recomputed from them.
+   every event or leaf hash the checkpoint covers) the RFC 6962 Merkle root recomputed from them;
+   an export missing hashes a checkpoint covers fails (events were deleted or withheld);
+3. every inclusion proof in proofs.jsonl: the event's hash leads along its audit path to the
+   signed root.
+
+The first bad event is named: the chain's first broken seq, else the first seq missing under a
+checkpoint, else the first seq after the last checkpoint whose root still matches (a signed root
+cannot say which of its events changed, so that answer is as fine as the checkpoints are frequent).
 
 Pass the publisher's public key with --public-key (obtained separately, e.g. by letter) to pin
 it; otherwise the key printed in the checkpoints is reported but not trusted.
@@ -26,6 +36,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -166,6 +177,28 @@ def merkle_root(leaf_data: Iterable[bytes]) -> bytes:
     return digest
 
 
+def verify_inclusion(leaf_data: bytes, index: int, size: int, proof: Sequence[bytes], root_hash: bytes) -> bool:
+    """RFC 9162 §2.1.3.2: does the audit path lead from leaf `index` to `root_hash`?"""
+    if not 0 <= index < size:
+        return False
+    fn, sn = index, size - 1
+    digest = hashlib.sha256(b"\x00" + leaf_data).digest()
+    for sibling in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            digest = hashlib.sha256(b"\x01" + sibling + digest).digest()
+            if not fn & 1:
+                while not (fn & 1 or fn == 0):
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            digest = hashlib.sha256(b"\x01" + digest + sibling).digest()
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and digest == root_hash
+
+
 def signed_head_bytes(tree_size: int, root_hash: str, created_at: str) -> bytes:
     head = {"created_at": created_at, "root_hash": root_hash, "tree_size": tree_size}
     return json.dumps(head, separators=(",", ":"), sort_keys=True).encode()
@@ -217,6 +250,8 @@ def verify_chain(events: list[dict[str, Any]], leaves: dict[int, str]) -> tuple[
     expected = first_seq
     for event in events:
         seq = event.get("seq")
+        if isinstance(seq, int) and seq > expected and all(s in leaves for s in range(expected, seq)):
+            prev_hash, expected = leaves[seq - 1], seq  # events of other cases, exported as hashes only
         if seq != expected:
             return (expected if isinstance(seq, int) and seq > expected else seq), f"expected seq {expected}", hashes
         if event.get("prev_hash") != prev_hash:
@@ -247,22 +282,84 @@ def check_checkpoint(checkpoint: dict[str, Any], all_hashes: dict[int, str], pin
         return {**result, "ok": False, "problem": "signature is not valid for this tree head"}
     if pinned and public_key not in pinned:
         return {**result, "ok": False, "problem": "signed by a key other than the one(s) given with --public-key"}
-    if any(seq not in all_hashes for seq in range(1, size + 1)):
-        return {**result, "ok": True, "root_checked": False, "problem": ""}
+    missing = next((seq for seq in range(1, size + 1) if seq not in all_hashes), None)
+    if missing is not None:
+        problem = f"the export lacks event {missing}, which this checkpoint covers (deleted or withheld)"
+        return {**result, "ok": False, "root_checked": False, "problem": problem, "first_bad_seq": missing}
     root = merkle_root(all_hashes[seq].encode() for seq in range(1, size + 1))
     if root.hex() != checkpoint["root_hash"]:
         return {**result, "ok": False, "root_checked": True, "problem": "events do not match the signed root"}
     return {**result, "ok": True, "root_checked": True, "problem": ""}
 
 
+def read_directory(directory: Path) -> tuple[list[dict[str, Any]], set[str], list[dict[str, Any]]]:
+    """Checkpoint files, public keys and inclusion proofs kept beside events.jsonl."""
+    checkpoints: list[dict[str, Any]] = []
+    for path in sorted((directory / "checkpoints").glob("checkpoint-*.json")):
+        try:
+            checkpoints.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise ExportError(f"{path.name} is not a readable checkpoint") from exc
+    keys_file = directory / "public-key.txt"
+    keys = {line.strip().lower() for line in keys_file.read_text().splitlines() if line.strip()} if keys_file.exists() else set()
+    proofs: list[dict[str, Any]] = []
+    proofs_file = directory / "proofs.jsonl"
+    if proofs_file.exists():
+        proofs = [json.loads(line) for line in proofs_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return checkpoints, keys, proofs
+
+
+def check_proofs(proofs: list[dict[str, Any]], hashes: dict[int, str], good_roots: dict[int, str]) -> int | None:
+    """The seq of the first proof that does not lead from its event to a good signed root, or None."""
+    for proof in proofs:
+        try:
+            seq, size = int(proof["seq"]), int(proof["tree_size"])
+            path = [bytes.fromhex(node) for node in proof["audit_path"]]
+        except (KeyError, ValueError, TypeError):
+            return int(proof.get("seq", 0) or 0)
+        root = good_roots.get(size)
+        digest = hashes.get(seq)
+        if root is None or digest is None or proof.get("root_hash") != root:
+            return seq
+        if not verify_inclusion(digest.encode(), seq - 1, size, path, bytes.fromhex(root)):
+            return seq
+    return None
+
+
 def verify_export(path: str, pinned: set[str]) -> dict[str, Any]:
-    header, events, leaves, checkpoints = read_export(path)
+    location = Path(path)
+    proofs: list[dict[str, Any]] = []
+    key_source = "command line" if pinned else "none"
+    if location.is_dir():
+        header, events, leaves, checkpoints = read_export(str(location / "events.jsonl"))
+        stored, keys, proofs = read_directory(location)
+        known = {json.dumps(c, sort_keys=True) for c in checkpoints}
+        checkpoints += [c for c in stored if json.dumps({"type": "checkpoint", **c}, sort_keys=True) not in known]
+        if not pinned and keys:
+            pinned, key_source = keys, "public-key.txt in the export"
+    else:
+        header, events, leaves, checkpoints = read_export(path)
     broken_seq, reason, event_hashes = verify_chain(events, leaves)
     all_hashes = {**leaves, **event_hashes}
-    checks = [check_checkpoint(checkpoint, all_hashes, pinned) for checkpoint in checkpoints]
+    checkpoints.sort(key=lambda c: int(c.get("tree_size", 0)) if str(c.get("tree_size", "")).isdigit() else 0)
+    checks, good_size = [], 0
+    for checkpoint in checkpoints:
+        check = check_checkpoint(checkpoint, all_hashes, pinned)
+        if check.get("root_checked") and check["ok"]:
+            good_size = max(good_size, int(check["tree_size"]))
+        elif check.get("root_checked"):
+            check["first_bad_seq"] = good_size + 1  # the root of 1..good_size still matched
+        checks.append(check)
     failing = next((check for check in checks if not check["ok"]), None)
+    good_roots = {int(c["tree_size"]): c["root_hash"] for c in checks if c["ok"] and c.get("root_checked")}
+    bad_proof = check_proofs(proofs, event_hashes, good_roots)
+    if broken_seq is None:
+        broken_seq = min((c["first_bad_seq"] for c in checks if c.get("first_bad_seq")), default=None)
+        reason = f"checkpoint at {failing['tree_size']} events: {failing['problem']}" if failing else ""
+    if broken_seq is None and bad_proof is not None:
+        broken_seq, reason = bad_proof, "its inclusion proof does not lead to a good signed root"
     return {
-        "intact": broken_seq is None and failing is None,
+        "intact": broken_seq is None and failing is None and bad_proof is None,
         "events_checked": len(event_hashes),
         "first_seq": header.get("first_seq"),
         "last_seq": header.get("last_seq"),
@@ -270,12 +367,15 @@ def verify_export(path: str, pinned: set[str]) -> dict[str, Any]:
         "reason": reason,
         "checkpoints": checks,
         "failing_checkpoint": failing["tree_size"] if failing else None,
+        "proofs_checked": len(proofs),
+        "first_bad_proof": bad_proof,
+        "key_source": key_source,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Verify a Casework Assurance audit export.")
-    parser.add_argument("export", help="the .jsonl export file")
+    parser.add_argument("export", help="the export directory, or a single .jsonl export file")
     parser.add_argument("--public-key", action="append", default=[], help="trusted Ed25519 public key (hex)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     options = parser.parse_args(argv)
@@ -293,14 +393,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print_text(report: dict[str, Any], *, pinned: bool) -> None:
     if report["first_broken_seq"] is not None:
-        print(f"BROKEN: the chain breaks at event {report['first_broken_seq']}: {report['reason']}")
+        print(f"BROKEN: the first bad event is {report['first_broken_seq']}: {report['reason']}")
     else:
         print(f"Chain intact: {report['events_checked']} events ({report['first_seq']}..{report['last_seq']}).")
     for check in report["checkpoints"]:
         state = "ok" if check["ok"] else f"FAILED: {check['problem']}"
         root = "root recomputed" if check.get("root_checked") else "root not recomputable from this export"
         print(f"Checkpoint at {check['tree_size']} events: {state} ({root})")
-    if not pinned and report["checkpoints"]:
+    if report["proofs_checked"]:
+        state = "all lead to a signed root" if report["first_bad_proof"] is None else "FAILED"
+        print(f"Inclusion proofs: {report['proofs_checked']} checked, {state}")
+    if not pinned and report["key_source"] != "none":
+        print(f"Signing key taken from {report['key_source']}; compare it with the one the publisher gave you.")
+    elif not pinned and report["checkpoints"]:
         keys = sorted({check.get("public_key", "?") for check in report["checkpoints"]})
         print("Note: no --public-key given; signatures were checked against the key(s) in the file: " + ", ".join(keys))
     print("VERIFIED" if report["intact"] else "NOT VERIFIED")

@@ -4,7 +4,9 @@ signed Merkle checkpoints held outside the database."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from casework.audit import chain
@@ -104,13 +106,28 @@ class FullReport:
     def intact(self) -> bool:
         return self.chain.intact and self.failing_checkpoint is None
 
+    @property
+    def first_broken_seq(self) -> int | None:
+        """The chain's first broken event; failing that, the first event a checkpoint shows to be
+        missing or rewritten (a truncated tail or a recomputed chain leaves a valid chain)."""
+        if self.chain.first_broken_seq is not None:
+            return self.chain.first_broken_seq
+        return min((c.first_bad_seq for c in self.checkpoints if c.first_bad_seq is not None), default=None)
+
+    @property
+    def reason(self) -> str:
+        if self.chain.reason or self.failing_checkpoint is None:
+            return self.chain.reason
+        return f"checkpoint {self.failing_checkpoint.file}: {self.failing_checkpoint.problem}"
+
     def as_dict(self) -> dict[str, Any]:
         failing = self.failing_checkpoint
         return {
             "intact": self.intact,
             "events_checked": self.chain.events_checked,
-            "first_broken_seq": self.chain.first_broken_seq,
-            "reason": self.chain.reason,
+            "first_broken_seq": self.first_broken_seq,
+            "chain_intact": self.chain.intact,
+            "reason": self.reason,
             "events_per_second": round(self.chain.events_per_second),
             "last_seq": self.chain.last_seq,
             "last_hash": self.chain.last_hash,
@@ -119,7 +136,8 @@ class FullReport:
         }
 
 
-def verify_all(*, parallel: bool = False) -> FullReport:
+def verify_all(*, parallel: bool = False, checkpoint_dirs: Sequence[Path] = ()) -> FullReport:
     """The chain (gap-free, linked, unaltered) and every external checkpoint (signed, trusted key,
-    the database's first tree_size events still give the signed root, consistent with the last)."""
-    return FullReport(chain=verify_chain(parallel=parallel), checkpoints=check_checkpoints())
+    the database's first tree_size events still give the signed root, consistent with the last),
+    from the configured store and from `checkpoint_dirs` (e.g. copies kept by an inspector)."""
+    return FullReport(chain=verify_chain(parallel=parallel), checkpoints=check_checkpoints(checkpoint_dirs))

@@ -171,6 +171,11 @@ class DocumentForm(forms.Form):
         required=False,
         help_text="For decisions: the reasons, as the Code for Crown Prosecutors requires.",
     )
+    has_disclosure_strategy = forms.BooleanField(
+        required=False,
+        label="This document contains a disclosure strategy section",
+        help_text="Tick for a Prosecution Strategy Document that sets out the disclosure strategy.",
+    )
 
 
 class DocumentReviseForm(forms.Form):
@@ -178,11 +183,15 @@ class DocumentReviseForm(forms.Form):
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="What changed in this version, and why."
     )
+    has_disclosure_strategy = forms.BooleanField(
+        required=False, label="This version contains a disclosure strategy section"
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     @staticmethod
-    def initial_for(document: CaseDocument, body: str) -> dict[str, Any]:
-        return {"body": body, "version": document.version}
+    def initial_for(document: CaseDocument, body: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        flag = bool((metadata or {}).get("has_disclosure_strategy"))
+        return {"body": body, "version": document.version, "has_disclosure_strategy": flag}
 
 
 class ReviewForm(forms.Form):

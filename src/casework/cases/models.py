@@ -139,7 +139,11 @@ class Case(VersionedModel):
     hq_notified_on = models.DateField("HQ notified on", null=True, blank=True)
     outcome = models.CharField(max_length=30, choices=CaseOutcome.choices, blank=True)
     principal_offence_category = models.ForeignKey(
-        OffenceCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        OffenceCategory,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Principal Offence Category recorded at finalisation.",
     )
 

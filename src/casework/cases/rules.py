@@ -21,6 +21,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Stage.NO_FURTHER_ACTION: frozenset(),
 }
 
+STAGE_ORDER: list[str] = list(Stage.values)
 _WHY_TERMINAL = "the case is closed; reopen it by recording a new case if work resumes"
 
 
@@ -41,11 +42,11 @@ def check_transition(current: str, target: str) -> TransitionVerdict:
         return TransitionVerdict(True, f"{Stage(current).label} → {Stage(target).label}")
     if not allowed:
         return TransitionVerdict(False, f"{Stage(current).label}: {_WHY_TERMINAL}")
-    options = ", ".join(Stage(s).label for s in sorted(allowed, key=list(Stage).index))
+    options = ", ".join(Stage(s).label for s in sorted(allowed, key=STAGE_ORDER.index))
     return TransitionVerdict(
         False, f"a case at “{Stage(current).label}” cannot move to “{Stage(target).label}”; next can be: {options}"
     )
 
 
 def allowed_next_stages(current: str) -> list[str]:
-    return sorted(TRANSITIONS.get(current, frozenset()), key=list(Stage).index)
+    return sorted(TRANSITIONS.get(current, frozenset()), key=STAGE_ORDER.index)

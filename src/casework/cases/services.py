@@ -72,7 +72,8 @@ def notify_case_changed(case_id: int) -> None:
     Several changes in one transaction send one notification per case; a rollback sends none
     (Django drops the transaction's on-commit callbacks)."""
     current_savepoints = set(connection.savepoint_ids)
-    for savepoints, callback, _robust in connection.run_on_commit:
+    for entry in connection.run_on_commit:
+        savepoints, callback = entry[0], entry[1]
         pending = getattr(callback, "casework_changed_cases", None)
         if pending is not None and savepoints == current_savepoints:
             pending.add(case_id)
@@ -103,7 +104,7 @@ def _validate_acceptance(values: dict[str, Any]) -> None:
 
 
 def versioned_update(
-    *, actor: Any, instance: VersionedModel, expected_version: int, values: dict[str, Any], case_id: int
+    *, actor: Any, instance: VersionedModel, expected_version: int, values: dict[str, Any], case_id: int | None
 ) -> dict[str, list[Any]]:
     """Apply `values` if nobody saved since `expected_version`; audit the field changes."""
     model = type(instance)

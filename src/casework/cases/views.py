@@ -529,7 +529,9 @@ class DocumentAddView(CasePartView):
     section = "documents"
 
     def perform(self, form: forms.Form) -> str:
-        document = services.document_add(actor=_user(self.request), case=self.case, **form.cleaned_data)
+        data = dict(form.cleaned_data)
+        metadata = {"has_disclosure_strategy": data.pop("has_disclosure_strategy", False)}
+        document = services.document_add(actor=_user(self.request), case=self.case, metadata=metadata, **data)
         return f"{document} added."
 
 
@@ -548,7 +550,9 @@ class DocumentReviseView(CasePartView):
 
     def initial(self) -> dict[str, Any]:
         latest = self.document.versions.order_by("-number").first()
-        return DocumentReviseForm.initial_for(self.document, latest.body if latest else "")
+        return DocumentReviseForm.initial_for(
+            self.document, latest.body if latest else "", latest.metadata if latest else None
+        )
 
     def perform(self, form: forms.Form) -> str:
         data = form.cleaned_data
@@ -558,6 +562,7 @@ class DocumentReviseView(CasePartView):
             expected_version=data["version"],
             body=data["body"],
             rationale=data["rationale"],
+            metadata={"has_disclosure_strategy": data["has_disclosure_strategy"]},
         )
         return f"Version {version.number} of {self.document.title} saved."
 

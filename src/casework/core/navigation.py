@@ -26,12 +26,23 @@ SECTIONS: list[tuple[str, str, frozenset[str]]] = [
         frozenset(UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES),
     ),
     (
+        "Oversight",
+        "oversight:dashboard",
+        frozenset(UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES),
+    ),
+    ("Inspection samples", "oversight:samples", frozenset({RoleCode.INSPECTOR})),
+    (
         "Audit trail",
         "audit:search",
         frozenset({RoleCode.INSPECTOR, RoleCode.HQ_ANALYST, RoleCode.UNIT_HEAD, RoleCode.ADMINISTRATOR}),
     ),
     ("Quality assessments", "quality:home", frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES)),
     ("IQA coverage", "quality:coverage", frozenset({RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES)),
+    (
+        "Resourcing",
+        "resourcing:home",
+        frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES),
+    ),
     ("Access reviews", "cases:access_grants", frozenset(UNIT_MANAGER_ROLES)),
     ("Referrals", "partners:referrals", frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP})),
     (
@@ -40,6 +51,7 @@ SECTIONS: list[tuple[str, str, frozenset[str]]] = [
         frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES),
     ),
     ("Police portal", "partners:portal", frozenset({RoleCode.POLICE_LIAISON})),
+    ("Import cases", "imports:home", frozenset({RoleCode.ADMINISTRATOR})),
     ("Administration", "admin:index", frozenset({RoleCode.ADMINISTRATOR})),
 ]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.db import transaction
 
 from casework.audit.choices import Action
@@ -33,6 +34,24 @@ from casework.core import clock
 from casework.demo import workflow
 from casework.demo.generator import PERSONAS, CasePlan, DemoGenerator, Reference, StaffPlan
 from casework.people.models import Absence, Area, Grade, PoliceForce, Role, Specialism, Team, Unit, User
+
+#: Demo data of other apps, loaded after the cases and before the sweeps (each idempotent, seeded).
+DEMO_EXTENSIONS: tuple[str, ...] = ("load_quality_demo",)
+
+
+class _ProgressStream:
+    """Lets an extension command's output go to the loader's progress callback."""
+
+    def __init__(self, progress: Callable[[str], None]) -> None:
+        self.progress = progress
+
+    def write(self, text: str) -> None:
+        if text.strip():
+            self.progress(text.rstrip())
+
+    def flush(self) -> None:
+        pass
+
 
 #: Who the demo data's collection events are attributed to.
 DEMO_LOADER = ActorSnapshot(actor_id=None, label="system (demo data loader)", role="system", unit="")
@@ -119,10 +138,15 @@ class DemoLoader:
         from casework.assurance.sweep import assurance_sweep
         from casework.progression.sweep import progression_sweep
 
+        for command in DEMO_EXTENSIONS:
+            call_command(command, seed=self.seed, stdout=_ProgressStream(self.progress))
+            self.progress(f"{command} done ({time.perf_counter() - started:.1f} s)")
         progress = progression_sweep(today=self.today)
         self._settle_past_deadlines()
-        self.progress(f"deadlines {progress.deadlines_created}, tasks {progress.tasks_created}, "
-                      f"notices {progress.notices_created} ({time.perf_counter() - started:.1f} s)")
+        self.progress(
+            f"deadlines {progress.deadlines_created}, tasks {progress.tasks_created}, "
+            f"notices {progress.notices_created} ({time.perf_counter() - started:.1f} s)"
+        )
         verdicts = assurance_sweep(today=self.today)
         self.progress(f"compliance verdicts {verdicts.verdicts} ({time.perf_counter() - started:.1f} s)")
 
@@ -295,8 +319,13 @@ class DemoLoader:
                 (hearing.hearing_type, hearing.starts_at.astimezone(clock.LONDON).date())
             )
         workflow_rows = [
-            self.workflow.build(plan=plan, case_id=case.pk, uid=self._uid, charges=charges_by_case.get(case.pk, []),
-                                hearings=hearings_by_case.get(case.pk, []))
+            self.workflow.build(
+                plan=plan,
+                case_id=case.pk,
+                uid=self._uid,
+                charges=charges_by_case.get(case.pk, []),
+                hearings=hearings_by_case.get(case.pk, []),
+            )
             for plan, case in pairs
         ]
         self.audit_events += len(record_many(actor=DEMO_LOADER, events=workflow.write(workflow_rows)))
@@ -348,10 +377,16 @@ class DemoLoader:
             else:
                 continue
             deadline.version += 1
-            events.append(PendingEvent(
-                action=Action.ALTER, subject_type="progression.deadline", subject_id=str(deadline.pk),
-                subject_label=deadline.key, case_id=deadline.case_id, changes={"status": ["open", deadline.status]},
-            ))
+            events.append(
+                PendingEvent(
+                    action=Action.ALTER,
+                    subject_type="progression.deadline",
+                    subject_id=str(deadline.pk),
+                    subject_label=deadline.key,
+                    case_id=deadline.case_id,
+                    changes={"status": ["open", deadline.status]},
+                )
+            )
         settled = [d for d in overdue if d.status != "open"]
         with transaction.atomic():
             Deadline.objects.bulk_update(settled, ["status", "met_on", "missed_reason", "missed_note", "version"], 1000)
@@ -382,10 +417,18 @@ class DemoLoader:
             ]
         )
         planned_charges = [
-            (case.pk, d.custody_status, Charge(
-                defendant_id=defendant.pk, offence=c.offence, classification=c.classification,
-                charged_on=c.charged_on, created_at=plan.created_at, updated_at=plan.stage_changed_at,
-            ))
+            (
+                case.pk,
+                d.custody_status,
+                Charge(
+                    defendant_id=defendant.pk,
+                    offence=c.offence,
+                    classification=c.classification,
+                    charged_on=c.charged_on,
+                    created_at=plan.created_at,
+                    updated_at=plan.stage_changed_at,
+                ),
+            )
             for (plan, case, d), defendant in zip(planned, defendants, strict=True)
             for c in d.charges
         ]

@@ -39,8 +39,15 @@ class WorkflowRows:
 
 
 class WorkflowBuilder:
-    def __init__(self, *, seed: int, today: dt.date, now: dt.datetime, calendar: WorkingCalendar,
-                 rules: list[ctl_rules.LimitRule]) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        today: dt.date,
+        now: dt.datetime,
+        calendar: WorkingCalendar,
+        rules: list[ctl_rules.LimitRule],
+    ) -> None:
         self.seed = seed
         self.today = today
         self.now = now
@@ -48,8 +55,9 @@ class WorkflowBuilder:
         self.rules = rules
         self.checkpoints = list(Checkpoint.objects.filter(effective_to__isnull=True).order_by("code"))
 
-    def build(self, *, plan: Any, case_id: int, uid: Any, charges: list[tuple[str, int]],
-              hearings: list[tuple[str, dt.date]]) -> WorkflowRows:
+    def build(
+        self, *, plan: Any, case_id: int, uid: Any, charges: list[tuple[str, int]], hearings: list[tuple[str, dt.date]]
+    ) -> WorkflowRows:
         """Rows for one case. `charges`: (custody status, charge id); `hearings`: (type, London date)."""
         rng = random.Random(f"{self.seed}:{plan.urn}")
         rows = WorkflowRows()
@@ -67,11 +75,17 @@ class WorkflowBuilder:
                 continue
             meta = document.versions[0].metadata
             approver = uid(str(meta.get("approver") or plan.legal_manager or plan.accepted_by))
-            rows.exemptions.append(Exemption(
-                case_id=case_id, document=str(meta.get("exempts", "psd")), reason=str(meta.get("reason", "")),
-                approver_id=approver, approved_on=document.versions[0].created_at.astimezone(LONDON).date(),
-                requested_by_id=uid(plan.allocated_lawyer), created_at=document.versions[0].created_at,
-            ))
+            rows.exemptions.append(
+                Exemption(
+                    case_id=case_id,
+                    document=str(meta.get("exempts", "psd")),
+                    reason=str(meta.get("reason", "")),
+                    approver_id=approver,
+                    approved_on=document.versions[0].created_at.astimezone(LONDON).date(),
+                    requested_by_id=uid(plan.allocated_lawyer),
+                    created_at=document.versions[0].created_at,
+                )
+            )
             rows.events.append(_collect("assurance.exemption", case_id, f"{plan.urn} PSD exemption"))
 
     def _signoffs(self, plan: Any, case_id: int, uid: Any, rng: random.Random, rows: WorkflowRows) -> None:
@@ -82,8 +96,11 @@ class WorkflowBuilder:
         for checkpoint in self.checkpoints:
             if checkpoint.categories and not set(checkpoint.categories) & set(plan.offence_categories):
                 continue
-            reached = entered[plan.stage_entries[0].stage] if checkpoint.trigger_stage == "acceptance" else (
-                entered.get(checkpoint.trigger_stage))
+            reached = (
+                entered[plan.stage_entries[0].stage]
+                if checkpoint.trigger_stage == "acceptance"
+                else (entered.get(checkpoint.trigger_stage))
+            )
             if reached is None:
                 continue
             roll = rng.random()
@@ -92,19 +109,36 @@ class WorkflowBuilder:
             approved = roll < SIGNOFF_RATES["approved"]
             requested_at = reached - dt.timedelta(hours=rng.randint(2, 48))
             decided_at = min(requested_at + dt.timedelta(hours=rng.randint(2, 72)), self.now) if approved else None
-            rows.signoffs.append(SignOffRequest(
-                case_id=case_id, checkpoint_id=checkpoint.pk, requested_by_id=uid(plan.allocated_lawyer),
-                approver_id=uid(approver), routed_because="The case's legal manager",
-                status="approved" if approved else "pending", decided_by_id=uid(approver) if approved else None,
-                decided_at=decided_at, rationale="Content with the strategy and the decision." if approved else "",
-                created_at=requested_at, updated_at=decided_at or requested_at, version=2 if approved else 1,
-            ))
+            rows.signoffs.append(
+                SignOffRequest(
+                    case_id=case_id,
+                    checkpoint_id=checkpoint.pk,
+                    requested_by_id=uid(plan.allocated_lawyer),
+                    approver_id=uid(approver),
+                    routed_because="The case's legal manager",
+                    status="approved" if approved else "pending",
+                    decided_by_id=uid(approver) if approved else None,
+                    decided_at=decided_at,
+                    rationale="Content with the strategy and the decision." if approved else "",
+                    created_at=requested_at,
+                    updated_at=decided_at or requested_at,
+                    version=2 if approved else 1,
+                )
+            )
             rows.events.append(_collect("assurance.signoffrequest", case_id, f"{plan.urn} sign-off {checkpoint.code}"))
 
     # --- custody time limits --------------------------------------------------------------------
 
-    def _custody(self, plan: Any, case_id: int, uid: Any, rng: random.Random, charges: list[tuple[str, int]],
-                 hearings: list[tuple[str, dt.date]], rows: WorkflowRows) -> None:
+    def _custody(
+        self,
+        plan: Any,
+        case_id: int,
+        uid: Any,
+        rng: random.Random,
+        charges: list[tuple[str, int]],
+        hearings: list[tuple[str, dt.date]],
+        rows: WorkflowRows,
+    ) -> None:
         sending = next((on for kind, on in hearings if kind == HearingType.SENDING), None)
         custody_charges = [charge_id for status, charge_id in charges if status == CustodyStatus.IN_CUSTODY]
         if sending is None or sending > self.today or not custody_charges:
@@ -118,38 +152,74 @@ class WorkflowBuilder:
             extended_to = self.today + dt.timedelta(days=rng.choice([3, 6, 9, 12, 20, 26, 40, 60, 90, 120, 150]))
         for charge_id in custody_charges:
             events = [
-                CustodyClockEvent(kind="remanded", occurred_on=sending, note="Remanded at first appearance",
-                                  recorded_by_id=lawyer, recorded_at=_noon(sending)),
-                CustodyClockEvent(kind="sent", occurred_on=sending, note="Sent to the Crown Court",
-                                  recorded_by_id=lawyer, recorded_at=_noon(sending)),
+                CustodyClockEvent(
+                    kind="remanded",
+                    occurred_on=sending,
+                    note="Remanded at first appearance",
+                    recorded_by_id=lawyer,
+                    recorded_at=_noon(sending),
+                ),
+                CustodyClockEvent(
+                    kind="sent",
+                    occurred_on=sending,
+                    note="Sent to the Crown Court",
+                    recorded_by_id=lawyer,
+                    recorded_at=_noon(sending),
+                ),
             ]
             if extended_to is not None:
                 granted_on = min(self.today, sending + dt.timedelta(days=170))
-                events.append(CustodyClockEvent(kind="extension_granted", occurred_on=granted_on, new_expiry=extended_to,
-                                                note="Extended on the prosecution's application",
-                                                recorded_by_id=lawyer, recorded_at=_noon(granted_on)))
+                events.append(
+                    CustodyClockEvent(
+                        kind="extension_granted",
+                        occurred_on=granted_on,
+                        new_expiry=extended_to,
+                        note="Extended on the prosecution's application",
+                        recorded_by_id=lawyer,
+                        recorded_at=_noon(granted_on),
+                    )
+                )
             reading = ctl_rules.ctl_clock(
                 initial_regime=ctl_rules.Regime.CROWN,
-                events=[ctl_rules.ClockEvent(ctl_rules.ClockEventKind(e.kind), e.occurred_on, e.new_expiry)
-                        for e in events],
-                rules=self.rules, calendar=self.calendar, today=self.today,
+                events=[
+                    ctl_rules.ClockEvent(ctl_rules.ClockEventKind(e.kind), e.occurred_on, e.new_expiry) for e in events
+                ],
+                rules=self.rules,
+                calendar=self.calendar,
+                today=self.today,
             )
             checked = reading.expires_on if rng.random() < 0.8 else None
             clock = CustodyClock(
-                case_id=case_id, charge_id=charge_id, initial_regime="crown", status=reading.status.value,
-                regime=reading.regime.value, expires_on=reading.expires_on, explanation=reading.explanation,
-                rule_version=reading.rule_version, computed_on=self.today, checked_expiry=checked,
-                checked_by_id=uid(plan.legal_manager) if checked else None, checked_at=self.now if checked else None,
-                created_at=_noon(sending), updated_at=self.now,
+                case_id=case_id,
+                charge_id=charge_id,
+                initial_regime="crown",
+                status=reading.status.value,
+                regime=reading.regime.value,
+                expires_on=reading.expires_on,
+                explanation=reading.explanation,
+                rule_version=reading.rule_version,
+                computed_on=self.today,
+                checked_expiry=checked,
+                checked_by_id=uid(plan.legal_manager) if checked else None,
+                checked_at=self.now if checked else None,
+                created_at=_noon(sending),
+                updated_at=self.now,
             )
             rows.clocks.append((clock, events))
             rows.events.append(_collect("progression.custodyclock", case_id, f"{plan.urn} CTL clock"))
             if reading.expires_on and (reading.expires_on - self.today).days <= 14 and rng.random() < 0.5:
-                rows.extensions.append((clock, ExtensionApplication(
-                    status="preparing", hearing_on=reading.expires_on - dt.timedelta(days=5),
-                    note="Application being drafted; chronology of due diligence attached.",
-                    created_at=self.now, updated_at=self.now,
-                )))
+                rows.extensions.append(
+                    (
+                        clock,
+                        ExtensionApplication(
+                            status="preparing",
+                            hearing_on=reading.expires_on - dt.timedelta(days=5),
+                            note="Application being drafted; chronology of due diligence attached.",
+                            created_at=self.now,
+                            updated_at=self.now,
+                        ),
+                    )
+                )
         stale = rng.random() < STALE_CTL_LOG_RATE
         past_hearings = [on for _kind, on in hearings if sending <= on <= self.today]
         log_days = set(past_hearings)
@@ -161,10 +231,15 @@ class WorkflowBuilder:
         else:
             log_days = {d for d in log_days if d < self.today - dt.timedelta(days=40)} or {sending}
         for day in sorted(log_days):
-            rows.ctl_log.append(CtlLogEntry(
-                case_id=case_id, entry_on=day, author_id=lawyer, created_at=_noon(day),
-                note="Expiry dates checked against the charge sheet and the court log; no change.",
-            ))
+            rows.ctl_log.append(
+                CtlLogEntry(
+                    case_id=case_id,
+                    entry_on=day,
+                    author_id=lawyer,
+                    created_at=_noon(day),
+                    note="Expiry dates checked against the charge sheet and the court log; no change.",
+                )
+            )
         rows.events.append(_collect("progression.ctllogentry", case_id, f"{plan.urn} CTL log ({len(log_days)})"))
 
 
@@ -173,8 +248,13 @@ def _noon(day: dt.date) -> dt.datetime:
 
 
 def _collect(subject_type: str, case_id: int, label: str) -> PendingEvent:
-    return PendingEvent(action=Action.COLLECT, subject_type=subject_type, subject_label=label[:250], case_id=case_id,
-                        changes={"source": [None, "demo data"]})
+    return PendingEvent(
+        action=Action.COLLECT,
+        subject_type=subject_type,
+        subject_label=label[:250],
+        case_id=case_id,
+        changes={"source": [None, "demo data"]},
+    )
 
 
 def write(rows_per_case: list[WorkflowRows]) -> list[PendingEvent]:

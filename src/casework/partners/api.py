@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Path, Router, Schema
+from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
 from casework.api.schemas import MAX_ID, ErrorOut
@@ -161,7 +161,7 @@ def referral_detail(request: HttpRequest, referral_id: int = Id) -> dict[str, An
 
 
 @router.post("/partners/referrals", response={201: ReferralDetailOut, **ERRORS})
-def referral_submit(request: HttpRequest, payload: ReferralIn) -> tuple[int, dict[str, Any]]:
+def referral_submit(request: HttpRequest, payload: ReferralIn) -> Status:
     """Submit a referral or early advice request (police liaison users). All 8 items are checked;
     a 422 names each item that is missing, with what to do."""
     user = _actor(request)
@@ -173,14 +173,14 @@ def referral_submit(request: HttpRequest, payload: ReferralIn) -> tuple[int, dic
         officer_in_case=data["officer_in_case"],
         proposed_criterion_id=data["proposed_criterion_id"],
     )
-    return 201, _detail(user, referral.pk)
+    return Status(201, _detail(user, referral.pk))
 
 
 @router.post("/partners/referrals/{referral_id}/escalations", response={201: EscalationOut, **ERRORS})
-def referral_escalate(request: HttpRequest, payload: ReasonIn, referral_id: int = Id) -> tuple[int, Any]:
+def referral_escalate(request: HttpRequest, payload: ReasonIn, referral_id: int = Id) -> Status:
     user = _actor(request)
     referral = selectors.referral_visible(user=user, referral_id=referral_id)
-    return 201, services.escalation_request(actor=user, referral=referral, reason=payload.reason)
+    return Status(201, services.escalation_request(actor=user, referral=referral, reason=payload.reason))
 
 
 @router.post("/partners/action-plans/{plan_id}/answer", response={200: ActionPlanOut, **ERRORS})

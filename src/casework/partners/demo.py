@@ -181,10 +181,11 @@ def _items(reference: str, index: int) -> dict[str, str]:
 @transaction.atomic
 def load_partners_demo(*, seed: int, today: dt.date | None = None) -> dict[str, int]:
     day = today or clock.today()
-    rng = random.Random(seed)
     _ensure_v2(day)
     counts: dict[str, int] = {}
     for force in PoliceForce.objects.order_by("code"):
+        # One generator per force: a force's state depends only on the seed, not on what else exists.
+        rng = random.Random(f"{seed}:{force.code}")
         state = FIXED.get(force.code) or rng.choice(STATES)
         if Agreement.objects.filter(force=force).exists():
             counts["skipped"] = counts.get("skipped", 0) + 1

@@ -11,6 +11,7 @@ from casework.cases.models import AcceptanceCriterion
 from casework.core.forms import GovukDateField
 from casework.partners import rules
 from casework.partners.choices import CentralDivision, DisagreementOutcome, MeetingKind, ReferralKind, Side
+from casework.people.models import PoliceForce
 
 _ITEM_HINTS = {
     "police_reference": "The force's unique reference number (URN) for the investigation.",
@@ -96,7 +97,9 @@ class ResolveForm(forms.Form):
 
 
 class AgreementCreateForm(forms.Form):
-    force = forms.ModelChoiceField(label="Police force", queryset=None)  # type: ignore[arg-type]
+    force: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="Police force", queryset=PoliceForce.objects.none()
+    )
     cps_contacts = forms.CharField(
         label="CPS first and second points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

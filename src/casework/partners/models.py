@@ -104,7 +104,7 @@ class MouTemplate(models.Model):
 
 class AgreementQuerySet(models.QuerySet["Agreement"]):
     def visible_to(self, user: Any) -> AgreementQuerySet:
-        return _filter_by_force(self, user, "force")
+        return _filter_by_force(self, user, "force")  # type: ignore[return-value]
 
     def live(self) -> AgreementQuerySet:
         """Not superseded: each force's working agreement (draft, in negotiation, signed or due)."""
@@ -184,7 +184,7 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
             if RoleCode.AREA_LEADERSHIP in roles and user.area_id:
                 scope |= Q(unit__areas=user.area_id)
             return self.filter(scope)
-        return _filter_by_force(self, user, "force")
+        return _filter_by_force(self, user, "force")  # type: ignore[return-value]
 
 
 class Referral(VersionedModel):

@@ -142,15 +142,15 @@ def coverage(*, user: Any, today: dt.date, area_id: int | None = None) -> dict[s
             agreements[agreement.force_id] = agreement
     rows: list[CoverageRow] = []
     for force in forces.distinct():
-        agreement = agreements.get(force.pk)
-        state = agreement_review_state(agreement, today) if agreement else "not_in_force"
+        found = agreements.get(force.pk)
+        state = agreement_review_state(found, today) if found else "not_in_force"
         gap = rules.coverage_gap(
-            status=agreement.status if agreement else None,
-            template_number=agreement.template.number if agreement else None,
+            status=found.status if found else None,
+            template_number=found.template.number if found else None,
             current_number=current_number,
             review_state_=state,
         )
-        rows.append(CoverageRow(force, ", ".join(a.name for a in force.areas.all()), agreement, gap, state))
+        rows.append(CoverageRow(force, ", ".join(a.name for a in force.areas.all()), found, gap, state))
     by_area: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         for area in row.force.areas.all():

@@ -60,6 +60,19 @@ EXPIRY_GRACE_MONTHS = 6
 EDITABLE_AGREEMENT_FIELDS = ("parameters", "cps_contacts", "police_contacts")
 
 
+def _versioned_update(
+    *, actor: Any, instance: Any, expected_version: int, values: dict[str, Any], case_id: int | None
+) -> dict[str, list[Any]]:
+    # The case register's helper handles records with no case (case_id None: nothing to notify).
+    return versioned_update(
+        actor=actor,
+        instance=instance,
+        expected_version=expected_version,
+        values=values,
+        case_id=case_id,  # type: ignore[arg-type]
+    )
+
+
 # --- who may act ---------------------------------------------------------------------------------
 
 
@@ -224,9 +237,9 @@ def agreement_update(*, actor: Any, agreement: Agreement, expected_version: int,
         errors = rules.validate_parameters(agreement.template.content, values["parameters"])
         if errors:
             raise ValidationFailed("Some parameters are outside what the HQ template allows.", field_errors=errors)
-    return versioned_update(
+    return _versioned_update(
         actor=actor, instance=agreement, expected_version=expected_version, values=values, case_id=None
-    )  # type: ignore[arg-type]
+    )
 
 
 @transaction.atomic
@@ -330,7 +343,7 @@ def agreement_transition(
             expires_on=rules.add_months(review, EXPIRY_GRACE_MONTHS),
             review_reminder_sent_on=None,
         )
-    versioned_update(actor=actor, instance=agreement, expected_version=expected_version, values=values, case_id=None)  # type: ignore[arg-type]
+    _versioned_update(actor=actor, instance=agreement, expected_version=expected_version, values=values, case_id=None)
     if target == AgreementStatus.SIGNED:
         _supersede_others(actor=actor, agreement=agreement)
     return agreement
@@ -339,13 +352,13 @@ def agreement_transition(
 def _supersede_others(*, actor: Any, agreement: Agreement) -> None:
     others = Agreement.objects.live().filter(force_id=agreement.force_id).exclude(pk=agreement.pk)
     for other in others.filter(status__in=[AgreementStatus.SIGNED, AgreementStatus.REVIEW_DUE]):
-        versioned_update(
+        _versioned_update(
             actor=actor,
             instance=other,
             expected_version=other.version,
             values={"status": AgreementStatus.SUPERSEDED, "superseded_by_id": agreement.pk},
             case_id=None,
-        )  # type: ignore[arg-type]
+        )
 
 
 @transaction.atomic
@@ -406,22 +419,22 @@ def agreements_review_sweep(*, today: dt.date) -> dict[str, int]:
         state = selectors.agreement_review_state(agreement, today)
         with transaction.atomic():
             if state == "expired":
-                versioned_update(
+                _versioned_update(
                     actor=None,
                     instance=agreement,
                     expected_version=agreement.version,
                     values={"status": AgreementStatus.EXPIRED},
                     case_id=None,
-                )  # type: ignore[arg-type]
+                )
                 counts["expired"] += 1
             elif state == "review_due" and agreement.status == AgreementStatus.SIGNED:
-                versioned_update(
+                _versioned_update(
                     actor=None,
                     instance=agreement,
                     expected_version=agreement.version,
                     values={"status": AgreementStatus.REVIEW_DUE},
                     case_id=None,
-                )  # type: ignore[arg-type]
+                )
                 counts["review_due"] += 1
             if state in ("reminder", "review_due") and agreement.review_reminder_sent_on is None:
                 owner = _review_owner(agreement.unit_id)
@@ -434,13 +447,13 @@ def agreements_review_sweep(*, today: dt.date) -> dict[str, int]:
                         detail=f"The memorandum (template v{agreement.template.number}) is due for review on "
                         f"{agreement.review_due_on:%d %B %Y}.",
                     )
-                versioned_update(
+                _versioned_update(
                     actor=None,
                     instance=agreement,
                     expected_version=agreement.version,
                     values={"review_reminder_sent_on": today},
                     case_id=None,
-                )  # type: ignore[arg-type]
+                )
                 counts["reminders"] += 1
     return counts
 
@@ -543,9 +556,9 @@ def _require_open(referral: Referral) -> None:
 
 
 def _update(actor: Any, referral: Referral, values: dict[str, Any]) -> None:
-    versioned_update(
+    _versioned_update(
         actor=actor, instance=referral, expected_version=referral.version, values=values, case_id=referral.case_id
-    )  # type: ignore[arg-type]
+    )
 
 
 @transaction.atomic
@@ -750,13 +763,13 @@ def _raise(
         response_due_on=rules.escalation_due(working_calendar(), ladder, level, today),
         previous=previous,
     )
-    versioned_update(
+    _versioned_update(
         actor=actor,
         instance=referral,
         expected_version=referral.version,
         values={"escalation_level": level},
         case_id=referral.case_id,
-    )  # type: ignore[arg-type]
+    )
     audit.record(
         actor=actor,
         action=Action.COLLECT,

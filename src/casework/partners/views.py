@@ -35,7 +35,7 @@ from casework.partners.models import Agreement, Referral, force_scope
 from casework.people.choices import RoleCode
 from casework.people.models import PoliceForce
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponse | StreamingHttpResponse]
 
 
 # --- who reaches which pages ----------------------------------------------------------------------
@@ -46,7 +46,7 @@ def police_only(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
         user: Any = request.user
         if RoleCode.POLICE_LIAISON not in user.role_codes or not user.police_force_id:
             raise Http404("Not found.")
@@ -61,7 +61,7 @@ def cps_only(*, admin: bool = False) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
             roles = set(request.user.role_codes)  # type: ignore[union-attr]
             if RoleCode.POLICE_LIAISON in roles:
                 raise Http404("Not found.")
@@ -246,7 +246,7 @@ def _referral_call(user: Any, referral: Referral, action: str, data: dict[str, A
         "accept": lambda: services.referral_accept(
             actor=user,
             referral=referral,
-            criterion_id=data.get("criterion").pk if data.get("criterion") else 0,
+            criterion_id=getattr(data.get("criterion"), "pk", 0),
             urn=data.get("urn", ""),
             note=data.get("note", ""),
         ),
@@ -271,7 +271,8 @@ def _referral_call(user: Any, referral: Referral, action: str, data: dict[str, A
 def _render_referral(
     request: HttpRequest, referral: Referral, bound: dict[str, forms.Form] | None = None, status: int = 200
 ) -> HttpResponse:
-    form_set = {name: cls() for name, cls in _REFERRAL_FORMS.items()}
+    # Each form gets its own id prefix: several share field names ("reason") on one page.
+    form_set = {name: cls(auto_id=f"{name}-%s") for name, cls in _REFERRAL_FORMS.items()}
     form_set.update(bound or {})
     context = {
         "referral": referral,
@@ -300,7 +301,7 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
     with page_errors():
         referral = selectors.referral_visible(user=user, referral_id=referral_id)
     form_class = _REFERRAL_FORMS.get(action, forms.Form)
-    form = form_class(request.POST)
+    form = form_class(request.POST, auto_id=f"{action}-%s")
     if form.is_valid() and _run(form, _referral_call(user, referral, action, form.cleaned_data)):
         messages.success(request, "Saved. The force can see the update in its portal.")
         return redirect("partners:referral", referral_id=referral.pk)
@@ -363,6 +364,7 @@ def _agreement_forms(agreement: Agreement) -> dict[str, forms.Form]:
     values = rules.parameter_values(content, agreement.parameters)
     return {
         "parameters": pforms.ParametersForm(
+            auto_id="parameters-%s",
             template=content,
             initial={
                 "version": agreement.version,
@@ -371,12 +373,16 @@ def _agreement_forms(agreement: Agreement) -> dict[str, forms.Form]:
                 **{f"p_{k}": v for k, v in values.items()},
             },
         ),
-        "deviation": pforms.DeviationForm(template=content),
-        "sign": pforms.SignForm(initial={"version": agreement.version}),
-        "meeting": pforms.MeetingForm(),
-        "disagreement": pforms.DisagreementForm(),
-        "resolve_disagreement": pforms.DisagreementResolveForm(),
+        "deviation": pforms.DeviationForm(template=content, auto_id="deviation-%s"),
+        "sign": pforms.SignForm(initial={"version": agreement.version}, auto_id="sign-%s"),
+        "meeting": pforms.MeetingForm(auto_id="meeting-%s"),
+        "disagreement": pforms.DisagreementForm(auto_id="disagreement-%s"),
+        "resolve_disagreement": pforms.DisagreementResolveForm(auto_id="resolve-%s"),
     }
+
+
+def _labelled(statuses: Any) -> list[tuple[str, str]]:
+    return [(status, AgreementStatus(status).label.lower()) for status in sorted(statuses)]
 
 
 def _render_agreement(
@@ -398,7 +404,7 @@ def _render_agreement(
         "review_state": selectors.agreement_review_state(agreement, today),
         "current": current,
         "plan": selectors.migration_plan(agreement, current) if current and current.pk != agreement.template_id else [],
-        "next_statuses": sorted(
+        "next_statuses": _labelled(
             rules.TRANSITIONS.get(agreement.status, frozenset()) - {AgreementStatus.SIGNED, AgreementStatus.SUPERSEDED}
         ),
         "can_sign": AgreementStatus.SIGNED in rules.TRANSITIONS.get(agreement.status, frozenset()),
@@ -447,9 +453,8 @@ def agreement_action(request: HttpRequest, agreement_id: int, action: str) -> Ht
     }
     if action not in builders:
         raise Http404("Not found.")
-    form = builders[action]()
-    if action == "remove_deviation":
-        form = _CodeForm(request.POST)
+    form = _CodeForm(request.POST) if action == "remove_deviation" else builders[action]()
+    form.auto_id = f"{action}-%s"
     made: dict[str, Any] = {}
     if form.is_valid():
         data = form.cleaned_data
@@ -500,8 +505,8 @@ def agreement_action(request: HttpRequest, agreement_id: int, action: str) -> Ht
                 cps_attendees=data["cps_attendees"],
                 police_attendees=data["police_attendees"],
                 notes=data["notes"],
-                actions=form.actions(),
-            ),  # type: ignore[attr-defined]
+                actions=form.actions() if isinstance(form, pforms.MeetingForm) else [],
+            ),
             "action_done": lambda: services.meeting_action_complete(actor=user, action_id=data["id"]),
             "disagreement": lambda: services.disagreement_record(
                 actor=user,
@@ -598,7 +603,7 @@ CSV_HEADER = ["Force", "Areas", "Status", "Template version", "Signed on", "Revi
 
 @require_GET
 @cps_only()
-def coverage(request: HttpRequest, export: bool = False) -> HttpResponse:
+def coverage(request: HttpRequest, export: bool = False) -> HttpResponse | StreamingHttpResponse:
     user: Any = request.user
     try:
         area_id = int(request.GET.get("area") or 0)
@@ -625,7 +630,7 @@ def coverage(request: HttpRequest, export: bool = False) -> HttpResponse:
     )
 
 
-def _coverage_csv(user: Any, data: dict[str, Any], area_id: int) -> HttpResponse:
+def _coverage_csv(user: Any, data: dict[str, Any], area_id: int) -> StreamingHttpResponse:
     with transaction.atomic():
         audit.record(
             actor=user,

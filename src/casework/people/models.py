@@ -176,7 +176,8 @@ class User(AbstractUser):
     working_pattern = models.CharField(max_length=20, choices=WorkingPattern.choices, default=WorkingPattern.FULL_TIME)
     specialisms = models.ManyToManyField(Specialism, blank=True, related_name="people")
 
-    objects = CaseworkUserManager()
+    # AbstractUser declares `objects` as a class variable; ours adds visible_to().
+    objects = CaseworkUserManager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

@@ -580,7 +580,7 @@ def task_create(
 
 @transaction.atomic
 def task_complete(*, actor: Any, task: Task, expected_version: int) -> Task:
-    if task.case_id is not None:
+    if task.case is not None:
         require_case_editable(actor=actor, case=task.case)
     elif task.assignee_id != actor.pk:
         raise NotFound("Task not found.")
@@ -617,8 +617,17 @@ def calendar_refresh(*, actor: Any, days: dict[dt.date, str], source: str, dry_r
             row.name, row.source, row.refreshed_at = days[day], source[:200], now
             row.save(update_fields=["name", "source", "refreshed_at"])
         audit.record(
-            actor=actor, action=Action.CONFIG_CHANGE, subject_type="progression.nonworkingday",
+            actor=actor,
+            action=Action.CONFIG_CHANGE,
+            subject_type="progression.nonworkingday",
             subject_label=f"Bank holidays refreshed from {source}"[:250],
-            changes={"added": [None, [d.isoformat() for d in added]], "renamed": [None, [d.isoformat() for d in renamed]]},
+            changes={
+                "added": [None, [d.isoformat() for d in added]],
+                "renamed": [None, [d.isoformat() for d in renamed]],
+            },
         )
-    return {"added": [d.isoformat() for d in added], "renamed": [d.isoformat() for d in renamed], "unchanged": unchanged}
+    return {
+        "added": [d.isoformat() for d in added],
+        "renamed": [d.isoformat() for d in renamed],
+        "unchanged": unchanged,
+    }

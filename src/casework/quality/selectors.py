@@ -312,7 +312,7 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
         scope = scope.filter(submitted_at__date__lte=until)
     named = sees_names(user)
     policy = policy_on(until or clock.today())
-    ids = list(scope.values_list("pk", flat=True))
+    ids = list(scope.order_by().values_list("pk", flat=True))
     rows = list(
         AssessmentAnswer.objects.filter(assessment_id__in=ids).values_list(
             "value",
@@ -392,7 +392,12 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
     ]
     result.agreement_by_question = list(rules.agreement_by(by_question_rows).items())
     result.agreement_by_assessor = list(rules.agreement_by(moderated).items())
-    timed = list(scope.filter(submitted_at__isnull=False).values_list("submitted_at", "feedback_meeting_on"))
+    # From the ids, not the (DISTINCT) scope: identical timestamp pairs must not collapse into one.
+    timed = list(
+        Assessment.objects.filter(pk__in=ids, submitted_at__isnull=False).values_list(
+            "submitted_at", "feedback_meeting_on"
+        )
+    )
     if timed:
         on_time = len(
             [

@@ -65,9 +65,12 @@ def panel_context(*, user: Any, case: Any) -> dict[str, Any]:
     is_manager = bool(user.role_codes & UNIT_MANAGER_ROLES) and user.unit_id == case.unit_id
     lawyer = case.allocated_lawyer.display_name if case.allocated_lawyer_id else "the allocated lawyer (none yet)"
     manager = case.legal_manager.display_name if case.legal_manager_id else "a legal manager of the unit"
-    not_met, settled, met, not_applicable = [], [], [], []
+    not_met: list[dict[str, Any]] = []
+    settled: list[dict[str, Any]] = []
+    met: list[dict[str, Any]] = []
+    not_applicable: list[dict[str, Any]] = []
     for verdict in verdicts:
-        row = {
+        row: dict[str, Any] = {
             "verdict": verdict,
             "rule": verdict.rule,
             "fix": fix_link(verdict.rule_code, case.pk),

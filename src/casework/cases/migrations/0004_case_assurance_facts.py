@@ -5,50 +5,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_reference_data'),
+        ("cases", "0003_reference_data"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='case_plan_agreed_on',
-            field=models.DateField(blank=True, null=True, verbose_name='case plan agreed with counsel on'),
+            model_name="case",
+            name="case_plan_agreed_on",
+            field=models.DateField(blank=True, null=True, verbose_name="case plan agreed with counsel on"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='estimated_cost',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='estimated prosecution cost (£)'),
+            model_name="case",
+            name="estimated_cost",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=12, null=True, verbose_name="estimated prosecution cost (£)"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='hq_notified_on',
-            field=models.DateField(blank=True, null=True, verbose_name='HQ notified on'),
+            model_name="case",
+            name="hq_notified_on",
+            field=models.DateField(blank=True, null=True, verbose_name="HQ notified on"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='is_very_high_cost',
-            field=models.BooleanField(default=False, verbose_name='very high cost case'),
+            model_name="case",
+            name="is_very_high_cost",
+            field=models.BooleanField(default=False, verbose_name="very high cost case"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='outcome',
-            field=models.CharField(blank=True, choices=[('convicted_all', 'Convicted on all counts'), ('convicted_some', 'Convicted on some counts'), ('acquitted', 'Acquitted'), ('discontinued', 'Discontinued'), ('nfa', 'No further action'), ('other', 'Other')], max_length=30),
+            model_name="case",
+            name="outcome",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("convicted_all", "Convicted on all counts"),
+                    ("convicted_some", "Convicted on some counts"),
+                    ("acquitted", "Acquitted"),
+                    ("discontinued", "Discontinued"),
+                    ("nfa", "No further action"),
+                    ("other", "Other"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='principal_offence_category',
-            field=models.ForeignKey(blank=True, help_text='Principal Offence Category recorded at finalisation.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.offencecategory'),
+            model_name="case",
+            name="principal_offence_category",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Principal Offence Category recorded at finalisation.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="cases.offencecategory",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='trial_estimate_days',
+            model_name="case",
+            name="trial_estimate_days",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='vhcc_received_on',
-            field=models.DateField(blank=True, null=True, verbose_name='VHCC received on'),
+            model_name="case",
+            name="vhcc_received_on",
+            field=models.DateField(blank=True, null=True, verbose_name="VHCC received on"),
         ),
     ]

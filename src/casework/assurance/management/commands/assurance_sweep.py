@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from casework.assurance.sweep import assurance_sweep
-from casework.people.models import Unit
+from casework.core.command_options import date_option, unit_id_from_code
 
 
 class Command(BaseCommand):
@@ -21,27 +20,16 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        unit_id = None
-        if options["unit"]:
-            unit = Unit.objects.filter(code=options["unit"]).first()
-            if unit is None:
-                raise CommandError(
-                    f"No unit with code {options['unit']!r}. Known: {', '.join(Unit.objects.values_list('code', flat=True))}"
-                )
-            unit_id = unit.pk
-        today = None
-        if options["date"]:
-            try:
-                today = dt.date.fromisoformat(options["date"])
-            except ValueError:
-                raise CommandError("--date must be YYYY-MM-DD") from None
         progress = None if options["json"] else (lambda line: self.stderr.write(line))
-        report = assurance_sweep(today=today, unit_id=unit_id, progress=progress)
+        report = assurance_sweep(
+            today=date_option(options["date"], "--date"), unit_id=unit_id_from_code(options["unit"]), progress=progress
+        )
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
             return
-        self.stdout.write(f"{report.cases} cases, {report.verdicts} verdicts in {report.seconds} s "
-                          f"({report.opened} changed)")
+        self.stdout.write(
+            f"{report.cases} cases, {report.verdicts} verdicts in {report.seconds} s ({report.opened} changed)"
+        )
         for outcome, count in sorted(report.outcomes.items()):
             self.stdout.write(f"  {outcome}: {count}")
         for rule, count in report.not_met_by_rule.most_common():

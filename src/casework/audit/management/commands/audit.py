@@ -10,9 +10,20 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casework.audit.checkpoints import checkpoint_create, prove
-from casework.audit.exports import export_write
+from casework.audit.exports import ExportSummary, export_directory, export_write
 from casework.audit.verification import FullReport, verify_all
 from casework.core.errors import CaseworkError
+
+
+def _case(reference: str) -> Any:
+    from casework.cases.models import Case
+
+    found = Case.objects.filter(urn=reference).first()
+    if found is None and reference.isdigit():
+        found = Case.objects.filter(pk=int(reference)).first()
+    if found is None:
+        raise CommandError(f"No case with URN or id {reference!r}.")
+    return found
 
 
 def _date(value: str) -> dt.date:
@@ -30,12 +41,28 @@ class Command(BaseCommand):
         verify = commands.add_parser("verify", help="check the hash chain and every external checkpoint")
         verify.add_argument("--json", action="store_true")
         verify.add_argument("--parallel", action="store_true", help="two reader threads (SQLite file, free cores)")
+        verify.add_argument(
+            "--checkpoints",
+            action="append",
+            default=[],
+            type=Path,
+            metavar="DIR",
+            help="also check the checkpoint files in DIR (or DIR/checkpoints, e.g. an export); repeatable",
+        )
         commands.add_parser("checkpoint", help="sign a Merkle tree head over every event so far")
         prove_parser = commands.add_parser("prove", help="inclusion proof of one event in the latest checkpoint")
         prove_parser.add_argument("seq", type=int)
         prove_parser.add_argument("--json", action="store_true")
-        export = commands.add_parser("export", help="JSON-lines export for the Information Commissioner (audited)")
-        export.add_argument("--out", required=True, type=Path, help="file to create (never overwritten)")
+        export = commands.add_parser("export", help="export for an inspector or the Information Commissioner (audited)")
+        export.add_argument(
+            "--out",
+            required=True,
+            type=Path,
+            help="directory to create (events, proofs, checkpoints, public key); a name ending in .jsonl "
+            "writes the single-file form instead. Never overwritten.",
+        )
+        export.add_argument("--case", help="only this case's events in full (URN or id); others as hashes")
+        export.add_argument("--since", dest="date_from", type=_date, metavar="YYYY-MM-DD", help="same as --from")
         export.add_argument("--justification", required=True, help="why the log is disclosed (recorded)")
         export.add_argument("--recipient", required=True, help="who receives it (recorded)")
         export.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD", help="first day (UK date)")
@@ -55,7 +82,7 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def _verify(self, options: dict[str, Any]) -> None:
-        report = verify_all(parallel=options["parallel"])
+        report = verify_all(parallel=options["parallel"], checkpoint_dirs=options["checkpoints"])
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
         else:
@@ -72,6 +99,8 @@ class Command(BaseCommand):
             self.stdout.write(f"BROKEN: the chain breaks at seq {chain.first_broken_seq}: {chain.reason}.")
         for check in report.checkpoints:
             state = "ok" if check.ok else f"FAILED: {check.problem}"
+            if check.first_bad_seq is not None:
+                state += f"; first bad seq {check.first_bad_seq}"
             self.stdout.write(f"Checkpoint {check.file} ({check.tree_size} events): {state}")
         if not report.checkpoints:
             self.stdout.write("No external checkpoints found; run `casework audit checkpoint`.")
@@ -104,14 +133,28 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=options["actor"], is_active=True).first()
             if actor is None:
                 raise CommandError(f"No active user {options['actor']!r}.")
-        summary = export_write(
-            actor=actor,
-            out=options["out"],
-            justification=options["justification"],
-            recipient=options["recipient"],
-            date_from=options["date_from"],
-            date_to=options["date_to"],
+        out: Path = options["out"]
+        common = {
+            "actor": actor,
+            "out": out,
+            "justification": options["justification"],
+            "recipient": options["recipient"],
+            "date_from": options["date_from"],
+            "date_to": options["date_to"],
+        }
+        if out.suffix == ".jsonl":
+            if options["case"]:
+                raise CommandError("--case needs the directory form of --out (a name not ending in .jsonl).")
+            self._export_file(export_write(**common))
+            return
+        folder = export_directory(**common, case=_case(options["case"]) if options["case"] else None)
+        self.stdout.write(
+            f"Wrote {folder.events} events ({folder.first_seq}..{folder.last_seq}), {folder.leaves} leaf hashes, "
+            f"{folder.proofs} inclusion proofs and {folder.checkpoints} checkpoints to {folder.path}/; disclosure "
+            f"recorded as event {folder.disclosure_seq}. Check it with: python3 standalone_verify.py {folder.path}"
         )
+
+    def _export_file(self, summary: ExportSummary) -> None:
         self.stdout.write(
             f"Wrote {summary.events} events ({summary.first_seq}..{summary.last_seq}), {summary.leaves} leaf hashes "
             f"and {summary.checkpoints} checkpoints to {summary.path}; disclosure recorded as event "

@@ -19,8 +19,12 @@ class Command(BaseCommand):
         this_year = clock.today().year
         parser.add_argument("--from-year", type=int, default=this_year - 10)
         parser.add_argument("--to-year", type=int, default=this_year + 10)
-        parser.add_argument("--gov-uk-file", type=Path, default=None,
-                            help="Load GOV.UK's bank-holidays.json instead of the holidays package")
+        parser.add_argument(
+            "--gov-uk-file",
+            type=Path,
+            default=None,
+            help="Load GOV.UK's bank-holidays.json instead of the holidays package",
+        )
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -37,7 +41,9 @@ class Command(BaseCommand):
             source = holiday_source.PACKAGE_SOURCE
         result = calendar_refresh(actor=None, days=days, source=source, dry_run=options["dry_run"])
         verb = "Would add" if options["dry_run"] else "Added"
-        self.stdout.write(f"{verb} {len(result['added'])}, renamed {len(result['renamed'])}, "
-                          f"unchanged {result['unchanged']} bank holidays ({source}).")
+        self.stdout.write(
+            f"{verb} {len(result['added'])}, renamed {len(result['renamed'])}, "
+            f"unchanged {result['unchanged']} bank holidays ({source})."
+        )
         for day in result["added"][:50]:
             self.stdout.write(f"  + {day}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from casework.people.models import Unit
+from casework.core.command_options import date_option, unit_id_from_code
 from casework.progression.sweep import progression_sweep
 
 
@@ -20,26 +20,13 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        import datetime as dt
-
-        unit_id = None
-        if options["unit"]:
-            unit = Unit.objects.filter(code=options["unit"]).first()
-            if unit is None:
-                codes = ", ".join(Unit.objects.values_list("code", flat=True))
-                raise CommandError(f"No unit with code {options['unit']!r}. Known units: {codes}")
-            unit_id = unit.pk
-        today = None
-        if options["date"]:
-            try:
-                today = dt.date.fromisoformat(options["date"])
-            except ValueError:
-                raise CommandError("--date must be YYYY-MM-DD") from None
         progress = None if options["json"] else (lambda line: self.stderr.write(line))
-        report = progression_sweep(today=today, unit_id=unit_id, progress=progress)
+        report = progression_sweep(
+            today=date_option(options["date"], "--date"), unit_id=unit_id_from_code(options["unit"]), progress=progress
+        )
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
-        else:
-            for key, value in report.as_dict().items():
-                if key != "moved_examples":
-                    self.stdout.write(f"{key}: {value}")
+            return
+        for key, value in report.as_dict().items():
+            if key != "moved_examples":
+                self.stdout.write(f"{key}: {value}")

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from casework.imports import views
+
+app_name = "imports"
+urlpatterns = [
+    path("", views.import_home, name="home"),
+    path("runs/<int:run_id>/", views.import_run_detail, name="run"),
+]

@@ -1,0 +1,294 @@
+"""Every row checked before anything is written: field rules come from the API's own pydantic
+schemas (CaseIn, DefendantIn, ChargeIn, HearingIn), cross-row rules (duplicates, references to a
+case or defendant that is not there, a URN owned by another unit) are checked here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from pydantic import BaseModel, ValidationError
+
+from casework.api.schemas import CaseIn, ChargeIn, DefendantIn, HearingIn
+from casework.cases.choices import CustodyStatus, HearingType, OffenceClassification, Stage
+from casework.cases.models import Case, Defendant
+from casework.imports.mapping import Mapping
+from casework.imports.readers import Cell, CellProblem, Source, Table
+from casework.people.models import PoliceForce
+
+
+class CaseRow(CaseIn):
+    """A case as imported: the API's case schema plus the stage an existing system records."""
+
+    stage: Stage = Stage.PRE_CHARGE
+
+
+DefendantKey = tuple[str, str, str, dt.date | None]
+
+
+@dataclass
+class CaseGroup:
+    """One case and all its parts: the unit of work that commits together."""
+
+    urn: str
+    case: dict[str, Any] | None = None
+    defendants: list[dict[str, Any]] = field(default_factory=list)
+    charges: list[tuple[DefendantKey, dict[str, Any]]] = field(default_factory=list)
+    hearings: list[dict[str, Any]] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
+class Checked:
+    groups: list[CaseGroup]
+    problems: list[CellProblem]
+    total_rows: int
+
+
+def defendant_key(urn: str, first_names: str, last_name: str, date_of_birth: dt.date | None) -> DefendantKey:
+    return (urn, first_names.strip().casefold(), last_name.strip().casefold(), date_of_birth)
+
+
+def _choice(enum: type[Enum], value: str) -> str:
+    """Accept a choice's stored value or its label, in any case."""
+    wanted = value.strip().casefold()
+    for member in enum:
+        if wanted in {str(member.value).casefold(), str(getattr(member, "label", "")).casefold()}:
+            return str(member.value)
+    return value
+
+
+def _date(value: Cell) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+            try:
+                return dt.datetime.strptime(value.strip(), pattern).date()
+            except ValueError:
+                continue
+    return value
+
+
+def _instant(value: Cell) -> Any:
+    """Spreadsheets hold wall-clock times: read them as UK local time unless an offset is given."""
+    parsed: dt.datetime | None = None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        text = value.strip()
+        for parse in (
+            lambda: dt.datetime.fromisoformat(text),
+            lambda: dt.datetime.strptime(text, "%d/%m/%Y %H:%M"),
+        ):
+            try:
+                parsed = parse()
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        return value
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return parsed.astimezone(dt.UTC)
+
+
+_CONVERTERS: dict[str, Any] = {
+    "accepted_on": _date,
+    "date_of_birth": _date,
+    "charged_on": _date,
+    "starts_at": _instant,
+    "custody_status": lambda v: _choice(CustodyStatus, v) if isinstance(v, str) else v,
+    "classification": lambda v: _choice(OffenceClassification, v) if isinstance(v, str) else v,
+    "hearing_type": lambda v: _choice(HearingType, v) if isinstance(v, str) else v,
+    "stage": lambda v: _choice(Stage, v) if isinstance(v, str) else v,
+}
+
+
+class _Checker:
+    def __init__(self, source: Source, mapping: Mapping, unit_id: int) -> None:
+        self.source = source
+        self.mapping = mapping
+        self.unit_id = unit_id
+        self.problems: list[CellProblem] = list(source.problems)
+        self.bad_rows = {(p.sheet, p.row) for p in self.problems}
+        self.groups: dict[str, CaseGroup] = {}
+        self.forces = {f.code.casefold(): f.pk for f in PoliceForce.objects.all()}
+        self.forces.update({f.name.casefold(): f.pk for f in PoliceForce.objects.all()})
+
+    def problem(self, table: Table, row: int, column: str, value: Any, reason: str) -> None:
+        self.problems.append(CellProblem(table.sheet, row, column, "" if value is None else str(value)[:250], reason))
+
+    def rows(self, section: str) -> Any:
+        """(row number, {field: value}) for each row of a section, with empty cells left out."""
+        table = self.source.tables.get(section)
+        if table is None:
+            return
+        columns = self.mapping.sections[section].columns
+        index = {heading: position for position, heading in enumerate(table.headers)}
+        for number, cells in table.rows:
+            values: dict[str, Any] = {}
+            for name, heading in columns.items():
+                position = index.get(heading)
+                cell = cells[position] if position is not None and position < len(cells) else None
+                if cell is None or (isinstance(cell, str) and not cell.strip()):
+                    continue
+                values[name] = _CONVERTERS.get(name, lambda v: v)(cell)
+            yield table, number, values
+
+    def validate(self, table: Table, number: int, schema: type[BaseModel], values: dict[str, Any]) -> Any:
+        if (table.sheet, number) in self.bad_rows:
+            return None
+        try:
+            return schema.model_validate(values)
+        except ValidationError as error:
+            columns = self.mapping.sections[table.section].columns
+            for item in error.errors():
+                name = str(item["loc"][0]) if item["loc"] else ""
+                heading = columns.get(name, name)
+                self.problem(table, number, heading, values.get(name), item["msg"])
+            return None
+
+    def group(self, urn: str) -> CaseGroup:
+        return self.groups.setdefault(urn, CaseGroup(urn=urn))
+
+    def check_cases(self) -> None:
+        urn_heading = self.mapping.sections["cases"].columns["urn"]
+        for table, number, values in self.rows("cases"):
+            force = values.pop("lead_force", None)
+            if force is not None:
+                force_id = self.forces.get(str(force).strip().casefold())
+                if force_id is None:
+                    self.problem(
+                        table,
+                        number,
+                        self.mapping.sections["cases"].columns["lead_force"],
+                        force,
+                        "Unknown police force.",
+                    )
+                    continue
+                values["lead_force_id"] = force_id
+            row = self.validate(table, number, CaseRow, values)
+            if row is None:
+                continue
+            if row.urn in self.groups and self.groups[row.urn].case is not None:
+                self.problem(table, number, urn_heading, row.urn, "This URN appears twice in the file.")
+                continue
+            group = self.group(row.urn)
+            group.case = row.model_dump(exclude={"unit_id", "offence_category_ids"}, exclude_unset=True)
+            group.case["stage"] = row.stage
+            group.rows += 1
+        foreign = set(
+            Case.objects.filter(urn__in=list(self.groups)).exclude(unit_id=self.unit_id).values_list("urn", flat=True)
+        )
+        if foreign:
+            table = self.source.tables["cases"]
+            for number, cells in table.rows:
+                for urn in foreign:
+                    if any(isinstance(c, str) and c.strip().upper() == urn for c in cells):
+                        self.problem(table, number, urn_heading, urn, "This URN is recorded by another unit.")
+            for urn in foreign:
+                self.groups.pop(urn, None)
+
+    def known_case(self, table: Table, number: int, urn_value: Any) -> str | None:
+        urn = str(urn_value or "").strip().upper()
+        heading = self.mapping.sections[table.section].columns["case_urn"]
+        if urn in self.groups and self.groups[urn].case is not None:
+            return urn
+        if Case.objects.filter(urn=urn, unit_id=self.unit_id).exists():
+            return urn
+        self.problem(table, number, heading, urn_value, "No case with this URN in the file or in this unit.")
+        return None
+
+    def check_defendants(self) -> set[DefendantKey]:
+        keys: set[DefendantKey] = set()
+        for table, number, values in self.rows("defendants"):
+            urn = self.known_case(table, number, values.pop("case_urn", ""))
+            row = self.validate(table, number, DefendantIn, values)
+            if urn is None or row is None:
+                continue
+            key = defendant_key(urn, row.first_names, row.last_name, row.date_of_birth)
+            if key in keys:
+                self.problem(
+                    table,
+                    number,
+                    "",
+                    f"{row.first_names} {row.last_name}",
+                    "This defendant appears twice for the case.",
+                )
+                continue
+            keys.add(key)
+            group = self.group(urn)
+            group.defendants.append(row.model_dump())
+            group.rows += 1
+        return keys
+
+    def check_charges(self, defendants: set[DefendantKey]) -> None:
+        for table, number, values in self.rows("charges"):
+            urn = self.known_case(table, number, values.pop("case_urn", ""))
+            names = {name: values.pop(name, None) for name in ("first_names", "last_name", "date_of_birth")}
+            row = self.validate(table, number, ChargeIn, values)
+            if urn is None or row is None:
+                continue
+            date_of_birth = names["date_of_birth"]
+            if date_of_birth is not None and not isinstance(date_of_birth, dt.date):
+                heading = self.mapping.sections["charges"].columns.get("date_of_birth", "")
+                self.problem(table, number, heading, date_of_birth, "Not a date: use YYYY-MM-DD or DD/MM/YYYY.")
+                continue
+            key = defendant_key(urn, str(names["first_names"] or ""), str(names["last_name"] or ""), date_of_birth)
+            if key not in defendants and not _defendant_exists(key):
+                self.problem(
+                    table, number, "", f"{names['first_names']} {names['last_name']}", "No such defendant on this case."
+                )
+                continue
+            group = self.group(urn)
+            group.charges.append((key, row.model_dump()))
+            group.rows += 1
+
+    def check_hearings(self) -> None:
+        seen: set[tuple[str, str, dt.datetime]] = set()
+        for table, number, values in self.rows("hearings"):
+            urn = self.known_case(table, number, values.pop("case_urn", ""))
+            row = self.validate(table, number, HearingIn, values)
+            if urn is None or row is None:
+                continue
+            key = (urn, str(row.hearing_type), row.starts_at)
+            if key in seen:
+                self.problem(
+                    table,
+                    number,
+                    "",
+                    f"{row.hearing_type} {row.starts_at:%Y-%m-%d %H:%M}",
+                    "This hearing appears twice.",
+                )
+                continue
+            seen.add(key)
+            group = self.group(urn)
+            group.hearings.append(row.model_dump())
+            group.rows += 1
+
+
+def _defendant_exists(key: DefendantKey) -> bool:
+    urn, first, last, born = key
+    return Defendant.objects.filter(
+        case__urn=urn, first_names__iexact=first, last_name__iexact=last, date_of_birth=born
+    ).exists()
+
+
+def check(source: Source, mapping: Mapping, *, unit_id: int) -> Checked:
+    """Validate every row. Groups come in file order: the cases sheet first, then cases that
+    only appear in the part sheets (already recorded), by URN."""
+    checker = _Checker(source, mapping, unit_id)
+    checker.check_cases()
+    defendants = checker.check_defendants()
+    checker.check_charges(defendants)
+    checker.check_hearings()
+    total = sum(len(table.rows) for table in source.tables.values())
+    in_file = [g for g in checker.groups.values() if g.case is not None]
+    only_parts = sorted((g for g in checker.groups.values() if g.case is None), key=lambda g: g.urn)
+    problems = sorted(checker.problems, key=lambda p: (p.sheet, p.row))
+    return Checked(groups=in_file + only_parts, problems=problems, total_rows=total)

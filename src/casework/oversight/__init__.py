@@ -1,0 +1,1 @@
+"""Oversight: compliance dashboards from unit to nation, inspection sampling and s.62 exports."""

@@ -1,0 +1,77 @@
+"""Oversight figures over the API: the same scopes and aggregates as the dashboard page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from casework.api.schemas import MAX_ID, ErrorOut
+from casework.oversight import dashboard as reads
+from casework.oversight.scope import resolve_scope
+
+router = Router(tags=["oversight"])
+ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut}
+
+
+class ScopeIn(Schema):
+    unit: int | None = Field(None, ge=1, le=MAX_ID, description="One unit (HQ and inspectors; managers: their own).")
+    area: int | None = Field(
+        None, ge=1, le=MAX_ID, description="One Area (HQ and inspectors; area leadership: theirs)."
+    )
+
+
+class UnitFiguresOut(Schema):
+    unit_id: int
+    unit: str
+    open_cases: int
+    deadlines_met: int
+    deadlines_missed: int
+    deadlines_overdue: int
+    timeliness_percent: float | None
+    missed_per_100_open: float | None
+    ctl_running: int
+    ctl_expiring: int
+    ctl_expired: int
+    verdicts_applicable: int
+    verdicts_not_met: int
+    compliance_percent: float | None
+    expected_not_met_for_case_mix: float | None
+    case_mix_ratio: float | None
+
+
+class OversightOut(Schema):
+    level: str
+    label: str
+    units: list[UnitFiguresOut]
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "unit_id": row["unit"].pk,
+        "unit": row["unit"].name,
+        **{key: row[key] for key in ("open_cases", "deadlines_met", "deadlines_missed", "deadlines_overdue")},
+        "timeliness_percent": row["timeliness"],
+        "missed_per_100_open": row["missed_per_100"],
+        **{key: row[key] for key in ("ctl_running", "ctl_expiring", "ctl_expired")},
+        "verdicts_applicable": row["verdicts_applicable"],
+        "verdicts_not_met": row["verdicts_not_met"],
+        "compliance_percent": row["compliance"],
+        "expected_not_met_for_case_mix": row["expected_not_met"],
+        "case_mix_ratio": row["mix_ratio"],
+    }
+
+
+@router.get("/oversight", response={200: OversightOut, **ERRORS})
+def oversight(request: HttpRequest, params: Query[ScopeIn]) -> dict[str, Any]:
+    """Compliance figures per unit for your oversight scope. Outside it: 404."""
+    actor = _actor(request)
+    scope = resolve_scope(user=actor, unit_id=params.unit, area_id=params.area)
+    data = reads.dashboard(user=actor, scope=scope)
+    return {"level": scope.level, "label": scope.label, "units": [_figures(row) for row in data.units]}
+
+
+def _actor(request: HttpRequest) -> Any:
+    return request.auth  # type: ignore[attr-defined]

@@ -1,0 +1,108 @@
+"""Writes for inspection: drawing a sample and recording answers. Each writes its audit event in
+the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+
+from casework.audit import services as audit
+from casework.audit.choices import Action
+from casework.cases.models import Case
+from casework.core import clock
+from casework.core.errors import NotFound, ValidationFailed
+from casework.oversight import rules
+from casework.oversight.choices import Answer
+from casework.oversight.models import ExaminationQuestionSet, FileAnswer, InspectionSample, SampledFile
+from casework.people.choices import RoleCode
+
+MAX_PER_UNIT = 200
+DEFAULT_QUESTION_SET = "file-examination"
+
+
+def _require_inspector(actor: Any) -> None:
+    if RoleCode.INSPECTOR not in actor.role_codes:
+        raise NotFound("Page not found.")
+
+
+def sample_candidates(*, actor: Any, unit_ids: list[int] | None = None) -> list[rules.Candidate]:
+    """Every case the inspector can read, with its unit and case type (principal offence category,
+    else acceptance criterion), read as three columns."""
+    cases = Case.objects.visible_to(actor)
+    if unit_ids:
+        cases = cases.filter(unit_id__in=unit_ids)
+    rows = cases.annotate(
+        stratum=Coalesce(F("principal_offence_category__code"), F("acceptance_criterion__code"), Value("unspecified"))
+    ).values_list("unit_id", "stratum", "pk")
+    return [rules.Candidate(unit_id, stratum, case_id) for unit_id, stratum, case_id in rows]
+
+
+@transaction.atomic
+def sample_draw(
+    *, actor: Any, title: str, seed: str, per_unit: int, unit_ids: list[int] | None = None
+) -> InspectionSample:
+    _require_inspector(actor)
+    if not title.strip() or not seed.strip():
+        raise ValidationFailed("Give the sample a title and a seed.")
+    if not 1 <= per_unit <= MAX_PER_UNIT:
+        raise ValidationFailed(f"Files per unit must be between 1 and {MAX_PER_UNIT}.")
+    question_set = ExaminationQuestionSet.objects.filter(code=DEFAULT_QUESTION_SET).order_by("-version").first()
+    if question_set is None:
+        raise ValidationFailed("No file-examination question set is published.")
+    chosen = rules.draw_sample(sample_candidates(actor=actor, unit_ids=unit_ids), seed=seed, per_unit=per_unit)
+    sample = InspectionSample.objects.create(
+        title=title.strip(),
+        seed=seed.strip(),
+        per_unit=per_unit,
+        question_set=question_set,
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    SampledFile.objects.bulk_create(
+        SampledFile(sample=sample, case_id=c.case_id, unit_id=c.unit_id, stratum=c.stratum[:60], position=i)
+        for i, c in enumerate(chosen, start=1)
+    )
+    audit.record(
+        actor=actor,
+        action=Action.COMBINE,
+        subject=sample,
+        changes={"files": [None, len(chosen)], "seed": [None, sample.seed], "per_unit": [None, per_unit]},
+    )
+    return sample
+
+
+@transaction.atomic
+def answers_record(*, actor: Any, sampled_file: SampledFile, answers: dict[str, tuple[str, str]]) -> int:
+    """Record or change the answers to some questions for one sampled file: {code: (answer, note)}."""
+    if not InspectionSample.objects.visible_to(actor).filter(pk=sampled_file.sample_id).exists():
+        raise NotFound("Page not found.")
+    known = {q["code"] for q in sampled_file.sample.question_set.questions}
+    unknown = set(answers) - known
+    bad = {code for code, (answer, _) in answers.items() if answer not in Answer.values}
+    if unknown or bad:
+        raise ValidationFailed("Choose an answer from the scale for each question.")
+    existing = {a.question_code: a for a in sampled_file.answers.all()}
+    changes: dict[str, list[Any]] = {}
+    now = clock.now()
+    for code, (answer, note) in sorted(answers.items()):
+        before = existing.get(code)
+        if before and (before.answer, before.note) == (answer, note):
+            continue
+        changes[code] = [before.answer if before else None, answer]
+        FileAnswer.objects.update_or_create(
+            sampled_file=sampled_file,
+            question_code=code,
+            defaults={"answer": answer, "note": note, "answered_by": actor, "answered_at": now},
+        )
+    if changes:
+        audit.record(
+            actor=actor,
+            action=Action.ALTER if existing else Action.COLLECT,
+            subject=sampled_file,
+            case_id=sampled_file.case_id,
+            changes=changes,
+        )
+    return len(changes)

@@ -1,0 +1,156 @@
+"""REM records: the versioned resourcing policy, each case's REM record and recorded time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from casework.core.models import VersionedModel
+from casework.people.choices import CASEWORKER_ROLES, NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
+
+
+class ResourcingPolicyQuerySet(models.QuerySet["ResourcingPolicy"]):
+    def in_force(self, on: Any) -> ResourcingPolicyQuerySet:
+        return (
+            self.filter(effective_from__lte=on)
+            .filter(models.Q(effective_to__isnull=True) | models.Q(effective_to__gt=on))
+            .order_by("-effective_from", "-version")
+        )
+
+
+class ResourcingPolicy(models.Model):
+    """One version of the complexity weights, band thresholds, caseload points and grade targets.
+    Publishing a change adds a version; results record the version that produced them."""
+
+    version = models.PositiveIntegerField(unique=True)
+    data = models.JSONField(help_text="Thresholds, bands, points and targets (validated by rules.policy_from_data).")
+    source = models.CharField(max_length=300)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ResourcingPolicyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name_plural = "resourcing policies"
+
+    def __str__(self) -> str:
+        return f"REM policy v{self.version} from {self.effective_from}"
+
+
+class RemRecordQuerySet(models.QuerySet["RemRecord"]):
+    def visible_to(self, user: Any) -> RemRecordQuerySet:
+        """A REM record is visible exactly when its case is."""
+        from casework.cases.models import Case
+
+        return self.filter(case__in=Case.objects.visible_to(user))
+
+
+class RemRecord(VersionedModel):
+    """The resourcing facts of one case that the case register does not hold."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="rem_record")
+    victims = models.PositiveIntegerField(default=0)
+    witnesses = models.PositiveIntegerField(default=0)
+    pages_of_evidence = models.PositiveIntegerField(null=True, blank=True)
+    unused_material_pages = models.PositiveIntegerField(null=True, blank=True)
+    international_element = models.BooleanField(default=False)
+    media_interest = models.BooleanField(default=False)
+    counsel_instructed = models.BooleanField(null=True, blank=True, help_text="Blank until answered.")
+    counsel_name = models.CharField(max_length=200, blank=True)
+    #: {stage: {grade code: hours}} estimated for the case.
+    estimated_hours = models.JSONField(default=dict, blank=True)
+
+    objects = RemRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"REM record for case {self.case_id}"
+
+
+class Activity(models.TextChoices):
+    REVIEW = "review", "Case review"
+    DISCLOSURE = "disclosure", "Disclosure"
+    ADVICE = "advice", "Pre-charge advice"
+    CASE_PREPARATION = "preparation", "Case preparation"
+    ADVOCACY = "advocacy", "Advocacy and court"
+    COUNSEL = "counsel", "Working with counsel"
+    CONFISCATION = "confiscation", "Confiscation"
+    ADMIN = "admin", "Administration"
+
+
+class TimeEntry(models.Model):
+    """Hours one person spent on one case and activity in one week (one row per combination)."""
+
+    record = models.ForeignKey(RemRecord, on_delete=models.CASCADE, related_name="time_entries")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rem_time_entries")
+    week_starting = models.DateField(help_text="The Monday of the week.")
+    activity = models.CharField(max_length=20, choices=Activity.choices)
+    hours = models.DecimalField(max_digits=5, decimal_places=2)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-week_starting", "activity"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "person", "week_starting", "activity"], name="rem_time_unique"),
+            models.CheckConstraint(condition=models.Q(hours__gte=0, hours__lte=80), name="rem_time_hours_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hours}h {self.get_activity_display()} w/c {self.week_starting}"
+
+
+def sees_individuals(user: Any) -> bool:
+    """Whether a viewer may see anyone's individual figures beyond their own (HQ, inspectors and
+    administrators see aggregates without names)."""
+    roles = user.role_codes
+    return bool(roles & (UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP})) and not roles & NATIONAL_READ_ROLES
+
+
+RESOURCING_ROLES = frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES | NATIONAL_READ_ROLES | {RoleCode.AREA_LEADERSHIP})
+
+
+def scenario_units(user: Any) -> models.QuerySet[Any]:
+    """Units whose what-if scenarios a user may build and read: HQ any unit, Area leadership their
+    Area's unit, unit managers their own unit. Everyone else (inspectors included): none."""
+    from casework.people.models import Unit
+
+    roles = user.role_codes
+    if RoleCode.HQ_ANALYST in roles:
+        return Unit.objects.all()
+    scope = models.Q(pk__in=[])
+    if roles & UNIT_MANAGER_ROLES and user.unit_id:
+        scope |= models.Q(pk=user.unit_id)
+    if RoleCode.AREA_LEADERSHIP in roles and user.area_id:
+        scope |= models.Q(areas=user.area_id)
+    return Unit.objects.filter(scope).distinct()
+
+
+class ScenarioQuerySet(models.QuerySet["Scenario"]):
+    def visible_to(self, user: Any) -> ScenarioQuerySet:
+        return self.filter(unit__in=scenario_units(user).values("pk"))
+
+
+class Scenario(models.Model):
+    """A saved what-if: staff added or removed by grade, a referral volume change, and cases or forces
+    moved between units. Results are computed when viewed, against the baseline of that day."""
+
+    name = models.CharField(max_length=120)
+    unit = models.ForeignKey("people.Unit", on_delete=models.PROTECT, related_name="resourcing_scenarios")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    #: Validated by rules.scenario_changes_from: {"staff": [...], "referral_change_percent": "10", "moves": [...]}.
+    changes = models.JSONField(default=dict)
+
+    objects = ScenarioQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,201 @@
+"""Unit and national resourcing reports assembled from the bulk selectors and the pure rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from casework.cases.choices import OPEN_STAGES, CustodyStatus
+from casework.cases.models import Case, Defendant
+from casework.people.models import Unit, User
+from casework.resourcing import rules, selectors
+
+KEY_DATE_WINDOW_DAYS = 90
+
+
+@dataclass
+class UnitReport:
+    unit: Unit
+    on: dt.date
+    policy_version: int
+    people: list[selectors.PersonCapacity]
+    by_grade: list[selectors.GroupCapacity]
+    by_team: list[selectors.GroupCapacity]
+    total: selectors.GroupCapacity
+    composition: rules.Composition
+    findings: list[rules.Finding]
+    open_cases: int
+    points_per_fte: Decimal | None
+    band_counts: dict[str, int]
+
+
+def _total(label: str, people: list[selectors.PersonCapacity]) -> selectors.GroupCapacity:
+    group = selectors.GroupCapacity(label)
+    for person in people:
+        group.add(person)
+    return group
+
+
+def unit_report(unit: Unit, *, on: dt.date) -> UnitReport:
+    return unit_reports(Unit.objects.filter(pk=unit.pk), on=on)[0]
+
+
+def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
+    """Capacity, composition and resilience of every unit given, computed in bulk for all of them."""
+    policy = selectors.policy_on(on)
+    unit_list = list(units)
+    unit_ids = [u.pk for u in unit_list]
+    people_qs = User.objects.filter(unit_id__in=unit_ids, is_active=True)
+    open_cases = Case.objects.filter(unit_id__in=unit_ids, stage__in=OPEN_STAGES)
+    bands = selectors.bands_for(open_cases, policy)
+    capacity = selectors.capacity_for(people_qs, on=on, policy=policy, bands=bands)
+    cases = list(open_cases.values("id", "urn", "unit_id", "allocated_lawyer_id", "deputy_lawyer_id"))
+    custody = set(
+        Defendant.objects.filter(case__in=open_cases.values("pk"), custody_status=CustodyStatus.IN_CUSTODY)
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+    end = on + dt.timedelta(days=KEY_DATE_WINDOW_DAYS)
+    dates = selectors.key_dates(open_cases, start=on, end=end)
+    case_by_id = {c["id"]: c for c in cases}
+    staff_ids = {c["allocated_lawyer_id"] for c in cases} | {c["deputy_lawyer_id"] for c in cases}
+    spans = selectors.full_absences([pk for pk in staff_ids if pk], start=on, end=end)
+
+    reports = []
+    for unit in unit_list:
+        people = sorted((p for p in capacity.values() if p.unit_id == unit.pk), key=lambda p: p.name)
+        unit_cases = [c for c in cases if c["unit_id"] == unit.pk]
+        loads = [
+            rules.CaseLoadFact(
+                c["id"],
+                c["urn"],
+                c["allocated_lawyer_id"],
+                c["deputy_lawyer_id"],
+                bands[c["id"]].band.code,
+                c["id"] in custody,
+            )
+            for c in unit_cases
+        ]
+        kds = []
+        for case_id, what, day in dates:
+            c = case_by_id.get(case_id)
+            if c is None or c["unit_id"] != unit.pk:
+                continue
+            deputy = c["deputy_lawyer_id"]
+            kds.append(
+                rules.KeyDateFact(
+                    case_id,
+                    c["urn"],
+                    what,
+                    day,
+                    c["allocated_lawyer_id"],
+                    selectors.absent_on(spans, c["allocated_lawyer_id"], day),
+                    bool(deputy) and not selectors.absent_on(spans, deputy, day),
+                )
+            )
+        total = _total(unit.name, people)
+        band_counts: dict[str, int] = {b.code: 0 for b in policy.bands}
+        for load in loads:
+            band_counts[load.band_code] += 1
+        reports.append(
+            UnitReport(
+                unit=unit,
+                on=on,
+                policy_version=policy.version,
+                people=people,
+                by_grade=selectors.group_by(people, lambda p: p.grade_code, lambda p: p.grade_name),
+                by_team=selectors.group_by(
+                    people, lambda p: p.team_id or 0, lambda p: f"Team {p.team_id}" if p.team_id else "No team"
+                ),
+                total=total,
+                composition=rules.composition(
+                    [
+                        rules.StaffFact(
+                            p.person_id, p.grade_code, p.seniority, p.is_legal, p.is_manager, p.line_manager_id
+                        )
+                        for p in people
+                    ]
+                ),
+                findings=rules.resilience_findings(cases=loads, key_dates=kds, high_band_codes=policy.high_band_codes),
+                open_cases=len(unit_cases),
+                points_per_fte=(total.workload_points / total.fte).quantize(Decimal("0.1")) if total.fte else None,
+                band_counts=band_counts,
+            )
+        )
+    return reports
+
+
+def anonymise(report: UnitReport, named: set[int]) -> dict[str, Any]:
+    """The report's person rows with names only for people the viewer may see individually."""
+    return {
+        "people": [p for p in report.people if p.person_id in named],
+        "hidden_people": sum(1 for p in report.people if p.person_id not in named),
+    }
+
+
+# --- allocation help ----------------------------------------------------------------------------------
+
+ALLOCATION_HORIZON_DAYS = 180
+SENIOR_BAND_MIN_SENIORITY = 70  # high-band cases want a Senior Crown Prosecutor or above
+DEFAULT_MIN_SENIORITY = 60
+
+
+@dataclass
+class AllocationHelp:
+    band: rules.BandResult
+    key_dates: list[tuple[int, str, dt.date]]
+    ranked: list[rules.Ranked]
+    wanted_specialisms: frozenset[str]
+
+
+def allocation_help(case: Case, *, on: dt.date) -> AllocationHelp:
+    """Rank the lawyers of the case's unit to lead it, with reasons (bulk reads, no per-person queries)."""
+    from casework.people.models import Specialism
+
+    policy = selectors.policy_on(on)
+    band = selectors.bands_for(Case.objects.filter(pk=case.pk), policy)[case.pk]
+    people = User.objects.filter(unit_id=case.unit_id, is_active=True, grade__is_legal=True)
+    capacity = selectors.capacity_for(people, on=on, policy=policy)
+    dates = selectors.key_dates(
+        Case.objects.filter(pk=case.pk), start=on, end=on + dt.timedelta(days=ALLOCATION_HORIZON_DAYS)
+    )
+    spans = selectors.full_absences(capacity.keys(), start=on, end=on + dt.timedelta(days=ALLOCATION_HORIZON_DAYS))
+    specialisms: dict[int, set[str]] = {}
+    for pid, code in User.specialisms.through.objects.filter(user_id__in=list(capacity)).values_list(
+        "user_id", "specialism__code"
+    ):
+        specialisms.setdefault(pid, set()).add(code)
+    categories = set(case.offence_categories.values_list("code", flat=True))
+    # Offence categories and specialisms share some codes (fraud, homicide, drugs, trafficking...).
+    wanted = frozenset(categories & set(Specialism.objects.values_list("code", flat=True)))
+    candidates = []
+    for p in capacity.values():
+        conflicts = []
+        if case.deputy_lawyer_id == p.person_id:
+            conflicts.append("already the deputy on this case")
+        if case.allocated_lawyer_id == p.person_id:
+            conflicts.append("already leads this case")
+        candidates.append(
+            rules.Candidate(
+                person_id=p.person_id,
+                name=p.name,
+                grade_code=p.grade_code,
+                grade_seniority=p.seniority,
+                is_legal=p.is_legal,
+                specialisms=frozenset(specialisms.get(p.person_id, ())),
+                capacity_percent=p.percent,
+                absent_on=tuple(day for _, _, day in dates if selectors.absent_on(spans, p.person_id, day)),
+                conflicts=tuple(conflicts),
+            )
+        )
+    min_seniority = SENIOR_BAND_MIN_SENIORITY if band.band.code in policy.high_band_codes else DEFAULT_MIN_SENIORITY
+    return AllocationHelp(
+        band=band,
+        key_dates=dates,
+        ranked=rules.rank_candidates(candidates, wanted_specialisms=wanted, min_seniority=min_seniority),
+        wanted_specialisms=wanted,
+    )

@@ -1,0 +1,407 @@
+"""Reads for resourcing, all in bulk: a fixed number of queries however many cases or people.
+
+Facts are read with `values()` and grouped aggregates, then the pure rules do the arithmetic.
+Access: cases through Case.objects.visible_to; people's individual figures only for those the
+viewer may see (themselves, their reports, their unit for managers, their Area for leadership).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from casework.cases.choices import OPEN_STAGES, CustodyStatus, HearingType
+from casework.cases.models import Case, Defendant, Hearing
+from casework.core.clock import LONDON
+from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
+from casework.people.models import Absence, Unit, User
+from casework.resourcing import forecast, rules
+from casework.resourcing.models import RemRecord, ResourcingPolicy
+
+_POLICY_CACHE: dict[int, rules.Policy] = {}
+
+
+def policy_on(on: dt.date) -> rules.Policy:
+    row = ResourcingPolicy.objects.in_force(on).first()
+    if row is None:
+        raise LookupError(f"No REM policy is in force on {on}.")
+    cached = _POLICY_CACHE.get(row.pk)
+    if cached is None or cached.version != row.version:
+        cached = rules.policy_from_data(row.data, version=row.version, source=row.source)
+        _POLICY_CACHE[row.pk] = cached
+    return cached
+
+
+# --- complexity -----------------------------------------------------------------------------------
+
+
+def complexity_facts(cases: QuerySet[Case]) -> dict[int, rules.CaseComplexityFacts]:
+    """Complexity facts for every case in the queryset: four queries."""
+    ids = cases.values("pk")
+    base = {row["id"]: row for row in cases.values("id", "trial_estimate_days")}
+    defendants = dict(
+        Defendant.objects.filter(case_id__in=ids).values("case_id").annotate(n=Count("id")).values_list("case_id", "n")
+    )
+    custody = dict(
+        Defendant.objects.filter(case_id__in=ids, custody_status=CustodyStatus.IN_CUSTODY)
+        .values("case_id")
+        .annotate(n=Count("id"))
+        .values_list("case_id", "n")
+    )
+    categories: dict[int, set[str]] = defaultdict(set)
+    for case_id, code in Case.offence_categories.through.objects.filter(case_id__in=ids).values_list(
+        "case_id", "offencecategory__code"
+    ):
+        categories[case_id].add(code)
+    records = {
+        row["case_id"]: row
+        for row in RemRecord.objects.filter(case_id__in=ids).values(
+            "case_id",
+            "victims",
+            "witnesses",
+            "pages_of_evidence",
+            "unused_material_pages",
+            "international_element",
+            "media_interest",
+        )
+    }
+    result = {}
+    for case_id, row in base.items():
+        rec: dict[str, Any] = dict(records.get(case_id) or {})
+        result[case_id] = rules.CaseComplexityFacts(
+            defendants=defendants.get(case_id, 0),
+            victims=rec.get("victims") or 0,
+            witnesses=rec.get("witnesses") or 0,
+            pages_of_evidence=rec.get("pages_of_evidence") or 0,
+            unused_material_pages=rec.get("unused_material_pages") or 0,
+            trial_estimate_days=row["trial_estimate_days"] or 0,
+            international_element=bool(rec.get("international_element")),
+            media_interest=bool(rec.get("media_interest")),
+            custody=custody.get(case_id, 0),
+            offence_categories=frozenset(categories.get(case_id, ())),
+        )
+    return result
+
+
+def bands_for(cases: QuerySet[Case], policy: rules.Policy) -> dict[int, rules.BandResult]:
+    return {pk: rules.complexity_band(facts, policy) for pk, facts in complexity_facts(cases).items()}
+
+
+def band_for_case(case: Case, on: dt.date) -> rules.BandResult:
+    policy = policy_on(on)
+    return bands_for(Case.objects.filter(pk=case.pk), policy)[case.pk]
+
+
+# --- REM record currency ----------------------------------------------------------------------------
+
+
+def _local_date(instant: dt.datetime | None) -> dt.date | None:
+    return instant.astimezone(LONDON).date() if instant else None
+
+
+def record_facts(case_ids: list[int]) -> dict[int, rules.RecordFacts]:
+    cases = Case.objects.filter(pk__in=case_ids).values("id", "stage", "stage_changed_at", "allocated_lawyer_id")
+    records = {
+        r["case_id"]: r
+        for r in RemRecord.objects.filter(case_id__in=case_ids).values(
+            "case_id", "updated_at", "pages_of_evidence", "counsel_instructed", "estimated_hours"
+        )
+    }
+    result = {}
+    for c in cases:
+        rec: dict[str, Any] | None = records.get(c["id"])  # type: ignore[assignment]
+        estimate = (rec or {}).get("estimated_hours") or {}
+        result[c["id"]] = rules.RecordFacts(
+            exists=rec is not None,
+            stage=c["stage"],
+            stage_changed_on=_local_date(c["stage_changed_at"]),
+            updated_on=_local_date(rec["updated_at"]) if rec else None,
+            has_lead=bool(c["allocated_lawyer_id"]),
+            has_estimate_for_stage=bool(estimate.get(c["stage"])),
+            pages_recorded=rec is not None and rec["pages_of_evidence"] is not None,
+            counsel_answered=rec is not None and rec["counsel_instructed"] is not None,
+        )
+    return result
+
+
+def assurance_facts(case_ids: list[int], today: dt.date) -> dict[int, Any]:
+    """The facts provider for the assurance engine (CaseFacts.extra['rem'])."""
+    try:
+        days = policy_on(today).currency_days
+    except LookupError:
+        days = 14
+    return {pk: {"facts": facts, "days": days} for pk, facts in record_facts(case_ids).items()}
+
+
+# --- capacity ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonCapacity:
+    person_id: int
+    name: str
+    unit_id: int | None
+    team_id: int | None
+    line_manager_id: int | None
+    grade_code: str
+    grade_name: str
+    seniority: int
+    is_legal: bool
+    is_manager: bool
+    fte: Decimal
+    contracted_hours: Decimal
+    hours_available: Decimal
+    available_points: Decimal
+    workload_points: Decimal = Decimal("0")
+    cases: int = 0
+    reductions: list[rules.Reduction] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int | None:
+        return rules.capacity_percent(self.workload_points, self.available_points)
+
+
+@dataclass
+class GroupCapacity:
+    label: str
+    headcount: int = 0
+    fte: Decimal = Decimal("0")
+    workload_points: Decimal = Decimal("0")
+    available_points: Decimal = Decimal("0")
+
+    def add(self, person: PersonCapacity) -> None:
+        self.headcount += 1
+        self.fte += person.fte
+        self.workload_points += person.workload_points
+        self.available_points += person.available_points
+
+    @property
+    def percent(self) -> int | None:
+        return rules.capacity_percent(self.workload_points, self.available_points)
+
+
+ROLE_COLUMNS = (
+    ("allocated_lawyer_id", "lead"),
+    ("deputy_lawyer_id", "deputy"),
+    ("paralegal_id", "paralegal"),
+    ("legal_manager_id", "manager"),
+)
+
+
+def open_cases_for_people(people: QuerySet[User]) -> QuerySet[Case]:
+    ids = people.values("pk")
+    return Case.objects.filter(stage__in=OPEN_STAGES).filter(
+        Q(allocated_lawyer_id__in=ids)
+        | Q(deputy_lawyer_id__in=ids)
+        | Q(paralegal_id__in=ids)
+        | Q(legal_manager_id__in=ids)
+    )
+
+
+def capacity_for(
+    people: QuerySet[User], *, on: dt.date, policy: rules.Policy, bands: dict[int, rules.BandResult] | None = None
+) -> dict[int, PersonCapacity]:
+    """Capacity and weighted caseload of each person: a handful of queries for any number."""
+    rows = people.filter(is_active=True).values(
+        "id",
+        "first_name",
+        "last_name",
+        "username",
+        "unit_id",
+        "team_id",
+        "line_manager_id",
+        "grade__code",
+        "grade__name",
+        "grade__seniority",
+        "grade__is_legal",
+        "grade__is_manager",
+        "fte",
+        "contracted_hours",
+    )
+    reductions: dict[int, list[rules.Reduction]] = defaultdict(list)
+    for a in Absence.objects.filter(person__in=people.values("pk"), starts_on__lte=on, ends_on__gte=on).values(
+        "person_id", "kind", "starts_on", "ends_on", "hours_per_week", "reason"
+    ):
+        reductions[a["person_id"]].append(
+            rules.Reduction(a["kind"], a["starts_on"], a["ends_on"], a["hours_per_week"], a["reason"])
+        )
+    result: dict[int, PersonCapacity] = {}
+    for r in rows:
+        hours = rules.available_hours(contracted_hours=r["contracted_hours"], reductions=reductions[r["id"]], on=on)
+        target = policy.grade_targets.get(r["grade__code"] or "", policy.default_target)
+        result[r["id"]] = PersonCapacity(
+            person_id=r["id"],
+            name=f"{r['first_name']} {r['last_name']}".strip() or r["username"],
+            unit_id=r["unit_id"],
+            team_id=r["team_id"],
+            line_manager_id=r["line_manager_id"],
+            grade_code=r["grade__code"] or "",
+            grade_name=r["grade__name"] or "Ungraded",
+            seniority=r["grade__seniority"] or 0,
+            is_legal=bool(r["grade__is_legal"]),
+            is_manager=bool(r["grade__is_manager"]),
+            fte=r["fte"],
+            contracted_hours=r["contracted_hours"],
+            hours_available=hours,
+            available_points=rules.available_points(
+                target=target,
+                contracted_hours=r["contracted_hours"],
+                hours_available=hours,
+                standard=policy.standard_hours,
+            ),
+            reductions=reductions[r["id"]],
+        )
+    cases = open_cases_for_people(people)
+    if bands is None:
+        bands = bands_for(cases, policy)
+    for c in cases.values("id", "stage", *(column for column, _ in ROLE_COLUMNS)):
+        band = bands.get(c["id"])
+        if band is None:
+            continue
+        for column, role in ROLE_COLUMNS:
+            person = result.get(c[column])
+            if person is not None:
+                person.workload_points += rules.case_points(band=band.band, stage=c["stage"], role=role, policy=policy)
+                person.cases += 1
+    return result
+
+
+def group_by(people: Iterable[PersonCapacity], key: Any, label: Any) -> list[GroupCapacity]:
+    groups: dict[Any, GroupCapacity] = {}
+    for person in people:
+        k = key(person)
+        groups.setdefault(k, GroupCapacity(label(person))).add(person)
+    return sorted(groups.values(), key=lambda g: g.label)
+
+
+# --- who may see what -----------------------------------------------------------------------------
+
+
+def units_visible_to(user: Any) -> QuerySet[Unit]:
+    """Units whose resourcing pages the user may open (names only for those in named_people)."""
+    roles = user.role_codes
+    if roles & NATIONAL_READ_ROLES:
+        return Unit.objects.all()
+    scope = Q(pk__in=[])
+    if roles & UNIT_MANAGER_ROLES and user.unit_id:
+        scope |= Q(pk=user.unit_id)
+    if RoleCode.AREA_LEADERSHIP in roles and user.area_id:
+        scope |= Q(areas=user.area_id)
+    return Unit.objects.filter(scope).distinct()
+
+
+def named_people(user: Any) -> QuerySet[User]:
+    """People whose individual figures the viewer may see: themselves, their direct reports, their
+    unit for unit managers, their Area for leadership. National readers and administrators: none."""
+    roles = user.role_codes
+    if roles & (NATIONAL_READ_ROLES | {RoleCode.ADMINISTRATOR, RoleCode.POLICE_LIAISON}):
+        return User.objects.none()
+    return User.objects.filter(Q(pk__in=User.objects.visible_to(user).values("pk")) | Q(line_manager=user))
+
+
+# --- key dates and resilience -------------------------------------------------------------------------
+
+
+KEY_HEARINGS = (HearingType.PTPH, HearingType.TRIAL, HearingType.SENTENCE)
+
+
+def key_dates(cases: QuerySet[Case], *, start: dt.date, end: dt.date) -> list[tuple[int, str, dt.date]]:
+    """(case id, what, date) for PTPH, trials, sentences and CTL expiries in [start, end]."""
+    from casework.progression.models import CustodyClock
+
+    found: list[tuple[int, str, dt.date]] = []
+    ids = cases.values("pk")
+    for case_id, kind, starts_at in Hearing.objects.filter(
+        case_id__in=ids,
+        hearing_type__in=KEY_HEARINGS,
+        starts_at__date__gte=start,
+        starts_at__date__lte=end + dt.timedelta(days=1),
+    ).values_list("case_id", "hearing_type", "starts_at"):
+        day = starts_at.astimezone(LONDON).date()
+        if start <= day <= end:
+            found.append((case_id, HearingType(kind).label, day))
+    for case_id, expires_on in CustodyClock.objects.filter(
+        case_id__in=ids, status="running", expires_on__gte=start, expires_on__lte=end
+    ).values_list("case_id", "expires_on"):
+        if expires_on is not None:
+            found.append((case_id, "Custody time limit expiry", expires_on))
+    return sorted(found, key=lambda item: (item[2], item[0]))
+
+
+def full_absences(
+    person_ids: Iterable[int], *, start: dt.date, end: dt.date
+) -> dict[int, list[tuple[dt.date, dt.date]]]:
+    spans: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for pid, s, e in Absence.objects.filter(
+        person_id__in=list(set(person_ids)), hours_per_week__isnull=True, starts_on__lte=end, ends_on__gte=start
+    ).values_list("person_id", "starts_on", "ends_on"):
+        spans[pid].append((s, e))
+    return spans
+
+
+def absent_on(spans: dict[int, list[tuple[dt.date, dt.date]]], person_id: int | None, day: dt.date) -> bool:
+    return person_id is not None and any(s <= day <= e for s, e in spans.get(person_id, ()))
+
+
+# --- forecast facts ---------------------------------------------------------------------------------
+
+_CLOSED_STAGES = ("finalised", "discontinued", "nfa")
+
+
+def case_histories(cases: QuerySet[Case]) -> list[forecast.CaseHistory]:
+    """Each case's referral, charge, trial and closure dates from its stage entries: one query."""
+    from casework.cases.models import CaseStageEntry
+
+    firsts: dict[int, dict[str, dt.date]] = defaultdict(dict)
+    for case_id, stage, entered_at in (
+        CaseStageEntry.objects.filter(case__in=cases.values("pk"))
+        .order_by("case_id", "entered_at")
+        .values_list("case_id", "stage", "entered_at")
+    ):
+        firsts[case_id].setdefault(stage, entered_at.astimezone(LONDON).date())
+    result = []
+    for case_id, seen in firsts.items():
+        referred = min(seen.values())
+        charged = seen.get("charged")
+        closed = min((seen[s] for s in _CLOSED_STAGES if s in seen), default=None)
+        result.append(
+            forecast.CaseHistory(
+                case_id=case_id,
+                referred_on=referred,
+                charged_on=charged,
+                closed_pre_charge_on=closed if charged is None else None,
+                trial_on=seen.get("trial"),
+                closed_on=closed,
+            )
+        )
+    return result
+
+
+def listed_trials(cases: QuerySet[Case], *, after: dt.date) -> dict[int, dt.date]:
+    """The first trial hearing listed after `after` for each case: one query."""
+    found: dict[int, dt.date] = {}
+    for case_id, starts_at in (
+        Hearing.objects.filter(case__in=cases.values("pk"), hearing_type=HearingType.TRIAL, starts_at__date__gt=after)
+        .order_by("starts_at")
+        .values_list("case_id", "starts_at")
+    ):
+        found.setdefault(case_id, starts_at.astimezone(LONDON).date())
+    return found
+
+
+def unit_forecast(
+    cases: QuerySet[Case], *, today: dt.date, referral_multiplier: float = 1.0, seed: int = 0
+) -> forecast.Forecast:
+    return forecast.forecast(
+        case_histories(cases),
+        today=today,
+        listed_trials=listed_trials(cases, after=today),
+        referral_multiplier=referral_multiplier,
+        seed=seed,
+    )

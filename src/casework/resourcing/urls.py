@@ -1,0 +1,13 @@
+from django.urls import path
+
+from casework.resourcing import views
+
+app_name = "resourcing"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("units/<int:unit_id>/", views.unit_detail, name="unit"),
+    path("units/<int:unit_id>/export.csv", views.unit_detail, {"fmt": "csv"}, name="unit_csv"),
+    path("units/<int:unit_id>/export.xlsx", views.unit_detail, {"fmt": "xlsx"}, name="unit_xlsx"),
+    path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("cases/<int:case_id>/allocate/", views.allocate, name="allocate"),
+]

@@ -1,0 +1,189 @@
+"""Resourcing pages: the units overview, a unit's capacity and resilience (with exports), a case's
+REM record and band, and allocation help. Police liaison officers and administrators get 404s;
+a case or unit outside the viewer's set is a 404; HQ and inspectors see no individual's figures."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from casework.cases.models import Case
+from casework.core import clock
+from casework.core.errors import CaseworkError
+from casework.core.forms import apply_service_error
+from casework.core.views import http_error_for
+from casework.people.choices import UNIT_MANAGER_ROLES
+from casework.people.models import User
+from casework.resourcing import exports, forms, reports, rules, selectors, services
+from casework.resourcing.models import RESOURCING_ROLES, RemRecord, TimeEntry
+
+
+def _user(request: HttpRequest) -> Any:
+    user: Any = request.user
+    if not (user.role_codes & RESOURCING_ROLES):
+        raise Http404("Page not found.")
+    return user
+
+
+def _fail(form: Any, error: CaseworkError) -> None:
+    mapped = http_error_for(error)
+    if mapped is not None:
+        raise mapped from error
+    apply_service_error(form, error)
+
+
+def _bars(groups: list[selectors.GroupCapacity]) -> list[dict[str, Any]]:
+    """Rows for the SVG bar chart: width capped at 150% so an overloaded group still fits."""
+    return [
+        {"label": g.label, "percent": g.percent, "width": min(g.percent or 0, 150), "over": (g.percent or 0) > 100}
+        for g in groups
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    today = clock.today()
+    units = selectors.units_visible_to(user)
+    unit_rows = reports.unit_reports(units, on=today) if units.exists() else []
+    own = selectors.capacity_for(User.objects.filter(pk=user.pk), on=today, policy=selectors.policy_on(today))
+    return render(
+        request,
+        "resourcing/home.html",
+        {"units": unit_rows, "own": own.get(user.pk), "bars": _bars([r.total for r in unit_rows]), "today": today},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def unit_detail(request: HttpRequest, unit_id: int, fmt: str = "") -> HttpResponse:
+    user = _user(request)
+    unit = get_object_or_404(selectors.units_visible_to(user), pk=unit_id)
+    report = reports.unit_report(unit, on=clock.today())
+    named = set(selectors.named_people(user).filter(unit_id=unit.pk).values_list("pk", flat=True))
+    if fmt:
+        body = exports.export_unit(actor=user, report=report, named=named, fmt=fmt)
+        response = HttpResponse(body, content_type=exports.CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="resourcing-{unit.code}-{report.on}.{fmt}"'
+        return response
+    people = [p for p in report.people if p.person_id in named]
+    services.people_report_consulted(actor=user, unit=unit, named_people=len(people))
+    return render(
+        request,
+        "resourcing/unit.html",
+        {
+            "report": report,
+            "people": people,
+            "hidden": len(report.people) - len(people),
+            "grade_bars": _bars(report.by_grade),
+            "named": bool(people),
+        },
+    )
+
+
+def _visible_case(user: Any, case_id: int) -> Case:
+    return get_object_or_404(Case.objects.visible_to(user).select_related("unit"), pk=case_id)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    case = _visible_case(user, case_id)
+    today = clock.today()
+    record = RemRecord.objects.filter(case=case).first()
+    editable = Case.objects.editable_by(user).filter(pk=case.pk).exists()
+    initial: dict[str, Any] = {"victims": 0, "witnesses": 0}
+    if record is not None:
+        initial = {f: getattr(record, f) for f in services.RECORD_FIELDS}
+        initial["version"] = record.version
+        initial["counsel_instructed"] = (
+            "" if record.counsel_instructed is None else ("yes" if record.counsel_instructed else "no")
+        )
+        initial["estimated_hours"] = json.dumps(record.estimated_hours) if record.estimated_hours else ""
+    form = forms.RemRecordForm(
+        request.POST if request.method == "POST" and "save_record" in request.POST else None, initial=initial
+    )
+    time_form = forms.TimeEntryForm(
+        request.POST if request.method == "POST" and "add_time" in request.POST else None,
+        initial={"week_starting": today},
+    )
+    if request.method == "POST":
+        if not editable:
+            raise DjangoPermissionDenied("You can view this case but not change its REM record.")
+        if "save_record" in request.POST and form.is_valid():
+            try:
+                services.rem_record_save(
+                    actor=user, case=case, expected_version=form.cleaned_data.get("version"), **form.service_values()
+                )
+                messages.success(request, "REM record saved.")
+                return redirect("resourcing:case", case_id=case.pk)
+            except CaseworkError as error:
+                _fail(form, error)
+        if "add_time" in request.POST and time_form.is_valid():
+            try:
+                services.time_entry_record(actor=user, case=case, **time_form.cleaned_data)
+                messages.success(request, "Time recorded.")
+                return redirect("resourcing:case", case_id=case.pk)
+            except CaseworkError as error:
+                _fail(time_form, error)
+    band = selectors.band_for_case(case, today)
+    currency = rules.record_currency(
+        selectors.record_facts([case.pk])[case.pk], today=today, days=selectors.policy_on(today).currency_days
+    )
+    entries = TimeEntry.objects.filter(record__case=case).select_related("person")[:50]
+    return render(
+        request,
+        "resourcing/case.html",
+        {
+            "case": case,
+            "record": record,
+            "band": band,
+            "currency": currency,
+            "form": form,
+            "time_form": time_form,
+            "entries": entries,
+            "editable": editable,
+            "can_allocate": bool(user.role_codes & UNIT_MANAGER_ROLES) and user.unit_id == case.unit_id,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def allocate(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    case = _visible_case(user, case_id)
+    if not (user.role_codes & UNIT_MANAGER_ROLES and user.unit_id == case.unit_id):
+        raise Http404("Page not found.")
+    help_ = reports.allocation_help(case, on=clock.today())
+    people = [(r.candidate.person_id, r.candidate.name) for r in help_.ranked]
+    form = forms.AllocationForm(
+        request.POST or None,
+        people=people,
+        initial={"version": case.version, "lead_id": case.allocated_lawyer_id, "deputy_id": case.deputy_lawyer_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocation_decide(
+                actor=user,
+                case=case,
+                expected_version=form.cleaned_data["version"],
+                lead_id=form.cleaned_data["lead_id"],
+                deputy_id=form.cleaned_data["deputy_id"],
+                reason=form.cleaned_data["reason"],
+                ranking=help_.ranked,
+            )
+            messages.success(request, "Allocation recorded.")
+            return redirect("resourcing:case", case_id=case.pk)
+        except CaseworkError as error:
+            _fail(form, error)
+    return render(request, "resourcing/allocate.html", {"case": case, "help": help_, "form": form})

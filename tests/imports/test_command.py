@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from casework.audit.models import AuditEvent
+from casework.cases.models import Case
+from tests.imports.conftest import standard_files
+
+
+@pytest.fixture
+def files_on_disk(tmp_path):
+    paths = []
+    for name, data in standard_files(3):
+        path = tmp_path / name
+        path.write_bytes(data)
+        paths.append(str(path))
+    return paths
+
+
+def test_command_imports_with_progress_and_is_idempotent(personas, files_on_disk, capsys):
+    call_command("import", *files_on_disk, "--unit", "ccu-wessex", "--batch-size", "2")
+    out = capsys.readouterr().out
+    assert "committed 2/3 cases" in out and "committed 3/3 cases" in out and "12 created" in out
+    event = AuditEvent.objects.filter(subject_type="cases.case").latest("seq")
+    assert event.actor_id is None and event.actor_label == "casework import command" and event.action == "collect"
+    call_command("import", *files_on_disk, "--unit", "ccu-wessex")
+    assert "0 created, 0 altered, 12 unchanged" in capsys.readouterr().out
+    assert Case.objects.filter(urn__startswith="42IM").count() == 3
+
+
+def test_command_dry_run_and_user(personas, files_on_disk, capsys):
+    call_command("import", *files_on_disk, "--unit", "ccu-wessex", "--dry-run", "--user", "admin")
+    assert "Trial run: nothing written" in capsys.readouterr().out
+    assert not Case.objects.filter(urn__startswith="42IM").exists()
+
+
+def test_command_reports_rows_and_fails(personas, tmp_path, capsys):
+    path = tmp_path / "cases.csv"
+    path.write_text("URN,Operation name\nnot valid,Op\n")
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("import", str(path), "--unit", "ccu-wessex")
+    assert "cases row 2, URN:" in capsys.readouterr().err
+
+
+def test_command_custom_mapping_toml(personas, tmp_path, capsys):
+    mapping = tmp_path / "old-system.toml"
+    mapping.write_text(
+        'name = "old"\n[sections.cases]\nsheet = "export"\ncolumns = { urn = "Ref", operation_name = "Op" }\n'
+    )
+    data = tmp_path / "export.csv"
+    data.write_text("Ref,Op\n42IM1234567,Operation Oak\n")
+    call_command("import", str(data), "--unit", "ccu-wessex", "--mapping", str(mapping))
+    assert Case.objects.get(urn="42IM1234567").operation_name == "Operation Oak"
+
+
+def test_command_bad_mapping_and_unit(personas, tmp_path, files_on_disk):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"name": "x", "sections": {"cases": {"sheet": "c", "columns": {"colour": "C"}}}}))
+    with pytest.raises(CommandError, match="unknown fields: colour"):
+        call_command("import", *files_on_disk, "--unit", "ccu-wessex", "--mapping", str(bad))
+    with pytest.raises(CommandError, match="No unit"):
+        call_command("import", *files_on_disk, "--unit", "nowhere")

@@ -1,0 +1,71 @@
+"""The demo loader (every force gets a state; personas get live referrals and an escalation;
+idempotent) and the sweep command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from casework.partners.demo import load_partners_demo
+from casework.partners.models import Agreement, Escalation, MouTemplate, Referral
+from casework.people.choices import RoleCode
+from casework.people.models import Unit
+from tests.factories import Personas, make_user
+
+
+@pytest.fixture(autouse=True)
+def _frozen(time_machine) -> None:
+    time_machine.move_to(dt.datetime(2026, 6, 3, 10, 0, tzinfo=dt.UTC))
+
+
+@pytest.fixture
+def managers_everywhere(personas: Personas) -> None:
+    """The base demo gives every unit a manager; the personas fixture only staffs units A and B."""
+    for unit in Unit.objects.exclude(pk=personas.unit_a.pk):
+        make_user(f"head.{unit.code}", RoleCode.UNIT_HEAD, unit=unit)
+
+
+def test_demo_gives_every_force_a_state_and_is_idempotent(personas: Personas, managers_everywhere) -> None:
+    counts = load_partners_demo(seed=7)
+    assert MouTemplate.objects.filter(number=2).exists()
+    states = set(Agreement.objects.values_list("status", flat=True))
+    assert {"signed", "draft"} <= states
+    assert counts.get("missing", 0) >= 1 and counts.get("expired", 0) + counts.get("review_due", 0) >= 1
+    hampshire = Agreement.objects.get(force=personas.force_x)
+    assert hampshire.status == "signed" and hampshire.template.number == 2
+    assert Referral.objects.filter(force=personas.force_x).count() == 3
+    assert Referral.objects.filter(force=personas.force_y).count() == 3
+    assert Escalation.objects.filter(status="open").exists()
+    snapshot = (Agreement.objects.count(), Referral.objects.count(), Escalation.objects.count())
+    again = load_partners_demo(seed=7)
+    assert (Agreement.objects.count(), Referral.objects.count(), Escalation.objects.count()) == snapshot
+    assert again["referrals"] == 0 and again["skipped"] == 43 - counts.get("missing", 0)
+
+
+def test_demo_is_deterministic_for_a_seed(personas: Personas, managers_everywhere) -> None:
+    first = load_partners_demo(seed=3)
+    assert first == {**first}  # a plain dict of counts
+    by_force = dict(Agreement.objects.values_list("force__code", "status"))
+    assert by_force["hampshire"] == "signed" and by_force["durham"] == "signed"
+
+
+def test_sweep_command_reports_json(personas: Personas) -> None:
+    out = StringIO()
+    call_command("partners_sweep", "--date", "2026-06-03", "--json", stdout=out)
+    assert set(json.loads(out.getvalue())) == {
+        "review_due",
+        "expired",
+        "reminders",
+        "breaches_escalated",
+        "escalations_raised_a_level",
+    }
+
+
+def test_demo_command(personas: Personas) -> None:
+    out = StringIO()
+    call_command("load_partners_demo", "--seed", "1", stdout=out)
+    assert "referrals: 6" in out.getvalue()

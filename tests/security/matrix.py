@@ -1,0 +1,198 @@
+"""The access matrix: every URL name of the project, how to probe it, and who may see it.
+
+Kinds:
+- OBJECT: the URL names a record of unit B (or force Y), built from the world's kwargs. Anyone
+  outside `readers` must be refused (404, 403 where visible but not changeable, 405, or a redirect
+  away) and must never receive its text. Where the world builds no such record, the id is one no
+  record has, and everyone must be refused.
+- PAGE: a page without an object in its URL (lists, dashboards, exports, forms). Nobody outside
+  unit B may find unit B's text on it; `open_to`, where given, is who may open it at all.
+- PUBLIC: reachable signed out (sign-in, schema).
+
+A new URL name fails test_every_url_is_in_the_matrix until it is added here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tests.security.world import UNIT_B_READERS
+
+OBJECT, PAGE, PUBLIC = "object", "page", "public"
+ALL = frozenset(
+    {
+        "prosecutor_a",
+        "paralegal_a",
+        "manager_a",
+        "unithead_a",
+        "prosecutor_b",
+        "area_leader_a",
+        "hq",
+        "inspector",
+        "police_x",
+        "police_y",
+        "admin",
+    }
+)
+CASEWORK_STAFF = frozenset({"prosecutor_a", "paralegal_a", "manager_a", "unithead_a", "prosecutor_b"})
+NOBODY: frozenset[str] = frozenset()
+REFERRAL_READERS = UNIT_B_READERS | {"police_y"}
+
+
+@dataclass(frozen=True)
+class Probe:
+    kind: str
+    readers: frozenset[str] = UNIT_B_READERS
+    open_to: frozenset[str] | None = None
+    #: Where the world has no record of this type: nobody can reach it.
+    missing: bool = False
+    notes: str = field(default="", compare=False)
+
+
+def obj(readers: frozenset[str] = UNIT_B_READERS) -> Probe:
+    return Probe(OBJECT, readers=readers)
+
+
+def absent() -> Probe:
+    return Probe(OBJECT, readers=NOBODY, missing=True)
+
+
+def page(open_to: frozenset[str] | None = None) -> Probe:
+    return Probe(PAGE, open_to=open_to)
+
+
+MATRIX: dict[str, Probe] = {
+    # core
+    "home": page(),
+    "login": Probe(PUBLIC),
+    "logout": Probe(PUBLIC),
+    "password_change": page(),
+    # cases
+    "cases:my": page(),
+    "cases:my_export": page(),
+    "cases:unit": page(),
+    "cases:unit_export": page(),
+    "cases:all": page(open_to=frozenset({"hq", "inspector"})),
+    "cases:all_export": page(open_to=frozenset({"hq", "inspector"})),
+    "cases:create": page(),
+    "cases:find": page(),
+    "cases:access_grants": page(),
+    "cases:access_grant_review": obj(NOBODY | {"prosecutor_b"}),
+    "cases:detail": obj(),
+    "cases:edit": obj(),
+    "cases:stage": obj(),
+    "cases:defendant_add": obj(),
+    "cases:defendant_edit": obj(),
+    "cases:charge_add": obj(),
+    "cases:charge_edit": obj(),
+    "cases:hearing_add": obj(),
+    "cases:hearing_edit": obj(),
+    "cases:document_add": obj(),
+    "cases:document_revise": obj(),
+    "cases:review_add": obj(),
+    # people
+    "people:detail": obj(frozenset({"prosecutor_b", "hq", "inspector", "admin"})),
+    # audit
+    "audit:search": page(open_to=frozenset({"inspector", "hq", "unithead_a", "admin"})),
+    # progression (unit B's case and its custody clock; deadlines and tasks are not built)
+    "progression:case": obj(),
+    "progression:recalculate": obj(),
+    "progression:clock_open": obj(),
+    "progression:clock_event": obj(),
+    "progression:clock_check": obj(),
+    "progression:extension_start": obj(),
+    "progression:ctl_log_add": obj(),
+    "progression:deadline_met": absent(),
+    "progression:deadline_missed": absent(),
+    "progression:deadline_direct": absent(),
+    "progression:direction_add": obj(),
+    "progression:case_task_add": obj(),
+    "progression:tasks": page(),
+    "progression:tasks_export": page(),
+    "progression:task_add": page(),
+    "progression:task_complete": absent(),
+    "progression:notices": page(),
+    "progression:notices_read": page(),
+    "progression:board": page(),
+    "progression:board_export": page(),
+    "progression:calendar": page(),
+    "progression:calendar_ics": absent(),
+    # quality
+    "quality:home": page(),
+    "quality:sample": page(),
+    "quality:sample_swap": absent(),
+    "quality:start": page(),
+    "quality:assessment": absent(),
+    "quality:edit": absent(),
+    "quality:feedback": absent(),
+    "quality:acknowledge": absent(),
+    "quality:close": absent(),
+    "quality:moderate": absent(),
+    "quality:resolve": absent(),
+    "quality:coverage": page(),
+    "quality:coverage_csv": page(),
+    "quality:coverage_xlsx": page(),
+    "quality:analytics": page(),
+    "quality:analytics_csv": page(),
+    "quality:analytics_xlsx": page(),
+    # assurance
+    "assurance:recheck": obj(),
+    "assurance:history": obj(),
+    "assurance:exemption": obj(),
+    "assurance:waiver_grant": obj(),
+    "assurance:waiver_revoke": absent(),
+    "assurance:signoff_request": obj(),
+    "assurance:panel": obj(),
+    "assurance:panel_register": obj(),
+    "assurance:panel_meeting": obj(),
+    "assurance:panel_action_done": absent(),
+    "assurance:approvals": page(),
+    "assurance:signoff_decide": absent(),
+    "assurance:dashboard": page(),
+    "assurance:dashboard_export": page(),
+    "assurance:rule_failing": page(),
+    "assurance:rule_failing_export": page(),
+    # partners (the referral is force Y's, to unit B)
+    "partners:portal": page(),
+    "partners:portal_submit": page(),
+    "partners:portal_agreement": page(),
+    "partners:portal_referral": obj(frozenset({"police_y"})),
+    "partners:portal_escalate": obj(frozenset({"police_y"})),
+    "partners:portal_answer": absent(),
+    "partners:referrals": page(),
+    "partners:referral": obj(REFERRAL_READERS - {"police_y"}),
+    "partners:referral_action": obj(REFERRAL_READERS - {"police_y"}),
+    "partners:agreements": page(),
+    "partners:agreement_create": page(),
+    "partners:agreement": absent(),
+    "partners:agreement_action": absent(),
+    "partners:templates": page(),
+    "partners:template_publish": page(),
+    "partners:template": absent(),
+    "partners:coverage": page(),
+    "partners:coverage_export": page(),
+    # resourcing
+    "resourcing:home": page(),
+    "resourcing:unit": obj(),
+    "resourcing:unit_csv": obj(),
+    "resourcing:unit_xlsx": obj(),
+    "resourcing:case": obj(),
+    "resourcing:allocate": obj(),
+    # oversight
+    "oversight:dashboard": page(),
+    "oversight:drill": page(),
+    "oversight:samples": page(),
+    "oversight:sample": absent(),
+    "oversight:examine": absent(),
+    "oversight:pack_sample": absent(),
+    "oversight:pack_case": obj(),
+    "oversight:s62": page(),
+    # imports
+    "imports:home": page(open_to=frozenset({"admin"})),
+    "imports:run": absent(),
+}
+
+#: Namespaces whose pages are covered by a rule rather than by name.
+RULE_COVERED_NAMESPACES = {"admin": "Django admin: staff only; checked by test_admin_site_is_staff_only"}
+#: The API is checked operation by operation from its OpenAPI schema (test_api_matrix.py).
+API_NAMESPACE = "api"
