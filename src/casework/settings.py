@@ -231,11 +231,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Signed Merkle checkpoints are written outside the database, with a key held outside it.
 AUDIT_CHECKPOINT_DIR = Path(
     os.environ.get("CASEWORK_AUDIT_CHECKPOINT_DIR")
-    or os.environ.get("AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints")
+    or os.environ.get("AUDIT_CHECKPOINT_DIR")
+    or VAR_DIR / "audit-checkpoints"
 )
 AUDIT_SIGNING_KEY_FILE = Path(
     os.environ.get("CASEWORK_AUDIT_SIGNING_KEY_FILE")
-    or os.environ.get("AUDIT_SIGNING_KEY_FILE", VAR_DIR / "audit-signing-key.pem")
+    or os.environ.get("AUDIT_SIGNING_KEY_FILE")
+    or VAR_DIR / "audit-signing-key.pem"
 )
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
 # Case list CSV exports hold at most this many rows; beyond it the user is asked to filter.

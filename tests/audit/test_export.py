@@ -110,8 +110,8 @@ def test_a_consistently_rewritten_export_fails_the_signed_root(make_events, tmp_
     result = run_verifier(str(out), "--json")
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert report["first_broken_seq"] is None
     assert report["failing_checkpoint"] == 10
+    assert report["first_broken_seq"] == 1  # no earlier checkpoint still matches, so nothing before 2 is vouched for
 
 
 def test_a_pinned_public_key_must_match(make_events, tmp_path):
@@ -176,3 +176,86 @@ def test_pure_python_ed25519_agrees_with_the_cryptography_library():
         assert not standalone_verify.ed25519_verify_pure(public, message + b"!", signature)
         forged = bytes([signature[0] ^ 1]) + signature[1:]
         assert not standalone_verify.ed25519_verify_pure(public, message, forged)
+
+
+# --- the directory form -----------------------------------------------------------------------
+
+
+def test_a_directory_export_holds_events_proofs_checkpoints_and_the_key(make_events, tmp_path, personas):
+    make_events(6)
+    checkpoint = checkpoint_create()
+    out = tmp_path / "for-inspector"
+    export(out, "--actor", personas.inspector.username)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "checkpoints/checkpoint-000000000000006.json",
+        "events.jsonl",
+        "manifest.json",
+        "proofs.jsonl",
+        "public-key.txt",
+    ]
+    assert (out / "public-key.txt").read_text().split() == [checkpoint.public_key]
+    proofs = [json.loads(line) for line in (out / "proofs.jsonl").read_text().splitlines()]
+    assert [p["seq"] for p in proofs] == [1, 2, 3, 4, 5, 6]
+    assert {p["root_hash"] for p in proofs} == {checkpoint.root_hash}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"checkpoints/checkpoint-000000000000006.json", "events.jsonl", "proofs.jsonl",
+                                      "public-key.txt"}  # fmt: skip
+    disclosure = AuditEvent.objects.order_by("-seq").first()
+    assert (disclosure.action, disclosure.recipient, disclosure.actor_id) == (
+        "disclose",
+        "Information Commissioner's Office",
+        personas.inspector.pk,
+    )
+    result = run_verifier(str(out), "--json")
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout)["proofs_checked"] == 6
+
+
+def test_a_directory_export_for_one_case_discloses_only_its_events(case_a, case_b, tmp_path):
+    checkpoint_create()
+    out = tmp_path / "case-a"
+    export(out, "--case", case_a.urn)
+    documents = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+    events = [d for d in documents if d["type"] == "event"]
+    assert events and {d["case_id"] for d in events} == {case_a.pk}
+    assert any(d["type"] == "leaf" for d in documents)  # case B's events: hashes only
+    assert documents[0]["case_urn"] == case_a.urn
+    result = run_verifier(str(out), "--json")
+    assert result.returncode == 0, result.stdout
+    report = json.loads(result.stdout)
+    assert report["checkpoints"][0]["root_checked"] is True
+    assert report["proofs_checked"] == len(events)
+    assert AuditEvent.objects.order_by("-seq").first().case_id == case_a.pk
+
+
+def test_since_limits_a_directory_export(make_events, tmp_path):
+    with time_machine.travel(dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC), tick=False):
+        make_events(3)
+    with time_machine.travel(dt.datetime(2026, 3, 5, 12, tzinfo=dt.UTC), tick=False):
+        make_events(2)
+        checkpoint_create()
+    out = tmp_path / "since"
+    export(out, "--since", "2026-03-04")
+    documents = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+    assert [d["seq"] for d in documents if d["type"] == "event"] == [4, 5]
+    assert run_verifier(str(out)).returncode == 0
+
+
+def test_a_directory_export_never_writes_into_a_non_empty_directory(make_events, tmp_path):
+    make_events(1)
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "other.txt").write_text("keep me")
+    with pytest.raises(CommandError):
+        export(out)
+    assert [p.name for p in out.iterdir()] == ["other.txt"]
+    assert not AuditEvent.objects.filter(action="disclose").exists()
+
+
+def test_case_needs_the_directory_form_and_a_real_case(make_events, tmp_path):
+    make_events(1)
+    with pytest.raises(CommandError, match="directory form"):
+        export(tmp_path / "x.jsonl", "--case", "1")
+    with pytest.raises(CommandError, match="No case"):
+        export(tmp_path / "dir", "--case", "NOSUCHURN")
+    assert not (tmp_path / "dir").exists()

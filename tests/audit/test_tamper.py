@@ -148,7 +148,8 @@ def test_a_rewritten_history_passes_the_chain_but_fails_the_external_checkpoint(
     rewrite_history_from(7, "Rewritten")
     code, report = run_verify(capsys)
     assert code == 1
-    assert report["first_broken_seq"] is None  # the chain alone cannot tell
+    assert report["chain_intact"] is True  # the chain alone cannot tell
+    assert report["first_broken_seq"] == 1  # no earlier checkpoint still matches
     assert report["failing_checkpoint"] == "checkpoint-000000000000012.json"
     assert "history was rewritten" in report["checkpoints"][0]["problem"]
     assert report["checkpoints"][1]["ok"] is False
@@ -161,7 +162,8 @@ def test_deleting_the_tail_after_a_checkpoint_is_caught(make_events, capsys):
     raw("DELETE FROM audit_auditevent WHERE seq > 5")
     code, report = run_verify(capsys)
     assert code == 1
-    assert report["first_broken_seq"] is None  # what is left is a valid chain
+    assert report["chain_intact"] is True  # what is left is a valid chain
+    assert report["first_broken_seq"] == 6  # the first missing event
     assert "deleted" in report["checkpoints"][0]["problem"]
 
 

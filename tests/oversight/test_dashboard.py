@@ -116,3 +116,23 @@ def test_national_dashboard_query_count_does_not_grow_with_cases(
     client.get(reverse("oversight:dashboard"))  # warm the session
     with django_assert_max_num_queries(20):
         assert client.get(reverse("oversight:dashboard")).status_code == 200
+
+
+def test_unit_managers_get_a_link_to_the_break_glass_review_queue(client_as, personas, case_a):
+    from casework.cases import services as case_services
+
+    case_services.case_break_glass(
+        actor=personas.paralegal_a, urn=case_a.urn, justification="Covering a hearing tomorrow"
+    )
+    queue = reverse("cases:access_grants")
+    for manager in ("manager_a", "unithead_a"):
+        page = client_as(manager).get(reverse("oversight:dashboard"))
+        assert page.status_code == 200
+        assert queue.encode() in page.content
+        assert b"1 grant in your unit not yet reviewed" in page.content
+    for other in ("hq", "area_leader_a"):  # no unit queue of their own: no link
+        page = client_as(other).get(reverse("oversight:dashboard"))
+        assert page.status_code == 200
+        assert queue.encode() not in page.content
+    assert client_as("prosecutor_a").get(queue).status_code == 404
+    assert client_as("police_x").get(queue).status_code == 404

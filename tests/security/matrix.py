@@ -178,6 +178,8 @@ MATRIX: dict[str, Probe] = {
     "resourcing:unit_xlsx": obj(),
     "resourcing:case": obj(),
     "resourcing:allocate": obj(),
+    "resourcing:scenarios": page(),
+    "resourcing:scenario": obj(readers=frozenset({"hq"})),
     # oversight
     "oversight:dashboard": page(),
     "oversight:drill": page(),

@@ -86,7 +86,16 @@ def build_world(personas: Personas) -> World:
         items={**ITEMS, "police_reference": "77DURHAMREF1"},
         officer_in_case="DS Y",
     )
+    from casework.resourcing import services as resourcing_services
+
+    scenario = resourcing_services.scenario_save(
+        actor=personas.hq,
+        name="Unit B staffing plan",
+        unit=personas.unit_b,
+        changes={"staff": [{"grade": "senior-crown-prosecutor", "fte": "1"}]},
+    )
     kwargs: dict[str, Any] = {
+        "scenario_id": scenario.pk,
         "case_id": case_b.pk,
         "defendant_id": defendant.pk,
         "charge_id": charge.pk,

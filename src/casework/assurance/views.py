@@ -39,6 +39,7 @@ from casework.cases.models import Case
 from casework.core import clock
 from casework.core.errors import CaseworkError, EditConflict, NotFound, PermissionDenied
 from casework.core.forms import apply_service_error
+from casework.core.spreadsheets import CONTENT_TYPES
 from casework.core.views import http_error_for, page_errors
 from casework.people.choices import UNIT_MANAGER_ROLES
 from casework.people.models import User
@@ -447,7 +448,7 @@ def _unit_query(scope: reads.DashboardScope) -> str:
 
 
 def _export_response(body: bytes, fmt: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=exports.CONTENT_TYPES[fmt])
+    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 

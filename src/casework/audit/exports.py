@@ -8,6 +8,9 @@ The export is JSON lines, checkable by `standalone_verify.py` without this produ
   covers, so the verifier can recompute the signed Merkle roots without seeing other events;
 - one `checkpoint` line per signed tree head from the external checkpoint store.
 
+`export_directory` writes that file as events.jsonl beside inclusion proofs, copies of the
+checkpoint files and the public key, optionally limited to one case's events.
+
 Writing an export is itself a disclosure: it records a `disclose` event with the justification
 and the recipient, in the same transaction as the file is written.
 """

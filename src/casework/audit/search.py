@@ -16,6 +16,7 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.audit.selectors import AuditFilters, audit_queryset
 from casework.core import clock
+from casework.core.spreadsheets import spreadsheet_safe
 
 CSV_HEADER = [
     "Seq",
@@ -36,13 +37,7 @@ CSV_HEADER = [
     "Hash",
 ]
 #: A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_ROW_LIMIT = 100_000
-
-
-def spreadsheet_safe(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
 @transaction.atomic

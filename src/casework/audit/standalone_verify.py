@@ -301,7 +301,8 @@ def read_directory(directory: Path) -> tuple[list[dict[str, Any]], set[str], lis
         except (OSError, ValueError) as exc:
             raise ExportError(f"{path.name} is not a readable checkpoint") from exc
     keys_file = directory / "public-key.txt"
-    keys = {line.strip().lower() for line in keys_file.read_text().splitlines() if line.strip()} if keys_file.exists() else set()
+    lines = keys_file.read_text().splitlines() if keys_file.exists() else []
+    keys = {line.strip().lower() for line in lines if line.strip()}
     proofs: list[dict[str, Any]] = []
     proofs_file = directory / "proofs.jsonl"
     if proofs_file.exists():
@@ -340,7 +341,8 @@ def verify_export(path: str, pinned: set[str]) -> dict[str, Any]:
     else:
         header, events, leaves, checkpoints = read_export(path)
     broken_seq, reason, event_hashes = verify_chain(events, leaves)
-    all_hashes = {**leaves, **event_hashes}
+    # The stored hashes, checked or not: the signed roots judge them whatever the chain says.
+    all_hashes = {**leaves, **{e["seq"]: str(e.get("hash")) for e in events if isinstance(e.get("seq"), int)}}
     checkpoints.sort(key=lambda c: int(c.get("tree_size", 0)) if str(c.get("tree_size", "")).isdigit() else 0)
     checks, good_size = [], 0
     for checkpoint in checkpoints:
@@ -353,9 +355,9 @@ def verify_export(path: str, pinned: set[str]) -> dict[str, Any]:
     failing = next((check for check in checks if not check["ok"]), None)
     good_roots = {int(c["tree_size"]): c["root_hash"] for c in checks if c["ok"] and c.get("root_checked")}
     bad_proof = check_proofs(proofs, event_hashes, good_roots)
-    if broken_seq is None:
-        broken_seq = min((c["first_bad_seq"] for c in checks if c.get("first_bad_seq")), default=None)
-        reason = f"checkpoint at {failing['tree_size']} events: {failing['problem']}" if failing else ""
+    checkpoint_bad = min((c["first_bad_seq"] for c in checks if c.get("first_bad_seq")), default=None)
+    if checkpoint_bad is not None and (broken_seq is None or checkpoint_bad < broken_seq) and failing is not None:
+        broken_seq, reason = checkpoint_bad, f"checkpoint at {failing['tree_size']} events: {failing['problem']}"
     if broken_seq is None and bad_proof is not None:
         broken_seq, reason = bad_proof, "its inclusion proof does not lead to a good signed root"
     return {

@@ -108,11 +108,11 @@ class FullReport:
 
     @property
     def first_broken_seq(self) -> int | None:
-        """The chain's first broken event; failing that, the first event a checkpoint shows to be
-        missing or rewritten (a truncated tail or a recomputed chain leaves a valid chain)."""
-        if self.chain.first_broken_seq is not None:
-            return self.chain.first_broken_seq
-        return min((c.first_bad_seq for c in self.checkpoints if c.first_bad_seq is not None), default=None)
+        """The first event that cannot be trusted: the chain's first broken event, or an earlier one
+        a checkpoint shows to be missing or rewritten (a truncated tail or a recomputed chain leaves
+        a valid chain; an inserted event breaks the chain only at the event after it)."""
+        candidates = [self.chain.first_broken_seq, *(c.first_bad_seq for c in self.checkpoints)]
+        return min((seq for seq in candidates if seq is not None), default=None)
 
     @property
     def reason(self) -> str:

@@ -14,6 +14,7 @@ from casework.audit.choices import Action
 from casework.cases.selectors import CaseFilters, case_queryset
 from casework.core import clock
 from casework.core.errors import CaseworkError
+from casework.core.spreadsheets import spreadsheet_safe
 
 #: Rows read from the database at a time while streaming.
 CHUNK_SIZE = 2000
@@ -22,12 +23,6 @@ DEFAULT_MAX_ROWS = 100_000
 
 HEADER = ["URN", "Operation", "Stage", "Allocated lawyer", "Unit", "Updated (UK time)"]
 #: A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
 def _rows(cases: Iterable[Any]) -> Iterable[list[str]]:

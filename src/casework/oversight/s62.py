@@ -16,7 +16,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from casework.assurance.exports import spreadsheet_safe
 from casework.audit import chain
 from casework.audit import services as audit
 from casework.audit.choices import Action
@@ -24,6 +23,7 @@ from casework.audit.models import AuditEvent
 from casework.cases.models import Case
 from casework.core import clock
 from casework.core.errors import NotFound, ValidationFailed
+from casework.core.spreadsheets import spreadsheet_safe
 from casework.people.choices import RoleCode
 from casework.people.models import User
 

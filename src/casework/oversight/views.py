@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, St
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
 from casework.core import clock
 from casework.core.errors import ValidationFailed
@@ -22,7 +23,7 @@ from casework.oversight import evidence, s62, selectors, services
 from casework.oversight.choices import Answer
 from casework.oversight.forms import EvidencePackForm, S62Form, SampleForm
 from casework.oversight.scope import OversightScope, resolve_scope
-from casework.people.choices import RoleCode
+from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Area, Unit
 
 DRILL_PAGE_SIZE = 50
@@ -70,8 +71,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "all_units": Unit.objects.order_by("name") if scope.can_choose else [],
             "all_areas": Area.objects.order_by("name") if scope.can_choose else [],
             "ctl_warning_days": reads.CTL_WARNING_DAYS,
+            "access_reviews_due": _access_reviews_due(request.user),
         },
     )
+
+
+def _access_reviews_due(user: Any) -> int | None:
+    """Unreviewed break-glass grants in a unit manager's unit (the queue lives in cases), or None
+    for anyone without that queue, so the dashboard links to it only for them."""
+    if not (user.role_codes & UNIT_MANAGER_ROLES) or not user.unit_id:
+        return None
+    return case_selectors.access_grants_for_review(user=user).filter(reviewed_at__isnull=True).count()
 
 
 @login_required

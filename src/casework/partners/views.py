@@ -23,10 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
-from casework.cases.exports import spreadsheet_safe
 from casework.core import clock
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import apply_service_error
+from casework.core.spreadsheets import spreadsheet_safe
 from casework.core.views import http_error_for, page_errors
 from casework.partners import forms as pforms
 from casework.partners import rules, selectors, services
@@ -208,7 +208,8 @@ def portal_agreement(request: HttpRequest) -> HttpResponse:
             parameters=selectors.agreement_parameters(agreement),
             review_state=selectors.agreement_review_state(agreement, today),
         )
-        services.portal_disclose(actor=user, subject=agreement, what="the force's MoU and performance")
+    subject = agreement if agreement is not None else user.police_force
+    services.portal_disclose(actor=user, subject=subject, what="the force's MoU and performance")
     return render(request, "partners/portal/agreement.html", context)
 
 

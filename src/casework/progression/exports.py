@@ -13,7 +13,7 @@ from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
-from casework.cases.exports import spreadsheet_safe
+from casework.core.spreadsheets import spreadsheet_safe
 from casework.progression.board import Board, WorkItem
 
 WORK_HEADER = ["Type", "Case URN", "Title", "Due", "Owner", "Status"]

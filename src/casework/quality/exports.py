@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
-from casework.cases.exports import spreadsheet_safe
+from casework.core.spreadsheets import spreadsheet_safe
 from casework.quality.selectors import Analytics, CoverageRow
 
 COVERAGE_HEADER = ["Prosecutor", "Unit", "Team", "Expected", "Received", "Behind", "How the quota was worked out"]

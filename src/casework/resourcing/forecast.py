@@ -13,6 +13,7 @@ uncertainty range the 10th to 90th percentile (an 80% interval).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import random
@@ -94,6 +95,14 @@ class Forecast:
     def total(self, measure: str) -> float:
         return round(sum(m.get(measure).expected for m in self.months), 1)
 
+    @property
+    def total_charges(self) -> float:
+        return self.total("charges")
+
+    @property
+    def total_trials(self) -> float:
+        return self.total("trials")
+
 
 # --- month arithmetic ------------------------------------------------------------------------------
 
@@ -160,12 +169,12 @@ def _poisson(rng: random.Random, mean: float) -> int:
 def _delay_after(rng: random.Random, delays: Sequence[int], waited: int) -> int | None:
     """A delay drawn from the history, given the case has already waited `waited` days; None if no
     recorded delay was that long (the case is then treated as due now)."""
-    longer = [d for d in delays if d > waited]
     if not delays:
         return None
-    if not longer:
+    first_longer = bisect.bisect_right(delays, waited)  # delays are sorted: O(log n) per draw
+    if first_longer == len(delays):
         return waited
-    return rng.choice(longer)
+    return delays[rng.randrange(first_longer, len(delays))]
 
 
 def _percentile(values: Sequence[int], share: float) -> int:

@@ -68,3 +68,65 @@ class AllocationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["lead_id"].choices = people  # type: ignore[attr-defined]
         self.fields["deputy_id"].choices = [("", "No deputy"), *people]  # type: ignore[attr-defined]
+
+
+STAFF_ROWS = 3
+
+
+class ScenarioForm(forms.Form):
+    """A what-if scenario: up to three staff changes by grade, a referral change and moves."""
+
+    name = forms.CharField(max_length=120)
+    unit = forms.ChoiceField(choices=())
+    referral_change_percent = forms.DecimalField(
+        label="Change in referral volume (%)", required=False, max_digits=5, decimal_places=1,
+        help_text="For example 10 for ten per cent more referrals, -15 for fewer.",
+    )  # fmt: skip
+    moves = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Move cases or forces",
+        help_text="One per line: a police force code or a case URN, then the unit code it moves to, "
+        "for example: devon-and-cornwall ccu-wessex",
+    )
+
+    def __init__(self, *args: Any, units: list[tuple[int, str]], grades: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ChoiceField)
+        unit_field.choices = units
+        for i in range(1, STAFF_ROWS + 1):
+            self.fields[f"grade_{i}"] = forms.ChoiceField(
+                label=f"Staff change {i}: grade", choices=[("", "No change"), *grades], required=False
+            )
+            self.fields[f"fte_{i}"] = forms.DecimalField(
+                label=f"Staff change {i}: FTE to add (negative to remove)",
+                required=False, max_digits=5, decimal_places=2,
+            )  # fmt: skip
+
+    def clean_moves(self) -> list[dict[str, str]]:
+        moves = []
+        for number, line in enumerate((self.cleaned_data.get("moves") or "").splitlines(), start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 2:
+                raise forms.ValidationError(f"Line {number}: give a force code or URN and a unit code.")
+            ref, unit = parts
+            # URNs are digits and capitals; force codes are lower-case slugs.
+            kind = "case" if any(ch.isdigit() for ch in ref) and ref.upper() == ref else "force"
+            moves.append({"kind": kind, "ref": ref, "to_unit": unit})
+        return moves
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        staff = [
+            {"grade": data[f"grade_{i}"], "fte": str(data[f"fte_{i}"])}
+            for i in range(1, STAFF_ROWS + 1)
+            if data.get(f"grade_{i}") and data.get(f"fte_{i}") is not None
+        ]
+        return {
+            "staff": staff,
+            "referral_change_percent": str(data.get("referral_change_percent") or 0),
+            "moves": data.get("moves") or [],
+        }

@@ -20,7 +20,7 @@ from casework.core.errors import EditConflict, NotFound, PermissionDenied, Valid
 from casework.people.choices import UNIT_MANAGER_ROLES
 from casework.people.models import User
 from casework.resourcing import rules
-from casework.resourcing.models import Activity, RemRecord, TimeEntry
+from casework.resourcing.models import Activity, RemRecord, Scenario, TimeEntry, scenario_units
 
 RECORD_FIELDS = (
     "victims",
@@ -235,3 +235,44 @@ def people_report_consulted(*, actor: Any, unit: Any, named_people: int) -> None
         subject_label=f"Resourcing report for {unit} ({named_people} people named)"[:250],
         justification="Workload and capacity oversight",
     )
+
+
+def _resolve_moves(*, actor: Any, changes: rules.ScenarioChanges) -> None:
+    """Every move names a known force or a case the actor can see, and a unit that exists."""
+    from casework.people.models import PoliceForce, Unit
+
+    for move in changes.moves:
+        if not Unit.objects.filter(code=move.to_unit).exists():
+            raise ValidationFailed(f"No unit with code {move.to_unit!r}.", field_errors={"moves": [move.to_unit]})
+        if move.kind == "force" and not PoliceForce.objects.filter(code=move.ref).exists():
+            raise ValidationFailed(f"No police force with code {move.ref!r}.", field_errors={"moves": [move.ref]})
+        if move.kind == "case" and not Case.objects.visible_to(actor).filter(urn=move.ref).exists():
+            raise ValidationFailed(f"No case with URN {move.ref!r}.", field_errors={"moves": [move.ref]})
+
+
+@transaction.atomic
+def scenario_save(*, actor: Any, name: str, unit: Any, changes: dict[str, Any]) -> Scenario:
+    """Save a what-if scenario for a unit the actor may plan for (validated changes; audited)."""
+    from casework.people.models import Grade
+
+    if not scenario_units(actor).filter(pk=unit.pk).exists():
+        raise NotFound("Unit not found.")
+    if not name.strip():
+        raise ValidationFailed("Give the scenario a name.", field_errors={"name": ["Give a name."]})
+    try:
+        parsed = rules.scenario_changes_from(changes, grade_codes=Grade.objects.values_list("code", flat=True))
+    except ValueError as error:
+        raise ValidationFailed(str(error), field_errors={"changes": [str(error)]}) from error
+    if not (parsed.staff or parsed.referral_change_percent or parsed.moves):
+        raise ValidationFailed("Change at least one thing: staff, referral volume or moves.")
+    _resolve_moves(actor=actor, changes=parsed)
+    scenario = Scenario.objects.create(
+        name=name.strip()[:120], unit=unit, created_by=actor, created_at=clock.now(), changes=parsed.as_data()
+    )
+    audit.record(
+        actor=actor,
+        action=Action.COLLECT,
+        subject=scenario,
+        changes={"name": [None, scenario.name], "unit": [None, unit.code], "changes": [None, scenario.changes]},
+    )
+    return scenario

@@ -10,4 +10,6 @@ urlpatterns = [
     path("units/<int:unit_id>/export.xlsx", views.unit_detail, {"fmt": "xlsx"}, name="unit_xlsx"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("cases/<int:case_id>/allocate/", views.allocate, name="allocate"),
+    path("scenarios/", views.scenario_list, name="scenarios"),
+    path("scenarios/<int:scenario_id>/", views.scenario_detail, name="scenario"),
 ]

@@ -20,9 +20,9 @@ from casework.core.errors import CaseworkError
 from casework.core.forms import apply_service_error
 from casework.core.views import http_error_for
 from casework.people.choices import UNIT_MANAGER_ROLES
-from casework.people.models import User
-from casework.resourcing import exports, forms, reports, rules, selectors, services
-from casework.resourcing.models import RESOURCING_ROLES, RemRecord, TimeEntry
+from casework.people.models import Grade, User
+from casework.resourcing import exports, forms, reports, rules, scenarios, selectors, services
+from casework.resourcing.models import RESOURCING_ROLES, RemRecord, Scenario, TimeEntry, scenario_units
 
 
 def _user(request: HttpRequest) -> Any:
@@ -85,6 +85,8 @@ def unit_detail(request: HttpRequest, unit_id: int, fmt: str = "") -> HttpRespon
             "hidden": len(report.people) - len(people),
             "grade_bars": _bars(report.by_grade),
             "named": bool(people),
+            "forecast": selectors.unit_forecast(Case.objects.filter(unit=unit), today=report.on),
+            "can_plan": scenario_units(user).filter(pk=unit.pk).exists(),
         },
     )
 
@@ -187,3 +189,71 @@ def allocate(request: HttpRequest, case_id: int) -> HttpResponse:
         except CaseworkError as error:
             _fail(form, error)
     return render(request, "resourcing/allocate.html", {"case": case, "help": help_, "form": form})
+
+
+# --- what-if scenarios ------------------------------------------------------------------------------
+
+
+def _planner(request: HttpRequest) -> Any:
+    """Scenario pages: unit managers, Area leadership and HQ; everyone else 404."""
+    user: Any = request.user
+    if not scenario_units(user).exists():
+        raise Http404("Page not found.")
+    return user
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def scenario_list(request: HttpRequest) -> HttpResponse:
+    user = _planner(request)
+    units = list(scenario_units(user).order_by("name"))
+    grades = list(Grade.objects.order_by("-seniority").values_list("code", "name"))
+    form = forms.ScenarioForm(
+        request.POST if request.method == "POST" else None,
+        units=[(u.pk, u.name) for u in units],
+        grades=grades,
+        initial={"unit": user.unit_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        unit = next(u for u in units if u.pk == int(form.cleaned_data["unit"]))
+        try:
+            scenario = services.scenario_save(
+                actor=user, name=form.cleaned_data["name"], unit=unit, changes=form.changes()
+            )
+            messages.success(request, "Scenario saved.")
+            return redirect("resourcing:scenario", scenario_id=scenario.pk)
+        except CaseworkError as error:
+            _fail(form, error)
+    scenarios = Scenario.objects.visible_to(user).select_related("unit", "created_by")[:100]
+    return render(request, "resourcing/scenarios.html", {"form": form, "scenarios": scenarios})
+
+
+def _compare_bars(result: scenarios.ScenarioResult) -> list[dict[str, Any]]:
+    rows = []
+    for c in [*result.grades, result.total]:
+        rows.append(
+            {
+                "label": c.baseline.grade_name,
+                "baseline": c.baseline.percent,
+                "scenario": c.scenario.percent,
+                "baseline_width": min(c.baseline.percent or 0, 150),
+                "scenario_width": min(c.scenario.percent or 0, 150),
+                "change": c.change,
+                "row": c,
+            }
+        )
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
+    user = _planner(request)
+    scenario = get_object_or_404(Scenario.objects.visible_to(user).select_related("unit", "created_by"), pk=scenario_id)
+    result = scenarios.compute(scenario, on=clock.today())
+    months = list(zip(result.baseline_forecast.months, result.scenario_forecast.months, strict=True))
+    return render(
+        request,
+        "resourcing/scenario.html",
+        {"scenario": scenario, "result": result, "bars": _compare_bars(result), "months": months},
+    )

@@ -46,7 +46,9 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps({"months": months, "today": today.isoformat(), "units": payload}, indent=2))
             return
         self.stdout.write(f"Held out {months} months before {forecast.month_start(today)}; 80% range; errors in %.")
-        self.stdout.write(f"{'unit':34} {'measure':9} {'actual':>7} {'forecast':>9} {'MAPE':>6} {'WAPE':>6} {'cover':>6}")
+        self.stdout.write(
+            f"{'unit':34} {'measure':9} {'actual':>7} {'forecast':>9} {'MAPE':>6} {'WAPE':>6} {'cover':>6}"
+        )
         for row in payload:
             for measure, figures in row["measures"].items():
                 self.stdout.write(

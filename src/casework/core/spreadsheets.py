@@ -1,0 +1,73 @@
+"""CSV and XLSX output shared by every export: cells that a spreadsheet would run as a formula
+are neutralised (CSV/XLSX injection), numbers stay numbers, and several tables can go in one file
+(one CSV with blank-line-separated tables, or one XLSX sheet per table)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+
+#: A spreadsheet treats a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A cell value safe to open in a spreadsheet: text that would run as a formula gets a
+    leading apostrophe; numbers are kept as numbers; None is empty; booleans read Yes/No."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    header: Sequence[str]
+    rows: list[list[Any]]
+
+
+def tables_to_csv(tables: Sequence[Table], *, titles: bool | None = None) -> bytes:
+    """One CSV; with several tables (or titles=True) each starts with its title row."""
+    show_titles = len(tables) > 1 if titles is None else titles
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for index, table in enumerate(tables):
+        if index:
+            writer.writerow([])
+        if show_titles:
+            writer.writerow([spreadsheet_safe(table.title)])
+        writer.writerow([spreadsheet_safe(cell) for cell in table.header])
+        writer.writerows([spreadsheet_safe(cell) for cell in row] for row in table.rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def tables_to_xlsx(tables: Sequence[Table]) -> bytes:
+    """One workbook, one sheet per table (sheet names are cut to Excel's 31 characters)."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for table in tables:
+        sheet = workbook.create_sheet(title=table.title[:31])
+        sheet.append([spreadsheet_safe(cell) for cell in table.header])
+        for row in table.rows:
+            sheet.append([spreadsheet_safe(cell) for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

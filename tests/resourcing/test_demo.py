@@ -1,0 +1,43 @@
+"""The resourcing demo: REM records for every case and a small unit shaped to show a single point of
+failure and an overloaded grade, all audited; re-running does nothing."""
+
+from __future__ import annotations
+
+from casework.audit.models import AuditEvent
+from casework.core import clock
+from casework.people.choices import RoleCode
+from casework.people.models import Grade, Unit
+from casework.resourcing import demo, reports
+from casework.resourcing.models import RemRecord
+from tests.factories import make_case, make_user
+
+
+def test_demo_shapes_the_small_unit(personas, case_a) -> None:
+    unit = Unit.objects.get(code=demo.PREFERRED_UNIT)
+    scp = Grade.objects.get(code="senior-crown-prosecutor")
+    cp = Grade.objects.get(code="crown-prosecutor")
+    manager = make_user("manager.sw", RoleCode.LEGAL_MANAGER, unit=unit)
+    seniors = [make_user(f"scp{i}.sw", RoleCode.PROSECUTOR, unit=unit, grade=scp) for i in range(2)]
+    juniors = [make_user(f"cp{i}.sw", RoleCode.PROSECUTOR, unit=unit, grade=cp) for i in range(2)]
+    cases = [
+        make_case(actor=manager, allocated_lawyer_id=juniors[i % 2].pk, deputy_lawyer_id=juniors[(i + 1) % 2].pk)
+        for i in range(48)
+    ]
+
+    result = demo.load(seed=4)
+
+    assert result is not None and result.unit == unit.code and result.key_lawyer == seniors[0].username
+    assert RemRecord.objects.count() == len(cases) + 1  # case_a in unit A gets one too
+    report = reports.unit_report(unit, on=clock.today())
+    kinds = {f.kind for f in report.findings}
+    assert "concentration_high_band" in kinds
+    spof = next(f for f in report.findings if f.kind == "concentration_high_band")
+    assert spof.person_id == seniors[0].pk
+    grade = next(g for g in report.by_grade if g.label == scp.name)
+    assert grade.percent is not None and grade.percent >= demo.TARGET_GRADE_PERCENT
+    loader_events = AuditEvent.objects.filter(actor_label=demo.LOADER.label)
+    assert loader_events.filter(action="collect", subject_type="resourcing.remrecord").count() == len(cases) + 1
+    assert loader_events.filter(subject_type="resourcing.allocation").count() == result.reallocated > 0
+
+    assert demo.load(seed=4) is None  # idempotent
+    assert AuditEvent.objects.filter(actor_label=demo.LOADER.label).count() == loader_events.count()
