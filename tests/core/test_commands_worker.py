@@ -24,7 +24,12 @@ def keep_signal_handlers():
 
 
 @pytest.mark.django_db
-def test_worker_runs_queued_tasks(keep_signal_handlers):
+def test_worker_runs_queued_tasks(keep_signal_handlers, monkeypatch):
+    # Between tasks the worker closes database connections it thinks are stale; inside the test's
+    # transaction (autocommit off) PostgreSQL's would be closed under the test, so keep it.
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     result = tasks.housekeeping_task.enqueue()
     out = io.StringIO()
     call_command("worker", batch=True, no_schedule=True, interval=0, stdout=out)

@@ -8,18 +8,17 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import browser, page, server  # noqa: F401 - the shared browser fixtures
 from tests.browser.support import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def sign_out(page: Any) -> None:  # noqa: F811
+def sign_out(page: Any) -> None:
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state()
 
 
-def test_assessment_from_sample_to_acknowledgement(page, server) -> None:  # noqa: F811
+def test_assessment_from_sample_to_acknowledgement(page, server) -> None:
     sign_in(page, "manager.a")
     page.get_by_role("link", name="Quality assessments").first.click()
     page.wait_for_load_state()

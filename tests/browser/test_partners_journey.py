@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import browser, page, server  # noqa: F401  (the browser tests' fixtures)
 from tests.browser.support import assert_accessible, screenshot, sign_in
 from tests.partners.conftest import ITEMS
 
@@ -26,12 +25,12 @@ LABELS = {
 }
 
 
-def sign_out(page: Any) -> None:  # noqa: F811
+def sign_out(page: Any) -> None:
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state()
 
 
-def test_referral_from_portal_to_triage_and_other_force_denied(page) -> None:  # noqa: F811
+def test_referral_from_portal_to_triage_and_other_force_denied(page) -> None:
     sign_in(page, "police.x")
     assert page.url.endswith("/partners/portal/")
     assert_accessible(page, "police-portal-home")
