@@ -357,3 +357,30 @@ def test_pages_with_several_forms_have_unique_ids(client, personas: Personas, re
     client.force_login(personas.police_x)
     page = client.get(reverse("partners:portal_referral", args=[referral_x.pk])).content.decode()
     assert _duplicate_ids(page) == []
+
+
+def test_performance_export_is_audited_and_limited_to_the_unit(client, personas, unithead_b):
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    from casework.audit.models import AuditEvent
+    from tests.partners.conftest import signed_agreement
+
+    agreement = signed_agreement(personas.manager_a, personas.force_x.pk, dt.date(2026, 1, 5))
+    url = reverse("partners:agreement_performance_export", args=[agreement.pk])
+    for outsider in (personas.prosecutor_b, personas.police_x, personas.police_y, personas.admin):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404
+    client.force_login(personas.manager_a)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert (
+        rows[0] == ["Referral outcomes"]
+        and ["Met on time", "Met late", "Breached (open)", "Running", "% on time"] in rows
+    )
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert (event.action, event.subject_type, event.actor_id) == ("export", "partners.agreement", personas.manager_a.pk)
+    assert "Hampshire" in event.justification

@@ -165,6 +165,7 @@ MATRIX: dict[str, Probe] = {
     "partners:agreements": page(),
     "partners:agreement_create": page(),
     "partners:agreement": absent(),
+    "partners:agreement_performance_export": absent(),
     "partners:agreement_action": absent(),
     "partners:templates": page(),
     "partners:template_publish": page(),

@@ -1039,3 +1039,43 @@ def portal_disclose(*, actor: Any, subject: Any, what: str) -> None:
         recipient=str(force),
         justification=f"Police portal: {what} for {force}, under the MoU",
     )
+
+
+@transaction.atomic
+def performance_export(*, actor: Any, agreement: Any, today: dt.date) -> bytes:
+    """The force's performance figures as CSV tables, with the export event in the same transaction."""
+    from casework.core.spreadsheets import Table, tables_to_csv
+    from casework.partners.selectors import force_performance
+
+    figures = force_performance(user=actor, force_id=agreement.force_id, today=today)
+    sla_header = ["Met on time", "Met late", "Breached (open)", "Running", "% on time"]
+    sla_keys = ["met", "late", "breached_open", "running", "percent_on_time"]
+    tables = [
+        Table("Referral outcomes", ["Outcome", "Referrals"], [list(row) for row in figures["outcomes"]]),
+        Table("Referral kinds", ["Kind", "Referrals"], [list(row) for row in figures["kinds"]]),
+        Table("CPS response times against the agreement", sla_header, [[figures["cps_sla"][k] for k in sla_keys]]),
+        Table("Police responses to action plans", sla_header, [[figures["police_sla"][k] for k in sla_keys]]),
+        Table("Escalations by level", ["Level", "Escalations"], [list(row) for row in figures["escalations"]]),
+        Table(
+            "Liaison actions and disagreements",
+            ["Actions", "Actions done", "Disagreements", "Open escalations"],
+            [
+                [
+                    figures["actions_total"],
+                    figures["actions_done"],
+                    figures["disagreements"],
+                    figures["open_escalations"],
+                ]
+            ],
+        ),
+        Table("Referrals by month", ["Month", "Referrals"], [list(row) for row in figures["trend"]]),
+    ]
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT,
+        subject=agreement,
+        subject_label=f"MoU performance: {agreement.force.name}"[:250],
+        justification=f"Performance against the MoU for {agreement.force.name}",
+        recipient=audit.actor_snapshot(actor).label,
+    )
+    return tables_to_csv(tables, titles=True)

@@ -22,6 +22,11 @@ urlpatterns = [
     path("agreements/", views.agreement_list, name="agreements"),
     path("agreements/new/", views.agreement_create, name="agreement_create"),
     path("agreements/<int:agreement_id>/", views.agreement_detail, name="agreement"),
+    path(
+        "agreements/<int:agreement_id>/performance.csv",
+        views.agreement_performance_export,
+        name="agreement_performance_export",
+    ),
     path("agreements/<int:agreement_id>/<slug:action>/", views.agreement_action, name="agreement_action"),
     path("templates/", views.template_list, name="templates"),
     path("templates/new/", views.template_publish, name="template_publish"),

@@ -26,7 +26,7 @@ from casework.audit.choices import Action
 from casework.core import clock
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import apply_service_error
-from casework.core.spreadsheets import spreadsheet_safe
+from casework.core.spreadsheets import CONTENT_TYPES, spreadsheet_safe
 from casework.core.views import http_error_for, page_errors
 from casework.partners import forms as pforms
 from casework.partners import rules, selectors, services
@@ -431,6 +431,19 @@ def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
     with page_errors():
         agreement = selectors.agreement_visible(user=request.user, agreement_id=agreement_id)
     return _render_agreement(request, agreement)
+
+
+@require_GET
+@cps_only()
+def agreement_performance_export(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    """The force's performance against its agreement as CSV: audited as an export."""
+    user: Any = request.user
+    with page_errors():
+        agreement = selectors.agreement_visible(user=user, agreement_id=agreement_id)
+    body = services.performance_export(actor=user, agreement=agreement, today=clock.today())
+    response = HttpResponse(body, content_type=CONTENT_TYPES["csv"])
+    response["Content-Disposition"] = f'attachment; filename="mou-performance-{agreement.force.code}.csv"'
+    return response
 
 
 @require_POST
