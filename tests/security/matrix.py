@@ -179,10 +179,13 @@ MATRIX: dict[str, Probe] = {
     "resourcing:unit_xlsx": obj(),
     "resourcing:case": obj(),
     "resourcing:allocate": obj(),
+    "resourcing:vacancies": obj(),
+    "resourcing:timesheet": obj(),
     "resourcing:scenarios": page(),
     "resourcing:scenario": obj(readers=frozenset({"hq"})),
     # oversight
     "oversight:dashboard": page(),
+    "oversight:dashboard_export": page(),
     "oversight:drill": page(),
     "oversight:samples": page(),
     "oversight:sample": absent(),

@@ -6,6 +6,7 @@ app_name = "oversight"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("export.<str:fmt>", views.dashboard_export, name="dashboard_export"),
     path("cases/<slug:metric>/", views.drill, name="drill"),
     path("samples/", views.samples, name="samples"),
     path("samples/<int:sample_id>/", views.sample, name="sample"),

@@ -17,11 +17,12 @@ from casework.cases import services as case_services
 from casework.core import clock
 from casework.core.errors import ValidationFailed
 from casework.core.forms import apply_service_error
+from casework.core.spreadsheets import CONTENT_TYPES
 from casework.core.views import page_errors
 from casework.oversight import dashboard as reads
-from casework.oversight import evidence, s62, selectors, services
+from casework.oversight import evidence, exports, s62, selectors, services
 from casework.oversight.choices import Answer
-from casework.oversight.forms import EvidencePackForm, S62Form, SampleForm
+from casework.oversight.forms import DisclosureForm, EvidencePackForm, S62Form, SampleForm
 from casework.oversight.scope import OversightScope, resolve_scope
 from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Area, Unit
@@ -73,6 +74,37 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "ctl_warning_days": reads.CTL_WARNING_DAYS,
             "access_reviews_due": _access_reviews_due(request.user),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The dashboard's tables as XLSX or CSV: a form asks why and for whom, then the file (audited)."""
+    if fmt not in exports.FORMATS:
+        raise Http404("Page not found.")
+    scope = scope_from(request)
+    form = DisclosureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = reads.dashboard(user=request.user, scope=scope)
+        try:
+            body = exports.export_dashboard(
+                actor=request.user,
+                data=data,
+                fmt=fmt,
+                justification=form.cleaned_data["justification"],
+                recipient=form.cleaned_data["recipient"],
+            )
+        except ValidationFailed as error:
+            apply_service_error(form, error)
+        else:
+            response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+            response["Content-Disposition"] = f'attachment; filename="oversight-dashboard-{clock.today():%Y%m%d}.{fmt}"'
+            return response
+    return render(
+        request,
+        "oversight/export.html",
+        {"form": form, "scope": scope, "fmt": fmt.upper(), "scope_query": urlencode(scope.query)},
     )
 
 

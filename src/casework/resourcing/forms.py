@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -90,6 +91,11 @@ class ScenarioForm(forms.Form):
         "for example: devon-and-cornwall ccu-wessex",
     )
 
+    fill_vacancies = forms.BooleanField(
+        label="Fill the unit's open vacancies", required=False,
+        help_text="Each open vacancy is added as staff of its grade and FTE.",
+    )  # fmt: skip
+
     def __init__(self, *args: Any, units: list[tuple[int, str]], grades: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
         unit_field = self.fields["unit"]
@@ -129,4 +135,31 @@ class ScenarioForm(forms.Form):
             "staff": staff,
             "referral_change_percent": str(data.get("referral_change_percent") or 0),
             "moves": data.get("moves") or [],
+            "fill_vacancies": bool(data.get("fill_vacancies")),
         }
+
+
+class VacancyForm(forms.Form):
+    grade = forms.ChoiceField(choices=())
+    fte = forms.DecimalField(label="FTE of the post", min_value=Decimal("0.01"), max_value=1, decimal_places=2)
+    since = forms.DateField(label="Vacant since", help_text="YYYY-MM-DD")
+    reason = forms.CharField(max_length=300, help_text="For example: retirement, promotion, new post not yet filled.")
+
+    def __init__(self, *args: Any, grades: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        grade_field = self.fields["grade"]
+        assert isinstance(grade_field, forms.ChoiceField)
+        grade_field.choices = [("", "Choose a grade"), *grades]
+
+
+class VacancyFillForm(forms.Form):
+    vacancy = forms.IntegerField(widget=forms.HiddenInput)
+    filled_on = forms.DateField(label="Filled on", help_text="YYYY-MM-DD")
+
+
+class TimesheetForm(forms.Form):
+    file = forms.FileField(
+        label="Timesheet file (CSV)",
+        help_text="Columns: username, case_urn, activity, week_starting (YYYY-MM-DD), hours. "
+        "Every row is checked first; if any row is wrong nothing is recorded.",
+    )

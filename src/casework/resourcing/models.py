@@ -154,3 +154,39 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class VacancyQuerySet(models.QuerySet["Vacancy"]):
+    def visible_to(self, user: Any) -> VacancyQuerySet:
+        """Vacancies of the units whose resourcing pages the user may open."""
+        from casework.resourcing.selectors import units_visible_to
+
+        return self.filter(unit__in=units_visible_to(user).values("pk"))
+
+    def open_on(self, on: Any) -> VacancyQuerySet:
+        return self.filter(since__lte=on).filter(models.Q(filled_on__isnull=True) | models.Q(filled_on__gt=on))
+
+
+class Vacancy(models.Model):
+    """An unfilled post in a unit: its grade and FTE count against capacity until it is filled."""
+
+    unit = models.ForeignKey("people.Unit", on_delete=models.PROTECT, related_name="resourcing_vacancies")
+    grade = models.ForeignKey("people.Grade", on_delete=models.PROTECT, related_name="+")
+    fte = models.DecimalField(max_digits=4, decimal_places=2, help_text="Full-time equivalent of the post.")
+    since = models.DateField(help_text="The day the post became vacant.")
+    reason = models.CharField(max_length=300)
+    filled_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    objects = VacancyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["since", "pk"]
+        verbose_name_plural = "vacancies"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(fte__gt=0, fte__lte=1), name="rem_vacancy_fte_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fte} FTE {self.grade_id} vacancy in unit {self.unit_id} since {self.since}"

@@ -13,6 +13,7 @@ from casework.cases.choices import OPEN_STAGES, CustodyStatus
 from casework.cases.models import Case, Defendant
 from casework.people.models import Unit, User
 from casework.resourcing import rules, selectors
+from casework.resourcing.models import Vacancy
 
 KEY_DATE_WINDOW_DAYS = 90
 
@@ -31,6 +32,8 @@ class UnitReport:
     open_cases: int
     points_per_fte: Decimal | None
     band_counts: dict[str, int]
+    vacancies: list[Any]
+    vacancy_effect: rules.VacancyEffect
 
 
 def _total(label: str, people: list[selectors.PersonCapacity]) -> selectors.GroupCapacity:
@@ -64,6 +67,9 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
     case_by_id = {c["id"]: c for c in cases}
     staff_ids = {c["allocated_lawyer_id"] for c in cases} | {c["deputy_lawyer_id"] for c in cases}
     spans = selectors.full_absences([pk for pk in staff_ids if pk], start=on, end=end)
+    open_vacancies = list(
+        Vacancy.objects.filter(unit_id__in=unit_ids).open_on(on).select_related("grade").order_by("since", "pk")
+    )
 
     reports = []
     for unit in unit_list:
@@ -124,6 +130,14 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
                 open_cases=len(unit_cases),
                 points_per_fte=(total.workload_points / total.fte).quantize(Decimal("0.1")) if total.fte else None,
                 band_counts=band_counts,
+                vacancies=[v for v in open_vacancies if v.unit_id == unit.pk],
+                vacancy_effect=rules.vacancy_effect(
+                    workload=total.workload_points,
+                    available=total.available_points,
+                    vacancies=[rules.VacancyFact(v.grade.code, v.fte) for v in open_vacancies if v.unit_id == unit.pk],
+                    targets=policy.grade_targets,
+                    default_target=policy.default_target,
+                ),
             )
         )
     return reports

@@ -520,12 +520,15 @@ class ScenarioChanges:
     staff: tuple[StaffChange, ...] = ()
     referral_change_percent: Decimal = Decimal("0")
     moves: tuple[Move, ...] = ()
+    #: Fill the unit's open vacancies (each becomes a staff addition of its grade and FTE).
+    fill_vacancies: bool = False
 
     def as_data(self) -> dict[str, Any]:
         return {
             "staff": [{"grade": s.grade_code, "fte": str(s.fte)} for s in self.staff],
             "referral_change_percent": str(self.referral_change_percent),
             "moves": [{"kind": m.kind, "ref": m.ref, "to_unit": m.to_unit} for m in self.moves],
+            "fill_vacancies": self.fill_vacancies,
         }
 
 
@@ -556,7 +559,43 @@ def scenario_changes_from(data: Mapping[str, Any], *, grade_codes: Iterable[str]
         if kind not in ("force", "case") or not ref or not to_unit:
             raise ValueError("Each move needs a force code or case URN and a destination unit.")
         moves.append(Move(kind, ref, to_unit))
-    return ScenarioChanges(tuple(staff), percent.quantize(Decimal("0.1")), tuple(moves))
+    return ScenarioChanges(
+        tuple(staff), percent.quantize(Decimal("0.1")), tuple(moves), fill_vacancies=bool(data.get("fill_vacancies"))
+    )
+
+
+@dataclass(frozen=True)
+class VacancyFact:
+    grade_code: str
+    fte: Decimal
+
+
+@dataclass(frozen=True)
+class VacancyEffect:
+    """A unit's capacity used now and if its open vacancies were filled (at each grade's target)."""
+
+    vacant_fte: Decimal
+    points_if_filled: Decimal
+    percent_now: int | None
+    percent_if_filled: int | None
+
+
+def vacancy_effect(
+    *,
+    workload: Decimal,
+    available: Decimal,
+    vacancies: Sequence[VacancyFact],
+    targets: Mapping[str, int],
+    default_target: int,
+) -> VacancyEffect:
+    """Filling a post adds target × FTE available points, as a scenario's staff addition does."""
+    added = sum((Decimal(targets.get(v.grade_code, default_target)) * v.fte for v in vacancies), Decimal("0"))
+    return VacancyEffect(
+        vacant_fte=_q(sum((v.fte for v in vacancies), Decimal("0"))),
+        points_if_filled=_q(added),
+        percent_now=capacity_percent(workload, available),
+        percent_if_filled=capacity_percent(workload, available + added),
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,7 +13,7 @@ from casework.cases.choices import OPEN_STAGES
 from casework.cases.models import Case
 from casework.people.models import Grade, User
 from casework.resourcing import forecast, rules, selectors
-from casework.resourcing.models import Scenario
+from casework.resourcing.models import Scenario, Vacancy
 
 
 @dataclass
@@ -27,6 +28,7 @@ class ScenarioResult:
     moved_in_cases: int
     baseline_forecast: forecast.Forecast
     scenario_forecast: forecast.Forecast
+    filled_vacancies: tuple[rules.StaffChange, ...] = ()
 
 
 def _baseline_by_grade(capacity: dict[int, selectors.PersonCapacity]) -> list[rules.GradeLoad]:
@@ -76,10 +78,18 @@ def moved_cases(scenario: Scenario, changes: rules.ScenarioChanges) -> tuple[Que
     return out, into
 
 
+def vacancies_as_staff(unit_id: int, *, on: dt.date) -> tuple[rules.StaffChange, ...]:
+    """The unit's vacancies open on the day, as staff additions (filling them)."""
+    rows = Vacancy.objects.filter(unit_id=unit_id).open_on(on).values_list("grade__code", "fte")
+    return tuple(rules.StaffChange(code, fte) for code, fte in rows)
+
+
 def compute(scenario: Scenario, *, on: dt.date) -> ScenarioResult:
     policy = selectors.policy_on(on)
     grades = dict(Grade.objects.values_list("code", "name"))
     changes = rules.scenario_changes_from(scenario.changes, grade_codes=grades)
+    filled = vacancies_as_staff(scenario.unit_id, on=on) if changes.fill_vacancies else ()
+    changes = dataclasses.replace(changes, staff=changes.staff + filled)
     people = User.objects.filter(unit_id=scenario.unit_id, is_active=True)
     baseline = _baseline_by_grade(selectors.capacity_for(people, on=on, policy=policy))
     out, into = moved_cases(scenario, changes)
@@ -110,6 +120,7 @@ def compute(scenario: Scenario, *, on: dt.date) -> ScenarioResult:
         moved_in_cases=into.filter(stage__in=OPEN_STAGES).count(),
         baseline_forecast=selectors.unit_forecast(unit_cases, today=on),
         scenario_forecast=selectors.unit_forecast(scenario_cases, today=on, referral_multiplier=multiplier),
+        filled_vacancies=filled,
     )
 
 

@@ -20,7 +20,7 @@ from casework.core.errors import EditConflict, NotFound, PermissionDenied, Valid
 from casework.people.choices import UNIT_MANAGER_ROLES
 from casework.people.models import User
 from casework.resourcing import rules
-from casework.resourcing.models import Activity, RemRecord, Scenario, TimeEntry, scenario_units
+from casework.resourcing.models import Activity, RemRecord, Scenario, TimeEntry, Vacancy, scenario_units
 
 RECORD_FIELDS = (
     "victims",
@@ -263,8 +263,8 @@ def scenario_save(*, actor: Any, name: str, unit: Any, changes: dict[str, Any]) 
         parsed = rules.scenario_changes_from(changes, grade_codes=Grade.objects.values_list("code", flat=True))
     except ValueError as error:
         raise ValidationFailed(str(error), field_errors={"changes": [str(error)]}) from error
-    if not (parsed.staff or parsed.referral_change_percent or parsed.moves):
-        raise ValidationFailed("Change at least one thing: staff, referral volume or moves.")
+    if not (parsed.staff or parsed.referral_change_percent or parsed.moves or parsed.fill_vacancies):
+        raise ValidationFailed("Change at least one thing: staff, vacancies, referral volume or moves.")
     _resolve_moves(actor=actor, changes=parsed)
     scenario = Scenario.objects.create(
         name=name.strip()[:120], unit=unit, created_by=actor, created_at=clock.now(), changes=parsed.as_data()
@@ -276,3 +276,73 @@ def scenario_save(*, actor: Any, name: str, unit: Any, changes: dict[str, Any]) 
         changes={"name": [None, scenario.name], "unit": [None, unit.code], "changes": [None, scenario.changes]},
     )
     return scenario
+
+
+# --- vacancies ----------------------------------------------------------------------------------------
+
+
+def require_unit_manager(*, actor: Any, unit: Any) -> None:
+    """Vacancies and timesheets are the unit's managers' to keep: outside the viewer's units 404, else 403."""
+    from casework.resourcing.selectors import units_visible_to
+
+    if not units_visible_to(actor).filter(pk=unit.pk).exists():
+        raise NotFound("Unit not found.")
+    if not (actor.role_codes & UNIT_MANAGER_ROLES and actor.unit_id == unit.pk):
+        raise PermissionDenied("Only a legal manager or unit head of the unit can do this.")
+
+
+@transaction.atomic
+def vacancy_record(*, actor: Any, unit: Any, grade: Any, fte: Decimal, since: dt.date, reason: str) -> Vacancy:
+    """Record an unfilled post in the actor's unit (audited)."""
+    require_unit_manager(actor=actor, unit=unit)
+    fte = Decimal(fte)
+    if not Decimal("0") < fte <= Decimal("1"):
+        raise ValidationFailed(
+            "A post's FTE must be above 0 and at most 1.", field_errors={"fte": ["Between 0 and 1."]}
+        )
+    if since > clock.today():
+        raise ValidationFailed("A vacancy cannot start in the future.", field_errors={"since": ["Not in the future."]})
+    if not reason.strip():
+        raise ValidationFailed("Give the reason for the vacancy.", field_errors={"reason": ["Give a reason."]})
+    vacancy = Vacancy.objects.create(
+        unit=unit,
+        grade=grade,
+        fte=fte,
+        since=since,
+        reason=reason.strip()[:300],
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    audit.record(
+        actor=actor,
+        action=Action.COLLECT,
+        subject=vacancy,
+        changes={
+            "unit": [None, unit.code],
+            "grade": [None, grade.code],
+            "fte": [None, str(fte)],
+            "since": [None, since.isoformat()],
+            "reason": [None, vacancy.reason],
+        },
+    )
+    return vacancy
+
+
+@transaction.atomic
+def vacancy_fill(*, actor: Any, vacancy: Vacancy, filled_on: dt.date) -> Vacancy:
+    """Mark a vacancy filled on a day (audited alteration); from then it no longer counts."""
+    require_unit_manager(actor=actor, unit=vacancy.unit)
+    vacancy = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
+    if vacancy.filled_on is not None:
+        raise ValidationFailed("This vacancy is already filled.")
+    if filled_on < vacancy.since or filled_on > clock.today():
+        raise ValidationFailed(
+            "The post is filled on or after the day it became vacant, and not in the future.",
+            field_errors={"filled_on": ["Between the vacancy date and today."]},
+        )
+    vacancy.filled_on = filled_on
+    vacancy.save(update_fields=["filled_on"])
+    audit.record(
+        actor=actor, action=Action.ALTER, subject=vacancy, changes={"filled_on": [None, filled_on.isoformat()]}
+    )
+    return vacancy

@@ -21,8 +21,8 @@ from casework.core.forms import apply_service_error
 from casework.core.views import http_error_for
 from casework.people.choices import UNIT_MANAGER_ROLES
 from casework.people.models import Grade, User
-from casework.resourcing import exports, forms, reports, rules, scenarios, selectors, services
-from casework.resourcing.models import RESOURCING_ROLES, RemRecord, Scenario, TimeEntry, scenario_units
+from casework.resourcing import exports, forms, reports, rules, scenarios, selectors, services, timesheets
+from casework.resourcing.models import RESOURCING_ROLES, RemRecord, Scenario, TimeEntry, Vacancy, scenario_units
 
 
 def _user(request: HttpRequest) -> Any:
@@ -87,6 +87,8 @@ def unit_detail(request: HttpRequest, unit_id: int, fmt: str = "") -> HttpRespon
             "named": bool(people),
             "forecast": selectors.unit_forecast(Case.objects.filter(unit=unit), today=report.on),
             "can_plan": scenario_units(user).filter(pk=unit.pk).exists(),
+            "manages": bool(user.role_codes & UNIT_MANAGER_ROLES) and user.unit_id == unit.pk,
+            "timesheet_form": forms.TimesheetForm()["file"],
         },
     )
 
@@ -257,3 +259,81 @@ def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
         "resourcing/scenario.html",
         {"scenario": scenario, "result": result, "bars": _compare_bars(result), "months": months},
     )
+
+
+# --- vacancies and timesheets -------------------------------------------------------------------------
+
+
+def _managed_unit(request: HttpRequest, unit_id: int) -> tuple[Any, Any, bool]:
+    """(user, unit, manages): the unit must be one the viewer's resourcing pages cover (else 404)."""
+    user = _user(request)
+    unit = get_object_or_404(selectors.units_visible_to(user), pk=unit_id)
+    return user, unit, bool(user.role_codes & UNIT_MANAGER_ROLES) and user.unit_id == unit.pk
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def vacancies(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The unit's vacancies: everyone who sees the unit reads them; its managers record and fill them."""
+    user, unit, manages = _managed_unit(request, unit_id)
+    grades = list(Grade.objects.order_by("-seniority").values_list("code", "name"))
+    posting = request.method == "POST"
+    form = forms.VacancyForm(
+        request.POST if posting and "add_vacancy" in request.POST else None,
+        grades=grades,
+        initial={"since": clock.today(), "fte": "1"},
+    )
+    fill_form = forms.VacancyFillForm(request.POST if posting and "fill_vacancy" in request.POST else None)
+    if posting:
+        if not manages:
+            raise DjangoPermissionDenied("Only a legal manager or unit head of the unit keeps its vacancies.")
+        try:
+            if "add_vacancy" in request.POST and form.is_valid():
+                services.vacancy_record(
+                    actor=user,
+                    unit=unit,
+                    grade=Grade.objects.get(code=form.cleaned_data["grade"]),
+                    fte=form.cleaned_data["fte"],
+                    since=form.cleaned_data["since"],
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, "Vacancy recorded.")
+                return redirect("resourcing:vacancies", unit_id=unit.pk)
+            if "fill_vacancy" in request.POST and fill_form.is_valid():
+                vacancy = get_object_or_404(Vacancy.objects.filter(unit=unit), pk=fill_form.cleaned_data["vacancy"])
+                services.vacancy_fill(actor=user, vacancy=vacancy, filled_on=fill_form.cleaned_data["filled_on"])
+                messages.success(request, "Vacancy marked filled.")
+                return redirect("resourcing:vacancies", unit_id=unit.pk)
+        except CaseworkError as error:
+            _fail(fill_form if "fill_vacancy" in request.POST else form, error)
+    report = reports.unit_report(unit, on=clock.today())
+    return render(
+        request,
+        "resourcing/vacancies.html",
+        {
+            "unit": unit,
+            "report": report,
+            "filled": Vacancy.objects.filter(unit=unit, filled_on__isnull=False).select_related("grade")[:50],
+            "form": form,
+            "fill_form": fill_form,
+            "manages": manages,
+            "today": clock.today(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def timesheet(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Bulk entry of recorded time from a timesheet CSV: the unit's managers only."""
+    user, unit, manages = _managed_unit(request, unit_id)
+    if not manages:
+        raise DjangoPermissionDenied("Only a legal manager or unit head of the unit records its timesheets.")
+    form = forms.TimesheetForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = timesheets.timesheet_import(actor=user, unit=unit, content=form.cleaned_data["file"].read())
+        except CaseworkError as error:
+            _fail(form, error)
+    return render(request, "resourcing/timesheet.html", {"unit": unit, "form": form, "result": result})
