@@ -18,6 +18,7 @@ from casework.cases.models import Case
 from casework.core import clock
 from casework.core.errors import CaseworkError
 from casework.core.forms import apply_service_error
+from casework.core.spreadsheets import CONTENT_TYPES
 from casework.core.views import http_error_for
 from casework.people.choices import UNIT_MANAGER_ROLES
 from casework.people.models import Grade, User
@@ -71,7 +72,7 @@ def unit_detail(request: HttpRequest, unit_id: int, fmt: str = "") -> HttpRespon
     named = set(selectors.named_people(user).filter(unit_id=unit.pk).values_list("pk", flat=True))
     if fmt:
         body = exports.export_unit(actor=user, report=report, named=named, fmt=fmt)
-        response = HttpResponse(body, content_type=exports.CONTENT_TYPES[fmt])
+        response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="resourcing-{unit.code}-{report.on}.{fmt}"'
         return response
     people = [p for p in report.people if p.person_id in named]
