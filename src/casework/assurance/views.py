@@ -7,6 +7,7 @@ Views parse input, call one selector or service, and render. A case outside the 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 from urllib.parse import urlencode
 
@@ -123,7 +124,7 @@ def case_history(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @method_decorator(login_required, name="dispatch")
-class CaseActionView(View):
+class CaseActionView(View, ABC):
     """A form that acts on one case's assurance. Invisible case: 404; not allowed to act: 403."""
 
     http_method_names = ["get", "post"]
@@ -153,8 +154,9 @@ class CaseActionView(View):
     def initial(self) -> dict[str, Any]:
         return {}
 
+    @abstractmethod
     def perform(self, form: Any) -> str:
-        raise NotImplementedError
+        """Call the one service this form is for; return the confirmation message shown to the user."""
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         return self.render(self.form_class(initial=self.initial(), **self.form_kwargs()))

@@ -6,6 +6,7 @@ Views parse input, call one selector or service, and render. Anything outside th
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
@@ -305,7 +306,7 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @method_decorator(login_required, name="dispatch")
-class CasePartView(View):
+class CasePartView(View, ABC):
     """A form that adds or changes one part of a case the user may change."""
 
     http_method_names = ["get", "post"]
@@ -326,8 +327,9 @@ class CasePartView(View):
     def initial(self) -> dict[str, Any]:
         return {}
 
+    @abstractmethod
     def perform(self, form: forms.Form) -> str:
-        raise NotImplementedError
+        """Call the one service this form is for; return the confirmation message shown to the user."""
 
     def make_form(self, data: Any = None) -> forms.Form:
         return self.form_class(data, **self.form_kwargs())

@@ -7,6 +7,7 @@ Views parse input, call one selector or service, and render. A case outside the 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 from urllib.parse import urlencode
 
@@ -78,7 +79,7 @@ def case_recalculate(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @method_decorator(login_required, name="dispatch")
-class CaseFormView(View):
+class CaseFormView(View, ABC):
     """A form that changes one part of a case's progression. The case must be one the user may
     change: invisible is a 404, visible but read-only a 403."""
 
@@ -98,8 +99,9 @@ class CaseFormView(View):
     def initial(self) -> dict[str, Any]:
         return {}
 
+    @abstractmethod
     def perform(self, form: Any) -> str:
-        raise NotImplementedError
+        """Call the one service this form is for; return the confirmation message shown to the user."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         with page_errors():
