@@ -133,3 +133,15 @@ def test_every_page_linked_from_a_case(page, server):
     by_type = {re.sub(r"\d+", "N", path): path for path in reversed(linked)}
     for path in by_type.values():
         visit_and_check(page, path, "case-" + path.strip("/").replace("/", "-"))
+
+
+def test_s62_export_page_and_its_errors(page, server):
+    # The export form is reached from the audit pages rather than the navigation, so the
+    # link-following tests above do not visit it.
+    sign_in(page, "inspector")
+    page.goto("/oversight/s62/")
+    assert_accessible(page, "s62-export")
+    page.get_by_role("button", name="Export").click()
+    page.wait_for_load_state()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page, "s62-export-errors")
