@@ -29,3 +29,16 @@ def test_manager_gets_own_unit_only(api_as, personas, known):
 @pytest.mark.parametrize("persona", ["prosecutor_a", "paralegal_a", "prosecutor_b", "police_x", "admin"])
 def test_other_roles_get_404(api_as, known, persona):
     assert api_as(persona).get("/oversight").status_code == 404
+
+
+def test_api_reads_the_tallies_and_reports_iqa_rem_and_mou(api_as, personas, known):
+    from casework.oversight.services import refresh_compliance_tallies
+
+    assert api_as("hq").get("/oversight").json()["computed_live"] is True
+    refresh = refresh_compliance_tallies(actor=None)
+    body = api_as("manager_a").get("/oversight").json()
+    assert body["computed_live"] is False and body["as_of"].startswith(f"{refresh.as_of:%Y-%m-%dT%H:%M}")
+    [a] = body["units"]
+    assert (a["caseworker_fte"], a["open_cases_per_fte"], a["iqa_expected"], a["rem_applicable"]) == (2.0, 1.5, 2, 0)
+    assert a["mou_cps_due"] == 0 and a["mou_cps_on_time_percent"] is None
+    assert api_as("police_x").get("/oversight").status_code == 404

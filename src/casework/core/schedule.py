@@ -73,6 +73,12 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         purpose="E-mail each owner the time limits and directions due soon (reminders).",
     ),
     ScheduleEntry(
+        name="oversight-tallies",
+        task_path="casework.oversight.tasks.oversight_refresh_task",
+        cadence=Every(dt.timedelta(hours=1)),
+        purpose="Recompute the oversight dashboard's compliance figures per unit (the national view reads them).",
+    ),
+    ScheduleEntry(
         name="housekeeping",
         task_path="casework.core.tasks.housekeeping_task",
         cadence=DailyAt(dt.time(3, 0)),

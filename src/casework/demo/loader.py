@@ -136,6 +136,7 @@ class DemoLoader:
     def _derive(self, started: float) -> None:
         """Run the nightly sweeps once so deadlines, tasks, notices and verdicts exist from the start."""
         from casework.assurance.sweep import assurance_sweep
+        from casework.oversight.services import refresh_compliance_tallies
         from casework.progression.sweep import progression_sweep
 
         for command in DEMO_EXTENSIONS:
@@ -149,6 +150,9 @@ class DemoLoader:
         )
         verdicts = assurance_sweep(today=self.today)
         self.progress(f"compliance verdicts {verdicts.verdicts} ({time.perf_counter() - started:.1f} s)")
+        # The national dashboard reads stored tallies; make the first ones so it opens fast.
+        tallies = refresh_compliance_tallies(actor=None)
+        self.progress(f"oversight tallies {tallies.rows} ({time.perf_counter() - started:.1f} s)")
 
     # --- people ---------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -40,11 +41,25 @@ class UnitFiguresOut(Schema):
     compliance_percent: float | None
     expected_not_met_for_case_mix: float | None
     case_mix_ratio: float | None
+    caseworker_fte: float
+    open_cases_per_fte: float | None
+    iqa_expected: int
+    iqa_received: int
+    iqa_answers_met_percent: float | None
+    rem_applicable: int
+    rem_not_met: int
+    rem_current_percent: float | None
+    mou_cps_due: int
+    mou_cps_on_time_percent: float | None
+    mou_police_due: int
+    mou_police_on_time_percent: float | None
 
 
 class OversightOut(Schema):
     level: str
     label: str
+    as_of: dt.datetime = Field(description="The instant the figures describe (the latest refresh).")
+    computed_live: bool = Field(description="True when no refresh existed and the figures were computed now.")
     units: list[UnitFiguresOut]
 
 
@@ -61,6 +76,18 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
         "compliance_percent": row["compliance"],
         "expected_not_met_for_case_mix": row["expected_not_met"],
         "case_mix_ratio": row["mix_ratio"],
+        "caseworker_fte": row["staff_fte"],
+        "open_cases_per_fte": row["open_per_fte"],
+        "iqa_expected": row["iqa_expected"],
+        "iqa_received": row["iqa_received"],
+        "iqa_answers_met_percent": row["iqa_met_pct"],
+        "rem_applicable": row["rem_applicable"],
+        "rem_not_met": row["rem_not_met"],
+        "rem_current_percent": row["rem_compliance"],
+        "mou_cps_due": row["mou_cps_due"],
+        "mou_cps_on_time_percent": row["mou_cps_on_time"],
+        "mou_police_due": row["mou_police_due"],
+        "mou_police_on_time_percent": row["mou_police_on_time"],
     }
 
 
@@ -70,7 +97,13 @@ def oversight(request: HttpRequest, params: Query[ScopeIn]) -> dict[str, Any]:
     actor = _actor(request)
     scope = resolve_scope(user=actor, unit_id=params.unit, area_id=params.area)
     data = reads.dashboard(user=actor, scope=scope)
-    return {"level": scope.level, "label": scope.label, "units": [_figures(row) for row in data.units]}
+    return {
+        "level": scope.level,
+        "label": scope.label,
+        "as_of": data.as_of,
+        "computed_live": data.live,
+        "units": [_figures(row) for row in data.units],
+    }
 
 
 def _actor(request: HttpRequest) -> Any:

@@ -1,33 +1,48 @@
-"""Reads for the oversight dashboard. Every figure is a SQL aggregate over the scope's visible cases
-(scope.scoped_cases), grouped by unit; Python only combines the grouped rows (a handful per unit).
+"""Reads for the oversight dashboard (unit, Area, national).
 
-Recommendation areas covered: case progression (deadlines met, missed and overdue; custody time
-limits) and mandatory assurance (current verdicts by rule, monthly trend). Units are compared per
-100 open cases and, for assurance, against what their case mix would predict (indirect
-standardisation by acceptance criterion).
+Every count is a SQL aggregate grouped by unit (oversight/tallies.py). The page reads them from the
+latest ComplianceTally refresh, narrowed to the units of the reader's scope, so the national view
+costs one indexed read however many cases there are; with no refresh yet it computes the same rows
+live over the reader's visible cases (scope.scoped_cases). Python then only combines those grouped
+rows: sums across the scope's units and the rates derived from them.
+
+Why a tally keyed by unit is the same as counting the reader's visible cases: every role that reaches
+this dashboard sees all cases of the units in its scope (HQ and inspectors: every unit; area
+leadership: their Area's unit; managers: their unit), so no count covers a case the reader could not
+open. tests/oversight/test_tallies.py checks the two paths agree for each of those roles.
+
+Recommendation areas: case progression (deadlines, custody time limits), mandatory assurance
+(current verdicts by rule, monthly trend), IQA, REM and MoU with police forces. Units are compared
+per 100 open cases, per caseworker FTE and, for assurance, against what their case mix would
+predict (indirect standardisation by acceptance criterion).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from casework.assurance import dashboard as assurance_reads
+from casework.assurance import selectors as assurance_selectors
 from casework.assurance.choices import Outcome
+from casework.assurance.dashboard import WAIVER_ALERT_SHARE, month_end_instants
 from casework.assurance.models import VerdictPeriod
 from casework.cases.choices import OPEN_STAGES
-from casework.cases.models import Case
+from casework.cases.models import AcceptanceCriterion, Case
 from casework.core import clock
+from casework.oversight.models import ComplianceTally, TallyRefresh
 from casework.oversight.scope import OversightScope, scoped_cases
+from casework.oversight.tallies import CTL_WARNING_DAYS, REM_RULE_CODE, CountRow, live_counts
 from casework.progression.choices import DeadlineStatus
 from casework.progression.models import CustodyClock, Deadline
 
-#: A running custody clock expiring within this many days counts as "expiring soon".
-CTL_WARNING_DAYS = 28
-NOT_YET_AVAILABLE = ("IQA (individual quality assessment)", "REM (resourcing and staffing)", "MoU with police forces")
+#: Figures older than this are flagged on the page (the schedule refreshes them hourly).
+STALE_AFTER = dt.timedelta(hours=3)
+
+__all__ = ["CTL_WARNING_DAYS", "DRILL_METRICS", "OversightDashboard", "dashboard", "drill_cases"]
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -38,65 +53,8 @@ def _per_100(count: int, open_cases: int) -> float | None:
     return None if not open_cases else round(100 * count / open_cases, 1)
 
 
-def _grouped(queryset: QuerySet[Any], key: str, **aggregates: Any) -> dict[Any, dict[str, int]]:
-    return {row[key]: row for row in queryset.values(key).annotate(**aggregates).order_by()}
-
-
-def case_counts(cases: QuerySet[Case]) -> dict[int, dict[str, int]]:
-    return _grouped(cases, "unit_id", total=Count("id"), open=Count("id", filter=Q(stage__in=OPEN_STAGES)))
-
-
-def deadline_counts(cases: QuerySet[Case], today: dt.date) -> dict[int, dict[str, int]]:
-    deadlines = Deadline.objects.filter(case__in=cases.values("pk"))
-    return _grouped(
-        deadlines,
-        "case__unit_id",
-        met=Count("id", filter=Q(status=DeadlineStatus.MET)),
-        missed=Count("id", filter=Q(status=DeadlineStatus.MISSED)),
-        overdue=Count("id", filter=Q(status=DeadlineStatus.OPEN, due_on__lt=today)),
-        open=Count("id", filter=Q(status=DeadlineStatus.OPEN)),
-    )
-
-
-def ctl_counts(cases: QuerySet[Case], today: dt.date) -> dict[int, dict[str, int]]:
-    clocks = CustodyClock.objects.filter(case__in=cases.values("pk"))
-    horizon = today + dt.timedelta(days=CTL_WARNING_DAYS)
-    return _grouped(
-        clocks,
-        "case__unit_id",
-        running=Count("id", filter=Q(status="running")),
-        expiring=Count("id", filter=Q(status="running", expires_on__gte=today, expires_on__lte=horizon)),
-        expired=Count("id", filter=Q(status="expired") | Q(status="running", expires_on__lt=today)),
-        paused=Count("id", filter=Q(status="paused")),
-    )
-
-
-def _current_verdicts(cases: QuerySet[Case]) -> QuerySet[VerdictPeriod]:
-    return VerdictPeriod.objects.filter(case__in=cases.values("pk"), valid_to__isnull=True)
-
-
-_APPLICABLE = ~Q(outcome=Outcome.NOT_APPLICABLE)
-_NOT_MET = Q(outcome=Outcome.NOT_MET)
-
-
-def verdicts_by_unit_and_mix(cases: QuerySet[Case]) -> list[Any]:
-    """Applicable and not-met current verdicts per (unit, acceptance criterion): one grouped query."""
-    return list(
-        _current_verdicts(cases)
-        .values("case__unit_id", "case__acceptance_criterion_id")
-        .annotate(applicable=Count("id", filter=_APPLICABLE), not_met=Count("id", filter=_NOT_MET))
-        .order_by()
-    )
-
-
-def case_mix(cases: QuerySet[Case]) -> list[Any]:
-    """Open cases per unit and acceptance criterion (the complexity mix the comparison adjusts for)."""
-    return list(
-        cases.filter(stage__in=OPEN_STAGES)
-        .values("unit_id", "acceptance_criterion__title")
-        .annotate(n=Count("id"))
-        .order_by("unit_id", "acceptance_criterion__title")
-    )
+def _per_fte(count: int, fte_hundredths: int) -> float | None:
+    return None if not fte_hundredths else round(100 * count / fte_hundredths, 1)
 
 
 def standardised(mix_rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -105,18 +63,16 @@ def standardised(mix_rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     more failures than the unit's case mix predicts."""
     by_mix: dict[Any, list[int]] = {}
     for row in mix_rows:
-        totals = by_mix.setdefault(row["case__acceptance_criterion_id"], [0, 0])
+        totals = by_mix.setdefault(row["criterion"], [0, 0])
         totals[0] += row["applicable"]
         totals[1] += row["not_met"]
     units: dict[int, dict[str, Any]] = {}
     for row in mix_rows:
-        applicable, not_met = by_mix[row["case__acceptance_criterion_id"]]
-        unit = units.setdefault(row["case__unit_id"], {"applicable": 0, "not_met": 0, "expected": 0.0})
+        applicable, not_met = by_mix[row["criterion"]]
+        unit = units.setdefault(row["unit_id"], {"applicable": 0, "not_met": 0, "expected": 0.0})
         unit["applicable"] += row["applicable"]
         unit["not_met"] += row["not_met"]
         unit["expected"] += row["applicable"] * (not_met / applicable if applicable else 0.0)
-    for unit in units.values():
-        unit["ratio"] = round(unit["not_met"] / unit["expected"], 2) if unit["expected"] else None
     return units
 
 
@@ -129,21 +85,39 @@ class OversightDashboard:
     by_rule: list[dict[str, Any]]
     trend: list[dict[str, Any]]
     mix: list[dict[str, Any]]
-    not_yet_available: tuple[str, ...] = NOT_YET_AVAILABLE
+    as_of: dt.datetime
+    live: bool  # True when no tally refresh existed and the figures were computed for this request
+    quarter: str = ""
+    stale: bool = False
+    recommendation_areas: list[dict[str, Any]] = field(default_factory=list)
 
 
-_COUNT_KEYS = (
-    "open_cases",
-    "total_cases",
-    "deadlines_met",
-    "deadlines_missed",
-    "deadlines_overdue",
-    "ctl_running",
-    "ctl_expiring",
-    "ctl_expired",
-    "verdicts_applicable",
-    "verdicts_not_met",
+#: Per-unit counters: (row key, tally metric).
+_SCALARS = (
+    ("open_cases", "cases_open"),
+    ("total_cases", "cases_total"),
+    ("deadlines_met", "deadlines_met"),
+    ("deadlines_missed", "deadlines_missed"),
+    ("deadlines_overdue", "deadlines_overdue"),
+    ("ctl_running", "ctl_running"),
+    ("ctl_expiring", "ctl_expiring"),
+    ("ctl_expired", "ctl_expired"),
+    ("staff_fte_hundredths", "staff_fte"),
+    ("iqa_expected", "iqa_expected"),
+    ("iqa_received", "iqa_received"),
+    ("iqa_fully", "iqa_fully"),
+    ("iqa_partially", "iqa_partially"),
+    ("iqa_not_met", "iqa_not_met"),
+    ("rem_applicable", "rem_applicable"),
+    ("rem_not_met", "rem_not_met"),
+    ("mou_cps_met", "mou_cps_met"),
+    ("mou_cps_late", "mou_cps_late"),
+    ("mou_cps_breached", "mou_cps_breached"),
+    ("mou_police_met", "mou_police_met"),
+    ("mou_police_late", "mou_police_late"),
+    ("mou_police_breached", "mou_police_breached"),
 )
+_COUNT_KEYS = (*(key for key, _ in _SCALARS), "verdicts_applicable", "verdicts_not_met")
 
 
 def _derive(row: dict[str, Any], expected: float | None = None) -> dict[str, Any]:
@@ -156,35 +130,71 @@ def _derive(row: dict[str, Any], expected: float | None = None) -> dict[str, Any
     row["compliance"] = _pct(applicable - row["verdicts_not_met"], applicable)
     row["expected_not_met"] = None if expected is None else round(expected, 1)
     row["mix_ratio"] = round(row["verdicts_not_met"] / expected, 2) if expected else None
+    # Staffing: caseworker FTE and the load and failures per FTE.
+    fte = row["staff_fte_hundredths"]
+    row["staff_fte"] = round(fte / 100, 2)
+    row["open_per_fte"] = _per_fte(row["open_cases"], fte)
+    row["not_met_per_fte"] = _per_fte(row["verdicts_not_met"], fte)
+    # IQA: quota coverage this quarter, and how the answers came out (N/A left out).
+    row["iqa_coverage"] = _pct(min(row["iqa_received"], row["iqa_expected"]), row["iqa_expected"])
+    answered = row["iqa_fully"] + row["iqa_partially"] + row["iqa_not_met"]
+    row["iqa_answers"] = answered
+    row["iqa_fully_pct"] = _pct(row["iqa_fully"], answered)
+    row["iqa_met_pct"] = _pct(row["iqa_fully"] + row["iqa_partially"], answered)
+    # REM: open cases whose record is complete and current, of those the rule applies to.
+    row["rem_compliance"] = _pct(row["rem_applicable"] - row["rem_not_met"], row["rem_applicable"])
+    # MoU: commitments met on time, each side, of those that fell due (running clocks left out).
+    for side in ("cps", "police"):
+        met, late, breached = (row[f"mou_{side}_{state}"] for state in ("met", "late", "breached"))
+        row[f"mou_{side}_due"] = met + late + breached
+        row[f"mou_{side}_on_time"] = _pct(met, met + late + breached)
     return row
 
 
-def unit_rows(cases: QuerySet[Case], scope: OversightScope, today: dt.date) -> tuple[list[dict[str, Any]], list]:
-    counts = case_counts(cases)
-    deadlines = deadline_counts(cases, today)
-    clocks = ctl_counts(cases, today)
-    mix_rows = verdicts_by_unit_and_mix(cases)
+def _rate_row(row: dict[str, Any]) -> dict[str, Any]:
+    row["compliant"] = row["applicable"] - row["not_met"]
+    row["rate"] = None if not row["applicable"] else row["compliant"] / row["applicable"]
+    row["percent"] = None if row["rate"] is None else round(row["rate"] * 100)
+    return row
+
+
+class _Counts:
+    """The CountRows of the scope, indexed for assembly."""
+
+    def __init__(self, rows: list[CountRow]) -> None:
+        self.by_unit: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+        self.summed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for unit_id, metric, key, value in rows:
+            self.by_unit[unit_id][metric][key] = value
+            self.summed[metric][key] += value
+
+    def scalar(self, unit_id: int, metric: str) -> int:
+        return self.by_unit.get(unit_id, {}).get(metric, {}).get("", 0)
+
+    def keyed(self, unit_id: int, metric: str) -> dict[str, int]:
+        return self.by_unit.get(unit_id, {}).get(metric, {})
+
+
+def _unit_rows(scope: OversightScope, counts: _Counts) -> list[dict[str, Any]]:
+    mix_rows = [
+        {
+            "unit_id": unit_id,
+            "criterion": key,
+            "applicable": value,
+            "not_met": counts.keyed(unit_id, "mix_not_met").get(key, 0),
+        }
+        for unit_id in scope.unit_ids
+        for key, value in counts.keyed(unit_id, "mix_applicable").items()
+    ]
     adjusted = standardised(mix_rows)
     rows = []
     for unit in scope.units:
-        c, d, k = counts.get(unit.pk, {}), deadlines.get(unit.pk, {}), clocks.get(unit.pk, {})
-        v = adjusted.get(unit.pk, {})
-        row = {
-            "unit": unit,
-            "open_cases": c.get("open", 0),
-            "total_cases": c.get("total", 0),
-            "deadlines_met": d.get("met", 0),
-            "deadlines_missed": d.get("missed", 0),
-            "deadlines_overdue": d.get("overdue", 0),
-            "ctl_running": k.get("running", 0),
-            "ctl_expiring": k.get("expiring", 0),
-            "ctl_expired": k.get("expired", 0),
-            "verdicts_applicable": v.get("applicable", 0),
-            "verdicts_not_met": v.get("not_met", 0),
-            "query": f"unit={unit.pk}",  # the drill-down links for this row
-        }
-        rows.append(_derive(row, v.get("expected")))
-    return rows, mix_rows
+        row: dict[str, Any] = {"unit": unit, "query": f"unit={unit.pk}"}  # query: the drill-down links
+        row.update({key: counts.scalar(unit.pk, metric) for key, metric in _SCALARS})
+        row["verdicts_applicable"] = sum(counts.keyed(unit.pk, "rule_applicable").values())
+        row["verdicts_not_met"] = sum(counts.keyed(unit.pk, "rule_not_met").values())
+        rows.append(_derive(row, adjusted.get(unit.pk, {}).get("expected")))
+    return rows
 
 
 def totals_of(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -204,26 +214,159 @@ def area_rows(scope: OversightScope, units: list[dict[str, Any]]) -> list[dict[s
     ]
 
 
-def dashboard(*, user: Any, scope: OversightScope) -> OversightDashboard:
-    cases = scoped_cases(user=user, scope=scope)
-    today, now = clock.today(), clock.now()
-    units, _ = unit_rows(cases, scope, today)
-    unit_names = {unit.pk: unit.name for unit in scope.units}
-    mix = [{**row, "unit": unit_names.get(row["unit_id"], "")} for row in case_mix(cases)]
+def _by_rule(counts: _Counts, today: dt.date) -> list[dict[str, Any]]:
+    """One row per rule in force, summed over the scope's units."""
+    rows = []
+    for rule in assurance_selectors.rules_in_force(today):
+        row = _rate_row(
+            {
+                "code": rule.code,
+                "title": rule.title,
+                "severity": rule.severity,
+                "version": rule.version,
+                **{
+                    key: counts.summed[f"rule_{key}"].get(rule.code, 0)
+                    for key in ("applicable", "not_met", "waived", "exempt")
+                },
+            }
+        )
+        row["waivers"] = counts.summed["rule_waivers"].get(rule.code, 0)
+        row["waiver_share"] = row["waivers"] / row["applicable"] if row["applicable"] else 0.0
+        row["waiver_percent"] = round(row["waiver_share"] * 100)
+        row["too_many_waivers"] = row["waiver_share"] > WAIVER_ALERT_SHARE
+        rows.append(row)
+    return rows
+
+
+def _trend(counts: _Counts, as_of: dt.datetime) -> list[dict[str, Any]]:
+    return [
+        _rate_row(
+            {
+                "label": label,
+                "instant": instant,
+                "applicable": counts.summed["trend_applicable"].get(f"{i:02d}", 0),
+                "not_met": counts.summed["trend_not_met"].get(f"{i:02d}", 0),
+            }
+        )
+        for i, (label, instant) in enumerate(month_end_instants(as_of))
+    ]
+
+
+def _mix(scope: OversightScope, counts: _Counts) -> list[dict[str, Any]]:
+    titles = {str(pk): title for pk, title in AcceptanceCriterion.objects.values_list("pk", "title")}
+    rows = [
+        {"unit_id": unit.pk, "unit": unit.name, "acceptance_criterion__title": titles.get(key) if key else None, "n": n}
+        for unit in scope.units
+        for key, n in counts.keyed(unit.pk, "mix_open").items()
+    ]
+    return sorted(rows, key=lambda r: (r["unit"], r["acceptance_criterion__title"] or ""))
+
+
+def _areas_of_recommendation(totals: dict[str, Any], quarter: str) -> list[dict[str, Any]]:
+    """The headline table: one line per recommendation area, with its measure and result."""
+    t = totals
+    return [
+        {
+            "name": "Case progression",
+            "measure": f"Deadlines met on time ({t['deadlines_met']} met, {t['deadlines_missed']} missed; "
+            f"{t['deadlines_overdue']} open and overdue)",
+            "percent": t["timeliness"],
+        },
+        {
+            "name": "Custody time limits",
+            "measure": f"{t['ctl_running']} running, {t['ctl_expiring']} expiring within {CTL_WARNING_DAYS} days; "
+            f"{t['ctl_expired']} expired",
+            "percent": None,
+            "result": f"{t['ctl_expired']} expired",
+        },
+        {
+            "name": "Mandatory assurance",
+            "measure": f"Applicable checks met, exempt or waived now ({t['verdicts_not_met']} of "
+            f"{t['verdicts_applicable']} not met)",
+            "percent": t["compliance"],
+        },
+        {
+            "name": "IQA (individual quality assessment)",
+            "measure": f"Assessments this quarter ({quarter}): {t['iqa_received']} received of "
+            f"{t['iqa_expected']} due; answers fully met {_fmt(t['iqa_fully_pct'])}, "
+            f"fully or partially met {_fmt(t['iqa_met_pct'])} of {t['iqa_answers']}",
+            "percent": t["iqa_coverage"],
+        },
+        {
+            "name": "REM (resourcing and staffing)",
+            "measure": f"Open cases with a complete and current REM record ({t['rem_not_met']} of "
+            f"{t['rem_applicable']} not); caseworker FTE {t['staff_fte']}",
+            "percent": t["rem_compliance"],
+        },
+        {
+            "name": "MoU with police forces",
+            "measure": f"CCU commitments met on time ({t['mou_cps_met']} of {t['mou_cps_due']} due; police action "
+            f"plans answered on time {_fmt(t['mou_police_on_time'])} of {t['mou_police_due']})",
+            "percent": t["mou_cps_on_time"],
+        },
+    ]
+
+
+def _fmt(percent: float | None) -> str:
+    return "no data" if percent is None else f"{percent}%"
+
+
+def assemble(*, scope: OversightScope, rows: list[CountRow], as_of: dt.datetime, live: bool) -> OversightDashboard:
+    """The dashboard from the scope's CountRows (from tallies or computed live)."""
+    from casework.quality.rules import Quarter
+
+    counts = _Counts(rows)
+    day = clock.local(as_of).date()
+    units = _unit_rows(scope, counts)
+    totals = totals_of(units)
+    quarter = Quarter.of(day).label
     return OversightDashboard(
         scope=scope,
         units=units,
-        totals=totals_of(units),
+        totals=totals,
         areas=area_rows(scope, units),
-        by_rule=assurance_reads.by_rule(cases, today),
-        trend=assurance_reads.trend(cases, now),
-        mix=mix,
+        by_rule=_by_rule(counts, day),
+        trend=_trend(counts, as_of),
+        mix=_mix(scope, counts),
+        as_of=as_of,
+        live=live,
+        quarter=quarter,
+        stale=not live and clock.now() - as_of > STALE_AFTER,
+        recommendation_areas=_areas_of_recommendation(totals, quarter),
     )
+
+
+def latest_refresh() -> TallyRefresh | None:
+    return TallyRefresh.objects.order_by("-as_of", "-pk").first()
+
+
+def tally_rows(refresh: TallyRefresh, unit_ids: list[int]) -> list[CountRow]:
+    """The refresh's rows for these units only: nobody reads a count outside their scope."""
+    found = ComplianceTally.objects.filter(refresh=refresh, unit_id__in=unit_ids)
+    return list(found.values_list("unit_id", "metric", "key", "value"))
+
+
+def live_rows(*, user: Any, scope: OversightScope, today: dt.date, now: dt.datetime) -> list[CountRow]:
+    cases = scoped_cases(user=user, scope=scope)
+    return live_counts(
+        cases=cases, unit_ids=None if scope.level == "national" else scope.unit_ids, today=today, now=now
+    )
+
+
+def dashboard(*, user: Any, scope: OversightScope, live: bool = False) -> OversightDashboard:
+    """From the latest tallies; computed live when there are none yet (or when asked to)."""
+    refresh = None if live else latest_refresh()
+    if refresh is not None:
+        return assemble(scope=scope, rows=tally_rows(refresh, scope.unit_ids), as_of=refresh.as_of, live=False)
+    now = clock.now()
+    rows = live_rows(user=user, scope=scope, today=clock.local(now).date(), now=now)
+    return assemble(scope=scope, rows=rows, as_of=now, live=True)
 
 
 # --- drill-down: the cases behind a number ---------------------------------------------------------
 
 DRILL_METRICS: dict[str, str] = {
+    "rem-not-met": "Open cases whose REM record is missing, incomplete or out of date",
     "deadlines-missed": "Cases with a missed deadline",
     "deadlines-overdue": "Cases with an overdue deadline",
     "ctl-expiring": f"Cases with a custody time limit expiring within {CTL_WARNING_DAYS} days",
@@ -246,6 +389,9 @@ def drill_cases(*, user: Any, scope: OversightScope, metric: str, rule_code: str
         matching = CustodyClock.objects.filter(status="running", expires_on__gte=today, expires_on__lte=horizon)
     elif metric == "ctl-expired":
         matching = CustodyClock.objects.filter(Q(status="expired") | Q(status="running", expires_on__lt=today))
+    elif metric == "rem-not-met":
+        matching = VerdictPeriod.objects.filter(valid_to__isnull=True, outcome=Outcome.NOT_MET, rule_code=REM_RULE_CODE)
+        cases = cases.filter(stage__in=OPEN_STAGES)
     elif metric == "assurance-not-met":
         matching = VerdictPeriod.objects.filter(valid_to__isnull=True, outcome=Outcome.NOT_MET)
         if rule_code:

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.core import clock
 from casework.core.errors import ValidationFailed
 from casework.core.spreadsheets import Table, tables_to_csv, tables_to_xlsx
 from casework.oversight.dashboard import OversightDashboard
@@ -33,6 +34,20 @@ _UNIT_HEADER = [
     "Compliance %",
     "Expected not met for case mix",
     "Observed / expected",
+    "Caseworker FTE",
+    "Open cases per FTE",
+    "IQA due this quarter",
+    "IQA received",
+    "IQA coverage %",
+    "IQA answers fully met %",
+    "IQA answers fully or partially met %",
+    "REM applicable open cases",
+    "REM not current",
+    "REM current %",
+    "MoU CCU commitments due",
+    "MoU CCU on time %",
+    "MoU police commitments due",
+    "MoU police on time %",
 ]
 
 
@@ -58,18 +73,41 @@ def _unit_cells(row: dict[str, Any]) -> list[Any]:
         "compliance",
         "expected_not_met",
         "mix_ratio",
+        "staff_fte",
+        "open_per_fte",
+        "iqa_expected",
+        "iqa_received",
+        "iqa_coverage",
+        "iqa_fully_pct",
+        "iqa_met_pct",
+        "rem_applicable",
+        "rem_not_met",
+        "rem_compliance",
+        "mou_cps_due",
+        "mou_cps_on_time",
+        "mou_police_due",
+        "mou_police_on_time",
     )
     return [_blank(row[key]) for key in keys]
 
 
 def dashboard_tables(data: OversightDashboard) -> list[Table]:
     """The dashboard's tables, as the page shows them (one sheet each)."""
+    as_of = f"{clock.local(data.as_of):%Y-%m-%d %H:%M}" + (" (computed live)" if data.live else "")
     tables = [
+        Table(
+            "Recommendation areas",
+            ["Area of recommendation", "Measure", "Result (%, or as stated)", "Figures as at"],
+            [
+                [a["name"], a["measure"], _blank(a.get("result") or a["percent"]), as_of]
+                for a in data.recommendation_areas
+            ],
+        ),
         Table(
             "Units",
             ["Unit", *_UNIT_HEADER],
             [[row["unit"].name, *_unit_cells(row)] for row in data.units] + [["Total", *_unit_cells(data.totals)]],
-        )
+        ),
     ]
     if data.areas:
         tables.append(

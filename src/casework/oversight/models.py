@@ -85,3 +85,45 @@ class FileAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sampled_file_id} {self.question_code}: {self.answer}"
+
+
+# --- pre-aggregated dashboard figures --------------------------------------------------------------
+
+
+class TallyRefresh(models.Model):
+    """One run of refresh_compliance_tallies: the instant its figures describe. The dashboard reads
+    the newest refresh; older ones are pruned (keeping a few) by the next refresh."""
+
+    as_of = models.DateTimeField(db_index=True)
+    refreshed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    seconds = models.FloatField(default=0, help_text="How long the aggregate queries took.")
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-as_of", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Compliance tallies as at {self.as_of:%Y-%m-%d %H:%M}"
+
+
+class ComplianceTally(models.Model):
+    """One aggregate count for one unit: e.g. (deadlines_missed, ""), (rule_not_met, "psd.present"),
+    (mix_open, "<criterion id>"), (trend_applicable, "03"). Keyed by the unit each case was in when
+    the refresh ran. Values are counts (FTE is stored in hundredths)."""
+
+    refresh = models.ForeignKey(TallyRefresh, on_delete=models.CASCADE, related_name="tallies")
+    unit = models.ForeignKey("people.Unit", on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=40)
+    key = models.CharField(max_length=80, blank=True)
+    value = models.BigIntegerField()
+
+    class Meta:
+        # The unique index (refresh first) also serves the dashboard's read of one refresh.
+        constraints = [
+            models.UniqueConstraint(fields=["refresh", "unit", "metric", "key"], name="oversight_tally_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.metric}[{self.key}] = {self.value}"

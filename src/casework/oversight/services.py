@@ -1,8 +1,9 @@
-"""Writes for inspection: drawing a sample and recording answers. Each writes its audit event in
-the same transaction."""
+"""Writes for oversight: drawing an inspection sample, recording answers, and refreshing the
+dashboard's compliance tallies. Each writes its audit event in the same transaction."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.db import transaction
@@ -16,7 +17,15 @@ from casework.core import clock
 from casework.core.errors import NotFound, ValidationFailed
 from casework.oversight import rules
 from casework.oversight.choices import Answer
-from casework.oversight.models import ExaminationQuestionSet, FileAnswer, InspectionSample, SampledFile
+from casework.oversight.models import (
+    ComplianceTally,
+    ExaminationQuestionSet,
+    FileAnswer,
+    InspectionSample,
+    SampledFile,
+    TallyRefresh,
+)
+from casework.oversight.tallies import live_counts
 from casework.people.choices import RoleCode
 
 MAX_PER_UNIT = 200
@@ -106,3 +115,45 @@ def answers_record(*, actor: Any, sampled_file: SampledFile, answers: dict[str, 
             changes=changes,
         )
     return len(changes)
+
+
+#: Refreshes kept (the newest is read; a few older ones stay for comparison, the rest are pruned).
+TALLY_REFRESHES_KEPT = 3
+
+
+def refresh_compliance_tallies(*, actor: Any) -> TallyRefresh:
+    """Recompute every unit's dashboard counts over all cases (oversight.tallies.live_counts: grouped
+    SQL aggregates) and store them as one new refresh. `actor` is the person who asked, or None for
+    the scheduled run. Each case counts in the unit it is in now, so unit moves show at the next
+    refresh.
+
+    The aggregates run before the write transaction opens: SQLite transactions here are IMMEDIATE
+    (they take the write lock at BEGIN), and holding it for the seconds the aggregates take would
+    make every other writer wait. Each aggregate sees the register as at its own start."""
+    now = clock.now()
+    started = time.perf_counter()
+    counts = live_counts(cases=Case.objects.all(), unit_ids=None, today=clock.local(now).date(), now=now)
+    return _store_tallies(actor=actor, as_of=now, counts=counts, seconds=round(time.perf_counter() - started, 3))
+
+
+@transaction.atomic
+def _store_tallies(*, actor: Any, as_of: Any, counts: list[Any], seconds: float) -> TallyRefresh:
+    """Write one refresh and its rows, prune old refreshes, and record the one audit event: the rows
+    are aggregates of no single case, so they are not audited one by one."""
+    refresh = TallyRefresh.objects.create(as_of=as_of, refreshed_by=actor, rows=len(counts), seconds=seconds)
+    ComplianceTally.objects.bulk_create(
+        (
+            ComplianceTally(refresh=refresh, unit_id=unit_id, metric=metric, key=key, value=value)
+            for unit_id, metric, key, value in counts
+        ),
+        batch_size=2000,
+    )
+    old = TallyRefresh.objects.order_by("-as_of", "-pk").values_list("pk", flat=True)[TALLY_REFRESHES_KEPT:]
+    pruned, _ = TallyRefresh.objects.filter(pk__in=list(old)).delete()
+    audit.record(
+        actor=actor,
+        action=Action.COMBINE,
+        subject=refresh,
+        changes={"rows": [None, len(counts)], "seconds": [None, seconds], "pruned_rows": [None, pruned]},
+    )
+    return refresh
