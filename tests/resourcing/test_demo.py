@@ -3,12 +3,14 @@ failure and an overloaded grade, all audited; re-running does nothing."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from casework.audit.models import AuditEvent
 from casework.core import clock
 from casework.people.choices import RoleCode
 from casework.people.models import Grade, Unit
 from casework.resourcing import demo, reports
-from casework.resourcing.models import RemRecord
+from casework.resourcing.models import RemRecord, Vacancy
 from tests.factories import make_case, make_user
 
 
@@ -35,7 +37,19 @@ def test_demo_shapes_the_small_unit(personas, case_a) -> None:
     assert spof.person_id == seniors[0].pk
     grade = next(g for g in report.by_grade if g.label == scp.name)
     assert grade.percent is not None and grade.percent >= demo.TARGET_GRADE_PERCENT
+    # An open Senior Crown Prosecutor vacancy: the grade would carry less if it were filled.
+    vacancy = Vacancy.objects.get(unit=unit)
+    assert vacancy.pk == result.vacancy_id and vacancy.grade == scp and vacancy.filled_on is None
+    assert vacancy.created_by == manager  # recorded by the unit's manager
+    assert [v.pk for v in report.vacancies] == [vacancy.pk]
+    effect = report.vacancy_effect
+    assert effect.vacant_fte == demo.VACANCY_FTE and effect.points_if_filled == Decimal("120.00")
+    assert effect.percent_now is not None and effect.percent_if_filled is not None
+    assert effect.percent_if_filled < effect.percent_now
     loader_events = AuditEvent.objects.filter(actor_label=demo.LOADER.label)
+    assert loader_events.filter(
+        action="collect", subject_type="resourcing.vacancy", subject_id=str(vacancy.pk)
+    ).exists()
     assert loader_events.filter(action="collect", subject_type="resourcing.remrecord").count() == len(cases) + 1
     assert loader_events.filter(subject_type="resourcing.allocation").count() == result.reallocated > 0
 

@@ -8,14 +8,14 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Path, Router, Schema
+from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from casework.api.schemas import MAX_ID, ErrorOut
 from casework.cases.models import Case
 from casework.core import clock
 from casework.core.errors import NotFound
-from casework.resourcing import reports, rules, selectors, services
+from casework.resourcing import reports, rollups, rules, selectors, services
 from casework.resourcing.models import RESOURCING_ROLES, RemRecord
 
 router = Router(tags=["resourcing"])
@@ -91,6 +91,22 @@ class FindingOut(Schema):
     case_ids: list[int]
 
 
+class VacancyOut(Schema):
+    vacancy_id: int
+    grade: str
+    grade_name: str
+    fte: float
+    since: dt.date
+    reason: str
+
+
+class VacancyEffectOut(Schema):
+    vacant_fte: float
+    points_if_filled: float
+    capacity_percent_now: int | None
+    capacity_percent_if_filled: int | None
+
+
 class UnitOut(Schema):
     unit_id: int
     on: dt.date
@@ -101,6 +117,41 @@ class UnitOut(Schema):
     people: list[PersonOut]
     people_withheld: int
     findings: list[FindingOut]
+    vacancies: list[VacancyOut]
+    vacancy_effect: VacancyEffectOut
+
+
+class GradeRollupOut(Schema):
+    grade: str = Field(description="Grade code; empty for the all-grades total.")
+    grade_name: str
+    headcount: int
+    fte: float
+    workload_points: float
+    available_points: float
+    capacity_percent: int | None
+    vacant_fte: float
+    capacity_percent_if_filled: int | None
+
+
+class AreaRollupOut(Schema):
+    area: str
+    area_name: str
+    unit_name: str
+    grades: list[GradeRollupOut]
+    total: GradeRollupOut
+
+
+class RollupOut(Schema):
+    on: dt.date
+    policy_version: int
+    areas: list[AreaRollupOut]
+    nation: list[GradeRollupOut] | None = Field(description="National figures: HQ analysts and inspectors only.")
+    nation_total: GradeRollupOut | None
+
+
+class RollupFilters(Schema):
+    area: str = Field("", max_length=40, description="An Area code to narrow to.")
+    grade: str = Field("", max_length=60, description="A grade code to narrow to.")
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -195,6 +246,70 @@ def unit_resourcing(request: HttpRequest, unit_id: int = UnitId) -> dict[str, An
             {"kind": f.kind, "severity": f.severity, "text": f.text, "case_ids": list(f.case_ids)}
             for f in report.findings
         ],
+        "vacancies": [
+            {
+                "vacancy_id": v.pk,
+                "grade": v.grade.code,
+                "grade_name": v.grade.name,
+                "fte": float(v.fte),
+                "since": v.since,
+                "reason": v.reason,
+            }
+            for v in report.vacancies
+        ],
+        "vacancy_effect": {
+            "vacant_fte": float(report.vacancy_effect.vacant_fte),
+            "points_if_filled": float(report.vacancy_effect.points_if_filled),
+            "capacity_percent_now": report.vacancy_effect.percent_now,
+            "capacity_percent_if_filled": report.vacancy_effect.percent_if_filled,
+        },
+    }
+
+
+def _grade_rollup(g: rollups.GradeRollup) -> dict[str, Any]:
+    return {
+        "grade": g.grade_code,
+        "grade_name": g.grade_name,
+        "headcount": g.headcount,
+        "fte": float(g.fte),
+        "workload_points": float(g.workload_points),
+        "available_points": float(g.available_points),
+        "capacity_percent": g.percent,
+        "vacant_fte": float(g.vacant_fte),
+        "capacity_percent_if_filled": g.percent_if_filled,
+    }
+
+
+@router.get("/resourcing/grades", response={200: RollupOut, **ERRORS})
+def capacity_by_grade(request: HttpRequest, filters: Query[RollupFilters]) -> dict[str, Any]:
+    """Capacity by grade per Area the caller may see, and nationally for HQ analysts and inspectors.
+    Callers who may see no Area get 404; an Area outside their set is a 404 too."""
+    user = _actor(request)
+    areas = rollups.areas_visible_to(user)
+    if filters.area:
+        areas = areas.filter(code=filters.area)
+    if not areas.exists():
+        raise NotFound("Not found.")
+    result = rollups.capacity_rollup(areas=areas, national=rollups.sees_nation(user), on=clock.today())
+
+    def pick(rows: list[rollups.GradeRollup]) -> list[dict[str, Any]]:
+        return [_grade_rollup(g) for g in rows if not filters.grade or g.grade_code == filters.grade]
+
+    return {
+        "on": result.on,
+        "policy_version": result.policy_version,
+        "areas": [
+            {
+                "area": a.area.code,
+                "area_name": a.area.name,
+                "unit_name": a.unit_name,
+                "grades": pick(a.grades),
+                "total": _grade_rollup(a.total),
+            }
+            for a in result.areas
+        ],
+        "nation": pick(result.nation) if result.nation_total is not None else None,
+        "nation_total": _grade_rollup(result.nation_total) if result.nation_total is not None else None,
     }
 
 

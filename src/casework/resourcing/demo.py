@@ -8,6 +8,7 @@ transaction, as the demo loader does.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,16 +21,18 @@ from casework.audit.services import ActorSnapshot, PendingEvent, record_many
 from casework.cases.choices import OPEN_STAGES, CustodyStatus, Stage
 from casework.cases.models import Case, Defendant
 from casework.core import clock
-from casework.people.choices import UnitSize
-from casework.people.models import Unit, User
+from casework.people.choices import UNIT_MANAGER_ROLES, UnitSize
+from casework.people.models import Grade, Unit, User
 from casework.resourcing import rules, selectors
-from casework.resourcing.models import RemRecord
+from casework.resourcing.models import RemRecord, Vacancy
 
 LOADER = ActorSnapshot(actor_id=None, label="system (resourcing demo loader)", role="system", unit="")
 PREFERRED_UNIT = "ccu-south-west"
 OVERLOADED_GRADE = "senior-crown-prosecutor"
 TARGET_GRADE_PERCENT = 140  # shape until the grade carries at least this share of its points
 HIGH_BAND_CASES = 5  # open cases of the shaped unit made high-band
+VACANCY_FTE = Decimal("1")  # a Senior Crown Prosecutor post left vacant in the shaped unit
+VACANCY_DAYS = 60  # vacant since this many days before the demo's today
 
 
 @dataclass
@@ -38,6 +41,7 @@ class DemoResult:
     unit: str = ""
     key_lawyer: str = ""
     reallocated: int = 0
+    vacancy_id: int | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -147,7 +151,7 @@ def _shape_unit(unit: Unit, rng: random.Random, result: DemoResult) -> None:
     stages = dict(Case.objects.filter(pk__in=bands).values_list("pk", "stage"))
 
     def lead_points(case_id: int) -> Decimal:
-        return rules.case_points(band=bands[case_id].band, stage=stages[case_id], role="lead", policy=policy)
+        return rules.case_points(band=bands[case_id], stage=stages[case_id], role="lead", policy=policy)
 
     load = sum(
         (
@@ -207,6 +211,47 @@ def _shape_unit(unit: Unit, rng: random.Random, result: DemoResult) -> None:
         f"{unit.code}: {key.username} leads {len(high)} high-band and {len(custody)} custody cases without "
         f"a deputy; {OVERLOADED_GRADE} grade at about {percent}% of its available points."
     )
+    vacancy = _vacant_post(unit, recorded_by=key)
+    result.vacancy_id = vacancy.pk
+    filled = available + Decimal(policy.grade_targets.get(OVERLOADED_GRADE, policy.default_target)) * VACANCY_FTE
+    result.notes.append(
+        f"{unit.code}: {VACANCY_FTE} FTE {OVERLOADED_GRADE} post vacant since {vacancy.since}; the grade would be at "
+        f"about {rules.capacity_percent(load, filled)}% if it were filled."
+    )
+
+
+def _vacant_post(unit: Unit, *, recorded_by: User) -> Vacancy:
+    """One open Senior Crown Prosecutor vacancy: part of why the grade is overloaded (audited)."""
+    manager = (
+        User.objects.filter(unit=unit, is_active=True, roles__code__in=UNIT_MANAGER_ROLES).order_by("pk").first()
+        or recorded_by
+    )
+    vacancy = Vacancy.objects.create(
+        unit=unit,
+        grade=Grade.objects.get(code=OVERLOADED_GRADE),
+        fte=VACANCY_FTE,
+        since=clock.today() - dt.timedelta(days=VACANCY_DAYS),
+        reason="Retirement; post advertised, not yet filled",
+        created_by=manager,
+        created_at=clock.now(),
+    )
+    record_many(
+        actor=LOADER,
+        events=[
+            PendingEvent(
+                action=Action.COLLECT,
+                subject_type="resourcing.vacancy",
+                subject_id=str(vacancy.pk),
+                subject_label=f"{vacancy.fte} FTE {OVERLOADED_GRADE} vacancy in {unit.code}",
+                changes={
+                    "grade": [None, OVERLOADED_GRADE],
+                    "fte": [None, str(vacancy.fte)],
+                    "since": [None, str(vacancy.since)],
+                },
+            )
+        ],
+    )
+    return vacancy
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.core.spreadsheets import Table, tables_to_csv, tables_to_xlsx
 from casework.resourcing.reports import UnitReport
+from casework.resourcing.rollups import GradeRollup, Rollup
 
 
 def unit_tables(report: UnitReport, *, named: set[int]) -> list[Table]:
@@ -31,6 +32,7 @@ def unit_tables(report: UnitReport, *, named: set[int]) -> list[Table]:
             ["Finding", "Severity", "Cases"],
             [[f.text, f.severity, len(f.case_ids)] for f in report.findings],
         ),
+        vacancy_table(report),
     ]
     people = [p for p in report.people if p.person_id in named]
     if people:
@@ -64,6 +66,76 @@ def unit_tables(report: UnitReport, *, named: set[int]) -> list[Table]:
             ),
         )
     return tables
+
+
+def vacancy_table(report: UnitReport) -> Table:
+    """Open vacancies, then the unit's capacity now and if they were all filled."""
+    effect = report.vacancy_effect
+    rows: list[list[Any]] = [[v.grade.name, v.fte, v.since, v.reason, "Open"] for v in report.vacancies]
+    rows.append(["All open vacancies", effect.vacant_fte, "", "", f"{effect.points_if_filled} points if filled"])
+    rows.append(["Capacity used now (%)", "", "", "", effect.percent_now])
+    rows.append(["Capacity used if filled (%)", "", "", "", effect.percent_if_filled])
+    return Table("Vacancies", ["Grade", "FTE", "Vacant since", "Reason", "Status"], rows)
+
+
+ROLLUP_HEADER = [
+    "Area",
+    "Unit",
+    "Grade",
+    "Headcount",
+    "FTE",
+    "Workload points",
+    "Available points",
+    "Capacity %",
+    "Vacant FTE",
+    "Capacity % if vacancies filled",
+]
+
+
+def _rollup_row(g: GradeRollup) -> list[Any]:
+    return [
+        g.scope,
+        g.unit_name,
+        g.grade_name,
+        g.headcount,
+        g.fte,
+        g.workload_points,
+        g.available_points,
+        g.percent,
+        g.vacant_fte,
+        g.percent_if_filled,
+    ]
+
+
+def rollup_tables(rollup: Rollup, *, rows: list[GradeRollup], nation: list[GradeRollup]) -> list[Table]:
+    tables = [
+        Table("Areas by grade", ROLLUP_HEADER, [_rollup_row(g) for g in rows]),
+        Table("Area totals", ROLLUP_HEADER, [_rollup_row(a.total) for a in rollup.areas]),
+    ]
+    if rollup.nation_total is not None:
+        tables.append(
+            Table("National by grade", ROLLUP_HEADER, [_rollup_row(g) for g in [*nation, rollup.nation_total]])
+        )
+    return tables
+
+
+@transaction.atomic
+def export_rollup(*, actor: Any, rollup: Rollup, rows: list[GradeRollup], nation: list[GradeRollup], fmt: str) -> bytes:
+    """Capacity by grade per Area (and nationally): aggregates only, audited as an export."""
+    tables = rollup_tables(rollup, rows=rows, nation=nation)
+    body = tables_to_csv(tables, titles=True) if fmt == "csv" else tables_to_xlsx(tables)
+    areas = ", ".join(a.area.name for a in rollup.areas)
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT,
+        subject_type="resourcing.grade_rollup",
+        subject_id=str(rollup.on),
+        subject_label=f"Capacity by grade on {rollup.on} ({fmt.upper()}; "
+        f"{'national and ' if rollup.nation_total else ''}{len(rollup.areas)} Area(s): {areas})"[:250],
+        justification="Capacity by grade export",
+        recipient=audit.actor_snapshot(actor).label,
+    )
+    return body
 
 
 @transaction.atomic

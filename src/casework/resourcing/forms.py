@@ -163,3 +163,29 @@ class TimesheetForm(forms.Form):
         help_text="Columns: username, case_urn, activity, week_starting (YYYY-MM-DD), hours. "
         "Every row is checked first; if any row is wrong nothing is recorded.",
     )
+
+
+class RollupFilterForm(forms.Form):
+    """Filters and sort order of the capacity-by-grade roll-up (read from the query string)."""
+
+    area = forms.ChoiceField(label="Area", required=False)
+    grade = forms.ChoiceField(label="Grade", required=False)
+    sort = forms.ChoiceField(label="Sort by", required=False)
+
+    def __init__(
+        self, data: Any, *, areas: list[tuple[str, str]], grades: list[tuple[str, str]], sorts: dict[str, str]
+    ) -> None:
+        super().__init__(data)
+        choices = {"area": [("", "All Areas you can see"), *areas], "grade": [("", "All grades"), *grades]}
+        choices["sort"] = list(sorts.items())
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = options
+
+    def choice(self, name: str, default: str = "") -> str:
+        """The chosen value, or the default when nothing (or nothing valid) was chosen."""
+        if not self.is_bound:
+            return default
+        self.is_valid()  # fills cleaned_data with the fields that are valid
+        return str(self.cleaned_data.get(name) or default)

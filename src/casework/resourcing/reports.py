@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 
-from casework.cases.choices import OPEN_STAGES, CustodyStatus
-from casework.cases.models import Case, Defendant
+from casework.cases.choices import OPEN_STAGES
+from casework.cases.models import Case
 from casework.people.models import Unit, User
 from casework.resourcing import rules, selectors
 from casework.resourcing.models import Vacancy
@@ -54,14 +55,23 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
     unit_ids = [u.pk for u in unit_list]
     people_qs = User.objects.filter(unit_id__in=unit_ids, is_active=True)
     open_cases = Case.objects.filter(unit_id__in=unit_ids, stage__in=OPEN_STAGES)
-    bands = selectors.bands_for(open_cases, policy)
-    capacity = selectors.capacity_for(people_qs, on=on, policy=policy, bands=bands)
-    cases = list(open_cases.values("id", "urn", "unit_id", "allocated_lawyer_id", "deputy_lawyer_id"))
-    custody = set(
-        Defendant.objects.filter(case__in=open_cases.values("pk"), custody_status=CustodyStatus.IN_CUSTODY)
-        .values_list("case_id", flat=True)
-        .distinct()
+    # One read of the open cases feeds the bands, the caseload points and the resilience checks
+    # (three scans of the case table before, one of them an OR across four role columns).
+    rows = list(
+        open_cases.values_list(
+            "id", "urn", "unit_id", "stage", "trial_estimate_days", *(column for column, _ in selectors.ROLE_COLUMNS)
+        )
     )
+    facts = selectors.complexity_values(open_cases, base=[(r[0], r[4]) for r in rows])
+    bands = selectors.bands_from_values(facts, policy)
+    capacity = selectors.capacity_for(
+        people_qs, on=on, policy=policy, bands=bands, case_rows=[(r[0], r[3], *r[5:]) for r in rows]
+    )
+    cases = [
+        {"id": r[0], "urn": r[1], "unit_id": r[2], "allocated_lawyer_id": r[5], "deputy_lawyer_id": r[6]} for r in rows
+    ]
+    custody_at = rules.FACT_FIELDS.index("custody")
+    custody = {pk for pk, (values, _) in facts.items() if values[custody_at]}
     end = on + dt.timedelta(days=KEY_DATE_WINDOW_DAYS)
     dates = selectors.key_dates(open_cases, start=on, end=end)
     case_by_id = {c["id"]: c for c in cases}
@@ -71,26 +81,42 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
         Vacancy.objects.filter(unit_id__in=unit_ids).open_on(on).select_related("grade").order_by("since", "pk")
     )
 
+    # Group everything by unit in one pass each: filtering the whole list per unit was quadratic.
+    people_by_unit: dict[int, list[selectors.PersonCapacity]] = defaultdict(list)
+    for person in capacity.values():
+        if person.unit_id is not None:
+            people_by_unit[person.unit_id].append(person)
+    cases_by_unit: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for c in cases:
+        cases_by_unit[c["unit_id"]].append(c)
+    dates_by_unit: dict[int, list[tuple[int, str, dt.date]]] = defaultdict(list)
+    for item in dates:
+        dated = case_by_id.get(item[0])
+        if dated is not None:
+            dates_by_unit[dated["unit_id"]].append(item)
+    vacancies_by_unit: dict[int, list[Vacancy]] = defaultdict(list)
+    for vacancy in open_vacancies:
+        vacancies_by_unit[vacancy.unit_id].append(vacancy)
+
     reports = []
     for unit in unit_list:
-        people = sorted((p for p in capacity.values() if p.unit_id == unit.pk), key=lambda p: p.name)
-        unit_cases = [c for c in cases if c["unit_id"] == unit.pk]
+        unit_pk = unit.pk
+        people = sorted(people_by_unit[unit_pk], key=lambda p: p.name)
+        unit_cases = cases_by_unit[unit_pk]
         loads = [
             rules.CaseLoadFact(
                 c["id"],
                 c["urn"],
                 c["allocated_lawyer_id"],
                 c["deputy_lawyer_id"],
-                bands[c["id"]].band.code,
+                bands[c["id"]].code,
                 c["id"] in custody,
             )
             for c in unit_cases
         ]
         kds = []
-        for case_id, what, day in dates:
-            c = case_by_id.get(case_id)
-            if c is None or c["unit_id"] != unit.pk:
-                continue
+        for case_id, what, day in dates_by_unit[unit_pk]:
+            c = case_by_id[case_id]
             deputy = c["deputy_lawyer_id"]
             kds.append(
                 rules.KeyDateFact(
@@ -130,11 +156,11 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
                 open_cases=len(unit_cases),
                 points_per_fte=(total.workload_points / total.fte).quantize(Decimal("0.1")) if total.fte else None,
                 band_counts=band_counts,
-                vacancies=[v for v in open_vacancies if v.unit_id == unit.pk],
+                vacancies=vacancies_by_unit[unit_pk],
                 vacancy_effect=rules.vacancy_effect(
                     workload=total.workload_points,
                     available=total.available_points,
-                    vacancies=[rules.VacancyFact(v.grade.code, v.fte) for v in open_vacancies if v.unit_id == unit.pk],
+                    vacancies=[rules.VacancyFact(v.grade.code, v.fte) for v in vacancies_by_unit[unit_pk]],
                     targets=policy.grade_targets,
                     default_target=policy.default_target,
                 ),
@@ -171,7 +197,7 @@ def allocation_help(case: Case, *, on: dt.date) -> AllocationHelp:
     from casework.people.models import Specialism
 
     policy = selectors.policy_on(on)
-    band = selectors.bands_for(Case.objects.filter(pk=case.pk), policy)[case.pk]
+    band = selectors.explained_band(case, policy)
     people = User.objects.filter(unit_id=case.unit_id, is_active=True, grade__is_legal=True)
     capacity = selectors.capacity_for(people, on=on, policy=policy)
     dates = selectors.key_dates(

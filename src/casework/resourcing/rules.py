@@ -8,11 +8,12 @@ arrives as a `Policy` built from a versioned row, so every result can say which 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 FACTORS = (
     "defendants",
@@ -205,6 +206,70 @@ def complexity_band(facts: CaseComplexityFacts, policy: Policy) -> BandResult:
     return BandResult(band=band, score=score, contributions=tuple(contributions), policy_version=policy.version)
 
 
+#: The numeric and yes/no complexity facts, in CaseComplexityFacts' order, as `band_for_values` reads them.
+FACT_FIELDS = (
+    "defendants",
+    "victims",
+    "witnesses",
+    "pages_of_evidence",
+    "unused_material_pages",
+    "trial_estimate_days",
+    "international_element",
+    "media_interest",
+    "custody",
+)
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """A policy's thresholds laid out for scoring many cases fast (no explanation text)."""
+
+    #: (position in FACT_FIELDS, ascending thresholds, points for reaching each threshold)
+    scorers: tuple[tuple[int, tuple[int, ...], tuple[int, ...]], ...]
+    offence_points: Mapping[str, int]
+    bands: tuple[Band, ...]
+
+
+def score_table(policy: Policy) -> ScoreTable:
+    scorers = []
+    for name in FACTORS:
+        pairs = policy.thresholds.get(name)
+        if pairs and name != "offence_type":
+            scorers.append((FACT_FIELDS.index(name), tuple(a for a, _ in pairs), tuple(b for _, b in pairs)))
+    return ScoreTable(tuple(scorers), dict(policy.offence_points), tuple(policy.bands))
+
+
+def fact_values(facts: CaseComplexityFacts) -> tuple[int, ...]:
+    """The facts as `band_for_values` takes them: counts as ints, yes/no as 1/0."""
+    return tuple(
+        int(bool(getattr(facts, name))) if name in BOOLEAN_FACTORS else int(getattr(facts, name) or 0)
+        for name in FACT_FIELDS
+    )
+
+
+def band_for_values(values: Sequence[int], offence_categories: Iterable[str], table: ScoreTable) -> Band:
+    """The band `complexity_band` would give, without building its explanation: the bulk reports
+    band tens of thousands of cases and need only the band."""
+    score = 0
+    for index, thresholds, awards in table.scorers:
+        reached = bisect_right(thresholds, values[index])  # thresholds reached, as `_points_for` counts
+        if reached:
+            score += awards[reached - 1]
+    offence = table.offence_points
+    matched = [offence[c] for c in offence_categories if c in offence]
+    if matched:
+        score += max(matched)
+    band = table.bands[0]
+    for candidate in table.bands:
+        if score >= candidate.min_score:
+            band = candidate
+    return band
+
+
+def complexity_score_band(facts: CaseComplexityFacts, table: ScoreTable) -> Band:
+    return band_for_values(fact_values(facts), facts.offence_categories, table)
+
+
 # --- REM record completeness and currency ---------------------------------------------------------
 
 
@@ -384,8 +449,9 @@ class StaffFact:
     line_manager_id: int | None
 
 
-@dataclass(frozen=True)
-class CaseLoadFact:
+class CaseLoadFact(NamedTuple):
+    """One open case as the resilience checks see it (a named tuple: a unit report makes one per case)."""
+
     case_id: int
     urn: str
     lead_id: int | None

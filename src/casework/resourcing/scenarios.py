@@ -57,7 +57,7 @@ def points_by_grade(cases: QuerySet[Case], policy: rules.Policy) -> dict[str, De
             if holder is None or row["id"] not in bands:
                 continue
             code = grade_of.get(holder) or ""
-            value = rules.case_points(band=bands[row["id"]].band, stage=row["stage"], role=role, policy=policy)
+            value = rules.case_points(band=bands[row["id"]], stage=row["stage"], role=role, policy=policy)
             points[code] = points.get(code, Decimal("0")) + value
     return points
 

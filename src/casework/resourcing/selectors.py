@@ -41,10 +41,18 @@ def policy_on(on: dt.date) -> rules.Policy:
 # --- complexity -----------------------------------------------------------------------------------
 
 
-def complexity_facts(cases: QuerySet[Case]) -> dict[int, rules.CaseComplexityFacts]:
-    """Complexity facts for every case in the queryset: four queries."""
+_NO_RECORD = (0, 0, 0, 0, False, False)
+_NO_CATEGORIES: frozenset[str] = frozenset()
+
+
+def complexity_values(
+    cases: QuerySet[Case], *, base: Iterable[tuple[int, int | None]] | None = None
+) -> dict[int, tuple[tuple[int, ...], frozenset[str]]]:
+    """Each case's complexity facts as (values in rules.FACT_FIELDS order, offence categories).
+
+    Five queries (four when the caller has already read each case's (id, trial estimate) as `base`),
+    read as tuples: building a dict or dataclass per row cost more than the queries at 100,000 cases."""
     ids = cases.values("pk")
-    base = {row["id"]: row for row in cases.values("id", "trial_estimate_days")}
     defendants = dict(
         Defendant.objects.filter(case_id__in=ids).values("case_id").annotate(n=Count("id")).values_list("case_id", "n")
     )
@@ -60,8 +68,8 @@ def complexity_facts(cases: QuerySet[Case]) -> dict[int, rules.CaseComplexityFac
     ):
         categories[case_id].add(code)
     records = {
-        row["case_id"]: row
-        for row in RemRecord.objects.filter(case_id__in=ids).values(
+        row[0]: row[1:]
+        for row in RemRecord.objects.filter(case_id__in=ids).values_list(
             "case_id",
             "victims",
             "witnesses",
@@ -71,31 +79,62 @@ def complexity_facts(cases: QuerySet[Case]) -> dict[int, rules.CaseComplexityFac
             "media_interest",
         )
     }
-    result = {}
-    for case_id, row in base.items():
-        rec: dict[str, Any] = dict(records.get(case_id) or {})
-        result[case_id] = rules.CaseComplexityFacts(
-            defendants=defendants.get(case_id, 0),
-            victims=rec.get("victims") or 0,
-            witnesses=rec.get("witnesses") or 0,
-            pages_of_evidence=rec.get("pages_of_evidence") or 0,
-            unused_material_pages=rec.get("unused_material_pages") or 0,
-            trial_estimate_days=row["trial_estimate_days"] or 0,
-            international_element=bool(rec.get("international_element")),
-            media_interest=bool(rec.get("media_interest")),
-            custody=custody.get(case_id, 0),
-            offence_categories=frozenset(categories.get(case_id, ())),
+    result: dict[int, tuple[tuple[int, ...], frozenset[str]]] = {}
+    for case_id, trial_days in cases.values_list("id", "trial_estimate_days") if base is None else base:
+        victims, witnesses, pages, unused, international, media = records.get(case_id, _NO_RECORD)
+        found = categories.get(case_id)
+        values = (
+            defendants.get(case_id, 0),
+            victims or 0,
+            witnesses or 0,
+            pages or 0,
+            unused or 0,
+            trial_days or 0,
+            1 if international else 0,
+            1 if media else 0,
+            custody.get(case_id, 0),
         )
+        result[case_id] = (values, frozenset(found) if found else _NO_CATEGORIES)
     return result
 
 
-def bands_for(cases: QuerySet[Case], policy: rules.Policy) -> dict[int, rules.BandResult]:
-    return {pk: rules.complexity_band(facts, policy) for pk, facts in complexity_facts(cases).items()}
+def complexity_facts(cases: QuerySet[Case]) -> dict[int, rules.CaseComplexityFacts]:
+    """Complexity facts for every case in the queryset, for explaining bands."""
+    return {
+        pk: rules.CaseComplexityFacts(
+            defendants=values[0],
+            victims=values[1],
+            witnesses=values[2],
+            pages_of_evidence=values[3],
+            unused_material_pages=values[4],
+            trial_estimate_days=values[5],
+            international_element=bool(values[6]),
+            media_interest=bool(values[7]),
+            custody=values[8],
+            offence_categories=found,
+        )
+        for pk, (values, found) in complexity_values(cases).items()
+    }
+
+
+def bands_for(cases: QuerySet[Case], policy: rules.Policy) -> dict[int, rules.Band]:
+    """Each case's band, for bulk figures (no explanation; `band_for_case` explains one case)."""
+    return bands_from_values(complexity_values(cases), policy)
+
+
+def bands_from_values(
+    values: dict[int, tuple[tuple[int, ...], frozenset[str]]], policy: rules.Policy
+) -> dict[int, rules.Band]:
+    table = rules.score_table(policy)
+    return {pk: rules.band_for_values(facts, found, table) for pk, (facts, found) in values.items()}
+
+
+def explained_band(case: Case, policy: rules.Policy) -> rules.BandResult:
+    return rules.complexity_band(complexity_facts(Case.objects.filter(pk=case.pk))[case.pk], policy)
 
 
 def band_for_case(case: Case, on: dt.date) -> rules.BandResult:
-    policy = policy_on(on)
-    return bands_for(Case.objects.filter(pk=case.pk), policy)[case.pk]
+    return explained_band(case, policy_on(on))
 
 
 # --- REM record currency ----------------------------------------------------------------------------
@@ -205,9 +244,17 @@ def open_cases_for_people(people: QuerySet[User]) -> QuerySet[Case]:
 
 
 def capacity_for(
-    people: QuerySet[User], *, on: dt.date, policy: rules.Policy, bands: dict[int, rules.BandResult] | None = None
+    people: QuerySet[User],
+    *,
+    on: dt.date,
+    policy: rules.Policy,
+    bands: dict[int, rules.Band] | None = None,
+    case_rows: Iterable[tuple[Any, ...]] | None = None,
 ) -> dict[int, PersonCapacity]:
-    """Capacity and weighted caseload of each person: a handful of queries for any number."""
+    """Capacity and weighted caseload of each person: a handful of queries for any number.
+
+    `case_rows` ((id, stage, lead, deputy, paralegal, manager) of cases already read, with their
+    `bands`) spares the read of the people's open cases; roles held by others are ignored."""
     rows = people.filter(is_active=True).values(
         "id",
         "first_name",
@@ -257,17 +304,26 @@ def capacity_for(
             ),
             reductions=reductions[r["id"]],
         )
-    cases = open_cases_for_people(people)
-    if bands is None:
-        bands = bands_for(cases, policy)
-    for c in cases.values("id", "stage", *(column for column, _ in ROLE_COLUMNS)):
-        band = bands.get(c["id"])
+    if case_rows is None:
+        cases = open_cases_for_people(people)
+        if bands is None:
+            bands = bands_for(cases, policy)
+        case_rows = cases.values_list("id", "stage", *(column for column, _ in ROLE_COLUMNS))
+    assert bands is not None, "case_rows come with their bands"
+    # Points depend only on (band, stage, role): a few dozen combinations for any number of cases.
+    points: dict[tuple[str, str, str], Decimal] = {}
+    for case_id, stage, *holders in case_rows:
+        band = bands.get(case_id)
         if band is None:
             continue
-        for column, role in ROLE_COLUMNS:
-            person = result.get(c[column])
+        for holder, (_, role) in zip(holders, ROLE_COLUMNS, strict=True):
+            person = result.get(holder) if holder else None
             if person is not None:
-                person.workload_points += rules.case_points(band=band.band, stage=c["stage"], role=role, policy=policy)
+                key = (band.code, stage, role)
+                value = points.get(key)
+                if value is None:
+                    value = points[key] = rules.case_points(band=band, stage=stage, role=role, policy=policy)
+                person.workload_points += value
                 person.cases += 1
     return result
 
@@ -311,21 +367,25 @@ def named_people(user: Any) -> QuerySet[User]:
 KEY_HEARINGS = (HearingType.PTPH, HearingType.TRIAL, HearingType.SENTENCE)
 
 
+def _london_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON)
+
+
 def key_dates(cases: QuerySet[Case], *, start: dt.date, end: dt.date) -> list[tuple[int, str, dt.date]]:
     """(case id, what, date) for PTPH, trials, sentences and CTL expiries in [start, end]."""
     from casework.progression.models import CustodyClock
 
     found: list[tuple[int, str, dt.date]] = []
     ids = cases.values("pk")
+    labels: dict[str, str] = {str(kind): str(HearingType(kind).label) for kind in KEY_HEARINGS}
+    # An instant range rather than `starts_at__date`: SQLite would cast every row in Python.
     for case_id, kind, starts_at in Hearing.objects.filter(
         case_id__in=ids,
         hearing_type__in=KEY_HEARINGS,
-        starts_at__date__gte=start,
-        starts_at__date__lte=end + dt.timedelta(days=1),
+        starts_at__gte=_london_midnight(start),
+        starts_at__lt=_london_midnight(end + dt.timedelta(days=1)),
     ).values_list("case_id", "hearing_type", "starts_at"):
-        day = starts_at.astimezone(LONDON).date()
-        if start <= day <= end:
-            found.append((case_id, HearingType(kind).label, day))
+        found.append((case_id, labels[kind], starts_at.astimezone(LONDON).date()))
     for case_id, expires_on in CustodyClock.objects.filter(
         case_id__in=ids, status="running", expires_on__gte=start, expires_on__lte=end
     ).values_list("case_id", "expires_on"):

@@ -60,6 +60,24 @@ def _header_key(name: str) -> str:
 _ACTIVITIES = {code: code for code in Activity.values} | {str(label).lower(): code for code, label in Activity.choices}
 
 
+# Shared with the bulk import (casework.imports), so both accept exactly the same time records.
+def activity_code(text: str) -> str | None:
+    """The activity's stored code from its code or label, in any case; None if unknown."""
+    return _ACTIVITIES.get(text.strip().lower())
+
+
+def hours_problem(hours: Decimal) -> str | None:
+    """Why these weekly hours cannot be recorded, or None."""
+    if not hours.is_finite() or not Decimal("0") <= hours <= MAX_HOURS or hours != round(hours, 2):
+        return "hours must be between 0 and 80 with at most 2 decimal places"
+    return None
+
+
+def monday_of(day: dt.date) -> dt.date:
+    """Time is recorded against the Monday of its week, as on the case page."""
+    return day - dt.timedelta(days=day.weekday())
+
+
 def read_rows(content: bytes) -> list[tuple[int, dict[str, str]]]:
     """The data rows with their line numbers; ValidationFailed if the file itself is unreadable."""
     if len(content) > MAX_BYTES:
@@ -113,7 +131,7 @@ def _parse_row(line: int, raw: dict[str, str], found: _Lookups) -> TimesheetRow 
         problems.append(f"no case {raw['case_urn']!r} in this unit that you can change")
     elif case.pk not in found.with_record:
         problems.append(f"case {case.urn} has no REM record yet")
-    activity = _ACTIVITIES.get(raw["activity"].lower())
+    activity = activity_code(raw["activity"])
     if activity is None:
         problems.append(f"unknown activity {raw['activity']!r}")
     week: dt.date | None = None
@@ -126,16 +144,13 @@ def _parse_row(line: int, raw: dict[str, str], found: _Lookups) -> TimesheetRow 
         hours = Decimal(raw["hours"])
     except InvalidOperation:
         problems.append(f"hours {raw['hours']!r} is not a number")
-    if hours is not None and (
-        not hours.is_finite() or not Decimal("0") <= hours <= MAX_HOURS or hours != round(hours, 2)
-    ):
-        problems.append("hours must be between 0 and 80 with at most 2 decimal places")
+    if hours is not None and (hours_issue := hours_problem(hours)):
+        problems.append(hours_issue)
     if problems:
         found.errors.append(f"Line {line}: " + "; ".join(problems) + ".")
         return None
     assert person and case and activity and week and hours is not None
-    monday = week - dt.timedelta(days=week.weekday())  # recorded against the Monday, as on the case page
-    return TimesheetRow(line, person, case, activity, monday, hours)
+    return TimesheetRow(line, person, case, activity, monday_of(week), hours)
 
 
 def validate(*, actor: Any, unit: Any, content: bytes) -> list[TimesheetRow]:

@@ -5,6 +5,9 @@ from casework.resourcing import views
 app_name = "resourcing"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("grades/", views.capacity_by_grade, name="grades"),
+    path("grades/export.csv", views.capacity_by_grade, {"fmt": "csv"}, name="grades_csv"),
+    path("grades/export.xlsx", views.capacity_by_grade, {"fmt": "xlsx"}, name="grades_xlsx"),
     path("units/<int:unit_id>/", views.unit_detail, name="unit"),
     path("units/<int:unit_id>/export.csv", views.unit_detail, {"fmt": "csv"}, name="unit_csv"),
     path("units/<int:unit_id>/export.xlsx", views.unit_detail, {"fmt": "xlsx"}, name="unit_xlsx"),

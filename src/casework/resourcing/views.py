@@ -22,7 +22,7 @@ from casework.core.spreadsheets import CONTENT_TYPES
 from casework.core.views import http_error_for
 from casework.people.choices import UNIT_MANAGER_ROLES
 from casework.people.models import Grade, User
-from casework.resourcing import exports, forms, reports, rules, scenarios, selectors, services, timesheets
+from casework.resourcing import exports, forms, reports, rollups, rules, scenarios, selectors, services, timesheets
 from casework.resourcing.models import RESOURCING_ROLES, RemRecord, Scenario, TimeEntry, Vacancy, scenario_units
 
 
@@ -59,7 +59,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "resourcing/home.html",
-        {"units": unit_rows, "own": own.get(user.pk), "bars": _bars([r.total for r in unit_rows]), "today": today},
+        {
+            "units": unit_rows,
+            "own": own.get(user.pk),
+            "bars": _bars([r.total for r in unit_rows]),
+            "today": today,
+            "sees_rollup": rollups.areas_visible_to(user).exists(),
+            "sees_nation": rollups.sees_nation(user),
+        },
     )
 
 
@@ -92,6 +99,61 @@ def unit_detail(request: HttpRequest, unit_id: int, fmt: str = "") -> HttpRespon
             "timesheet_form": forms.TimesheetForm()["file"],
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def capacity_by_grade(request: HttpRequest, fmt: str = "") -> HttpResponse:
+    """Capacity % by grade per Area (and nationally for HQ and inspectors): chart, table, exports."""
+    user = _user(request)
+    areas = rollups.areas_visible_to(user)
+    area_choices = list(areas.order_by("name").values_list("code", "name"))
+    if not area_choices:
+        raise Http404("Page not found.")
+    form = forms.RollupFilterForm(
+        request.GET or None,
+        areas=area_choices,
+        grades=list(Grade.objects.order_by("-seniority").values_list("code", "name")),
+        sorts=rollups.SORTS,
+    )
+    area, grade, sort = form.choice("area"), form.choice("grade"), form.choice("sort", "area")
+    national = rollups.sees_nation(user)
+    result = rollups.capacity_rollup(
+        areas=areas.filter(code=area) if area else areas, national=national, on=clock.today()
+    )
+    rows = rollups.area_rows(result, grade=grade, sort=sort)
+    nation = [g for g in result.nation if not grade or g.grade_code == grade]
+    if fmt:
+        body = exports.export_rollup(actor=user, rollup=result, rows=rows, nation=nation, fmt=fmt)
+        response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="capacity-by-grade-{result.on}.{fmt}"'
+        return response
+    return render(
+        request,
+        "resourcing/grades.html",
+        {
+            "form": form,
+            "result": result,
+            "rows": rows,
+            "nation": nation,
+            "national": national,
+            "area_bars": _bars_for_rows(rows, with_scope=True),
+            "nation_bars": _bars_for_rows(nation, with_scope=False),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _bars_for_rows(rows: list[rollups.GradeRollup], *, with_scope: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": f"{g.scope}: {g.grade_name}" if with_scope else g.grade_name,
+            "percent": g.percent,
+            "width": min(g.percent or 0, 150),
+            "over": (g.percent or 0) > 100,
+        }
+        for g in rows
+    ]
 
 
 def _visible_case(user: Any, case_id: int) -> Case:
