@@ -62,3 +62,62 @@ def standard_files(count: int = 3) -> list[tuple[str, bytes]]:
 @pytest.fixture
 def mapping() -> Mapping:
     return load_mapping()
+
+
+STAFF_HEADINGS = [
+    "Staff number",
+    "First names",
+    "Last name",
+    "Email",
+    "Unit",
+    "Grade",
+    "Roles",
+    "FTE",
+    "Contracted hours",
+    "Working pattern",
+    "Line manager staff number",
+    "Specialisms",
+]
+TIME_HEADINGS = ["Staff number", "URN", "Week starting", "Activity", "Hours"]
+
+
+def staff_rows() -> list[list[Any]]:
+    """A manager new in the file listed after her report (written first all the same)."""
+    return [
+        [
+            "S1002",
+            "Priya",
+            "Shah",
+            "priya.shah@example.gov.uk",
+            "ccu-wessex",
+            "Crown Prosecutor",
+            "prosecutor",
+            "0.8",
+            "29.6",
+            "Part time",
+            "S1001",
+            "fraud; Proceeds of crime and confiscation",
+        ],
+        [
+            "S1001",
+            "Jo",
+            "Bloggs",
+            "jo.bloggs@example.gov.uk",
+            "Wessex CCU",
+            "legal-manager-1",
+            "Legal manager, prosecutor",
+            "1",
+            "37",
+            "full_time",
+            "",
+            "",
+        ],
+    ]
+
+
+def staff_files(rows: list[list[Any]] | None = None) -> list[tuple[str, bytes]]:
+    return [("staff.csv", csv_bytes(STAFF_HEADINGS, staff_rows() if rows is None else rows))]
+
+
+def time_files(rows: list[list[Any]]) -> list[tuple[str, bytes]]:
+    return [("time.csv", csv_bytes(TIME_HEADINGS, rows))]

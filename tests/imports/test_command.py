@@ -63,3 +63,20 @@ def test_command_bad_mapping_and_unit(personas, tmp_path, files_on_disk):
         call_command("import", *files_on_disk, "--unit", "ccu-wessex", "--mapping", str(bad))
     with pytest.raises(CommandError, match="No unit"):
         call_command("import", *files_on_disk, "--unit", "nowhere")
+
+
+def test_command_imports_staff_by_kind_and_refuses_a_mapping_of_another_kind(personas, tmp_path, capsys):
+    from casework.imports.mapping import DEFAULT_MAPPINGS
+    from casework.people.models import User
+    from tests.imports.conftest import staff_files
+
+    path = tmp_path / "staff.csv"
+    path.write_bytes(staff_files()[0][1])
+    call_command("import", str(path), "--kind", "staff", "--batch-size", "1")
+    out = capsys.readouterr().out
+    assert "committed 1/2 people (1/2 rows, batch 1)" in out and "2 created" in out
+    assert not User.objects.get(username="S1001").has_usable_password()
+    with pytest.raises(CommandError, match="is for a time import, not staff"):
+        call_command("import", str(path), "--kind", "staff", "--mapping", str(DEFAULT_MAPPINGS["time"]))
+    with pytest.raises(CommandError, match="Choose the unit"):
+        call_command("import", str(path), "--mapping", str(DEFAULT_MAPPINGS["time"]))

@@ -7,6 +7,7 @@ from django.urls import reverse
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
 from casework.imports.models import ImportRun
+from casework.imports.tasks import import_execute_task
 from tests.imports.conftest import CASE_HEADINGS, case_rows, csv_bytes, standard_files
 
 NOT_ADMINS = [
@@ -24,18 +25,26 @@ NOT_ADMINS = [
 
 
 def upload(client, files, **extra):
-    data = {"upload": [SimpleUploadedFile(name, content) for name, content in files], "unit": "ccu-wessex", **extra}
+    data = {
+        "upload": [SimpleUploadedFile(name, content) for name, content in files],
+        "unit": "ccu-wessex",
+        "kind": "cases",
+        **extra,
+    }
     return client.post(reverse("imports:home"), data)
 
 
-def test_admin_imports_and_sees_the_report(client, personas):
+def test_admin_checks_then_imports_in_the_background(client, personas):
     client.force_login(personas.admin)
     assert client.get(reverse("imports:home")).status_code == 200
     response = upload(client, standard_files(2))
     run = ImportRun.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("imports:run", args=[run.pk])
     page = client.get(response["Location"])
-    assert page.status_code == 200 and b"Completed" in page.content
+    assert page.status_code == 200 and b"Start import" in page.content and not Case.objects.exists()
+    client.post(reverse("imports:start", args=[run.pk]))
+    import_execute_task.call(run.pk)
+    assert b"Completed" in client.get(response["Location"]).content
     assert Case.objects.filter(urn__startswith="42IM").count() == 2
     assert AuditEvent.objects.filter(action="collect", actor_id=personas.admin.pk).count() == 8
 

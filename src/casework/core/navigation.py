@@ -51,7 +51,7 @@ SECTIONS: list[tuple[str, str, frozenset[str]]] = [
         frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES),
     ),
     ("Police portal", "partners:portal", frozenset({RoleCode.POLICE_LIAISON})),
-    ("Import cases", "imports:home", frozenset({RoleCode.ADMINISTRATOR})),
+    ("Import records", "imports:home", frozenset({RoleCode.ADMINISTRATOR})),
     ("Administration", "admin:index", frozenset({RoleCode.ADMINISTRATOR})),
 ]
 

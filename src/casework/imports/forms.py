@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from casework.imports.models import ImportKind
 from casework.people.models import Unit
 
 
@@ -24,11 +25,18 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=ImportKind.choices, initial=ImportKind.CASES, label="What the file holds")
     upload = MultipleFileField(
         label="File",
         help_text=(
-            "One XLSX workbook with sheets cases, defendants, charges and hearings, or CSV files named after them."
+            "Cases: one XLSX workbook with sheets cases, defendants, charges and hearings, or CSV files named "
+            "after them. Staff: a staff sheet or staff.csv. Time records: a time sheet or time.csv."
         ),
     )
-    unit = forms.ModelChoiceField(queryset=Unit.objects.all(), label="Unit the cases belong to", to_field_name="code")
-    dry_run = forms.BooleanField(required=False, label="Check the file only (write nothing)")
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.all(),
+        label="Unit the records belong to",
+        help_text="Required for cases and time records. For staff, leave empty to take each person's Unit column.",
+        to_field_name="code",
+        required=False,
+    )

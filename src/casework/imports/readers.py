@@ -202,6 +202,7 @@ def read_files(files: list[tuple[str, bytes]], mapping: Mapping) -> Source:
             _read_xlsx(collector, name, data)
         else:
             raise ValidationFailed(f"{name}: only .csv and .xlsx files can be imported.")
-    if "cases" not in collector.tables:
-        raise ValidationFailed(f"No cases sheet or file: expected one named {mapping.sections['cases'].sheet!r}.")
+    main = mapping.main_section
+    if main not in collector.tables:
+        raise ValidationFailed(f"No {main} sheet or file: expected one named {mapping.sections[main].sheet!r}.")
     return Source(tables=collector.tables, problems=collector.problems)

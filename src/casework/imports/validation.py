@@ -44,16 +44,24 @@ class CaseGroup:
 
 @dataclass
 class Checked:
-    groups: list[CaseGroup]
+    """The validated work, in the order it is written. Each group has a `rows` count (progress)."""
+
+    groups: list[Any]
     problems: list[CellProblem]
     total_rows: int
+
+
+def finish(checker: RowChecker, groups: list[Any]) -> Checked:
+    total = sum(len(table.rows) for table in checker.source.tables.values())
+    problems = sorted(checker.problems, key=lambda p: (p.sheet, p.row))
+    return Checked(groups=groups, problems=problems, total_rows=total)
 
 
 def defendant_key(urn: str, first_names: str, last_name: str, date_of_birth: dt.date | None) -> DefendantKey:
     return (urn, first_names.strip().casefold(), last_name.strip().casefold(), date_of_birth)
 
 
-def _choice(enum: type[Enum], value: str) -> str:
+def choice_value(enum: type[Enum], value: str) -> str:
     """Accept a choice's stored value or its label, in any case."""
     wanted = value.strip().casefold()
     for member in enum:
@@ -62,7 +70,7 @@ def _choice(enum: type[Enum], value: str) -> str:
     return value
 
 
-def _date(value: Cell) -> Any:
+def date_value(value: Cell) -> Any:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str):
@@ -98,27 +106,31 @@ def _instant(value: Cell) -> Any:
 
 
 _CONVERTERS: dict[str, Any] = {
-    "accepted_on": _date,
-    "date_of_birth": _date,
-    "charged_on": _date,
+    "accepted_on": date_value,
+    "date_of_birth": date_value,
+    "charged_on": date_value,
     "starts_at": _instant,
-    "custody_status": lambda v: _choice(CustodyStatus, v) if isinstance(v, str) else v,
-    "classification": lambda v: _choice(OffenceClassification, v) if isinstance(v, str) else v,
-    "hearing_type": lambda v: _choice(HearingType, v) if isinstance(v, str) else v,
-    "stage": lambda v: _choice(Stage, v) if isinstance(v, str) else v,
+    "custody_status": lambda v: choice_value(CustodyStatus, v) if isinstance(v, str) else v,
+    "classification": lambda v: choice_value(OffenceClassification, v) if isinstance(v, str) else v,
+    "hearing_type": lambda v: choice_value(HearingType, v) if isinstance(v, str) else v,
+    "stage": lambda v: choice_value(Stage, v) if isinstance(v, str) else v,
 }
 
 
-class _Checker:
-    def __init__(self, source: Source, mapping: Mapping, unit_id: int) -> None:
+class RowChecker:
+    """Shared by every kind: rows as {field: value} through the mapping, per-cell problems, and
+    schema validation reported against the file's own column headings."""
+
+    converters: dict[str, Any] = {}
+
+    def __init__(self, source: Source, mapping: Mapping) -> None:
         self.source = source
         self.mapping = mapping
-        self.unit_id = unit_id
         self.problems: list[CellProblem] = list(source.problems)
         self.bad_rows = {(p.sheet, p.row) for p in self.problems}
-        self.groups: dict[str, CaseGroup] = {}
-        self.forces = {f.code.casefold(): f.pk for f in PoliceForce.objects.all()}
-        self.forces.update({f.name.casefold(): f.pk for f in PoliceForce.objects.all()})
+
+    def heading(self, section: str, name: str) -> str:
+        return self.mapping.sections[section].columns.get(name, name)
 
     def problem(self, table: Table, row: int, column: str, value: Any, reason: str) -> None:
         self.problems.append(CellProblem(table.sheet, row, column, "" if value is None else str(value)[:250], reason))
@@ -137,7 +149,7 @@ class _Checker:
                 cell = cells[position] if position is not None and position < len(cells) else None
                 if cell is None or (isinstance(cell, str) and not cell.strip()):
                     continue
-                values[name] = _CONVERTERS.get(name, lambda v: v)(cell)
+                values[name] = self.converters.get(name, lambda v: v)(cell)
             yield table, number, values
 
     def validate(self, table: Table, number: int, schema: type[BaseModel], values: dict[str, Any]) -> Any:
@@ -152,6 +164,17 @@ class _Checker:
                 heading = columns.get(name, name)
                 self.problem(table, number, heading, values.get(name), item["msg"])
             return None
+
+
+class _Checker(RowChecker):
+    converters = _CONVERTERS
+
+    def __init__(self, source: Source, mapping: Mapping, unit_id: int) -> None:
+        super().__init__(source, mapping)
+        self.unit_id = unit_id
+        self.groups: dict[str, CaseGroup] = {}
+        self.forces = {f.code.casefold(): f.pk for f in PoliceForce.objects.all()}
+        self.forces.update({f.name.casefold(): f.pk for f in PoliceForce.objects.all()})
 
     def group(self, urn: str) -> CaseGroup:
         return self.groups.setdefault(urn, CaseGroup(urn=urn))
@@ -287,8 +310,6 @@ def check(source: Source, mapping: Mapping, *, unit_id: int) -> Checked:
     defendants = checker.check_defendants()
     checker.check_charges(defendants)
     checker.check_hearings()
-    total = sum(len(table.rows) for table in source.tables.values())
     in_file = [g for g in checker.groups.values() if g.case is not None]
     only_parts = sorted((g for g in checker.groups.values() if g.case is None), key=lambda g: g.urn)
-    problems = sorted(checker.problems, key=lambda p: (p.sheet, p.row))
-    return Checked(groups=in_file + only_parts, problems=problems, total_rows=total)
+    return finish(checker, in_file + only_parts)

@@ -1,4 +1,5 @@
-"""`casework import FILE [FILE ...] [--mapping M] [--dry-run] [--unit CODE]`: bulk import of cases."""
+"""`casework import FILE [FILE ...] [--kind cases|staff|time] [--mapping M] [--dry-run] [--unit CODE]`:
+bulk import of cases (with defendants, charges and hearings), staff or time records."""
 
 from __future__ import annotations
 
@@ -8,31 +9,45 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casework.core.errors import CaseworkError
-from casework.imports.mapping import load_mapping
+from casework.imports.mapping import KINDS, load_mapping
 from casework.imports.models import ImportRun, RunStatus
-from casework.imports.services import DEFAULT_BATCH_SIZE, import_run
+from casework.imports.services import DEFAULT_BATCH_SIZE, import_run, kind_noun
 from casework.people.models import Unit, User
 
 
 class Command(BaseCommand):
     help = (
         "Import cases, defendants, charges and hearings from one XLSX (a sheet per section) or CSV files "
-        "(cases.csv, defendants.csv, charges.csv, hearings.csv). Every row is validated before anything "
-        "is written; re-running continues an interrupted import and adds no duplicates."
+        "(cases.csv, defendants.csv, charges.csv, hearings.csv); or staff (staff.csv) or time records "
+        "(time.csv) with --kind. Every row is validated before anything is written; re-running continues "
+        "an interrupted import and adds no duplicates."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path)
-        parser.add_argument("--unit", required=True, help="Code of the unit the cases belong to, e.g. ccu-wessex.")
-        parser.add_argument("--mapping", type=Path, help="A JSON or TOML column mapping (default: the shipped one).")
+        parser.add_argument(
+            "--kind",
+            choices=KINDS,
+            help="What the file holds (default: cases, or the kind the --mapping declares).",
+        )
+        parser.add_argument(
+            "--unit",
+            help="Code of the unit the records belong to, e.g. ccu-wessex (required for cases and time; "
+            "for staff it fills an empty Unit column and refuses other units).",
+        )
+        parser.add_argument(
+            "--mapping", type=Path, help="A JSON or TOML column mapping (default: the shipped one for the kind)."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Validate and report; write nothing.")
         parser.add_argument("--user", help="Username the import is recorded against (default: the command itself).")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        unit = Unit.objects.filter(code=options["unit"]).first()
-        if unit is None:
-            raise CommandError(f"No unit with code {options['unit']!r}.")
+        unit = None
+        if options["unit"]:
+            unit = Unit.objects.filter(code=options["unit"]).first()
+            if unit is None:
+                raise CommandError(f"No unit with code {options['unit']!r}.")
         actor = None
         if options["user"]:
             actor = User.objects.filter(username=options["user"], is_active=True).first()
@@ -44,13 +59,18 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
         def progress(run: ImportRun) -> None:
-            self.stdout.write(f"  committed {run.last_committed_group}/{run.total_groups} cases")
+            noun = kind_noun(run.kind)
+            self.stdout.write(
+                f"  committed {run.last_committed_group}/{run.total_groups} {noun} "
+                f"({run.rows_committed}/{run.total_rows} rows, batch {run.batches_committed})"
+            )
 
         try:
+            mapping = load_mapping(options["mapping"], kind=options["kind"])
             run = import_run(
                 actor=actor,
                 files=files,
-                mapping=load_mapping(options["mapping"]),
+                mapping=mapping,
                 unit=unit,
                 dry_run=options["dry_run"],
                 batch_size=max(1, options["batch_size"]),
@@ -65,9 +85,11 @@ class Command(BaseCommand):
                 )
             raise CommandError(f"{run.error_count} problem(s) found; nothing was imported (run {run.pk}).")
         if run.status == RunStatus.VALIDATED:
-            self.stdout.write(f"Valid: {run.total_rows} rows, {run.total_groups} cases. Trial run: nothing written.")
+            self.stdout.write(
+                f"Valid: {run.total_rows} rows, {run.total_groups} {kind_noun(run.kind)}. Trial run: nothing written."
+            )
             return
         self.stdout.write(
             f"Imported run {run.pk}: {run.created_count} created, {run.altered_count} altered, "
-            f"{run.unchanged_count} unchanged ({run.total_rows} rows, {run.total_groups} cases)."
+            f"{run.unchanged_count} unchanged ({run.total_rows} rows, {run.total_groups} {kind_noun(run.kind)})."
         )
