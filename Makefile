@@ -23,7 +23,7 @@ VENV_STAMP := .venv/.casework-synced
 NODE_STAMP := node_modules/.casework-installed
 
 .PHONY: help setup tools node-tools assets demo test test-fast lint typecheck check-migrations check-deploy \
-        check-static test-sqlite test-postgres test-browser bench clean
+        check-static test-sqlite test-postgres test-browser bench load faults clean
 
 help:
 	@echo "make setup          install Python and npm dependencies, copy GOV.UK Frontend assets"
@@ -33,6 +33,8 @@ help:
 	@echo "make test-postgres  the test suite on a throwaway PostgreSQL server"
 	@echo "make test-browser   headless Chromium journeys and accessibility checks"
 	@echo "make bench          performance benchmarks (JSON report)"
+	@echo "make load           60 concurrent users against gunicorn on PostgreSQL (LOAD_DURATION=180 seconds)"
+	@echo "make faults         fault tests: kill -9 during import, database restart, disk full, concurrent edits, restore drill"
 	@echo "make clean          remove caches, npm packages, copied assets and test artifacts (keeps var/)"
 
 # --- Setup ---------------------------------------------------------------------------------
@@ -110,6 +112,9 @@ test: lint typecheck check-migrations check-deploy check-static test-sqlite test
 
 bench: $(VENV_STAMP)
 	$(RUN) python benchmarks/run.py
+
+load: assets
+	scripts/load.sh
 
 clean:
 	rm -rf $(ARTIFACTS) .pytest_cache .mypy_cache .ruff_cache node_modules var/staticfiles src/casework/static/govuk
