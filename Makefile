@@ -23,7 +23,7 @@ VENV_STAMP := .venv/.casework-synced
 NODE_STAMP := node_modules/.casework-installed
 
 .PHONY: help setup tools node-tools assets demo test test-fast lint typecheck check-migrations check-deploy \
-        check-static test-sqlite test-postgres test-browser bench load faults clean
+        check-static test-sqlite test-postgres test-browser bench load faults restore-drill clean
 
 help:
 	@echo "make setup          install Python and npm dependencies, copy GOV.UK Frontend assets"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench          performance benchmarks (JSON report)"
 	@echo "make load           60 concurrent users against gunicorn on PostgreSQL (LOAD_DURATION=180 seconds)"
 	@echo "make faults         fault tests: kill -9 during import, database restart, disk full, concurrent edits, restore drill"
+	@echo "make restore-drill  back up, restore and verify the audit chain against exported checkpoints"
 	@echo "make clean          remove caches, npm packages, copied assets and test artifacts (keeps var/)"
 
 # --- Setup ---------------------------------------------------------------------------------
@@ -115,6 +116,12 @@ bench: $(VENV_STAMP)
 
 load: assets
 	scripts/load.sh
+
+faults: $(VENV_STAMP)
+	scripts/faults.sh
+
+restore-drill: $(VENV_STAMP)
+	scripts/restore-drill.sh
 
 clean:
 	rm -rf $(ARTIFACTS) .pytest_cache .mypy_cache .ruff_cache node_modules var/staticfiles src/casework/static/govuk
