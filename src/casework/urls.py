@@ -2,12 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 
 from casework.api.api import api
+from casework.core.health import healthz
+
+# A database outage is a 503 with Retry-After, not a generic 500 (casework/core/unavailable.py).
+handler500 = "casework.core.unavailable.server_error"
 
 admin.site.site_header = "Casework Assurance administration"
 admin.site.site_title = "Casework Assurance"
 
 urlpatterns = [
     path("", include("casework.core.urls")),
+    path("healthz", healthz, name="healthz"),  # load balancers and monitoring; no sign-in, no case data
     path("cases/", include("casework.cases.urls")),
     path("people/", include("casework.people.urls")),
     path("audit/", include("casework.audit.urls")),

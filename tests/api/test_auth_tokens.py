@@ -137,14 +137,24 @@ def test_inactive_user_cannot_get_a_token(personas):
     assert issue("paralegal.a").status_code == 401
 
 
-@pytest.mark.parametrize("persona", ["police_x", "admin"])
-def test_police_and_administrators_get_tokens_but_see_no_cases(personas, case_a, case_b, persona):
-    user = getattr(personas, persona)
-    response = issue(user.username)
+def test_administrators_get_tokens_but_see_no_cases(personas, case_a, case_b):
+    response = issue(personas.admin.username)
     assert response.status_code == 201
     client = ApiClient(response.json()["token"])
     assert client.get("/cases").json() == {"items": [], "next_cursor": None}
     assert client.get(f"/cases/{case_a.pk}").status_code == 404
+
+
+def test_a_police_token_reaches_the_partner_api_and_nothing_else(personas, case_a, case_b):
+    # The same rule as the police browser session: outside the partner API every path is a 404,
+    # so a force's token cannot even learn which other endpoints exist.
+    response = issue(personas.police_x.username)
+    assert response.status_code == 201
+    client = ApiClient(response.json()["token"])
+    for path in ("/cases", f"/cases/{case_a.pk}", "/tasks", "/quality/assessments", "/oversight"):
+        assert client.get(path).status_code == 404, path
+    assert client.get("/partners/referrals").status_code == 200
+    assert client.get("/auth/me").status_code == 200
 
 
 def test_revoke_needs_a_token(personas):

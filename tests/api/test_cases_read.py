@@ -19,6 +19,9 @@ from tests.factories import make_case
 @pytest.mark.parametrize("persona", ALL_PERSONAS)
 def test_list_shows_exactly_the_visible_cases(personas, case_a, case_b, api_as, persona):
     response = api_as(persona).get("/cases")
+    if persona.startswith("police_"):
+        assert response.status_code == 404  # a force's token reaches only the partner API
+        return
     assert response.status_code == 200
     ids = {item["id"] for item in response.json()["items"]}
     assert (case_a.pk in ids) is (persona in SEES_CASE_A)

@@ -91,3 +91,14 @@ def test_a_task_that_is_not_installed_is_skipped_with_a_warning(caplog):
     assert "not available" in caplog.text
     assert not ScheduledRun.objects.filter(name="missing").exists()
     assert DBTaskResult.objects.count() == 0
+
+
+def test_the_operations_guide_lists_every_schedule_entry():
+    # Operators read the table in docs/operations.md, not the code: it must not fall behind.
+    from pathlib import Path
+
+    from casework.core.schedule import SCHEDULE
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text(encoding="utf-8")
+    missing = [entry.name for entry in SCHEDULE if f"| `{entry.name}` |" not in guide]
+    assert not missing, f"add these schedule entries to the worker table in docs/operations.md: {missing}"

@@ -82,7 +82,7 @@ def test_police_tokens_reach_no_case_data(api_as, persona: str, case_a) -> None:
     api = api_as(persona)
     assert api.get(f"/cases/{case_a.pk}").status_code == 404
     listed = api.get("/cases")
-    assert listed.status_code == 200 and case_a.urn not in listed.content.decode()
+    assert listed.status_code == 404 and case_a.urn not in listed.content.decode()
 
 
 def test_api_needs_authentication(db) -> None:

@@ -37,6 +37,8 @@ ALL = frozenset(
 CASEWORK_STAFF = frozenset({"prosecutor_a", "paralegal_a", "manager_a", "unithead_a", "prosecutor_b"})
 NOBODY: frozenset[str] = frozenset()
 REFERRAL_READERS = UNIT_B_READERS | {"police_y"}
+#: Capacity by grade per Area and nation: Area leadership, unit managers (their unit's Area), HQ, inspectors.
+RESOURCING_ROLLUP_READERS = frozenset({"manager_a", "unithead_a", "area_leader_a", "hq", "inspector"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ MATRIX: dict[str, Probe] = {
     "home": page(),
     "login": Probe(PUBLIC),
     "logout": Probe(PUBLIC),
+    "healthz": Probe(PUBLIC),
     "password_change": page(),
     # cases
     "cases:my": page(),
@@ -174,6 +177,9 @@ MATRIX: dict[str, Probe] = {
     "partners:coverage_export": page(),
     # resourcing
     "resourcing:home": page(),
+    "resourcing:grades": page(open_to=RESOURCING_ROLLUP_READERS),
+    "resourcing:grades_csv": page(open_to=RESOURCING_ROLLUP_READERS),
+    "resourcing:grades_xlsx": page(open_to=RESOURCING_ROLLUP_READERS),
     "resourcing:unit": obj(),
     "resourcing:unit_csv": obj(),
     "resourcing:unit_xlsx": obj(),
@@ -196,6 +202,8 @@ MATRIX: dict[str, Probe] = {
     # imports
     "imports:home": page(open_to=frozenset({"admin"})),
     "imports:run": absent(),
+    "imports:start": absent(),
+    "imports:resume": absent(),
 }
 
 #: Namespaces whose pages are covered by a rule rather than by name.

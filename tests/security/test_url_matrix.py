@@ -116,7 +116,7 @@ def _writes_to_unit_b(world: World) -> list[tuple]:
     )
 
 
-def test_public_pages_answer_signed_out(client):
+def test_public_pages_answer_signed_out(client, db):  # /healthz asks the database
     for name, probe in MATRIX.items():
         if probe.kind == PUBLIC:
             assert client.get(reverse(name)).status_code in {200, 302, 405}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from casework.api import services
+from casework.partners.middleware import is_police, police_may_reach, police_over_limit
 
 
 class TokenAuth(HttpBearer):
@@ -21,7 +22,14 @@ class TokenAuth(HttpBearer):
         if record is None:
             return None
         request.api_token = record  # type: ignore[attr-defined]  # /auth/revoke needs to know which token
-        return record.user
+        user = record.user
+        if is_police(user):
+            # A force's token reaches the partner API and nothing else, as its browser session does.
+            if not police_may_reach(request.path):
+                raise Http404("Not found.")
+            if police_over_limit(user.pk):
+                raise HttpError(429, "Too many requests. Wait a minute and try again.")
+        return user
 
 
 class SessionAuth(APIKeyCookie):

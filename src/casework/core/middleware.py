@@ -37,9 +37,11 @@ class RequestContextMiddleware:
 
 
 class IdleTimeoutMiddleware:
-    """End a signed-in session after SESSION_IDLE_TIMEOUT_SECONDS without a request."""
+    """End a signed-in session after SESSION_IDLE_TIMEOUT_SECONDS without a request, and in any case
+    SESSION_COOKIE_AGE after it began (Django's own expiry slides forward with every save)."""
 
     KEY = "last_seen"
+    STARTED_KEY = "signed_in_at"
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -48,14 +50,21 @@ class IdleTimeoutMiddleware:
         if request.user.is_authenticated and hasattr(request, "session"):
             now = int(time.time())
             last_seen = request.session.get(self.KEY)
-            if last_seen is not None and now - int(last_seen) > settings.SESSION_IDLE_TIMEOUT_SECONDS:
+            started = int(request.session.setdefault(self.STARTED_KEY, now))
+            idle = last_seen is not None and now - int(last_seen) > settings.SESSION_IDLE_TIMEOUT_SECONDS
+            if idle or now - started > settings.SESSION_COOKIE_AGE:
                 logout(request)
-                messages.info(request, "You were signed out because you were inactive. Sign in again to continue.")
+                reason = "you were inactive" if idle else "your session reached its time limit"
+                messages.info(request, f"You were signed out because {reason}. Sign in again to continue.")
                 if not request.path.startswith("/api/"):
                     return redirect(f"{settings.LOGIN_URL and '/login/'}?next={request.path}")
             else:
                 request.session[self.KEY] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.user.is_authenticated and hasattr(request, "session"):
+            # The sign-in request itself: the clocks start when the session is born.
+            request.session.setdefault(self.STARTED_KEY, int(time.time()))
+        return response
 
 
 class SecurityHeadersMiddleware:

@@ -21,7 +21,7 @@ ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Erro
 Id = Path(..., ge=1, le=MAX_ID)
 
 
-class ClockOut(Schema):
+class AgreementClockOut(Schema):
     name: str
     side: str
     due_on: dt.date
@@ -65,7 +65,7 @@ class ReferralOut(Schema):
 
 
 class ReferralDetailOut(ReferralOut):
-    clocks: list[ClockOut]
+    clocks: list[AgreementClockOut]
     action_plans: list[ActionPlanOut]
     escalations: list[EscalationOut]
 
@@ -88,7 +88,7 @@ class ReasonIn(Schema):
     reason: str = Field(..., max_length=5000)
 
 
-class AnswerIn(Schema):
+class ActionPlanAnswerIn(Schema):
     answer: str = Field(..., max_length=20000)
 
 
@@ -184,7 +184,7 @@ def referral_escalate(request: HttpRequest, payload: ReasonIn, referral_id: int 
 
 
 @router.post("/partners/action-plans/{plan_id}/answer", response={200: ActionPlanOut, **ERRORS})
-def action_plan_answer(request: HttpRequest, payload: AnswerIn, plan_id: int = Id) -> Any:
+def action_plan_answer(request: HttpRequest, payload: ActionPlanAnswerIn, plan_id: int = Id) -> Any:
     return services.action_plan_answer(actor=_actor(request), plan_id=plan_id, answer=payload.answer)
 
 

@@ -31,31 +31,42 @@ def _allowed_prefixes() -> tuple[str, ...]:
     )
 
 
+def is_police(user: object) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and RoleCode.POLICE_LIAISON in user.role_codes  # type: ignore[attr-defined]
+
+
+def police_may_reach(path: str) -> bool:
+    return path == reverse("home") or path.startswith(_allowed_prefixes())
+
+
+def police_over_limit(user_id: int) -> bool:
+    limit = int(getattr(settings, "PARTNERS_POLICE_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE))
+    key = f"partners:police-rate:{user_id}:{clock.now():%Y%m%d%H%M}"
+    if cache.add(key, 1, timeout=90):
+        return False
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        return False
+    return count > limit
+
+
 class PolicePortalOnlyMiddleware:
+    """The browser side of the rule. API bearer tokens are held to the same rule in
+    casework.api.auth.TokenAuth, because a token request has no session user at this point."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and RoleCode.POLICE_LIAISON in user.role_codes:
-            path = request.path
-            if path != reverse("home") and not path.startswith(_allowed_prefixes()):
+        if is_police(user):
+            if not police_may_reach(request.path):
                 raise Http404("Not found.")
-            if self._over_limit(user.pk):
+            if police_over_limit(user.pk):  # type: ignore[union-attr]
                 return HttpResponse(
                     "Too many requests. Wait a minute and try again.",
                     status=429,
                     content_type="text/plain; charset=utf-8",
                 )
         return self.get_response(request)
-
-    def _over_limit(self, user_id: int) -> bool:
-        limit = int(getattr(settings, "PARTNERS_POLICE_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE))
-        key = f"partners:police-rate:{user_id}:{clock.now():%Y%m%d%H%M}"
-        if cache.add(key, 1, timeout=90):
-            return False
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            return False
-        return count > limit
