@@ -112,7 +112,7 @@ test: lint typecheck check-migrations check-deploy check-static test-sqlite test
 	@echo "make test: all checks passed"
 
 bench: $(VENV_STAMP)
-	$(RUN) python benchmarks/run.py
+	$(RUN) python benchmarks/run.py --cases 10000 --backend both
 
 load: assets
 	scripts/load.sh

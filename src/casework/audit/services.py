@@ -86,8 +86,12 @@ class PendingEvent:
     recipient: str = ""
 
 
+# Action.values rebuilds its list on every access; bulk writes validate thousands of events.
+_ACTION_VALUES = frozenset(Action.values)
+
+
 def _validate(event: PendingEvent) -> None:
-    if event.action not in Action.values:
+    if event.action not in _ACTION_VALUES:
         raise ValueError(f"unknown audit action {event.action!r}")
     if event.action in JUSTIFICATION_REQUIRED and not event.justification.strip():
         raise ValueError(f"a {event.action} event needs a justification (DPA 2018 s.62)")
