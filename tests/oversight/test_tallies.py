@@ -304,3 +304,43 @@ def test_command_and_schedule_refresh_the_tallies(personas, known):
 
     assert oversight_refresh_task.call()["rows"] > 0
     assert TallyRefresh.objects.count() == 2
+
+
+def test_audit_trail_area_counts_break_glass_reviews_by_hand(personas, known):
+    """Unit A: reviewed and ended; ended unreviewed; still running unreviewed; one granted 400 days
+    ago is outside the window. Unit B: one reviewed. A 1/3 = 33.3% (1 ended unreviewed), B 100%,
+    all 2/4 = 50%."""
+    from casework.cases.models import CaseAccessGrant
+
+    now = clock.now()
+    hours, days = dt.timedelta(hours=1), dt.timedelta(days=1)
+
+    def grant(case, granted_at, expires_at, reviewed: bool) -> None:
+        CaseAccessGrant.objects.create(
+            user=personas.prosecutor_a if case.unit_id == personas.unit_a.pk else personas.prosecutor_b,
+            case=case,
+            justification="Covering the duty rota",
+            granted_at=granted_at,
+            expires_at=expires_at,
+            reviewed_by=personas.manager_a if reviewed else None,
+            reviewed_at=expires_at if reviewed else None,
+        )
+
+    grant(known["one"], now - 3 * days, now - 3 * days + 8 * hours, reviewed=True)
+    grant(known["two"], now - 2 * days, now - 2 * days + 8 * hours, reviewed=False)
+    grant(known["three"], now - hours, now + 7 * hours, reviewed=False)
+    grant(known["one"], now - 400 * days, now - 400 * days + 8 * hours, reviewed=False)
+    grant(known["b"], now - 5 * days, now - 5 * days + 8 * hours, reviewed=True)
+
+    services.refresh_compliance_tallies(actor=None)
+    data = reads.dashboard(user=personas.hq, scope=resolve_scope(user=personas.hq))
+    a, b = _row(data, personas.unit_a), _row(data, personas.unit_b)
+    assert (a["audit_grants"], a["audit_grants_reviewed"], a["audit_grants_unreviewed"]) == (3, 1, 1)
+    assert (a["audit_reviewed_pct"], b["audit_reviewed_pct"], b["audit_grants_unreviewed"]) == (33.3, 100.0, 0)
+    area = next(row for row in data.recommendation_areas if row["name"].startswith("Audit trail"))
+    assert area["percent"] == 50.0
+    assert "2 of 4 in the last 365 days; 1 ended unreviewed" in area["measure"]
+    assert "signed checkpoint" in area["measure"]
+    # The manager of unit A sees only unit A's accesses.
+    own = reads.dashboard(user=personas.manager_a, scope=resolve_scope(user=personas.manager_a))
+    assert own.totals["audit_grants"] == 3

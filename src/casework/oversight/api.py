@@ -53,6 +53,9 @@ class UnitFiguresOut(Schema):
     mou_cps_on_time_percent: float | None
     mou_police_due: int
     mou_police_on_time_percent: float | None
+    break_glass_grants: int
+    break_glass_reviewed_percent: float | None
+    break_glass_ended_unreviewed: int
 
 
 class OversightOut(Schema):
@@ -88,6 +91,9 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
         "mou_cps_on_time_percent": row["mou_cps_on_time"],
         "mou_police_due": row["mou_police_due"],
         "mou_police_on_time_percent": row["mou_police_on_time"],
+        "break_glass_grants": row["audit_grants"],
+        "break_glass_reviewed_percent": row["audit_reviewed_pct"],
+        "break_glass_ended_unreviewed": row["audit_grants_unreviewed"],
     }
 
 

@@ -116,6 +116,9 @@ _SCALARS = (
     ("mou_police_met", "mou_police_met"),
     ("mou_police_late", "mou_police_late"),
     ("mou_police_breached", "mou_police_breached"),
+    ("audit_grants", "audit_grants"),
+    ("audit_grants_reviewed", "audit_grants_reviewed"),
+    ("audit_grants_unreviewed", "audit_grants_unreviewed"),
 )
 _COUNT_KEYS = (*(key for key, _ in _SCALARS), "verdicts_applicable", "verdicts_not_met")
 
@@ -148,6 +151,8 @@ def _derive(row: dict[str, Any], expected: float | None = None) -> dict[str, Any
         met, late, breached = (row[f"mou_{side}_{state}"] for state in ("met", "late", "breached"))
         row[f"mou_{side}_due"] = met + late + breached
         row[f"mou_{side}_on_time"] = _pct(met, met + late + breached)
+    # Audit trail: break-glass accesses a manager has reviewed, of those granted in the window.
+    row["audit_reviewed_pct"] = _pct(row["audit_grants_reviewed"], row["audit_grants"])
     return row
 
 
@@ -262,6 +267,17 @@ def _mix(scope: OversightScope, counts: _Counts) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["unit"], r["acceptance_criterion__title"] or ""))
 
 
+def _checkpoint_text() -> str:
+    """The audit chain's latest signed head: one fact for the whole service, not per unit."""
+    from casework.audit.models import AuditCheckpoint
+
+    latest = AuditCheckpoint.objects.order_by("-tree_size").values("tree_size", "created_at").first()
+    if latest is None:
+        return "no signed checkpoint yet"
+    signed_at = clock.local(latest["created_at"])
+    return f"latest signed checkpoint covers {latest['tree_size']:,} events ({signed_at:%d %b %Y %H:%M})"
+
+
 def _areas_of_recommendation(totals: dict[str, Any], quarter: str) -> list[dict[str, Any]]:
     """The headline table: one line per recommendation area, with its measure and result."""
     t = totals
@@ -303,6 +319,13 @@ def _areas_of_recommendation(totals: dict[str, Any], quarter: str) -> list[dict[
             "measure": f"CCU commitments met on time ({t['mou_cps_met']} of {t['mou_cps_due']} due; police action "
             f"plans answered on time {_fmt(t['mou_police_on_time'])} of {t['mou_police_due']})",
             "percent": t["mou_cps_on_time"],
+        },
+        {
+            "name": "Audit trail (DPA 2018 s.62)",
+            "measure": f"Break-glass accesses reviewed by a manager ({t['audit_grants_reviewed']} of "
+            f"{t['audit_grants']} in the last 365 days; {t['audit_grants_unreviewed']} ended unreviewed); "
+            f"{_checkpoint_text()}",
+            "percent": t["audit_reviewed_pct"],
         },
     ]
 

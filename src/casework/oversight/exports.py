@@ -48,6 +48,9 @@ _UNIT_HEADER = [
     "MoU CCU on time %",
     "MoU police commitments due",
     "MoU police on time %",
+    "Break-glass accesses (365 days)",
+    "Break-glass reviewed %",
+    "Break-glass ended unreviewed",
 ]
 
 
@@ -87,6 +90,9 @@ def _unit_cells(row: dict[str, Any]) -> list[Any]:
         "mou_cps_on_time",
         "mou_police_due",
         "mou_police_on_time",
+        "audit_grants",
+        "audit_reviewed_pct",
+        "audit_grants_unreviewed",
     )
     return [_blank(row[key]) for key in keys]
 

@@ -17,7 +17,11 @@ Recommendation areas and their metrics (key "" unless stated):
 - REM: rem_applicable/rem_not_met: current verdicts of the REM currency rule on open cases;
 - staffing: staff_fte (active prosecutors and paralegals, in hundredths of an FTE);
 - MoU: mou_cps_met/late/breached (acknowledging and answering referrals) and mou_police_met/late/
-  breached (answering action plans), for commitments falling due in the last 365 days.
+  breached (answering action plans), for commitments falling due in the last 365 days;
+- audit trail: audit_grants (break-glass accesses to the unit's cases granted in the last 365 days),
+  audit_grants_reviewed (of those, reviewed by a manager) and audit_grants_unreviewed (ended and
+  still not reviewed). The chain's own state (the latest signed checkpoint) is one fact for the
+  whole service, read by oversight.dashboard when it assembles the page.
 """
 
 from __future__ import annotations
@@ -274,6 +278,25 @@ def _mou(rows: list[CountRow], unit_ids: list[int] | None, today: dt.date) -> No
     )
 
 
+def _audit_trail(rows: list[CountRow], cases: QuerySet[Case], now: dt.datetime) -> None:
+    """Break-glass accesses (DPA 2018 s.62 justification plus a manager's review) per unit."""
+    from casework.cases.models import CaseAccessGrant
+
+    grants = _of_cases(CaseAccessGrant, cases).filter(granted_at__gte=now - dt.timedelta(days=MOU_WINDOW_DAYS))
+    _emit(
+        rows,
+        grants.values("case__unit_id")
+        .annotate(
+            n=Count("pk"),
+            reviewed=Count("pk", filter=Q(reviewed_at__isnull=False)),
+            unreviewed=Count("pk", filter=Q(reviewed_at__isnull=True, expires_at__lt=now)),
+        )
+        .order_by(),
+        "case__unit_id",
+        {"audit_grants": "n", "audit_grants_reviewed": "reviewed", "audit_grants_unreviewed": "unreviewed"},
+    )
+
+
 def merged(rows: list[CountRow]) -> list[CountRow]:
     """Add up rows with the same (unit, metric, key): the MoU clocks come from two queries."""
     totals: dict[tuple[int, str, str], int] = defaultdict(int)
@@ -294,4 +317,5 @@ def live_counts(
     _staffing(rows, unit_ids)
     _iqa(rows, unit_ids, today)
     _mou(rows, unit_ids, today)
+    _audit_trail(rows, cases, now)
     return merged(rows)
