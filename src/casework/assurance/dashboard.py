@@ -82,7 +82,8 @@ def _rate(applicable: int, not_met: int) -> float | None:
     return None if not applicable else (applicable - not_met) / applicable
 
 
-def _with_rate(row: dict[str, Any]) -> dict[str, Any]:
+def with_rate(row: dict[str, Any]) -> dict[str, Any]:
+    """Compliant count, rate and percent from a row's applicable and not-met counts (shared with oversight)."""
     row["compliant"] = row["applicable"] - row["not_met"]
     row["rate"] = _rate(row["applicable"], row["not_met"])
     row["percent"] = None if row["rate"] is None else round(row["rate"] * 100)
@@ -117,7 +118,7 @@ def by_rule(cases: QuerySet[Case], today: dt.date) -> list[dict[str, Any]]:
     )
     rows = []
     for rule in selectors.rules_in_force(today):
-        row = _with_rate(
+        row = with_rate(
             {
                 "code": rule.code,
                 "title": rule.title,
@@ -157,7 +158,7 @@ def by_lawyer(cases: QuerySet[Case]) -> list[dict[str, Any]]:
         lawyer_id = row["case__allocated_lawyer_id"]
         label = name or row["case__allocated_lawyer__username"] or "Not allocated"
         result.append(
-            _with_rate(
+            with_rate(
                 {"lawyer_id": lawyer_id, "label": label, "cases": row["cases"], **{key: row[key] for key in _COUNTS}}
             )
         )
@@ -170,7 +171,7 @@ def by_stage(cases: QuerySet[Case]) -> list[dict[str, Any]]:
         for row in _current(cases).values("case__stage").annotate(**_COUNTS, cases=Count("case_id", distinct=True))
     }
     return [
-        _with_rate(
+        with_rate(
             {
                 "stage": stage.value,
                 "label": stage.label,
@@ -232,7 +233,7 @@ def trend(cases: QuerySet[Case], now: dt.datetime) -> list[dict[str, Any]]:
             if row["outcome"] == Outcome.NOT_MET:
                 not_met[i] += row["n"]
     return [
-        _with_rate({"label": label, "instant": instant, "applicable": applicable[i], "not_met": not_met[i]})
+        with_rate({"label": label, "instant": instant, "applicable": applicable[i], "not_met": not_met[i]})
         for i, (label, instant) in enumerate(points)
     ]
 
@@ -240,7 +241,7 @@ def trend(cases: QuerySet[Case], now: dt.datetime) -> list[dict[str, Any]]:
 def overall(rows: list[dict[str, Any]]) -> dict[str, Any]:
     applicable = sum(row["applicable"] for row in rows)
     not_met = sum(row["not_met"] for row in rows)
-    return _with_rate({"applicable": applicable, "not_met": not_met})
+    return with_rate({"applicable": applicable, "not_met": not_met})
 
 
 def dashboard(*, user: Any, scope: DashboardScope) -> Dashboard:

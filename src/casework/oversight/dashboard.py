@@ -28,7 +28,7 @@ from django.db.models import Q, QuerySet
 
 from casework.assurance import selectors as assurance_selectors
 from casework.assurance.choices import Outcome
-from casework.assurance.dashboard import WAIVER_ALERT_SHARE, month_end_instants
+from casework.assurance.dashboard import WAIVER_ALERT_SHARE, month_end_instants, with_rate
 from casework.assurance.models import VerdictPeriod
 from casework.cases.choices import OPEN_STAGES
 from casework.cases.models import AcceptanceCriterion, Case
@@ -156,13 +156,6 @@ def _derive(row: dict[str, Any], expected: float | None = None) -> dict[str, Any
     return row
 
 
-def _rate_row(row: dict[str, Any]) -> dict[str, Any]:
-    row["compliant"] = row["applicable"] - row["not_met"]
-    row["rate"] = None if not row["applicable"] else row["compliant"] / row["applicable"]
-    row["percent"] = None if row["rate"] is None else round(row["rate"] * 100)
-    return row
-
-
 class _Counts:
     """The CountRows of the scope, indexed for assembly."""
 
@@ -223,7 +216,7 @@ def _by_rule(counts: _Counts, today: dt.date) -> list[dict[str, Any]]:
     """One row per rule in force, summed over the scope's units."""
     rows = []
     for rule in assurance_selectors.rules_in_force(today):
-        row = _rate_row(
+        row = with_rate(
             {
                 "code": rule.code,
                 "title": rule.title,
@@ -245,7 +238,7 @@ def _by_rule(counts: _Counts, today: dt.date) -> list[dict[str, Any]]:
 
 def _trend(counts: _Counts, as_of: dt.datetime) -> list[dict[str, Any]]:
     return [
-        _rate_row(
+        with_rate(
             {
                 "label": label,
                 "instant": instant,

@@ -206,18 +206,9 @@ def complexity_band(facts: CaseComplexityFacts, policy: Policy) -> BandResult:
     return BandResult(band=band, score=score, contributions=tuple(contributions), policy_version=policy.version)
 
 
-#: The numeric and yes/no complexity facts, in CaseComplexityFacts' order, as `band_for_values` reads them.
-FACT_FIELDS = (
-    "defendants",
-    "victims",
-    "witnesses",
-    "pages_of_evidence",
-    "unused_material_pages",
-    "trial_estimate_days",
-    "international_element",
-    "media_interest",
-    "custody",
-)
+#: The numeric and yes/no complexity facts, in CaseComplexityFacts' order, as `band_for_values` reads them
+#: (the offence type is scored from the case's categories instead).
+FACT_FIELDS = tuple(name for name in FACTORS if name != "offence_type")
 
 
 @dataclass(frozen=True)
