@@ -211,3 +211,27 @@ def test_outsiders_cannot_probe_ids_through_create(personas, api_as, persona):
     bogus = client.post("/cases", {**body, "allocated_lawyer_id": 999_999})
     assert real.status_code == bogus.status_code == (404 if persona == "police_x" else 403)
     assert real.content == bogus.content
+
+
+@pytest.mark.parametrize("endpoint", ["update", "stage"])
+def test_a_write_whose_response_cannot_be_read_is_not_saved(personas, case_a, api_as, monkeypatch, endpoint):
+    # The response is read inside the write's transaction, so a database failure at that point
+    # (e.g. the connection dropping) rolls the change back: an error answer never hides a saved write.
+    from django.db import OperationalError
+
+    from casework.api.routers import cases as router
+
+    def fail(*args, **kwargs):
+        raise OperationalError("connection lost")
+
+    monkeypatch.setattr(router, "_reload", fail)
+    client = api_as("manager_a")
+    client.client.raise_request_exception = False
+    if endpoint == "update":
+        response = client.patch(f"/cases/{case_a.pk}", {"version": 1, "summary": "Never saved."})
+    else:
+        response = client.post(f"/cases/{case_a.pk}/stage", {"version": 1, "stage": "charging_decision", "reason": "x"})
+    assert response.status_code == 503
+    case_a.refresh_from_db()
+    assert (case_a.version, case_a.summary, case_a.stage) == (1, "", "pre_charge")
+    assert not AuditEvent.objects.filter(case_id=case_a.pk, action="alter").exists()

@@ -6,6 +6,7 @@ import binascii
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
@@ -109,13 +110,15 @@ def case_update(request: HttpRequest, payload: CasePatch, case_id: int = CaseId)
         # Before the id checks below, so read-only users cannot probe which ids exist.
         raise PermissionDenied("You can view this case but not change it. Ask the allocated lawyer or a legal manager.")
     check_case_references(changes)
-    update_with_version(
-        instance=case,
-        version=payload.version,
-        sent=changes,
-        update=lambda: services.case_update(actor=actor, case=case, expected_version=payload.version, **changes),
-    )
-    return render.case_fields(_reload(actor, case.pk))
+    with transaction.atomic():  # re-read before commit: an error answer then means nothing was saved
+        update_with_version(
+            instance=case,
+            version=payload.version,
+            sent=changes,
+            update=lambda: services.case_update(actor=actor, case=case, expected_version=payload.version, **changes),
+        )
+        saved = _reload(actor, case.pk)
+    return render.case_fields(saved)
 
 
 @router.post("/{case_id}/stage", response={200: CaseOut, 409: ConflictOut, **ERRORS})
@@ -123,15 +126,17 @@ def case_stage(request: HttpRequest, payload: StageChangeIn, case_id: int = Case
     """Move a case to another stage. Refused transitions are a 409 that says what may come next."""
     actor = _actor(request)
     case = _visible_case(request, case_id)
-    update_with_version(
-        instance=case,
-        version=payload.version,
-        sent={"stage": payload.stage},
-        update=lambda: services.case_change_stage(
-            actor=actor, case=case, expected_version=payload.version, stage=payload.stage, reason=payload.reason
-        ),
-    )
-    return render.case_fields(_reload(actor, case.pk))
+    with transaction.atomic():  # as in case_update: the response is read before the commit
+        update_with_version(
+            instance=case,
+            version=payload.version,
+            sent={"stage": payload.stage},
+            update=lambda: services.case_change_stage(
+                actor=actor, case=case, expected_version=payload.version, stage=payload.stage, reason=payload.reason
+            ),
+        )
+        saved = _reload(actor, case.pk)
+    return render.case_fields(saved)
 
 
 def _reload(actor: Any, case_id: int) -> Case:
