@@ -235,3 +235,27 @@ def test_a_write_whose_response_cannot_be_read_is_not_saved(personas, case_a, ap
     case_a.refresh_from_db()
     assert (case_a.version, case_a.summary, case_a.stage) == (1, "", "pre_charge")
     assert not AuditEvent.objects.filter(case_id=case_a.pk, action="alter").exists()
+
+
+def test_a_failure_after_the_commit_does_not_turn_a_saved_write_into_an_error(
+    personas, case_a, api_as, django_capture_on_commit_callbacks
+):
+    # The case's re-evaluation runs after the commit; if it fails (the database going away at that
+    # moment) the write is saved, so the answer must say so. The failure is logged instead.
+    from django.db import OperationalError
+
+    from casework.core.signals import case_changed
+
+    def fail(**kwargs):
+        raise OperationalError("connection lost")
+
+    case_changed.connect(fail, dispatch_uid="test-fail-after-commit")
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = api_as("manager_a").patch(f"/cases/{case_a.pk}", {"version": 1, "summary": "Saved."})
+    finally:
+        case_changed.disconnect(dispatch_uid="test-fail-after-commit")
+    assert callbacks, "the write registered no after-commit work"
+    assert response.status_code == 200, response.content
+    case_a.refresh_from_db()
+    assert (case_a.version, case_a.summary) == (2, "Saved.")

@@ -145,7 +145,7 @@ def exemption_grant(
         case_id=case.pk,
         changes={"document": [None, document], "reason": [None, exemption.reason]},
     )
-    transaction.on_commit(lambda: case_evaluate(case_id=case.pk))
+    transaction.on_commit(lambda: case_evaluate(case_id=case.pk), robust=True)
     return exemption
 
 
@@ -181,7 +181,7 @@ def waiver_grant(*, actor: Any, case: Case, rule_code: str, reason: str, expires
         case_id=case.pk,
         changes={"rule_code": [None, rule_code], "expires_on": [None, expires_on.isoformat()]},
     )
-    transaction.on_commit(lambda: case_evaluate(case_id=case.pk))
+    transaction.on_commit(lambda: case_evaluate(case_id=case.pk), robust=True)
     return waiver
 
 
@@ -199,7 +199,7 @@ def waiver_revoke(*, actor: Any, waiver: Waiver) -> Waiver:
         case_id=waiver.case_id,
         changes={"revoked_at": [None, waiver.revoked_at.isoformat()]},
     )
-    transaction.on_commit(lambda: case_evaluate(case_id=waiver.case_id))
+    transaction.on_commit(lambda: case_evaluate(case_id=waiver.case_id), robust=True)
     return waiver
 
 
@@ -307,7 +307,7 @@ def signoff_decide(
             "rationale": rationale.strip(),
         },
     )
-    transaction.on_commit(lambda: case_evaluate(case_id=case.pk))
+    transaction.on_commit(lambda: case_evaluate(case_id=case.pk), robust=True)
     return request
 
 
@@ -350,7 +350,7 @@ def panel_register(*, actor: Any, case: Case) -> PanelRegistration:
         case_id=case.pk,
         changes={"thresholds_met": [None, reasons]},
     )
-    transaction.on_commit(lambda: case_evaluate(case_id=case.pk))
+    transaction.on_commit(lambda: case_evaluate(case_id=case.pk), robust=True)
     return registration
 
 
@@ -405,7 +405,7 @@ def panel_meeting_record(
             "actions": [None, len(actions)],
         },
     )
-    transaction.on_commit(lambda: case_evaluate(case_id=case.pk))
+    transaction.on_commit(lambda: case_evaluate(case_id=case.pk), robust=True)
     return meeting
 
 

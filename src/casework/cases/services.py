@@ -85,7 +85,9 @@ def notify_case_changed(case_id: int) -> None:
             case_changed.send(sender=Case, case_id=changed_id)
 
     send.casework_changed_cases = changed  # type: ignore[attr-defined]
-    transaction.on_commit(send)
+    # robust: the change is already committed, so a failure here (e.g. the database going away)
+    # is logged, not turned into an error answer for a saved write; the nightly sweep catches up.
+    transaction.on_commit(send, robust=True)
 
 
 def require_case_editable(*, actor: Any, case: Case) -> None:

@@ -37,4 +37,4 @@ def reevaluate_on_commit(case_ids: set[int]) -> None:
     """After the batch commits (a rolled-back batch changed nothing and evaluates nothing)."""
     if case_ids:
         frozen = frozenset(case_ids)
-        transaction.on_commit(lambda: cases_reevaluate(frozen))
+        transaction.on_commit(lambda: cases_reevaluate(frozen), robust=True)
