@@ -57,7 +57,7 @@ class AreaAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(PoliceForce)
 class PoliceForceAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "code")
+    list_display = ("name", "code", "notification_email")
     search_fields = ("name", "code")
     filter_horizontal = ("areas",)
 
