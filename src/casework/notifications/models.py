@@ -28,6 +28,8 @@ class OutboundEmail(models.Model):
     case_ids = models.JSONField(default=list, blank=True)
     #: Sent to Notify as `reference`, and unique: lets a retry be matched to the first attempt.
     reference = models.CharField(max_length=64, unique=True)
+    #: Set by callers that must send a message at most once (a reminder for one overdue step).
+    once_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)

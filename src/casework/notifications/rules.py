@@ -40,8 +40,8 @@ def refusal_reason(
     if kind.audience == Audience.STAFF and recipient_is_police:
         return "Police contacts never receive CPS case notices."
     if kind.carries_cases:
-        if not case_ids:
-            return "A case notice must name the cases it is about."
+        if "urn" in given and not case_ids:
+            return "A notice that gives a URN must name the case it is about."
         hidden = set(case_ids) - set(visible_case_ids)
         if hidden:
             return f"The recipient may not open {len(hidden)} of the cases named."

@@ -91,12 +91,17 @@ def notify(
     case_ids: Iterable[int] = (),
     force_id: int | None = None,
     justification: str = "",
+    once_key: str | None = None,
+    record_disclosure: bool = True,
 ) -> OutboundEmail | None:
     """Queue one e-mail. Returns the record (status queued, or refused with the reason), or None when
-    the recipient has no e-mail address. `force_id` is the force a police notice is about."""
+    the recipient has no e-mail address or `once_key` was used before. `force_id` is the force a
+    police notice is about. `record_disclosure=False` for callers that audit the disclosure themselves."""
     spec = KINDS[kind]
     if not to.email:
         logger.info("No e-mail address for %s notice to %s; not sent.", kind, to.name or "recipient")
+        return None
+    if once_key is not None and OutboundEmail.objects.filter(once_key=once_key).exists():
         return None
     cases = sorted(set(case_ids))
     values = {key: "" if value is None else str(value) for key, value in personalisation.items()}
@@ -119,6 +124,7 @@ def notify(
         personalisation=values if reason is None else {},
         case_ids=cases,
         reference=str(uuid.uuid4()),
+        once_key=once_key,
         status=EmailStatus.QUEUED if reason is None else EmailStatus.REFUSED,
         last_error=(reason or "")[:500],
         next_attempt_at=now,
@@ -127,7 +133,7 @@ def notify(
     if reason is not None:
         logger.warning("Refused to send %s e-mail %s: %s", kind, record.pk, reason)
         return record
-    if cases:
+    if cases and record_disclosure:
         audit.record_many(
             actor=None,
             events=[
