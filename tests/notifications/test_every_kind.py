@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 
 from casework.assurance import services as assurance_services
-from casework.cases import services as case_services
 from casework.notifications.catalogue import CASE_FIELDS, KINDS
 from casework.notifications.models import OutboundEmail
 from casework.partners.sweep import partners_sweep
@@ -43,7 +42,9 @@ def test_the_catalogue_lists_every_kind_the_issue_names():
 
 
 def test_signoff_decision_goes_to_the_requester(addressed, case_a):
-    request = assurance_services.signoff_request(actor=addressed.prosecutor_a, case=case_a, checkpoint_code="acceptance")
+    request = assurance_services.signoff_request(
+        actor=addressed.prosecutor_a, case=case_a, checkpoint_code="acceptance"
+    )
     assurance_services.signoff_decide(
         actor=addressed.manager_a, request=request, expected_version=1, approve=False, rationale="Needs the PSD first"
     )
@@ -89,7 +90,9 @@ def test_iqa_requests_and_a_single_reminder(addressed, case_a, time_machine):
     assert send_overdue_reminders(today=later) == 1
     assert send_overdue_reminders(today=later) == 0
     (reminder,) = sent("iqa_reminder")
-    assert reminder.to_email == "prosecutor.a@example.test" and reminder.personalisation["step"] == "Acknowledge feedback"
+    assert (
+        reminder.to_email == "prosecutor.a@example.test" and reminder.personalisation["step"] == "Acknowledge feedback"
+    )
 
 
 def test_moderator_is_asked_to_second_mark(addressed, case_a):
@@ -105,7 +108,10 @@ def test_moderator_is_asked_to_second_mark(addressed, case_a):
 @pytest.fixture
 def force_contact(addressed):
     force = addressed.force_x
-    force.notification_contact_name, force.notification_email = "Hampshire CCU liaison desk", "ccu.liaison@hampshire.example"
+    force.notification_contact_name, force.notification_email = (
+        "Hampshire CCU liaison desk",
+        "ccu.liaison@hampshire.example",
+    )
     force.save()
     return force
 

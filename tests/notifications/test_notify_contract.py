@@ -43,7 +43,7 @@ class FakeNotify(BaseHTTPRequestHandler):
     def _error(self, status: int, kind: str, message: str) -> None:
         self._reply(status, {"status_code": status, "errors": [{"error": kind, "message": message}]})
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         if self.path != "/v2/notifications/email":
             return self._error(404, "NotFound", "Not found")
         auth = self.headers.get("Authorization", "")
@@ -74,7 +74,11 @@ class FakeNotify(BaseHTTPRequestHandler):
             {
                 "id": notification_id,
                 "reference": body.get("reference"),
-                "content": {"subject": "Subject", "body": "Body", "from_email": "casework@notifications.service.gov.uk"},
+                "content": {
+                    "subject": "Subject",
+                    "body": "Body",
+                    "from_email": "casework@notifications.service.gov.uk",
+                },
                 "uri": f"http://{self.headers['Host']}/v2/notifications/{notification_id}",
                 "template": {"id": body["template_id"], "version": 1, "uri": "x"},
             },
@@ -132,7 +136,10 @@ def test_a_bad_request_is_permanent(notify_server):
 
 @pytest.mark.parametrize("status", [429, 500])
 def test_rate_limits_and_server_errors_are_retried(notify_server, status):
-    FakeNotify.answer = (status, {"status_code": status, "errors": [{"error": "RateLimitError", "message": "slow down"}]})
+    FakeNotify.answer = (
+        status,
+        {"status_code": status, "errors": [{"error": "RateLimitError", "message": "slow down"}]},
+    )
     with pytest.raises(TransientSendError, match=str(status)):
         NotifyBackend().send(message())
 

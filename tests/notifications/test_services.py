@@ -17,12 +17,21 @@ def ctl(to, case, **extra):
     return services.notify(
         kind="ctl_warning",
         to=services.Recipient.for_user(to),
-        personalisation={"name": to.display_name, "urn": case.urn, "expires_on": "1 May", "days_left": 7, "link": "x", **extra},
+        personalisation={
+            "name": to.display_name,
+            "urn": case.urn,
+            "expires_on": "1 May",
+            "days_left": 7,
+            "link": "x",
+            **extra,
+        },
         case_ids=[case.pk],
     )
 
 
-def test_queued_message_is_a_disclosure_and_is_sent_by_the_worker(addressed, case_a, django_capture_on_commit_callbacks):
+def test_queued_message_is_a_disclosure_and_is_sent_by_the_worker(
+    addressed, case_a, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         record = ctl(addressed.prosecutor_a, case_a)
     assert record.status == "queued" and len(callbacks) == 1  # the task is enqueued when the caller commits
@@ -133,7 +142,9 @@ def test_it_gives_up_after_the_last_attempt(addressed, case_a, flaky):
 
 def test_a_message_left_sending_by_a_dead_worker_is_offered_again(addressed, case_a):
     record = ctl(addressed.prosecutor_a, case_a)
-    OutboundEmail.objects.filter(pk=record.pk).update(status="sending", next_attempt_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    OutboundEmail.objects.filter(pk=record.pk).update(
+        status="sending", next_attempt_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    )
     assert services.deliver_due() == {"sent": 1}
 
 

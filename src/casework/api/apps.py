@@ -9,4 +9,6 @@ class ApiConfig(AppConfig):
         from casework.api.services import revoke_on_credentials_change
         from casework.core.signals import credentials_changed
 
-        credentials_changed.connect(revoke_on_credentials_change, dispatch_uid="api-revoke-tokens-on-credentials-change")
+        credentials_changed.connect(
+            revoke_on_credentials_change, dispatch_uid="api-revoke-tokens-on-credentials-change"
+        )

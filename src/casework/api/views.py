@@ -80,7 +80,10 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     with page_errors():
         token = services.api_token_revoke(actor=request.user, token=token_id)
     messages.success(request, f"Token {token.key_prefix}… revoked. It no longer works.")
-    return redirect("api_tokens" if token.user_id == request.user.pk else "api_person_tokens", *([] if token.user_id == request.user.pk else [token.user_id]))
+    return redirect(
+        "api_tokens" if token.user_id == request.user.pk else "api_person_tokens",
+        *([] if token.user_id == request.user.pk else [token.user_id]),
+    )
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.utils import timezone
 from casework.core import clock
 from casework.core.errors import CaseworkError, EditConflict
 
+
 def apply_service_error(form: forms.BaseForm, error: CaseworkError) -> None:
     """Show a service's CaseworkError on the form: field errors on their fields, the rest at the top.
 

@@ -13,7 +13,7 @@ from casework.people import services as people_services
 
 LOCKED_OUT_MESSAGE = "Too many failed sign-in attempts. Try again in 15 minutes or ask your administrator."
 LOCAL_LOGIN_OFF_MESSAGE = "Sign in with your organisation account. Signing in with a password is switched off."
-NEW_PASSWORD_HINT = "At least 12 characters. Avoid common words and your name."
+NEW_PASSWORD_HINT = "At least 12 characters. Avoid common words and your name."  # noqa: S105 (hint text)
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

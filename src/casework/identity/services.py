@@ -99,7 +99,9 @@ def invitation_send(*, actor: Any, user_id: int) -> AccountLink:
     """E-mail a person a one-time link to set their password (any earlier invitation stops working)."""
     _require_administrator(actor)
     if not settings.LOCAL_LOGIN:
-        raise ValidationFailed("Local sign-in is switched off (LOCAL_LOGIN=0): people sign in with their organisation account.")
+        raise ValidationFailed(
+            "Local sign-in is switched off (LOCAL_LOGIN=0): people sign in with their organisation account."
+        )
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise NotFound("Person not found.")
@@ -175,7 +177,9 @@ def password_set_with_link(*, token: str, password: str) -> User:
     try:
         validate_password(password, user)
     except ValidationError as error:
-        raise ValidationFailed("Choose a different password.", field_errors={"new_password1": list(error.messages)}) from error
+        raise ValidationFailed(
+            "Choose a different password.", field_errors={"new_password1": list(error.messages)}
+        ) from error
     now = clock.now()
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -191,7 +195,9 @@ def password_set_with_link(*, token: str, password: str) -> User:
         subject_label=user.username,
         changes={"password": [HIDDEN, HIDDEN], link.purpose: ["sent", "used"]},
     )
-    credentials_changed.send(sender=User, user=user, actor=user, reason=f"password set with a {link.get_purpose_display().lower()} link")
+    credentials_changed.send(
+        sender=User, user=user, actor=user, reason=f"password set with a {link.get_purpose_display().lower()} link"
+    )
     return user
 
 
@@ -235,7 +241,8 @@ def authenticator_enrolment_confirm(*, user: Any, device_id: int, code: str) -> 
         raise ValidationFailed("Start setting up your authenticator app again.")
     if not device.verify_token(code.replace(" ", "")):
         raise ValidationFailed(
-            "The code is not correct. Enter the 6-digit code your app shows now.", field_errors={"code": ["Enter the 6-digit code your app shows now"]}
+            "The code is not correct. Enter the 6-digit code your app shows now.",
+            field_errors={"code": ["Enter the 6-digit code your app shows now"]},
         )
     TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True

@@ -19,7 +19,11 @@ urlpatterns = [
     path("accounts/", views.accounts, name="accounts"),
     path("accounts/<int:person_id>/", views.account_detail, name="account_detail"),
     path("accounts/<int:person_id>/invite/", views.account_invite, name="account_invite"),
-    path("accounts/<int:person_id>/reset-authenticator/", views.account_reset_authenticator, name="account_reset_authenticator"),
+    path(
+        "accounts/<int:person_id>/reset-authenticator/",
+        views.account_reset_authenticator,
+        name="account_reset_authenticator",
+    ),
     path("accounts/<int:person_id>/deactivate/", views.account_deactivate, name="account_deactivate"),
     path("accounts/<int:person_id>/reactivate/", views.account_reactivate, name="account_reactivate"),
 ]

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -57,7 +57,9 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _safe_next(request: HttpRequest, url: str) -> str:
-    allowed = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
     return url if url and allowed else reverse("home")
 
 
@@ -132,7 +134,10 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
                 next_url = _complete_sign_in(request, user, verified.device)
                 if verified.used_recovery_code:
                     left = services.recovery_codes_left(user)
-                    messages.warning(request, f"You used a recovery code. You have {left} left: create new ones on your account page.")
+                    messages.warning(
+                        request,
+                        f"You used a recovery code. You have {left} left: create new ones on your account page.",
+                    )
                 return redirect(next_url)
     return render(request, "identity/sign_in_code.html", {"form": form})
 
@@ -161,11 +166,15 @@ def set_up_authenticator(request: HttpRequest) -> HttpResponse:
         request.session[ENROLMENT_KEY] = device.pk
     form = AuthenticatorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if pending is not None and people_services.login_is_locked(username=user.username, client_address=client_address(request)):
+        if pending is not None and people_services.login_is_locked(
+            username=user.username, client_address=client_address(request)
+        ):
             form.add_error("code", LOCKED_OUT_MESSAGE)
         else:
             try:
-                device, codes = services.authenticator_enrolment_confirm(user=user, device_id=device.pk, code=form.cleaned_data["code"])
+                device, codes = services.authenticator_enrolment_confirm(
+                    user=user, device_id=device.pk, code=form.cleaned_data["code"]
+                )
             except CaseworkError as error:
                 if pending is not None:
                     people_services.login_failure_record(username=user.username)
@@ -173,7 +182,9 @@ def set_up_authenticator(request: HttpRequest) -> HttpResponse:
             else:
                 request.session.pop(ENROLMENT_KEY, None)
                 next_url = _complete_sign_in(request, user, device) if pending is not None else reverse("account")
-                return render(request, "identity/recovery_codes.html", {"codes": codes, "next_url": next_url, "first": True})
+                return render(
+                    request, "identity/recovery_codes.html", {"codes": codes, "next_url": next_url, "first": True}
+                )
     return render(
         request,
         "identity/set_up_authenticator.html",
@@ -205,9 +216,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = AuditedPasswordChangeForm
     success_url = reverse_lazy("home")
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and not request.user.has_usable_password():
-            messages.info(request, "You sign in with your organisation account, so there is no password to change here.")
+            messages.info(
+                request, "You sign in with your organisation account, so there is no password to change here."
+            )
             return redirect("account")
         return super().dispatch(request, *args, **kwargs)
 
@@ -279,7 +292,9 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
     except CaseworkError as error:
         messages.error(request, error.message)
         return redirect("account")
-    return render(request, "identity/recovery_codes.html", {"codes": codes, "next_url": reverse("account"), "first": False})
+    return render(
+        request, "identity/recovery_codes.html", {"codes": codes, "next_url": reverse("account"), "first": False}
+    )
 
 
 # --- invitation and reset links -------------------------------------------------------------------
@@ -333,19 +348,30 @@ ACCOUNT_SORTS = {"name": ("last_name", "first_name", "username"), "last_sign_in"
 def accounts(request: HttpRequest) -> HttpResponse:
     """Every account with how it signs in, for administrators: filter, search and sort."""
     admin = _administrator(request)
-    people = User.objects.visible_to(admin).select_related("unit", "police_force").annotate(
-        organisation=Exists(ExternalIdentity.objects.filter(user=OuterRef("pk"))),
-        authenticator=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
-        invited=Exists(
-            AccountLink.objects.filter(
-                user=OuterRef("pk"), purpose=LinkPurpose.INVITATION, used_at=None, cancelled_at=None, expires_at__gt=clock.now()
-            )
-        ),
+    people = (
+        User.objects.visible_to(admin)
+        .select_related("unit", "police_force")
+        .annotate(
+            organisation=Exists(ExternalIdentity.objects.filter(user=OuterRef("pk"))),
+            authenticator=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+            invited=Exists(
+                AccountLink.objects.filter(
+                    user=OuterRef("pk"),
+                    purpose=LinkPurpose.INVITATION,
+                    used_at=None,
+                    cancelled_at=None,
+                    expires_at__gt=clock.now(),
+                )
+            ),
+        )
     )
     query = request.GET.get("q", "").strip()
     if query:
         people = people.filter(
-            Q(username__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(email__icontains=query)
+            Q(username__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(email__icontains=query)
         )
     status = request.GET.get("status", "")
     if status in ("active", "inactive"):
@@ -420,14 +446,19 @@ def _account_action(request: HttpRequest, person_id: int, action: Any, done: str
 @require_POST
 @login_required
 def account_invite(request: HttpRequest, person_id: int) -> HttpResponse:
-    return _account_action(request, person_id, services.invitation_send, "Invitation sent. The link works once and expires.")
+    return _account_action(
+        request, person_id, services.invitation_send, "Invitation sent. The link works once and expires."
+    )
 
 
 @require_POST
 @login_required
 def account_reset_authenticator(request: HttpRequest, person_id: int) -> HttpResponse:
     return _account_action(
-        request, person_id, services.second_factor_reset, "Authenticator removed. They will set up a new one at their next sign-in."
+        request,
+        person_id,
+        services.second_factor_reset,
+        "Authenticator removed. They will set up a new one at their next sign-in.",
     )
 
 
@@ -437,7 +468,9 @@ def account_deactivate(request: HttpRequest, person_id: int) -> HttpResponse:
     def deactivate(*, actor: Any, user_id: int) -> Any:
         return services.account_set_active(actor=actor, user_id=user_id, active=False)
 
-    return _account_action(request, person_id, deactivate, "Account switched off. Their sessions and API tokens have ended.")
+    return _account_action(
+        request, person_id, deactivate, "Account switched off. Their sessions and API tokens have ended."
+    )
 
 
 @require_POST

@@ -102,7 +102,9 @@ class NotifyBackend:
         from notifications_python_client.errors import APIError
 
         if not message.template_id:
-            raise PermanentSendError(f"No template id is configured for {message.kind} (NOTIFY_TEMPLATE_{message.kind.upper()}).")
+            raise PermanentSendError(
+                f"No template id is configured for {message.kind} (NOTIFY_TEMPLATE_{message.kind.upper()})."
+            )
         try:
             response = self.client.send_email_notification(
                 email_address=message.email_address,
@@ -126,6 +128,6 @@ BACKENDS = {"console": ConsoleBackend, "file": FileBackend, "memory": MemoryBack
 
 def get_backend() -> Backend:
     name = settings.NOTIFICATIONS_BACKEND
-    factory = BACKENDS.get(name) or import_string(name)
+    factory: Any = BACKENDS.get(name) or import_string(name)
     backend: Backend = factory()
     return backend

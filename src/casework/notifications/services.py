@@ -199,7 +199,9 @@ def deliver(email_id: int) -> str:
     record.backend = backend.name
     record.save(update_fields=["status", "last_error", "next_attempt_at", "provider_id", "sent_at", "backend"])
     if record.status == EmailStatus.FAILED:
-        logger.error("E-mail %s (%s) failed after %s attempts: %s", record.pk, record.kind, record.attempts, record.last_error)
+        logger.error(
+            "E-mail %s (%s) failed after %s attempts: %s", record.pk, record.kind, record.attempts, record.last_error
+        )
     return str(record.status)
 
 
@@ -214,9 +216,9 @@ def deliver_due(*, limit: int = 500) -> dict[str, int]:
         status=EmailStatus.RETRYING
     )
     due = list(
-        OutboundEmail.objects.filter(
-            status__in=[EmailStatus.QUEUED, EmailStatus.RETRYING], next_attempt_at__lte=now
-        ).order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit]
+        OutboundEmail.objects.filter(status__in=[EmailStatus.QUEUED, EmailStatus.RETRYING], next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
     )
     counts: dict[str, int] = {}
     for email_id in due:

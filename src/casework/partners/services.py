@@ -857,7 +857,9 @@ def breaches_sweep(*, today: dt.date) -> dict[str, int]:
                 previous=None,
                 reason=f"SLA breach: the CCU's response was due on {referral.respond_due_on:%d %B %Y}.",
             )
-            emails.sla_breach(referral=referral, overdue="The CPS response to your referral", due_on=referral.respond_due_on)
+            emails.sla_breach(
+                referral=referral, overdue="The CPS response to your referral", due_on=referral.respond_due_on
+            )
             counts["breaches_escalated"] += 1
     plans = ActionPlan.objects.filter(
         answered_on__isnull=True, response_due_on__lt=today, referral__escalation_level=0
@@ -877,7 +879,9 @@ def breaches_sweep(*, today: dt.date) -> dict[str, int]:
                 reason=f"SLA breach: the police response to the action plan was due on "
                 f"{plan.response_due_on:%d %B %Y}.",
             )
-            emails.sla_breach(referral=referral, overdue="Your response to the action plan", due_on=plan.response_due_on)
+            emails.sla_breach(
+                referral=referral, overdue="Your response to the action plan", due_on=plan.response_due_on
+            )
             counts["breaches_escalated"] += 1
     for escalation in Escalation.objects.filter(status=EscalationStatus.OPEN).select_related("referral"):
         ladder = selectors.ladder_of(escalation.referral)

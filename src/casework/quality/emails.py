@@ -70,8 +70,18 @@ def send_overdue_reminders(*, today: dt.date) -> int:
         person, assessment = people.get(step.owner_id), by_id[step.assessment_id]
         if person is None:
             continue
-        link = reverse("quality:feedback" if step.step == "Give feedback" else "quality:acknowledge", args=[assessment.pk])
+        link = reverse(
+            "quality:feedback" if step.step == "Give feedback" else "quality:acknowledge", args=[assessment.pk]
+        )
         key = f"iqa-reminder:{assessment.pk}:{step.step}"
-        if _send("iqa_reminder", person=person, step=step.step, assessment=assessment, due=step.due_on, link=link, once_key=key):
+        if _send(
+            "iqa_reminder",
+            person=person,
+            step=step.step,
+            assessment=assessment,
+            due=step.due_on,
+            link=link,
+            once_key=key,
+        ):
             sent += 1
     return sent

@@ -62,7 +62,12 @@ FORCE_ACCOUNTS = {
         "family_name": "Reedy",
         "groups": ["ccu-wessex-prosecutors", "casework-admins", "casework-liaison"],
     },
-    "pc-other": {"email": "other@hampshire.police.example", "given_name": "Olly", "family_name": "Ther", "groups": ["ccu-wessex-prosecutors"]},
+    "pc-other": {
+        "email": "other@hampshire.police.example",
+        "given_name": "Olly",
+        "family_name": "Ther",
+        "groups": ["ccu-wessex-prosecutors"],
+    },
 }
 FORCE_ROLE_MAP = {"casework-liaison": {"role": "police_liaison"}}
 

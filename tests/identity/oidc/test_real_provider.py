@@ -159,7 +159,10 @@ def test_a_force_provider_cannot_mint_a_cps_role(client, personas, providers_con
 def test_a_force_provider_cannot_take_over_a_cps_account_by_email(client, personas, providers_configured, settings):
     # Even where the force's provider is trusted for a domain, an existing CPS account is never linked to it.
     make_user("prosecutor.hale", "prosecutor", unit=personas.unit_a, email="pc.hale@hampshire.police.example")
-    settings.OIDC_ENVIRONMENT = {**settings.OIDC_ENVIRONMENT, "OIDC_HAMPSHIRE_EMAIL_DOMAINS": "hampshire.police.example"}
+    settings.OIDC_ENVIRONMENT = {
+        **settings.OIDC_ENVIRONMENT,
+        "OIDC_HAMPSHIRE_EMAIL_DOMAINS": "hampshire.police.example",
+    }
     flow = sign_in(client, providers_configured["hampshire"], "pc-hale")
     assert flow.response.status_code == 403 and signed_in_user(client) is None
     assert User.objects.get(username="prosecutor.hale").role_codes == {"prosecutor"}
@@ -201,4 +204,6 @@ def test_the_provider_is_unreachable(client, personas, providers_configured, set
 
 
 def test_roles_exist_for_every_mapped_code(db):
-    assert {"prosecutor", "legal_manager", "administrator", "police_liaison"} <= set(Role.objects.values_list("code", flat=True))
+    assert {"prosecutor", "legal_manager", "administrator", "police_liaison"} <= set(
+        Role.objects.values_list("code", flat=True)
+    )

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0001_initial'),
+        ("api", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apitoken',
-            name='revoked_reason',
+            model_name="apitoken",
+            name="revoked_reason",
             field=models.CharField(blank=True, max_length=200),
         ),
     ]

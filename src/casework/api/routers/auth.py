@@ -9,8 +9,8 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from casework.api import services
-from casework.api.render import unit_ref
 from casework.api.models import ApiToken
+from casework.api.render import unit_ref
 from casework.api.schemas import ErrorOut, MeOut, RevokedCountOut, RevokedOut, TokenInfoOut, TokenOut, TokenRequest
 from casework.core import clock
 from casework.core.errors import CaseworkError, NotFound
@@ -98,11 +98,10 @@ def user_tokens(request: HttpRequest, user_id: int) -> list[TokenInfoOut]:
 @router.post("/users/{user_id}/tokens/revoke", response={200: RevokedCountOut, 404: ErrorOut})
 def user_tokens_revoke(request: HttpRequest, user_id: int) -> RevokedCountOut:
     """Revoke every live token of a person (an administrator, or the person themself)."""
-    if not User.objects.visible_to(request.auth).filter(pk=user_id).exists():  # type: ignore[attr-defined]
+    actor = request.auth  # type: ignore[attr-defined]
+    if not User.objects.visible_to(actor).filter(pk=user_id).exists():
         raise NotFound("Person not found.")
-    count = services.api_tokens_revoke_all(
-        actor=request.auth, user_id=user_id, reason="all revoked at once"  # type: ignore[attr-defined]
-    )
+    count = services.api_tokens_revoke_all(actor=actor, user_id=user_id, reason="all revoked at once")
     return RevokedCountOut(revoked=count)
 
 

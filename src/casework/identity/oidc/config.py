@@ -135,10 +135,12 @@ def _provider(env: Mapping[str, str], name: str, prefix: str) -> Provider:
     for claim_value, grants in provider.role_map.items():
         for grant in grants:
             if not provider.may_grant(grant):
-                who = f"force {force!r}'s provider can only make that force's police liaison officers"
-                raise ImproperlyConfigured(
-                    f"{prefix}ROLE_MAP[{claim_value!r}]: the {who if force else 'organisation provider cannot grant the police role or a force'}."
+                why = (
+                    f"force {force!r}'s provider can only make that force's police liaison officers"
+                    if force
+                    else "organisation provider cannot grant the police role or a force"
                 )
+                raise ImproperlyConfigured(f"{prefix}ROLE_MAP[{claim_value!r}]: the {why}.")
     return provider
 
 
@@ -152,10 +154,14 @@ def from_environment(env: Mapping[str, str]) -> dict[str, Provider]:
         if not name:
             continue
         if not name.isidentifier() or name == DEFAULT_PROVIDER:
-            raise ImproperlyConfigured(f"OIDC_PROVIDERS: {raw_name!r} is not a usable provider name (letters, digits, _).")
+            raise ImproperlyConfigured(
+                f"OIDC_PROVIDERS: {raw_name!r} is not a usable provider name (letters, digits, _)."
+            )
         provider = _provider(env, name, f"OIDC_{name.upper()}_")
         if provider.force is None:
-            raise ImproperlyConfigured(f"OIDC_{name.upper()}_FORCE must name the police force this provider speaks for.")
+            raise ImproperlyConfigured(
+                f"OIDC_{name.upper()}_FORCE must name the police force this provider speaks for."
+            )
         providers[name] = provider
     issuers = [p.issuer.rstrip("/") for p in providers.values()]
     if len(set(issuers)) != len(issuers):

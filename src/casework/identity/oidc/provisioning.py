@@ -25,7 +25,9 @@ class SignInRefused(Exception):
         self.refusal = refusal
 
 
-ACCOUNT_OFF = rules.Refusal("account deactivated", "Your account in Casework Assurance is switched off. Ask your administrator.")
+ACCOUNT_OFF = rules.Refusal(
+    "account deactivated", "Your account in Casework Assurance is switched off. Ask your administrator."
+)
 NOT_YOURS = rules.Refusal(
     "existing account outside this provider's scope",
     "An account with your e-mail address already exists and cannot be linked to this sign-in. Ask your administrator.",
@@ -81,7 +83,7 @@ def _match_by_email(provider: Provider, claims: dict[str, Any]) -> User | None:
     user = matches[0]
     if provider.is_police:
         fits = user.role_codes <= {rules.RoleCode.POLICE_LIAISON} and (
-            user.police_force_id is None or user.police_force.code == provider.force
+            user.police_force is None or user.police_force.code == provider.force
         )
     else:
         fits = rules.RoleCode.POLICE_LIAISON not in user.role_codes and user.police_force_id is None
@@ -93,9 +95,9 @@ def _match_by_email(provider: Provider, claims: dict[str, Any]) -> User | None:
 def _apply(user: User, placement: Placement, claims: dict[str, Any], provider: Provider, created: bool) -> None:
     before = {
         "roles": sorted(user.role_codes) if not created else [],
-        "unit": user.unit.code if user.unit_id else None,
-        "area": user.area.code if user.area_id else None,
-        "police_force": user.police_force.code if user.police_force_id else None,
+        "unit": user.unit.code if user.unit else None,
+        "area": user.area.code if user.area else None,
+        "police_force": user.police_force.code if user.police_force else None,
     }
     personal_before = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
     user.unit, user.area, user.police_force = placement.unit, placement.area, placement.force
@@ -115,7 +117,11 @@ def _apply(user: User, placement: Placement, claims: dict[str, Any], provider: P
     if access_changes or created:
         access_changes["granted_by"] = [None, f"OpenID Connect provider {provider.name} ({provider.issuer})"]
         audit.record(
-            actor=None, action=Action.PERMISSION_CHANGE, subject=user, subject_label=user.username, changes=access_changes
+            actor=None,
+            action=Action.PERMISSION_CHANGE,
+            subject=user,
+            subject_label=user.username,
+            changes=access_changes,
         )
     personal = {
         key: [value, getattr(user, key)] for key, value in personal_before.items() if value != getattr(user, key)

@@ -45,7 +45,7 @@ def claim_values(claims: dict[str, Any], claim: str) -> list[str]:
     return [str(value)]
 
 
-def _one(values: Iterable[str | None], what: str) -> str | None | Refusal:
+def _one(values: Iterable[str | None], what: str) -> str | Refusal | None:
     found = {value for value in values if value}
     if len(found) > 1:
         return Refusal(
@@ -69,7 +69,11 @@ def access_from_claims(provider: Provider, values: Iterable[str]) -> Access | Re
             return value
     assert not isinstance(unit, Refusal) and not isinstance(area, Refusal)
     if roles & UNIT_ROLES and unit is None:
-        return Refusal("unit role without a unit", "Your groups give you a unit role but no unit. Ask your administrator.")
+        return Refusal(
+            "unit role without a unit", "Your groups give you a unit role but no unit. Ask your administrator."
+        )
     if RoleCode.AREA_LEADERSHIP in roles and area is None:
-        return Refusal("area role without an Area", "Your groups give you an Area role but no Area. Ask your administrator.")
+        return Refusal(
+            "area role without an Area", "Your groups give you an Area role but no Area. Ask your administrator."
+        )
     return Access(roles=roles, unit=unit, area=area, force=provider.force)

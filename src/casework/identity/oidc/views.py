@@ -29,7 +29,8 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 FAILED = rules.Refusal(
     "token rejected",
-    "We could not confirm your sign-in with your organisation. Try again; if it keeps happening, tell your administrator.",
+    "We could not confirm your sign-in with your organisation. "
+    "Try again; if it keeps happening, tell your administrator.",
 )
 UNREACHABLE = rules.Refusal(
     "provider unreachable",
@@ -44,7 +45,9 @@ def _provider(name: str) -> Provider:
     return provider
 
 
-def _refuse(request: HttpRequest, provider: Provider, refusal: rules.Refusal, subject: str, status: int) -> HttpResponse:
+def _refuse(
+    request: HttpRequest, provider: Provider, refusal: rules.Refusal, subject: str, status: int
+) -> HttpResponse:
     with transaction.atomic():
         audit.record(
             actor=None,

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,30 +14,57 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='OutboundEmail',
+            name="OutboundEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(db_index=True, max_length=40)),
-                ('template_id', models.CharField(blank=True, max_length=64)),
-                ('to_email', models.EmailField(max_length=254)),
-                ('personalisation', models.JSONField(default=dict)),
-                ('case_ids', models.JSONField(blank=True, default=list)),
-                ('reference', models.CharField(max_length=64, unique=True)),
-                ('once_key', models.CharField(blank=True, max_length=200, null=True, unique=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('retrying', 'Waiting to retry'), ('failed', 'Failed'), ('refused', 'Refused (recipient may not receive it)')], db_index=True, default='queued', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(db_index=True)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
-                ('provider_id', models.CharField(blank=True, help_text="GOV.UK Notify's notification id.", max_length=64)),
-                ('backend', models.CharField(blank=True, max_length=20)),
-                ('created_at', models.DateTimeField()),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(db_index=True, max_length=40)),
+                ("template_id", models.CharField(blank=True, max_length=64)),
+                ("to_email", models.EmailField(max_length=254)),
+                ("personalisation", models.JSONField(default=dict)),
+                ("case_ids", models.JSONField(blank=True, default=list)),
+                ("reference", models.CharField(max_length=64, unique=True)),
+                ("once_key", models.CharField(blank=True, max_length=200, null=True, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("retrying", "Waiting to retry"),
+                            ("failed", "Failed"),
+                            ("refused", "Refused (recipient may not receive it)"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(db_index=True)),
+                ("last_error", models.CharField(blank=True, max_length=500)),
+                (
+                    "provider_id",
+                    models.CharField(blank=True, help_text="GOV.UK Notify's notification id.", max_length=64),
+                ),
+                ("backend", models.CharField(blank=True, max_length=20)),
+                ("created_at", models.DateTimeField()),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outbound e-mail',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='notificatio_status_36aace_idx')],
+                "verbose_name": "outbound e-mail",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["status", "next_attempt_at"], name="notificatio_status_36aace_idx")],
             },
         ),
     ]

@@ -4,20 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0002_reference_data'),
+        ("people", "0002_reference_data"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='policeforce',
-            name='notification_contact_name',
-            field=models.CharField(blank=True, max_length=200, verbose_name='Named contact for partnership e-mails'),
+            model_name="policeforce",
+            name="notification_contact_name",
+            field=models.CharField(blank=True, max_length=200, verbose_name="Named contact for partnership e-mails"),
         ),
         migrations.AddField(
-            model_name='policeforce',
-            name='notification_email',
-            field=models.EmailField(blank=True, help_text='A monitored force address for referral SLA breaches and escalations. No CPS case content is sent.', max_length=254, verbose_name='Contact e-mail address'),
+            model_name="policeforce",
+            name="notification_email",
+            field=models.EmailField(
+                blank=True,
+                help_text="A monitored force address for referral SLA breaches and escalations. No CPS case content is sent.",
+                max_length=254,
+                verbose_name="Contact e-mail address",
+            ),
         ),
     ]
