@@ -190,9 +190,11 @@ API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
 # LOCAL_LOGIN=0 switches off username-and-password sign-in everywhere (pages, /admin/, the API's
 # token exchange, invitations and resets): people then sign in only through OpenID Connect.
 LOCAL_LOGIN = env_bool("LOCAL_LOGIN", True)
-# LOCAL_MFA=1 asks every local account for a one-time code from an authenticator app;
-# administrators are always asked, whatever this says.
+# LOCAL_MFA=1 asks every local account for a one-time code from an authenticator app; anyone who
+# has set up an app is asked for its code; administrators always are (MFA_FOR_ADMINISTRATORS).
 LOCAL_MFA = env_bool("LOCAL_MFA", False)
+# Administrators always need the code, except in the demo (so the README's demo logins work).
+MFA_FOR_ADMINISTRATORS = env_bool("MFA_FOR_ADMINISTRATORS", not env_bool("CASEWORK_DEMO_MODE", False))
 MFA_ISSUER_NAME = os.environ.get("MFA_ISSUER_NAME", "Casework Assurance")
 MFA_RECOVERY_CODES = env_int("MFA_RECOVERY_CODES", 10)
 INVITATION_LIFETIME_HOURS = env_int("INVITATION_LIFETIME_HOURS", 72)

@@ -49,8 +49,11 @@ def uses_organisation_sign_in(user: Any) -> bool:
 
 
 def mfa_required(user: Any) -> bool:
-    """A local sign-in needs a one-time code: always for administrators, for everyone with LOCAL_MFA."""
-    return bool(settings.LOCAL_MFA) or RoleCode.ADMINISTRATOR in user.role_codes
+    """A local sign-in needs a one-time code: for administrators, for everyone with LOCAL_MFA, and
+    for anyone who has set up an authenticator app."""
+    if settings.LOCAL_MFA or (settings.MFA_FOR_ADMINISTRATORS and RoleCode.ADMINISTRATOR in user.role_codes):
+        return True
+    return authenticator_for(user) is not None
 
 
 def authenticator_for(user: Any) -> TOTPDevice | None:
