@@ -107,7 +107,7 @@ def test_invitation_journey(browser, page, server):
 
 
 def test_password_reset_journey(page, server):
-    _, (person_id, username, email) = spare_caseworkers(server.var_dir, 2)
+    _, (_person_id, username, email) = spare_caseworkers(server.var_dir, 2)
     page.goto("/login/")
     page.get_by_role("link", name="I have forgotten my password").click()
     page.wait_for_load_state()
@@ -133,7 +133,7 @@ def test_password_reset_journey(page, server):
 
 
 def test_authenticator_journey(page, server):
-    _, _, (person_id, username, _email) = spare_caseworkers(server.var_dir, 3)
+    _, _, (_person_id, username, _email) = spare_caseworkers(server.var_dir, 3)
     sign_in_as(page, username, DEMO_PASSWORD)
     page.goto("/account/")
     assert_accessible(page, "your-account")
