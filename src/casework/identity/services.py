@@ -44,6 +44,13 @@ def _require_administrator(actor: Any) -> None:
         raise PermissionDenied("Only a system administrator can do this.")
 
 
+def _record_access(*, actor: Any, user: Any, changes: dict[str, Any]) -> None:
+    """A change to how a person gets in: a permission change in the audit trail (never a secret)."""
+    audit.record(
+        actor=actor, action=Action.PERMISSION_CHANGE, subject=user, subject_label=user.username, changes=changes
+    )
+
+
 def uses_organisation_sign_in(user: Any) -> bool:
     return ExternalIdentity.objects.filter(user=user).exists()
 
@@ -115,11 +122,9 @@ def invitation_send(*, actor: Any, user_id: int) -> AccountLink:
     lifetime = timedelta(hours=settings.INVITATION_LIFETIME_HOURS)
     token = _issue_link(user=user, purpose=LinkPurpose.INVITATION, actor=actor, lifetime=lifetime)
     link = AccountLink.objects.get(token_hash=_hash(token))
-    audit.record(
+    _record_access(
         actor=actor,
-        action=Action.PERMISSION_CHANGE,
-        subject=user,
-        subject_label=user.username,
+        user=user,
         changes={"invitation": [None, f"sent to {user.email}, expires {link.expires_at.isoformat()}"]},
     )
     _link_email(user=user, purpose=LinkPurpose.INVITATION, token=token, expires_at=link.expires_at)
@@ -146,11 +151,9 @@ def password_reset_request(*, email: str) -> None:
     lifetime = timedelta(minutes=settings.PASSWORD_RESET_LIFETIME_MINUTES)
     token = _issue_link(user=user, purpose=LinkPurpose.PASSWORD_RESET, actor=None, lifetime=lifetime)
     link = AccountLink.objects.get(token_hash=_hash(token))
-    audit.record(
+    _record_access(
         actor=None,
-        action=Action.PERMISSION_CHANGE,
-        subject=user,
-        subject_label=user.username,
+        user=user,
         changes={"password_reset": [None, f"link sent to {user.email}, expires {link.expires_at.isoformat()}"]},
     )
     _link_email(user=user, purpose=LinkPurpose.PASSWORD_RESET, token=token, expires_at=link.expires_at)
@@ -191,13 +194,7 @@ def password_set_with_link(*, token: str, password: str) -> User:
     for other in AccountLink.objects.filter(user=user, used_at=None, cancelled_at=None):
         other.cancelled_at = now
         other.save(update_fields=["cancelled_at"])
-    audit.record(
-        actor=user,
-        action=Action.PERMISSION_CHANGE,
-        subject=user,
-        subject_label=user.username,
-        changes={"password": [HIDDEN, HIDDEN], link.purpose: ["sent", "used"]},
-    )
+    _record_access(actor=user, user=user, changes={"password": [HIDDEN, HIDDEN], link.purpose: ["sent", "used"]})
     credentials_changed.send(
         sender=User, user=user, actor=user, reason=f"password set with a {link.get_purpose_display().lower()} link"
     )
@@ -251,11 +248,9 @@ def authenticator_enrolment_confirm(*, user: Any, device_id: int, code: str) -> 
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = _new_recovery_codes(user)
-    audit.record(
+    _record_access(
         actor=user,
-        action=Action.PERMISSION_CHANGE,
-        subject=user,
-        subject_label=user.username,
+        user=user,
         changes={"second_factor": [None, "authenticator app"], "recovery_codes": [None, f"{len(codes)} issued"]},
     )
     return device, codes
@@ -266,13 +261,7 @@ def recovery_codes_replace(*, user: Any) -> list[str]:
     if authenticator_for(user) is None:
         raise ValidationFailed("Set up an authenticator app first.")
     codes = _new_recovery_codes(user)
-    audit.record(
-        actor=user,
-        action=Action.PERMISSION_CHANGE,
-        subject=user,
-        subject_label=user.username,
-        changes={"recovery_codes": ["replaced", f"{len(codes)} issued"]},
-    )
+    _record_access(actor=user, user=user, changes={"recovery_codes": ["replaced", f"{len(codes)} issued"]})
     return codes
 
 
@@ -293,12 +282,8 @@ def second_factor_verify(*, user: Any, code: str) -> SecondFactor | None:
         return SecondFactor(device=device, used_recovery_code=False)
     recovery = StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE).first()
     if recovery is not None and recovery.verify_token(cleaned):
-        audit.record(
-            actor=user,
-            action=Action.PERMISSION_CHANGE,
-            subject=user,
-            subject_label=user.username,
-            changes={"recovery_codes": ["unused", f"one used, {recovery_codes_left(user)} left"]},
+        _record_access(
+            actor=user, user=user, changes={"recovery_codes": ["unused", f"one used, {recovery_codes_left(user)} left"]}
         )
         return SecondFactor(device=recovery, used_recovery_code=True)
     return None
@@ -316,13 +301,7 @@ def second_factor_reset(*, actor: Any, user_id: int) -> None:
         raise PermissionDenied("Ask another administrator to reset your own authenticator.")
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    audit.record(
-        actor=actor,
-        action=Action.PERMISSION_CHANGE,
-        subject=user,
-        subject_label=user.username,
-        changes={"second_factor": ["set up", "reset by an administrator"]},
-    )
+    _record_access(actor=actor, user=user, changes={"second_factor": ["set up", "reset by an administrator"]})
 
 
 # --- switching an account off and on ------------------------------------------------------------
@@ -341,13 +320,7 @@ def account_set_active(*, actor: Any, user_id: int, active: bool) -> User:
         return user
     user.is_active = active
     user.save(update_fields=["is_active"])
-    audit.record(
-        actor=actor,
-        action=Action.PERMISSION_CHANGE,
-        subject=user,
-        subject_label=user.username,
-        changes={"is_active": [not active, active]},
-    )
+    _record_access(actor=actor, user=user, changes={"is_active": [not active, active]})
     if not active:
         credentials_changed.send(sender=User, user=user, actor=actor, reason="account deactivated")
     return user
