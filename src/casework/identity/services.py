@@ -119,6 +119,8 @@ def invitation_send(*, actor: Any, user_id: int) -> AccountLink:
         raise ValidationFailed("This account is switched off. Reactivate it before inviting the person.")
     if not user.email:
         raise ValidationFailed("This person has no e-mail address. Add one before sending an invitation.")
+    if uses_organisation_sign_in(user):
+        raise ValidationFailed("This person signs in with their organisation account: there is no password to set.")
     lifetime = timedelta(hours=settings.INVITATION_LIFETIME_HOURS)
     token = _issue_link(user=user, purpose=LinkPurpose.INVITATION, actor=actor, lifetime=lifetime)
     link = AccountLink.objects.get(token_hash=_hash(token))

@@ -10,7 +10,7 @@ import requests
 from casework.audit.models import AuditEvent
 from casework.identity.models import ExternalIdentity
 from casework.people.models import Role, User
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 from tests.identity.oidc.conftest import CLIENT_ID, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +172,12 @@ def test_an_existing_local_account_is_linked_by_its_organisation_address(client,
     existing = make_user("a.archer", "paralegal", unit=personas.unit_a, email="Alice.Archer@cps.example")
     sign_in(client, providers_configured["organisation"], "alice")
     assert signed_in_user(client) == existing
-    assert User.objects.get(pk=existing.pk).role_codes == {"prosecutor"}  # the map decides, not the old account
+    linked = User.objects.get(pk=existing.pk)
+    assert linked.role_codes == {"prosecutor"}  # the map decides, not the old account
+    # The old password no longer signs in: it would outlive a group removed at the provider.
+    assert not linked.has_usable_password()
+    client.post("/logout/")
+    assert client.post("/login/", {"username": "a.archer", "password": PASSWORD}).status_code == 200
 
 
 def test_a_switched_off_account_is_refused(client, personas, providers_configured):

@@ -171,6 +171,17 @@ def provision(*, provider: Provider, claims: dict[str, Any]) -> User | rules.Ref
     if user is None:
         user = User(username=_username_for(claims, provider))
         user.set_unusable_password()
+    if not created and link is None and user.has_usable_password():
+        # Linked to the organisation now: a local password would outlive a group removed there.
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        audit.record(
+            actor=None,
+            action=Action.PERMISSION_CHANGE,
+            subject=user,
+            subject_label=user.username,
+            changes={"password": ["(set)", f"(removed: signs in through {provider.name})"]},
+        )
     _apply(user, placement, claims, provider, created)
     now = clock.now()
     if link is None:
