@@ -80,10 +80,9 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     with page_errors():
         token = services.api_token_revoke(actor=request.user, token=token_id)
     messages.success(request, f"Token {token.key_prefix}… revoked. It no longer works.")
-    return redirect(
-        "api_tokens" if token.user_id == request.user.pk else "api_person_tokens",
-        *([] if token.user_id == request.user.pk else [token.user_id]),
-    )
+    if token.user_id == request.user.pk:
+        return redirect("api_tokens")
+    return redirect("api_person_tokens", token.user_id)
 
 
 @login_required
