@@ -104,6 +104,19 @@ def _link_email(*, user: Any, purpose: str, token: str, expires_at: Any) -> None
     )
 
 
+def _send_link(*, user: Any, purpose: str, actor: Any, lifetime: timedelta) -> AccountLink:
+    """Issue a one-time link, audit that it was sent (never the token) and queue its e-mail."""
+    token = _issue_link(user=user, purpose=purpose, actor=actor, lifetime=lifetime)
+    link = AccountLink.objects.get(token_hash=_hash(token))
+    _record_access(
+        actor=actor,
+        user=user,
+        changes={purpose: [None, f"sent to {user.email}, expires {link.expires_at.isoformat()}"]},
+    )
+    _link_email(user=user, purpose=purpose, token=token, expires_at=link.expires_at)
+    return link
+
+
 @transaction.atomic
 def invitation_send(*, actor: Any, user_id: int) -> AccountLink:
     """E-mail a person a one-time link to set their password (any earlier invitation stops working)."""
@@ -122,15 +135,7 @@ def invitation_send(*, actor: Any, user_id: int) -> AccountLink:
     if uses_organisation_sign_in(user):
         raise ValidationFailed("This person signs in with their organisation account: there is no password to set.")
     lifetime = timedelta(hours=settings.INVITATION_LIFETIME_HOURS)
-    token = _issue_link(user=user, purpose=LinkPurpose.INVITATION, actor=actor, lifetime=lifetime)
-    link = AccountLink.objects.get(token_hash=_hash(token))
-    _record_access(
-        actor=actor,
-        user=user,
-        changes={"invitation": [None, f"sent to {user.email}, expires {link.expires_at.isoformat()}"]},
-    )
-    _link_email(user=user, purpose=LinkPurpose.INVITATION, token=token, expires_at=link.expires_at)
-    return link
+    return _send_link(user=user, purpose=LinkPurpose.INVITATION, actor=actor, lifetime=lifetime)
 
 
 @transaction.atomic
@@ -151,14 +156,7 @@ def password_reset_request(*, email: str) -> None:
     if recent >= RESETS_PER_HOUR:
         return
     lifetime = timedelta(minutes=settings.PASSWORD_RESET_LIFETIME_MINUTES)
-    token = _issue_link(user=user, purpose=LinkPurpose.PASSWORD_RESET, actor=None, lifetime=lifetime)
-    link = AccountLink.objects.get(token_hash=_hash(token))
-    _record_access(
-        actor=None,
-        user=user,
-        changes={"password_reset": [None, f"link sent to {user.email}, expires {link.expires_at.isoformat()}"]},
-    )
-    _link_email(user=user, purpose=LinkPurpose.PASSWORD_RESET, token=token, expires_at=link.expires_at)
+    _send_link(user=user, purpose=LinkPurpose.PASSWORD_RESET, actor=None, lifetime=lifetime)
 
 
 def account_link_find(*, token: str) -> AccountLink | None:
