@@ -66,7 +66,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "casework.core.admin_site.CaseworkAdminConfig",
+    "casework.identity.admin_site.CaseworkAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,9 +75,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "casework.core",
     "casework.people",
     "casework.audit",
+    "casework.notifications",
+    "casework.identity",
     "casework.cases",
     "casework.progression",
     "casework.assurance",
@@ -99,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: it tells the user why they were signed out.
     "casework.core.middleware.IdleTimeoutMiddleware",
@@ -120,7 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "casework.core.context_processors.navigation",
+                "casework.identity.context_processors.navigation",
             ],
         },
     },
@@ -180,6 +186,27 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
 
+# --- Local accounts, multi-factor and single sign-on (casework.identity) ----------------------
+# LOCAL_LOGIN=0 switches off username-and-password sign-in everywhere (pages, /admin/, the API's
+# token exchange, invitations and resets): people then sign in only through OpenID Connect.
+LOCAL_LOGIN = env_bool("LOCAL_LOGIN", True)
+# LOCAL_MFA=1 asks every local account for a one-time code from an authenticator app; anyone who
+# has set up an app is asked for its code; administrators always are (MFA_FOR_ADMINISTRATORS).
+LOCAL_MFA = env_bool("LOCAL_MFA", False)
+# Administrators always need the code, except in the demo (so the README's demo logins work).
+MFA_FOR_ADMINISTRATORS = env_bool("MFA_FOR_ADMINISTRATORS", not env_bool("CASEWORK_DEMO_MODE", False))
+MFA_ISSUER_NAME = os.environ.get("MFA_ISSUER_NAME", "Casework Assurance")
+MFA_RECOVERY_CODES = env_int("MFA_RECOVERY_CODES", 10)
+INVITATION_LIFETIME_HOURS = env_int("INVITATION_LIFETIME_HOURS", 72)
+PASSWORD_RESET_LIFETIME_MINUTES = env_int("PASSWORD_RESET_LIFETIME_MINUTES", 60)
+# How long a person has, after a correct password, to enter their one-time code.
+MFA_PENDING_SECONDS = env_int("MFA_PENDING_SECONDS", 300)
+OTP_TOTP_ISSUER = MFA_ISSUER_NAME
+# OpenID Connect issuers: OIDC_ISSUER, OIDC_CLIENT_ID, ... for the organisation's own provider and
+# OIDC_PROVIDERS=name,... with OIDC_<NAME>_* for each further one (docs/configuration.md).
+# Parsed and checked when the identity app starts (casework.identity.oidc.config).
+OIDC_ENVIRONMENT = {key: value for key, value in os.environ.items() if key.startswith("OIDC_")}
+
 # --- Security (production defaults; DEBUG relaxes the transport ones for local use) ----------
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_HTTPS
@@ -226,6 +253,26 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casework@localhost")
+
+# --- Notifications (GOV.UK Notify) ---------------------------------------------------------
+# Links in e-mails start with this address: the service as its users reach it.
+CASEWORK_BASE_URL = os.environ.get("CASEWORK_BASE_URL", "http://127.0.0.1:8000")
+NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
+NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_REPLY_TO_ID = os.environ.get("NOTIFY_REPLY_TO_ID", "")
+NOTIFY_TIMEOUT_SECONDS = env_int("NOTIFY_TIMEOUT_SECONDS", 10)
+# notify (GOV.UK Notify), console (the worker's log), file (JSON files in NOTIFICATIONS_FILE_DIR)
+# or memory (tests). Default: notify when an API key is set, the console otherwise.
+NOTIFICATIONS_BACKEND = os.environ.get("NOTIFICATIONS_BACKEND") or ("notify" if NOTIFY_API_KEY else "console")
+NOTIFICATIONS_FILE_DIR = Path(os.environ.get("NOTIFICATIONS_FILE_DIR") or VAR_DIR / "outbox")
+# One template per kind of e-mail: NOTIFY_TEMPLATE_<KIND> (casework/notifications/catalogue.py).
+NOTIFY_TEMPLATES = {
+    key.removeprefix("NOTIFY_TEMPLATE_").lower(): value
+    for key, value in os.environ.items()
+    if key.startswith("NOTIFY_TEMPLATE_") and value
+}
+# Checks that a recipient may open every case a message names (a function of user and case_ids).
+NOTIFICATIONS_CASE_VISIBILITY = "casework.cases.access.visible_case_ids"
 
 # --- Background tasks ----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -11,7 +11,8 @@ admin.site.site_header = "Casework Assurance administration"
 admin.site.site_title = "Casework Assurance"
 
 urlpatterns = [
-    path("", include("casework.core.urls")),
+    path("", include("casework.identity.urls")),
+    path("", include("casework.api.urls")),  # API token pages (the tokens live in the api app)
     path("healthz", healthz, name="healthz"),  # load balancers and monitoring; no sign-in, no case data
     path("cases/", include("casework.cases.urls")),
     path("people/", include("casework.people.urls")),

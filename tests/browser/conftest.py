@@ -61,6 +61,13 @@ def server_environment(var_dir: Path) -> dict[str, str]:
             "CASEWORK_DEMO_PASSWORD": DEMO_PASSWORD,
             "UV_PYTHON_DOWNLOADS": "never",
             "PYTHONUNBUFFERED": "1",
+            # E-mails go to JSON files the journeys read (the worker is run when a test needs it).
+            "NOTIFICATIONS_BACKEND": "file",
+            "NOTIFICATIONS_FILE_DIR": str(var_dir / "outbox"),
+            "CASEWORK_BASE_URL": "http://127.0.0.1",
+            # The demo's administrator signs in with its password, as in the README; the second
+            # factor's journey is taken by a caseworker who sets up an app (test_account_journeys.py).
+            "MFA_FOR_ADMINISTRATORS": "0",
         }
     )
     return env

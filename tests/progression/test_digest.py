@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 
 from casework.audit.models import AuditEvent
+from casework.notifications.models import OutboundEmail
 from casework.progression import digest, services
 from casework.progression.models import Notice
 from tests.factories import Personas
@@ -54,11 +54,17 @@ def test_digest_content(with_work: Personas, case_a) -> None:
     assert "Due today (1)" in body and "Overdue (1)" in body and case_a.urn in body
 
 
+def queued() -> list[OutboundEmail]:
+    """Digests queued for the worker to e-mail (casework.notifications)."""
+    return list(OutboundEmail.objects.filter(kind="daily_digest").order_by("pk"))
+
+
 def test_sent_once_per_day(with_work: Personas, case_a) -> None:
     first = digest.send_digests()
     second = digest.send_digests()
     assert first.sent == ["prosecutor.a@example.test"] and second.sent == [] and second.already_sent == 1
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["prosecutor.a@example.test"]
+    assert [(e.to_email, e.status) for e in queued()] == [("prosecutor.a@example.test", "queued")]
+    assert queued()[0].personalisation["due_today"] == "1" and case_a.urn in queued()[0].personalisation["summary"]
     event = AuditEvent.objects.get(action="disclose")
     assert event.case_id == case_a.pk and event.recipient == "prosecutor.a@example.test"
     # The next day there is a new digest, and yesterday's notice no longer counts as new.
@@ -72,11 +78,11 @@ def test_digest_bookkeeping_is_not_shown_as_a_notice(with_work: Personas) -> Non
     assert texts == ["Stage 1 moved"]
 
 
-def test_failed_send_is_retried(with_work: Personas, monkeypatch) -> None:
+def test_failed_queueing_is_retried(with_work: Personas, monkeypatch) -> None:
     def boom(*args, **kwargs):
-        raise OSError("mail server down")
+        raise OSError("database hiccup")
 
-    monkeypatch.setattr(digest, "send_mail", boom)
+    monkeypatch.setattr(digest.emails, "digest", boom)
     with pytest.raises(OSError):
         digest.send_digests()
     assert not Notice.objects.filter(key__startswith="digest:").exists()
@@ -86,20 +92,20 @@ def test_failed_send_is_retried(with_work: Personas, monkeypatch) -> None:
 
 def test_nobody_without_work_or_email_gets_mail(personas: Personas) -> None:
     run = digest.send_digests()
-    assert run.sent == [] and mail.outbox == []
+    assert run.sent == [] and queued() == []
 
 
 def test_command_dry_run_sends_nothing(with_work: Personas, capsys) -> None:
     call_command("send_digests", "--dry-run")
     out = capsys.readouterr().out
     assert "Subject: Casework: 1 due today, 1 overdue" in out and "Would send 1 digests" in out
-    assert mail.outbox == [] and not Notice.objects.filter(key__startswith="digest:").exists()
+    assert queued() == [] and not Notice.objects.filter(key__startswith="digest:").exists()
     call_command("send_digests")
-    assert len(mail.outbox) == 1
+    assert len(queued()) == 1
 
 
 def test_task_runs_the_digest(with_work: Personas) -> None:
     from casework.progression.tasks import send_digests_task
 
     result = send_digests_task.call()
-    assert result["sent"] == 1 and len(mail.outbox) == 1
+    assert result["sent"] == 1 and len(queued()) == 1

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from casework.audit.models import AuditEvent
-from casework.core.navigation import items_for
+from casework.identity.navigation import items_for
 from casework.progression import services
 from casework.progression.models import Notice, Task
 from tests.factories import Personas, make_case

@@ -121,6 +121,8 @@ def build_world(personas: Personas) -> World:
         "run_id": MISSING,
         "sample_id": MISSING,
         "file_id": MISSING,
+        "token_id": MISSING,
+        "provider_name": "organisation",
         "metric": "open",
         "rule_code": "no-such-rule",
         "fmt": "csv",

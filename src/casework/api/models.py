@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from casework.core import clock
+
+ADMINISTRATOR = "administrator"
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def usable(self) -> ApiTokenQuerySet:
         """Not revoked and not expired, for an active user."""
         return self.filter(revoked_at__isnull=True, expires_at__gt=clock.now(), user__is_active=True)
+
+    def visible_to(self, user: Any) -> ApiTokenQuerySet:
+        """A person's own tokens; every token for a system administrator (who may revoke them)."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if ADMINISTRATOR in user.role_codes:
+            return self.all()
+        return self.filter(user_id=user.pk)
 
 
 class ApiToken(models.Model):
@@ -23,6 +35,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=200, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()

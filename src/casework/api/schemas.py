@@ -280,6 +280,25 @@ class RevokedOut(BaseModel):
     revoked: bool
 
 
+class TokenInfoOut(BaseModel):
+    """A token as listed: never the secret, only the first characters that identify it."""
+
+    id: int
+    user_id: int
+    key_prefix: str
+    name: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    revoked_reason: str
+    active: bool
+
+
+class RevokedCountOut(BaseModel):
+    revoked: int
+
+
 class ErrorOut(BaseModel):
     detail: str
     errors: dict[str, list[str]] = Field(default_factory=dict)

@@ -12,11 +12,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from casework.api.models import ApiToken
+from casework.api.models import ADMINISTRATOR, ApiToken
 from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.core import clock
-from casework.core.errors import ValidationFailed
+from casework.core.errors import NotFound, ValidationFailed
 
 PREFIX_LENGTH = 8
 #: Only write last_used_at when it is this stale, so busy clients do not write on every request.
@@ -60,21 +60,52 @@ def api_token_issue(*, actor: Any, name: str = "") -> IssuedToken:
     return IssuedToken(token=token, record=record)
 
 
+def _revoke(*, actor: Any, token: ApiToken, reason: str) -> None:
+    token.revoked_at = clock.now()
+    token.revoked_reason = reason[:200]
+    token.save(update_fields=["revoked_at", "revoked_reason"])
+    audit.record(
+        actor=actor,
+        action=Action.PERMISSION_CHANGE,
+        subject=token,
+        subject_label=f"API token {token.key_prefix}… of user {token.user_id}",
+        changes={"api_token": [f"active {token.key_prefix}…", f"revoked: {reason}"[:200]]},
+    )
+
+
 @transaction.atomic
-def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
-    """Revoke a token. A user may revoke their own tokens."""
-    if token.user_id != actor.pk:
-        raise ValidationFailed("You can only revoke your own tokens.")
-    if token.revoked_at is None:
-        token.revoked_at = clock.now()
-        token.save(update_fields=["revoked_at"])
-        audit.record(
-            actor=actor,
-            action=Action.PERMISSION_CHANGE,
-            subject=token,
-            changes={"api_token": [f"active {token.key_prefix}…", "revoked"]},
-        )
-    return token
+def api_token_revoke(*, actor: Any, token: ApiToken | int, reason: str = "") -> ApiToken:
+    """Revoke a token: one's own, or anyone's for an administrator. Any other is NotFound."""
+    token_id = token.pk if isinstance(token, ApiToken) else token
+    found = ApiToken.objects.visible_to(actor).select_for_update().filter(pk=token_id).first()
+    if found is None:
+        raise NotFound("API token not found.")
+    if found.revoked_at is None:
+        who = "by its holder" if found.user_id == actor.pk else "by an administrator"
+        _revoke(actor=actor, token=found, reason=reason or f"revoked {who}")
+    return found
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, actor: Any, user_id: int, reason: str) -> int:
+    """Revoke every live token of a person. `actor` None: the system (a change of credentials).
+    A person may revoke all their own; an administrator anyone's; otherwise NotFound."""
+    if actor is not None and actor.pk != user_id and ADMINISTRATOR not in getattr(actor, "role_codes", frozenset()):
+        raise NotFound("Person not found.")
+    live = list(ApiToken.objects.select_for_update().filter(user_id=user_id, revoked_at__isnull=True))
+    for token in live:
+        _revoke(actor=actor, token=token, reason=reason)
+    return len(live)
+
+
+def api_tokens_of(*, viewer: Any, user_id: int) -> list[ApiToken]:
+    """A person's tokens, newest first, as the viewer may see them (own, or any for administrators)."""
+    return list(ApiToken.objects.visible_to(viewer).filter(user_id=user_id).order_by("-created_at", "-id"))
+
+
+def revoke_on_credentials_change(sender: Any, *, user: Any, actor: Any, reason: str, **kwargs: Any) -> None:
+    """A changed password or a switched-off account ends every token the person holds."""
+    api_tokens_revoke_all(actor=None, user_id=user.pk, reason=reason)
 
 
 def api_token_authenticate(*, token: str) -> ApiToken | None:

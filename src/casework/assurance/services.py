@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from casework.assurance import engine, selectors
+from casework.assurance import emails, engine, selectors
 from casework.assurance.choices import ExemptDocument, Outcome, SignOffStatus
 from casework.assurance.models import (
     AssuranceRule,
@@ -307,6 +307,7 @@ def signoff_decide(
             "rationale": rationale.strip(),
         },
     )
+    emails.signoff_decided(request=request, approved=approve, decided_by=actor)
     transaction.on_commit(lambda: case_evaluate(case_id=case.pk), robust=True)
     return request
 

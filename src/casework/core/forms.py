@@ -1,4 +1,4 @@
-"""Sign-in and password forms, and the helpers every page form uses to speak GOV.UK."""
+"""The helpers every page form uses to speak GOV.UK (sign-in forms live in casework.identity.forms)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any, ClassVar, cast
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core import signing
 from django.db.models import Model
 from django.forms.utils import from_current_timezone
@@ -16,10 +15,6 @@ from django.utils import timezone
 
 from casework.core import clock
 from casework.core.errors import CaseworkError, EditConflict
-from casework.core.middleware import client_address
-from casework.people import services as people_services
-
-LOCKED_OUT_MESSAGE = "Too many failed sign-in attempts. Try again in 15 minutes or ask your administrator."
 
 
 def apply_service_error(form: forms.BaseForm, error: CaseworkError) -> None:
@@ -38,36 +33,6 @@ def apply_service_error(form: forms.BaseForm, error: CaseworkError) -> None:
                 form.add_error(None, message)
     if not placed and not isinstance(error, EditConflict):
         form.add_error(None, error.message)
-
-
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Refuses to check the password at all while the username or address is locked out."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
-        "locked_out": LOCKED_OUT_MESSAGE,
-    }
-
-    def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(request, *args, **kwargs)
-        self.fields["username"].widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
-        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
-
-    def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username") or ""
-        address = client_address(self.request) if self.request is not None else ""
-        if username and people_services.login_is_locked(username=username, client_address=address):
-            # No authenticate() call: a locked account must not become a password oracle.
-            raise forms.ValidationError(self.error_messages["locked_out"], code="locked_out")
-        return super().clean()
-
-
-class AuditedPasswordChangeForm(PasswordChangeForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["old_password"].label = "Current password"
-        self.fields["new_password1"].help_text = "At least 12 characters. Avoid common words and your name."
 
 
 # --- GOV.UK date input ----------------------------------------------------------------------------

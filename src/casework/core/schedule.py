@@ -79,6 +79,18 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         purpose="Recompute the oversight dashboard's compliance figures per unit (the national view reads them).",
     ),
     ScheduleEntry(
+        name="email-delivery",
+        task_path="casework.notifications.tasks.deliver_due_emails_task",
+        cadence=Every(dt.timedelta(minutes=1)),
+        purpose="Send queued e-mails that missed their task and retry failed ones with back-off.",
+    ),
+    ScheduleEntry(
+        name="iqa-reminders",
+        task_path="casework.quality.tasks.iqa_reminders_task",
+        cadence=DailyAt(dt.time(7, 0)),
+        purpose="E-mail a reminder for each quality assessment step gone overdue (once per step).",
+    ),
+    ScheduleEntry(
         name="housekeeping",
         task_path="casework.core.tasks.housekeeping_task",
         cadence=DailyAt(dt.time(3, 0)),

@@ -21,7 +21,7 @@ from casework.cases.models import AcceptanceCriterion
 from casework.cases.services import versioned_update
 from casework.core import clock
 from casework.core.errors import NotFound, PermissionDenied, TransitionRefused, ValidationFailed
-from casework.partners import rules, selectors
+from casework.partners import emails, rules, selectors
 from casework.partners.choices import (
     OPEN_REFERRAL_STATUSES,
     AgreementStatus,
@@ -857,6 +857,9 @@ def breaches_sweep(*, today: dt.date) -> dict[str, int]:
                 previous=None,
                 reason=f"SLA breach: the CCU's response was due on {referral.respond_due_on:%d %B %Y}.",
             )
+            emails.sla_breach(
+                referral=referral, overdue="The CPS response to your referral", due_on=referral.respond_due_on
+            )
             counts["breaches_escalated"] += 1
     plans = ActionPlan.objects.filter(
         answered_on__isnull=True, response_due_on__lt=today, referral__escalation_level=0
@@ -876,6 +879,9 @@ def breaches_sweep(*, today: dt.date) -> dict[str, int]:
                 reason=f"SLA breach: the police response to the action plan was due on "
                 f"{plan.response_due_on:%d %B %Y}.",
             )
+            emails.sla_breach(
+                referral=referral, overdue="Your response to the action plan", due_on=plan.response_due_on
+            )
             counts["breaches_escalated"] += 1
     for escalation in Escalation.objects.filter(status=EscalationStatus.OPEN).select_related("referral"):
         ladder = selectors.ladder_of(escalation.referral)
@@ -884,7 +890,7 @@ def breaches_sweep(*, today: dt.date) -> dict[str, int]:
             continue
         with transaction.atomic():
             referral = Referral.objects.get(pk=escalation.referral_id)
-            _raise(
+            raised = _raise(
                 None,
                 referral,
                 level=target,
@@ -893,6 +899,7 @@ def breaches_sweep(*, today: dt.date) -> dict[str, int]:
                 previous=escalation,
                 reason=f"No response at level {escalation.level} by {escalation.response_due_on:%d %B %Y}.",
             )
+            emails.escalation_raised(escalation=raised)
             counts["escalations_raised_a_level"] += 1
     return counts
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.core.admin_audit import HIDDEN, AuditedAdminMixin
+from casework.core.signals import credentials_changed
 from casework.people.models import Absence, Area, Grade, PoliceForce, Specialism, Team, Unit, User
 
 #: User fields that decide what a person may see or do: changing any of them is a permission change.
@@ -57,7 +58,7 @@ class AreaAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(PoliceForce)
 class PoliceForceAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "code")
+    list_display = ("name", "code", "notification_email")
     search_fields = ("name", "code")
     filter_horizontal = ("areas",)
 
@@ -118,6 +119,12 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     def audit_delete_action(self, obj: Any) -> str:
         return Action.ERASE
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # A switched-off account keeps no API token (the api app revokes them).
+            credentials_changed.send(sender=type(obj), user=obj, actor=request.user, reason="account deactivated")
+
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         # A password set by an administrator is a permission change; audit it with the change itself.
         with transaction.atomic():
@@ -129,5 +136,8 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
                     action=Action.PERMISSION_CHANGE,
                     subject=user,
                     changes={"password": [HIDDEN, HIDDEN]},
+                )
+                credentials_changed.send(
+                    sender=type(user), user=user, actor=request.user, reason="password set by an administrator"
                 )
         return response

@@ -58,6 +58,13 @@ class PoliceForce(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120, unique=True)
     areas = models.ManyToManyField(Area, related_name="police_forces")
+    # Partnership e-mails (referral response overdue, escalations) go to this named contact.
+    notification_contact_name = models.CharField("Named contact for partnership e-mails", max_length=200, blank=True)
+    notification_email = models.EmailField(
+        "Contact e-mail address",
+        blank=True,
+        help_text="A monitored force address for referral SLA breaches and escalations. No CPS case content is sent.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -12,8 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
@@ -24,7 +22,7 @@ from casework.core import clock
 from casework.core.errors import NotFound
 from casework.people.choices import CASEWORKER_ROLES, UNIT_MANAGER_ROLES
 from casework.people.models import User
-from casework.progression import selectors
+from casework.progression import emails, selectors
 from casework.progression.calendar import fmt
 from casework.progression.models import CustodyClock, Notice
 
@@ -212,7 +210,7 @@ def _send_once(user: Any, today: dt.date, digest: Digest) -> bool:
                     )
                 ],
             )
-            send_mail(digest.subject, digest.body(), settings.DEFAULT_FROM_EMAIL, [user.email])
+            emails.digest(user=user, digest=digest, today=today)  # queued; the worker sends it
     except IntegrityError:
         return False
     return True

@@ -23,7 +23,7 @@ from casework.cases.choices import OPEN_STAGES, CustodyStatus, DocumentKind, Hea
 from casework.cases.models import Case, CaseDocument, Defendant, Hearing
 from casework.core import clock as core_clock
 from casework.core.clock import LONDON
-from casework.progression import rules, selectors
+from casework.progression import emails, rules, selectors
 from casework.progression.calendar import WorkingCalendar, fmt
 from casework.progression.choices import DeadlineStatus, ExtensionStatus, TaskStatus
 from casework.progression.models import CustodyClock, CustodyClockEvent, Deadline, ExtensionApplication, Notice, Task
@@ -66,6 +66,7 @@ class _Batch:
     changed_clocks: list[CustodyClock] = field(default_factory=list)
     new_tasks: list[Task] = field(default_factory=list)
     new_notices: list[Notice] = field(default_factory=list)
+    ctl_warnings: list[emails.CtlWarning] = field(default_factory=list)
 
 
 def progression_sweep(
@@ -362,6 +363,7 @@ def _raise_ctl_work(
                                 text=f"{case.urn}: custody time limit expires {fmt(expires)} ({days_left} days).",
                             )
                         )
+                        batch.ctl_warnings.append(emails.CtlWarning(user_id, case.pk, case.urn, expires, days_left))
                 break
         (prepare,) = rules.key_dates(
             anchors={"ctl_expiry": expires},
@@ -427,6 +429,7 @@ def _flush(batch: _Batch, report: SweepReport) -> None:
         if batch.events:
             audit.record_many(actor=None, events=batch.events)
             report.audit_events += len(batch.events)
+        emails.ctl_warnings(batch.ctl_warnings)  # e-mailed by the worker, once per threshold
 
 
 def _escalate_overdue_tasks(today: dt.date, report: SweepReport) -> int:

@@ -18,7 +18,7 @@ from casework.core import clock
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
 from casework.people.choices import RoleCode
 from casework.people.models import User
-from casework.quality import question_sets, rules, selectors
+from casework.quality import emails, question_sets, rules, selectors
 from casework.quality.choices import (
     AssessmentKind,
     AssessmentStatus,
@@ -356,6 +356,7 @@ def moderation_assign(*, actor: Any, assessment: Assessment) -> Moderation | Non
         case_id=assessment.case_id,
         changes={"moderator": [None, moderator.display_name]},
     )
+    emails.second_marking_requested(moderation=moderation)
     return moderation
 
 
@@ -384,6 +385,8 @@ def assessment_feedback_record(
         },
     )
     _record(actor, Action.ALTER, assessment, changes)
+    policy = selectors.policy_on(meeting_on)
+    emails.feedback_to_acknowledge(assessment=assessment, due=meeting_on + dt.timedelta(days=policy.acknowledge_days))
     return assessment
 
 

@@ -1,4 +1,7 @@
-"""Which sections each role sees in the service navigation."""
+"""Which sections each role sees in the service navigation.
+
+It lives with sign-in (the people layer and above), not in core: it needs the role codes, and
+names each app's pages only by URL name, so it imports no app above it."""
 
 from __future__ import annotations
 
@@ -52,6 +55,7 @@ SECTIONS: list[tuple[str, str, frozenset[str]]] = [
     ),
     ("Police portal", "partners:portal", frozenset({RoleCode.POLICE_LIAISON})),
     ("Import records", "imports:home", frozenset({RoleCode.ADMINISTRATOR})),
+    ("Accounts", "accounts", frozenset({RoleCode.ADMINISTRATOR})),
     ("Administration", "admin:index", frozenset({RoleCode.ADMINISTRATOR})),
 ]
 

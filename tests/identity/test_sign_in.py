@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 
 from casework.audit.models import AuditEvent
-from casework.core.forms import LOCKED_OUT_MESSAGE
+from casework.identity.forms import LOCKED_OUT_MESSAGE
 from casework.people.models import LoginFailure
 from tests.factories import PASSWORD, Personas
 

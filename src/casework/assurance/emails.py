@@ -1,0 +1,28 @@
+"""E-mails from assurance: a sign-off decision, to the person who asked for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from casework.notifications import services as notifications
+
+
+def signoff_decided(*, request: Any, approved: bool, decided_by: Any) -> None:
+    requester = request.requested_by
+    case = request.case
+    notifications.notify(
+        kind="signoff_decision",
+        to=notifications.Recipient.for_user(requester),
+        personalisation={
+            "name": requester.display_name,
+            "urn": case.urn,
+            "checkpoint": request.checkpoint.title,
+            "decision": "approved" if approved else "returned to you",
+            "decided_by": decided_by.display_name,
+            "link": notifications.absolute_url(reverse("cases:detail", args=[case.pk])),
+        },
+        case_ids=[case.pk],
+        justification="Sign-off decision to the person who asked for it",
+    )

@@ -1,0 +1,17 @@
+"""Background tasks the worker's schedule runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks import task
+
+from casework.core import clock
+
+
+@task()
+def iqa_reminders_task() -> dict[str, Any]:
+    """E-mail a reminder for each assessment step that has gone overdue (once per step)."""
+    from casework.quality.emails import send_overdue_reminders
+
+    return {"reminders": send_overdue_reminders(today=clock.today())}
