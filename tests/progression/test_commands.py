@@ -28,7 +28,7 @@ def test_ctl_expiry_json(db):
         run("ctl_expiry", "--regime", "crown", "--start", "2026-06-01", "--prior-custody-days", "10", "--json")
     )
     assert data["expires_on"] == "2026-11-20" and data["limit_days"] == 182
-    assert data["rule_version"] == "ctl.crown@2021-06-28" and isinstance(data["explanation"], list)
+    assert data["rule_version"] == "ctl.crown@2001-01-15" and isinstance(data["explanation"], list)
 
 
 def test_ctl_expiry_either_way_reduced_limit(db):

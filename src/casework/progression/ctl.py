@@ -529,6 +529,8 @@ def ctl_clock(
     """
     _check_facts(initial_regime, prior_custody_days, summary_trial_decided_on, born_on, first_custody_on)
     ordered = sorted(events, key=lambda e: (e.on, _EVENT_ORDER[e.kind]))
+    for day in [e.on for e in ordered] + [e.new_expiry for e in ordered if e.new_expiry is not None]:
+        calendar.check_covered(day)  # a date no calendar covers is an error, even in the future
     remands = [e.on for e in ordered if e.kind is ClockEventKind.REMANDED]
     clock = _Clock(
         regime=initial_regime,
@@ -608,13 +610,13 @@ def _expiry_words(clock: _Clock, expiry: dt.date) -> str:
     assert end is not None
     reason = clock.calendar.non_working_reason(end)
     if reason is None:
-        return f"The limit expires on {day_and_date(expiry)}."
+        return f"The limit ends on {fmt(end)}, a working day: expires {fmt(expiry)}."
     skipped = clock.calendar.preceding_working_day(end)[1]
     before = [_short(day, why) for day, why in skipped[1:]]
     precede = f"; {_join(before)} precede{'s' if len(before) == 1 else ''} it" if before else ""
     return (
-        f"{fmt(end)} is {reason}{precede}; under {REG_2_5} the limit expires on the preceding working day, "
-        f"{day_and_date(expiry)}."
+        f"The limit would end on {fmt(end)}, {reason}{precede}; expires {fmt(expiry)} (the preceding working day, "
+        f"{REG_2_5})."
     )
 
 

@@ -90,7 +90,8 @@ class Digest:
 
     @property
     def subject(self) -> str:
-        failures = f"{len(self.ctl_failures)} CTL failures, " if self.ctl_failures else ""
+        count = len(self.ctl_failures)
+        failures = f"{count} CTL failure{'' if count == 1 else 's'}, " if count else ""
         return (
             f"Casework: {failures}{len(self.due_today)} due today, {len(self.overdue)} overdue, "
             f"{len(self.ctl_soon)} custody time limits within {CTL_DIGEST_DAYS} days"

@@ -297,20 +297,25 @@ def sentence(text: str) -> str:
 
 
 def _record_refused_extension(*, actor: Any, clock: CustodyClock, refused: ctl.ExtensionAfterExpiry) -> None:
-    """Commit the CTL failure (and the refused attempt) before the refusal is shown."""
+    """Commit the clock's reading (expired), the CTL failure and the refused attempt before the
+    refusal is shown."""
     with transaction.atomic():
-        reading = _reading_for(
-            clock, today=max(core_clock.today(), refused.granted_on), engine_rules=selectors.engine_rules(),
-            calendar=working_calendar(),
-        )  # fmt: skip
+        today = max(core_clock.today(), refused.granted_on)
+        reading = _reading_for(clock, today=today, engine_rules=selectors.engine_rules(), calendar=working_calendar())
+        changed = _apply_reading(clock, reading, today)
+        clock.save(update_fields=[*changed, "computed_on"])
         failure = reading.failure or ctl.CtlFailure(
             refused.expired_on,
             refused.granted_on,
             f"The limit expired on {day_and_date(refused.expired_on)}; an extension granted on "
             f"{day_and_date(refused.granted_on)} was refused because an expired limit cannot be extended.",
         )
-        reading = dataclasses.replace(reading, failure=failure)
-        _sync_failures(actor=actor, clock=clock, reading=reading, kind=FailureKind.EXTENSION_AFTER_EXPIRY)
+        _sync_failures(
+            actor=actor,
+            clock=clock,
+            reading=dataclasses.replace(reading, failure=failure),
+            kind=FailureKind.EXTENSION_AFTER_EXPIRY,
+        )
         audit.record(
             actor=actor,
             action=Action.ALTER,
