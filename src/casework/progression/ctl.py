@@ -529,8 +529,9 @@ def ctl_clock(
     """
     _check_facts(initial_regime, prior_custody_days, summary_trial_decided_on, born_on, first_custody_on)
     ordered = sorted(events, key=lambda e: (e.on, _EVENT_ORDER[e.kind]))
-    for day in [e.on for e in ordered] + [e.new_expiry for e in ordered if e.new_expiry is not None]:
-        calendar.check_covered(day)  # a date no calendar covers is an error, even in the future
+    for event in ordered:
+        if event.on > today:  # not replayed below unless a what-if, but a date no calendar covers is an error
+            calendar.check_covered(event.on)
     remands = [e.on for e in ordered if e.kind is ClockEventKind.REMANDED]
     clock = _Clock(
         regime=initial_regime,
