@@ -562,11 +562,11 @@ def ctl_clock(
     steps: list[tuple[dt.date, int, ClockEvent | None]] = [(e.on, _EVENT_ORDER[e.kind], e) for e in ordered]
     if summary_trial_decided_on is not None and (include_future or summary_trial_decided_on <= today):
         steps.append((summary_trial_decided_on, _DECISION_ORDER, None))
-    for day, _order, event in sorted(steps, key=lambda step: (step[0], step[1])):
-        if event is None:
+    for day, _order, step in sorted(steps, key=lambda item: (item[0], item[1])):
+        if step is None:
             clock.decision(day)
         else:
-            _apply(clock, event, remands[0] if remands else event.on)
+            _apply(clock, step, remands[0] if remands else step.on)
     return _reading(clock, today, include_future)
 
 
