@@ -289,19 +289,22 @@ def _case_failed(
     message = str(exc) or exc.__class__.__name__
     report.cases_failed.append({"case": case.urn, "error": message[:300]})
     manager = case.legal_manager_id or case.allocated_lawyer_id
-    key = f"sweep-error:{today.isoformat()}"
-    if manager and (manager, key) not in facts.existing_notices:
-        facts.existing_notices.add((manager, key))
-        batch.new_notices.append(
-            Notice(
-                user_id=manager,
-                case_id=case.pk,
-                key=key,
-                created_at=core_clock.now(),
-                text=f"{case.urn}: the nightly check could not work out this case's dates ({message}). Check the "
-                "custody events and hearing dates."[:300],
-            )
+    if manager:
+        text = (
+            f"{case.urn}: the nightly check could not work out this case's dates ({message}). Check the custody "
+            "events and hearing dates."
         )
+        _notice_once(facts, batch, manager, case, f"sweep-error:{today.isoformat()}", text)
+
+
+def _notice_once(facts: _CaseFacts, batch: _Batch, user_id: int, case: Case, key: str, text: str) -> None:
+    """Queue a notice unless this person already has one with this key."""
+    if (user_id, key) in facts.existing_notices:
+        return
+    facts.existing_notices.add((user_id, key))
+    batch.new_notices.append(
+        Notice(user_id=user_id, case_id=case.pk, key=key[:160], created_at=core_clock.now(), text=text[:300])
+    )
 
 
 def _anchors(case_hearings: list[tuple[int, str, dt.date]]) -> dict[str, dt.date]:
@@ -380,19 +383,8 @@ def _sweep_failures(
                 changes={"expired_on": [None, failure.expired_on.isoformat()], "kind": [None, failure.kind]},
             )
         )
-        key = failure_notice_key(failure)
         for user_id in responsible_people(case):
-            if (user_id, key) not in facts.existing_notices:
-                facts.existing_notices.add((user_id, key))
-                batch.new_notices.append(
-                    Notice(
-                        user_id=user_id,
-                        case_id=case.pk,
-                        key=key,
-                        created_at=now,
-                        text=_failure_notice_text(case, failure),
-                    )
-                )
+            _notice_once(facts, batch, user_id, case, failure_notice_key(failure), _failure_notice_text(case, failure))
     for failure in withdrawn:
         batch.withdrawn_failures.append(failure)
         report.ctl_failures_withdrawn += 1
@@ -538,17 +530,8 @@ def _raise_ctl_work(
             if days_left <= threshold:
                 for user_id in recipients:
                     key = f"ctl:{clock.pk}:{expires.isoformat()}:{threshold}"
-                    if (user_id, key) not in facts.existing_notices:
-                        facts.existing_notices.add((user_id, key))
-                        batch.new_notices.append(
-                            Notice(
-                                user_id=user_id,
-                                case_id=case.pk,
-                                key=key,
-                                created_at=now,
-                                text=f"{case.urn}: custody time limit expires {fmt(expires)} ({days_left} days).",
-                            )
-                        )
+                    text = f"{case.urn}: custody time limit expires {fmt(expires)} ({days_left} days)."
+                    _notice_once(facts, batch, user_id, case, key, text)
                 break
         dates = {
             p.code: p
