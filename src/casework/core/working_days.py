@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 WEEKEND = {5: "Saturday", 6: "Sunday"}
 
@@ -126,16 +127,19 @@ class WorkingCalendar:
             day += dt.timedelta(days=1)
 
 
+@lru_cache(maxsize=8192)  # explanations format the same few hundred dates over and over
 def fmt(day: dt.date) -> str:
     """The short display form used in explanations: "Mon 9 Feb 2026"."""
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
+@lru_cache(maxsize=8192)
 def long_date(day: dt.date) -> str:
     """A date as people write it: "8 December 2026"."""
     return f"{day.day} {day:%B %Y}"
 
 
+@lru_cache(maxsize=8192)
 def day_and_date(day: dt.date) -> str:
     """A date with its weekday, for explanations where the day matters: "Thursday 24 December 2026"."""
     return f"{day:%A} {long_date(day)}"

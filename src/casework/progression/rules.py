@@ -214,23 +214,24 @@ def key_dates(
     known = dict(anchors)
     wanted = set(codes) if codes is not None else None
     proposals: list[ProposedDate] = []
-    offset_codes = sorted(
-        {r.code for r in rules if r.anchor and r.kind == "offset"},
-        key=lambda code: (_DERIVATION_ORDER.get(code, 99), code),
-    )
-    for code in offset_codes:
-        candidates = [r for r in rules if r.code == code and r.custody in ("any", custody)]
-        if not candidates:
-            continue
+    by_code: dict[str, list[LimitRule]] = {}
+    for rule in rules:
+        if rule.anchor and rule.kind == "offset" and rule.custody in ("any", custody):
+            by_code.setdefault(rule.code, []).append(rule)
+    for code in sorted(by_code, key=lambda code: (_DERIVATION_ORDER.get(code, 99), code)):
+        candidates = by_code[code]
         anchor_name = candidates[0].anchor
         anchor_date = known.get(anchor_name)
         if anchor_date is None:
             continue
+        needed = wanted is None or code in wanted
+        if not needed and not code.startswith("stage."):
+            continue  # nothing else is counted from it
         rule = select_rule(candidates, code, anchor_date, custody)
         due, basis = offset_date(rule, anchor_name, anchor_date, calendar)
         if code.startswith("stage."):
             known[code.replace(".", "_")] = due
-        if wanted is None or code in wanted:
+        if needed:
             proposals.append(ProposedDate(code, rule.title, due, basis[:300], rule.version, rule.source))
     return proposals
 
