@@ -106,3 +106,9 @@ def test_calendar_refresh_from_a_gov_uk_file(db, tmp_path: Path):
     bad.write_text(json.dumps({"scotland": {}}))
     with pytest.raises(CommandError, match=r"is not a GOV\.UK bank holidays file"):
         run("calendar_refresh", "--gov-uk-file", str(bad))
+
+
+def test_calendar_refresh_from_the_package_says_which_years_are_now_held(db):
+    text = run("calendar_refresh", "--from-year", "2040", "--to-year", "2041")
+    assert "Years now held in full: 2040, 2041." in text
+    assert "Years now held" not in run("calendar_refresh", "--from-year", "2040", "--to-year", "2041")

@@ -46,3 +46,6 @@ class Command(BaseCommand):
         )
         for day in result["added"][:50]:
             self.stdout.write(f"  + {day}")
+        if result["complete_years"]:
+            years = ", ".join(str(year) for year in result["complete_years"])
+            self.stdout.write(f"Years now held in full: {years}.")
