@@ -176,6 +176,27 @@ VECTORS: list[tuple[str, Regime, dt.date, tuple[ClockEvent, ...], dict[str, Any]
         {"today": D(2026, 3, 9)},
         {"expires": D(2026, 3, 6), "status": "expired", "failure": D(2026, 3, 6)},
     ),
+    # Remanded and bailed the same day, Mon 5 Jan (bail - remand = 0 used, 56 left); remanded again
+    # Mon 12 Jan: 12 Jan + 56 - 1 = Sun 8 Mar; Sat 7 precedes: Fri 6 Mar.
+    (
+        "remanded-and-bailed-the-same-day",
+        S,
+        D(2026, 1, 5),
+        (bailed(D(2026, 1, 5)), remanded(D(2026, 1, 12))),
+        {"today": D(2026, 1, 12)},
+        {"expires": D(2026, 3, 6)},
+    ),
+    # In custody, bailed and remanded again the same day, Mon 12 Jan (7 used, 49 left; the re-remand
+    # day counts): 12 Jan + 49 - 1 = Sun 1 Mar; Sat 28 Feb precedes: Fri 27 Feb (one day earlier than
+    # the unbroken 5 Jan + 56 = Mon 2 Mar: the safe-side convention).
+    (
+        "bailed-and-remanded-the-same-day",
+        S,
+        D(2026, 1, 5),
+        (remanded(D(2026, 1, 12)), bailed(D(2026, 1, 12))),
+        {"today": D(2026, 1, 12)},
+        {"expires": D(2026, 2, 27)},
+    ),
     # Still in custody on Tue 17 Mar after a limit that expired Mon 16 Mar: expired, a failure.
     (
         "expired-while-in-custody",

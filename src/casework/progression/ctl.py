@@ -122,6 +122,9 @@ class ClockReading:
         return REGIME_COURT[self.regime]
 
 
+#: The order of events on one day. In custody at the start of the day, a bail comes first (bailed,
+#: then perhaps remanded again); not in custody, a remand comes first (remanded, then perhaps
+#: bailed the same day). A summary trial decision comes after bail and sending, before a remand.
 _EVENT_ORDER = {
     ClockEventKind.BAILED: 0,
     ClockEventKind.SENT: 1,
@@ -131,7 +134,8 @@ _EVENT_ORDER = {
     ClockEventKind.PLEA: 5,
     ClockEventKind.TRIAL_STARTED: 5,
 }
-_DECISION_ORDER = 2  # a summary trial decision is applied after bail and sending, before a remand
+_ORDER_OUT_OF_CUSTODY = {**_EVENT_ORDER, ClockEventKind.BAILED: 4.5}
+_DECISION_ORDER = 2
 
 
 def age_on(born: dt.date, day: dt.date) -> int:
@@ -559,14 +563,18 @@ def ctl_clock(
             f"{len(future)} event(s) after today are included as what-ifs: the reading is for the end of the history "
             "given."
         )
-    steps: list[tuple[dt.date, int, ClockEvent | None]] = [(e.on, _EVENT_ORDER[e.kind], e) for e in ordered]
+    days: dict[dt.date, list[ClockEvent | None]] = {}
+    for event in ordered:
+        days.setdefault(event.on, []).append(event)
     if summary_trial_decided_on is not None and (include_future or summary_trial_decided_on <= today):
-        steps.append((summary_trial_decided_on, _DECISION_ORDER, None))
-    for day, _order, step in sorted(steps, key=lambda item: (item[0], item[1])):
-        if step is None:
-            clock.decision(day)
-        else:
-            _apply(clock, step, remands[0] if remands else step.on)
+        days.setdefault(summary_trial_decided_on, []).append(None)
+    for day in sorted(days):
+        order = _EVENT_ORDER if clock.in_custody else _ORDER_OUT_OF_CUSTODY
+        for step in sorted(days[day], key=lambda item: _DECISION_ORDER if item is None else order[item.kind]):
+            if step is None:
+                clock.decision(day)
+            else:
+                _apply(clock, step, remands[0] if remands else step.on)
     return _reading(clock, today, include_future)
 
 
