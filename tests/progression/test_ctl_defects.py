@@ -275,7 +275,7 @@ def test_10_explanations_name_what_happened() -> None:
         for prefix in ("First remanded", "Bailed", "Sent to the Crown Court", "Remanded in custody again")
     )
     assert "again" not in first and "not counted" in first
-    assert "on bail" in sending
+    assert "while not in custody" in sending
     assert "Remanded in custody again on Mon 2 Feb 2026" in crown_remand and "Sent" not in crown_remand
     assert "first appearance" not in crown_remand and "counts as a day in custody" in crown_remand
 

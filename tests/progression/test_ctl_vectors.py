@@ -237,6 +237,26 @@ VECTORS: list[tuple[str, Regime, dt.date, tuple[ClockEvent, ...], dict[str, Any]
         {"today": D(2026, 2, 2)},
         {"expires": D(2026, 7, 24)},
     ),
+    # A clock opened under the Crown Court limit, with the sending recorded as an event on the day of
+    # the first remand (Mon 5 Jan 2026): no magistrates' days; 5 Jan + 182 = Mon 6 Jul.
+    (
+        "crown-clock-with-the-sending-recorded",
+        CC,
+        D(2026, 1, 5),
+        (sent(D(2026, 1, 5)),),
+        {"today": D(2026, 1, 5)},
+        {"expires": D(2026, 7, 6)},
+    ),
+    # A Crown Court clock remanded Mon 5 Jan, the sending recorded Mon 19 Jan: the 14 days before it
+    # were magistrates' custody: 19 Jan + 168 = Mon 6 Jul.
+    (
+        "crown-clock-remanded-before-the-sending",
+        CC,
+        D(2026, 1, 5),
+        (sent(D(2026, 1, 19)),),
+        {"today": D(2026, 1, 19)},
+        {"expires": D(2026, 7, 6)},
+    ),
     # Sent in custody Mon 2 Feb 2026; bailed Mon 2 Mar (28 used, 154 left); remanded again Wed 1 Apr:
     # 1 Apr + 153 = Tue 1 Sep (the bank holiday is Mon 31 Aug).
     (

@@ -220,6 +220,7 @@ class _Clock:
     extended_to: dt.date | None = None  # the court's date while this custody period runs
     court_extended: bool = False  # the limit under this regime was extended (kept through bail)
     ended: bool = False
+    sent_on: dt.date | None = None
     decision_applied: bool = False
     first_appearance: dt.date | None = None
     failure: CtlFailure | None = None
@@ -366,7 +367,7 @@ class _Clock:
     def sent(self, on: dt.date) -> None:
         if self.ended:
             raise InvalidInput(f"sent to the Crown Court on {fmt(on)} after the clock ended")
-        if self.regime in (Regime.CROWN, Regime.RETRIAL):
+        if self.sent_on is not None or self.regime is Regime.RETRIAL:
             raise InvalidInput(
                 f"sent to the Crown Court on {fmt(on)}, but the clock is already under the "
                 f"{'Crown Court' if self.regime is Regime.CROWN else 'retrial'} limit"
@@ -374,14 +375,15 @@ class _Clock:
         if self.decided_on is not None and self.decided_on > on:
             raise InvalidInput("the summary trial decision cannot come after the sending to the Crown Court")
         self.check_breach(on, "sent to the Crown Court")
+        # On a clock opened under the Crown Court limit, custody before the sending is magistrates'
+        # court custody too; it adds to any days given as already spent there.
         if self.in_custody:
-            magistrates = self.used_to(on)
+            self.magistrates_days += self.used_to(on)
             how = "while in custody"
         else:
-            magistrates = self.used_before_period
-            how = "on bail"
-        self.regime = Regime.CROWN
-        self.magistrates_days = magistrates
+            self.magistrates_days += self.used_before_period
+            how = "while not in custody"
+        self.regime, self.sent_on = Regime.CROWN, on
         self.used_before_period, self.extended_to, self.regime_started = 0, None, on
         self.court_extended = False
         first = self.first_custody_on or self.first_remand or on
