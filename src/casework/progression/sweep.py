@@ -297,14 +297,15 @@ def _case_failed(
         _notice_once(facts, batch, manager, case, f"sweep-error:{today.isoformat()}", text)
 
 
-def _notice_once(facts: _CaseFacts, batch: _Batch, user_id: int, case: Case, key: str, text: str) -> None:
-    """Queue a notice unless this person already has one with this key."""
+def _notice_once(facts: _CaseFacts, batch: _Batch, user_id: int, case: Case, key: str, text: str) -> bool:
+    """Queue a notice unless this person already has one with this key; True if queued."""
     if (user_id, key) in facts.existing_notices:
-        return
+        return False
     facts.existing_notices.add((user_id, key))
     batch.new_notices.append(
         Notice(user_id=user_id, case_id=case.pk, key=key[:160], created_at=core_clock.now(), text=text[:300])
     )
+    return True
 
 
 def _anchors(case_hearings: list[tuple[int, str, dt.date]]) -> dict[str, dt.date]:
