@@ -22,7 +22,7 @@ from casework.assurance.facts import (
 )
 from casework.assurance.rule_library import CHECKPOINTS, RULES
 from casework.assurance.rules import EVALUATORS, EvaluationContext
-from casework.progression.calendar import WorkingCalendar
+from casework.core.working_days import WorkingCalendar
 
 D = dt.date
 TODAY = D(2026, 6, 1)
@@ -167,6 +167,41 @@ CASES = [
         ),
         "not_met",
         "full code test review",
+    ),
+    # Full Code Test review after a Threshold Test charge: 28 days, moved back to a working day.
+    ("review.threshold_test", base(), "na", "No charging decision under the Threshold Test"),
+    (
+        "review.threshold_test",  # charged 1 Apr 2026: due Wed 29 Apr, nothing by 1 Jun
+        base(documents=(doc("mg3", v(1, D(2026, 4, 1), test="threshold", decision="charge")),)),
+        "not_met",
+        "was due by Wed 29 Apr 2026 and none is recorded",
+    ),
+    (
+        "review.threshold_test",  # charged 27 Apr: 28 days is Mon 25 May (Spring bank holiday), so Fri 22 May
+        base(documents=(doc("mg3", v(1, D(2026, 4, 27), test="threshold")),)),
+        "not_met",
+        "due by Fri 22 May 2026 (the last working day on or before Mon 25 May 2026)",
+    ),
+    (
+        "review.threshold_test",  # charged 20 May: due 17 Jun, after today (1 Jun)
+        base(documents=(doc("mg3", v(1, D(2026, 5, 20), test="threshold")),)),
+        "na",
+        "review due by Wed 17 Jun 2026",
+    ),
+    (
+        "review.threshold_test",
+        base(
+            documents=(doc("mg3", v(1, D(2026, 4, 1), test="threshold")),),
+            reviews=(("full_code_test", D(2026, 4, 20)),),
+        ),
+        "met",
+        "Full Code Test review recorded on Mon 20 Apr 2026",
+    ),
+    (
+        "review.threshold_test",  # a Full Code Test charge is not a Threshold Test charge
+        base(documents=(doc("mg3", v(1, D(2026, 4, 1), test="full_code")),)),
+        "na",
+        "No charging decision under the Threshold Test",
     ),
     ("charging.rationale", base(), "na", "No charging decision"),
     (

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
+from casework.core.working_days import WorkingCalendar
 from casework.partners import rules
 from casework.partners.templates_data import template_v1
-from casework.progression.calendar import WorkingCalendar
 from tests.partners.conftest import ITEMS
 
 V1 = template_v1()

@@ -11,12 +11,12 @@ import pytest
 
 from casework.audit.models import AuditEvent
 from casework.cases.models import AcceptanceCriterion, Case
+from casework.core.bank_holidays import working_calendar
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
 from casework.partners import selectors, services
 from casework.partners.models import Agreement, AgreementDeviation, Escalation, MouTemplate, Referral
 from casework.partners.sweep import partners_sweep
 from casework.progression.models import Task
-from casework.progression.selectors import working_calendar
 from tests.factories import Personas
 from tests.partners.conftest import ITEMS, signed_agreement, submit
 

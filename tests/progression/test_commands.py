@@ -28,7 +28,7 @@ def test_ctl_expiry_json(db):
         run("ctl_expiry", "--regime", "crown", "--start", "2026-06-01", "--prior-custody-days", "10", "--json")
     )
     assert data["expires_on"] == "2026-11-20" and data["limit_days"] == 182
-    assert data["rule_version"] == "ctl.crown@2021-06-28" and isinstance(data["explanation"], list)
+    assert data["rule_version"] == "ctl.crown@2001-01-15" and isinstance(data["explanation"], list)
 
 
 def test_ctl_expiry_either_way_reduced_limit(db):
@@ -106,3 +106,9 @@ def test_calendar_refresh_from_a_gov_uk_file(db, tmp_path: Path):
     bad.write_text(json.dumps({"scotland": {}}))
     with pytest.raises(CommandError, match=r"is not a GOV\.UK bank holidays file"):
         run("calendar_refresh", "--gov-uk-file", str(bad))
+
+
+def test_calendar_refresh_from_the_package_says_which_years_are_now_held(db):
+    text = run("calendar_refresh", "--from-year", "2040", "--to-year", "2041")
+    assert "Years now held in full: 2040, 2041." in text
+    assert "Years now held" not in run("calendar_refresh", "--from-year", "2040", "--to-year", "2041")

@@ -109,3 +109,22 @@ def test_task_runs_the_digest(with_work: Personas) -> None:
 
     result = send_digests_task.call()
     assert result["sent"] == 1 and len(queued()) == 1
+
+
+def test_digest_leads_with_ctl_failures_found_since_the_last_one(personas: Personas, case_a) -> None:
+    from casework.progression.sweep import progression_sweep
+    from tests.progression.conftest import add_charge
+
+    charge = add_charge(case_a, personas.prosecutor_a)
+    ctl = services.custody_clock_open(actor=personas.prosecutor_a, charge=charge, initial_regime="summary")
+    # Remanded Mon 29 Dec 2025 + 56 = Mon 23 Feb 2026; still in custody on 2 Mar: a CTL failure.
+    services.clock_event_record(
+        actor=personas.prosecutor_a, clock=ctl, kind="remanded", occurred_on=dt.date(2025, 12, 29)
+    )
+    progression_sweep()
+    built = digest.build_digest(user=personas.manager_a, today=TODAY)
+    assert built.ctl_failures == [
+        f"{case_a.urn}: the custody time limit expired on 23 February 2026 while the defendant was in custody"
+    ]
+    assert built.subject.startswith("Casework: 1 CTL failure, ")
+    assert built.body().index("Custody time limit failures to report (1)") < built.body().index("Due today")

@@ -8,8 +8,9 @@ import pytest
 
 from casework.audit.models import AuditEvent
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, ValidationFailed
+from casework.core.models import NonWorkingDay
 from casework.progression import services
-from casework.progression.models import CustodyClock, Deadline, NonWorkingDay
+from casework.progression.models import CustodyClock, Deadline
 from tests.factories import Personas
 from tests.progression.conftest import add_charge
 
@@ -160,4 +161,4 @@ def test_calendar_refresh_adds_and_renames_without_removing(db) -> None:
     assert NonWorkingDay.objects.filter(date=existing.date, name="Renamed").exists()
     assert AuditEvent.objects.filter(action="config_change").count() == 1
     again = services.calendar_refresh(actor=None, days={new_day: "Christmas Day"}, source="test")
-    assert again == {"added": [], "renamed": [], "unchanged": 1}
+    assert again == {"added": [], "renamed": [], "unchanged": 1, "complete_years": []}

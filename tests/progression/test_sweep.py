@@ -135,3 +135,94 @@ def test_unit_option_sweeps_only_that_unit(personas: Personas, case_b) -> None:
     _sending(case_b, personas.prosecutor_b, dt.date(2026, 2, 2))
     assert progression_sweep(unit_id=personas.unit_a.pk).cases == 0
     assert not Deadline.objects.filter(case=case_b).exists()
+
+
+# --- one bad case does not stop the sweep (and CTL failures it finds) ----------------------------
+
+
+def test_a_case_with_a_broken_date_is_reported_and_every_later_case_is_swept(personas: Personas, case_a) -> None:
+    from casework.cases.models import Case
+    from casework.progression.models import CustodyClockEvent
+    from tests.factories import make_case
+
+    broken = make_case(
+        actor=personas.manager_a,
+        operation_name="Broken",
+        allocated_lawyer_id=personas.prosecutor_a.pk,
+        legal_manager_id=personas.manager_a.pk,
+    )
+    later = [make_case(actor=personas.manager_a, operation_name=f"Later {n}") for n in range(3)]
+    assert all(case.pk > broken.pk for case in later)
+    charge = add_charge(broken, personas.prosecutor_a)
+    ctl = services.custody_clock_open(actor=personas.prosecutor_a, charge=charge, initial_regime="summary")
+    services.clock_event_record(
+        actor=personas.prosecutor_a, clock=ctl, kind="remanded", occurred_on=dt.date(2026, 1, 19)
+    )
+    # A date typed as 2150 (outside any bank-holiday calendar) reaches the table directly.
+    CustodyClockEvent.objects.filter(clock=ctl).update(occurred_on=dt.date(2150, 1, 19))
+    for case in [case_a, *later]:
+        _sending(case, personas.manager_a, dt.date(2026, 2, 2))
+    report = progression_sweep()
+    assert report.cases == Case.objects.count()
+    assert [failed["case"] for failed in report.cases_failed] == [broken.urn]
+    assert "2150" in report.cases_failed[0]["error"]
+    for case in [case_a, *later]:
+        assert Deadline.objects.filter(case=case, key="stage.1").exists(), case.urn
+    assert not Deadline.objects.filter(case=broken).exists()
+    notice = Notice.objects.get(user=personas.manager_a, case=broken, key="sweep-error:2026-03-02")
+    assert "could not work out" in notice.text
+    assert progression_sweep().cases_failed  # still reported the next night; the notice is not repeated
+    assert Notice.objects.filter(case=broken, key__startswith="sweep-error:").count() == 1
+
+
+def test_the_sweep_command_exits_non_zero_after_sweeping_the_rest(personas: Personas, case_a) -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from casework.progression.models import CustodyClockEvent
+
+    charge = add_charge(case_a, personas.prosecutor_a)
+    ctl = services.custody_clock_open(actor=personas.prosecutor_a, charge=charge, initial_regime="summary")
+    # A bail with no remand before it: an impossible history that reached the table directly.
+    CustodyClockEvent.objects.create(
+        clock=ctl, kind="bailed", occurred_on=dt.date(2026, 2, 1), recorded_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 case\\(s\\) could not be worked out"):
+        call_command("progression_sweep", stdout=io.StringIO(), stderr=err)
+    assert f"Could not work out case {case_a.urn}: bailed on Sun 1 Feb 2026, but the defendant was not in custody" in (
+        err.getvalue()
+    )
+
+
+def test_the_sweep_records_a_ctl_failure_once_and_withdraws_it_if_the_history_changes(
+    personas: Personas, case_a, time_machine
+) -> None:
+    from casework.progression.models import CtlFailure
+
+    charge = add_charge(case_a, personas.prosecutor_a)
+    ctl = services.custody_clock_open(actor=personas.prosecutor_a, charge=charge, initial_regime="summary")
+    # Remanded Mon 5 Jan 2026: 56 days = Mon 2 Mar. On Tue 3 Mar still in custody: a CTL failure.
+    services.clock_event_record(
+        actor=personas.prosecutor_a, clock=ctl, kind="remanded", occurred_on=dt.date(2026, 1, 5)
+    )
+    time_machine.move_to(dt.datetime(2026, 3, 3, 2, 0, tzinfo=dt.UTC))
+    first = progression_sweep()
+    second = progression_sweep()
+    failure = CtlFailure.objects.get(clock=ctl)
+    assert (first.ctl_failures_recorded, second.ctl_failures_recorded) == (1, 0)
+    assert (failure.expired_on, failure.kind, failure.found_on) == (
+        dt.date(2026, 3, 2),
+        "expired_in_custody",
+        dt.date(2026, 3, 3),
+    )
+    assert Notice.objects.filter(key=f"ctl-failure:{ctl.pk}:2026-03-02").count() == 2  # lawyer and manager
+    # The trial in fact started on Mon 2 Mar: no failure after all; it is withdrawn, with the reason.
+    services.clock_event_record(
+        actor=personas.prosecutor_a, clock=ctl, kind="trial_started", occurred_on=dt.date(2026, 3, 2)
+    )
+    failure.refresh_from_db()
+    assert failure.withdrawn_at is not None and "did not run out" in failure.withdrawn_reason
+    assert AuditEvent.objects.filter(subject_type="progression.ctlfailure", action="alter").count() == 1

@@ -7,7 +7,7 @@ import datetime as dt
 from casework.assurance import engine, rules
 from casework.assurance.models import AssuranceRule
 from casework.assurance.selectors import facts_for_cases, rules_in_force
-from casework.progression.calendar import WorkingCalendar
+from casework.core.working_days import WorkingCalendar
 from casework.quality import services
 from casework.quality.models import Assessment
 from tests.quality.conftest import submitted

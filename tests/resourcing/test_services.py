@@ -17,8 +17,8 @@ from casework.cases import services as case_services
 from casework.cases.models import Defendant
 from casework.core import clock
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, ValidationFailed
+from casework.core.working_days import WorkingCalendar
 from casework.people.models import Absence
-from casework.progression.calendar import WorkingCalendar
 from casework.resourcing import reports, selectors, services
 from casework.resourcing.models import RemRecord, ResourcingPolicy, TimeEntry
 from tests.factories import make_case

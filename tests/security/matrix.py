@@ -35,6 +35,8 @@ ALL = frozenset(
     }
 )
 CASEWORK_STAFF = frozenset({"prosecutor_a", "paralegal_a", "manager_a", "unithead_a", "prosecutor_b"})
+#: CPS staff (the CTL calculator): casework staff, Area leadership and HQ; not inspectors, police or admins.
+CPS_STAFF = CASEWORK_STAFF | {"area_leader_a", "hq"}
 NOBODY: frozenset[str] = frozenset()
 REFERRAL_READERS = UNIT_B_READERS | {"police_y"}
 #: Capacity by grade per Area and nation: Area leadership, unit managers (their unit's Area), HQ, inspectors.
@@ -138,6 +140,8 @@ MATRIX: dict[str, Probe] = {
     "progression:notices_read": page(),
     "progression:board": page(),
     "progression:board_export": page(),
+    "progression:ctl_calculator": page(open_to=CPS_STAFF),
+    "progression:ctl_reckoner": page(open_to=CPS_STAFF),
     "progression:calendar": page(),
     "progression:calendar_ics": absent(),
     # quality

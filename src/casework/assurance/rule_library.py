@@ -12,11 +12,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SINCE = dt.date(2013, 1, 1)
-HMCPSI_2021 = "HMCPSI inspection of CPS Complex Casework Units (March 2021)"
-CPS_PSD = "CPS guidance: Prosecution Strategy Document and Disclosure Management Document (mandatory since 2013)"
-CODE = "Code for Crown Prosecutors; CPS charging guidance (record reasons for every decision)"
+#: PSD and DMD mandatory in all serious and complex cases (CPS Disclosure Manual, chapter 29).
+PSD_DMD_FROM = dt.date(2013, 3, 1)
+#: The HMCPSI report on the CCUs (recommendation 1, paragraph 6.26), accepted by the CPS.
+HMCPSI_2021_FROM = dt.date(2021, 3, 2)
+#: The Code for Crown Prosecutors, 8th edition (the Threshold Test in section 5).
+CODE_2018_FROM = dt.date(2018, 10, 26)
+HMCPSI_2021 = (
+    "HMCPSI inspection of CPS Complex Casework Units (published 2 March 2021), recommendation 1, paragraph 6.26. "
+    "https://www.cps.gov.uk/publication/cps-response-hmcpsi-review-complex-casework-units"
+)
+CPS_PSD = (
+    "CPS Disclosure Manual, chapter 29 (Prosecution Strategy Document and Disclosure Management Document mandatory "
+    "in all serious and complex cases since 1 March 2013). "
+    "https://www.cps.gov.uk/legal-guidance/disclosure-manual-chapter-29-large-scale-case-administration"
+)
+CODE = (
+    "Code for Crown Prosecutors (record the reasons for every charging decision). "
+    "https://www.cps.gov.uk/publication/code-crown-prosecutors"
+)
+CODE_THRESHOLD = (
+    "Code for Crown Prosecutors, 8th edition (26 October 2018), section 5: a Threshold Test charge is reviewed under "
+    "the Full Code Test as soon as the anticipated evidence is received; period: local policy (configurable default). "
+    "https://www.cps.gov.uk/publication/code-crown-prosecutors"
+)
 CPIA = "CPIA 1996 Code of Practice; CPS Disclosure Manual"
-CTL_GUIDE = "CPS Custody Time Limits legal guidance"
+CTL_GUIDE = "CPS Custody Time Limits legal guidance. https://www.cps.gov.uk/legal-guidance/custody-time-limits"
 LOCAL = "Local policy (configurable default)"
 
 ALL_STAGES: tuple[str, ...] = (
@@ -47,6 +68,7 @@ class RuleSpec:
     stages: tuple[str, ...] = OPEN_STAGES
     categories: tuple[str, ...] = ()  # offence category codes; empty = every case
     parameters: dict[str, Any] = field(default_factory=dict)
+    effective_from: dt.date = SINCE
 
 
 RULES: list[RuleSpec] = [
@@ -59,6 +81,7 @@ RULES: list[RuleSpec] = [
         "high",
         "acceptance_basis",
         stages=ALL_STAGES,
+        effective_from=HMCPSI_2021_FROM,
     ),
     RuleSpec(
         "psd.present",
@@ -69,6 +92,7 @@ RULES: list[RuleSpec] = [
         "high",
         "document_present_or_exempt",
         parameters={"document": "psd", "label": "Prosecution Strategy Document", "grace_days": 28},
+        effective_from=PSD_DMD_FROM,
     ),
     RuleSpec(
         "dmd.present",
@@ -80,15 +104,17 @@ RULES: list[RuleSpec] = [
         "document_present_or_exempt",
         stages=POST_CHARGE,
         parameters={"document": "dmd", "label": "Disclosure Management Document", "grace_days": 0},
+        effective_from=PSD_DMD_FROM,
     ),
     RuleSpec(
         "psd.disclosure_strategy",
         "PSD contains a disclosure strategy",
         "The PSD includes a disclosure strategy section.",
-        f"{CPS_PSD}; {HMCPSI_2021}",
+        CPS_PSD,
         "both",
         "medium",
         "psd_has_disclosure_strategy",
+        effective_from=PSD_DMD_FROM,
     ),
     RuleSpec(
         "psd.updated",
@@ -99,6 +125,7 @@ RULES: list[RuleSpec] = [
         "medium",
         "psd_updated_after_events",
         parameters={"grace_days": 14, "significant_reviews": ["full_code_test", "manager", "pre_trial"]},
+        effective_from=PSD_DMD_FROM,
     ),
     RuleSpec(
         "charging.rationale",
@@ -109,6 +136,19 @@ RULES: list[RuleSpec] = [
         "high",
         "charging_rationale",
         stages=ALL_STAGES,
+    ),
+    RuleSpec(
+        "review.threshold_test",
+        "Full Code Test review after a Threshold Test charge",
+        "A charge under the Threshold Test is reviewed under the Full Code Test within 28 days (the review date "
+        "the case's progression timetable shows), and the review is recorded.",
+        CODE_THRESHOLD,
+        "both",
+        "high",
+        "threshold_test_review",
+        stages=ALL_STAGES[:7],
+        parameters={"days": 28},
+        effective_from=CODE_2018_FROM,
     ),
     RuleSpec(
         "eia.requests",
@@ -129,6 +169,7 @@ RULES: list[RuleSpec] = [
         "high",
         "checkpoint_signoffs",
         stages=ALL_STAGES,
+        effective_from=HMCPSI_2021_FROM,
     ),
     RuleSpec(
         "panel.oversight",
@@ -184,6 +225,7 @@ RULES: list[RuleSpec] = [
         "high",
         "ctl_log_current",
         parameters={"max_days_between_entries": 28},
+        effective_from=dt.date(1991, 10, 1),
     ),
     RuleSpec(
         "hrs.timely",
@@ -215,6 +257,39 @@ RULES: list[RuleSpec] = [
         "medium",
         "finalisation_recorded",
         stages=("finalised", "discontinued", "nfa"),
+    ),
+]
+
+
+#: Later versions of shipped rules: (code, version, effective from, the changes). A very high cost
+#: case is one whose trial is estimated at MORE THAN 40 days; version 1 of both rules counted 40 days
+#: itself. The corrected versions apply from the HMCPSI report's publication.
+LATER_VERSIONS: list[tuple[str, int, dt.date, dict[str, Any]]] = [
+    (
+        "panel.oversight",
+        2,
+        HMCPSI_2021_FROM,
+        {
+            "parameters": {
+                "trial_estimate_days_over": 40,
+                "defendants": 8,
+                "estimated_cost": 1_000_000,
+                "meeting_interval_days": 90,
+            },
+            "statement": "Cases over the panel thresholds (a trial estimate of more than 40 days, 8 or more "
+            "defendants, or an estimated cost of £1,000,000 or more) are registered with the Case Management Panel "
+            "and considered regularly.",
+        },
+    ),
+    (
+        "vhcc.case_plan",
+        2,
+        HMCPSI_2021_FROM,
+        {
+            "parameters": {"days": 15, "trial_estimate_days_over": 40},
+            "statement": "A very high cost case (marked as one, or with a trial estimated at more than 40 days) has a "
+            "case plan agreed with counsel within 15 days of receipt.",
+        },
     ),
 ]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework.assurance.facts import CaseFacts
-from casework.progression.calendar import WorkingCalendar, fmt
+from casework.core.working_days import WorkingCalendar, fmt
 
 MET, NOT_MET, NA, WAIVED, EXEMPT = "met", "not_met", "na", "waived", "exempt"
 
@@ -247,8 +247,13 @@ def checkpoint_signoffs(facts: CaseFacts, params: Mapping[str, Any], ctx: Evalua
 
 def panel_thresholds_met(facts: CaseFacts, params: Mapping[str, Any]) -> list[str]:
     reasons = []
-    if facts.trial_estimate_days is not None and facts.trial_estimate_days >= int(params["trial_estimate_days"]):
-        reasons.append(f"trial estimate {facts.trial_estimate_days} days ≥ {params['trial_estimate_days']}")
+    trial = facts.trial_estimate_days
+    if "trial_estimate_days_over" in params:  # version 2: "more than N days", as the VHCC definition
+        over = int(params["trial_estimate_days_over"])
+        if trial is not None and trial > over:
+            reasons.append(f"trial estimate {trial} days, more than {over}")
+    elif trial is not None and trial >= int(params["trial_estimate_days"]):  # version 1 (at least N days)
+        reasons.append(f"trial estimate {trial} days ≥ {params['trial_estimate_days']}")
     if facts.defendant_count >= int(params["defendants"]):
         reasons.append(f"{facts.defendant_count} defendants ≥ {params['defendants']}")
     if facts.estimated_cost is not None and facts.estimated_cost >= float(params["estimated_cost"]):
@@ -285,16 +290,34 @@ def case_management_panel(facts: CaseFacts, params: Mapping[str, Any], ctx: Eval
     return Finding(MET, f"Under panel oversight; last considered {fmt(last)}.", facts=used)
 
 
+def is_very_high_cost(facts: CaseFacts, params: Mapping[str, Any]) -> str:
+    """Why the case is a very high cost case ("" if it is not): marked as one, or (version 2 of the
+    rule) a trial estimated at more than the parameter's days."""
+    if facts.is_very_high_cost:
+        return "marked as a very high cost case"
+    over = params.get("trial_estimate_days_over")
+    if over is not None and facts.trial_estimate_days is not None and facts.trial_estimate_days > int(over):
+        return f"trial estimate {facts.trial_estimate_days} days, more than {int(over)}"
+    return ""
+
+
 @evaluator("vhcc_case_plan")
 def vhcc_case_plan(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
-    if not facts.is_very_high_cost:
-        return Finding(NA, "Not a very high cost case.")
+    why = is_very_high_cost(facts, params)
+    if not why:
+        over = params.get("trial_estimate_days_over")
+        limit = f" (trial estimate not more than {over} days)" if over is not None else ""
+        return Finding(NA, f"Not a very high cost case{limit}.")
     days = int(params.get("days", 15))
-    used = {"received_on": _d(facts.vhcc_received_on), "plan_agreed_on": _d(facts.case_plan_agreed_on)}
+    used = {
+        "very_high_cost": why,
+        "received_on": _d(facts.vhcc_received_on),
+        "plan_agreed_on": _d(facts.case_plan_agreed_on),
+    }
     if facts.vhcc_received_on is None:
         return Finding(
             NOT_MET,
-            "A very high cost case with no date of receipt recorded.",
+            f"A very high cost case ({why}) with no date of receipt as a VHCC recorded.",
             "Record when the case was received as a VHCC.",
             used,
         )
@@ -340,6 +363,56 @@ def hq_notification(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluation
 
 
 # --- progression -----------------------------------------------------------------------------------
+
+
+def threshold_charge_on(facts: CaseFacts) -> dt.date | None:
+    """The first charging decision under the Threshold Test: a charging decision (MG3) recorded with
+    test "threshold", or a Threshold Test review in the review log."""
+    dates = [
+        version.created_on
+        for doc in facts.documents_of("mg3")
+        for version in doc.versions
+        if version.metadata.get("test") == "threshold"
+        and version.metadata.get("decision", "charge") != "no_further_action"
+    ]
+    dates += [on for kind, on in facts.reviews if kind == "threshold_test"]
+    return min(dates, default=None)
+
+
+@evaluator("threshold_test_review")
+def threshold_test_review(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
+    """A Threshold Test charge is reviewed under the Full Code Test within the period."""
+    charged = threshold_charge_on(facts)
+    if charged is None:
+        return Finding(NA, "No charging decision under the Threshold Test is recorded.")
+    days = int(params.get("days", 28))
+    counted = charged + dt.timedelta(days=days)
+    due, _skipped = ctx.calendar.preceding_working_day(counted)
+    moved = f" (the last working day on or before {fmt(counted)})" if due != counted else ""
+    reviews = sorted(on for kind, on in facts.reviews if kind == "full_code_test" and on >= charged)
+    used = {"threshold_charge_on": _d(charged), "due_on": _d(due), "full_code_reviews": [_d(d) for d in reviews]}
+    if reviews:
+        when = reviews[0]
+        late = f", after the due date {fmt(due)}" if when > due else ""
+        return Finding(
+            MET if not late else NOT_MET,
+            f"Charged under the Threshold Test on {fmt(charged)}; Full Code Test review recorded on {fmt(when)}{late}.",
+            "Record why the review was late; the breach stays on record." if late else "",
+            used,
+        )
+    if ctx.today <= due:
+        return Finding(
+            NA,
+            f"Charged under the Threshold Test on {fmt(charged)}: Full Code Test review due by {fmt(due)}{moved}.",
+            facts=used,
+        )
+    return Finding(
+        NOT_MET,
+        f"Charged under the Threshold Test on {fmt(charged)}; the Full Code Test review was due by {fmt(due)}{moved} "
+        "and none is recorded.",
+        "Review the case under the Full Code Test now that the evidence is in, and record the review.",
+        used,
+    )
 
 
 @evaluator("ctl_log_current")

@@ -37,7 +37,7 @@ MAX_WAIVER_DAYS = 180
 
 
 def evaluation_context(today: dt.date) -> EvaluationContext:
-    from casework.progression.selectors import working_calendar
+    from casework.core.bank_holidays import working_calendar
 
     return EvaluationContext(
         today=today, calendar=working_calendar(), checkpoints=tuple(selectors.checkpoints_in_force(today))

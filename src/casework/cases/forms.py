@@ -127,6 +127,11 @@ class DefendantForm(forms.Form):
     first_names = forms.CharField(max_length=120, label="First names")
     last_name = forms.CharField(max_length=120, label="Last name")
     date_of_birth = GovukDateField(required=False, label="Date of birth", hint="For example, 27 3 1986")
+    first_custody_on = GovukDateField(
+        required=False,
+        label="Date first in custody for these offences",
+        hint="Custody time limits depend on it (and on age then). For example, 5 1 2026",
+    )
     custody_status = forms.ChoiceField(choices=CustodyStatus.choices, label="Custody status")
 
     def clean_date_of_birth(self) -> Any:
@@ -135,6 +140,16 @@ class DefendantForm(forms.Form):
             cast(GovukDateField, self.fields["date_of_birth"]).invalid_parts = ("day", "month", "year")
             raise forms.ValidationError("Date of birth must be in the past")
         return born
+
+    def clean_first_custody_on(self) -> Any:
+        first = self.cleaned_data.get("first_custody_on")
+        if first is not None and first > clock.today():
+            cast(GovukDateField, self.fields["first_custody_on"]).invalid_parts = ("day", "month", "year")
+            raise forms.ValidationError("Date first in custody must be today or in the past")
+        born = self.cleaned_data.get("date_of_birth")
+        if first is not None and born is not None and first <= born:
+            raise forms.ValidationError("Date first in custody must be after the date of birth")
+        return first
 
 
 class DefendantEditForm(DefendantForm, RecordEditForm):

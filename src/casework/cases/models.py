@@ -234,6 +234,12 @@ class Defendant(VersionedModel):
     first_names = models.CharField(max_length=120)
     last_name = models.CharField(max_length=120)
     date_of_birth = models.DateField(null=True, blank=True)
+    first_custody_on = models.DateField(
+        "first in custody on",
+        null=True,
+        blank=True,
+        help_text="The day the defendant was first in custody in these proceedings (custody time limits).",
+    )
     custody_status = models.CharField(max_length=20, choices=CustodyStatus.choices, default=CustodyStatus.NOT_ARRESTED)
 
     class Meta:

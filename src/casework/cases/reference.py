@@ -1,8 +1,14 @@
 """Reference data for the case register: the national list of CCU case types (acceptance
 criteria) and offence categories. Source: CPS Complex Casework Unit case acceptance criteria,
-as summarised in the HMCPSI inspection of CCUs (March 2021)."""
+as summarised in the HMCPSI inspection of CCUs (March 2021).
 
-SOURCE = "CPS CCU case acceptance criteria (HMCPSI CCU inspection, March 2021)"
+Assisted suicide is not a CCU acceptance criterion: it is decided nationally, in the Special Crime
+and Counter Terrorism Division."""
+
+SOURCE = (
+    "CPS CCU case acceptance criteria, as summarised in the HMCPSI inspection of CCUs (2 March 2021). "
+    "https://www.cps.gov.uk/publication/cps-response-hmcpsi-review-complex-casework-units"
+)
 
 ACCEPTANCE_CRITERIA: list[tuple[str, str]] = [
     ("complex-fraud", "Substantial or complex fraud"),
@@ -14,7 +20,7 @@ ACCEPTANCE_CRITERIA: list[tuple[str, str]] = [
     ("public-disorder", "Major public disorder"),
     ("professional-misconduct", "Professional misconduct"),
     ("hate-murder", "Hate-related murder"),
-    ("mercy-killing", "Mercy killing or assisted suicide"),
+    ("mercy-killing", "Mercy killing"),
     ("major-murder", "High-profile, multi-victim or multi-defendant murder"),
     ("restraint-confiscation", "Complex restraint and confiscation"),
     ("pii", "Complicated public interest immunity issues"),

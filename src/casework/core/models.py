@@ -59,3 +59,35 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (last enqueued {self.last_enqueued_at or 'never'})"
+
+
+class NonWorkingDay(models.Model):
+    """An England-and-Wales bank holiday (substitute days, Christmas Day and Good Friday included).
+    Weekends are not stored. The national working-day calendar: every app counts working days
+    from this table (casework.core.bank_holidays.working_calendar)."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=120)
+    source = models.CharField(max_length=200)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.name}"
+
+
+class BankHolidayYear(models.Model):
+    """A year whose bank holidays are all in the table. Years not listed are worked out from the
+    usual rules when asked about, and explanations say so."""
+
+    year = models.PositiveIntegerField(unique=True)
+    source = models.CharField(max_length=200)
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} ({self.source})"

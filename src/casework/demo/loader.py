@@ -99,7 +99,8 @@ class DemoLoader:
         self.progress = progress
         self.today = clock.today()
         self.generator = DemoGenerator(seed=seed, today=self.today, reference=load_reference())
-        from casework.progression.selectors import engine_rules, working_calendar
+        from casework.core.bank_holidays import working_calendar
+        from casework.progression.selectors import engine_rules
 
         self.workflow = workflow.WorkflowBuilder(
             seed=seed, today=self.today, now=clock.now(), calendar=working_calendar(), rules=engine_rules()

@@ -19,8 +19,9 @@ from casework.audit.choices import Action
 from casework.audit.services import PendingEvent
 from casework.cases.choices import CustodyStatus, DocumentKind, HearingType, Stage
 from casework.core.clock import LONDON
+from casework.core.working_days import WorkingCalendar
+from casework.progression import ctl
 from casework.progression import rules as ctl_rules
-from casework.progression.calendar import WorkingCalendar
 from casework.progression.models import CtlLogEntry, CustodyClock, CustodyClockEvent, ExtensionApplication
 
 SIGNOFF_RATES = {"approved": 0.95, "pending": 0.025}  # the rest: never requested (non-compliant)
@@ -149,20 +150,15 @@ class WorkflowBuilder:
         extended_to = None
         if base_expiry <= self.today + dt.timedelta(days=3):
             # Long-running custody cases have been extended by the court; some now near the new date.
-            extended_to = self.today + dt.timedelta(days=rng.choice([3, 6, 9, 12, 20, 26, 40, 60, 90, 120, 150]))
+            chosen = self.today + dt.timedelta(days=rng.choice([3, 6, 9, 12, 20, 26, 40, 60, 90, 120, 150]))
+            # A court extends to a later working day than the current expiry.
+            extended_to = self.calendar.following_working_day(max(chosen, base_expiry + dt.timedelta(days=1)))
         for charge_id in custody_charges:
             events = [
                 CustodyClockEvent(
                     kind="remanded",
                     occurred_on=sending,
-                    note="Remanded at first appearance",
-                    recorded_by_id=lawyer,
-                    recorded_at=_noon(sending),
-                ),
-                CustodyClockEvent(
-                    kind="sent",
-                    occurred_on=sending,
-                    note="Sent to the Crown Court",
+                    note="Sent to the Crown Court and remanded in custody",
                     recorded_by_id=lawyer,
                     recorded_at=_noon(sending),
                 ),
@@ -179,11 +175,9 @@ class WorkflowBuilder:
                         recorded_at=_noon(granted_on),
                     )
                 )
-            reading = ctl_rules.ctl_clock(
+            reading = ctl.ctl_clock(
                 initial_regime=ctl_rules.Regime.CROWN,
-                events=[
-                    ctl_rules.ClockEvent(ctl_rules.ClockEventKind(e.kind), e.occurred_on, e.new_expiry) for e in events
-                ],
+                events=[ctl.ClockEvent(ctl.ClockEventKind(e.kind), e.occurred_on, e.new_expiry) for e in events],
                 rules=self.rules,
                 calendar=self.calendar,
                 today=self.today,

@@ -9,7 +9,13 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
-from casework.people.choices import CASEWORKER_ROLES, NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
+from casework.people.choices import (
+    CASEWORKER_ROLES,
+    CPS_STAFF_ROLES,
+    NATIONAL_READ_ROLES,
+    UNIT_MANAGER_ROLES,
+    RoleCode,
+)
 
 # (label, url name, roles that see it)
 SECTIONS: list[tuple[str, str, frozenset[str]]] = [
@@ -22,6 +28,7 @@ SECTIONS: list[tuple[str, str, frozenset[str]]] = [
         "progression:board",
         frozenset(UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES),
     ),
+    ("CTL calculator", "progression:ctl_calculator", frozenset(CPS_STAFF_ROLES)),
     ("My approvals", "assurance:approvals", frozenset(UNIT_MANAGER_ROLES)),
     (
         "Assurance",

@@ -36,6 +36,7 @@ class UnitFiguresOut(Schema):
     ctl_running: int
     ctl_expiring: int
     ctl_expired: int
+    ctl_failures: int = Field(description="Custody time limits that ran out in custody, in the last 12 months.")
     verdicts_applicable: int
     verdicts_not_met: int
     compliance_percent: float | None
@@ -73,7 +74,7 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
         **{key: row[key] for key in ("open_cases", "deadlines_met", "deadlines_missed", "deadlines_overdue")},
         "timeliness_percent": row["timeliness"],
         "missed_per_100_open": row["missed_per_100"],
-        **{key: row[key] for key in ("ctl_running", "ctl_expiring", "ctl_expired")},
+        **{key: row[key] for key in ("ctl_running", "ctl_expiring", "ctl_expired", "ctl_failures")},
         "verdicts_applicable": row["verdicts_applicable"],
         "verdicts_not_met": row["verdicts_not_met"],
         "compliance_percent": row["compliance"],

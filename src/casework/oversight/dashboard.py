@@ -35,9 +35,9 @@ from casework.cases.models import AcceptanceCriterion, Case
 from casework.core import clock
 from casework.oversight.models import ComplianceTally, TallyRefresh
 from casework.oversight.scope import OversightScope, scoped_cases
-from casework.oversight.tallies import CTL_WARNING_DAYS, REM_RULE_CODE, CountRow, live_counts
+from casework.oversight.tallies import CTL_FAILURE_WINDOW_DAYS, CTL_WARNING_DAYS, REM_RULE_CODE, CountRow, live_counts
 from casework.progression.choices import DeadlineStatus
-from casework.progression.models import CustodyClock, Deadline
+from casework.progression.models import CtlFailure, CustodyClock, Deadline
 
 #: Figures older than this are flagged on the page (the schedule refreshes them hourly).
 STALE_AFTER = dt.timedelta(hours=3)
@@ -102,6 +102,7 @@ _SCALARS = (
     ("ctl_running", "ctl_running"),
     ("ctl_expiring", "ctl_expiring"),
     ("ctl_expired", "ctl_expired"),
+    ("ctl_failures", "ctl_failures"),
     ("staff_fte_hundredths", "staff_fte"),
     ("iqa_expected", "iqa_expected"),
     ("iqa_received", "iqa_received"),
@@ -284,9 +285,9 @@ def _areas_of_recommendation(totals: dict[str, Any], quarter: str) -> list[dict[
         {
             "name": "Custody time limits",
             "measure": f"{t['ctl_running']} running, {t['ctl_expiring']} expiring within {CTL_WARNING_DAYS} days; "
-            f"{t['ctl_expired']} expired",
+            f"{t['ctl_expired']} expired; {t['ctl_failures']} CTL failures in the last 12 months",
             "percent": None,
-            "result": f"{t['ctl_expired']} expired",
+            "result": f"{t['ctl_failures']} failures, {t['ctl_expired']} expired",
         },
         {
             "name": "Mandatory assurance",
@@ -387,6 +388,7 @@ DRILL_METRICS: dict[str, str] = {
     "deadlines-overdue": "Cases with an overdue deadline",
     "ctl-expiring": f"Cases with a custody time limit expiring within {CTL_WARNING_DAYS} days",
     "ctl-expired": "Cases with an expired custody time limit",
+    "ctl-failures": "Cases with a custody time limit failure in the last 12 months",
     "assurance-not-met": "Cases failing an assurance rule",
 }
 
@@ -405,6 +407,10 @@ def drill_cases(*, user: Any, scope: OversightScope, metric: str, rule_code: str
         matching = CustodyClock.objects.filter(status="running", expires_on__gte=today, expires_on__lte=horizon)
     elif metric == "ctl-expired":
         matching = CustodyClock.objects.filter(Q(status="expired") | Q(status="running", expires_on__lt=today))
+    elif metric == "ctl-failures":
+        matching = CtlFailure.objects.filter(
+            withdrawn_at__isnull=True, expired_on__gte=today - dt.timedelta(days=CTL_FAILURE_WINDOW_DAYS)
+        )
     elif metric == "rem-not-met":
         matching = VerdictPeriod.objects.filter(valid_to__isnull=True, outcome=Outcome.NOT_MET, rule_code=REM_RULE_CODE)
         cases = cases.filter(stage__in=OPEN_STAGES)

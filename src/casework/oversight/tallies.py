@@ -8,7 +8,8 @@ through the same assembly (oversight.dashboard), so tallies and live figures can
 
 Recommendation areas and their metrics (key "" unless stated):
 - case progression: cases_total, cases_open, deadlines_met/missed/overdue/open, ctl_running/
-  expiring/expired/paused;
+  expiring/expired/paused, and ctl_failures (custody time limits that ran out in custody, expired in
+  the last 365 days and not withdrawn);
 - mandatory assurance: rule_applicable/not_met/waived/exempt/waivers (key: rule code), and for the
   case-mix comparison mix_applicable/mix_not_met/mix_open (key: acceptance criterion id, "" none);
   the monthly trend trend_applicable/trend_not_met (key: month index "00".."11", oldest first);
@@ -41,12 +42,14 @@ from casework.cases.models import Case
 from casework.people.choices import CASEWORKER_ROLES, RoleCode
 from casework.people.models import User
 from casework.progression.choices import DeadlineStatus
-from casework.progression.models import CustodyClock, Deadline
+from casework.progression.models import CtlFailure, CustodyClock, Deadline
 
 CountRow = tuple[int, str, str, int]
 
 #: A running custody clock expiring within this many days counts as "expiring soon".
 CTL_WARNING_DAYS = 28
+#: CTL failures count in a unit's figures for this long after the limit expired.
+CTL_FAILURE_WINDOW_DAYS = 365
 #: The assurance rule whose current verdicts measure REM currency (resourcing/assurance.py).
 REM_RULE_CODE = "rem.record_current"
 #: MoU commitments are measured over the clocks falling due in this window.
@@ -114,6 +117,15 @@ def _case_progression(rows: list[CountRow], cases: QuerySet[Case], today: dt.dat
         ).order_by(),
         "case__unit_id",
         {"ctl_running": "running", "ctl_expiring": "expiring", "ctl_expired": "expired", "ctl_paused": "paused"},
+    )
+    failures = _of_cases(CtlFailure, cases).filter(
+        withdrawn_at__isnull=True, expired_on__gte=today - dt.timedelta(days=CTL_FAILURE_WINDOW_DAYS)
+    )
+    _emit(
+        rows,
+        failures.values("case__unit_id").annotate(n=Count("id")).order_by(),
+        "case__unit_id",
+        {"ctl_failures": "n"},
     )
 
 

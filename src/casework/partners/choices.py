@@ -37,10 +37,16 @@ OPEN_REFERRAL_STATUSES = frozenset({ReferralStatus.SUBMITTED, ReferralStatus.ACK
 
 
 class CentralDivision(models.TextChoices):
-    SPECIALIST_FRAUD = "specialist_fraud", "Specialist Fraud Division"
-    SPECIAL_CRIME = "special_crime", "Special Crime Division"
-    COUNTER_TERRORISM = "counter_terrorism", "Counter Terrorism Division"
-    INTERNATIONAL = "international", "International Justice and Organised Crime Division"
+    """Every central casework division a referral has been sent to. Which ones can be chosen on a
+    date is reference data with dates (partners.reference.CENTRAL_DIVISIONS); the earlier names stay
+    so records made before a reorganisation still read as they were made."""
+
+    SEOCID = "seocid", "Serious Economic, Organised Crime and International Directorate (SEOCID)"
+    SCCTD = "scctd", "Special Crime and Counter Terrorism Division (SCCTD)"
+    SPECIALIST_FRAUD = "specialist_fraud", "Specialist Fraud Division (now part of SEOCID)"
+    INTERNATIONAL = "international", "International Justice and Organised Crime Division (now part of SEOCID)"
+    SPECIAL_CRIME = "special_crime", "Special Crime Division (now part of SCCTD)"
+    COUNTER_TERRORISM = "counter_terrorism", "Counter Terrorism Division (now part of SCCTD)"
 
 
 class Side(models.TextChoices):

@@ -3,14 +3,16 @@ services decide (completeness of the 8 items, lifecycle, SLA) and their errors l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from casework.cases.models import AcceptanceCriterion
+from casework.core import clock
 from casework.core.forms import GovukDateField
 from casework.partners import rules
-from casework.partners.choices import CentralDivision, DisagreementOutcome, MeetingKind, ReferralKind, Side
+from casework.partners.choices import DisagreementOutcome, MeetingKind, ReferralKind, Side
+from casework.partners.reference import divisions_on
 from casework.people.models import PoliceForce
 
 _ITEM_HINTS = {
@@ -72,8 +74,12 @@ class AcceptForm(forms.Form):
 
 
 class RedirectForm(forms.Form):
-    division = forms.ChoiceField(label="Central casework division", choices=CentralDivision.choices)
+    division = forms.ChoiceField(label="Central casework division", choices=[])
     reason = forms.CharField(label="Reason (sent to the force)", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["division"]).choices = divisions_on(clock.today())
 
 
 class DeclineForm(forms.Form):

@@ -20,12 +20,12 @@ from casework.cases import services as case_services
 from casework.cases.models import AcceptanceCriterion
 from casework.cases.services import versioned_update
 from casework.core import clock
+from casework.core.bank_holidays import working_calendar
 from casework.core.errors import NotFound, PermissionDenied, TransitionRefused, ValidationFailed
 from casework.partners import emails, rules, selectors
 from casework.partners.choices import (
     OPEN_REFERRAL_STATUSES,
     AgreementStatus,
-    CentralDivision,
     DisagreementOutcome,
     EscalationStatus,
     MeetingKind,
@@ -46,9 +46,9 @@ from casework.partners.models import (
     Referral,
     force_scope,
 )
+from casework.partners.reference import divisions_on
 from casework.people.choices import CASEWORKER_ROLES, UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import PoliceForce, Unit, User
-from casework.progression.selectors import working_calendar
 
 #: Communicated with every declined referral or refused advice request (domain: §4).
 APPEAL_ROUTE = (
@@ -626,8 +626,10 @@ def referral_redirect(*, actor: Any, referral: Referral, division: str, reason: 
     referral = _visible_referral(actor, referral)
     _require_unit_manager(actor, referral.unit_id)
     _require_open(referral)
-    if division not in CentralDivision.values:
-        raise ValidationFailed("Choose the central division.", field_errors={"division": ["Choose a division."]})
+    if division not in dict(divisions_on(clock.today())):
+        raise ValidationFailed(
+            "Choose the central division.", field_errors={"division": ["Choose a division that exists today."]}
+        )
     if not reason.strip():
         raise ValidationFailed(
             "Say why the case goes to the central division.",

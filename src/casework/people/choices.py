@@ -19,6 +19,9 @@ CASEWORKER_ROLES = frozenset({RoleCode.PROSECUTOR, RoleCode.PARALEGAL})
 UNIT_MANAGER_ROLES = frozenset({RoleCode.LEGAL_MANAGER, RoleCode.UNIT_HEAD})
 #: Roles that read across the whole country and never edit case content.
 NATIONAL_READ_ROLES = frozenset({RoleCode.HQ_ANALYST, RoleCode.INSPECTOR})
+#: CPS staff (not the inspectorate, police or system administrators): reference tools such as the
+#: custody time limit calculator are for them.
+CPS_STAFF_ROLES = CASEWORKER_ROLES | UNIT_MANAGER_ROLES | frozenset({RoleCode.AREA_LEADERSHIP, RoleCode.HQ_ANALYST})
 
 
 class UnitSize(models.TextChoices):

@@ -16,9 +16,11 @@ from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, Rol
 from casework.people.models import Unit
 from casework.progression import selectors
 from casework.progression.choices import DeadlineStatus, TaskStatus
-from casework.progression.models import CustodyClock, Deadline, Task
+from casework.progression.models import CtlFailure, CustodyClock, Deadline, Task
 
 CTL_WINDOWS = (28, 14, 7)
+#: CTL failures on the board: those found in the last year and not withdrawn.
+FAILURE_WINDOW_DAYS = 365
 CHART_WEEKS = 8
 CHART_BAR_WIDTH = 380  # SVG units for the longest bar
 CHART_ROW_HEIGHT = 30
@@ -106,6 +108,7 @@ class Board:
     ctl_counts: dict[int, int] = field(default_factory=dict)
     hrs_missing: list[Deadline] = field(default_factory=list)
     reviews_overdue: list[Deadline] = field(default_factory=list)
+    ctl_failures: list[CtlFailure] = field(default_factory=list)
     chart: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -161,6 +164,7 @@ def unit_board(*, user: Any, unit_id: int, today: dt.date, lawyer_id: int | None
         for window in CTL_WINDOWS
     }
     board.chart = expiries_by_week(today, [c.expires_on for c in clocks if c.expires_on and c.expires_on >= today])
+    board.ctl_failures = list(selectors.ctl_failures(cases=cases, since=today - dt.timedelta(days=FAILURE_WINDOW_DAYS)))
     return board
 
 
@@ -200,6 +204,11 @@ def case_progression(*, user: Any, case: Case, today: dt.date, full: bool = True
         .prefetch_related(
             Prefetch("events", queryset=CustodyClockEvent.objects.select_related("recorded_by")),
             Prefetch("extension_applications", queryset=ExtensionApplication.objects.order_by("-created_at")),
+            Prefetch(
+                "failures",
+                queryset=CtlFailure.objects.filter(withdrawn_at__isnull=True).order_by("-expired_on"),
+                to_attr="open_failures",
+            ),
         )
     )
     rows = [
@@ -207,6 +216,7 @@ def case_progression(*, user: Any, case: Case, today: dt.date, full: bool = True
             "clock": ctl,
             "days_remaining": (ctl.expires_on - today).days if ctl.expires_on else None,
             "tag": ctl_tag(ctl.status, (ctl.expires_on - today).days if ctl.expires_on else None),
+            "failures": ctl.open_failures,  # type: ignore[attr-defined]
         }
         for ctl in clocks
     ]

@@ -4,6 +4,17 @@ from django.db import models
 class RuleKind(models.TextChoices):
     CTL = "ctl", "Custody time limit"
     OFFSET = "offset", "Key date offset"
+    NOTICE = "notice", "Notice period before a hearing"
+
+
+class RuleKeyedOn(models.TextChoices):
+    REGIME_START = "regime_start", "The day the limit's custody period began"
+    FIRST_CUSTODY = "first_custody", "The day the defendant was first in custody for the offence"
+
+
+class FailureKind(models.TextChoices):
+    EXPIRED_IN_CUSTODY = "expired_in_custody", "Limit expired while in custody"
+    EXTENSION_AFTER_EXPIRY = "extension_after_expiry", "Extension recorded after the limit expired"
 
 
 class CustodyApplicability(models.TextChoices):

@@ -20,11 +20,11 @@ from casework.audit.choices import Action
 from casework.cases.models import Case
 from casework.core import clock
 from casework.core.errors import NotFound
+from casework.core.working_days import fmt, long_date
 from casework.people.choices import CASEWORKER_ROLES, UNIT_MANAGER_ROLES
 from casework.people.models import User
 from casework.progression import emails, selectors
-from casework.progression.calendar import fmt
-from casework.progression.models import CustodyClock, Notice
+from casework.progression.models import CtlFailure, CustodyClock, Notice
 
 DIGEST_KEY_PREFIX = "digest:"
 CTL_DIGEST_DAYS = 14
@@ -78,22 +78,26 @@ class Digest:
     due_today: list[str] = field(default_factory=list)
     overdue: list[str] = field(default_factory=list)
     ctl_soon: list[str] = field(default_factory=list)
+    ctl_failures: list[str] = field(default_factory=list)
     new_notices: list[str] = field(default_factory=list)
     case_ids: set[int] = field(default_factory=set)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.due_today or self.overdue or self.ctl_soon or self.new_notices)
+        return not (self.due_today or self.overdue or self.ctl_soon or self.ctl_failures or self.new_notices)
 
     @property
     def subject(self) -> str:
+        count = len(self.ctl_failures)
+        failures = f"{count} CTL failure{'' if count == 1 else 's'}, " if count else ""
         return (
-            f"Casework: {len(self.due_today)} due today, {len(self.overdue)} overdue, "
+            f"Casework: {failures}{len(self.due_today)} due today, {len(self.overdue)} overdue, "
             f"{len(self.ctl_soon)} custody time limits within {CTL_DIGEST_DAYS} days"
         )
 
     def body(self) -> str:
         sections = [
+            ("Custody time limit failures to report", self.ctl_failures),
             ("Due today", self.due_today),
             ("Overdue", self.overdue),
             (f"Custody time limits expiring within {CTL_DIGEST_DAYS} days", self.ctl_soon),
@@ -144,6 +148,17 @@ def build_digest(*, user: Any, today: dt.date) -> Digest:
         digest.ctl_soon.append(f"{ctl.case.urn}: expires {fmt(expires)} ({when})")
         digest.case_ids.add(ctl.case_id)
     since = _last_digest_at(user)
+    failures = CtlFailure.objects.filter(
+        case__in=Case.objects.visible_to(user).filter(own), withdrawn_at__isnull=True
+    ).select_related("case")
+    if since is not None:
+        failures = failures.filter(recorded_at__gt=since)
+    for failure in failures.order_by("-expired_on", "id"):
+        digest.ctl_failures.append(
+            f"{failure.case.urn}: the custody time limit expired on {long_date(failure.expired_on)} while the "
+            "defendant was in custody"
+        )
+        digest.case_ids.add(failure.case_id)
     notices = notices_for(user=user).filter(read_at__isnull=True)
     if since is not None:
         notices = notices.filter(created_at__gt=since)

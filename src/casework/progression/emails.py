@@ -10,9 +10,9 @@ from typing import Any
 
 from django.urls import reverse
 
+from casework.core.working_days import fmt
 from casework.notifications import services as notifications
 from casework.people.models import User
-from casework.progression.calendar import fmt
 
 
 def digest(*, user: Any, digest: Any, today: dt.date) -> None:

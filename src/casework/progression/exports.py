@@ -13,7 +13,7 @@ from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
-from casework.core.spreadsheets import spreadsheet_safe
+from casework.core.spreadsheets import CONTENT_TYPES, Table, spreadsheet_safe, tables_to_csv, tables_to_xlsx
 from casework.progression.board import Board, WorkItem
 
 WORK_HEADER = ["Type", "Case URN", "Title", "Due", "Owner", "Status"]
@@ -66,6 +66,15 @@ def _board_rows(board: Board) -> Iterable[list[Any]]:
             item.owner,
             -item.days_late(today),
         ]
+    for failure in board.ctl_failures:
+        yield [
+            "CTL failure",
+            failure.case.urn,
+            f"{failure.clock.charge.defendant}: {failure.clock.charge.offence} ({failure.get_kind_display()})",
+            failure.expired_on.isoformat(),
+            failure.case.allocated_lawyer.display_name if failure.case.allocated_lawyer else "",
+            (failure.expired_on - today).days,
+        ]
     for clock in board.ctl_expiring:
         lawyer = clock.case.allocated_lawyer.display_name if clock.case.allocated_lawyer else ""
         expires: dt.date = clock.expires_on  # type: ignore[assignment]  # the board only lists dated clocks
@@ -91,3 +100,18 @@ def board_export(*, actor: Any, board: Board, justification: str) -> str:
         recipient=audit.actor_snapshot(actor).label,
     )
     return body
+
+
+@transaction.atomic
+def reckoner_export(*, actor: Any, table: Table, file_format: str) -> tuple[bytes, str]:
+    """The yearly CTL ready reckoner as CSV or XLSX (reference data, audited as an export)."""
+    body = tables_to_xlsx([table]) if file_format == "xlsx" else tables_to_csv([table])
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT,
+        subject_type="progression.timelimitrule",
+        subject_label=f"{table.title} ({file_format.upper()}, {len(table.rows)} rows)"[:250],
+        justification="Custody time limit ready reckoner (no case data)",
+        recipient=audit.actor_snapshot(actor).label,
+    )
+    return body, CONTENT_TYPES["xlsx" if file_format == "xlsx" else "csv"]

@@ -57,6 +57,14 @@ class ClockOpenForm(forms.Form):
         hint="Either-way offences only: the limit is 56 days if this is within 56 days of first appearance. "
         + DATE_HINT,
     )
+    prior_custody_days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=400,
+        label="Days already in the magistrates' court's custody",
+        help_text="Crown Court clocks only, when the magistrates' court custody is not recorded on this case. "
+        "Leave empty for none.",
+    )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -197,3 +205,107 @@ class BoardFilterForm(forms.Form):
         if not choose_unit:
             del self.fields["unit"]
         self.fields["lawyer"] = _person_field("Allocated lawyer", unit_id, empty="Everyone")
+
+
+# --- the CTL calculator (not tied to a case) ---------------------------------------------------
+
+EVENT_ROWS = 5
+CALCULATOR_EVENT_CHOICES = [
+    ("", "No event"),
+    ("bailed", "Bailed"),
+    ("remanded", "Remanded in custody again"),
+    ("sent", "Sent to the Crown Court"),
+    ("extended", "Limit extended by the court"),
+    ("retrial", "Retrial ordered or voluntary bill"),
+    ("plea", "Guilty plea"),
+    ("trial", "Trial started"),
+]
+
+
+class CtlCalculatorForm(forms.Form):
+    """The whole custody history of one defendant on one charge, typed in by hand."""
+
+    regime = forms.ChoiceField(choices=REGIME_CHOICES, label="Custody time limit regime", widget=forms.RadioSelect)
+    start = GovukDateField(
+        label="Start date",
+        hint="The first remand in custody. For a case sent to the Crown Court in custody, the sending; for a retrial "
+        "or voluntary bill, the order or the bill. " + DATE_HINT,
+    )
+    summary_trial_decided_on = GovukDateField(
+        required=False, label="Summary trial decided on (either-way offences only)", hint=DATE_HINT
+    )
+    prior_custody_days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=400,
+        label="Days in the magistrates' court's custody before the sending (Crown Court only)",
+    )
+    first_custody = GovukDateField(
+        required=False,
+        label="Date first in custody for the offence",
+        hint="Needed for the temporary coronavirus limits (first custody 28 September 2020 to 27 June 2021). "
+        + DATE_HINT,
+    )
+    born = GovukDateField(required=False, label="Defendant's date of birth", hint=DATE_HINT)
+    today = GovukDateField(required=False, label="Work it out as on", hint="Leave empty for today. " + DATE_HINT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for row in range(1, EVENT_ROWS + 1):
+            self.fields[f"event_{row}_kind"] = forms.ChoiceField(
+                choices=CALCULATOR_EVENT_CHOICES, required=False, label=f"Event {row}: what happened"
+            )
+            self.fields[f"event_{row}_on"] = GovukDateField(
+                required=False,
+                label=f"Event {row}: date",
+                hint="For an extension, the day the court granted it. Dates after today are what-ifs. " + DATE_HINT,
+            )
+            self.fields[f"event_{row}_new_expiry"] = GovukDateField(
+                required=False, label=f"Event {row}: new expiry the court set (extensions only)", hint=DATE_HINT
+            )
+
+    def event_rows(self) -> list[list[Any]]:
+        """The bound fields of each event row, for the template."""
+        return [
+            [self[f"event_{row}_kind"], self[f"event_{row}_on"], self[f"event_{row}_new_expiry"]]
+            for row in range(1, EVENT_ROWS + 1)
+        ]
+
+    def main_fields(self) -> list[Any]:
+        return [self[name] for name in self.fields if not name.startswith("event_")]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for row in range(1, EVENT_ROWS + 1):
+            kind, on = data.get(f"event_{row}_kind"), data.get(f"event_{row}_on")
+            new_expiry = data.get(f"event_{row}_new_expiry")
+            if kind and on is None and f"event_{row}_on" not in self.errors:
+                self.add_error(f"event_{row}_on", f"Enter the date of event {row}")
+            if on is not None and not kind:
+                self.add_error(f"event_{row}_kind", f"Choose what happened on event {row}'s date")
+            if kind == "extended" and new_expiry is None and f"event_{row}_new_expiry" not in self.errors:
+                self.add_error(f"event_{row}_new_expiry", f"Enter the new expiry the court set for event {row}")
+            if new_expiry is not None and kind != "extended":
+                self.add_error(f"event_{row}_new_expiry", "A new expiry is only entered for an extension")
+        return data
+
+    def events_text(self) -> list[str]:
+        """The events in the calculator's own notation (kind:date or extended:granted:new)."""
+        data = self.cleaned_data
+        texts = []
+        for row in range(1, EVENT_ROWS + 1):
+            kind, on = data.get(f"event_{row}_kind"), data.get(f"event_{row}_on")
+            if not kind or on is None:
+                continue
+            text = f"{kind}:{on.isoformat()}"
+            if kind == "extended":
+                text += f":{data[f'event_{row}_new_expiry'].isoformat()}"
+            texts.append(text)
+        return texts
+
+
+class ReckonerForm(forms.Form):
+    year = forms.IntegerField(min_value=1992, max_value=2099, label="Year")
+    file_format = forms.ChoiceField(
+        choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], label="Format", widget=forms.RadioSelect, initial="csv"
+    )

@@ -8,13 +8,15 @@ from django.conf import settings
 from django.db import models
 
 from casework.core.models import VersionedModel
-from casework.progression import rules
+from casework.progression import ctl, rules
 from casework.progression.choices import (
     ClockEventKind,
     CustodyApplicability,
     DeadlineStatus,
     ExtensionStatus,
+    FailureKind,
     MissedReason,
+    RuleKeyedOn,
     RuleKind,
     TaskStatus,
 )
@@ -35,7 +37,16 @@ class TimeLimitRule(models.Model):
     custody = models.CharField(max_length=10, choices=CustodyApplicability.choices, default=CustodyApplicability.ANY)
     reduced_days = models.IntegerField(null=True, blank=True)
     reduced_if_decided_within_days = models.IntegerField(null=True, blank=True)
-    source = models.CharField(max_length=300)
+    keyed_on = models.CharField(
+        max_length=20,
+        choices=RuleKeyedOn.choices,
+        default=RuleKeyedOn.REGIME_START,
+        help_text="Which date chooses this version: the start of the custody period, or first custody for the offence.",
+    )
+    min_age_at_first_custody = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Applies only to defendants at least this old when first in custody."
+    )
+    source = models.CharField(max_length=500, help_text="Instrument, paragraph and public address.")
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -49,7 +60,7 @@ class TimeLimitRule(models.Model):
 
     @property
     def version(self) -> str:
-        return f"{self.code}@{self.effective_from.isoformat()}" + (f"/{self.custody}" if self.custody != "any" else "")
+        return rules.version_label(self.code, self.effective_from, self.custody)
 
     def as_rule(self) -> rules.LimitRule:
         return rules.LimitRule(
@@ -65,22 +76,10 @@ class TimeLimitRule(models.Model):
             working_days=self.working_days,
             custody=self.custody,
             title=self.title,
+            kind=self.kind,
+            keyed_on=self.keyed_on,
+            min_age_at_first_custody=self.min_age_at_first_custody,
         )
-
-
-class NonWorkingDay(models.Model):
-    """An England-and-Wales bank holiday (substitute days included). Weekends are not stored."""
-
-    date = models.DateField(unique=True)
-    name = models.CharField(max_length=120)
-    source = models.CharField(max_length=200)
-    refreshed_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date}: {self.name}"
 
 
 class CustodyClock(VersionedModel):
@@ -90,8 +89,11 @@ class CustodyClock(VersionedModel):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="custody_clocks")
     initial_regime = models.CharField(max_length=12, choices=[(r.value, r.value) for r in rules.Regime])
     summary_trial_decided_on = models.DateField(null=True, blank=True)
+    prior_custody_days = models.PositiveIntegerField(
+        default=0, help_text="Crown Court clocks only: days in the magistrates' court's custody before this clock."
+    )
     # The last computed reading (recomputed on every event and by the nightly sweep).
-    status = models.CharField(max_length=12, default=rules.ClockStatus.NOT_STARTED.value)
+    status = models.CharField(max_length=12, default=ctl.ClockStatus.NOT_STARTED.value)
     regime = models.CharField(max_length=12, blank=True)
     expires_on = models.DateField(null=True, blank=True, db_index=True)
     explanation = models.JSONField(default=list, blank=True)
@@ -113,6 +115,33 @@ class CustodyClock(VersionedModel):
     @property
     def dual_check_current(self) -> bool:
         return self.checked_expiry is not None and self.checked_expiry == self.expires_on
+
+
+class CtlFailure(models.Model):
+    """A custody time limit that ran out while the defendant was in custody: a failure the unit must
+    report. Found by the engine (the sweep, or a refused extension after expiry); withdrawn, with
+    the reason, only when later custody events show the limit did not run out in custody."""
+
+    clock = models.ForeignKey(CustodyClock, on_delete=models.CASCADE, related_name="failures")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="ctl_failures")
+    kind = models.CharField(max_length=30, choices=FailureKind.choices)
+    expired_on = models.DateField()
+    found_on = models.DateField(help_text="The first day in custody beyond the limit that the history shows.")
+    detail = models.TextField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-expired_on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["clock", "expired_on"], name="ctl_failure_once_per_expiry")]
+        indexes = [models.Index(fields=["case", "withdrawn_at"], name="ctl_failure_case_open")]
+
+    def __str__(self) -> str:
+        return f"CTL failure: expired {self.expired_on}"
 
 
 class CustodyClockEvent(models.Model):

@@ -7,16 +7,12 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from casework.cases.choices import HearingType
-from casework.cases.models import Case
-from casework.progression.calendar import WorkingCalendar
+from casework.cases.choices import DocumentKind, HearingType, ReviewKind
+from casework.cases.models import Case, CaseReview, DocumentVersion
+from casework.core.clock import local
 from casework.progression.choices import DeadlineStatus, TaskStatus
-from casework.progression.models import CustodyClock, Deadline, NonWorkingDay, Task, TimeLimitRule
+from casework.progression.models import CtlFailure, CustodyClock, Deadline, Task, TimeLimitRule
 from casework.progression.rules import LimitRule
-
-
-def working_calendar() -> WorkingCalendar:
-    return WorkingCalendar({day: name for day, name in NonWorkingDay.objects.values_list("date", "name")})
 
 
 def engine_rules() -> list[LimitRule]:
@@ -26,16 +22,52 @@ def engine_rules() -> list[LimitRule]:
 def case_anchor_dates(case: Case) -> dict[str, dt.date]:
     """The trigger dates the timetable is counted from, as recorded on the case."""
     anchors: dict[str, dt.date] = {}
-    from casework.core.clock import LONDON
-
     for hearing_type, starts_at in (
         case.hearings.filter(hearing_type__in=[HearingType.SENDING, HearingType.PTPH])
         .order_by("starts_at")
         .values_list("hearing_type", "starts_at")
     ):
         key = "sending" if hearing_type == HearingType.SENDING else "ptph"
-        anchors.setdefault(key, starts_at.astimezone(LONDON).date())
+        anchors.setdefault(key, local(starts_at).date())
+    charged = threshold_charge_dates([case.pk]).get(case.pk)
+    if charged is not None:
+        anchors["threshold_charge"] = charged
     return anchors
+
+
+def threshold_charge_dates(case_ids: list[int]) -> dict[int, dt.date]:
+    """The first charging decision under the Threshold Test on each case: a charging decision (MG3)
+    recorded with test "threshold", or a Threshold Test review in the review log."""
+    found: dict[int, dt.date] = {}
+
+    def keep(case_id: int, day: dt.date) -> None:
+        if case_id not in found or day < found[case_id]:
+            found[case_id] = day
+
+    versions = DocumentVersion.objects.filter(
+        document__case_id__in=case_ids, document__kind=DocumentKind.MG3, metadata__test="threshold"
+    ).values_list("document__case_id", "created_at", "metadata")
+    for case_id, created_at, metadata in versions:
+        if (metadata or {}).get("decision", "charge") != "no_further_action":
+            keep(case_id, local(created_at).date())
+    for case_id, reviewed_on in CaseReview.objects.filter(
+        case_id__in=case_ids, kind=ReviewKind.THRESHOLD_TEST
+    ).values_list("case_id", "reviewed_on"):
+        keep(case_id, reviewed_on)
+    return found
+
+
+def full_code_review_dates_by_case(case_ids: list[int]) -> dict[int, list[dt.date]]:
+    found: dict[int, list[dt.date]] = {}
+    for case_id, reviewed_on in CaseReview.objects.filter(
+        case_id__in=case_ids, kind=ReviewKind.FULL_CODE_TEST
+    ).values_list("case_id", "reviewed_on"):
+        found.setdefault(case_id, []).append(reviewed_on)
+    return found
+
+
+def full_code_review_dates(case: Case) -> list[dt.date]:
+    return full_code_review_dates_by_case([case.pk]).get(case.pk, [])
 
 
 def clocks_for_case(*, user: Any, case_id: int) -> QuerySet[CustodyClock]:
@@ -83,4 +115,14 @@ def open_deadlines_for_user(*, user: Any) -> QuerySet[Deadline]:
         Deadline.objects.filter(owner=user, status=DeadlineStatus.OPEN, case__in=Case.objects.visible_to(user))
         .select_related("case")
         .order_by("due_on", "id")
+    )
+
+
+def ctl_failures(*, cases: QuerySet[Case], since: dt.date | None = None) -> QuerySet[CtlFailure]:
+    """CTL failures on these cases that still stand (not withdrawn), latest expiry first."""
+    found = CtlFailure.objects.filter(case__in=cases, withdrawn_at__isnull=True)
+    if since is not None:
+        found = found.filter(expired_on__gte=since)
+    return found.select_related("case", "clock__charge__defendant", "case__allocated_lawyer").order_by(
+        "-expired_on", "-id"
     )

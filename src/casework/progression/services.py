@@ -7,6 +7,7 @@ told, never silently moved.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -16,18 +17,23 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.cases.models import Case, Charge
 from casework.cases.services import notify_case_changed, require_case_editable, versioned_update
+from casework.core import bank_holidays
 from casework.core import clock as core_clock
+from casework.core.bank_holidays import working_calendar
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
-from casework.progression import rules, selectors
-from casework.progression.calendar import WorkingCalendar, fmt
+from casework.core.models import BankHolidayYear, NonWorkingDay
+from casework.core.working_days import CalendarNotCovered, WorkingCalendar, day_and_date, fmt, long_date
+from casework.progression import ctl, rules, selectors
 from casework.progression.choices import (
     ClockEventKind,
     DeadlineStatus,
     ExtensionStatus,
+    FailureKind,
     MissedReason,
     TaskStatus,
 )
 from casework.progression.models import (
+    CtlFailure,
     CtlLogEntry,
     CustodyClock,
     CustodyClockEvent,
@@ -39,6 +45,13 @@ from casework.progression.models import (
 
 # --- custody clocks ---------------------------------------------------------------------------------
 
+#: Engine errors that mean the facts given cannot be computed: shown to the user, never a 500.
+ENGINE_ERRORS = (rules.InvalidInput, rules.RuleNotFound, CalendarNotCovered)
+
+
+def _engine_events(rows: list[CustodyClockEvent]) -> list[ctl.ClockEvent]:
+    return [ctl.ClockEvent(ctl.ClockEventKind(e.kind), e.occurred_on, e.new_expiry) for e in rows]
+
 
 def _reading_for(
     clock: CustodyClock,
@@ -47,19 +60,25 @@ def _reading_for(
     engine_rules: list[rules.LimitRule],
     calendar: WorkingCalendar,
     events: list[CustodyClockEvent] | None = None,
-) -> rules.ClockReading:
+    extra: list[ctl.ClockEvent] | None = None,
+) -> ctl.ClockReading:
+    """The engine's reading of a clock: its events, the defendant's first custody and date of birth."""
     rows = events if events is not None else list(clock.events.all())
-    return rules.ctl_clock(
+    defendant = clock.charge.defendant
+    return ctl.ctl_clock(
         initial_regime=rules.Regime(clock.initial_regime),
-        events=[rules.ClockEvent(rules.ClockEventKind(e.kind), e.occurred_on, e.new_expiry) for e in rows],
+        events=[*_engine_events(rows), *(extra or [])],
         rules=engine_rules,
         calendar=calendar,
         today=today,
         summary_trial_decided_on=clock.summary_trial_decided_on,
+        prior_custody_days=clock.prior_custody_days,
+        first_custody_on=defendant.first_custody_on,
+        born_on=defendant.date_of_birth,
     )
 
 
-def _apply_reading(clock: CustodyClock, reading: rules.ClockReading, today: dt.date) -> list[str]:
+def _apply_reading(clock: CustodyClock, reading: ctl.ClockReading, today: dt.date) -> list[str]:
     """Store a reading on the clock; returns the fields that changed."""
     new = {
         "status": reading.status.value,
@@ -75,27 +94,122 @@ def _apply_reading(clock: CustodyClock, reading: rules.ClockReading, today: dt.d
     return changed
 
 
-def clock_recompute(*, clock: CustodyClock, today: dt.date | None = None) -> rules.ClockReading:
-    """Recompute and store a clock's reading (no audit event: the reading is derived data)."""
-    today = today or core_clock.today()
-    reading = _reading_for(
-        clock, today=today, engine_rules=selectors.engine_rules(), calendar=selectors.working_calendar()
+def failure_changes(
+    clock: CustodyClock, reading: ctl.ClockReading, open_failures: list[CtlFailure], *, kind: str, now: dt.datetime
+) -> tuple[list[CtlFailure], list[CtlFailure]]:
+    """The CTL failures to record and to withdraw so the records match the reading. A failure is
+    withdrawn only when the custody history no longer shows the limit running out in custody."""
+    found = reading.failure
+    new: list[CtlFailure] = []
+    if found is not None and not any(f.expired_on == found.expired_on for f in open_failures):
+        new.append(
+            CtlFailure(
+                clock=clock,
+                case_id=clock.case_id,
+                kind=kind,
+                expired_on=found.expired_on,
+                found_on=found.found_on,
+                detail=found.reason[:2000],
+                recorded_at=now,
+            )
+        )
+    withdrawn = []
+    for failure in open_failures:
+        if found is None or failure.expired_on != found.expired_on:
+            failure.withdrawn_at = now
+            failure.withdrawn_reason = (
+                "The custody events now recorded show the limit did not run out while the defendant was in custody."
+            )
+            withdrawn.append(failure)
+    return new, withdrawn
+
+
+def responsible_people(case: Case) -> list[int]:
+    """The allocated lawyer and the legal manager: told about CTL warnings and failures."""
+    return [uid for uid in dict.fromkeys((case.allocated_lawyer_id, case.legal_manager_id)) if uid]
+
+
+def failure_notice_key(failure: CtlFailure) -> str:
+    return f"ctl-failure:{failure.clock_id}:{failure.expired_on.isoformat()}"
+
+
+def _failure_notice_text(case: Case, failure: CtlFailure) -> str:
+    return (
+        f"{case.urn}: custody time limit failure. The limit expired on {long_date(failure.expired_on)} while the "
+        "defendant was in custody. Report it and record what happened."
     )
+
+
+def _sync_failures(
+    *, actor: Any, clock: CustodyClock, reading: ctl.ClockReading, kind: str = FailureKind.EXPIRED_IN_CUSTODY
+) -> None:
+    """Record or withdraw this clock's CTL failures (audited; the lawyer and manager are told)."""
+    open_failures = list(CtlFailure.objects.filter(clock=clock, withdrawn_at__isnull=True))
+    new, withdrawn = failure_changes(clock, reading, open_failures, kind=kind, now=core_clock.now())
+    case = clock.case
+    for failure in new:
+        if CtlFailure.objects.filter(clock=clock, expired_on=failure.expired_on).exists():
+            continue  # withdrawn before and found again: the earlier record stands
+        failure.recorded_by = actor
+        failure.save()
+        audit.record(
+            actor=actor,
+            action=Action.COLLECT,
+            subject=failure,
+            case_id=clock.case_id,
+            changes={"expired_on": [None, failure.expired_on.isoformat()], "kind": [None, failure.kind]},
+        )
+        for user_id in responsible_people(case):
+            _notify(
+                user_id=user_id, case=case, key=failure_notice_key(failure), text=_failure_notice_text(case, failure)
+            )
+    for failure in withdrawn:
+        failure.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+        audit.record(
+            actor=actor,
+            action=Action.ALTER,
+            subject=failure,
+            case_id=clock.case_id,
+            changes={"withdrawn_reason": ["", failure.withdrawn_reason]},
+        )
+
+
+def clock_recompute(*, clock: CustodyClock, today: dt.date | None = None, actor: Any = None) -> ctl.ClockReading:
+    """Recompute and store a clock's reading (derived data: no audit event for the reading itself;
+    a CTL failure it finds or clears is recorded and audited)."""
+    today = today or core_clock.today()
+    reading = _reading_for(clock, today=today, engine_rules=selectors.engine_rules(), calendar=working_calendar())
     changed = _apply_reading(clock, reading, today)
     clock.save(update_fields=[*changed, "computed_on"] if changed else ["computed_on"])
+    _sync_failures(actor=actor, clock=clock, reading=reading)
     return reading
 
 
 @transaction.atomic
 def custody_clock_open(
-    *, actor: Any, charge: Charge, initial_regime: str, summary_trial_decided_on: dt.date | None = None
+    *,
+    actor: Any,
+    charge: Charge,
+    initial_regime: str,
+    summary_trial_decided_on: dt.date | None = None,
+    prior_custody_days: int = 0,
 ) -> CustodyClock:
     case = charge.defendant.case
     require_case_editable(actor=actor, case=case)
+    errors: dict[str, list[str]] = {}
     if initial_regime not in rules.Regime.__members__.values():
-        raise ValidationFailed(
-            "Choose a custody time limit regime.", field_errors={"initial_regime": ["Unknown regime."]}
-        )
+        errors["initial_regime"] = ["Choose a custody time limit regime."]
+    if prior_custody_days < 0:
+        errors["prior_custody_days"] = ["Days already in custody cannot be negative."]
+    elif prior_custody_days and initial_regime != rules.Regime.CROWN:
+        errors["prior_custody_days"] = [
+            "Days already in custody are taken off only the Crown Court limit. For the magistrates' court limits, "
+            "record the remands and bail instead."
+        ]
+    if summary_trial_decided_on is not None and initial_regime != rules.Regime.EITHER_WAY:
+        errors["summary_trial_decided_on"] = ["A summary trial decision applies only to an either-way offence."]
+    if errors:
+        raise ValidationFailed("The custody time limit clock could not be started.", field_errors=errors)
     if CustodyClock.objects.filter(charge=charge).exists():
         raise ValidationFailed("This charge already has a custody time limit clock.")
     now = core_clock.now()
@@ -104,6 +218,7 @@ def custody_clock_open(
         case=case,
         initial_regime=initial_regime,
         summary_trial_decided_on=summary_trial_decided_on,
+        prior_custody_days=prior_custody_days,
         created_at=now,
         updated_at=now,
     )
@@ -112,14 +227,28 @@ def custody_clock_open(
         action=Action.COLLECT,
         subject=clock,
         case_id=case.pk,
-        changes={"initial_regime": [None, initial_regime]},
+        changes={"initial_regime": [None, initial_regime], "prior_custody_days": [None, prior_custody_days]},
     )
-    clock_recompute(clock=clock)
+    clock_recompute(clock=clock, actor=actor)
     notify_case_changed(case.pk)
     return clock
 
 
-@transaction.atomic
+def _event_field_errors(
+    kind: str, occurred_on: dt.date, new_expiry: dt.date | None, today: dt.date
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if kind not in ClockEventKind.values:
+        errors["kind"] = ["Choose what happened."]
+    if kind == ClockEventKind.EXTENSION_GRANTED and new_expiry is None:
+        errors["new_expiry"] = ["Enter the new expiry date the court set."]
+    if new_expiry is not None and kind != ClockEventKind.EXTENSION_GRANTED:
+        errors["new_expiry"] = ["A new expiry date is only recorded for an extension."]
+    if occurred_on > today + dt.timedelta(days=1):
+        errors["occurred_on"] = ["The date cannot be in the future."]
+    return errors
+
+
 def clock_event_record(
     *,
     actor: Any,
@@ -128,20 +257,80 @@ def clock_event_record(
     occurred_on: dt.date,
     new_expiry: dt.date | None = None,
     note: str = "",
-) -> rules.ClockReading:
-    """Record a remand, bail, sending, plea, trial start or extension; the expiry is recomputed."""
+) -> ctl.ClockReading:
+    """Record a remand, bail, sending, plea, trial start or extension; the expiry is recomputed.
+
+    The event is checked against the whole history first. An extension granted after the limit
+    expired is refused (a court cannot extend an expired limit) and the case is recorded as a CTL
+    failure, which stays on record although the event is not saved.
+    """
     require_case_editable(actor=actor, case=clock.case)
-    errors: dict[str, list[str]] = {}
-    if kind not in ClockEventKind.values:
-        errors["kind"] = ["Choose what happened."]
-    if kind == ClockEventKind.EXTENSION_GRANTED and new_expiry is None:
-        errors["new_expiry"] = ["Enter the new expiry date the court set."]
-    if new_expiry is not None and kind != ClockEventKind.EXTENSION_GRANTED:
-        errors["new_expiry"] = ["A new expiry date is only recorded for an extension."]
-    if occurred_on > core_clock.today() + dt.timedelta(days=1):
-        errors["occurred_on"] = ["The date cannot be in the future."]
+    today = core_clock.today()
+    errors = _event_field_errors(kind, occurred_on, new_expiry, today)
     if errors:
         raise ValidationFailed("The custody event could not be recorded.", field_errors=errors)
+    proposed = ctl.ClockEvent(ctl.ClockEventKind(kind), occurred_on, new_expiry)
+    try:
+        _reading_for(
+            clock, today=today, engine_rules=selectors.engine_rules(), calendar=working_calendar(), extra=[proposed]
+        )
+    except ctl.ExtensionAfterExpiry as refused:
+        _record_refused_extension(actor=actor, clock=clock, refused=refused)
+        raise ValidationFailed(
+            f"The extension could not be recorded: {refused}.",
+            field_errors={"occurred_on": [f"The limit expired on {long_date(refused.expired_on)}, before this date."]},
+        ) from refused
+    except ENGINE_ERRORS as exc:
+        field = "new_expiry" if kind == ClockEventKind.EXTENSION_GRANTED and "new expiry" in str(exc) else None
+        raise ValidationFailed(
+            f"The custody event could not be recorded: {exc}.",
+            field_errors={field: [sentence(str(exc))]} if field else {},
+        ) from exc
+    with transaction.atomic():
+        return _clock_event_write(
+            actor=actor, clock=clock, kind=kind, occurred_on=occurred_on, new_expiry=new_expiry, note=note
+        )
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _record_refused_extension(*, actor: Any, clock: CustodyClock, refused: ctl.ExtensionAfterExpiry) -> None:
+    """Commit the clock's reading (expired), the CTL failure and the refused attempt before the
+    refusal is shown."""
+    with transaction.atomic():
+        today = max(core_clock.today(), refused.granted_on)
+        reading = _reading_for(clock, today=today, engine_rules=selectors.engine_rules(), calendar=working_calendar())
+        changed = _apply_reading(clock, reading, today)
+        clock.save(update_fields=[*changed, "computed_on"])
+        failure = reading.failure or ctl.CtlFailure(
+            refused.expired_on,
+            refused.granted_on,
+            f"The limit expired on {day_and_date(refused.expired_on)}; an extension granted on "
+            f"{day_and_date(refused.granted_on)} was refused because an expired limit cannot be extended.",
+        )
+        _sync_failures(
+            actor=actor,
+            clock=clock,
+            reading=dataclasses.replace(reading, failure=failure),
+            kind=FailureKind.EXTENSION_AFTER_EXPIRY,
+        )
+        audit.record(
+            actor=actor,
+            action=Action.ALTER,
+            subject=clock,
+            case_id=clock.case_id,
+            changes={
+                "extension_refused": [None, refused.granted_on.isoformat()],
+                "expired_on": [None, refused.expired_on.isoformat()],
+            },
+        )
+
+
+def _clock_event_write(
+    *, actor: Any, clock: CustodyClock, kind: str, occurred_on: dt.date, new_expiry: dt.date | None, note: str
+) -> ctl.ClockReading:
     before = {"status": clock.status, "expires_on": clock.expires_on}
     event = CustodyClockEvent.objects.create(
         clock=clock,
@@ -152,10 +341,7 @@ def clock_event_record(
         recorded_by=actor,
         recorded_at=core_clock.now(),
     )
-    try:
-        reading = clock_recompute(clock=clock)
-    except rules.InvalidInput as exc:
-        raise ValidationFailed(f"The custody event could not be recorded: {exc}.") from exc
+    reading = clock_recompute(clock=clock, actor=actor)
     if kind == ClockEventKind.EXTENSION_GRANTED:
         pending = ExtensionApplication.objects.filter(
             clock=clock, status__in=[ExtensionStatus.PREPARING, ExtensionStatus.NOTICE_SERVED]
@@ -289,13 +475,20 @@ def proposed_deadlines(
     anchors: dict[str, dt.date],
     hearings: list[tuple[int, dt.date]],
     in_custody: bool,
-    earliest_ctl_expiry: dt.date | None,
+    earliest_ctl: tuple[dt.date, str] | None,
+    full_code_reviews: list[dt.date] | None = None,
 ) -> dict[str, rules.ProposedDate]:
-    """Every deadline the rules give for a case's facts, keyed by its stable deadline key."""
+    """Every deadline the rules give for a case's facts, keyed by its stable deadline key.
+
+    `earliest_ctl` is the earliest running custody time limit: its expiry and the court that
+    would hear an extension ("crown" or "magistrates"). `full_code_reviews` are the dates of Full
+    Code Test reviews, which meet the review due after a Threshold Test charge.
+    """
     result: dict[str, rules.ProposedDate] = {}
-    if anchors:
+    timetable = {key: day for key, day in anchors.items() if key in ("sending", "ptph")}
+    if timetable:
         for proposal in rules.key_dates(
-            anchors=anchors,
+            anchors=timetable,
             rules=engine_rules,
             calendar=calendar,
             in_custody=in_custody,
@@ -314,39 +507,67 @@ def proposed_deadlines(
                 codes=["hrs.return"],
             )
             result[f"hrs.return.{hearing_id}"] = hrs
-    if earliest_ctl_expiry is not None:
+    charged = anchors.get("threshold_charge")
+    if charged is not None:
+        (review,) = rules.key_dates(
+            anchors={"threshold_charge": charged},
+            rules=engine_rules,
+            calendar=calendar,
+            in_custody=in_custody,
+            codes=["review.threshold_test"],
+        )
+        met = min((day for day in full_code_reviews or [] if day >= charged), default=None)
+        result[review.code] = dataclasses.replace(review, met_on=met)
+    if earliest_ctl is not None:
+        expiry, court = earliest_ctl
         for proposal in rules.key_dates(
-            anchors={"ctl_expiry": earliest_ctl_expiry},
+            anchors={"ctl_expiry": expiry},
             rules=engine_rules,
             calendar=calendar,
             in_custody=True,
-            codes=["ctl.extension_prepare", "ctl.extension_notice"],
+            codes=["ctl.extension_prepare"],
         ):
             result[proposal.code] = proposal
+        notice = rules.extension_notice(expires_on=expiry, court=court, rules=engine_rules, calendar=calendar)
+        if notice is not None:
+            result["ctl.extension_notice"] = rules.ProposedDate(
+                "ctl.extension_notice", notice.title, notice.due_on, notice.basis, notice.rule_version, notice.source
+            )
     return result
+
+
+def earliest_running_ctl(clocks: list[tuple[dt.date | None, str]]) -> tuple[dt.date, str] | None:
+    """(expiry, court) of the earliest running limit among (expiry, regime) pairs."""
+    running = sorted((expiry, regime) for expiry, regime in clocks if expiry is not None)
+    if not running:
+        return None
+    expiry, regime = running[0]
+    return expiry, rules.REGIME_COURT[rules.Regime(regime)]
 
 
 @transaction.atomic
 def deadlines_recalculate(*, actor: Any, case: Case, today: dt.date | None = None) -> dict[str, list[Any]]:
     """Bring a case's engine-proposed deadlines up to date; returns {key: [old, new]} for moved dates."""
     today = today or core_clock.today()
-    calendar = selectors.working_calendar()
+    calendar = working_calendar()
     engine_rules = selectors.engine_rules()
-    from casework.core.clock import LONDON
-
-    hearings = [(h.pk, h.starts_at.astimezone(LONDON).date()) for h in case.hearings.all()]
+    hearings = [(h.pk, core_clock.local(h.starts_at).date()) for h in case.hearings.all()]
     clocks = list(CustodyClock.objects.filter(case=case, status="running", expires_on__isnull=False))
     in_custody = bool(clocks) or case.defendants.filter(custody_status="custody").exists()
-    proposals = proposed_deadlines(
-        case=case,
-        today=today,
-        engine_rules=engine_rules,
-        calendar=calendar,
-        anchors=selectors.case_anchor_dates(case),
-        hearings=hearings,
-        in_custody=in_custody,
-        earliest_ctl_expiry=min((c.expires_on for c in clocks if c.expires_on), default=None),
-    )
+    try:
+        proposals = proposed_deadlines(
+            case=case,
+            today=today,
+            engine_rules=engine_rules,
+            calendar=calendar,
+            anchors=selectors.case_anchor_dates(case),
+            hearings=hearings,
+            in_custody=in_custody,
+            earliest_ctl=earliest_running_ctl([(c.expires_on, c.regime or c.initial_regime) for c in clocks]),
+            full_code_reviews=selectors.full_code_review_dates(case),
+        )
+    except ENGINE_ERRORS as exc:
+        raise ValidationFailed(f"The dates could not be worked out: {exc}.") from exc
     existing = {d.key: d for d in Deadline.objects.filter(case=case)}
     return apply_proposals(actor=actor, case=case, proposals=proposals, existing=existing)
 
@@ -371,6 +592,8 @@ def apply_proposals(
                 rule_version=proposal.rule_version,
                 source=proposal.source[:300],
                 owner_id=owner_id,
+                status=DeadlineStatus.MET if proposal.met_on else DeadlineStatus.OPEN,
+                met_on=proposal.met_on,
                 created_at=now,
                 updated_at=now,
             )
@@ -383,12 +606,22 @@ def apply_proposals(
             )
             continue
         if current.proposed_due_on == proposal.due_on and current.rule_version == proposal.rule_version:
+            if proposal.met_on and current.status == DeadlineStatus.OPEN:
+                versioned_update(
+                    actor=actor,
+                    instance=current,
+                    expected_version=current.version,
+                    case_id=case.pk,
+                    values={"status": DeadlineStatus.MET.value, "met_on": proposal.met_on},
+                )
             continue
         old_due = current.due_on
         changes = {"proposed_due_on": [_iso(current.proposed_due_on), proposal.due_on.isoformat()]}
         current.proposed_due_on = proposal.due_on
         current.basis = proposal.basis[:300]
         current.rule_version = proposal.rule_version
+        current.title = proposal.title[:200]
+        current.source = proposal.source[:300]
         if not current.direction_reason:  # a court direction keeps its own date
             current.due_on = proposal.due_on
             changes["due_on"] = [old_due.isoformat(), proposal.due_on.isoformat()]
@@ -600,15 +833,16 @@ def task_complete(*, actor: Any, task: Task, expected_version: int) -> Task:
 
 @transaction.atomic
 def calendar_refresh(*, actor: Any, days: dict[dt.date, str], source: str, dry_run: bool = False) -> dict[str, Any]:
-    """Add new bank holidays and correct renamed ones. Dates are never removed automatically: a
-    holiday that disappears from the source is reported for an administrator to check."""
-    from casework.progression.models import NonWorkingDay
-
+    """Add new bank holidays to the national calendar and correct renamed ones; mark the years the
+    source lists in full as complete. Dates are never removed automatically: a holiday that
+    disappears from the source is reported for an administrator to check."""
     existing = {row.date: row for row in NonWorkingDay.objects.all()}
     added = sorted(day for day in days if day not in existing)
     renamed = sorted(day for day, name in days.items() if day in existing and existing[day].name != name)
     unchanged = len(days) - len(added) - len(renamed)
-    if not dry_run and (added or renamed):
+    known_years = set(BankHolidayYear.objects.values_list("year", flat=True))
+    new_years = [year for year in bank_holidays.complete_years(days) if year not in known_years]
+    if not dry_run and (added or renamed or new_years):
         now = core_clock.now()
         for day in added:
             NonWorkingDay.objects.create(date=day, name=days[day], source=source[:200], refreshed_at=now)
@@ -616,18 +850,22 @@ def calendar_refresh(*, actor: Any, days: dict[dt.date, str], source: str, dry_r
             row = existing[day]
             row.name, row.source, row.refreshed_at = days[day], source[:200], now
             row.save(update_fields=["name", "source", "refreshed_at"])
+        for year in new_years:
+            BankHolidayYear.objects.create(year=year, source=source[:200], loaded_at=now)
         audit.record(
             actor=actor,
             action=Action.CONFIG_CHANGE,
-            subject_type="progression.nonworkingday",
+            subject_type="core.nonworkingday",
             subject_label=f"Bank holidays refreshed from {source}"[:250],
             changes={
                 "added": [None, [d.isoformat() for d in added]],
                 "renamed": [None, [d.isoformat() for d in renamed]],
+                "complete_years": [None, new_years],
             },
         )
     return {
         "added": [d.isoformat() for d in added],
         "renamed": [d.isoformat() for d in renamed],
         "unchanged": unchanged,
+        "complete_years": new_years,
     }

@@ -1,14 +1,17 @@
-"""The nightly progression sweep: recompute every open case's custody clocks and deadlines, raise
-the engine's tasks and notices, and escalate overdue tasks. Idempotent: a second run on the same
-day changes nothing.
+"""The nightly progression sweep: recompute every open case's custody clocks and deadlines, record
+CTL failures, raise the engine's tasks and notices, and escalate overdue tasks. Idempotent: a
+second run on the same day changes nothing.
 
 It works in batches of cases with a fixed number of queries per batch and bulk writes, and audits
-every change it makes with `record_many` (as the system actor), so it scales linearly.
+every change it makes with `record_many` (as the system actor), so it scales linearly. A case whose
+facts cannot be worked out (an impossible custody history, a date outside the calendar) is
+reported, its legal manager is told, and the sweep carries on with every other case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -22,12 +25,32 @@ from casework.audit.choices import Action
 from casework.cases.choices import OPEN_STAGES, CustodyStatus, DocumentKind, HearingType
 from casework.cases.models import Case, CaseDocument, Defendant, Hearing
 from casework.core import clock as core_clock
+from casework.core.bank_holidays import working_calendar
 from casework.core.clock import LONDON
-from casework.progression import emails, rules, selectors
-from casework.progression.calendar import WorkingCalendar, fmt
-from casework.progression.choices import DeadlineStatus, ExtensionStatus, TaskStatus
-from casework.progression.models import CustodyClock, CustodyClockEvent, Deadline, ExtensionApplication, Notice, Task
-from casework.progression.services import _apply_reading, _reading_for, proposed_deadlines
+from casework.core.working_days import WorkingCalendar, fmt
+from casework.progression import ctl, emails, rules, selectors
+from casework.progression.choices import DeadlineStatus, ExtensionStatus, FailureKind, TaskStatus
+from casework.progression.models import (
+    CtlFailure,
+    CustodyClock,
+    CustodyClockEvent,
+    Deadline,
+    ExtensionApplication,
+    Notice,
+    Task,
+)
+from casework.progression.services import (
+    _apply_reading,
+    _failure_notice_text,
+    _reading_for,
+    earliest_running_ctl,
+    failure_changes,
+    failure_notice_key,
+    proposed_deadlines,
+    responsible_people,
+)
+
+logger = logging.getLogger(__name__)
 
 #: Days before a CTL expiry at which the allocated lawyer and manager are told.
 CTL_WARNING_DAYS = (28, 14, 7)
@@ -45,14 +68,18 @@ class SweepReport:
     tasks_created: int = 0
     tasks_escalated: int = 0
     notices_created: int = 0
+    ctl_failures_recorded: int = 0
+    ctl_failures_withdrawn: int = 0
     audit_events: int = 0
     seconds: float = 0.0
     moved: list[str] = field(default_factory=list)
+    cases_failed: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k != "moved"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("moved", "cases_failed")}
         data["today"] = self.today.isoformat()
         data["moved_examples"] = self.moved[:20]
+        data["cases_failed"] = list(self.cases_failed)
         return data
 
 
@@ -67,6 +94,33 @@ class _Batch:
     new_tasks: list[Task] = field(default_factory=list)
     new_notices: list[Notice] = field(default_factory=list)
     ctl_warnings: list[emails.CtlWarning] = field(default_factory=list)
+    new_failures: list[CtlFailure] = field(default_factory=list)
+    withdrawn_failures: list[CtlFailure] = field(default_factory=list)
+
+    def take(self, other: _Batch) -> None:
+        """Add one case's writes (kept apart until the case was worked out without error)."""
+        for name in self.__dataclass_fields__:
+            getattr(self, name).extend(getattr(other, name))
+
+
+@dataclass
+class _CaseFacts:
+    """One batch's facts, read in a fixed number of queries."""
+
+    cases: dict[int, Case]
+    hearings: dict[int, list[tuple[int, str, dt.date]]]
+    in_custody: set[int]
+    hrs_filed: dict[int, list[dt.date]]
+    clocks: dict[int, list[CustodyClock]]
+    events: dict[int, list[CustodyClockEvent]]
+    pending_extension: set[int]
+    deadlines: dict[int, dict[str, Deadline]]
+    existing_tasks: set[tuple[int, str]]
+    existing_notices: set[tuple[int, str]]
+    open_failures: dict[int, list[CtlFailure]]
+    known_failures: set[tuple[int, dt.date]]
+    threshold_charges: dict[int, dt.date]
+    full_code_reviews: dict[int, list[dt.date]]
 
 
 def progression_sweep(
@@ -75,7 +129,7 @@ def progression_sweep(
     today = today or core_clock.today()
     started = time.perf_counter()
     report = SweepReport(today=today)
-    calendar = selectors.working_calendar()
+    calendar = working_calendar()
     engine_rules = selectors.engine_rules()
     cases = Case.objects.filter(stage__in=OPEN_STAGES)
     if unit_id:
@@ -99,6 +153,25 @@ def _sweep_batch(
     engine_rules: list[rules.LimitRule],
     report: SweepReport,
 ) -> None:
+    facts = _read_batch(case_ids)
+    batch = _Batch()
+    for case_id in case_ids:
+        case = facts.cases[case_id]
+        report.cases += 1
+        case_batch = _Batch()
+        counts = SweepReport(today=today)
+        try:
+            _sweep_case(case, facts, today, calendar, engine_rules, case_batch, counts)
+        except Exception as exc:
+            logger.exception("progression sweep: case %s could not be worked out", case.urn)
+            _case_failed(case, exc, today, facts, batch, report)
+            continue
+        batch.take(case_batch)
+        _add_counts(report, counts)
+    _flush(batch, report)
+
+
+def _read_batch(case_ids: list[int]) -> _CaseFacts:
     cases = {
         c.pk: c
         for c in Case.objects.filter(pk__in=case_ids).only(
@@ -123,7 +196,8 @@ def _sweep_batch(
     ).values_list("case_id", "created_at"):
         hrs_filed[case_id].append(created_at.astimezone(LONDON).date())
     clocks: dict[int, list[CustodyClock]] = defaultdict(list)
-    clock_rows = list(CustodyClock.objects.filter(case_id__in=case_ids))
+    for clock in CustodyClock.objects.filter(case_id__in=case_ids).select_related("charge__defendant"):
+        clocks[clock.case_id].append(clock)
     events: dict[int, list[CustodyClockEvent]] = defaultdict(list)
     for event in CustodyClockEvent.objects.filter(clock__case_id__in=case_ids).order_by("occurred_on", "id"):
         events[event.clock_id].append(event)
@@ -133,51 +207,106 @@ def _sweep_batch(
             status__in=[ExtensionStatus.PREPARING, ExtensionStatus.NOTICE_SERVED, ExtensionStatus.GRANTED],
         ).values_list("clock_id", flat=True)
     )
-    for clock in clock_rows:
-        clocks[clock.case_id].append(clock)
     deadlines: dict[int, dict[str, Deadline]] = defaultdict(dict)
     for deadline in Deadline.objects.filter(case_id__in=case_ids):
         deadlines[deadline.case_id][deadline.key] = deadline
-    existing_tasks = set(
-        Task.objects.filter(case_id__in=case_ids).exclude(engine_key="").values_list("case_id", "engine_key")
+    open_failures: dict[int, list[CtlFailure]] = defaultdict(list)
+    known_failures: set[tuple[int, dt.date]] = set()
+    for failure in CtlFailure.objects.filter(case_id__in=case_ids):
+        known_failures.add((failure.clock_id, failure.expired_on))
+        if failure.withdrawn_at is None:
+            open_failures[failure.clock_id].append(failure)
+    return _CaseFacts(
+        cases=cases,
+        hearings=hearings,
+        in_custody=in_custody,
+        hrs_filed=hrs_filed,
+        clocks=clocks,
+        events=events,
+        pending_extension=pending_extension,
+        deadlines=deadlines,
+        existing_tasks=set(
+            Task.objects.filter(case_id__in=case_ids).exclude(engine_key="").values_list("case_id", "engine_key")
+        ),
+        existing_notices=set(Notice.objects.filter(case_id__in=case_ids).values_list("user_id", "key")),
+        open_failures=open_failures,
+        known_failures=known_failures,
+        threshold_charges=selectors.threshold_charge_dates(case_ids),
+        full_code_reviews=selectors.full_code_review_dates_by_case(case_ids),
     )
-    existing_notices = set(Notice.objects.filter(case_id__in=case_ids).values_list("user_id", "key"))
 
-    batch = _Batch()
-    for case_id in case_ids:
-        case = cases[case_id]
-        report.cases += 1
-        running_expiries = _sweep_clocks(
-            case, clocks.get(case_id, []), events, today, calendar, engine_rules, batch, report
+
+def _sweep_case(
+    case: Case,
+    facts: _CaseFacts,
+    today: dt.date,
+    calendar: WorkingCalendar,
+    engine_rules: list[rules.LimitRule],
+    batch: _Batch,
+    report: SweepReport,
+) -> None:
+    case_id = case.pk
+    case_hearings = facts.hearings.get(case_id, [])
+    running = _sweep_clocks(case, facts, today, calendar, engine_rules, batch, report)
+    anchors = _anchors(case_hearings)
+    if case_id in facts.threshold_charges:
+        anchors["threshold_charge"] = facts.threshold_charges[case_id]
+    proposals = proposed_deadlines(
+        case=case,
+        today=today,
+        engine_rules=engine_rules,
+        calendar=calendar,
+        anchors=anchors,
+        hearings=[(h_id, day) for h_id, _kind, day in case_hearings],
+        in_custody=case_id in facts.in_custody or bool(running),
+        earliest_ctl=earliest_running_ctl([(expiry, regime) for _clock, expiry, regime in running]),
+        full_code_reviews=facts.full_code_reviews.get(case_id, []),
+    )
+    hearing_days = {h_id: day for h_id, _kind, day in case_hearings}
+    _sweep_deadlines(
+        case, proposals, facts.deadlines.get(case_id, {}), facts.hrs_filed.get(case_id, []), hearing_days, batch, report
+    )
+    _raise_ctl_work(case, running, facts, today, calendar, engine_rules, batch, report)
+
+
+def _add_counts(report: SweepReport, counts: SweepReport) -> None:
+    for name in (
+        "clocks_recomputed",
+        "deadlines_created",
+        "deadlines_moved",
+        "deadlines_superseded",
+        "tasks_created",
+        "ctl_failures_recorded",
+        "ctl_failures_withdrawn",
+    ):
+        setattr(report, name, getattr(report, name) + getattr(counts, name))
+    report.moved.extend(counts.moved)
+
+
+def _case_failed(
+    case: Case, exc: Exception, today: dt.date, facts: _CaseFacts, batch: _Batch, report: SweepReport
+) -> None:
+    """Report a case the sweep could not work out, and tell its legal manager (once a day)."""
+    message = str(exc) or exc.__class__.__name__
+    report.cases_failed.append({"case": case.urn, "error": message[:300]})
+    manager = case.legal_manager_id or case.allocated_lawyer_id
+    if manager:
+        text = (
+            f"{case.urn}: the nightly check could not work out this case's dates ({message}). Check the custody "
+            "events and hearing dates."
         )
-        anchors = _anchors(hearings.get(case_id, []))
-        proposals = proposed_deadlines(
-            case=case,
-            today=today,
-            engine_rules=engine_rules,
-            calendar=calendar,
-            anchors=anchors,
-            hearings=[(h_id, day) for h_id, _kind, day in hearings.get(case_id, [])],
-            in_custody=case_id in in_custody or bool(running_expiries),
-            earliest_ctl_expiry=min((d for _clock, d in running_expiries), default=None),
-        )
-        hearing_days = {h_id: day for h_id, _kind, day in hearings.get(case_id, [])}
-        _sweep_deadlines(
-            case, proposals, deadlines.get(case_id, {}), hrs_filed.get(case_id, []), hearing_days, batch, report
-        )
-        _raise_ctl_work(
-            case,
-            running_expiries,
-            pending_extension,
-            existing_tasks,
-            existing_notices,
-            today,
-            calendar,
-            engine_rules,
-            batch,
-            report,
-        )
-    _flush(batch, report)
+        _notice_once(facts, batch, manager, case, f"sweep-error:{today.isoformat()}", text)
+
+
+def _notice_once(facts: _CaseFacts, batch: _Batch, user_id: int, case: Case, key: str, text: str) -> bool:
+    """Queue a notice unless this person already has one with this key; True if queued."""
+    if (user_id, key) in facts.existing_notices:
+        return False
+    facts.existing_notices.add((user_id, key))
+    batch.new_notices.append(
+        Notice(user_id=user_id, case_id=case.pk, key=key[:160], created_at=core_clock.now(), text=text[:300])
+    )
+    return True
 
 
 def _anchors(case_hearings: list[tuple[int, str, dt.date]]) -> dict[str, dt.date]:
@@ -192,18 +321,19 @@ def _anchors(case_hearings: list[tuple[int, str, dt.date]]) -> dict[str, dt.date
 
 def _sweep_clocks(
     case: Case,
-    case_clocks: list[CustodyClock],
-    events: dict[int, list[CustodyClockEvent]],
+    facts: _CaseFacts,
     today: dt.date,
     calendar: WorkingCalendar,
     engine_rules: list[rules.LimitRule],
     batch: _Batch,
     report: SweepReport,
-) -> list[tuple[CustodyClock, dt.date]]:
-    running: list[tuple[CustodyClock, dt.date]] = []
-    for clock in case_clocks:
+) -> list[tuple[CustodyClock, dt.date, str]]:
+    """Recompute the case's clocks; returns (clock, expiry, regime) for each one running."""
+    running: list[tuple[CustodyClock, dt.date, str]] = []
+    now = core_clock.now()
+    for clock in facts.clocks.get(case.pk, []):
         reading = _reading_for(
-            clock, today=today, engine_rules=engine_rules, calendar=calendar, events=events.get(clock.pk, [])
+            clock, today=today, engine_rules=engine_rules, calendar=calendar, events=facts.events.get(clock.pk, [])
         )
         before = {"status": clock.status, "expires_on": clock.expires_on}
         changed = _apply_reading(clock, reading, today)
@@ -222,9 +352,54 @@ def _sweep_clocks(
                         changes=visible_change,
                     )
                 )
-        if reading.status is rules.ClockStatus.RUNNING and reading.expires_on is not None:
-            running.append((clock, reading.expires_on))
+        _sweep_failures(case, clock, reading, facts, now, batch, report)
+        if reading.status is ctl.ClockStatus.RUNNING and reading.expires_on is not None:
+            running.append((clock, reading.expires_on, reading.regime.value))
     return running
+
+
+def _sweep_failures(
+    case: Case,
+    clock: CustodyClock,
+    reading: ctl.ClockReading,
+    facts: _CaseFacts,
+    now: dt.datetime,
+    batch: _Batch,
+    report: SweepReport,
+) -> None:
+    new, withdrawn = failure_changes(
+        clock, reading, facts.open_failures.get(clock.pk, []), kind=FailureKind.EXPIRED_IN_CUSTODY, now=now
+    )
+    for failure in new:
+        if (clock.pk, failure.expired_on) in facts.known_failures:
+            continue  # withdrawn before and found again: the earlier record stands
+        facts.known_failures.add((clock.pk, failure.expired_on))
+        batch.new_failures.append(failure)
+        report.ctl_failures_recorded += 1
+        batch.events.append(
+            audit.PendingEvent(
+                action=Action.COLLECT,
+                subject_type="progression.ctlfailure",
+                subject_label=f"{case.urn}: CTL failure, expired {failure.expired_on.isoformat()}",
+                case_id=case.pk,
+                changes={"expired_on": [None, failure.expired_on.isoformat()], "kind": [None, failure.kind]},
+            )
+        )
+        for user_id in responsible_people(case):
+            _notice_once(facts, batch, user_id, case, failure_notice_key(failure), _failure_notice_text(case, failure))
+    for failure in withdrawn:
+        batch.withdrawn_failures.append(failure)
+        report.ctl_failures_withdrawn += 1
+        batch.events.append(
+            audit.PendingEvent(
+                action=Action.ALTER,
+                subject_type="progression.ctlfailure",
+                subject_id=str(failure.pk),
+                subject_label=f"{case.urn}: CTL failure withdrawn",
+                case_id=case.pk,
+                changes={"withdrawn_reason": ["", failure.withdrawn_reason]},
+            )
+        )
 
 
 def _sweep_deadlines(
@@ -248,6 +423,8 @@ def _sweep_deadlines(
             filed = sorted(day for day in hrs_filed if hearing_day is not None and day >= hearing_day)
             if filed:
                 status, met_on = DeadlineStatus.MET.value, filed[0]
+        elif proposal.met_on is not None:
+            status, met_on = DeadlineStatus.MET.value, proposal.met_on
         if current is None:
             deadline = Deadline(
                 case_id=case.pk,
@@ -287,6 +464,8 @@ def _sweep_deadlines(
             "proposed_due_on": proposal.due_on,
             "rule_version": proposal.rule_version,
             "basis": proposal.basis[:300],
+            "title": proposal.title[:200],
+            "source": proposal.source[:300],
         }
         if not current.direction_reason:
             values["due_on"] = proposal.due_on
@@ -334,47 +513,51 @@ def _change(deadline: Deadline, values: dict[str, Any], case: Case, batch: _Batc
 
 def _raise_ctl_work(
     case: Case,
-    running: list[tuple[CustodyClock, dt.date]],
-    pending_extension: set[int],
-    existing_tasks: set[tuple[int, str]],
-    existing_notices: set[tuple[int, str]],
+    running: list[tuple[CustodyClock, dt.date, str]],
+    facts: _CaseFacts,
     today: dt.date,
     calendar: WorkingCalendar,
     engine_rules: list[rules.LimitRule],
     batch: _Batch,
     report: SweepReport,
 ) -> None:
+    """Warn the lawyer and manager as a CTL nears expiry; from the preparation date, raise the
+    extension task. Its reminder, due and escalation dates are rule rows (ctl.extension_prepare,
+    ctl.extension_task_due, ctl.extension_task_escalate)."""
     now = core_clock.now()
-    recipients = [uid for uid in (case.allocated_lawyer_id, case.legal_manager_id) if uid]
-    for clock, expires in running:
+    recipients = responsible_people(case)
+    for clock, expires, _regime in running:
         days_left = (expires - today).days
         for threshold in CTL_WARNING_DAYS:
             if days_left <= threshold:
                 for user_id in recipients:
                     key = f"ctl:{clock.pk}:{expires.isoformat()}:{threshold}"
-                    if (user_id, key) not in existing_notices:
-                        existing_notices.add((user_id, key))
-                        batch.new_notices.append(
-                            Notice(
-                                user_id=user_id,
-                                case_id=case.pk,
-                                key=key,
-                                created_at=now,
-                                text=f"{case.urn}: custody time limit expires {fmt(expires)} ({days_left} days).",
-                            )
-                        )
+                    text = f"{case.urn}: custody time limit expires {fmt(expires)} ({days_left} days)."
+                    if _notice_once(facts, batch, user_id, case, key, text):
                         batch.ctl_warnings.append(emails.CtlWarning(user_id, case.pk, case.urn, expires, days_left))
                 break
-        (prepare,) = rules.key_dates(
-            anchors={"ctl_expiry": expires},
-            rules=engine_rules,
-            calendar=calendar,
-            in_custody=True,
-            codes=["ctl.extension_prepare"],
+        dates = {
+            p.code: p
+            for p in rules.key_dates(
+                anchors={"ctl_expiry": expires},
+                rules=engine_rules,
+                calendar=calendar,
+                in_custody=True,
+                codes=["ctl.extension_prepare", "ctl.extension_task_due", "ctl.extension_task_escalate"],
+            )
+        }
+        prepare, due, escalate = (
+            dates["ctl.extension_prepare"],
+            dates["ctl.extension_task_due"],
+            dates["ctl.extension_task_escalate"],
         )
         task_key = f"ctl.extension.{clock.pk}.{expires.isoformat()}"
-        if today >= prepare.due_on and clock.pk not in pending_extension and (case.pk, task_key) not in existing_tasks:
-            existing_tasks.add((case.pk, task_key))
+        if (
+            today >= prepare.due_on
+            and clock.pk not in facts.pending_extension
+            and (case.pk, task_key) not in facts.existing_tasks
+        ):
+            facts.existing_tasks.add((case.pk, task_key))
             assignee = case.allocated_lawyer_id or case.legal_manager_id
             if assignee is None:
                 continue
@@ -382,11 +565,13 @@ def _raise_ctl_work(
                 Task(
                     case_id=case.pk,
                     title=f"Prepare the CTL extension application (expires {fmt(expires)})",
-                    detail=f"{prepare.basis}. Source: {prepare.source}.",
+                    detail=f"{prepare.basis}. Due: {due.basis}; escalated: {escalate.basis}. Source: {prepare.source}."[
+                        :2000
+                    ],
                     assignee_id=assignee,
                     reminder_on=prepare.due_on,
-                    due_on=max(today, expires - dt.timedelta(days=7)),
-                    escalate_on=max(today, expires - dt.timedelta(days=5)),
+                    due_on=max(today, due.due_on),
+                    escalate_on=max(today, escalate.due_on),
                     engine_key=task_key,
                     created_at=now,
                     updated_at=now,
@@ -402,7 +587,18 @@ def _flush(batch: _Batch, report: SweepReport) -> None:
         if batch.changed_deadlines:
             Deadline.objects.bulk_update(
                 batch.changed_deadlines,
-                ["due_on", "proposed_due_on", "rule_version", "basis", "status", "met_on", "version", "updated_at"],
+                [
+                    "due_on",
+                    "proposed_due_on",
+                    "rule_version",
+                    "basis",
+                    "title",
+                    "source",
+                    "status",
+                    "met_on",
+                    "version",
+                    "updated_at",
+                ],
                 batch_size=500,
             )
         if batch.changed_clocks:
@@ -423,6 +619,12 @@ def _flush(batch: _Batch, report: SweepReport) -> None:
                         changes={"engine_key": [None, task.engine_key]},
                     )
                 )
+        if batch.new_failures:
+            CtlFailure.objects.bulk_create(batch.new_failures, batch_size=500)
+        if batch.withdrawn_failures:
+            CtlFailure.objects.bulk_update(
+                batch.withdrawn_failures, ["withdrawn_at", "withdrawn_reason"], batch_size=500
+            )
         if batch.new_notices:
             created = Notice.objects.bulk_create(batch.new_notices, batch_size=500, ignore_conflicts=True)
             report.notices_created += len(created)

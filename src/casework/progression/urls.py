@@ -36,6 +36,8 @@ urlpatterns = [
     path("notices/read/", views.notices_mark_read, name="notices_read"),
     path("board/", views.unit_board, name="board"),
     path("board/export.csv", views.unit_board, {"export": True}, name="board_export"),
+    path("ctl-calculator/", views.ctl_calculator, name="ctl_calculator"),
+    path("ctl-calculator/ready-reckoner/", views.ctl_reckoner, name="ctl_reckoner"),
     path("calendar/", views.calendar_feed, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_ics, name="calendar_ics"),
 ]

@@ -26,15 +26,17 @@ from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
 from casework.cases.models import Case
 from casework.core import clock
+from casework.core.bank_holidays import working_calendar
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import apply_service_error
 from casework.core.views import http_error_for, page_errors
-from casework.people.choices import CASEWORKER_ROLES, UNIT_MANAGER_ROLES
+from casework.core.working_days import CalendarNotCovered, fmt, long_date
+from casework.people.choices import CASEWORKER_ROLES, CPS_STAFF_ROLES, UNIT_MANAGER_ROLES
 from casework.progression import board as reads
-from casework.progression import digest, exports, feeds, services
+from casework.progression import calculator, digest, exports, feeds, selectors, services
 from casework.progression import forms as pforms
-from casework.progression.calendar import fmt
 from casework.progression.models import CustodyClock, Deadline, Task
+from casework.progression.rules import InvalidInput, RuleNotFound
 
 
 def _user(request: HttpRequest) -> Any:
@@ -157,6 +159,7 @@ class ClockOpenView(CaseFormView):
             charge=data["charge"],
             initial_regime=data["initial_regime"],
             summary_trial_decided_on=data["summary_trial_decided_on"],
+            prior_custody_days=data["prior_custody_days"] or 0,
         )
         return f"Custody time limit clock started for {data['charge'].defendant}: {data['charge'].offence}."
 
@@ -192,7 +195,9 @@ class ClockEventView(_ClockView):
             new_expiry=data["new_expiry"],
             note=data["note"],
         )
-        expiry = f"; expires {fmt(reading.expires_on)}" if reading.expires_on else ""
+        for warning in reading.warnings:
+            messages.warning(self.request, warning)
+        expiry = f"; expires {long_date(reading.expires_on)}" if reading.expires_on else ""
         return f"Custody event recorded. The clock is {reading.status.value.replace('_', ' ')}{expiry}."
 
 
@@ -555,4 +560,81 @@ def calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="casework.ics"'
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- the CTL calculator (not tied to a case) ------------------------------------------------------
+
+
+def _require_cps_staff(user: Any) -> None:
+    if not user.role_codes & CPS_STAFF_ROLES:
+        raise Http404("Page not found.")
+
+
+def _calculator_history(form: pforms.CtlCalculatorForm) -> calculator.History:
+    data = form.cleaned_data
+    return calculator.History(
+        regime=calculator.Regime(data["regime"]),
+        start=data["start"],
+        today=data["today"] or clock.today(),
+        events=[calculator.parse_event(text) for text in form.events_text()],
+        summary_trial_decided_on=data["summary_trial_decided_on"],
+        prior_custody_days=data["prior_custody_days"] or 0,
+        first_custody_on=data["first_custody"],
+        born_on=data["born"],
+    )
+
+
+def _calculator_page(
+    request: HttpRequest, form: pforms.CtlCalculatorForm, reckoner: pforms.ReckonerForm, answer: Any, status: int = 200
+) -> HttpResponse:
+    tag = None
+    if answer is not None:
+        expires = answer.reading.expires_on
+        tag = reads.ctl_tag(answer.reading.status.value, answer.days_left if expires else None)
+    return render(
+        request,
+        "progression/calculator.html",
+        {"form": form, "reckoner": reckoner, "answer": answer, "tag": tag, "today": clock.today()},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def ctl_calculator(request: HttpRequest) -> HttpResponse:
+    """Work out a custody time limit from a history typed in by hand, with what-if events. The same
+    engine as the case pages; nothing is saved."""
+    _require_cps_staff(_user(request))
+    form = pforms.CtlCalculatorForm(request.GET or None)
+    answer = None
+    if form.is_bound and form.is_valid():
+        try:
+            answer = calculator.calculate(
+                _calculator_history(form), rules=selectors.engine_rules(), calendar=working_calendar()
+            )
+        except (InvalidInput, RuleNotFound, CalendarNotCovered) as exc:
+            form.add_error(None, services.sentence(str(exc)))
+    reckoner = pforms.ReckonerForm(initial={"year": clock.today().year, "file_format": "csv"})
+    return _calculator_page(request, form, reckoner, answer, status=400 if form.is_bound and form.errors else 200)
+
+
+@login_required
+@require_POST
+def ctl_reckoner(request: HttpRequest) -> HttpResponse:
+    """Download the yearly ready reckoner: every start date of a year and its expiry per regime."""
+    user = _user(request)
+    _require_cps_staff(user)
+    reckoner = pforms.ReckonerForm(request.POST)
+    if not reckoner.is_valid():
+        return _calculator_page(request, pforms.CtlCalculatorForm(), reckoner, None, status=400)
+    year, file_format = reckoner.cleaned_data["year"], reckoner.cleaned_data["file_format"]
+    try:
+        table = calculator.ready_reckoner(year, rules=selectors.engine_rules(), calendar=working_calendar())
+    except (RuleNotFound, CalendarNotCovered) as exc:
+        reckoner.add_error("year", services.sentence(str(exc)))
+        return _calculator_page(request, pforms.CtlCalculatorForm(), reckoner, None, status=400)
+    body, content_type = exports.reckoner_export(actor=user, table=table, file_format=file_format)
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="ctl-ready-reckoner-{year}.{file_format}"'
     return response

@@ -12,7 +12,7 @@ from typing import Any
 
 from casework.assurance.facts import CaseFacts
 from casework.assurance.rules import MET, NA, NOT_MET, EvaluationContext, Finding, evaluator
-from casework.progression.calendar import fmt
+from casework.core.working_days import fmt
 
 FACTS_KEY = "iqa"
 

@@ -20,7 +20,7 @@ def load(apps, schema_editor):
                 "stages": list(spec.stages),
                 "categories": list(spec.categories),
                 "parameters": spec.parameters,
-                "effective_from": SINCE,
+                "effective_from": spec.effective_from,
             },
         )
     for spec in CHECKPOINTS:

@@ -32,6 +32,7 @@ FIX_LINKS: dict[str, tuple[str, str, str, bool]] = {
     "ctl.log_current": ("Add a CTL log entry", "progression:ctl_log_add", "", False),
     "hrs.timely": ("Add the hearing record sheet", "cases:document_add", "", False),
     "review.current": ("Record a review", "cases:review_add", "", False),
+    "review.threshold_test": ("Record the Full Code Test review", "cases:review_add", "", False),
     "finalisation.recorded": ("Record the outcome and principal offence category", "cases:edit", "", False),
 }
 EXEMPTABLE = {"psd.present": "psd", "dmd.present": "dmd"}

@@ -7,8 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from casework.core import clock
-from casework.progression import holiday_source
+from casework.core import bank_holidays, clock
 from casework.progression.services import calendar_refresh
 
 
@@ -30,15 +29,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["gov_uk_file"]:
             try:
-                days = holiday_source.from_gov_uk_file(options["gov_uk_file"])
+                days = bank_holidays.from_gov_uk_file(options["gov_uk_file"])
             except (OSError, ValueError) as exc:
                 raise CommandError(str(exc)) from exc
             source = f"GOV.UK bank holidays file {options['gov_uk_file'].name}"
         else:
             if options["from_year"] > options["to_year"]:
                 raise CommandError("--from-year must not be after --to-year")
-            days = holiday_source.from_package(options["from_year"], options["to_year"])
-            source = holiday_source.PACKAGE_SOURCE
+            days = bank_holidays.from_package(options["from_year"], options["to_year"])
+            source = bank_holidays.PACKAGE_SOURCE
         result = calendar_refresh(actor=None, days=days, source=source, dry_run=options["dry_run"])
         verb = "Would add" if options["dry_run"] else "Added"
         self.stdout.write(
@@ -47,3 +46,6 @@ class Command(BaseCommand):
         )
         for day in result["added"][:50]:
             self.stdout.write(f"  + {day}")
+        if result["complete_years"]:
+            years = ", ".join(str(year) for year in result["complete_years"])
+            self.stdout.write(f"Years now held in full: {years}.")

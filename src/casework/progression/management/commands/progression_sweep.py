@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casework.core.command_options import date_option, unit_id_from_code
 from casework.progression.sweep import progression_sweep
@@ -26,7 +26,14 @@ class Command(BaseCommand):
         )
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
-            return
-        for key, value in report.as_dict().items():
-            if key != "moved_examples":
-                self.stdout.write(f"{key}: {value}")
+        else:
+            for key, value in report.as_dict().items():
+                if key not in ("moved_examples", "cases_failed"):
+                    self.stdout.write(f"{key}: {value}")
+        if report.cases_failed:
+            for failed in report.cases_failed:
+                self.stderr.write(f"Could not work out case {failed['case']}: {failed['error']}")
+            raise CommandError(
+                f"{len(report.cases_failed)} case(s) could not be worked out (listed above); every other case was "
+                "swept. Check their custody events and hearing dates."
+            )
