@@ -96,10 +96,10 @@ check-static: assets
 	env -u DATABASE_URL DEBUG=0 STATIC_MANIFEST=1 CASEWORK_VAR_DIR="$$tmp" STATIC_ROOT="$$tmp/static" \
 		$(RUN) casework collectstatic --noinput -v 1
 
-test-sqlite: $(VENV_STAMP)
+test-sqlite: $(VENV_STAMP) $(NODE_STAMP)
 	env -u DATABASE_URL $(PYTEST) -m "not browser"
 
-test-postgres: $(VENV_STAMP)
+test-postgres: $(VENV_STAMP) $(NODE_STAMP)
 	scripts/with-postgres.sh $(PYTEST) -m "not browser"
 
 test-browser: assets
