@@ -70,6 +70,12 @@ MATRIX: dict[str, Probe] = {
     "logout": Probe(PUBLIC),
     "healthz": Probe(PUBLIC),
     "password_change": page(),
+    # pages about the service, linked from every footer: open to everyone, signed in or not
+    "help": Probe(PUBLIC),
+    "contact": Probe(PUBLIC),
+    "accessibility": Probe(PUBLIC),
+    "privacy": Probe(PUBLIC),
+    "feedback": Probe(PUBLIC),
     # cases
     "cases:my": page(),
     "cases:my_export": page(),

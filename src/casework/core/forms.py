@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar, cast
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core import signing
 from django.db.models import Model
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from casework.core import clock
 from casework.core.errors import CaseworkError, EditConflict
+from casework.core.govuk_forms import UNCHECKABLE_FORM, GovukForm, GovukFormMixin, field_noun, field_subject
 from casework.core.middleware import client_address
 from casework.people import services as people_services
 
@@ -40,7 +42,7 @@ def apply_service_error(form: forms.BaseForm, error: CaseworkError) -> None:
         form.add_error(None, error.message)
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
+class ThrottledAuthenticationForm(GovukFormMixin, AuthenticationForm):
     """Refuses to check the password at all while the username or address is locked out."""
 
     error_messages = {
@@ -63,11 +65,37 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         return super().clean()
 
 
-class AuditedPasswordChangeForm(PasswordChangeForm):
+#: Django's password validators, in the Design System's words (by the validators' error codes).
+PASSWORD_MESSAGES = {
+    "password_too_short": "New password must be 12 characters or more",
+    "password_too_common": "New password is too common: choose one that is harder to guess",
+    "password_entirely_numeric": "New password must include letters, not only numbers",
+    "password_too_similar": "New password must not be like your name or username",
+}
+
+
+class AuditedPasswordChangeForm(GovukFormMixin, PasswordChangeForm):
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "Current password is incorrect: enter it again",
+        "password_mismatch": "Enter the same new password twice",
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = "Current password"
         self.fields["new_password1"].help_text = "At least 12 characters. Avoid common words and your name."
+        self.fields["new_password2"].label = "Confirm the new password"
+
+    def validate_password_for_user(self, user: Any, password_field_name: str = "new_password2") -> None:  # noqa: S107
+        password = self.cleaned_data.get(password_field_name)
+        if not password:
+            return
+        try:
+            password_validation.validate_password(password, user)
+        except forms.ValidationError as error:
+            messages = [PASSWORD_MESSAGES.get(item.code or "", item.messages[0]) for item in error.error_list]
+            self.add_error(password_field_name, messages)
 
 
 # --- GOV.UK date input ----------------------------------------------------------------------------
@@ -118,7 +146,7 @@ class GovukDateField(forms.Field):
         self.invalid_parts: tuple[str, ...] = ()
 
     def _name(self) -> str:
-        return str(self.label or "The date")
+        return field_subject(str(self.label or "The date"))
 
     def _parts(self, value: Any) -> dict[str, str]:
         values = list(value) if isinstance(value, list | tuple) else []
@@ -130,11 +158,17 @@ class GovukDateField(forms.Field):
         self.invalid_parts = parts
         return forms.ValidationError(message, code=code)
 
+    def _required_message(self) -> str:
+        explicit = self.error_messages.get("required")
+        if explicit and explicit != forms.Field.default_error_messages["required"]:
+            return str(explicit)
+        return f"Enter {field_noun(str(self.label or 'the date'))}"
+
     def _date(self, parts: dict[str, str]) -> dt.date | None:
         given = {name: parts[name] for name in DATE_PARTS}
         if not any(given.values()):
             if self.required:
-                raise self._fail(f"Enter {self._name().lower()}", DATE_PARTS, code="required")
+                raise self._fail(self._required_message(), DATE_PARTS, code="required")
             return None
         missing = tuple(name for name in DATE_PARTS if not given[name])
         if missing:
@@ -198,7 +232,6 @@ class GovukDateTimeField(GovukDateField):
 # those with the saved row: the differences are exactly what the other person changed.
 
 LOADED_VALUES_SALT = "casework.forms.loaded-values"
-UNCHECKABLE_FORM = "This form could not be checked. Open the page again and re-enter your changes."
 
 
 def _signable(value: Any) -> Any:
@@ -226,7 +259,7 @@ def read_loaded_values(token: str, instance: Any) -> dict[str, Any]:
     return {attname: opts.get_field(attname).to_python(value) for attname, value in payload["values"].items()}
 
 
-class RecordEditForm(forms.Form):
+class RecordEditForm(GovukForm):
     """Base for forms that change an existing versioned record.
 
     Subclasses list their editable fields; `FIELD_ATTNAMES` maps a form field to the model
@@ -327,9 +360,12 @@ class RecordEditForm(forms.Form):
 
 
 def anchor_for(field: forms.BoundField) -> str:
-    """The id an error message should link to: the field, or the first wrong box of a date."""
+    """The id an error message should link to: the input itself, the first wrong box of a date, or
+    the first radio or checkbox of a group (their inputs are `<id>_0`, `<id>_1`, ...)."""
     widget = field.field.widget
     if isinstance(widget, GovukDateWidget):
         invalid = getattr(field.field, "invalid_parts", ()) or widget.parts
         return f"{field.auto_id}_{invalid[0]}"
+    if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return f"{field.auto_id}_0"
     return str(field.auto_id)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -115,3 +116,27 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(target)
     is_police = RoleCode.POLICE_LIAISON in user.role_codes
     return render(request, "core/no_case_access.html", {"is_police": is_police})
+
+
+# --- pages about the service (linked from every page's footer; open to anyone, signed in or not) ---
+
+SERVICE_PAGES = {
+    "help": "core/service/help.html",
+    "contact": "core/service/contact.html",
+    "accessibility": "core/service/accessibility.html",
+    "privacy": "core/service/privacy.html",
+    "feedback": "core/service/feedback.html",
+}
+
+
+@require_GET
+def service_page(request: HttpRequest, page: str) -> HttpResponse:
+    return render(
+        request,
+        SERVICE_PAGES[page],
+        {
+            "support_email": settings.SUPPORT_EMAIL,
+            "support_phone": settings.SUPPORT_PHONE,
+            "data_protection_email": settings.DATA_PROTECTION_EMAIL,
+        },
+    )

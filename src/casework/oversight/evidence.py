@@ -8,8 +8,10 @@ can be made without the product. Producing either is a `disclose` event per case
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -257,6 +259,15 @@ def render_zip(*, title: str, records: list[CaseRecord], justification: str, rec
 
 
 RENDERERS = {"pdf": render_pdf, "zip": render_zip}
+
+
+def pack_filename(name: str, day: dt.date, fmt: str) -> str:
+    """The download's name: what the pack covers and the day it was made, e.g.
+    `evidence-pack-11WE00035325-2026-12-08.pdf` or `evidence-pack-Spring-inspection-2026-2026-12-08.zip`."""
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")[:80] or "cases"
+    return f"evidence-pack-{safe}-{day.isoformat()}.{fmt}"
+
+
 CONTENT_TYPES = {"pdf": "application/pdf", "zip": "application/zip"}
 
 

@@ -9,6 +9,7 @@ from django import forms
 
 from casework.cases.models import AcceptanceCriterion
 from casework.core.forms import GovukDateField
+from casework.core.govuk_forms import GovukForm
 from casework.partners import rules
 from casework.partners.choices import CentralDivision, DisagreementOutcome, MeetingKind, ReferralKind, Side
 from casework.people.models import PoliceForce
@@ -21,7 +22,7 @@ _ITEM_HINTS = {
 }
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(GovukForm):
     kind = forms.ChoiceField(label="What are you asking for?", choices=ReferralKind.choices, widget=forms.RadioSelect)
     officer_in_case = forms.CharField(label="Officer in the case (name and rank)", max_length=200, required=False)
     proposed_criterion = forms.ModelChoiceField(
@@ -49,11 +50,11 @@ class ReferralForm(forms.Form):
         return {name: self.cleaned_data.get(name, "") for name in rules.EIA_FIELDS}
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(GovukForm):
     answer = forms.CharField(label="Your response to the action plan", widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class EscalationForm(forms.Form):
+class EscalationForm(GovukForm):
     reason = forms.CharField(
         label="Why are you asking for escalation?",
         help_text="Say what is disputed or late and what you need. To appeal a refusal, give the grounds "
@@ -62,7 +63,7 @@ class EscalationForm(forms.Form):
     )
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(GovukForm):
     criterion = forms.ModelChoiceField(
         label="Listed criterion the case meets",
         queryset=AcceptanceCriterion.objects.filter(is_active=True).order_by("title"),
@@ -71,32 +72,32 @@ class AcceptForm(forms.Form):
     note = forms.CharField(label="Message to the force", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class RedirectForm(forms.Form):
+class RedirectForm(GovukForm):
     division = forms.ChoiceField(label="Central casework division", choices=CentralDivision.choices)
     reason = forms.CharField(label="Reason (sent to the force)", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(GovukForm):
     reason = forms.CharField(
         label="Reason for declining (sent to the force with the appeal route)",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
-class AdviceForm(forms.Form):
+class AdviceForm(GovukForm):
     advice = forms.CharField(label="Advice", widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class ActionPlanForm(forms.Form):
+class ActionPlanForm(GovukForm):
     actions = forms.CharField(label="Actions for the police", widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(GovukForm):
     escalation_id = forms.IntegerField(widget=forms.HiddenInput)
     outcome = forms.CharField(label="Outcome", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AgreementCreateForm(forms.Form):
+class AgreementCreateForm(GovukForm):
     force: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Police force", queryset=PoliceForce.objects.none()
     )
@@ -112,7 +113,7 @@ class AgreementCreateForm(forms.Form):
         self.fields["force"].queryset = forces  # type: ignore[attr-defined]
 
 
-class ParametersForm(forms.Form):
+class ParametersForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     cps_contacts = forms.CharField(
         label="CPS points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
@@ -135,7 +136,7 @@ class ParametersForm(forms.Form):
         return {name[2:]: value for name, value in self.cleaned_data.items() if name.startswith("p_")}
 
 
-class DeviationForm(forms.Form):
+class DeviationForm(GovukForm):
     clause_code = forms.ChoiceField(label="Clause")
     omitted = forms.BooleanField(label="Leave this clause out (optional clauses only)", required=False)
     text = forms.CharField(label="Agreed wording", widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -150,7 +151,7 @@ class DeviationForm(forms.Form):
         ]
 
 
-class SignForm(forms.Form):
+class SignForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     cps_signatory = forms.CharField(label="CPS signatory (name and role)", max_length=200)
     police_signatory = forms.CharField(label="Police signatory (name and rank)", max_length=200)
@@ -162,16 +163,16 @@ class SignForm(forms.Form):
     )
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     target = forms.CharField(widget=forms.HiddenInput)
 
 
-class ReviseForm(forms.Form):
+class ReviseForm(GovukForm):
     template_number = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(GovukForm):
     kind = forms.ChoiceField(label="Meeting", choices=MeetingKind.choices, widget=forms.RadioSelect)
     held_on = GovukDateField(label="Date held")
     cps_attendees = forms.CharField(label="CPS attendees", widget=forms.Textarea(attrs={"rows": 2}))
@@ -196,13 +197,13 @@ class MeetingForm(forms.Form):
         ]
 
 
-class DisagreementForm(forms.Form):
+class DisagreementForm(GovukForm):
     subject = forms.CharField(label="Subject", max_length=250)
     cps_position = forms.CharField(label="CPS position", widget=forms.Textarea(attrs={"rows": 2}))
     police_position = forms.CharField(label="Police position", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class DisagreementResolveForm(forms.Form):
+class DisagreementResolveForm(GovukForm):
     disagreement_id = forms.IntegerField(widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
         label="Outcome", choices=[c for c in DisagreementOutcome.choices if c[0] != DisagreementOutcome.OPEN]
@@ -210,7 +211,7 @@ class DisagreementResolveForm(forms.Form):
     note = forms.CharField(label="Explanation", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class TemplatePublishForm(forms.Form):
+class TemplatePublishForm(GovukForm):
     """HQ publishes a new version by editing the previous version's content (as JSON)."""
 
     title = forms.CharField(max_length=200)

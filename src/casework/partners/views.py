@@ -26,6 +26,7 @@ from casework.audit.choices import Action
 from casework.core import clock
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import apply_service_error
+from casework.core.govuk_forms import GovukForm
 from casework.core.spreadsheets import CONTENT_TYPES, spreadsheet_safe
 from casework.core.views import http_error_for, page_errors
 from casework.partners import forms as pforms
@@ -543,11 +544,11 @@ def agreement_action(request: HttpRequest, agreement_id: int, action: str) -> Ht
     return _render_agreement(request, agreement, {action: form}, status=422)
 
 
-class _IdForm(forms.Form):
+class _IdForm(GovukForm):
     id = forms.IntegerField()
 
 
-class _CodeForm(forms.Form):
+class _CodeForm(GovukForm):
     clause_code = forms.CharField(max_length=60)
 
 

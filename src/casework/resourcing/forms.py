@@ -9,12 +9,13 @@ from typing import Any
 
 from django import forms
 
+from casework.core.govuk_forms import GovukForm
 from casework.resourcing.models import Activity
 
 COUNSEL_CHOICES = [("", "Not yet recorded"), ("yes", "Yes"), ("no", "No")]
 
 
-class RemRecordForm(forms.Form):
+class RemRecordForm(GovukForm):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     victims = forms.IntegerField(min_value=0, max_value=100_000)
     witnesses = forms.IntegerField(min_value=0, max_value=100_000)
@@ -49,7 +50,7 @@ class RemRecordForm(forms.Form):
         return data
 
 
-class TimeEntryForm(forms.Form):
+class TimeEntryForm(GovukForm):
     week_starting = forms.DateField(help_text="Any day in the week (YYYY-MM-DD); it is recorded against the Monday.")
     activity = forms.ChoiceField(choices=Activity.choices)
     hours = forms.DecimalField(min_value=0, max_value=80, decimal_places=2)
@@ -59,7 +60,7 @@ class TimeEntryForm(forms.Form):
         return day - dt.timedelta(days=day.weekday())
 
 
-class AllocationForm(forms.Form):
+class AllocationForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     lead_id = forms.TypedChoiceField(coerce=int, label="Lead lawyer")
     deputy_id = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Deputy lawyer")
@@ -74,7 +75,7 @@ class AllocationForm(forms.Form):
 STAFF_ROWS = 3
 
 
-class ScenarioForm(forms.Form):
+class ScenarioForm(GovukForm):
     """A what-if scenario: up to three staff changes by grade, a referral change and moves."""
 
     name = forms.CharField(max_length=120)
@@ -139,7 +140,7 @@ class ScenarioForm(forms.Form):
         }
 
 
-class VacancyForm(forms.Form):
+class VacancyForm(GovukForm):
     grade = forms.ChoiceField(choices=())
     fte = forms.DecimalField(label="FTE of the post", min_value=Decimal("0.01"), max_value=1, decimal_places=2)
     since = forms.DateField(label="Vacant since", help_text="YYYY-MM-DD")
@@ -152,12 +153,12 @@ class VacancyForm(forms.Form):
         grade_field.choices = [("", "Choose a grade"), *grades]
 
 
-class VacancyFillForm(forms.Form):
+class VacancyFillForm(GovukForm):
     vacancy = forms.IntegerField(widget=forms.HiddenInput)
     filled_on = forms.DateField(label="Filled on", help_text="YYYY-MM-DD")
 
 
-class TimesheetForm(forms.Form):
+class TimesheetForm(GovukForm):
     file = forms.FileField(
         label="Timesheet file (CSV)",
         help_text="Columns: username, case_urn, activity, week_starting (YYYY-MM-DD), hours. "
@@ -165,7 +166,7 @@ class TimesheetForm(forms.Form):
     )
 
 
-class RollupFilterForm(forms.Form):
+class RollupFilterForm(GovukForm):
     """Filters and sort order of the capacity-by-grade roll-up (read from the query string)."""
 
     area = forms.ChoiceField(label="Area", required=False)
