@@ -202,7 +202,7 @@ class JsonField(forms.CharField):
 class RulePublishForm(GovukForm):
     effective_from = forms.DateField(label="Takes effect on", help_text="YYYY-MM-DD; after the current version's date.")
     title = forms.CharField(max_length=200)
-    statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+    statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), max_length=NOTE_MAX)
     source = forms.CharField(max_length=300)
     scope = forms.ChoiceField(choices=Scope.choices)
     severity = forms.ChoiceField(choices=Severity.choices)

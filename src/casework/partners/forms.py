@@ -9,7 +9,7 @@ from django import forms
 
 from casework.cases.models import AcceptanceCriterion
 from casework.core.forms import GovukDateField
-from casework.core.govuk_forms import GovukForm
+from casework.core.govuk_forms import NOTE_MAX, TEXT_MAX, GovukForm
 from casework.partners import rules
 from casework.partners.choices import CentralDivision, DisagreementOutcome, MeetingKind, ReferralKind, Side
 from casework.people.models import PoliceForce
@@ -23,10 +23,16 @@ _ITEM_HINTS = {
 
 
 class ReferralForm(GovukForm):
-    kind = forms.ChoiceField(label="What are you asking for?", choices=ReferralKind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label="What are you asking for?",
+        choices=ReferralKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what you are asking for"},
+    )
     officer_in_case = forms.CharField(label="Officer in the case (name and rank)", max_length=200, required=False)
     proposed_criterion = forms.ModelChoiceField(
         label="Which CCU case type do you think it is?",
+        error_messages={"invalid_choice": "Select one of the case types offered"},
         queryset=AcceptanceCriterion.objects.filter(is_active=True).order_by("title"),
         required=False,
         empty_label="Not sure / not applicable",
@@ -41,7 +47,7 @@ class ReferralForm(GovukForm):
             if name == "police_reference":
                 field = forms.CharField(max_length=60, required=False)
             else:
-                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=TEXT_MAX)
             field.label = f"{number}. {label}"
             field.help_text = _ITEM_HINTS.get(name, "")
             self.fields[name] = field
@@ -51,61 +57,106 @@ class ReferralForm(GovukForm):
 
 
 class AnswerForm(GovukForm):
-    answer = forms.CharField(label="Your response to the action plan", widget=forms.Textarea(attrs={"rows": 4}))
+    answer = forms.CharField(
+        label="Your response to the action plan", widget=forms.Textarea(attrs={"rows": 4}), max_length=NOTE_MAX
+    )
 
 
 class EscalationForm(GovukForm):
     reason = forms.CharField(
         label="Why are you asking for escalation?",
+        error_messages={"required": "Enter why you are asking for escalation"},
         help_text="Say what is disputed or late and what you need. To appeal a refusal, give the grounds "
         "(Inspector rank or above).",
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE_MAX,
     )
 
 
 class AcceptForm(GovukForm):
     criterion = forms.ModelChoiceField(
         label="Listed criterion the case meets",
+        error_messages={"required": "Select the listed criterion the case meets"},
         queryset=AcceptanceCriterion.objects.filter(is_active=True).order_by("title"),
     )
-    urn = forms.CharField(label="URN for the case register", max_length=20)
-    note = forms.CharField(label="Message to the force", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    urn = forms.CharField(
+        label="URN for the case register",
+        max_length=20,
+        error_messages={"required": "Enter the URN for the case register"},
+    )
+    note = forms.CharField(
+        label="Message to the force", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=NOTE_MAX
+    )
 
 
 class RedirectForm(GovukForm):
-    division = forms.ChoiceField(label="Central casework division", choices=CentralDivision.choices)
-    reason = forms.CharField(label="Reason (sent to the force)", widget=forms.Textarea(attrs={"rows": 2}))
+    division = forms.ChoiceField(
+        label="Central casework division",
+        choices=CentralDivision.choices,
+        error_messages={"required": "Select the central casework division"},
+    )
+    reason = forms.CharField(
+        label="Reason (sent to the force)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX,
+        error_messages={"required": "Enter the reason for redirecting the referral"},
+    )
 
 
 class DeclineForm(GovukForm):
     reason = forms.CharField(
         label="Reason for declining (sent to the force with the appeal route)",
+        error_messages={"required": "Enter the reason for declining"},
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE_MAX,
     )
 
 
 class AdviceForm(GovukForm):
-    advice = forms.CharField(label="Advice", widget=forms.Textarea(attrs={"rows": 6}))
+    advice = forms.CharField(
+        label="Advice",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=TEXT_MAX,
+        error_messages={"required": "Enter your advice"},
+    )
 
 
 class ActionPlanForm(GovukForm):
-    actions = forms.CharField(label="Actions for the police", widget=forms.Textarea(attrs={"rows": 4}))
+    actions = forms.CharField(
+        label="Actions for the police",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=NOTE_MAX,
+        error_messages={"required": "Enter the actions for the police"},
+    )
 
 
 class ResolveForm(GovukForm):
     escalation_id = forms.IntegerField(widget=forms.HiddenInput)
-    outcome = forms.CharField(label="Outcome", widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.CharField(
+        label="Outcome",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX,
+        error_messages={"required": "Enter the outcome of the escalation"},
+    )
 
 
 class AgreementCreateForm(GovukForm):
     force: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label="Police force", queryset=PoliceForce.objects.none()
+        label="Police force",
+        queryset=PoliceForce.objects.none(),
+        error_messages={"required": "Select the police force"},
     )
     cps_contacts = forms.CharField(
-        label="CPS first and second points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="CPS first and second points of contact",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=NOTE_MAX,
     )
     police_contacts = forms.CharField(
-        label="Police first and second points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="Police first and second points of contact",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=NOTE_MAX,
     )
 
     def __init__(self, *args: Any, forces: Any, **kwargs: Any) -> None:
@@ -116,10 +167,16 @@ class AgreementCreateForm(GovukForm):
 class ParametersForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     cps_contacts = forms.CharField(
-        label="CPS points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="CPS points of contact",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=NOTE_MAX,
     )
     police_contacts = forms.CharField(
-        label="Police points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="Police points of contact",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=NOTE_MAX,
     )
 
     def __init__(self, *args: Any, template: dict[str, Any], **kwargs: Any) -> None:
@@ -137,11 +194,15 @@ class ParametersForm(GovukForm):
 
 
 class DeviationForm(GovukForm):
-    clause_code = forms.ChoiceField(label="Clause")
+    clause_code = forms.ChoiceField(label="Clause", error_messages={"required": "Select the clause"})
     omitted = forms.BooleanField(label="Leave this clause out (optional clauses only)", required=False)
-    text = forms.CharField(label="Agreed wording", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    text = forms.CharField(
+        label="Agreed wording", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTE_MAX
+    )
     reason = forms.CharField(
-        label="Reason for departing from the HQ template", widget=forms.Textarea(attrs={"rows": 2})
+        label="Reason for departing from the HQ template",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX,
     )
 
     def __init__(self, *args: Any, template: dict[str, Any], **kwargs: Any) -> None:
@@ -153,8 +214,16 @@ class DeviationForm(GovukForm):
 
 class SignForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    cps_signatory = forms.CharField(label="CPS signatory (name and role)", max_length=200)
-    police_signatory = forms.CharField(label="Police signatory (name and rank)", max_length=200)
+    cps_signatory = forms.CharField(
+        label="CPS signatory (name and role)",
+        max_length=200,
+        error_messages={"required": "Enter the name and role of the CPS signatory"},
+    )
+    police_signatory = forms.CharField(
+        label="Police signatory (name and rank)",
+        max_length=200,
+        error_messages={"required": "Enter the name and rank of the police signatory"},
+    )
     signed_on = GovukDateField(label="Date signed")
     effective_from = GovukDateField(
         label="Takes effect from",
@@ -173,13 +242,24 @@ class ReviseForm(GovukForm):
 
 
 class MeetingForm(GovukForm):
-    kind = forms.ChoiceField(label="Meeting", choices=MeetingKind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label="Type of meeting",
+        choices=MeetingKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the type of meeting"},
+    )
     held_on = GovukDateField(label="Date held")
-    cps_attendees = forms.CharField(label="CPS attendees", widget=forms.Textarea(attrs={"rows": 2}))
-    police_attendees = forms.CharField(label="Police attendees", widget=forms.Textarea(attrs={"rows": 2}))
-    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    action = forms.CharField(label="Action agreed", required=False)
-    action_owner = forms.CharField(label="Action owner", required=False)
+    cps_attendees = forms.CharField(
+        label="CPS attendees", widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX
+    )
+    police_attendees = forms.CharField(
+        label="Police attendees", widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX
+    )
+    notes = forms.CharField(
+        label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTE_MAX
+    )
+    action = forms.CharField(label="Action agreed", required=False, max_length=300)
+    action_owner = forms.CharField(label="Action owner", required=False, max_length=200)
     action_side = forms.ChoiceField(label="Owner's side", choices=Side.choices, required=False)
     action_due_on = GovukDateField(label="Action due", required=False)
 
@@ -199,8 +279,10 @@ class MeetingForm(GovukForm):
 
 class DisagreementForm(GovukForm):
     subject = forms.CharField(label="Subject", max_length=250)
-    cps_position = forms.CharField(label="CPS position", widget=forms.Textarea(attrs={"rows": 2}))
-    police_position = forms.CharField(label="Police position", widget=forms.Textarea(attrs={"rows": 2}))
+    cps_position = forms.CharField(label="CPS position", widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX)
+    police_position = forms.CharField(
+        label="Police position", widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX
+    )
 
 
 class DisagreementResolveForm(GovukForm):
@@ -208,7 +290,7 @@ class DisagreementResolveForm(GovukForm):
     outcome = forms.ChoiceField(
         label="Outcome", choices=[c for c in DisagreementOutcome.choices if c[0] != DisagreementOutcome.OPEN]
     )
-    note = forms.CharField(label="Explanation", widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="Explanation", widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX)
 
 
 class TemplatePublishForm(GovukForm):
@@ -216,7 +298,9 @@ class TemplatePublishForm(GovukForm):
 
     title = forms.CharField(max_length=200)
     effective_from = GovukDateField(label="In force from")
-    change_note = forms.CharField(label="What changes and why", widget=forms.Textarea(attrs={"rows": 3}))
+    change_note = forms.CharField(
+        label="What changes and why", widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX
+    )
     content = forms.JSONField(
         label="Sections, clauses, parameters and ladder (JSON)", widget=forms.Textarea(attrs={"rows": 20})
     )

@@ -143,7 +143,9 @@ def _portal_referral_context(user: Any, referral: Referral) -> dict[str, Any]:
         "clocks": selectors.referral_clocks(referral, today),
         "ladder": selectors.ladder_of(referral),
         "appeal_route": services.APPEAL_ROUTE if referral.status == ReferralStatus.DECLINED else "",
-        "answer_form": pforms.AnswerForm(),
+        "answer_forms": {
+            plan.pk: pforms.AnswerForm(auto_id=f"answer-{plan.pk}-%s") for plan in referral.action_plans.all()
+        },
         "escalation_form": pforms.EscalationForm(),
     }
 
@@ -166,13 +168,15 @@ def portal_answer(request: HttpRequest, referral_id: int, plan_id: int) -> HttpR
         referral = selectors.referral_visible(user=user, referral_id=referral_id)
     if not referral.action_plans.filter(pk=plan_id).exists():
         raise Http404("Not found.")
-    form = pforms.AnswerForm(request.POST)
+    form = pforms.AnswerForm(request.POST, auto_id=f"answer-{plan_id}-%s")
     if form.is_valid() and _run(
         form, lambda: services.action_plan_answer(actor=user, plan_id=plan_id, answer=form.cleaned_data["answer"])
     ):
         messages.success(request, "Your response has been sent to the CCU.")
         return redirect("partners:portal_referral", referral_id=referral.pk)
-    context = {**_portal_referral_context(user, referral), "answer_form": form, "answer_plan_id": plan_id}
+    context = _portal_referral_context(user, referral)
+    context["answer_forms"][plan_id] = form
+    context["answer_form"] = form
     return render(request, "partners/portal/referral.html", context, status=422)
 
 
@@ -276,16 +280,32 @@ def _render_referral(
     # Each form gets its own id prefix: several share field names ("reason") on one page.
     form_set = {name: cls(auto_id=f"{name}-%s") for name, cls in _REFERRAL_FORMS.items()}
     form_set.update(bound or {})
+    # One "resolve" form per open escalation, each with its own ids.
+    resolve_forms = {
+        e.pk: pforms.ResolveForm(auto_id=f"resolve-{e.pk}-%s", initial={"escalation_id": e.pk})
+        for e in referral.escalations.all()
+    }
+    if "resolve" in (bound or {}):
+        resolve_forms[_escalation_id(form_set["resolve"])] = form_set["resolve"]
     context = {
         "referral": referral,
         "clocks": selectors.referral_clocks(referral, clock.today()),
         "ladder": selectors.ladder_of(referral),
         "forms": form_set,
+        "resolve_forms": resolve_forms,
         "is_open": referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.ACKNOWLEDGED),
         "items": [(number, label, getattr(referral, name)) for name, number, label, _ in rules.EIA_ITEMS],
         "appeal_route": services.APPEAL_ROUTE,
     }
     return render(request, "partners/referral_detail.html", context, status=status)
+
+
+def _digits(value: str | None) -> str:
+    return value if value and value.isdigit() else "0"
+
+
+def _escalation_id(form: forms.Form) -> int:
+    return int(_digits(form.data.get("escalation_id")))
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -303,7 +323,8 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
     with page_errors():
         referral = selectors.referral_visible(user=user, referral_id=referral_id)
     form_class = _REFERRAL_FORMS.get(action, forms.Form)
-    form = form_class(request.POST, auto_id=f"{action}-%s")
+    prefix = f"resolve-{_digits(request.POST.get('escalation_id'))}" if action == "resolve" else action
+    form = form_class(request.POST, auto_id=f"{prefix}-%s")
     if form.is_valid() and _run(form, _referral_call(user, referral, action, form.cleaned_data)):
         messages.success(request, "Saved. The force can see the update in its portal.")
         return redirect("partners:referral", referral_id=referral.pk)

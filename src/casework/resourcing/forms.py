@@ -9,7 +9,8 @@ from typing import Any
 
 from django import forms
 
-from casework.core.govuk_forms import GovukForm
+from casework.core.forms import GovukDateField
+from casework.core.govuk_forms import NOTE_MAX, GovukForm
 from casework.resourcing.models import Activity
 
 COUNSEL_CHOICES = [("", "Not yet recorded"), ("yes", "Yes"), ("no", "No")]
@@ -29,6 +30,7 @@ class RemRecordForm(GovukForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text='By stage and grade, for example {"charged": {"senior-crown-prosecutor": 40}}',
+        max_length=NOTE_MAX,
     )
 
     def clean_estimated_hours(self) -> dict[str, Any]:
@@ -51,9 +53,13 @@ class RemRecordForm(GovukForm):
 
 
 class TimeEntryForm(GovukForm):
-    week_starting = forms.DateField(help_text="Any day in the week (YYYY-MM-DD); it is recorded against the Monday.")
-    activity = forms.ChoiceField(choices=Activity.choices)
-    hours = forms.DecimalField(min_value=0, max_value=80, decimal_places=2)
+    week_starting = GovukDateField(
+        label="Week",
+        hint="Any day in the week: the time is recorded against its Monday. For example, 27 3 2026",
+        error_messages={"required": "Enter a day in the week the time was spent"},
+    )
+    activity = forms.ChoiceField(choices=Activity.choices, error_messages={"required": "Select the activity"})
+    hours = forms.DecimalField(min_value=0, max_value=80, decimal_places=2, label="Hours")
 
     def clean_week_starting(self) -> dt.date:
         day: dt.date = self.cleaned_data["week_starting"]
@@ -62,9 +68,16 @@ class TimeEntryForm(GovukForm):
 
 class AllocationForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    lead_id = forms.TypedChoiceField(coerce=int, label="Lead lawyer")
-    deputy_id = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Deputy lawyer")
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Reason for the decision")
+    lead_id = forms.TypedChoiceField(
+        coerce=int, label="Prosecutor", error_messages={"required": "Select the prosecutor to lead the case"}
+    )
+    deputy_id = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Deputy prosecutor")
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason for the decision",
+        error_messages={"required": "Enter the reason for the decision"},
+    )
 
     def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,8 +91,8 @@ STAFF_ROWS = 3
 class ScenarioForm(GovukForm):
     """A what-if scenario: up to three staff changes by grade, a referral change and moves."""
 
-    name = forms.CharField(max_length=120)
-    unit = forms.ChoiceField(choices=())
+    name = forms.CharField(max_length=120, error_messages={"required": "Enter a name for the scenario"})
+    unit = forms.ChoiceField(choices=(), error_messages={"required": "Select the unit"})
     referral_change_percent = forms.DecimalField(
         label="Change in referral volume (%)", required=False, max_digits=5, decimal_places=1,
         help_text="For example 10 for ten per cent more referrals, -15 for fewer.",
@@ -90,6 +103,7 @@ class ScenarioForm(GovukForm):
         label="Move cases or forces",
         help_text="One per line: a police force code or a case URN, then the unit code it moves to, "
         "for example: devon-and-cornwall ccu-wessex",
+        max_length=NOTE_MAX,
     )
 
     fill_vacancies = forms.BooleanField(
@@ -141,10 +155,22 @@ class ScenarioForm(GovukForm):
 
 
 class VacancyForm(GovukForm):
-    grade = forms.ChoiceField(choices=())
-    fte = forms.DecimalField(label="FTE of the post", min_value=Decimal("0.01"), max_value=1, decimal_places=2)
-    since = forms.DateField(label="Vacant since", help_text="YYYY-MM-DD")
-    reason = forms.CharField(max_length=300, help_text="For example: retirement, promotion, new post not yet filled.")
+    grade = forms.ChoiceField(choices=(), error_messages={"required": "Select the grade of the post"})
+    fte = forms.DecimalField(
+        label="Full-time equivalent (FTE) of the post",
+        min_value=Decimal("0.01"),
+        max_value=1,
+        decimal_places=2,
+        help_text="1 for a full-time post, 0.5 for half-time.",
+        error_messages={"required": "Enter the full-time equivalent of the post"},
+    )
+    since = GovukDateField(label="Vacant since", error_messages={"required": "Enter the date the post became vacant"})
+    reason = forms.CharField(
+        max_length=300,
+        help_text="For example: retirement, promotion, new post not yet filled.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Enter why the post is vacant"},
+    )
 
     def __init__(self, *args: Any, grades: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -155,12 +181,13 @@ class VacancyForm(GovukForm):
 
 class VacancyFillForm(GovukForm):
     vacancy = forms.IntegerField(widget=forms.HiddenInput)
-    filled_on = forms.DateField(label="Filled on", help_text="YYYY-MM-DD")
+    filled_on = GovukDateField(label="Date filled", error_messages={"required": "Enter the date the post was filled"})
 
 
 class TimesheetForm(GovukForm):
     file = forms.FileField(
         label="Timesheet file (CSV)",
+        error_messages={"required": "Select a CSV timesheet file"},
         help_text="Columns: username, case_urn, activity, week_starting (YYYY-MM-DD), hours. "
         "Every row is checked first; if any row is wrong nothing is recorded.",
     )

@@ -166,7 +166,7 @@ def govuk_error_summary(*forms_: forms.BaseForm) -> dict[str, Any]:
     """The error summary: every error, each linking to its field (non-field errors unlinked)."""
     errors: list[dict[str, str]] = []
     for form in forms_:
-        if form is None or not form.is_bound:
+        if not isinstance(form, forms.BaseForm) or not form.is_bound:
             continue
         for message in form.non_field_errors():
             errors.append({"text": str(message), "href": ""})
@@ -179,6 +179,8 @@ def govuk_error_summary(*forms_: forms.BaseForm) -> dict[str, Any]:
 def _forms_in(value: Any) -> list[forms.BaseForm]:
     if isinstance(value, forms.BaseForm):
         return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
     if isinstance(value, list | tuple):
         return [item for item in value if isinstance(item, forms.BaseForm)]
     return []
@@ -191,6 +193,12 @@ def govuk_error_prefix(context: template.Context) -> str:
         if any(form.is_bound and form.errors for form in _forms_in(value)):
             return "Error: "
     return ""
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any], key: Any) -> Any:
+    """mapping[key] in a template (for per-row forms kept in a dictionary)."""
+    return mapping.get(key)
 
 
 @register.filter
