@@ -126,9 +126,9 @@ def test_case_page_writes_a_consult_event(client, personas: Personas, case_a: Ca
     assert response.status_code == 200
     event = AuditEvent.objects.filter(action="consult", case_id=case_a.pk).latest("seq")
     assert event.actor_id == personas.prosecutor_a.pk
-    assert event.justification == "Allocated lawyer"
+    assert event.justification == "Prosecutor"
     html = response.content.decode()
-    assert "Audit timeline" in html and "Consultation" in html and "Allocated lawyer" in html
+    assert "Audit timeline" in html and "Consultation" in html and "Prosecutor" in html
 
 
 @pytest.mark.parametrize(

@@ -208,7 +208,8 @@ class DeviationForm(GovukForm):
     def __init__(self, *args: Any, template: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["clause_code"].choices = [  # type: ignore[attr-defined]
-            (code, f"{code} ({clause['section_title']})") for code, clause in rules.clause_index(template).items()
+            (code, f"{clause['section_title']}, clause {code.rpartition('.')[2]}")
+            for code, clause in rules.clause_index(template).items()
         ]
 
 

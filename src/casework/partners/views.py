@@ -582,6 +582,10 @@ def template_list(request: HttpRequest) -> HttpResponse:
     return render(request, "partners/template_list.html", {"templates": selectors.template_list(user=request.user)})
 
 
+def _defaults(content: dict[str, Any]) -> dict[str, Any]:
+    return {spec["code"]: spec["default"] for spec in content.get("parameters", [])}
+
+
 @require_GET
 @cps_only(admin=True)
 def template_detail(request: HttpRequest, number: int) -> HttpResponse:
@@ -593,7 +597,17 @@ def template_detail(request: HttpRequest, number: int) -> HttpResponse:
         {
             "template": template,
             "changes": selectors.template_changes(template),
-            "sections": template.content.get("sections", []),
+            # Clause wording with the HQ defaults filled in, as an agreement would read before any variation.
+            "sections": [
+                {
+                    **section,
+                    "clauses": [
+                        {**clause, "text": rules.render_text(clause["text"], _defaults(template.content))}
+                        for clause in section.get("clauses", [])
+                    ],
+                }
+                for section in template.content.get("sections", [])
+            ],
             "can_publish": request.user.has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR),  # type: ignore[union-attr]
         },
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.safestring import mark_safe
 
 from casework.core.forms import GovukDateField
 from casework.core.govuk_forms import NOTE_MAX, GovukForm
@@ -29,7 +30,10 @@ class RemRecordForm(GovukForm):
     estimated_hours = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text='By stage and grade, for example {"charged": {"senior-crown-prosecutor": 40}}',
+        # Typed as codes, so the example is shown as code.
+        help_text=mark_safe(
+            'By stage and grade, as codes, for example <code>{"charged": {"senior-crown-prosecutor": 40}}</code>'
+        ),
         max_length=NOTE_MAX,
     )
 
@@ -101,8 +105,10 @@ class ScenarioForm(GovukForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Move cases or forces",
-        help_text="One per line: a police force code or a case URN, then the unit code it moves to, "
-        "for example: devon-and-cornwall ccu-wessex",
+        help_text=mark_safe(
+            "One per line: a police force code or a case URN, then the code of the unit it moves to, for example "
+            "<code>devon-and-cornwall ccu-wessex</code>"
+        ),
         max_length=NOTE_MAX,
     )
 
@@ -188,8 +194,10 @@ class TimesheetForm(GovukForm):
     file = forms.FileField(
         label="Timesheet file (CSV)",
         error_messages={"required": "Select a CSV timesheet file"},
-        help_text="Columns: username, case_urn, activity, week_starting (YYYY-MM-DD), hours. "
-        "Every row is checked first; if any row is wrong nothing is recorded.",
+        help_text=mark_safe(
+            "Columns: <code>username, case_urn, activity, week_starting, hours</code>, with the week as "
+            "<code>2026-03-27</code>. Every row is checked first; if any row is wrong nothing is recorded."
+        ),
     )
 
 

@@ -202,6 +202,20 @@ def get_item(mapping: dict[Any, Any], key: Any) -> Any:
 
 
 @register.filter
+def humanise_code(code: str) -> str:
+    """A code kept for machines, as words: "very_high" -> "Very high", "senior-crown-prosecutor" ->
+    "Senior crown prosecutor". Use the record's own label wherever there is one."""
+    text = str(code).replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+@register.filter
+def clause_number(code: str) -> str:
+    """A clause's number within its section: "early_advice.3" -> "3"."""
+    return str(code).rpartition(".")[2]
+
+
+@register.filter
 def thousands(value: int) -> str:
     """A whole number with thousands separators: 10,000."""
     return f"{value:,}"
