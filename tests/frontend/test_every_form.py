@@ -27,7 +27,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, resolve
@@ -40,17 +39,6 @@ from tests.security.urls import all_routes
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = (
-    "prosecutor.a",
-    "paralegal.a",
-    "manager.a",
-    "unithead.a",
-    "area.a",
-    "hq.analyst",
-    "inspector",
-    "police.x",
-    "admin",
-)
 #: Pages of the same shape (ids replaced) are visited a few times per persona: the forms on a page
 #: depend on the state of its record (a submitted assessment has a feedback form, a draft does not).
 VISITS_PER_SHAPE = 4
@@ -277,17 +265,6 @@ def _submit(client: Client, found: FoundForm, *, bad: bool) -> list[str]:
 
 
 # --- the test --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo_clients(db) -> dict[str, Client]:
-    call_command("load_demo", cases=24, seed=7, verbosity=0)
-    clients = {}
-    for username in PERSONAS:
-        client = Client(raise_request_exception=False)
-        client.force_login(User.objects.get(username=username))
-        clients[username] = client
-    return clients
 
 
 def _draw_inspection_sample(client: Client) -> str:

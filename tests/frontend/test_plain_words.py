@@ -12,8 +12,9 @@ from django.test import Client
 from casework.assurance.models import AssuranceRule
 from casework.cases.models import AcceptanceCriterion, OffenceCategory
 from casework.people.models import Grade, PoliceForce, Unit
+from tests.frontend.conftest import PERSONAS
 from tests.frontend.raw_codes import raw_codes_in
-from tests.frontend.test_every_form import PERSONAS, _links, _shape, demo_clients  # noqa: F401 (fixture)
+from tests.frontend.test_every_form import _links, _shape
 
 pytestmark = pytest.mark.django_db
 PAGES_PER_PERSONA = 150
