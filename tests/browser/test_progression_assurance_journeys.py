@@ -95,6 +95,7 @@ def test_manager_runs_a_custody_time_limit_and_finds_it_on_the_board(page, serve
     sign_out(page)
 
     sign_in(page, "manager.a")
+    page.get_by_role("link", name="Tasks", exact=True).first.click()
     page.get_by_role("link", name="Progression board", exact=True).first.click()
     page.wait_for_load_state()
     assert_accessible(page, "progression-board")
@@ -112,6 +113,7 @@ def test_manager_runs_a_custody_time_limit_and_finds_it_on_the_board(page, serve
 def test_manager_follows_the_dashboard_to_a_failing_case(page, server) -> None:
     sign_in(page, "manager.a")
     page.get_by_role("link", name="Assurance", exact=True).first.click()
+    page.get_by_role("link", name="Assurance dashboard", exact=True).first.click()
     page.wait_for_load_state()
     assert_accessible(page, "assurance-dashboard")
     failing = page.locator("main table a[href*='/assurance/dashboard/rules/']")
@@ -160,7 +162,7 @@ def test_prosecutor_requests_a_sign_off_and_the_manager_approves_it(page, server
     sign_out(page)
 
     sign_in(page, "manager.a")
-    page.get_by_role("link", name="My approvals", exact=True).first.click()
+    page.get_by_role("link", name="Assurance", exact=True).first.click()
     page.wait_for_load_state()
     assert_accessible(page, "assurance-approvals")
     row = page.locator("main table tr").filter(has_text=urn)

@@ -321,7 +321,7 @@ def test_case_task_add_and_complete(client, personas: Personas, case_a) -> None:
     response = client.post(
         reverse("progression:task_complete", args=[task.pk]), {"version": task.version, "next": "case"}
     )
-    assert response.status_code == 302 and response["Location"].endswith("#tasks")
+    assert response.status_code == 302 and response["Location"] == f"/progression/cases/{task.case_id}/"
     task.refresh_from_db()
     assert task.status == "done"
 

@@ -375,7 +375,8 @@ class CasePartView(View, ABC):
                 apply_service_error(form, error)
             else:
                 messages.success(request, message)
-                return redirect(reverse("cases:detail", kwargs={"case_id": self.case.pk}) + f"#{self.section}")
+                # No #section: the success banner at the top of the case page takes focus.
+                return redirect(reverse("cases:detail", kwargs={"case_id": self.case.pk}))
         return self.render(form, conflict)
 
     def render(self, form: forms.Form, conflict: list[dict[str, str]] | None = None) -> HttpResponse:

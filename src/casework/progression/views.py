@@ -48,7 +48,9 @@ def _raise_page_error(error: CaseworkError) -> None:
 
 
 def _case_url(case_id: int, anchor: str = "") -> str:
-    return reverse("progression:case", kwargs={"case_id": case_id}) + (f"#{anchor}" if anchor else "")
+    """The case's progression page. `anchor` is ignored: after a save the page opens at the top, where
+    the success banner is (and takes focus), rather than scrolled to a section below it."""
+    return reverse("progression:case", kwargs={"case_id": case_id})
 
 
 # --- the case's progression page ---------------------------------------------------------------
