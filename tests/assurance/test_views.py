@@ -268,7 +268,7 @@ def test_panel_register_meeting_and_action(client_as, personas, evaluated):
             "action_2_description": "Brief the unit head",  # no owner: refused
         },
     )
-    assert response.status_code == 200 and "Choose who owns this action." in response.content.decode()
+    assert response.status_code == 200 and "Select who owns action 2" in response.content.decode()
     response = client.post(
         url,
         {

@@ -180,7 +180,7 @@ def test_board_shows_unit_work_and_chart(client, personas: Personas, case_a, cas
     assert case_a.urn in html and case_b.urn not in html
     assert "Late task" in html and "Wessex CCU" in html
     assert "<svg" in html and "Custody time limit expiries by week" in html
-    assert "2 Mar 2026 to 8 Mar 2026" in html  # the chart's data table
+    assert "2 March 2026 to 8 March 2026" in html  # the chart's data table
 
 
 def test_area_leader_sees_their_area_unit(client, personas: Personas, case_a, case_b) -> None:
