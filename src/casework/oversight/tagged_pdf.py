@@ -80,12 +80,9 @@ class TaggedPdf(FPDF):
         """Write one heading or paragraph, tagged, starting a new page where it does not fit."""
         size, bold, line_height, before = STYLES[tag]
         self.set_font(FAMILY, "B" if bold else "", size)
-        lines = [
-            str(line)
-            for line in self.multi_cell(
-                w=self.epw, h=line_height, text=text, dry_run=True, output=MethodReturnValue.LINES
-            )
-        ] or [""]
+        wrapped = self.multi_cell(w=self.epw, h=line_height, text=text, dry_run=True, output=MethodReturnValue.LINES)
+        lines = [str(line) for line in wrapped] if isinstance(wrapped, list) else [text]
+        lines = lines or [""]
         keep_with_next = 3 if tag.startswith("H") else 1  # a heading is never the last thing on a page
         if self.room < line_height * (len(lines) if len(lines) <= keep_with_next else keep_with_next) + before:
             self.add_page()

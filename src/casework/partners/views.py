@@ -281,7 +281,7 @@ def _render_referral(
     form_set = {name: cls(auto_id=f"{name}-%s") for name, cls in _REFERRAL_FORMS.items()}
     form_set.update(bound or {})
     # One "resolve" form per open escalation, each with its own ids.
-    resolve_forms = {
+    resolve_forms: dict[int, forms.Form] = {
         e.pk: pforms.ResolveForm(auto_id=f"resolve-{e.pk}-%s", initial={"escalation_id": e.pk})
         for e in referral.escalations.all()
     }
