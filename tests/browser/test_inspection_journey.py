@@ -67,11 +67,11 @@ def test_inspector_samples_examines_and_downloads_an_evidence_pack(page: Any, se
     assert_accessible(page, "inspection-examine")
 
     for code, answer in ANSWERS.items():
-        page.locator(f"#answer-{code}-{answer}").check()
-    page.locator("#note-disclosure").fill("No disclosure management document on file.")
+        page.locator(f"input[name=answer_{code}][value={answer}]").check()
+    page.locator("#id_note_disclosure").fill("No disclosure management document on file.")
     page.get_by_role("button", name="Save answers").click()
     page.wait_for_load_state()
-    assert f"Answers saved for {urn}" in page.locator("body").inner_text()
+    assert f"answers saved for {urn}" in page.locator("body").inner_text()
 
     # The aggregated results now hold this file's answers (one file answered: 100% for its answer).
     results = page.locator("table").first

@@ -82,7 +82,7 @@ def evaluate(
         if finding.outcome == evaluators.NOT_MET and waiver is not None and waiver.expires_on >= ctx.today:
             finding = evaluators.Finding(
                 evaluators.WAIVED,
-                f"Waived until {waiver.expires_on:%-d %b %Y} by {waiver.approver}: {waiver.reason} "
+                f"Waived until {waiver.expires_on.day} {waiver.expires_on:%B %Y} by {waiver.approver}: {waiver.reason} "
                 f"(otherwise: {finding.reason})",
                 finding.remedy,
                 {**finding.facts, "waiver_expires_on": waiver.expires_on.isoformat()},

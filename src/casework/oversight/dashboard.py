@@ -33,6 +33,7 @@ from casework.assurance.models import VerdictPeriod
 from casework.cases.choices import OPEN_STAGES
 from casework.cases.models import AcceptanceCriterion, Case
 from casework.core import clock
+from casework.core.dates import govuk_datetime
 from casework.oversight.models import ComplianceTally, TallyRefresh
 from casework.oversight.scope import OversightScope, scoped_cases
 from casework.oversight.tallies import CTL_WARNING_DAYS, REM_RULE_CODE, CountRow, live_counts
@@ -268,7 +269,7 @@ def _checkpoint_text() -> str:
     if latest is None:
         return "no signed checkpoint yet"
     signed_at = clock.local(latest["created_at"])
-    return f"latest signed checkpoint covers {latest['tree_size']:,} events ({signed_at:%d %b %Y %H:%M})"
+    return f"latest signed checkpoint covers {latest['tree_size']:,} events ({govuk_datetime(signed_at)})"
 
 
 def _areas_of_recommendation(totals: dict[str, Any], quarter: str) -> list[dict[str, Any]]:

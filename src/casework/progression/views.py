@@ -26,6 +26,7 @@ from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
 from casework.cases.models import Case
 from casework.core import clock
+from casework.core.dates import govuk_date
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import apply_service_error
 from casework.core.views import http_error_for, page_errors
@@ -33,7 +34,6 @@ from casework.people.choices import CASEWORKER_ROLES, UNIT_MANAGER_ROLES
 from casework.progression import board as reads
 from casework.progression import digest, exports, feeds, services
 from casework.progression import forms as pforms
-from casework.progression.calendar import fmt
 from casework.progression.models import CustodyClock, Deadline, Task
 
 
@@ -194,7 +194,7 @@ class ClockEventView(_ClockView):
             new_expiry=data["new_expiry"],
             note=data["note"],
         )
-        expiry = f"; expires {fmt(reading.expires_on)}" if reading.expires_on else ""
+        expiry = f"; expires {govuk_date(reading.expires_on)}" if reading.expires_on else ""
         return f"Custody event recorded. The clock is {reading.status.value.replace('_', ' ')}{expiry}."
 
 
@@ -283,7 +283,7 @@ class DeadlineMetView(_DeadlineView):
         services.deadline_mark_met(
             actor=_user(self.request), deadline=self.deadline, expected_version=data["version"], met_on=data["met_on"]
         )
-        return f"{self.deadline.title}: met on {fmt(data['met_on'])}."
+        return f"{self.deadline.title}: met on {govuk_date(data['met_on'])}."
 
 
 class DeadlineMissedView(_DeadlineView):
@@ -321,7 +321,7 @@ class DeadlineDirectView(_DeadlineView):
             due_on=data["due_on"],
             reason=data["reason"],
         )
-        return f"{self.deadline.title}: now due {fmt(data['due_on'])} by direction."
+        return f"{self.deadline.title}: now due {govuk_date(data['due_on'])} by direction."
 
 
 class DirectionAddView(CaseFormView):
@@ -343,7 +343,7 @@ class DirectionAddView(CaseFormView):
             owner_id=data["owner"].pk if data["owner"] else None,
             reason=data["reason"],
         )
-        return f"Direction added: {deadline.title}, due {fmt(deadline.due_on)}."
+        return f"Direction added: {deadline.title}, due {govuk_date(deadline.due_on)}."
 
 
 class CaseTaskCreateView(CaseFormView):
