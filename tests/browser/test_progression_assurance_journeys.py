@@ -100,7 +100,7 @@ def test_manager_runs_a_custody_time_limit_and_finds_it_on_the_board(page, serve
     page.get_by_role("link", name="Progression board", exact=True).first.click()
     page.wait_for_load_state()
     assert_accessible(page, "progression-board")
-    ctl_table = page.locator("#ctl + table")
+    ctl_table = page.locator("#ctl + .casework-scroll-x table")
     urn = case_ids(server.var_dir, "SELECT urn FROM cases_case WHERE id = ?", case_id)
     row = ctl_table.get_by_role("row").filter(has_text=str(urn[0]))
     assert row.count() >= 1, page.locator("main").inner_text()
