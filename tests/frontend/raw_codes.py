@@ -29,8 +29,11 @@ RAW_PATTERNS: dict[str, re.Pattern[str]] = {
 def readable_text(html: str) -> str:
     """The text a person reads on the page, without the technical details they open on purpose."""
     soup = BeautifulSoup(html, "html.parser")
-    # <code> marks literal text a person has to type (a file's column names, an input's syntax).
+    # <code> marks literal text a person has to type (a file's column names, an input's syntax);
+    # data-recorded marks text shown exactly as the audit trail recorded it (it cannot be reworded).
     for tag in soup.find_all(["script", "style", "textarea", "title", "code"]):
+        tag.decompose()
+    for tag in soup.find_all(attrs={"data-recorded": True}):
         tag.decompose()
     for details in soup.find_all("details"):
         summary = details.find("summary")
