@@ -1,11 +1,13 @@
-"""Copy GOV.UK Frontend's built assets from node_modules into Django's static directory.
+"""Copy GOV.UK Frontend's and MoJ Frontend's built assets from node_modules into Django's static directory.
 
 Run after `npm ci`:  uv run python scripts/copy_assets.py
 
-The dist stylesheet refers to its fonts and images as `/assets/...` (site root). The copy rewrites
+Both dist stylesheets refer to their fonts and images as `/assets/...` (site root). The copy rewrites
 those to paths relative to the stylesheet (`assets/...`), so they resolve under STATIC_URL and
 Django's manifest storage can fingerprint them. Source-map comments are dropped because the maps
 are not shipped (manifest storage would otherwise fail looking for them).
+
+GOV.UK Frontend goes to static/govuk/, MoJ Frontend to static/moj/ (see docs/frontend.md).
 """
 
 from __future__ import annotations
@@ -13,14 +15,40 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
-TARGET = ROOT / "src" / "casework" / "static" / "govuk"
+STATIC = ROOT / "src" / "casework" / "static"
 
 _ROOT_ASSET_URL = re.compile(r"url\((['\"]?)/assets/")
 _SOURCE_MAP = re.compile(r"\n?/[/*]# sourceMappingURL=[^\n]*")
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    source: Path
+    target: Path
+    css: str
+    js: str
+
+
+GOVUK = Package(
+    "GOV.UK Frontend",
+    ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk",
+    STATIC / "govuk",
+    "govuk-frontend.min.css",
+    "govuk-frontend.min.js",
+)
+MOJ = Package(
+    "MoJ Frontend",
+    ROOT / "node_modules" / "@ministryofjustice" / "frontend" / "moj",
+    STATIC / "moj",
+    "moj-frontend.min.css",
+    "moj-frontend.min.js",
+)
+PACKAGES = (GOVUK, MOJ)
 
 
 def rewrite_css(text: str) -> str:
@@ -31,24 +59,24 @@ def strip_source_map(text: str) -> str:
     return _SOURCE_MAP.sub("", text)
 
 
-def copy_assets(source: Path = SOURCE, target: Path = TARGET) -> list[Path]:
-    if not (source / "govuk-frontend.min.css").exists():
-        raise SystemExit(f"{source} not found: run `npm ci` first.")
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    css = target / "govuk-frontend.min.css"
-    css.write_text(rewrite_css((source / "govuk-frontend.min.css").read_text(encoding="utf-8")), encoding="utf-8")
-    js = target / "govuk-frontend.min.js"
-    js.write_text(strip_source_map((source / "govuk-frontend.min.js").read_text(encoding="utf-8")), encoding="utf-8")
-    shutil.copytree(source / "assets", target / "assets")
-    return [css, js, target / "assets"]
+def copy_package(package: Package) -> list[Path]:
+    if not (package.source / package.css).exists():
+        raise SystemExit(f"{package.source} not found: run `npm ci` first.")
+    if package.target.exists():
+        shutil.rmtree(package.target)
+    package.target.mkdir(parents=True)
+    css = package.target / package.css
+    css.write_text(rewrite_css((package.source / package.css).read_text(encoding="utf-8")), encoding="utf-8")
+    js = package.target / package.js
+    js.write_text(strip_source_map((package.source / package.js).read_text(encoding="utf-8")), encoding="utf-8")
+    shutil.copytree(package.source / "assets", package.target / "assets")
+    return [css, js, package.target / "assets"]
 
 
 def main() -> int:
-    written = copy_assets()
-    for path in written:
-        print(f"wrote {path.relative_to(ROOT)}")
+    for package in PACKAGES:
+        for path in copy_package(package):
+            print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

@@ -9,9 +9,17 @@ from __future__ import annotations
 import os
 import sys
 
-#: `casework demo` runs over plain http on 127.0.0.1. Settings read these when Django starts, which is
-#: before any command runs, so they are set here; values already in the environment win.
-DEMO_ENVIRONMENT = {"DEBUG": "1", "SECURE_HTTPS": "0", "CASEWORK_DEMO_MODE": "1"}
+#: `casework demo` runs over plain http on 127.0.0.1, with DEBUG off so it shows the service's own
+#: error pages, and serves the static files from the app folders (no collectstatic step). Settings read
+#: these when Django starts, which is before any command runs, so they are set here; values already in
+#: the environment win.
+DEMO_ENVIRONMENT = {
+    "DEBUG": "0",
+    "SECURE_HTTPS": "0",
+    "STATIC_MANIFEST": "0",
+    "WHITENOISE_USE_FINDERS": "1",
+    "CASEWORK_DEMO_MODE": "1",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

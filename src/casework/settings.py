@@ -317,3 +317,8 @@ LOGGING = {
 }
 
 CASEWORK_DEMO_MODE = env_bool("CASEWORK_DEMO_MODE", False)
+
+# --- Help and contact (shown on the help, contact, feedback and accessibility pages) ---------------
+SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "")
+SUPPORT_PHONE = os.environ.get("SUPPORT_PHONE", "")
+DATA_PROTECTION_EMAIL = os.environ.get("DATA_PROTECTION_EMAIL", "")

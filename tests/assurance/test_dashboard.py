@@ -111,7 +111,7 @@ def test_numbers_on_a_known_fixture(personas, known):
         lawyers["Prosecutor Persona"]["applicable"],
         lawyers["Prosecutor Persona"]["not_met"],
     ) == (2, 3, 2)
-    assert (lawyers["Not allocated"]["applicable"], lawyers["Not allocated"]["percent"]) == (2, 100)
+    assert (lawyers["Unassigned"]["applicable"], lawyers["Unassigned"]["percent"]) == (2, 100)
     assert [(row["stage"], row["cases"], row["not_met"]) for row in data.by_stage] == [("pre_charge", 3, 2)]
 
 

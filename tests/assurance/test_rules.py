@@ -208,7 +208,7 @@ CASES = [
         "charging.rationale",
         base(documents=(doc("mg3", v(1, D(2026, 5, 21), rationale=False), title="MG3"),)),
         "not_met",
-        "have no rationale",
+        "has no rationale",
     ),
     (
         "charging.rationale",

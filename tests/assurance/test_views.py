@@ -198,7 +198,9 @@ def test_signoff_request_routes_to_the_manager_who_approves_from_the_queue(clien
     decide = reverse("assurance:signoff_decide", args=[signoff.pk])
     page = client_as("manager_a").get(decide).content.decode()
     assert f'name="version" value="{signoff.version}"' in page
-    response = client_as("manager_a").post(decide, {"decision": "approve", "rationale": "", "version": signoff.version})
+    response = client_as("manager_a").post(
+        decide, {"decision": "approve", "rationale_approve": "", "version": signoff.version}
+    )
     assert response.status_code == 302
     signoff.refresh_from_db()
     assert signoff.status == "approved" and signoff.decided_by == personas.manager_a
@@ -208,9 +210,12 @@ def test_signoff_return_needs_rationale_and_stale_version_is_refused(client_as, 
     signoff = _request_signoff(client_as, evaluated)
     decide = reverse("assurance:signoff_decide", args=[signoff.pk])
     client = client_as("manager_a")
-    response = client.post(decide, {"decision": "return", "rationale": "", "version": signoff.version})
-    assert response.status_code == 200 and "Enter your reasons." in response.content.decode()
-    response = client.post(decide, {"decision": "approve", "rationale": "", "version": signoff.version + 5})
+    # Returning reveals a required "why" box: left empty, the error is on that box.
+    response = client.post(decide, {"decision": "return", "rationale_return": "", "version": signoff.version})
+    page = response.content.decode()
+    assert response.status_code == 200 and "Enter why you are returning it" in page
+    assert 'href="#id_rationale_return"' in page
+    response = client.post(decide, {"decision": "approve", "rationale_approve": "", "version": signoff.version + 5})
     assert response.status_code == 200 and "after you opened it" in response.content.decode()
     signoff.refresh_from_db()
     assert signoff.status == "pending"
@@ -263,7 +268,7 @@ def test_panel_register_meeting_and_action(client_as, personas, evaluated):
             "action_2_description": "Brief the unit head",  # no owner: refused
         },
     )
-    assert response.status_code == 200 and "Choose who owns this action." in response.content.decode()
+    assert response.status_code == 200 and "Select who owns action 2" in response.content.decode()
     response = client.post(
         url,
         {

@@ -87,9 +87,14 @@ def test_keyset_pagination_walks_back_through_the_trail(client, personas, make_e
 
 
 def test_invalid_dates_show_an_error(client, personas):
-    response = search(client, personas.inspector, date_from="2026-03-05", date_to="2026-03-01")
+    dates = {"date_from_day": "5", "date_from_month": "3", "date_from_year": "2026"}
+    dates |= {"date_to_day": "1", "date_to_month": "3", "date_to_year": "2026"}
+    response = search(client, personas.inspector, **dates)
     assert response.status_code == 400
     assert b"There is a problem" in response.content
+    assert "To date must be the same as or after the from date" in response.content.decode()
+    impossible = search(client, personas.inspector, date_from_day="31", date_from_month="2", date_from_year="2026")
+    assert impossible.status_code == 400 and "From date must be a real date" in impossible.content.decode()
 
 
 def test_csv_download_needs_a_reason(client, personas):

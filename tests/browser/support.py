@@ -36,7 +36,7 @@ def open_case_edit(page: Any) -> None:
     assert re.search(r"/cases/\d+/edit/$", page.url), page.url
 
 
-CCP_CONFLICT_MESSAGE = "Leave this empty when a listed criterion is chosen."
+CCP_CONFLICT_MESSAGE = "Leave the CCP direction empty when you choose a listed criterion"
 
 
 def enter_criterion_and_ccp_direction(page: Any) -> None:
@@ -63,10 +63,11 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def assert_accessible(page: Any, name: str) -> None:
-    """Run axe-core against the current page for WCAG 2.2 AA; fail listing every violation."""
-    if not AXE_SCRIPT.exists():
-        pytest.fail(f"{AXE_SCRIPT} is missing: run `npm ci` (axe-core is a devDependency)")
+#: Each page is checked as a desktop (1280 px) and as the smallest phone (320 px: WCAG reflow).
+WIDTHS = (1280, 320)
+
+
+def _axe(page: Any, name: str) -> list[dict[str, Any]]:
     # Evaluated through the DevTools protocol, so the page's own CSP (script-src 'self') does
     # not block it and the page is checked exactly as users get it.
     page.evaluate(AXE_SCRIPT.read_text())
@@ -74,11 +75,62 @@ def assert_accessible(page: Any, name: str) -> None:
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         WCAG_TAGS,
     )
-    violations = result["violations"]
+    violations = _without_known_govuk_exception(result["violations"])
     if violations:
         screenshot(page, f"a11y-{name}")
         (ARTIFACTS_DIR / f"a11y-{name}.json").write_text(json.dumps(violations, indent=2))
-    assert not violations, f"accessibility violations on {name} ({page.url}):\n{format_violations(violations)}"
+    return violations
+
+
+def _is_govuk_conditional_radio(node: dict[str, Any]) -> bool:
+    """GOV.UK Frontend's conditional reveal puts aria-expanded on a radio: invalid under ARIA 1.2, kept on
+    purpose by the Design System team because screen readers announce it (govuk-frontend issue 979,
+    listed as a known axe finding). Only that exact case is set aside."""
+    messages = [check.get("message", "") for check in node.get("any", []) + node.get("all", []) + node.get("none", [])]
+    return (
+        "govuk-radios__input" in node.get("html", "")
+        and 'aria-controls="conditional-' in node.get("html", "")
+        and bool(messages)
+        and all(message.startswith("ARIA attribute is not allowed: aria-expanded") for message in messages)
+    )
+
+
+def _without_known_govuk_exception(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    kept = []
+    for violation in violations:
+        if violation["id"] == "aria-allowed-attr":
+            nodes = [node for node in violation["nodes"] if not _is_govuk_conditional_radio(node)]
+            if not nodes:
+                continue
+            violation = {**violation, "nodes": nodes}
+        kept.append(violation)
+    return kept
+
+
+def page_overflow(page: Any) -> int:
+    """How many pixels the page is wider than the window (0 when nothing spills sideways)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def assert_accessible(page: Any, name: str) -> None:
+    """Run axe-core against the current page for WCAG 2.2 AA at each width; fail listing every
+    violation. At each width the page itself must not scroll sideways (wide tables scroll inside
+    their own region)."""
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run `npm ci` (axe-core is a devDependency)")
+    problems = []
+    original = page.viewport_size or {"width": 1280, "height": 900}
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": original["height"]})
+        violations = _axe(page, f"{name}-{width}")
+        if violations:
+            problems.append(f"at {width} px:\n{format_violations(violations)}")
+        overflow = page_overflow(page)
+        if overflow > 0:
+            screenshot(page, f"overflow-{name}-{width}")
+            problems.append(f"at {width} px the page is {overflow} px wider than the window")
+    page.set_viewport_size(original)
+    assert not problems, f"accessibility problems on {name} ({page.url}):\n" + "\n".join(problems)
 
 
 def case_ids(var_dir: Path, sql: str, *params: Any) -> list[int]:

@@ -74,8 +74,8 @@ def test_case_edit_form_with_errors(page, server):
 
 def test_audit_search(page, server):
     sign_in(page, "inspector")
-    page.goto("/")
-    page.get_by_role("link", name="Audit trail").first.click()
+    page.goto("/oversight/samples/")
+    page.locator(".moj-sub-navigation__link", has_text="Audit trail").click()
     page.wait_for_load_state()
     assert_accessible(page, "audit-search")
 
@@ -117,8 +117,67 @@ def test_every_navigation_section(page, server, username):
     page.goto("/")
     sections = same_site_paths(page, ".govuk-service-navigation__link")
     assert sections, f"{username} has no navigation"
-    for path in sections:
-        visit_and_check(page, path, f"section-{username}-{path.strip('/').replace('/', '-') or 'home'}")
+    checked: list[str] = []
+    for section in sections:
+        page.goto(section)
+        # The section's own pages, from its sub-navigation (none when the section has one page).
+        for path in [section, *same_site_paths(page, ".moj-sub-navigation__link")]:
+            if path not in checked:
+                checked.append(path)
+                visit_and_check(page, path, f"section-{username}-{path.strip('/').replace('/', '-') or 'home'}")
+
+
+def test_each_role_sees_one_current_section(page, server):
+    sign_in(page, "manager.a")
+    for path in ("/cases/my/", "/quality/", "/oversight/", "/progression/tasks/"):
+        page.goto(path)
+        assert page.locator(".govuk-service-navigation__item--active").count() == 1, path
+        assert page.locator(".moj-sub-navigation__link[aria-current=page]").count() <= 1, path
+
+
+def test_paralegal_has_no_quality_section(page, server):
+    sign_in(page, "paralegal.a")
+    labels = page.locator(".govuk-service-navigation__link").all_inner_texts()
+    assert "Quality" not in [label.strip() for label in labels]
+
+
+def test_service_navigation_folds_into_a_menu_on_a_phone(page, server):
+    sign_in(page, "manager.a")
+    page.set_viewport_size({"width": 320, "height": 700})
+    page.goto("/cases/my/")
+    menu = page.get_by_role("button", name="Menu")
+    assert menu.is_visible()
+    assert not page.locator("#navigation").is_visible()
+    menu.click()
+    assert page.locator("#navigation").is_visible()
+    assert_accessible(page, "menu-open")
+
+
+@pytest.mark.parametrize("page_name", ["help", "contact", "accessibility", "privacy", "feedback"])
+def test_pages_about_the_service(page, server, page_name):
+    visit_and_check(page, f"/service/{page_name}/", f"service-{page_name}")
+
+
+def test_the_oversight_page_fits_the_window(page, server):
+    sign_in(page, "hq.analyst")
+    visit_and_check(page, "/oversight/", "oversight-fit")  # checked at 1280 and 320 px: no sideways scroll
+
+
+def test_a_success_banner_after_a_save_has_focus_and_is_in_view(page, server):
+    sign_in(page, "prosecutor.a")
+    case_id = a_case_of(server.var_dir, "prosecutor.a")
+    page.goto(f"/cases/{case_id}/reviews/new/")
+    page.get_by_label("Type of review").select_option(index=1)
+    page.get_by_label("Day").fill("1")
+    page.get_by_label("Month").fill("12")
+    page.get_by_label("Year").fill("2026")
+    page.get_by_label("Findings").fill("File reviewed; nothing outstanding.")
+    page.get_by_role("button", name="Record review").click()
+    page.wait_for_load_state()
+    banner = page.locator(".govuk-notification-banner--success")
+    assert banner.is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('govuk-notification-banner')")
+    assert banner.evaluate("el => el.getBoundingClientRect().top >= 0 && el.getBoundingClientRect().top < innerHeight")
 
 
 def test_every_page_linked_from_a_case(page, server):
@@ -133,6 +192,13 @@ def test_every_page_linked_from_a_case(page, server):
     by_type = {re.sub(r"\d+", "N", path): path for path in reversed(linked)}
     for path in by_type.values():
         visit_and_check(page, path, "case-" + path.strip("/").replace("/", "-"))
+        if path.endswith("/new/"):
+            # The error state: sent empty, a form for adding something always has a problem to show.
+            page.locator("main form button[type=submit]").last.click()
+            page.wait_for_load_state()
+            assert page.locator(".govuk-error-summary").is_visible(), f"{path}: no error summary when sent empty"
+            assert page.title().startswith("Error: "), path
+            assert_accessible(page, "case-errors-" + path.strip("/").replace("/", "-"))
 
 
 def test_s62_export_page_and_its_errors(page, server):

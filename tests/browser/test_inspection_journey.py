@@ -48,7 +48,7 @@ def test_inspector_samples_examines_and_downloads_an_evidence_pack(page: Any, se
     assert_accessible(page, "inspection-samples")
 
     page.get_by_label("Title of the sample").fill(SAMPLE_TITLE)
-    page.get_by_label("Seed").fill("browser-journey-1")
+    page.get_by_label("Draw reference").fill("browser-journey-1")
     page.get_by_label("Files per unit").fill("2")
     page.get_by_role("button", name="Draw sample").click()
     page.wait_for_load_state()
@@ -67,11 +67,11 @@ def test_inspector_samples_examines_and_downloads_an_evidence_pack(page: Any, se
     assert_accessible(page, "inspection-examine")
 
     for code, answer in ANSWERS.items():
-        page.locator(f"#answer-{code}-{answer}").check()
-    page.locator("#note-disclosure").fill("No disclosure management document on file.")
+        page.locator(f"input[name=answer_{code}][value={answer}]").check()
+    page.locator("#id_note_disclosure").fill("No disclosure management document on file.")
     page.get_by_role("button", name="Save answers").click()
     page.wait_for_load_state()
-    assert f"Answers saved for {urn}" in page.locator("body").inner_text()
+    assert f"answers saved for {urn}" in page.locator("body").inner_text()
 
     # The aggregated results now hold this file's answers (one file answered: 100% for its answer).
     results = page.locator("table").first
@@ -104,7 +104,7 @@ def test_inspector_samples_examines_and_downloads_an_evidence_pack(page: Any, se
 
     page.get_by_label("Why is this being disclosed?").fill("Inspection of complex casework units")
     page.get_by_label("Who will receive it?").fill("HM Crown Prosecution Service Inspectorate")
-    page.get_by_label("PDF, for people").check()
+    page.get_by_label("PDF document, to read").check()
     body = download(page, "Download the evidence pack")
     assert body.startswith(b"%PDF-"), body[:20]
     assert len(disclose_events(server.var_dir, case_id)) == len(before) + 1
@@ -114,7 +114,7 @@ def test_inspector_samples_examines_and_downloads_an_evidence_pack(page: Any, se
     page.wait_for_load_state()
     page.get_by_label("Why is this being disclosed?").fill("Inspection of complex casework units")
     page.get_by_label("Who will receive it?").fill("HM Crown Prosecution Service Inspectorate")
-    page.get_by_label("ZIP of JSON audit events with inclusion proofs").check()
+    page.get_by_label(re.compile("^ZIP file of the audit events")).check()
     body = download(page, "Download the evidence pack")
     assert body.startswith(b"PK\x03\x04"), body[:20]
     assert len(disclose_events(server.var_dir, case_id)) == len(before) + 2

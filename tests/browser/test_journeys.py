@@ -28,7 +28,7 @@ def open_first_case_in_list(page: Any) -> None:
 
 def test_prosecutor_opens_a_case_from_my_cases(page, server):
     sign_in(page, "prosecutor.a")
-    page.get_by_role("link", name="My cases").first.click()
+    page.get_by_role("link", name="Cases", exact=True).first.click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text().strip() == "My cases"
     rows = page.locator("main table tbody tr")

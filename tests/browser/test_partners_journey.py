@@ -53,7 +53,7 @@ def test_referral_from_portal_to_triage_and_other_force_denied(page) -> None:
     sign_out(page)
 
     sign_in(page, "manager.a")
-    page.get_by_role("link", name="Referrals").first.click()
+    page.get_by_role("link", name="Partnership").first.click()
     page.get_by_role("link", name=reference).click()
     page.wait_for_load_state()
     assert_accessible(page, "ccu-referral-triage")

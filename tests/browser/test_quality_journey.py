@@ -20,7 +20,7 @@ def sign_out(page: Any) -> None:
 
 def test_assessment_from_sample_to_acknowledgement(page, server) -> None:
     sign_in(page, "manager.a")
-    page.get_by_role("link", name="Quality assessments").first.click()
+    page.get_by_role("link", name="Quality", exact=True).first.click()
     page.wait_for_load_state()
     page.get_by_role("link", name="Propose a sample").click()
     page.wait_for_load_state()
@@ -55,7 +55,8 @@ def test_assessment_from_sample_to_acknowledgement(page, server) -> None:
 
     sign_in(page, "prosecutor.a")
     page.goto(assessment_url)
-    page.get_by_label("Your comments").fill("Thank you.")
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_label("Comments (optional)").fill("Thank you.")
     page.get_by_role("button", name="Acknowledge").click()
     page.wait_for_load_state()
     main = page.locator("main").inner_text()

@@ -120,7 +120,7 @@ def test_stage_change_follows_the_stage_machine(personas, case_a):
 
 def test_case_open_logs_consultation_with_relationship(personas, case_a):
     services.case_open(actor=personas.prosecutor_a, case_id=case_a.pk)
-    assert last_event().justification == "Allocated lawyer"
+    assert last_event().justification == "Prosecutor"
     services.case_open(actor=personas.inspector, case_id=case_a.pk)
     event = last_event()
     assert (event.action, event.justification, event.actor_id) == (

@@ -126,9 +126,9 @@ def test_case_page_writes_a_consult_event(client, personas: Personas, case_a: Ca
     assert response.status_code == 200
     event = AuditEvent.objects.filter(action="consult", case_id=case_a.pk).latest("seq")
     assert event.actor_id == personas.prosecutor_a.pk
-    assert event.justification == "Allocated lawyer"
+    assert event.justification == "Prosecutor"
     html = response.content.decode()
-    assert "Audit timeline" in html and "Consultation" in html and "Allocated lawyer" in html
+    assert "Audit timeline" in html and "Consultation" in html and "Prosecutor" in html
 
 
 @pytest.mark.parametrize(
@@ -255,7 +255,7 @@ def test_edit_shows_field_errors(client, personas: Personas, case_a: Case) -> No
     assert response.status_code == 200
     html = response.content.decode()
     assert "govuk-error-summary" in html and 'href="#id_ccp_direction_reason"' in html
-    assert "Leave this empty when a listed criterion is chosen." in html
+    assert "Leave the CCP direction empty when you choose a listed criterion" in html
     assert 'id="id_accepted_on-error"' in html and "Accepted on must be a real date" in html
     assert 'href="#id_accepted_on_day"' in html
 
@@ -358,7 +358,7 @@ def test_part_forms_add_and_validate(client, personas: Personas, case_a: Case, n
     response = client.post(url, {})
     assert response.status_code == 200 and "govuk-error-summary" in response.content.decode()
     response = client.post(url, data)
-    assert response.status_code == 302 and response["Location"].endswith(f"#{check}")
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case_a.pk}/"  # the top, no #section
     assert getattr(case_a, check).count() == 1
 
 

@@ -49,8 +49,10 @@ def test_cli_sets_demo_transport_settings_only_for_demo(monkeypatch):
     cli.main(["check"])
     assert "CASEWORK_DEMO_MODE" not in environment
     cli.main(["demo", "--port", "8123"])
-    assert environment["DEBUG"] == "1"
+    # DEBUG off: the demo shows the service's own 404 and 500 pages, not Django's debug pages.
+    assert environment["DEBUG"] == "0"
     assert environment["SECURE_HTTPS"] == "0"
+    assert environment["WHITENOISE_USE_FINDERS"] == "1"
     assert environment["CASEWORK_DEMO_MODE"] == "1"
     assert seen == [["casework", "check"], ["casework", "demo", "--port", "8123"]]
 
@@ -59,7 +61,7 @@ def test_cli_keeps_demo_settings_already_in_the_environment(monkeypatch):
     from casework import cli
 
     monkeypatch.setattr("django.core.management.execute_from_command_line", lambda argv: None)
-    environment = {"DJANGO_SETTINGS_MODULE": "casework.settings", "DEBUG": "0"}
+    environment = {"DJANGO_SETTINGS_MODULE": "casework.settings", "DEBUG": "1"}
     monkeypatch.setattr(cli.os, "environ", environment)
     cli.main(["demo"])
-    assert environment["DEBUG"] == "0"
+    assert environment["DEBUG"] == "1"

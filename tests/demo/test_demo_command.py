@@ -45,7 +45,7 @@ def test_demo_refuses_to_run_with_production_transport_settings():
 
 
 @pytest.mark.django_db
-@override_settings(DEBUG=True, SECURE_HTTPS=False)
+@override_settings(CASEWORK_DEMO_MODE=True, SECURE_HTTPS=False)
 def test_demo_loads_data_starts_worker_and_server_and_prints_logins(monkeypatch):
     started: list[FakeProcess] = []
 

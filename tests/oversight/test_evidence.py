@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
+import pikepdf
 import pytest
 from django.urls import reverse
 
 from casework.audit import merkle
 from casework.audit.checkpoints import checkpoint_create
 from casework.audit.models import AuditEvent
+from casework.cases import services as case_services
+from casework.core import clock
 from casework.oversight import services
 from tests.oversight.conftest import FORMULA
 
@@ -87,3 +91,80 @@ def test_pack_is_404_for_non_oversight_roles(client_as, known, persona):
 def test_pack_is_404_for_a_manager_of_another_unit(client_as, known):
     assert client_as("manager_a").get(reverse("oversight:pack_case", args=[known["b"].pk])).status_code == 404
     assert client_as("manager_a").get(reverse("oversight:pack_case", args=[known["one"].pk])).status_code == 200
+
+
+# --- the PDF is an accessible, tagged document ------------------------------------------------------
+
+
+def _pdf_for(client_as, case, name: str = "hq") -> bytes:
+    response = client_as(name).post(reverse("oversight:pack_case", args=[case.pk]), {**PACK_FORM, "fmt": "pdf"})
+    assert response.status_code == 200
+    return response.content
+
+
+def _struct_types(element, found: list[str]) -> list[str]:
+    kids = element.get("/K")
+    if kids is None:
+        return found
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            found.append(str(kid["/S"]))
+            _struct_types(kid, found)
+    return found
+
+
+def test_pdf_pack_is_tagged_with_language_structure_and_marked_content(client_as, known, personas):
+    case = known["one"]
+    case_services.case_update(
+        actor=personas.manager_a,
+        case=case,
+        expected_version=case.version,
+        operation_name="Operation “Quayside” – Ōmura’s café",
+    )
+    pdf = pikepdf.open(io.BytesIO(_pdf_for(client_as, case)))
+    root = pdf.Root
+    assert str(root.Lang) == "en-GB"
+    assert bool(root.MarkInfo.Marked) is True
+    assert bool(root.ViewerPreferences.DisplayDocTitle) is True
+    assert "/StructTreeRoot" in root
+    types = _struct_types(root.StructTreeRoot, [])
+    assert types[0] == "/Document"
+    assert {"/H1", "/H2", "/H3", "/P"} <= set(types)
+    # Every page's text sits in marked content tied to the tree (and page numbers are artifacts).
+    for page in pdf.pages:
+        assert "/StructParents" in page.obj
+        content = page.obj.Contents.read_bytes()
+        assert b"BDC" in content and b"/MCID" in content and b"/Artifact BMC" in content
+    assert str(pdf.docinfo["/Title"]) == f"Evidence pack: {case.urn}"
+
+
+def test_pdf_pack_text_reads_in_plain_english(client_as, known):
+    text = _pdf_text(_pdf_for(client_as, known["one"]))
+    assert "undecided" not in text and "Met met" not in text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text), "dates are written out, not ISO"
+    months = "January|February|March|April|May|June|July|August|September|October|November|December"
+    assert re.search(rf"\b\d{{1,2}} ({months}) \d{{4}}\b", text)
+    assert "missed (Internal (CPS))" in text
+
+
+def _pdf_text(body: bytes) -> str:
+    """The text of the PDF, read through its ToUnicode maps (fonts are subset and embedded)."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+
+
+def test_pdf_keeps_curly_quotes_and_accents(client_as, known, personas):
+    case = known["two"]
+    case_services.case_update(
+        actor=personas.manager_a, case=case, expected_version=case.version, operation_name="“Quayside” – Ōmura’s café"
+    )
+    text = _pdf_text(_pdf_for(client_as, case))
+    assert "“Quayside” – Ōmura’s café" in text
+
+
+def test_pack_filename_names_what_it_covers_and_the_day(client_as, known):
+    case = known["one"]
+    response = client_as("hq").post(reverse("oversight:pack_case", args=[case.pk]), {**PACK_FORM, "fmt": "pdf"})
+    disposition = response["Content-Disposition"]
+    assert f'filename="evidence-pack-{case.urn}-{clock.today().isoformat()}.pdf"' == disposition.split("; ")[1]

@@ -92,7 +92,7 @@ def test_inspector_draws_examines_and_sees_results_in_the_browser_flow(client_as
     assert client.get(url).status_code == 200
     consult = AuditEvent.objects.filter(action="consult", case_id=sampled.case_id).last()
     assert consult.justification == "Inspection file examination: Visit"
-    assert client.post(url, {"answer-ctl": "partially", "note-ctl": "=1+1"}).status_code == 302
+    assert client.post(url, {"answer_ctl": "partially", "note_ctl": "=1+1"}).status_code == 302
     page = client.get(reverse("oversight:sample", args=[sample.pk]))
     assert page.status_code == 200 and b"100.0%" in page.content
 

@@ -51,7 +51,7 @@ def test_clocks_carry_the_explanation_and_log_a_consultation(api_as, personas, p
     assert clock["expires_on"] == "2026-04-02" and clock["days_remaining"] == 31
     assert any("Easter Monday" in line for line in clock["explanation"]) and clock["rule_version"]
     event = AuditEvent.objects.filter(action="consult", case_id=progressed.pk).latest("seq")
-    assert event.justification == "Allocated lawyer"
+    assert event.justification == "Prosecutor"
 
 
 def test_deadlines_listed(api_as, progressed) -> None:

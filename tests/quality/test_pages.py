@@ -26,7 +26,7 @@ def _client(user) -> Client:
 def _answer_post(assessment: Assessment, version: int, **extra: str) -> dict[str, str]:
     data = {"version": str(version), "summary": "Solid file."}
     for code, (value, comment) in all_answers(assessment).items():
-        data[f"q_{code}"], data[f"c_{code}"] = value, comment
+        data[f"q_{code}"], data[f"c_{code}_{value}"] = value, comment
     data.update(extra)
     return data
 
@@ -50,10 +50,13 @@ def test_from_sample_to_acknowledgement(personas, case_a) -> None:
     assert response["Location"] == f"/quality/assessments/{assessment.pk}/edit/"
     assert manager.get(response["Location"]).status_code == 200
 
-    # a partially met answer without a comment is refused with the error on that question
-    bad = _answer_post(assessment, 1, **{"q_rationale": "partially_met", "c_rationale": ""}, submit="1")
+    # a partially met answer without a comment is refused, with the error on the comment box that the
+    # answer reveals (and the error summary linking to it)
+    bad = _answer_post(assessment, 1, **{"q_rationale": "partially_met", "c_rationale_partially_met": ""}, submit="1")
     response = manager.post(f"/quality/assessments/{assessment.pk}/edit/", bad)
-    assert response.status_code == 200 and "a comment is required" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 200 and "Enter what was missing" in page
+    assert 'href="#id_c_rationale_partially_met"' in page and 'id="id_c_rationale_partially_met"' in page
 
     response = manager.post(f"/quality/assessments/{assessment.pk}/edit/", _answer_post(assessment, 1, submit="1"))
     assert response.status_code == 302
@@ -77,7 +80,8 @@ def test_from_sample_to_acknowledgement(personas, case_a) -> None:
     prosecutor = _client(personas.prosecutor_a)
     assert "Acknowledge the feedback" in prosecutor.get(f"/quality/assessments/{assessment.pk}/").content.decode()
     prosecutor.post(
-        f"/quality/assessments/{assessment.pk}/acknowledge/", {"version": assessment.version, "comment": "Thanks."}
+        f"/quality/assessments/{assessment.pk}/acknowledge/",
+        {"version": assessment.version, "agrees": "yes", "comment_agree": "Thanks."},
     )
     assessment.refresh_from_db()
     assert assessment.status == AssessmentStatus.ACKNOWLEDGED and assessment.prosecutor_comment == "Thanks."
@@ -95,9 +99,11 @@ def test_stale_form_is_reported_not_applied(personas, case_a) -> None:
     response = manager.post(
         f"/quality/assessments/{a.pk}/feedback/",
         {"version": 1, "meeting_on_day": "11", "meeting_on_month": "5", "meeting_on_year": "2026", "notes": "x"},
-        follow=True,
     )
-    assert "Someone else changed this assessment" in response.content.decode()
+    # The page is shown again with the problem at the top and what was typed kept.
+    page = response.content.decode()
+    assert response.status_code == 200 and "Someone else changed this assessment" in page
+    assert "<title>Error: " in page and 'value="11"' in page
     a.refresh_from_db()
     assert a.status == AssessmentStatus.SUBMITTED
 
@@ -142,7 +148,7 @@ def test_blind_second_marking_page_hides_first_marks(personas, case_a, team) -> 
     assert "FIRST-MARKER-NOTE" not in page and "hidden until yours is in" in page
     data = {"version": "1"}
     for code, (value, comment) in all_answers(a).items():
-        data[f"q_{code}"], data[f"c_{code}"] = value, comment
+        data[f"q_{code}"], data[f"c_{code}_{value}"] = value, comment
     response = client.post(f"/quality/moderation/{moderation.pk}/", data)
     assert response.status_code == 302
     moderation.refresh_from_db()

@@ -95,7 +95,15 @@ def test_case_page_band_record_and_time(personas, case_a) -> None:
     assert "Medium: 40,000 pages of evidence +2, international +2 = 4 ≥ 4" in page and "Complete and current" in page
     assert (
         client.post(
-            url, {"add_time": "1", "week_starting": "2026-05-13", "activity": "review", "hours": "5"}
+            url,
+            {
+                "add_time": "1",
+                "week_starting_day": "13",
+                "week_starting_month": "5",
+                "week_starting_year": "2026",
+                "activity": "review",
+                "hours": "5",
+            },
         ).status_code
         == 302
     )

@@ -215,7 +215,7 @@ def test_ranking_prefers_headroom_specialism_and_avoids_leave() -> None:
         "Junior",
     ]
     assert ranked[0].reasons == ("Capacity 70% (headroom 30)", "Specialism: fraud (+25)")
-    assert ranked[2].score == 80 - 80 and "On leave on key date(s) 01 Jun 2026, 02 Jun 2026 (−80)" in ranked[2].reasons
+    assert ranked[2].score == 80 - 80 and "On leave on key dates: 1 June 2026, 2 June 2026 (−80)" in ranked[2].reasons
     assert not ranked[3].suitable and "Conflict: already the deputy" in ranked[3].reasons
 
 

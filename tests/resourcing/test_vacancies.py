@@ -126,7 +126,16 @@ def test_vacancy_page_for_managers_and_readers(personas, case_a) -> None:
     url = reverse("resourcing:vacancies", args=[personas.unit_a.pk])
     manager = _client(personas.manager_a)
     response = manager.post(
-        url, {"add_vacancy": "1", "grade": SCP, "fte": "1", "since": "2026-04-01", "reason": "Retirement"}
+        url,
+        {
+            "add_vacancy": "1",
+            "grade": SCP,
+            "fte": "1",
+            "since_day": "1",
+            "since_month": "4",
+            "since_year": "2026",
+            "reason": "Retirement",
+        },
     )
     assert response.status_code == 302
     vacancy = Vacancy.objects.get()
@@ -134,14 +143,49 @@ def test_vacancy_page_for_managers_and_readers(personas, case_a) -> None:
     assert "Retirement" in page and "if every vacancy were filled" in page and "Record vacancy" in page
     unit_page = manager.get(reverse("resourcing:unit", args=[personas.unit_a.pk])).content.decode()
     assert "1 open vacancy" in unit_page and "if filled" in unit_page
-    error = manager.post(url, {"add_vacancy": "1", "grade": SCP, "fte": "2", "since": "2026-04-01", "reason": "x"})
+    error = manager.post(
+        url,
+        {
+            "add_vacancy": "1",
+            "grade": SCP,
+            "fte": "2",
+            "since_day": "1",
+            "since_month": "4",
+            "since_year": "2026",
+            "reason": "x",
+        },
+    )
     assert error.status_code == 200 and "Error:" in error.content.decode()
 
     reader = _client(personas.area_leader_a)
     page = reader.get(url).content.decode()
     assert "Retirement" in page and "Record vacancy" not in page
-    assert reader.post(url, {"fill_vacancy": "1", "vacancy": vacancy.pk, "filled_on": "2026-05-11"}).status_code == 403
-    assert manager.post(url, {"fill_vacancy": "1", "vacancy": vacancy.pk, "filled_on": "2026-05-11"}).status_code == 302
+    assert (
+        reader.post(
+            url,
+            {
+                "fill_vacancy": "1",
+                "vacancy": vacancy.pk,
+                "filled_on_day": "11",
+                "filled_on_month": "5",
+                "filled_on_year": "2026",
+            },
+        ).status_code
+        == 403
+    )
+    assert (
+        manager.post(
+            url,
+            {
+                "fill_vacancy": "1",
+                "vacancy": vacancy.pk,
+                "filled_on_day": "11",
+                "filled_on_month": "5",
+                "filled_on_year": "2026",
+            },
+        ).status_code
+        == 302
+    )
     vacancy.refresh_from_db()
     assert vacancy.filled_on == dt.date(2026, 5, 11)
 

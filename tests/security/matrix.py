@@ -92,6 +92,12 @@ MATRIX: dict[str, Probe] = {
     "api_token_revoke": absent(),
     "api_person_tokens": obj(frozenset({"admin", "prosecutor_b"})),
     "api_person_tokens_revoke": obj(frozenset({"admin", "prosecutor_b"})),
+    # pages about the service, linked from every footer: open to everyone, signed in or not
+    "help": Probe(PUBLIC),
+    "contact": Probe(PUBLIC),
+    "accessibility": Probe(PUBLIC),
+    "privacy": Probe(PUBLIC),
+    "feedback": Probe(PUBLIC),
     # cases
     "cases:my": page(),
     "cases:my_export": page(),

@@ -156,7 +156,7 @@ def by_lawyer(cases: QuerySet[Case]) -> list[dict[str, Any]]:
             if part
         )
         lawyer_id = row["case__allocated_lawyer_id"]
-        label = name or row["case__allocated_lawyer__username"] or "Not allocated"
+        label = name or row["case__allocated_lawyer__username"] or "Unassigned"
         result.append(
             with_rate(
                 {"lawyer_id": lawyer_id, "label": label, "cases": row["cases"], **{key: row[key] for key in _COUNTS}}

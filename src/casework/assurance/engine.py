@@ -14,6 +14,7 @@ from typing import Any
 
 from casework.assurance import rules as evaluators
 from casework.assurance.facts import CaseFacts
+from casework.cases.choices import Stage
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def evaluate(
         if finding.outcome == evaluators.NOT_MET and waiver is not None and waiver.expires_on >= ctx.today:
             finding = evaluators.Finding(
                 evaluators.WAIVED,
-                f"Waived until {waiver.expires_on:%-d %b %Y} by {waiver.approver}: {waiver.reason} "
+                f"Waived until {waiver.expires_on.day} {waiver.expires_on:%B %Y} by {waiver.approver}: {waiver.reason} "
                 f"(otherwise: {finding.reason})",
                 finding.remedy,
                 {**finding.facts, "waiver_expires_on": waiver.expires_on.isoformat()},
@@ -105,7 +106,8 @@ def evaluate(
 
 def _finding(facts: CaseFacts, rule: RuleVersion, ctx: evaluators.EvaluationContext) -> evaluators.Finding:
     if facts.stage not in rule.stages:
-        return evaluators.Finding(evaluators.NA, f"Applies only at other stages (the case is at “{facts.stage}”).")
+        stage = Stage(facts.stage).label if facts.stage in Stage.values else facts.stage
+        return evaluators.Finding(evaluators.NA, f"Applies only at other stages (the case is at {stage.lower()}).")
     if rule.categories and not (rule.categories & facts.categories):
         return evaluators.Finding(evaluators.NA, "Applies only to other offence categories.")
     fn = evaluators.EVALUATORS.get(rule.evaluator)

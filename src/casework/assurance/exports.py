@@ -57,7 +57,7 @@ def dashboard_tables(data: reads.Dashboard) -> list[Table]:
         ),
         Table(
             "By lawyer",
-            ["Allocated lawyer", "Cases", "Applicable", "Not met", "Compliance %"],
+            ["Prosecutor", "Cases", "Applicable", "Not met", "Compliance %"],
             [[r["label"], r["cases"], r["applicable"], r["not_met"], _percent(r["percent"])] for r in data.by_lawyer],
         ),
         Table(
@@ -81,7 +81,7 @@ def failing_table(rule_code: str, verdicts: Iterable[Any]) -> Table:
             "Operation",
             "Unit",
             "Stage",
-            "Allocated lawyer",
+            "Prosecutor",
             "Reason",
             "What would satisfy it",
             "Rule version",

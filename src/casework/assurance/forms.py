@@ -10,65 +10,114 @@ from django import forms
 from casework.assurance.choices import ExemptDocument, Scope, Severity
 from casework.assurance.rules import EVALUATORS
 from casework.core.forms import GovukDateField
+from casework.core.govuk_forms import NOTE_MAX, TEXT_MAX, GovukForm, Reveal
 
 REASON_HINT = "At least 20 characters. This is kept on the case and in the audit trail."
 
 
-class ExemptionForm(forms.Form):
-    document = forms.ChoiceField(label="Document", choices=ExemptDocument.choices, widget=forms.RadioSelect)
+class ExemptionForm(GovukForm):
+    document = forms.ChoiceField(
+        label="Which document is not needed?",
+        choices=ExemptDocument.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select which document is not needed"},
+    )
     reason = forms.CharField(
-        label="Why is the document not needed?", widget=forms.Textarea(attrs={"rows": 4}), help_text=REASON_HINT
+        label="Why is the document not needed?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=REASON_HINT,
+        max_length=NOTE_MAX,
+        error_messages={"required": "Enter why the document is not needed"},
     )
 
 
-class WaiverForm(forms.Form):
-    rule_code = forms.ChoiceField(label="Rule to waive")
+class WaiverForm(GovukForm):
+    rule_code = forms.ChoiceField(label="Rule to waive", error_messages={"required": "Select the rule to waive"})
     reason = forms.CharField(
-        label="Reason for the waiver", widget=forms.Textarea(attrs={"rows": 4}), help_text=REASON_HINT
+        label="Why are you waiving it?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=REASON_HINT,
+        max_length=NOTE_MAX,
+        error_messages={"required": "Enter why you are waiving the rule"},
     )
-    expires_on = GovukDateField(label="Waiver ends on", hint="At most 180 days from today. For example, 27 3 2026")
+    expires_on = GovukDateField(
+        label="Date the waiver ends",
+        hint="At most 180 days from today. For example, 27 3 2026",
+        error_messages={"required": "Enter the date the waiver ends"},
+    )
 
     def __init__(self, *args: Any, rules: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["rule_code"]).choices = [("", "Choose a rule"), *rules]
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(GovukForm):
     """A POST with nothing to enter (CSRF only)."""
 
 
-class SignOffRequestForm(forms.Form):
-    checkpoint = forms.ChoiceField(label="Checkpoint", widget=forms.RadioSelect)
-    note = forms.CharField(label="Note for the approver", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+class SignOffRequestForm(GovukForm):
+    checkpoint = forms.ChoiceField(
+        label="Which checkpoint needs signing off?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the checkpoint that needs signing off"},
+    )
+    note = forms.CharField(
+        label="Note for the approver", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX
+    )
 
     def __init__(self, *args: Any, checkpoints: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["checkpoint"]).choices = checkpoints
 
 
-class SignOffDecisionForm(forms.Form):
+class SignOffDecisionForm(GovukForm):
     decision = forms.ChoiceField(
         label="Your decision",
         widget=forms.RadioSelect,
         choices=[("approve", "Approve"), ("return", "Return it with reasons")],
+        error_messages={"required": "Select whether you approve it or return it"},
     )
-    rationale = forms.CharField(
-        label="Rationale",
+    rationale_approve = forms.CharField(
+        label="Rationale (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX
+    )
+    rationale_return = forms.CharField(
+        label="Why are you returning it?",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Required when you return it.",
+        max_length=NOTE_MAX,
+        error_messages={"required": "Enter why you are returning it"},
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    REVEALS = {
+        "rationale_approve": Reveal("decision", ("approve",), required=False),
+        "rationale_return": Reveal("decision", ("return",)),
+    }
+
+    def rationale(self) -> str:
+        return str(self.cleaned_data[f"rationale_{self.cleaned_data['decision']}"] or "")
 
 
 ACTION_ROWS = 3
 
 
-class PanelMeetingForm(forms.Form):
+class PanelMeetingForm(GovukForm):
     held_on = GovukDateField(label="Date of the meeting")
-    members = forms.MultipleChoiceField(label="Who attended", widget=forms.CheckboxSelectMultiple)
-    decisions = forms.CharField(label="Decisions", widget=forms.Textarea(attrs={"rows": 4}))
-    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 4}))
+    members = forms.MultipleChoiceField(
+        label="Who attended", widget=forms.CheckboxSelectMultiple, error_messages={"required": "Select who attended"}
+    )
+    decisions = forms.CharField(
+        label="Decisions",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=TEXT_MAX,
+        error_messages={"required": "Enter the panel's decisions"},
+    )
+    rationale = forms.CharField(
+        label="Rationale",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=TEXT_MAX,
+        error_messages={"required": "Enter the reasons for the decisions"},
+    )
 
     def __init__(self, *args: Any, people: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,7 +125,10 @@ class PanelMeetingForm(forms.Form):
         # A fixed number of action rows keeps the page usable without JavaScript.
         for index in range(1, ACTION_ROWS + 1):
             self.fields[f"action_{index}_description"] = forms.CharField(
-                label=f"Action {index} (optional)", required=False, max_length=300
+                label=f"Action {index} (optional)",
+                required=False,
+                max_length=300,
+                widget=forms.Textarea(attrs={"rows": 2}),
             )
             self.fields[f"action_{index}_owner"] = forms.ChoiceField(
                 label=f"Action {index} owner", required=False, choices=[("", "Choose a person"), *people]
@@ -96,9 +148,9 @@ class PanelMeetingForm(forms.Form):
             owner = cleaned.get(f"action_{index}_owner")
             due_on = cleaned.get(f"action_{index}_due_on")
             if description and not owner:
-                self.add_error(f"action_{index}_owner", "Choose who owns this action.")
+                self.add_error(f"action_{index}_owner", f"Select who owns action {index}")
             if description and not due_on and f"action_{index}_due_on" not in self.errors:
-                self.add_error(f"action_{index}_due_on", "Enter the date the action is due.")
+                self.add_error(f"action_{index}_due_on", f"Enter the date action {index} is due")
         return cleaned
 
     def actions(self) -> list[dict[str, Any]]:
@@ -113,7 +165,7 @@ class PanelMeetingForm(forms.Form):
         ]
 
 
-class VersionForm(forms.Form):
+class VersionForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
@@ -147,10 +199,10 @@ class JsonField(forms.CharField):
         return decoded
 
 
-class RulePublishForm(forms.Form):
+class RulePublishForm(GovukForm):
     effective_from = forms.DateField(label="Takes effect on", help_text="YYYY-MM-DD; after the current version's date.")
     title = forms.CharField(max_length=200)
-    statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+    statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), max_length=NOTE_MAX)
     source = forms.CharField(max_length=300)
     scope = forms.ChoiceField(choices=Scope.choices)
     severity = forms.ChoiceField(choices=Severity.choices)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework.assurance.facts import CaseFacts
+from casework.core.words import have, plural
 from casework.core.working_days import WorkingCalendar, fmt
 
 MET, NOT_MET, NA, WAIVED, EXEMPT = "met", "not_met", "na", "waived", "exempt"
@@ -184,7 +185,8 @@ def charging_rationale(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluat
     if missing:
         return Finding(
             NOT_MET,
-            f"{len(missing)} charging decision record(s) have no rationale: {', '.join(missing[:5])}.",
+            f"{plural(len(missing), 'charging decision record')} {have(len(missing))} no rationale: "
+            f"{', '.join(missing[:5])}.",
             "Record the reasons for each charging decision or advice, as the Code requires.",
             used,
         )
@@ -212,7 +214,8 @@ def early_advice_requests(facts: CaseFacts, params: Mapping[str, Any], ctx: Eval
             "Complete the request's 8 items, and record and communicate any refusal with its reason.",
             used,
         )
-    return Finding(MET, f"{len(requests)} early advice request(s) are complete and any refusals recorded.", facts=used)
+    done = f"{plural(len(requests), 'early advice request')} {'is' if len(requests) == 1 else 'are'} complete"
+    return Finding(MET, f"{done} and any refusals recorded.", facts=used)
 
 
 # --- sign-off ------------------------------------------------------------------------------------
@@ -468,7 +471,7 @@ def hearing_record_sheets(facts: CaseFacts, params: Mapping[str, Any], ctx: Eval
         return Finding(
             NOT_MET,
             f"Hearing record sheets missing or late: {'; '.join(late[:5])}.",
-            f"Put the hearing record sheet on the case within {working_days} working day(s).",
+            f"Put the hearing record sheet on the case within {plural(working_days, 'working day')}.",
             used,
         )
     return Finding(MET, f"A timely hearing record sheet for each of {len(past)} hearings.", facts=used)

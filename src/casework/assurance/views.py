@@ -414,7 +414,7 @@ def signoff_decide(request: HttpRequest, signoff_id: int) -> HttpResponse:
                 request=signoff,
                 expected_version=form.cleaned_data["version"],
                 approve=form.cleaned_data["decision"] == "approve",
-                rationale=form.cleaned_data["rationale"],
+                rationale=form.rationale(),
             )
         except CaseworkError as error:
             _raise_page_error(error)

@@ -8,34 +8,35 @@ from django import forms
 
 from casework.audit.choices import Action
 from casework.audit.selectors import AuditFilters
+from casework.core.forms import GovukDateField
+from casework.core.govuk_forms import GovukForm
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class AuditSearchForm(forms.Form):
+class AuditSearchForm(GovukForm):
     action = forms.ChoiceField(choices=[("", "Any action"), *Action.choices], required=False)
     actor = forms.CharField(required=False, max_length=200, label="Who (name or username)")
     subject = forms.CharField(required=False, max_length=250, label="Subject (name, id or type)")
-    case = forms.IntegerField(required=False, min_value=1, label="Case id")
-    date_from = forms.DateField(required=False, widget=DateInput(), label="From date")
-    date_to = forms.DateField(required=False, widget=DateInput(), label="To date")
+    case = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Case record number",
+        help_text="The number in the case page's address: 59 for /cases/59/.",
+    )
+    date_from = GovukDateField(required=False, label="From date")
+    date_to = GovukDateField(required=False, label="To date")
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput())
     reason = forms.CharField(
         required=False,
         max_length=500,
-        label="Reason for downloading (needed for CSV)",
-        help_text="The download is recorded in the audit trail with this reason.",
+        label="Reason for downloading",
+        help_text="Needed for the CSV download, which is recorded in the audit trail with this reason.",
+        error_messages={"required": "Enter the reason for downloading the audit trail"},
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", "The to date must be the same as or after the from date.")
+            self.add_error("date_to", "To date must be the same as or after the from date")
         return data
 
     def filters(self) -> AuditFilters:

@@ -30,7 +30,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
     if wants_csv:
         reason = form.cleaned_data.get("reason", "").strip() if form.is_bound else ""
         if not reason:
-            form.add_error("reason", "Enter the reason for downloading the audit trail.")
+            form.add_error("reason", form.fields["reason"].error_messages["required"])
             return render(request, "audit/search.html", {"form": form, "events": [], "searched": False}, status=400)
         body = search.audit_search_export(actor=user, filters=filters, justification=reason)
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")

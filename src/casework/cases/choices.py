@@ -43,15 +43,16 @@ class OffenceClassification(models.TextChoices):
 
 
 class HearingType(models.TextChoices):
-    FIRST_APPEARANCE = "first_appearance", "First appearance"
+    # Named as HMCTS lists hearings.
+    FIRST_APPEARANCE = "first_appearance", "First hearing"
     SENDING = "sending", "Sending to the Crown Court"
     PTPH = "ptph", "Plea and trial preparation hearing"
     MENTION = "mention", "Mention"
-    CTL_EXTENSION = "ctl_extension", "Custody time limit extension"
+    CTL_EXTENSION = "ctl_extension", "Application to extend custody time limits"
     PRE_TRIAL_REVIEW = "pre_trial_review", "Pre-trial review"
     TRIAL = "trial", "Trial"
-    SENTENCE = "sentence", "Sentence"
-    CONFISCATION = "confiscation", "Confiscation"
+    SENTENCE = "sentence", "Sentencing"
+    CONFISCATION = "confiscation", "Confiscation (proceeds of crime)"
 
 
 class DocumentKind(models.TextChoices):

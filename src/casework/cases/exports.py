@@ -21,7 +21,7 @@ CHUNK_SIZE = 2000
 #: Used when settings.CASE_EXPORT_MAX_ROWS is not set.
 DEFAULT_MAX_ROWS = 100_000
 
-HEADER = ["URN", "Operation", "Stage", "Allocated lawyer", "Unit", "Updated (UK time)"]
+HEADER = ["URN", "Operation", "Stage", "Prosecutor", "Unit", "Updated (UK time)"]
 #: A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 
 

@@ -12,6 +12,7 @@ from casework.cases.choices import CustodyStatus, DocumentKind, HearingType, Off
 from casework.cases.models import AcceptanceCriterion, Case, CaseDocument
 from casework.core import clock
 from casework.core.forms import GovukDateField, GovukDateTimeField, RecordEditForm
+from casework.core.govuk_forms import DOCUMENT_MAX, NOTE_MAX, TEXT_MAX, GovukForm
 from casework.people.choices import RoleCode
 from casework.people.models import PoliceForce, Unit, User
 
@@ -24,9 +25,7 @@ def _staff(unit: Unit, roles: Sequence[str]) -> Any:
 
 
 def _person_field(label: str, unit: Unit, roles: Sequence[str]) -> forms.ModelChoiceField:
-    field = forms.ModelChoiceField(
-        queryset=_staff(unit, roles), required=False, label=label, empty_label="Not allocated"
-    )
+    field = forms.ModelChoiceField(queryset=_staff(unit, roles), required=False, label=label, empty_label="Unassigned")
     field.label_from_instance = lambda user: str(user.display_name)  # type: ignore[method-assign,assignment]
     return field
 
@@ -44,9 +43,9 @@ CASE_FK_FIELDS = {
 }
 
 
-class CaseDetailsForm(forms.Form):
+class CaseDetailsForm(GovukForm):
     operation_name = forms.CharField(max_length=120, required=False, label="Operation name")
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=TEXT_MAX)
     lead_force = forms.ModelChoiceField(queryset=PoliceForce.objects.none(), required=False, empty_label="None")
     acceptance_criterion = forms.ModelChoiceField(
         queryset=AcceptanceCriterion.objects.filter(is_active=True),
@@ -60,6 +59,7 @@ class CaseDetailsForm(forms.Form):
         required=False,
         label="CCP direction",
         help_text="Only if the Chief Crown Prosecutor directed the case into the unit: why.",
+        max_length=NOTE_MAX,
     )
     accepted_on = GovukDateField(required=False, label="Accepted on")
 
@@ -68,15 +68,15 @@ class CaseDetailsForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["lead_force"]).queryset = PoliceForce.objects.filter(
             areas__unit=unit
         ).distinct()
-        self.fields["allocated_lawyer"] = _person_field("Allocated lawyer", unit, _LEGAL_ROLES)
-        self.fields["deputy_lawyer"] = _person_field("Deputy lawyer", unit, _LEGAL_ROLES)
+        self.fields["allocated_lawyer"] = _person_field("Prosecutor", unit, _LEGAL_ROLES)
+        self.fields["deputy_lawyer"] = _person_field("Deputy prosecutor", unit, _LEGAL_ROLES)
         self.fields["paralegal"] = _person_field("Paralegal officer", unit, [RoleCode.PARALEGAL])
         self.fields["legal_manager"] = _person_field("Legal manager", unit, _MANAGER_ROLES)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("acceptance_criterion") and (data.get("ccp_direction_reason") or "").strip():
-            self.add_error("ccp_direction_reason", "Leave this empty when a listed criterion is chosen.")
+            self.add_error("ccp_direction_reason", "Leave the CCP direction empty when you choose a listed criterion")
         return data
 
     def service_values(self) -> dict[str, Any]:
@@ -91,14 +91,19 @@ class CaseDetailsForm(forms.Form):
 
 
 class CaseCreateForm(CaseDetailsForm):
-    urn = forms.CharField(max_length=20, label="URN", help_text="Unique reference number, for example 42AB1234526.")
+    urn = forms.CharField(
+        max_length=20,
+        label="URN",
+        help_text="Unique reference number, for example 42AB1234526.",
+        error_messages={"required": "Enter the URN"},
+    )
 
     field_order = ["urn"]
 
     def clean_urn(self) -> str:
         urn = self.cleaned_data["urn"].strip().upper()
         if not urn.isalnum():
-            raise forms.ValidationError("A URN contains only letters and numbers.")
+            raise forms.ValidationError("URN must contain only letters and numbers")
         return urn
 
 
@@ -111,9 +116,17 @@ class CaseEditForm(RecordEditForm, CaseDetailsForm):
 # --- stage, parts of a case -----------------------------------------------------------------------
 
 
-class StageChangeForm(forms.Form):
-    stage = forms.ChoiceField(label="New stage", widget=forms.RadioSelect)
-    reason = forms.CharField(max_length=250, required=False, label="Reason", help_text="Why the case moves on.")
+class StageChangeForm(GovukForm):
+    stage = forms.ChoiceField(
+        label="New stage", widget=forms.RadioSelect, error_messages={"required": "Select the stage the case moves to"}
+    )
+    reason = forms.CharField(
+        max_length=250,
+        required=False,
+        label="Reason",
+        help_text="Why the case moves on.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
@@ -123,7 +136,7 @@ class StageChangeForm(forms.Form):
         ]
 
 
-class DefendantForm(forms.Form):
+class DefendantForm(GovukForm):
     first_names = forms.CharField(max_length=120, label="First names")
     last_name = forms.CharField(max_length=120, label="Last name")
     date_of_birth = GovukDateField(required=False, label="Date of birth", hint="For example, 27 3 1986")
@@ -156,35 +169,55 @@ class DefendantEditForm(DefendantForm, RecordEditForm):
     pass
 
 
-class ChargeForm(forms.Form):
-    offence = forms.CharField(max_length=250)
-    classification = forms.ChoiceField(choices=OffenceClassification.choices)
-    charged_on = GovukDateField(required=False, label="Charged on")
+class ChargeForm(GovukForm):
+    offence = forms.CharField(max_length=250, error_messages={"required": "Enter the offence"})
+    classification = forms.ChoiceField(
+        choices=OffenceClassification.choices,
+        error_messages={"required": "Select how the offence is classified"},
+        label="Classification",
+    )
+    charged_on = GovukDateField(required=False, label="Date charged")
 
 
 class ChargeEditForm(ChargeForm, RecordEditForm):
     pass
 
 
-class HearingForm(forms.Form):
-    hearing_type = forms.ChoiceField(choices=HearingType.choices, label="Type of hearing")
-    starts_at = GovukDateTimeField(label="Date and time")
-    court = forms.CharField(max_length=160)
-    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+class HearingForm(GovukForm):
+    hearing_type = forms.ChoiceField(
+        choices=HearingType.choices,
+        label="Type of hearing",
+        error_messages={"required": "Select the type of hearing"},
+    )
+    starts_at = GovukDateTimeField(
+        label="Date and time", error_messages={"required": "Enter the date and time of the hearing"}
+    )
+    court = forms.CharField(max_length=160, error_messages={"required": "Enter the court"})
+    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=TEXT_MAX)
 
 
 class HearingEditForm(HearingForm, RecordEditForm):
     pass
 
 
-class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(choices=DocumentKind.choices, label="Type of document")
-    title = forms.CharField(max_length=200)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), label="Content")
+class DocumentForm(GovukForm):
+    kind = forms.ChoiceField(
+        choices=DocumentKind.choices,
+        label="Type of document",
+        error_messages={"required": "Select the type of document"},
+    )
+    title = forms.CharField(max_length=200, error_messages={"required": "Enter a title"})
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}),
+        label="Content",
+        max_length=DOCUMENT_MAX,
+        error_messages={"required": "Enter the content of the document"},
+    )
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         help_text="For decisions: the reasons, as the Code for Crown Prosecutors requires.",
+        max_length=TEXT_MAX,
     )
     has_disclosure_strategy = forms.BooleanField(
         required=False,
@@ -193,10 +226,18 @@ class DocumentForm(forms.Form):
     )
 
 
-class DocumentReviseForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), label="Content")
+class DocumentReviseForm(GovukForm):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12}),
+        label="Content",
+        max_length=DOCUMENT_MAX,
+        error_messages={"required": "Enter the content of the document"},
+    )
     rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="What changed in this version, and why."
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="What changed in this version, and why.",
+        max_length=TEXT_MAX,
     )
     has_disclosure_strategy = forms.BooleanField(
         required=False, label="This version contains a disclosure strategy section"
@@ -209,36 +250,55 @@ class DocumentReviseForm(forms.Form):
         return {"body": body, "version": document.version, "has_disclosure_strategy": flag}
 
 
-class ReviewForm(forms.Form):
-    kind = forms.ChoiceField(choices=ReviewKind.choices, label="Type of review")
-    reviewed_on = GovukDateField(label="Date of review")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Findings")
+class ReviewForm(GovukForm):
+    kind = forms.ChoiceField(
+        choices=ReviewKind.choices, label="Type of review", error_messages={"required": "Select the type of review"}
+    )
+    reviewed_on = GovukDateField(label="Date of review", error_messages={"required": "Enter the date of the review"})
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="Findings",
+        max_length=TEXT_MAX,
+        error_messages={"required": "Enter the findings of the review"},
+    )
 
 
 # --- access outside own work ---------------------------------------------------------------------
 
 
-class BreakGlassForm(forms.Form):
-    urn = forms.CharField(max_length=20, label="URN", help_text="The unique reference number of the case.")
+class BreakGlassForm(GovukForm):
+    urn = forms.CharField(
+        max_length=20,
+        label="URN",
+        help_text="The unique reference number of the case.",
+        error_messages={"required": "Enter the URN of the case"},
+    )
     justification = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Why do you need this case?",
         help_text="For example: covering a colleague's hearing tomorrow. A manager reviews every reason.",
+        max_length=NOTE_MAX,
+        error_messages={"required": "Enter why you need this case"},
     )
 
 
-class GrantReviewForm(forms.Form):
-    note = forms.CharField(max_length=250, label="Review note", help_text="For example: agreed, covering leave.")
+class GrantReviewForm(GovukForm):
+    note = forms.CharField(
+        max_length=250,
+        label="Review note",
+        help_text="For example: agreed, covering leave.",
+        error_messages={"required": "Enter a review note"},
+    )
 
 
 # --- list filters -------------------------------------------------------------------------------
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(GovukForm):
     q = forms.CharField(required=False, max_length=120, label="URN or operation")
     stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *Stage.choices])
     lawyer = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, label="Allocated lawyer", empty_label="Anyone"
+        queryset=User.objects.none(), required=False, label="Prosecutor", empty_label="Anyone"
     )
     unit = forms.ModelChoiceField(queryset=Unit.objects.all(), required=False, label="Unit", empty_label="All units")
 

@@ -182,7 +182,9 @@ def case_for_change(*, user: Any, case_id: int) -> Case:
     if case is None:
         raise NotFound("Case not found.")
     if not Case.objects.editable_by(user).filter(pk=case.pk).exists():
-        raise PermissionDenied("You can view this case but not change it. Ask the allocated lawyer or a legal manager.")
+        raise PermissionDenied(
+            "You can view this case but not change it. Ask the case's prosecutor or a legal manager."
+        )
     return case
 
 

@@ -94,7 +94,9 @@ def require_case_editable(*, actor: Any, case: Case) -> None:
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise NotFound("Case not found.")
     if not Case.objects.editable_by(actor).filter(pk=case.pk).exists():
-        raise PermissionDenied("You can view this case but not change it. Ask the allocated lawyer or a legal manager.")
+        raise PermissionDenied(
+            "You can view this case but not change it. Ask the case's prosecutor or a legal manager."
+        )
 
 
 def _validate_acceptance(values: dict[str, Any]) -> None:
@@ -224,9 +226,9 @@ def case_change_stage(*, actor: Any, case: Case, expected_version: int, stage: s
 def relationship_to_case(*, user: Any, case: Case) -> str:
     """The default s.62 justification for a read: why this user is looking at this case."""
     if case.allocated_lawyer_id == user.pk:
-        return "Allocated lawyer"
+        return "Prosecutor"
     if case.deputy_lawyer_id == user.pk:
-        return "Deputy lawyer"
+        return "Deputy prosecutor"
     if case.paralegal_id == user.pk:
         return "Allocated paralegal"
     if case.legal_manager_id == user.pk:

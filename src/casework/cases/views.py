@@ -375,7 +375,8 @@ class CasePartView(View, ABC):
                 apply_service_error(form, error)
             else:
                 messages.success(request, message)
-                return redirect(reverse("cases:detail", kwargs={"case_id": self.case.pk}) + f"#{self.section}")
+                # No #section: the success banner at the top of the case page takes focus.
+                return redirect(reverse("cases:detail", kwargs={"case_id": self.case.pk}))
         return self.render(form, conflict)
 
     def render(self, form: forms.Form, conflict: list[dict[str, str]] | None = None) -> HttpResponse:
@@ -613,7 +614,15 @@ def access_grants(request: HttpRequest) -> HttpResponse:
     if not (_user(request).role_codes & UNIT_MANAGER_ROLES) or not _user(request).unit_id:
         raise Http404("Page not found.")
     grants = list(selectors.access_grants_for_review(user=_user(request)))
-    return render(request, "cases/access_grants.html", {"grants": grants, "form": GrantReviewForm()})
+    return render(request, "cases/access_grants.html", {"grants": grants, "review_forms": _review_forms(grants)})
+
+
+def _review_forms(grants: list[Any], bound: GrantReviewForm | None = None, grant_id: int = 0) -> dict[int, Any]:
+    """One review form per grant, each with its own ids, so an error links to that grant's box."""
+    forms_by_grant = {grant.pk: GrantReviewForm(auto_id=f"grant-{grant.pk}-%s") for grant in grants}
+    if bound is not None:
+        forms_by_grant[grant_id] = bound
+    return forms_by_grant
 
 
 @login_required
@@ -628,7 +637,7 @@ def access_grant_review(request: HttpRequest, grant_id: int) -> HttpResponse:
         return render(
             request,
             "cases/access_grants.html",
-            {"grants": grants, "form": form, "failed_grant_id": grant_id},
+            {"grants": grants, "form": form, "review_forms": _review_forms(grants, form, grant_id)},
             status=400,
         )
     with page_errors():

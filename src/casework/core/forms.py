@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from casework.core import clock
 from casework.core.errors import CaseworkError, EditConflict
+from casework.core.govuk_forms import UNCHECKABLE_FORM, GovukForm, field_noun, field_subject
 
 
 def apply_service_error(form: forms.BaseForm, error: CaseworkError) -> None:
@@ -83,7 +84,7 @@ class GovukDateField(forms.Field):
         self.invalid_parts: tuple[str, ...] = ()
 
     def _name(self) -> str:
-        return str(self.label or "The date")
+        return field_subject(str(self.label or "The date"))
 
     def _parts(self, value: Any) -> dict[str, str]:
         values = list(value) if isinstance(value, list | tuple) else []
@@ -95,11 +96,17 @@ class GovukDateField(forms.Field):
         self.invalid_parts = parts
         return forms.ValidationError(message, code=code)
 
+    def _required_message(self) -> str:
+        explicit = self.error_messages.get("required")
+        if explicit and explicit != forms.Field.default_error_messages["required"]:
+            return str(explicit)
+        return f"Enter {field_noun(str(self.label or 'the date'))}"
+
     def _date(self, parts: dict[str, str]) -> dt.date | None:
         given = {name: parts[name] for name in DATE_PARTS}
         if not any(given.values()):
             if self.required:
-                raise self._fail(f"Enter {self._name().lower()}", DATE_PARTS, code="required")
+                raise self._fail(self._required_message(), DATE_PARTS, code="required")
             return None
         missing = tuple(name for name in DATE_PARTS if not given[name])
         if missing:
@@ -163,7 +170,6 @@ class GovukDateTimeField(GovukDateField):
 # those with the saved row: the differences are exactly what the other person changed.
 
 LOADED_VALUES_SALT = "casework.forms.loaded-values"
-UNCHECKABLE_FORM = "This form could not be checked. Open the page again and re-enter your changes."
 
 
 def _signable(value: Any) -> Any:
@@ -191,7 +197,7 @@ def read_loaded_values(token: str, instance: Any) -> dict[str, Any]:
     return {attname: opts.get_field(attname).to_python(value) for attname, value in payload["values"].items()}
 
 
-class RecordEditForm(forms.Form):
+class RecordEditForm(GovukForm):
     """Base for forms that change an existing versioned record.
 
     Subclasses list their editable fields; `FIELD_ATTNAMES` maps a form field to the model
@@ -292,9 +298,12 @@ class RecordEditForm(forms.Form):
 
 
 def anchor_for(field: forms.BoundField) -> str:
-    """The id an error message should link to: the field, or the first wrong box of a date."""
+    """The id an error message should link to: the input itself, the first wrong box of a date, or
+    the first radio or checkbox of a group (their inputs are `<id>_0`, `<id>_1`, ...)."""
     widget = field.field.widget
     if isinstance(widget, GovukDateWidget):
         invalid = getattr(field.field, "invalid_parts", ()) or widget.parts
         return f"{field.auto_id}_{invalid[0]}"
+    if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return f"{field.auto_id}_0"
     return str(field.auto_id)

@@ -797,4 +797,5 @@ def _mg3_rationale(test: str, outcome: str, defendants: int) -> str:
         if test == "threshold"
         else "Full Code Test met: realistic prospect of conviction on the documentary and witness evidence."
     )
-    return f"{basis} Public interest requires a prosecution of all {defendants} suspect(s) given the harm caused."
+    suspects = "the suspect" if defendants == 1 else f"all {defendants} suspects"
+    return f"{basis} Public interest requires a prosecution of {suspects} given the harm caused."

@@ -2,10 +2,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from casework.identity.navigation import items_for
+from casework.identity.navigation import navigation_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Role-based navigation items for the service header (casework.identity.navigation)."""
+    """The service navigation for the signed-in user's roles (casework.identity.navigation)."""
     user = getattr(request, "user", None)
-    return {"nav_items": items_for(user, request.path) if user is not None and user.is_authenticated else []}
+    if user is None or not user.is_authenticated:
+        return {"navigation": None}
+    return {"navigation": navigation_for(user, request.path)}

@@ -6,8 +6,10 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 
+from casework.core.govuk_forms import GovukForm, GovukFormMixin
 from casework.core.middleware import client_address
 from casework.people import services as people_services
 
@@ -16,7 +18,7 @@ LOCAL_LOGIN_OFF_MESSAGE = "Sign in with your organisation account. Signing in wi
 NEW_PASSWORD_HINT = "At least 12 characters. Avoid common words and your name."  # noqa: S105 (hint text)
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
+class ThrottledAuthenticationForm(GovukFormMixin, AuthenticationForm):
     """Refuses to check the password at all while the username or address is locked out, or while
     local sign-in is switched off."""
 
@@ -43,14 +45,44 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         return super().clean()
 
 
-class AuditedPasswordChangeForm(PasswordChangeForm):
+#: Django's password validators, in the Design System's words (by the validators' error codes).
+PASSWORD_MESSAGES = {
+    "password_too_short": "New password must be 12 characters or more",
+    "password_too_common": "New password is too common: choose one that is harder to guess",
+    "password_entirely_numeric": "New password must include letters, not only numbers",
+    "password_too_similar": "New password must not be like your name or username",
+}
+
+
+class GovukPasswordMessagesMixin:
+    """Password rules and mismatches reported in the Design System's words."""
+
+    def validate_password_for_user(self, user: Any, password_field_name: str = "new_password2") -> None:  # noqa: S107
+        password = self.cleaned_data.get(password_field_name)  # type: ignore[attr-defined]
+        if not password:
+            return
+        try:
+            password_validation.validate_password(password, user)
+        except forms.ValidationError as error:
+            messages = [PASSWORD_MESSAGES.get(item.code or "", item.messages[0]) for item in error.error_list]
+            self.add_error(password_field_name, messages)  # type: ignore[attr-defined]
+
+
+class AuditedPasswordChangeForm(GovukPasswordMessagesMixin, GovukFormMixin, PasswordChangeForm):
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "Current password is incorrect: enter it again",
+        "password_mismatch": "Enter the same new password twice",
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = "Current password"
         self.fields["new_password1"].help_text = NEW_PASSWORD_HINT
+        self.fields["new_password2"].label = "Confirm the new password"
 
 
-class NewPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
+class NewPasswordForm(GovukPasswordMessagesMixin, GovukFormMixin, SetPasswordForm):  # type: ignore[type-arg]
     """Choose a password (invitation or reset): the service sets it, this form only checks the pair."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -58,9 +90,10 @@ class NewPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
         self.fields["new_password1"].label = "Create a password"
         self.fields["new_password1"].help_text = NEW_PASSWORD_HINT
         self.fields["new_password2"].label = "Confirm your password"
+        self.error_messages = {**self.error_messages, "password_mismatch": "Enter the same password twice"}
 
 
-class OneTimeCodeForm(forms.Form):
+class OneTimeCodeForm(GovukForm):
     code = forms.CharField(
         label="Security code",
         help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
@@ -70,7 +103,7 @@ class OneTimeCodeForm(forms.Form):
     )
 
 
-class AuthenticatorCodeForm(forms.Form):
+class AuthenticatorCodeForm(GovukForm):
     code = forms.CharField(
         label="Code from your app",
         help_text="Enter the 6-digit code your authenticator app shows for Casework Assurance.",
@@ -80,7 +113,7 @@ class AuthenticatorCodeForm(forms.Form):
     )
 
 
-class PasswordResetRequestForm(forms.Form):
+class PasswordResetRequestForm(GovukForm):
     email = forms.EmailField(
         label="Email address",
         help_text="The address your account uses. We will send you a link to choose a new password.",

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from casework.core.govuk_forms import GovukForm
 from casework.imports.models import ImportKind
 from casework.people.models import Unit
 
@@ -24,7 +25,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)]
 
 
-class ImportForm(forms.Form):
+class ImportForm(GovukForm):
     kind = forms.ChoiceField(choices=ImportKind.choices, initial=ImportKind.CASES, label="What the file holds")
     upload = MultipleFileField(
         label="File",

@@ -33,6 +33,7 @@ from casework.assurance.models import VerdictPeriod
 from casework.cases.choices import OPEN_STAGES
 from casework.cases.models import AcceptanceCriterion, Case
 from casework.core import clock
+from casework.core.dates import govuk_datetime
 from casework.oversight.models import ComplianceTally, TallyRefresh
 from casework.oversight.scope import OversightScope, scoped_cases
 from casework.oversight.tallies import CTL_FAILURE_WINDOW_DAYS, CTL_WARNING_DAYS, REM_RULE_CODE, CountRow, live_counts
@@ -269,7 +270,7 @@ def _checkpoint_text() -> str:
     if latest is None:
         return "no signed checkpoint yet"
     signed_at = clock.local(latest["created_at"])
-    return f"latest signed checkpoint covers {latest['tree_size']:,} events ({signed_at:%d %b %Y %H:%M})"
+    return f"latest signed checkpoint covers {latest['tree_size']:,} events ({govuk_datetime(signed_at)})"
 
 
 def _areas_of_recommendation(totals: dict[str, Any], quarter: str) -> list[dict[str, Any]]:
@@ -298,8 +299,8 @@ def _areas_of_recommendation(totals: dict[str, Any], quarter: str) -> list[dict[
         {
             "name": "IQA (individual quality assessment)",
             "measure": f"Assessments this quarter ({quarter}): {t['iqa_received']} received of "
-            f"{t['iqa_expected']} due; answers fully met {_fmt(t['iqa_fully_pct'])}, "
-            f"fully or partially met {_fmt(t['iqa_met_pct'])} of {t['iqa_answers']}",
+            f"{t['iqa_expected']} due; {_share('answers fully met', t['iqa_fully_pct'], t['iqa_answers'])}; "
+            f"{_share('fully or partially met', t['iqa_met_pct'], t['iqa_answers'])}",
             "percent": t["iqa_coverage"],
         },
         {
@@ -310,8 +311,8 @@ def _areas_of_recommendation(totals: dict[str, Any], quarter: str) -> list[dict[
         },
         {
             "name": "MoU with police forces",
-            "measure": f"CCU commitments met on time ({t['mou_cps_met']} of {t['mou_cps_due']} due; police action "
-            f"plans answered on time {_fmt(t['mou_police_on_time'])} of {t['mou_police_due']})",
+            "measure": f"CCU commitments met on time ({t['mou_cps_met']} of {t['mou_cps_due']} due; "
+            f"{_share('police action plans answered on time', t['mou_police_on_time'], t['mou_police_due'])})",
             "percent": t["mou_cps_on_time"],
         },
         {
@@ -324,8 +325,11 @@ def _areas_of_recommendation(totals: dict[str, Any], quarter: str) -> list[dict[
     ]
 
 
-def _fmt(percent: float | None) -> str:
-    return "no data" if percent is None else f"{percent}%"
+def _share(what: str, percent: float | None, of: int) -> str:
+    """ "answers fully met: 80% of 10", or "answers fully met: none yet" when there is nothing to count."""
+    if percent is None or not of:
+        return f"{what}: none yet"
+    return f"{what}: {percent}% of {of}"
 
 
 def assemble(*, scope: OversightScope, rows: list[CountRow], as_of: dt.datetime, live: bool) -> OversightDashboard:

@@ -8,16 +8,17 @@ can be made without the product. Producing either is a `disclose` event per case
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from fpdf import FPDF
 
-from casework.assurance.models import Exemption, SignOffRequest, VerdictPeriod, Waiver
+from casework.assurance.models import AssuranceRule, Exemption, SignOffRequest, VerdictPeriod, Waiver
 from casework.audit import chain, merkle
 from casework.audit import services as audit
 from casework.audit.checkpoints import checkpoint_document, packed_leaf_hashes
@@ -25,9 +26,12 @@ from casework.audit.choices import Action
 from casework.audit.models import AuditCheckpoint, AuditEvent
 from casework.cases.models import Case
 from casework.core import clock
+from casework.core.dates import govuk_date, govuk_datetime
 from casework.core.errors import NotFound, ValidationFailed
+from casework.core.words import plural
 from casework.oversight.models import InspectionSample
 from casework.oversight.scope import can_see_oversight
+from casework.oversight.tagged_pdf import TaggedPdf
 from casework.progression.models import CtlLogEntry, CustodyClockEvent, Deadline
 
 PACK_FORMAT = "casework-evidence-pack/1"
@@ -137,89 +141,100 @@ def inclusion_proofs(seqs: list[int]) -> tuple[dict[str, Any] | None, dict[int, 
 # --- rendering -----------------------------------------------------------------------------------
 
 
-def _latin1(text: Any) -> str:
-    # The PDF core fonts are Latin-1; anything else is shown as "?" rather than failing the pack.
-    return str(text if text is not None else "").encode("latin-1", "replace").decode("latin-1")
+def _person(user: Any) -> str:
+    return str(getattr(user, "display_name", "") or user) if user is not None else "nobody"
 
 
-class _Pdf(FPDF):
-    def section(self, title: str) -> None:
-        self.set_font("Helvetica", "B", 12)
-        self.ln(2)
-        self.multi_cell(0, 6, _latin1(title), new_x="LMARGIN", new_y="NEXT")
-        self.set_font("Helvetica", "", 9)
+def _signoff_line(s: SignOffRequest) -> str:
+    asked = f"requested by {_person(s.requested_by)} on {govuk_date(s.created_at)}"
+    if s.status == "pending":
+        line = f"{s.checkpoint.title}: waiting for a decision ({asked})."
+    else:
+        decided = f"by {_person(s.decided_by)} on {govuk_date(s.decided_at)}" if s.decided_at else ""
+        line = f"{s.checkpoint.title}: {s.get_status_display().lower()} {decided} ({asked})."
+    why = (s.rationale or s.note or "").strip()
+    return f"{line} Reasons: {why}" if why else line
 
-    def line_text(self, text: str) -> None:
-        self.multi_cell(0, 4.5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+def _deadline_line(d: Deadline) -> str:
+    due = f"{d.title}, due {govuk_date(d.due_on)}"
+    if d.status == "met":
+        return f"{due}: met on {govuk_date(d.met_on)}." if d.met_on else f"{due}: met."
+    if d.status == "missed":
+        reason = d.get_missed_reason_display() or "no reason recorded"
+        return f"{due}: missed ({reason}{': ' + d.missed_note if d.missed_note else ''})."
+    if d.status == "superseded":
+        return f"{due}: no longer applies."
+    return f"{due}: open."
+
+
+def _event_line(row: dict[str, Any]) -> str:
+    action = Action(row["action"]).label if row["action"] in Action.values else row["action"]
+    # The events carry the chain's canonical UTC text; the pack shows UK time.
+    when = govuk_datetime(dt.datetime.strptime(row["occurred_at"], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=dt.UTC))
+    why = f" Reason: {row['justification']}." if row["justification"] else ""
+    return f"Event {row['seq']}, {when}: {action} by {row['actor_label']}: {row['subject_label']}.{why}"
 
 
 def render_pdf(*, title: str, records: list[CaseRecord], justification: str, recipient: str) -> bytes:
-    pdf = _Pdf()
-    pdf.set_title(_latin1(title))
+    pdf = TaggedPdf(title=title, subject=f"Evidence pack for {recipient}", author="Crown Prosecution Service")
+    rule_titles = dict(AssuranceRule.objects.order_by("code", "version").values_list("code", "title"))
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(0, 8, _latin1(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
-    pdf.line_text(f"Produced {clock.local(clock.now()):%d %b %Y %H:%M} for {recipient}. Purpose: {justification}")
+    pdf.heading(1, title)
+    pdf.paragraph(f"Produced on {govuk_datetime(clock.now())} for {recipient}.")
+    pdf.paragraph(f"Purpose of the disclosure: {justification}")
+    pdf.paragraph(
+        f"This pack covers {plural(len(records), 'case')}. For each case it sets out decisions and sign-offs, "
+        "exemptions and waivers, deadlines, custody time limits, the current assurance verdicts and the "
+        "audit trail of the case."
+    )
     for record in records:
         case = record.case
         pdf.add_page()
-        pdf.set_font("Helvetica", "B", 14)
-        pdf.multi_cell(0, 7, _latin1(f"{case.urn} {case.operation_name}"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 9)
-        pdf.line_text(
-            f"Unit: {case.unit.name}. Stage: {case.get_stage_display()}. "
-            f"Accepted: {case.accepted_on or 'not recorded'}."
+        pdf.heading(2, f"{case.urn}: {case.operation_name}" if case.operation_name else case.urn)
+        accepted = f"accepted on {govuk_date(case.accepted_on)}" if case.accepted_on else "acceptance not recorded"
+        pdf.paragraph(f"{case.unit.name}. Stage: {case.get_stage_display()}; {accepted}.")
+        pdf.paragraph(f"Acceptance basis: {case.acceptance_basis or 'not recorded'}.")
+        pdf.heading(3, "Decisions and sign-offs")
+        pdf.items([_signoff_line(s) for s in record.signoffs], "No sign-offs recorded.")
+        pdf.heading(3, "Exemptions and waivers")
+        pdf.items(
+            [
+                f"{e.get_document_display()} not needed: approved by {_person(e.approver)} on "
+                f"{govuk_date(e.approved_on)}{', since revoked' if e.revoked_at else ''}. Reason: {e.reason}"
+                for e in record.exemptions
+            ]
+            + [
+                f"“{rule_titles.get(w.rule_code, w.rule_code)}” waived by {_person(w.approver)} "
+                f"{'(since revoked)' if w.revoked_at else 'until ' + govuk_date(w.expires_on)}. Reason: {w.reason}"
+                for w in record.waivers
+            ],
+            "No exemptions or waivers.",
         )
-        pdf.line_text(f"Acceptance basis: {case.acceptance_basis or 'not recorded'}")
-        pdf.section("Decisions and sign-offs")
-        for s in record.signoffs or []:
-            who = s.decided_by or "undecided"
-            pdf.line_text(
-                f"- {s.checkpoint.title}: {s.get_status_display()} by {who} {s.decided_at or ''}. "
-                f"Rationale: {s.rationale or s.note or '-'}"
-            )
-        if not record.signoffs:
-            pdf.line_text("None recorded.")
-        pdf.section("Exemptions and waivers")
-        for e in record.exemptions:
-            state = "revoked" if e.revoked_at else "in force"
-            pdf.line_text(
-                f"- Exemption ({e.get_document_display()}), approved by {e.approver} "
-                f"on {e.approved_on}, {state}: {e.reason}"
-            )
-        for w in record.waivers:
-            state = "revoked" if w.revoked_at else f"until {w.expires_on}"
-            pdf.line_text(f"- Waiver of {w.rule_code}, approved by {w.approver}, {state}: {w.reason}")
-        if not (record.exemptions or record.waivers):
-            pdf.line_text("None.")
-        pdf.section("Deadlines")
-        for d in record.deadlines:
-            detail = f"met on {d.met_on}" if d.status == "met" else ""
-            if d.status == "missed":
-                detail = f"missed: {d.get_missed_reason_display() or 'no reason'} {d.missed_note}".strip()
-            pdf.line_text(f"- {d.title}: due {d.due_on}, {d.get_status_display()} {detail}")
-        if not record.deadlines:
-            pdf.line_text("None.")
-        pdf.section("Custody time limits")
-        for ev in record.clock_events:
-            extra = f", new expiry {ev.new_expiry}" if ev.new_expiry else ""
-            pdf.line_text(f"- {ev.occurred_on} {ev.clock.charge}: {ev.get_kind_display()}{extra} {ev.note}")
-        for entry in record.ctl_log:
-            pdf.line_text(f"- Log {entry.entry_on}: {entry.note}")
-        if not (record.clock_events or record.ctl_log):
-            pdf.line_text("No custody time-limit history.")
-        pdf.section("Current assurance verdicts")
-        for v in record.verdicts:
-            pdf.line_text(f"- {v.rule_code}: {v.get_outcome_display()}. {v.reason}")
-        pdf.section("Audit timeline")
-        for row in record.events:
-            why = f" ({row['justification']})" if row["justification"] else ""
-            pdf.line_text(
-                f"#{row['seq']} {row['occurred_at'][:19]} {row['action']} by {row['actor_label']}: "
-                f"{row['subject_label']}{why}"
-            )
-    return bytes(pdf.output())
+        pdf.heading(3, "Deadlines")
+        pdf.items([_deadline_line(d) for d in record.deadlines], "No deadlines.")
+        pdf.heading(3, "Custody time limits")
+        pdf.items(
+            [
+                f"{govuk_date(ev.occurred_on)}, {ev.clock.charge}: {ev.get_kind_display()}"
+                f"{', new expiry ' + govuk_date(ev.new_expiry) if ev.new_expiry else ''}"
+                f"{'. ' + ev.note if ev.note else ''}."
+                for ev in record.clock_events
+            ]
+            + [f"Custody time limit log, {govuk_date(entry.entry_on)}: {entry.note}" for entry in record.ctl_log],
+            "No custody time limit history.",
+        )
+        pdf.heading(3, "Current assurance verdicts")
+        pdf.items(
+            [
+                f"{rule_titles.get(v.rule_code, v.rule_code)}: {v.get_outcome_display().lower()}. {v.reason}"
+                for v in record.verdicts
+            ],
+            "The case has not been checked against the assurance rules.",
+        )
+        pdf.heading(3, "Audit trail")
+        pdf.items([_event_line(row) for row in record.events], "No audit events.")
+    return pdf.output_bytes()
 
 
 def render_zip(*, title: str, records: list[CaseRecord], justification: str, recipient: str) -> bytes:
@@ -257,6 +272,15 @@ def render_zip(*, title: str, records: list[CaseRecord], justification: str, rec
 
 
 RENDERERS = {"pdf": render_pdf, "zip": render_zip}
+
+
+def pack_filename(name: str, day: dt.date, fmt: str) -> str:
+    """The download's name: what the pack covers and the day it was made, e.g.
+    `evidence-pack-11WE00035325-2026-12-08.pdf` or `evidence-pack-Spring-inspection-2026-2026-12-08.zip`."""
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")[:80] or "cases"
+    return f"evidence-pack-{safe}-{day.isoformat()}.{fmt}"
+
+
 CONTENT_TYPES = {"pdf": "application/pdf", "zip": "application/zip"}
 
 

@@ -21,8 +21,7 @@ from casework.core.spreadsheets import CONTENT_TYPES
 from casework.core.views import page_errors
 from casework.oversight import dashboard as reads
 from casework.oversight import evidence, exports, s62, selectors, services
-from casework.oversight.choices import Answer
-from casework.oversight.forms import DisclosureForm, EvidencePackForm, S62Form, SampleForm
+from casework.oversight.forms import DisclosureForm, EvidencePackForm, ExamineForm, S62Form, SampleForm
 from casework.oversight.scope import OversightScope, resolve_scope
 from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Area, Unit
@@ -204,41 +203,36 @@ def examine(request: HttpRequest, sample_id: int, file_id: int) -> HttpResponse:
     with page_errors():
         sampled = selectors.sampled_file_visible(user=request.user, sample_id=sample_id, file_id=file_id)
     questions = sampled.sample.question_set.questions
-    error = ""
-    if request.method == "POST":
-        answers = {
-            q["code"]: (request.POST.get(f"answer-{q['code']}", ""), request.POST.get(f"note-{q['code']}", "")[:2000])
-            for q in questions
-            if request.POST.get(f"answer-{q['code']}")
-        }
+    form = ExamineForm(request.POST or None, questions=questions)
+    if request.method == "POST" and form.is_valid():
         try:
             with page_errors():
-                services.answers_record(actor=request.user, sampled_file=sampled, answers=answers)
+                changed = services.answers_record(actor=request.user, sampled_file=sampled, answers=form.answers())
         except ValidationFailed as failure:
-            error = failure.message
+            apply_service_error(form, failure)
         else:
-            messages.success(request, f"Answers saved for {sampled.case.urn}.")
+            saved = f"{len(form.answers())} answer{'' if len(form.answers()) == 1 else 's'} saved"
+            messages.success(
+                request,
+                f"{saved} for {sampled.case.urn}." if changed else f"No changes to save for {sampled.case.urn}.",
+            )
             return redirect("oversight:sample", sample_id=sample_id)
-    else:
+    if request.method != "POST":
         with page_errors():
             case_services.case_open(
                 actor=request.user,
                 case_id=sampled.case_id,
                 justification=f"Inspection file examination: {sampled.sample.title}",
             )
-    current = {a.question_code: a for a in sampled.answers.all()}
-    rows = [{**q, "answer": current.get(q["code"])} for q in questions]
-    return render(
-        request,
-        "oversight/examine.html",
-        {"sampled": sampled, "rows": rows, "choices": Answer.choices, "error": error},
-    )
+        form.initial = ExamineForm.initial_for(sampled.answers.all())
+    return render(request, "oversight/examine.html", {"sampled": sampled, "form": form})
 
 
 # --- evidence packs ------------------------------------------------------------------------------
 
 
-def _pack(request: HttpRequest, *, title: str, cases: list, back_url: str) -> HttpResponse:
+def _pack(request: HttpRequest, *, title: str, name: str, cases: list, back_url: str) -> HttpResponse:
+    """The evidence pack form; `name` (a case's URN or a sample's title) names the downloaded file."""
     form = EvidencePackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         fmt = form.cleaned_data["fmt"]
@@ -255,7 +249,9 @@ def _pack(request: HttpRequest, *, title: str, cases: list, back_url: str) -> Ht
             apply_service_error(form, error)
         else:
             response = HttpResponse(body, content_type=evidence.CONTENT_TYPES[fmt])
-            response["Content-Disposition"] = f'attachment; filename="evidence-pack.{fmt}"'
+            response["Content-Disposition"] = (
+                f'attachment; filename="{evidence.pack_filename(name, clock.today(), fmt)}"'
+            )
             return response
     return render(request, "oversight/pack.html", {"form": form, "title": title, "cases": cases, "back_url": back_url})
 
@@ -265,7 +261,9 @@ def _pack(request: HttpRequest, *, title: str, cases: list, back_url: str) -> Ht
 def pack_case(request: HttpRequest, case_id: int) -> HttpResponse:
     with page_errors():
         cases = evidence.cases_for_case(user=request.user, case_id=case_id)
-    return _pack(request, title=f"Evidence pack: {cases[0].urn}", cases=cases, back_url=f"/cases/{case_id}/")
+    return _pack(
+        request, title=f"Evidence pack: {cases[0].urn}", name=cases[0].urn, cases=cases, back_url=f"/cases/{case_id}/"
+    )
 
 
 @login_required
@@ -274,7 +272,11 @@ def pack_sample(request: HttpRequest, sample_id: int) -> HttpResponse:
     with page_errors():
         found, cases = evidence.cases_for_sample(user=request.user, sample_id=sample_id)
     return _pack(
-        request, title=f"Evidence pack: {found.title}", cases=cases, back_url=f"/oversight/samples/{sample_id}/"
+        request,
+        title=f"Evidence pack: {found.title}",
+        name=found.title,
+        cases=cases,
+        back_url=f"/oversight/samples/{sample_id}/",
     )
 
 

@@ -10,6 +10,7 @@ from django import forms
 from casework.cases.models import AcceptanceCriterion
 from casework.core import clock
 from casework.core.forms import GovukDateField
+from casework.core.govuk_forms import NOTE_MAX, TEXT_MAX, GovukForm
 from casework.partners import rules
 from casework.partners.choices import DisagreementOutcome, MeetingKind, ReferralKind, Side
 from casework.partners.reference import divisions_on
@@ -23,11 +24,17 @@ _ITEM_HINTS = {
 }
 
 
-class ReferralForm(forms.Form):
-    kind = forms.ChoiceField(label="What are you asking for?", choices=ReferralKind.choices, widget=forms.RadioSelect)
+class ReferralForm(GovukForm):
+    kind = forms.ChoiceField(
+        label="What are you asking for?",
+        choices=ReferralKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what you are asking for"},
+    )
     officer_in_case = forms.CharField(label="Officer in the case (name and rank)", max_length=200, required=False)
     proposed_criterion = forms.ModelChoiceField(
         label="Which CCU case type do you think it is?",
+        error_messages={"invalid_choice": "Select one of the case types offered"},
         queryset=AcceptanceCriterion.objects.filter(is_active=True).order_by("title"),
         required=False,
         empty_label="Not sure / not applicable",
@@ -42,7 +49,7 @@ class ReferralForm(forms.Form):
             if name == "police_reference":
                 field = forms.CharField(max_length=60, required=False)
             else:
-                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=TEXT_MAX)
             field.label = f"{number}. {label}"
             field.help_text = _ITEM_HINTS.get(name, "")
             self.fields[name] = field
@@ -51,66 +58,111 @@ class ReferralForm(forms.Form):
         return {name: self.cleaned_data.get(name, "") for name in rules.EIA_FIELDS}
 
 
-class AnswerForm(forms.Form):
-    answer = forms.CharField(label="Your response to the action plan", widget=forms.Textarea(attrs={"rows": 4}))
+class AnswerForm(GovukForm):
+    answer = forms.CharField(
+        label="Your response to the action plan", widget=forms.Textarea(attrs={"rows": 4}), max_length=NOTE_MAX
+    )
 
 
-class EscalationForm(forms.Form):
+class EscalationForm(GovukForm):
     reason = forms.CharField(
         label="Why are you asking for escalation?",
+        error_messages={"required": "Enter why you are asking for escalation"},
         help_text="Say what is disputed or late and what you need. To appeal a refusal, give the grounds "
         "(Inspector rank or above).",
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE_MAX,
     )
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(GovukForm):
     criterion = forms.ModelChoiceField(
         label="Listed criterion the case meets",
+        error_messages={"required": "Select the listed criterion the case meets"},
         queryset=AcceptanceCriterion.objects.filter(is_active=True).order_by("title"),
     )
-    urn = forms.CharField(label="URN for the case register", max_length=20)
-    note = forms.CharField(label="Message to the force", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    urn = forms.CharField(
+        label="URN for the case register",
+        max_length=20,
+        error_messages={"required": "Enter the URN for the case register"},
+    )
+    note = forms.CharField(
+        label="Message to the force", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=NOTE_MAX
+    )
 
 
-class RedirectForm(forms.Form):
-    division = forms.ChoiceField(label="Central casework division", choices=[])
-    reason = forms.CharField(label="Reason (sent to the force)", widget=forms.Textarea(attrs={"rows": 2}))
+class RedirectForm(GovukForm):
+    division = forms.ChoiceField(
+        label="Central casework division",
+        choices=[],
+        error_messages={"required": "Select the central casework division"},
+    )
+    reason = forms.CharField(
+        label="Reason (sent to the force)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX,
+        error_messages={"required": "Enter the reason for redirecting the referral"},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["division"]).choices = divisions_on(clock.today())
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(GovukForm):
     reason = forms.CharField(
         label="Reason for declining (sent to the force with the appeal route)",
+        error_messages={"required": "Enter the reason for declining"},
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE_MAX,
     )
 
 
-class AdviceForm(forms.Form):
-    advice = forms.CharField(label="Advice", widget=forms.Textarea(attrs={"rows": 6}))
+class AdviceForm(GovukForm):
+    advice = forms.CharField(
+        label="Advice",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=TEXT_MAX,
+        error_messages={"required": "Enter your advice"},
+    )
 
 
-class ActionPlanForm(forms.Form):
-    actions = forms.CharField(label="Actions for the police", widget=forms.Textarea(attrs={"rows": 4}))
+class ActionPlanForm(GovukForm):
+    actions = forms.CharField(
+        label="Actions for the police",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=NOTE_MAX,
+        error_messages={"required": "Enter the actions for the police"},
+    )
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(GovukForm):
     escalation_id = forms.IntegerField(widget=forms.HiddenInput)
-    outcome = forms.CharField(label="Outcome", widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.CharField(
+        label="Outcome",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX,
+        error_messages={"required": "Enter the outcome of the escalation"},
+    )
 
 
-class AgreementCreateForm(forms.Form):
+class AgreementCreateForm(GovukForm):
     force: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label="Police force", queryset=PoliceForce.objects.none()
+        label="Police force",
+        queryset=PoliceForce.objects.none(),
+        error_messages={"required": "Select the police force"},
     )
     cps_contacts = forms.CharField(
-        label="CPS first and second points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="CPS first and second points of contact",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=NOTE_MAX,
     )
     police_contacts = forms.CharField(
-        label="Police first and second points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="Police first and second points of contact",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=NOTE_MAX,
     )
 
     def __init__(self, *args: Any, forces: Any, **kwargs: Any) -> None:
@@ -118,13 +170,19 @@ class AgreementCreateForm(forms.Form):
         self.fields["force"].queryset = forces  # type: ignore[attr-defined]
 
 
-class ParametersForm(forms.Form):
+class ParametersForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     cps_contacts = forms.CharField(
-        label="CPS points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="CPS points of contact",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=NOTE_MAX,
     )
     police_contacts = forms.CharField(
-        label="Police points of contact", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="Police points of contact",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=NOTE_MAX,
     )
 
     def __init__(self, *args: Any, template: dict[str, Any], **kwargs: Any) -> None:
@@ -141,25 +199,38 @@ class ParametersForm(forms.Form):
         return {name[2:]: value for name, value in self.cleaned_data.items() if name.startswith("p_")}
 
 
-class DeviationForm(forms.Form):
-    clause_code = forms.ChoiceField(label="Clause")
+class DeviationForm(GovukForm):
+    clause_code = forms.ChoiceField(label="Clause", error_messages={"required": "Select the clause"})
     omitted = forms.BooleanField(label="Leave this clause out (optional clauses only)", required=False)
-    text = forms.CharField(label="Agreed wording", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    text = forms.CharField(
+        label="Agreed wording", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTE_MAX
+    )
     reason = forms.CharField(
-        label="Reason for departing from the HQ template", widget=forms.Textarea(attrs={"rows": 2})
+        label="Reason for departing from the HQ template",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX,
     )
 
     def __init__(self, *args: Any, template: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["clause_code"].choices = [  # type: ignore[attr-defined]
-            (code, f"{code} ({clause['section_title']})") for code, clause in rules.clause_index(template).items()
+            (code, f"{clause['section_title']}, clause {code.rpartition('.')[2]}")
+            for code, clause in rules.clause_index(template).items()
         ]
 
 
-class SignForm(forms.Form):
+class SignForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    cps_signatory = forms.CharField(label="CPS signatory (name and role)", max_length=200)
-    police_signatory = forms.CharField(label="Police signatory (name and rank)", max_length=200)
+    cps_signatory = forms.CharField(
+        label="CPS signatory (name and role)",
+        max_length=200,
+        error_messages={"required": "Enter the name and role of the CPS signatory"},
+    )
+    police_signatory = forms.CharField(
+        label="Police signatory (name and rank)",
+        max_length=200,
+        error_messages={"required": "Enter the name and rank of the police signatory"},
+    )
     signed_on = GovukDateField(label="Date signed")
     effective_from = GovukDateField(
         label="Takes effect from",
@@ -168,23 +239,34 @@ class SignForm(forms.Form):
     )
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     target = forms.CharField(widget=forms.HiddenInput)
 
 
-class ReviseForm(forms.Form):
+class ReviseForm(GovukForm):
     template_number = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class MeetingForm(forms.Form):
-    kind = forms.ChoiceField(label="Meeting", choices=MeetingKind.choices, widget=forms.RadioSelect)
+class MeetingForm(GovukForm):
+    kind = forms.ChoiceField(
+        label="Type of meeting",
+        choices=MeetingKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the type of meeting"},
+    )
     held_on = GovukDateField(label="Date held")
-    cps_attendees = forms.CharField(label="CPS attendees", widget=forms.Textarea(attrs={"rows": 2}))
-    police_attendees = forms.CharField(label="Police attendees", widget=forms.Textarea(attrs={"rows": 2}))
-    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    action = forms.CharField(label="Action agreed", required=False)
-    action_owner = forms.CharField(label="Action owner", required=False)
+    cps_attendees = forms.CharField(
+        label="CPS attendees", widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX
+    )
+    police_attendees = forms.CharField(
+        label="Police attendees", widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX
+    )
+    notes = forms.CharField(
+        label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTE_MAX
+    )
+    action = forms.CharField(label="Action agreed", required=False, max_length=300)
+    action_owner = forms.CharField(label="Action owner", required=False, max_length=200)
     action_side = forms.ChoiceField(label="Owner's side", choices=Side.choices, required=False)
     action_due_on = GovukDateField(label="Action due", required=False)
 
@@ -202,26 +284,30 @@ class MeetingForm(forms.Form):
         ]
 
 
-class DisagreementForm(forms.Form):
+class DisagreementForm(GovukForm):
     subject = forms.CharField(label="Subject", max_length=250)
-    cps_position = forms.CharField(label="CPS position", widget=forms.Textarea(attrs={"rows": 2}))
-    police_position = forms.CharField(label="Police position", widget=forms.Textarea(attrs={"rows": 2}))
+    cps_position = forms.CharField(label="CPS position", widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX)
+    police_position = forms.CharField(
+        label="Police position", widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX
+    )
 
 
-class DisagreementResolveForm(forms.Form):
+class DisagreementResolveForm(GovukForm):
     disagreement_id = forms.IntegerField(widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
         label="Outcome", choices=[c for c in DisagreementOutcome.choices if c[0] != DisagreementOutcome.OPEN]
     )
-    note = forms.CharField(label="Explanation", widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="Explanation", widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX)
 
 
-class TemplatePublishForm(forms.Form):
+class TemplatePublishForm(GovukForm):
     """HQ publishes a new version by editing the previous version's content (as JSON)."""
 
     title = forms.CharField(max_length=200)
     effective_from = GovukDateField(label="In force from")
-    change_note = forms.CharField(label="What changes and why", widget=forms.Textarea(attrs={"rows": 3}))
+    change_note = forms.CharField(
+        label="What changes and why", widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX
+    )
     content = forms.JSONField(
         label="Sections, clauses, parameters and ladder (JSON)", widget=forms.Textarea(attrs={"rows": 20})
     )

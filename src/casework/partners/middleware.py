@@ -25,6 +25,7 @@ def _allowed_prefixes() -> tuple[str, ...]:
         reverse("login"),
         reverse("logout"),
         reverse("password_change"),
+        reverse("help").removesuffix("help/"),  # help, contact, accessibility, privacy, feedback
         "/api/v1/partners/",
         "/api/v1/auth/",
         static,

@@ -211,7 +211,7 @@ def referral_clocks(referral: Referral, today: dt.date) -> list[rules.SlaClock]:
     for plan in referral.action_plans.all():
         clocks.append(
             rules.sla_clock(
-                f"Answer action plan of {plan.issued_on:%d %b %Y}",
+                f"Answer action plan of {plan.issued_on.day} {plan.issued_on:%B %Y}",
                 "police",
                 plan.response_due_on,
                 plan.answered_on,

@@ -26,6 +26,7 @@ from casework.audit.choices import Action
 from casework.core import clock
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import apply_service_error
+from casework.core.govuk_forms import GovukForm
 from casework.core.spreadsheets import CONTENT_TYPES, spreadsheet_safe
 from casework.core.views import http_error_for, page_errors
 from casework.partners import forms as pforms
@@ -142,7 +143,9 @@ def _portal_referral_context(user: Any, referral: Referral) -> dict[str, Any]:
         "clocks": selectors.referral_clocks(referral, today),
         "ladder": selectors.ladder_of(referral),
         "appeal_route": services.APPEAL_ROUTE if referral.status == ReferralStatus.DECLINED else "",
-        "answer_form": pforms.AnswerForm(),
+        "answer_forms": {
+            plan.pk: pforms.AnswerForm(auto_id=f"answer-{plan.pk}-%s") for plan in referral.action_plans.all()
+        },
         "escalation_form": pforms.EscalationForm(),
     }
 
@@ -165,13 +168,15 @@ def portal_answer(request: HttpRequest, referral_id: int, plan_id: int) -> HttpR
         referral = selectors.referral_visible(user=user, referral_id=referral_id)
     if not referral.action_plans.filter(pk=plan_id).exists():
         raise Http404("Not found.")
-    form = pforms.AnswerForm(request.POST)
+    form = pforms.AnswerForm(request.POST, auto_id=f"answer-{plan_id}-%s")
     if form.is_valid() and _run(
         form, lambda: services.action_plan_answer(actor=user, plan_id=plan_id, answer=form.cleaned_data["answer"])
     ):
         messages.success(request, "Your response has been sent to the CCU.")
         return redirect("partners:portal_referral", referral_id=referral.pk)
-    context = {**_portal_referral_context(user, referral), "answer_form": form, "answer_plan_id": plan_id}
+    context = _portal_referral_context(user, referral)
+    context["answer_forms"][plan_id] = form
+    context["answer_form"] = form
     return render(request, "partners/portal/referral.html", context, status=422)
 
 
@@ -275,16 +280,32 @@ def _render_referral(
     # Each form gets its own id prefix: several share field names ("reason") on one page.
     form_set = {name: cls(auto_id=f"{name}-%s") for name, cls in _REFERRAL_FORMS.items()}
     form_set.update(bound or {})
+    # One "resolve" form per open escalation, each with its own ids.
+    resolve_forms: dict[int, forms.Form] = {
+        e.pk: pforms.ResolveForm(auto_id=f"resolve-{e.pk}-%s", initial={"escalation_id": e.pk})
+        for e in referral.escalations.all()
+    }
+    if "resolve" in (bound or {}):
+        resolve_forms[_escalation_id(form_set["resolve"])] = form_set["resolve"]
     context = {
         "referral": referral,
         "clocks": selectors.referral_clocks(referral, clock.today()),
         "ladder": selectors.ladder_of(referral),
         "forms": form_set,
+        "resolve_forms": resolve_forms,
         "is_open": referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.ACKNOWLEDGED),
         "items": [(number, label, getattr(referral, name)) for name, number, label, _ in rules.EIA_ITEMS],
         "appeal_route": services.APPEAL_ROUTE,
     }
     return render(request, "partners/referral_detail.html", context, status=status)
+
+
+def _digits(value: str | None) -> str:
+    return value if value and value.isdigit() else "0"
+
+
+def _escalation_id(form: forms.Form) -> int:
+    return int(_digits(form.data.get("escalation_id")))
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -302,7 +323,8 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
     with page_errors():
         referral = selectors.referral_visible(user=user, referral_id=referral_id)
     form_class = _REFERRAL_FORMS.get(action, forms.Form)
-    form = form_class(request.POST, auto_id=f"{action}-%s")
+    prefix = f"resolve-{_digits(request.POST.get('escalation_id'))}" if action == "resolve" else action
+    form = form_class(request.POST, auto_id=f"{prefix}-%s")
     if form.is_valid() and _run(form, _referral_call(user, referral, action, form.cleaned_data)):
         messages.success(request, "Saved. The force can see the update in its portal.")
         return redirect("partners:referral", referral_id=referral.pk)
@@ -543,11 +565,11 @@ def agreement_action(request: HttpRequest, agreement_id: int, action: str) -> Ht
     return _render_agreement(request, agreement, {action: form}, status=422)
 
 
-class _IdForm(forms.Form):
+class _IdForm(GovukForm):
     id = forms.IntegerField()
 
 
-class _CodeForm(forms.Form):
+class _CodeForm(GovukForm):
     clause_code = forms.CharField(max_length=60)
 
 
@@ -558,6 +580,10 @@ class _CodeForm(forms.Form):
 @cps_only(admin=True)
 def template_list(request: HttpRequest) -> HttpResponse:
     return render(request, "partners/template_list.html", {"templates": selectors.template_list(user=request.user)})
+
+
+def _defaults(content: dict[str, Any]) -> dict[str, Any]:
+    return {spec["code"]: spec["default"] for spec in content.get("parameters", [])}
 
 
 @require_GET
@@ -571,7 +597,17 @@ def template_detail(request: HttpRequest, number: int) -> HttpResponse:
         {
             "template": template,
             "changes": selectors.template_changes(template),
-            "sections": template.content.get("sections", []),
+            # Clause wording with the HQ defaults filled in, as an agreement would read before any variation.
+            "sections": [
+                {
+                    **section,
+                    "clauses": [
+                        {**clause, "text": rules.render_text(clause["text"], _defaults(template.content))}
+                        for clause in section.get("clauses", [])
+                    ],
+                }
+                for section in template.content.get("sections", [])
+            ],
             "can_publish": request.user.has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR),  # type: ignore[union-attr]
         },
     )

@@ -107,7 +107,7 @@ def feed_events(*, user: Any, today: dt.date) -> list[FeedEvent]:
             FeedEvent(
                 uid=f"deadline-{deadline.pk}@casework",
                 summary=f"{deadline.case.urn}: {deadline.title}",
-                description=f"Due {deadline.due_on:%d %b %Y}. {deadline.basis}".strip(),
+                description=f"Due {deadline.due_on.day} {deadline.due_on:%B %Y}. {deadline.basis}".strip(),
                 on=deadline.due_on,
                 case_id=deadline.case_id,
             )

@@ -8,7 +8,9 @@ from django import forms
 
 from casework.cases.models import Case, Charge
 from casework.core import clock
+from casework.core.dates import govuk_date
 from casework.core.forms import DATE_HINT, GovukDateField
+from casework.core.govuk_forms import NOTE_MAX, GovukForm, Reveal
 from casework.people.choices import RoleCode
 from casework.people.models import Team, Unit, User
 from casework.progression import rules
@@ -37,7 +39,7 @@ def _person_field(label: str, unit_id: int | None, *, empty: str, required: bool
     return field
 
 
-class VersionForm(forms.Form):
+class VersionForm(GovukForm):
     """Carries the record version the user saw (optimistic locking)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -46,16 +48,23 @@ class VersionForm(forms.Form):
 # --- custody clocks -----------------------------------------------------------------------------
 
 
-class ClockOpenForm(forms.Form):
-    charge = forms.ModelChoiceField(queryset=Charge.objects.none(), label="Charge", empty_label="Choose a charge")
+class ClockOpenForm(GovukForm):
+    charge = forms.ModelChoiceField(
+        queryset=Charge.objects.none(),
+        label="Charge",
+        empty_label="Choose a charge",
+        error_messages={"required": "Select the charge the defendant is in custody on"},
+    )
     initial_regime = forms.ChoiceField(
-        choices=REGIME_CHOICES, label="Custody time limit regime", widget=forms.RadioSelect
+        choices=REGIME_CHOICES,
+        label="Which custody time limit applies?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select which custody time limit applies"},
     )
     summary_trial_decided_on = GovukDateField(
         required=False,
-        label="Summary trial decided on",
-        hint="Either-way offences only: the limit is 56 days if this is within 56 days of first appearance. "
-        + DATE_HINT,
+        label="Date the court decided on summary trial",
+        hint="The limit is 56 days if this is within 56 days of the first hearing. " + DATE_HINT,
     )
     prior_custody_days = forms.IntegerField(
         required=False,
@@ -65,6 +74,8 @@ class ClockOpenForm(forms.Form):
         help_text="Crown Court clocks only, when the magistrates' court custody is not recorded on this case. "
         "Leave empty for none.",
     )
+
+    REVEALS = {"summary_trial_decided_on": Reveal("initial_regime", (rules.Regime.EITHER_WAY.value,))}
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,33 +88,49 @@ class ClockOpenForm(forms.Form):
         field.label_from_instance = lambda charge: f"{charge.defendant}: {charge.offence}"  # type: ignore[method-assign,assignment]
 
 
-class ClockEventForm(forms.Form):
-    kind = forms.ChoiceField(choices=ClockEventKind.choices, label="What happened", widget=forms.RadioSelect)
-    occurred_on = GovukDateField(label="Date")
-    new_expiry = GovukDateField(
-        required=False, label="New expiry date", hint=f"Only for an extension: the date the court set. {DATE_HINT}"
+class ClockEventForm(GovukForm):
+    kind = forms.ChoiceField(
+        choices=ClockEventKind.choices,
+        label="What happened",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what happened"},
     )
-    note = forms.CharField(required=False, max_length=250, label="Note")
+    occurred_on = GovukDateField(label="Date it happened")
+    new_expiry = GovukDateField(
+        required=False,
+        label="New expiry date the court set",
+        hint=DATE_HINT,
+        error_messages={"required": "Enter the new expiry date the court set"},
+    )
+    note = forms.CharField(required=False, max_length=250, label="Note", widget=forms.Textarea(attrs={"rows": 3}))
+
+    REVEALS = {"new_expiry": Reveal("kind", (ClockEventKind.EXTENSION_GRANTED.value,))}
 
 
-class DualCheckForm(forms.Form):
+class DualCheckForm(GovukForm):
     confirmed_expiry = GovukDateField(
         label="Expiry date you worked out",
         hint="Work the date out yourself from the custody events, then enter it. It must match the computed date.",
+        error_messages={"required": "Enter the expiry date you worked out"},
     )
 
 
-class CtlLogForm(forms.Form):
-    entry_on = GovukDateField(label="Date of the check")
+class CtlLogForm(GovukForm):
+    entry_on = GovukDateField(label="Date of the check", error_messages={"required": "Enter the date of the check"})
     hearing = forms.ChoiceField(required=False, label="Hearing (optional)")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What was checked")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="What was checked",
+        max_length=NOTE_MAX,
+        error_messages={"required": "Enter what was checked"},
+    )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", "Not linked to a hearing")]
         for hearing in case.hearings.order_by("-starts_at"):
             when = clock.local(hearing.starts_at)
-            choices.append((str(hearing.pk), f"{hearing.get_hearing_type_display()}, {when:%d %b %Y}"))
+            choices.append((str(hearing.pk), f"{hearing.get_hearing_type_display()}, {govuk_date(when.date())}"))
         cast(forms.ChoiceField, self.fields["hearing"]).choices = choices
 
     def hearing_id(self) -> int | None:
@@ -111,54 +138,81 @@ class CtlLogForm(forms.Form):
         return int(value) if value else None
 
 
-class ExtensionStartForm(forms.Form):
+class ExtensionStartForm(GovukForm):
     hearing_on = GovukDateField(required=False, label="Date of the extension hearing")
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note", max_length=NOTE_MAX)
 
 
 # --- deadlines ----------------------------------------------------------------------------------
 
 
 class DeadlineMetForm(VersionForm):
-    met_on = GovukDateField(label="Met on")
+    met_on = GovukDateField(label="Date it was met", error_messages={"required": "Enter the date it was met"})
 
 
 class DeadlineMissedForm(VersionForm):
     missed_reason = forms.ChoiceField(
-        choices=MissedReason.choices, label="Why was it missed?", widget=forms.RadioSelect
+        choices=MissedReason.choices,
+        label="Why was it missed?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why it was missed"},
     )
-    missed_note = forms.CharField(required=False, max_length=300, label="Details", help_text="Required for Other.")
+    missed_note = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Why was it missed?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why it was missed"},
+    )
+
+    REVEALS = {"missed_note": Reveal("missed_reason", (MissedReason.OTHER.value,))}
 
 
 class DeadlineDirectForm(VersionForm):
     due_on = GovukDateField(label="Date the court directed")
     reason = forms.CharField(
-        max_length=300, label="Direction", help_text="The hearing and order that set this date, e.g. PTPH 3 Mar 2026."
+        max_length=300,
+        label="Direction",
+        help_text="The hearing and order that set this date, for example PTPH on 3 March 2026.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the hearing and order that set this date"},
     )
 
 
-class DirectionAddForm(forms.Form):
+class DirectionAddForm(GovukForm):
     title = forms.CharField(max_length=200, label="What the court directed")
-    due_on = GovukDateField(label="Due date")
+    due_on = GovukDateField(label="Due date", error_messages={"required": "Enter the date the direction is due"})
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Owner")
-    reason = forms.CharField(max_length=300, label="Hearing or order", help_text="Which hearing made the direction.")
+    reason = forms.CharField(
+        max_length=300,
+        label="Hearing or order",
+        help_text="Which hearing made the direction.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the hearing or order that made the direction"},
+    )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"] = _person_field("Owner", case.unit_id, empty="The allocated lawyer")
+        self.fields["owner"] = _person_field("Owner", case.unit_id, empty="The case's prosecutor")
 
 
 # --- tasks --------------------------------------------------------------------------------------
 
 
-class TaskCreateForm(forms.Form):
-    title = forms.CharField(max_length=200, label="Task")
-    detail = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Details")
+class TaskCreateForm(GovukForm):
+    title = forms.CharField(max_length=200, label="Task", error_messages={"required": "Enter the task"})
+    detail = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Details", max_length=NOTE_MAX
+    )
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     team = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, label="Or a team", empty_label="No team"
+        queryset=Team.objects.none(),
+        required=False,
+        label="Or a team",
+        empty_label="No team",
+        error_messages={"invalid_choice": "Select one of the teams offered"},
     )
-    due_on = GovukDateField(label="Due date")
+    due_on = GovukDateField(label="Due date", error_messages={"required": "Enter the date the task is due"})
     reminder_on = GovukDateField(required=False, label="Reminder date")
     escalate_on = GovukDateField(
         required=False,
@@ -188,7 +242,7 @@ TASK_WINDOWS = [("all", "All open"), ("overdue", "Overdue"), ("week", "Due in th
 TASK_SORTS = [("due", "Due date (soonest first)"), ("-due", "Due date (latest first)"), ("case", "Case")]
 
 
-class TaskFilterForm(forms.Form):
+class TaskFilterForm(GovukForm):
     show = forms.ChoiceField(choices=TASK_WINDOWS, required=False, label="Show")
     sort = forms.ChoiceField(choices=TASK_SORTS, required=False, label="Sort by")
 
@@ -196,15 +250,15 @@ class TaskFilterForm(forms.Form):
 # --- the unit board -----------------------------------------------------------------------------
 
 
-class BoardFilterForm(forms.Form):
+class BoardFilterForm(GovukForm):
     unit = forms.ModelChoiceField(queryset=Unit.objects.all(), required=False, empty_label="Choose a unit")
-    lawyer = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Allocated lawyer")
+    lawyer = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Prosecutor")
 
     def __init__(self, *args: Any, unit_id: int | None, choose_unit: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not choose_unit:
             del self.fields["unit"]
-        self.fields["lawyer"] = _person_field("Allocated lawyer", unit_id, empty="Everyone")
+        self.fields["lawyer"] = _person_field("Prosecutor", unit_id, empty="Everyone")
 
 
 # --- the CTL calculator (not tied to a case) ---------------------------------------------------
@@ -222,7 +276,7 @@ CALCULATOR_EVENT_CHOICES = [
 ]
 
 
-class CtlCalculatorForm(forms.Form):
+class CtlCalculatorForm(GovukForm):
     """The whole custody history of one defendant on one charge, typed in by hand."""
 
     regime = forms.ChoiceField(choices=REGIME_CHOICES, label="Custody time limit regime", widget=forms.RadioSelect)
@@ -304,8 +358,18 @@ class CtlCalculatorForm(forms.Form):
         return texts
 
 
-class ReckonerForm(forms.Form):
-    year = forms.IntegerField(min_value=1992, max_value=2099, label="Year")
+class ReckonerForm(GovukForm):
+    year = forms.IntegerField(
+        min_value=1992,
+        max_value=2099,
+        label="Year",
+        error_messages={
+            "required": "Enter the year",
+            "invalid": "Year must be a number, like 2027",
+            "min_value": "Year must be 1992 or later",
+            "max_value": "Year must be 2099 or earlier",
+        },
+    )
     file_format = forms.ChoiceField(
         choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], label="Format", widget=forms.RadioSelect, initial="csv"
     )

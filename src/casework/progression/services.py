@@ -393,7 +393,7 @@ def clock_dual_check(*, actor: Any, clock: CustodyClock, confirmed_expiry: dt.da
             )
         raise ValidationFailed(
             f"Your date ({fmt(confirmed_expiry)}) differs from the computed expiry ({fmt(clock.expires_on)}). "
-            "Check the custody events and the explanation, then tell the allocated lawyer.",
+            "Check the custody events and the explanation, then tell the case's prosecutor.",
             field_errors={"confirmed_expiry": ["This does not match the computed expiry."]},
         )
     with transaction.atomic():

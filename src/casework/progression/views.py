@@ -27,10 +27,11 @@ from casework.cases import services as case_services
 from casework.cases.models import Case
 from casework.core import clock
 from casework.core.bank_holidays import working_calendar
+from casework.core.dates import govuk_date
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import apply_service_error
 from casework.core.views import http_error_for, page_errors
-from casework.core.working_days import CalendarNotCovered, fmt, long_date
+from casework.core.working_days import CalendarNotCovered
 from casework.people.choices import CASEWORKER_ROLES, CPS_STAFF_ROLES, UNIT_MANAGER_ROLES
 from casework.progression import board as reads
 from casework.progression import calculator, digest, exports, feeds, selectors, services
@@ -50,7 +51,9 @@ def _raise_page_error(error: CaseworkError) -> None:
 
 
 def _case_url(case_id: int, anchor: str = "") -> str:
-    return reverse("progression:case", kwargs={"case_id": case_id}) + (f"#{anchor}" if anchor else "")
+    """The case's progression page. `anchor` is ignored: after a save the page opens at the top, where
+    the success banner is (and takes focus), rather than scrolled to a section below it."""
+    return reverse("progression:case", kwargs={"case_id": case_id})
 
 
 # --- the case's progression page ---------------------------------------------------------------
@@ -197,7 +200,7 @@ class ClockEventView(_ClockView):
         )
         for warning in reading.warnings:
             messages.warning(self.request, warning)
-        expiry = f"; expires {long_date(reading.expires_on)}" if reading.expires_on else ""
+        expiry = f"; expires {govuk_date(reading.expires_on)}" if reading.expires_on else ""
         return f"Custody event recorded. The clock is {reading.status.value.replace('_', ' ')}{expiry}."
 
 
@@ -286,7 +289,7 @@ class DeadlineMetView(_DeadlineView):
         services.deadline_mark_met(
             actor=_user(self.request), deadline=self.deadline, expected_version=data["version"], met_on=data["met_on"]
         )
-        return f"{self.deadline.title}: met on {fmt(data['met_on'])}."
+        return f"{self.deadline.title}: met on {govuk_date(data['met_on'])}."
 
 
 class DeadlineMissedView(_DeadlineView):
@@ -324,7 +327,7 @@ class DeadlineDirectView(_DeadlineView):
             due_on=data["due_on"],
             reason=data["reason"],
         )
-        return f"{self.deadline.title}: now due {fmt(data['due_on'])} by direction."
+        return f"{self.deadline.title}: now due {govuk_date(data['due_on'])} by direction."
 
 
 class DirectionAddView(CaseFormView):
@@ -346,7 +349,7 @@ class DirectionAddView(CaseFormView):
             owner_id=data["owner"].pk if data["owner"] else None,
             reason=data["reason"],
         )
-        return f"Direction added: {deadline.title}, due {fmt(deadline.due_on)}."
+        return f"Direction added: {deadline.title}, due {govuk_date(deadline.due_on)}."
 
 
 class CaseTaskCreateView(CaseFormView):

@@ -12,6 +12,7 @@ from typing import Any
 
 from casework.assurance.facts import CaseFacts
 from casework.assurance.rules import MET, NA, NOT_MET, EvaluationContext, Finding, evaluator
+from casework.core.words import plural
 from casework.core.working_days import fmt
 
 FACTS_KEY = "iqa"
@@ -67,7 +68,9 @@ def iqa_feedback_timely(facts: CaseFacts, params: Mapping[str, Any], ctx: Evalua
             used,
         )
     return Finding(
-        MET, f"Feedback on {len(assessments)} assessment(s) given or not yet due within {days} days.", facts=used
+        MET,
+        f"Feedback on {plural(len(assessments), 'assessment')} given or not yet due within {plural(days, 'day')}.",
+        facts=used,
     )
 
 

@@ -229,7 +229,7 @@ def assessment_start(
         raise NotFound("Case not found.")
     prosecutor = case.allocated_lawyer
     if prosecutor is None or prosecutor.unit_id is None:
-        raise ValidationFailed("The case has no allocated lawyer in a unit to assess.")
+        raise ValidationFailed("The case has no prosecutor in a unit to assess.")
     if not _may_assess(actor, prosecutor):
         raise PermissionDenied("You can assess only prosecutors in your own unit, and not yourself.")
     if actor.pk in (case.allocated_lawyer_id, case.deputy_lawyer_id):

@@ -109,7 +109,8 @@ def sample(request: HttpRequest) -> HttpResponse:
         except CaseworkError as error:
             _fail(form, error)
         else:
-            messages.success(request, f"Proposed {draw.items.count()} case(s) for {draw.prosecutor} in {draw.quarter}.")
+            proposed = _count(draw.items.count(), "case")
+            messages.success(request, f"Proposed {proposed} for {draw.prosecutor} in {draw.quarter}.")
             return redirect("quality:sample")
     draws = SampleDraw.objects.filter(assessor=user).select_related("prosecutor").prefetch_related("items__case")[:20]
     return render(
@@ -182,9 +183,9 @@ def assessment_start(request: HttpRequest) -> HttpResponse:
     return redirect("quality:edit", assessment_id=assessment.pk)
 
 
-@login_required
-@require_http_methods(["GET", "HEAD"])
-def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def _assessment_page(request: HttpRequest, assessment_id: int, **bound: Any) -> HttpResponse:
+    """The assessment with its workflow forms; `bound` replaces a form with the one just submitted, so
+    its errors and what the user typed are shown."""
     user = _user(request)
     with page_errors():
         assessment = services.assessment_open(actor=user, assessment_id=assessment_id)
@@ -198,6 +199,12 @@ def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
         user.pk != assessment.prosecutor_id or moderation.status == ModerationStatus.RESOLVED
     )
     version = {"version": assessment.version}
+    forms = {
+        "feedback_form": qforms.FeedbackForm(initial={**version, "meeting_on": clock.today()}),
+        "ack_form": qforms.AcknowledgeForm(initial=version),
+        "close_form": qforms.VersionForm(initial=version),
+        **bound,
+    }
     return render(
         request,
         "quality/assessment.html",
@@ -207,12 +214,16 @@ def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
             "moderation": moderation if show_moderation else None,
             "is_assessor": assessment.assessor_id == user.pk,
             "is_prosecutor": assessment.prosecutor_id == user.pk,
-            "feedback_form": qforms.FeedbackForm(initial={**version, "meeting_on": clock.today()}),
-            "ack_form": qforms.AcknowledgeForm(initial=version),
-            "close_form": qforms.VersionForm(initial=version),
             "status": AssessmentStatus,
+            **forms,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    return _assessment_page(request, assessment_id)
 
 
 @login_required
@@ -230,6 +241,9 @@ def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
     questions = selectors.questions_for(assessment)
     if request.method == "POST":
         form = qforms.SummaryAnswersForm(request.POST, questions=questions)
+        submitting = "submit" in request.POST
+        if form.is_valid() and not submitting and not form.answered() and not form.cleaned_data["summary"].strip():
+            form.add_error(None, "Answer at least one question, or write your overall comments, before you save")
         if form.is_valid():
             try:
                 services.assessment_answers_save(
@@ -239,7 +253,7 @@ def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
                     answers=form.answers(),
                     summary=form.cleaned_data["summary"],
                 )
-                if "submit" in request.POST:
+                if submitting:
                     services.assessment_submit(
                         actor=user, assessment_id=assessment.pk, expected_version=form.cleaned_data["version"] + 1
                     )
@@ -248,15 +262,18 @@ def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
             except CaseworkError as error:
                 _fail(form, _answer_fields(form, error))
             else:
-                messages.success(request, "Draft saved.")
+                answered = sum(1 for value, _comment in form.answers().values() if value)
+                messages.success(request, f"Draft saved: {_count(answered, 'question')} answered.")
                 return redirect("quality:edit", assessment_id=assessment.pk)
     else:
         initial: dict[str, Any] = {"version": assessment.version, "summary": assessment.summary}
-        for answer in assessment.answers.select_related("question"):
-            initial[f"q_{answer.question.code}"] = answer.value
-            initial[f"c_{answer.question.code}"] = answer.comment
+        initial.update(qforms.AnswersForm.initial_answers(assessment.answers.select_related("question")))
         form = qforms.SummaryAnswersForm(initial=initial, questions=questions)
     return render(request, "quality/edit.html", {"a": assessment, "form": form})
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _answer_fields(form: Any, error: CaseworkError) -> CaseworkError:
@@ -265,22 +282,24 @@ def _answer_fields(form: Any, error: CaseworkError) -> CaseworkError:
     return error
 
 
-def _workflow_post(request: HttpRequest, assessment_id: int, form_class: Any, act: Any, message: str) -> HttpResponse:
+def _workflow_post(
+    request: HttpRequest, assessment_id: int, form_class: Any, form_name: str, act: Any, message: str
+) -> HttpResponse:
+    """A step of the assessment's workflow. A problem re-shows the assessment page with the form's
+    errors and everything the user typed (never a banner after a redirect that loses it)."""
     user = _user(request)
     form = form_class(request.POST)
     if form.is_valid():
         try:
-            act(user, form.cleaned_data)
+            act(user, form)
         except CaseworkError as error:
-            mapped = http_error_for(error)
-            if mapped is not None:
-                raise mapped from error
-            messages.error(request, error.message)
+            _fail(form, error)
+            if not form.errors:  # an edit conflict names no field: say so at the top
+                form.add_error(None, error.message)
         else:
             messages.success(request, message)
-    else:
-        messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
-    return _detail(assessment_id)
+            return _detail(assessment_id)
+    return _assessment_page(request, assessment_id, **{form_name: form})
 
 
 @login_required
@@ -290,12 +309,13 @@ def assessment_feedback(request: HttpRequest, assessment_id: int) -> HttpRespons
         request,
         assessment_id,
         qforms.FeedbackForm,
-        lambda user, data: services.assessment_feedback_record(
+        "feedback_form",
+        lambda user, form: services.assessment_feedback_record(
             actor=user,
             assessment_id=assessment_id,
-            expected_version=data["version"],
-            meeting_on=data["meeting_on"],
-            notes=data["notes"],
+            expected_version=form.cleaned_data["version"],
+            meeting_on=form.cleaned_data["meeting_on"],
+            notes=form.cleaned_data["notes"],
         ),
         "Feedback recorded. The prosecutor is asked to acknowledge it.",
     )
@@ -308,12 +328,13 @@ def assessment_acknowledge(request: HttpRequest, assessment_id: int) -> HttpResp
         request,
         assessment_id,
         qforms.AcknowledgeForm,
-        lambda user, data: services.assessment_acknowledge(
+        "ack_form",
+        lambda user, form: services.assessment_acknowledge(
             actor=user,
             assessment_id=assessment_id,
-            expected_version=data["version"],
-            comment=data["comment"],
-            disagrees=data["disagrees"],
+            expected_version=form.cleaned_data["version"],
+            comment=form.comment(),
+            disagrees=form.disagrees(),
         ),
         "Thank you: your acknowledgement is recorded.",
     )
@@ -326,8 +347,9 @@ def assessment_close(request: HttpRequest, assessment_id: int) -> HttpResponse:
         request,
         assessment_id,
         qforms.VersionForm,
-        lambda user, data: services.assessment_close(
-            actor=user, assessment_id=assessment_id, expected_version=data["version"]
+        "close_form",
+        lambda user, form: services.assessment_close(
+            actor=user, assessment_id=assessment_id, expected_version=form.cleaned_data["version"]
         ),
         "Assessment closed.",
     )
@@ -349,6 +371,8 @@ def moderation_mark(request: HttpRequest, moderation_id: int) -> HttpResponse:
         raise Http404("Moderation not found.")
     questions = selectors.questions_for(moderation.assessment)
     form = qforms.AnswersForm(request.POST or None, questions=questions, initial={"version": moderation.version})
+    if request.method == "POST" and form.is_valid() and not form.answered():
+        form.add_error(None, "Answer the questions before you record the second marking")
     if request.method == "POST" and form.is_valid():
         try:
             services.moderation_submit(

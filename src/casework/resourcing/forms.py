@@ -8,13 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.safestring import mark_safe
 
+from casework.core.forms import GovukDateField
+from casework.core.govuk_forms import NOTE_MAX, GovukForm
 from casework.resourcing.models import Activity
 
 COUNSEL_CHOICES = [("", "Not yet recorded"), ("yes", "Yes"), ("no", "No")]
 
 
-class RemRecordForm(forms.Form):
+class RemRecordForm(GovukForm):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     victims = forms.IntegerField(min_value=0, max_value=100_000)
     witnesses = forms.IntegerField(min_value=0, max_value=100_000)
@@ -27,7 +30,11 @@ class RemRecordForm(forms.Form):
     estimated_hours = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text='By stage and grade, for example {"charged": {"senior-crown-prosecutor": 40}}',
+        # Typed as codes, so the example is shown as code.
+        help_text=mark_safe(
+            'By stage and grade, as codes, for example <code>{"charged": {"senior-crown-prosecutor": 40}}</code>'
+        ),
+        max_length=NOTE_MAX,
     )
 
     def clean_estimated_hours(self) -> dict[str, Any]:
@@ -49,21 +56,32 @@ class RemRecordForm(forms.Form):
         return data
 
 
-class TimeEntryForm(forms.Form):
-    week_starting = forms.DateField(help_text="Any day in the week (YYYY-MM-DD); it is recorded against the Monday.")
-    activity = forms.ChoiceField(choices=Activity.choices)
-    hours = forms.DecimalField(min_value=0, max_value=80, decimal_places=2)
+class TimeEntryForm(GovukForm):
+    week_starting = GovukDateField(
+        label="Week",
+        hint="Any day in the week: the time is recorded against its Monday. For example, 27 3 2026",
+        error_messages={"required": "Enter a day in the week the time was spent"},
+    )
+    activity = forms.ChoiceField(choices=Activity.choices, error_messages={"required": "Select the activity"})
+    hours = forms.DecimalField(min_value=0, max_value=80, decimal_places=2, label="Hours")
 
     def clean_week_starting(self) -> dt.date:
         day: dt.date = self.cleaned_data["week_starting"]
         return day - dt.timedelta(days=day.weekday())
 
 
-class AllocationForm(forms.Form):
+class AllocationForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    lead_id = forms.TypedChoiceField(coerce=int, label="Lead lawyer")
-    deputy_id = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Deputy lawyer")
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Reason for the decision")
+    lead_id = forms.TypedChoiceField(
+        coerce=int, label="Prosecutor", error_messages={"required": "Select the prosecutor to lead the case"}
+    )
+    deputy_id = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Deputy prosecutor")
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason for the decision",
+        error_messages={"required": "Enter the reason for the decision"},
+    )
 
     def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,11 +92,11 @@ class AllocationForm(forms.Form):
 STAFF_ROWS = 3
 
 
-class ScenarioForm(forms.Form):
+class ScenarioForm(GovukForm):
     """A what-if scenario: up to three staff changes by grade, a referral change and moves."""
 
-    name = forms.CharField(max_length=120)
-    unit = forms.ChoiceField(choices=())
+    name = forms.CharField(max_length=120, error_messages={"required": "Enter a name for the scenario"})
+    unit = forms.ChoiceField(choices=(), error_messages={"required": "Select the unit"})
     referral_change_percent = forms.DecimalField(
         label="Change in referral volume (%)", required=False, max_digits=5, decimal_places=1,
         help_text="For example 10 for ten per cent more referrals, -15 for fewer.",
@@ -87,8 +105,11 @@ class ScenarioForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Move cases or forces",
-        help_text="One per line: a police force code or a case URN, then the unit code it moves to, "
-        "for example: devon-and-cornwall ccu-wessex",
+        help_text=mark_safe(
+            "One per line: a police force code or a case URN, then the code of the unit it moves to, for example "
+            "<code>devon-and-cornwall ccu-wessex</code>"
+        ),
+        max_length=NOTE_MAX,
     )
 
     fill_vacancies = forms.BooleanField(
@@ -139,11 +160,23 @@ class ScenarioForm(forms.Form):
         }
 
 
-class VacancyForm(forms.Form):
-    grade = forms.ChoiceField(choices=())
-    fte = forms.DecimalField(label="FTE of the post", min_value=Decimal("0.01"), max_value=1, decimal_places=2)
-    since = forms.DateField(label="Vacant since", help_text="YYYY-MM-DD")
-    reason = forms.CharField(max_length=300, help_text="For example: retirement, promotion, new post not yet filled.")
+class VacancyForm(GovukForm):
+    grade = forms.ChoiceField(choices=(), error_messages={"required": "Select the grade of the post"})
+    fte = forms.DecimalField(
+        label="Full-time equivalent (FTE) of the post",
+        min_value=Decimal("0.01"),
+        max_value=1,
+        decimal_places=2,
+        help_text="1 for a full-time post, 0.5 for half-time.",
+        error_messages={"required": "Enter the full-time equivalent of the post"},
+    )
+    since = GovukDateField(label="Vacant since", error_messages={"required": "Enter the date the post became vacant"})
+    reason = forms.CharField(
+        max_length=300,
+        help_text="For example: retirement, promotion, new post not yet filled.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Enter why the post is vacant"},
+    )
 
     def __init__(self, *args: Any, grades: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -152,20 +185,23 @@ class VacancyForm(forms.Form):
         grade_field.choices = [("", "Choose a grade"), *grades]
 
 
-class VacancyFillForm(forms.Form):
+class VacancyFillForm(GovukForm):
     vacancy = forms.IntegerField(widget=forms.HiddenInput)
-    filled_on = forms.DateField(label="Filled on", help_text="YYYY-MM-DD")
+    filled_on = GovukDateField(label="Date filled", error_messages={"required": "Enter the date the post was filled"})
 
 
-class TimesheetForm(forms.Form):
+class TimesheetForm(GovukForm):
     file = forms.FileField(
         label="Timesheet file (CSV)",
-        help_text="Columns: username, case_urn, activity, week_starting (YYYY-MM-DD), hours. "
-        "Every row is checked first; if any row is wrong nothing is recorded.",
+        error_messages={"required": "Select a CSV timesheet file"},
+        help_text=mark_safe(
+            "Columns: <code>username, case_urn, activity, week_starting, hours</code>, with the week as "
+            "<code>2026-03-27</code>. Every row is checked first; if any row is wrong nothing is recorded."
+        ),
     )
 
 
-class RollupFilterForm(forms.Form):
+class RollupFilterForm(GovukForm):
     """Filters and sort order of the capacity-by-grade roll-up (read from the query string)."""
 
     area = forms.ChoiceField(label="Area", required=False)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
+from casework.core.words import have, plural
+
 FACTORS = (
     "defendants",
     "victims",
@@ -297,7 +299,7 @@ def record_currency(facts: RecordFacts, *, today: dt.date, days: int) -> Currenc
         return CurrencyVerdict(False, in_grace, ("There is no REM record for the case.",), due)
     problems = []
     if not facts.has_lead:
-        problems.append("no lead lawyer is recorded")
+        problems.append("no prosecutor is assigned")
     if not facts.has_estimate_for_stage:
         problems.append("no estimated hours for the current stage")
     if not facts.pages_recorded:
@@ -421,8 +423,9 @@ def rank_candidates(
             reasons.append(f"Specialism: {', '.join(matched)} (+{25 * len(matched)})")
         if c.absent_on:
             score -= 40 * len(c.absent_on)
-            dates = ", ".join(f"{d:%d %b %Y}" for d in c.absent_on)
-            reasons.append(f"On leave on key date(s) {dates} (−{40 * len(c.absent_on)})")
+            dates = ", ".join(f"{d.day} {d:%B %Y}" for d in c.absent_on)
+            on = "a key date" if len(c.absent_on) == 1 else "key dates"
+            reasons.append(f"On leave on {on}: {dates} (−{40 * len(c.absent_on)})")
         ranked.append(Ranked(c, score, suitable, tuple(reasons)))
     return sorted(ranked, key=lambda r: (not r.suitable, -r.score, r.candidate.name))
 
@@ -515,7 +518,12 @@ def resilience_findings(
     no_deputy = tuple(c.case_id for c in cases if c.lead_id and not c.deputy_id)
     if no_deputy:
         findings.append(
-            Finding("no_deputy", "medium", f"{len(no_deputy)} case(s) have a lead lawyer but no deputy.", no_deputy)
+            Finding(
+                "no_deputy",
+                "medium",
+                f"{plural(len(no_deputy), 'case')} {have(len(no_deputy))} a prosecutor but no deputy.",
+                no_deputy,
+            )
         )
     for label, selected in (
         ("high-band", [c for c in cases if c.band_code in high_band_codes]),
@@ -542,7 +550,7 @@ def resilience_findings(
                 Finding(
                     "key_date_uncovered",
                     "high",
-                    f"{kd.urn}: {kd.what} on {kd.on:%d %B %Y} falls in the lead lawyer's leave "
+                    f"{kd.urn}: {kd.what} on {kd.on.day} {kd.on:%B %Y} falls in the prosecutor's leave "
                     "with no deputy to cover.",
                     (kd.case_id,),
                     kd.lead_id,

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from casework.cases.models import Case
 from casework.core.errors import ValidationFailed
+from casework.core.words import plural
 from casework.people.models import User
 from casework.resourcing import services
 from casework.resourcing.models import Activity, RemRecord, TimeEntry
@@ -172,7 +173,7 @@ def validate(*, actor: Any, unit: Any, content: bytes) -> list[TimesheetRow]:
         rows.append(row)
     if found.errors:
         raise ValidationFailed(
-            f"{len(found.errors)} problem(s) in the timesheet: nothing was recorded.",
+            f"{plural(len(found.errors), 'problem')} in the timesheet: nothing was recorded.",
             field_errors={"file": found.errors},
         )
     return rows

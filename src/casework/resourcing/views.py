@@ -346,7 +346,11 @@ def vacancies(request: HttpRequest, unit_id: int) -> HttpResponse:
         grades=grades,
         initial={"since": clock.today(), "fte": "1"},
     )
-    fill_form = forms.VacancyFillForm(request.POST if posting and "fill_vacancy" in request.POST else None)
+    filling = posting and "fill_vacancy" in request.POST
+    fill_form = forms.VacancyFillForm(
+        request.POST if filling else None,
+        auto_id=f"filled-{request.POST.get('vacancy', '')}-%s" if filling else "id_%s",
+    )
     if posting:
         if not manages:
             raise DjangoPermissionDenied("Only a legal manager or unit head of the unit keeps its vacancies.")
@@ -370,12 +374,25 @@ def vacancies(request: HttpRequest, unit_id: int) -> HttpResponse:
         except CaseworkError as error:
             _fail(fill_form if "fill_vacancy" in request.POST else form, error)
     report = reports.unit_report(unit, on=clock.today())
+    # One "mark filled" form per open vacancy, each with its own ids so an error links to its row.
+    fill_rows = [
+        (
+            vacancy,
+            fill_form
+            if filling and str(vacancy.pk) == request.POST.get("vacancy")
+            else forms.VacancyFillForm(
+                auto_id=f"filled-{vacancy.pk}-%s", initial={"vacancy": vacancy.pk, "filled_on": clock.today()}
+            ),
+        )
+        for vacancy in report.vacancies
+    ]
     return render(
         request,
         "resourcing/vacancies.html",
         {
             "unit": unit,
             "report": report,
+            "fill_rows": fill_rows,
             "filled": Vacancy.objects.filter(unit=unit, filled_on__isnull=False).select_related("grade")[:50],
             "form": form,
             "fill_form": fill_form,

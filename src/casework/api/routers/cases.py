@@ -108,7 +108,9 @@ def case_update(request: HttpRequest, payload: CasePatch, case_id: int = CaseId)
     changes = payload.changes()
     if not selectors.case_is_editable(user=actor, case_id=case.pk):
         # Before the id checks below, so read-only users cannot probe which ids exist.
-        raise PermissionDenied("You can view this case but not change it. Ask the allocated lawyer or a legal manager.")
+        raise PermissionDenied(
+            "You can view this case but not change it. Ask the case's prosecutor or a legal manager."
+        )
     check_case_references(changes)
     with transaction.atomic():  # re-read before commit: an error answer then means nothing was saved
         update_with_version(

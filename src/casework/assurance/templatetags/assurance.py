@@ -64,7 +64,7 @@ def panel_context(*, user: Any, case: Any) -> dict[str, Any]:
         .order_by("approved_on")
     }
     is_manager = bool(user.role_codes & UNIT_MANAGER_ROLES) and user.unit_id == case.unit_id
-    lawyer = case.allocated_lawyer.display_name if case.allocated_lawyer_id else "the allocated lawyer (none yet)"
+    lawyer = case.allocated_lawyer.display_name if case.allocated_lawyer_id else "the prosecutor (none assigned yet)"
     manager = case.legal_manager.display_name if case.legal_manager_id else "a legal manager of the unit"
     not_met: list[dict[str, Any]] = []
     settled: list[dict[str, Any]] = []

@@ -25,3 +25,11 @@ def progression_panel(context: template.Context, case: Any) -> dict[str, Any]:
         "open_deadlines": data["open_deadlines"][:PANEL_DEADLINES],
         "today": data["today"],
     }
+
+
+@register.filter
+def regime_label(ctl: Any) -> str:
+    """The custody time limit that applies, in words (the clock stores the regime's code)."""
+    from casework.progression.forms import REGIME_CHOICES
+
+    return dict(REGIME_CHOICES).get(ctl.regime or ctl.initial_regime, "Not yet known")

@@ -1,8 +1,8 @@
 """`casework demo`: migrate, load the demo data if the database has no cases, then run the web
 server and the background worker together on http://127.0.0.1 until Ctrl-C.
 
-The transport settings (DEBUG, SECURE_HTTPS, CASEWORK_DEMO_MODE) are set by `casework.cli` before
-Django starts, because settings are read before any command runs.
+The demo settings (plain http, DEBUG off, static files from the app folders, CASEWORK_DEMO_MODE) are
+set by `casework.cli` before Django starts, because settings are read before any command runs.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Do not start the background worker.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG or settings.SECURE_HTTPS:
-            raise CommandError("Run the demo as `casework demo` so it starts with demo settings (plain http, DEBUG).")
+        if not settings.CASEWORK_DEMO_MODE or settings.SECURE_HTTPS:
+            raise CommandError("Run the demo as `casework demo` so it starts with demo settings (plain http).")
         call_command("migrate", interactive=False, verbosity=0)
         if not Case.objects.exists():
             call_command("load_demo", cases=options["cases"], seed=options["seed"], verbosity=0)
