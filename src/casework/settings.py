@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "casework.resourcing",
     "casework.partners",
     "casework.oversight",
+    "casework.workday",
     "casework.api",
     "casework.demo",
     "casework.imports",

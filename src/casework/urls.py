@@ -24,6 +24,7 @@ urlpatterns = [
     path("assurance/", include("casework.assurance.urls")),
     path("partners/", include("casework.partners.urls")),
     path("oversight/", include("casework.oversight.urls")),
+    path("overview/", include("casework.workday.urls")),  # each role's landing page and the lists behind its figures
     path("imports/", include("casework.imports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -52,6 +52,11 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section(
+        "Overview",
+        ("workday:",),
+        (Page("Overview", "workday:overview", _CPS_STAFF | frozenset({RoleCode.POLICE_LIAISON})),),
+    ),
+    Section(
         "Cases",
         ("cases:", "people:"),
         (

@@ -240,16 +240,19 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def home_url_for(user: Any) -> str | None:
     """Where each role starts. None: the user has no page in this service (police, no role)."""
     roles = user.role_codes
-    if roles & (CASEWORKER_ROLES | UNIT_MANAGER_ROLES):
+    # Every role with work lands on its overview (named by URL only: the page lives in a higher app).
+    if roles & CASEWORKER_ROLES or (roles & UNIT_MANAGER_ROLES and user.unit_id):
+        return reverse("workday:overview")
+    if roles & UNIT_MANAGER_ROLES:
         return reverse("cases:my")
-    if RoleCode.AREA_LEADERSHIP in roles:
-        return reverse("cases:unit")
+    if RoleCode.AREA_LEADERSHIP in roles and user.area_id:
+        return reverse("workday:overview")
     if roles & NATIONAL_READ_ROLES:
-        return reverse("cases:all")
+        return reverse("workday:overview")
     if RoleCode.ADMINISTRATOR in roles:
         return reverse("admin:index")
     if RoleCode.POLICE_LIAISON in roles and user.police_force_id:
-        return reverse("partners:portal")
+        return reverse("workday:overview")
     return None
 
 

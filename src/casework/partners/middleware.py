@@ -1,4 +1,4 @@
-"""Police liaison officers reach only the portal (and signing in/out). Every other page is the same
+"""Police liaison officers reach only the portal, their overview (and signing in/out). Every other page is the same
 404 as a page that does not exist, so a force account learns nothing about the rest of the service.
 Their requests are also rate-limited per user."""
 
@@ -22,6 +22,7 @@ def _allowed_prefixes() -> tuple[str, ...]:
     static = settings.STATIC_URL if str(settings.STATIC_URL).startswith("/") else f"/{settings.STATIC_URL}"
     return (
         reverse("partners:portal"),
+        reverse("workday:overview"),  # the force's overview and the lists behind it (force scope only)
         reverse("login"),
         reverse("logout"),
         reverse("password_change"),

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WorkdayConfig(AppConfig):
+    name = "casework.workday"
+    label = "workday"
+    verbose_name = "The working day: overviews, case status and the lists behind every figure"

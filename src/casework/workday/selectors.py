@@ -1,0 +1,117 @@
+"""Reads for the overviews: each figure's count and the page of items behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Max, QuerySet
+from django.urls import reverse
+
+from casework.audit.choices import Action
+from casework.audit.models import AuditEvent
+from casework.cases.models import Case
+from casework.workday import figures as figures_
+from casework.workday.scope import MINE, Scope
+
+RECENT_LIMIT = 8
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Card:
+    figure: figures_.Figure
+    count: int
+    cases: int | None
+    href: str
+
+    @property
+    def text(self) -> str:
+        return self.figure.describe(self.count, self.cases)
+
+    @property
+    def is_problem(self) -> bool:
+        return self.figure.problem and self.count > 0
+
+
+@dataclass
+class Overview:
+    scope: Scope
+    today: dt.date
+    groups: list[tuple[str, list[Card]]] = field(default_factory=list)
+    recent: list[Case] = field(default_factory=list)
+
+    @property
+    def problems(self) -> int:
+        return sum(1 for _, cards in self.groups for card in cards if card.is_problem)
+
+
+def card(figure: figures_.Figure, scope: Scope, today: dt.date) -> Card:
+    count = figure.count(scope, today)
+    cases = figure.case_count(scope, today) if count and figure.case_path not in (None, "pk") else None
+    return Card(figure, count, cases, reverse("workday:figure", args=[figure.key]) + scope.query())
+
+
+def overview(*, scope: Scope, today: dt.date) -> Overview:
+    result = Overview(scope=scope, today=today)
+    for figure in figures_.figures_for(scope):
+        item = card(figure, scope, today)
+        group = next((cards for name, cards in result.groups if name == figure.group), None)
+        if group is None:
+            group = []
+            result.groups.append((figure.group, group))
+        group.append(item)
+    if scope.kind == MINE:
+        result.recent = recently_viewed(user=scope.user)
+    return result
+
+
+def recently_viewed(*, user: Any, limit: int = RECENT_LIMIT) -> list[Case]:
+    """The cases this person opened most recently (from their own consult events), still visible."""
+    latest = (
+        AuditEvent.objects.filter(actor=user, action=Action.CONSULT, case_id__isnull=False)
+        .values("case_id")
+        .annotate(last=Max("seq"))
+        .order_by("-last")[: limit * 2]
+    )
+    order = [row["case_id"] for row in latest]
+    found = {case.pk: case for case in Case.objects.visible_to(user).filter(pk__in=order).select_related("unit")}
+    return [found[pk] for pk in order if pk in found][:limit]
+
+
+@dataclass
+class ItemsPage:
+    figure: figures_.Figure
+    rows: list[figures_.Row]
+    total: int
+    cases: int | None
+    page: int
+    pages: int
+    start: int
+    end: int
+
+
+def items_page(*, figure: figures_.Figure, scope: Scope, today: dt.date, page: int) -> ItemsPage:
+    items = figure.items(scope, today)
+    total = items.count() if isinstance(items, QuerySet) else len(items)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(page, 1), pages)
+    start = (page - 1) * PAGE_SIZE
+    chunk = list(items[start : start + PAGE_SIZE])
+    cases = figure.case_count(scope, today) if figure.case_path not in (None, "pk") and total else None
+    return ItemsPage(
+        figure=figure,
+        rows=[figure.row(item, today) for item in chunk],
+        total=total,
+        cases=cases,
+        page=page,
+        pages=pages,
+        start=start + 1 if total else 0,
+        end=start + len(chunk),
+    )
+
+
+def all_rows(*, figure: figures_.Figure, scope: Scope, today: dt.date) -> list[figures_.Row]:
+    """Every counted item as rows (the CSV download)."""
+    return [figure.row(item, today) for item in figure.items(scope, today)]

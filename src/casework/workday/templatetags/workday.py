@@ -1,0 +1,51 @@
+"""Template helpers for the working-day pages: the case status tag, and days left in words.
+
+Other apps' templates load this library by name ({% load workday %}) to show a case's status, the
+same way the case page loads the progression and assurance panels, so no lower app imports this one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+
+from casework.core import clock
+from casework.workday import rules
+from casework.workday.status import statuses_for
+
+register = template.Library()
+
+
+@register.filter
+def days_words(due_on: dt.date | None, today: dt.date | None = None) -> str:
+    """ "3 days left", "Due today", "2 days overdue"."""
+    if due_on is None:
+        return ""
+    days = (due_on - (today or clock.today())).days
+    if days == 0:
+        return "Today"
+    if days > 0:
+        return f"{rules.plural(days, 'day')} left"
+    return f"{rules.plural(-days, 'day')} overdue"
+
+
+@register.filter
+def urgency_word(due_on: dt.date | None, today: dt.date | None = None) -> str:
+    return rules.urgency_of(due_on, today or clock.today())
+
+
+@register.filter
+def urgency_class(word: str) -> str:
+    return f"govuk-tag--{rules.colour_of(word, 'grey')}"
+
+
+@register.inclusion_tag("workday/_status.html")
+def case_status(case: Any, detail: bool = False) -> dict[str, Any]:
+    """The case's status tag and next action. Lists set `case.work_status` in bulk first; the case
+    page works it out here for its one case."""
+    status = getattr(case, "work_status", None)
+    if status is None:
+        status = statuses_for([case]).get(case.pk)
+    return {"status": status, "detail": detail}

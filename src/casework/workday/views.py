@@ -1,0 +1,115 @@
+"""The overview each role lands on, and the list behind every figure on it.
+
+Views parse input, call one selector, and render. The scope comes from the role (workday.scope); a
+figure that is not on this role's overview is a 404, like anything else outside a person's reach.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from casework.core import clock
+from casework.core.views import page_errors
+from casework.people.models import Unit
+from casework.workday import figures, selectors, services
+from casework.workday.scope import NATIONAL, Scope, scope_for
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _scope(request: HttpRequest) -> Scope:
+    with page_errors():
+        return scope_for(request.user, unit_id=_int(request.GET.get("unit")), lawyer_id=_int(request.GET.get("lawyer")))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def overview(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    today = clock.today()
+    data = selectors.overview(scope=scope, today=today)
+    return render(
+        request,
+        "workday/overview.html",
+        {
+            "overview": data,
+            "scope": scope,
+            "units": list(Unit.objects.order_by("name")) if scope.can_choose_unit else [],
+            "national": scope.kind == NATIONAL,
+        },
+    )
+
+
+def _justification(user: Any, figure: figures.Figure) -> str:
+    return f"{user.primary_role_label}: {figure.title.lower()} (overview list)"
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def figure_items(request: HttpRequest, key: str) -> HttpResponse:
+    scope = _scope(request)
+    figure = figures.BY_KEY.get(key)
+    if figure is None or figure not in figures.figures_for(scope):
+        raise Http404("Page not found.")
+    today = clock.today()
+    user: Any = request.user
+    if request.GET.get("format") == "csv":
+        rows = selectors.all_rows(figure=figure, scope=scope, today=today)
+        services.cases_listed(actor=user, cases=[row.case for row in rows], justification=_justification(user, figure))
+        return _csv(figure, rows, today)
+    page = selectors.items_page(figure=figure, scope=scope, today=today, page=_int(request.GET.get("page")) or 1)
+    services.cases_listed(actor=user, cases=[row.case for row in page.rows], justification=_justification(user, figure))
+    base = scope.query()
+    joiner = "&" if base else "?"
+    return render(
+        request,
+        "workday/figure.html",
+        {
+            "figure": figure,
+            "page": page,
+            "scope": scope,
+            "today": today,
+            "summary": figure.describe(page.total, page.cases),
+            "page_links": [
+                {"number": n, "href": f"{base}{joiner}page={n}", "current": n == page.page}
+                for n in range(1, page.pages + 1)
+            ],
+            "previous_href": f"{base}{joiner}page={page.page - 1}" if page.page > 1 else "",
+            "next_href": f"{base}{joiner}page={page.page + 1}" if page.page < page.pages else "",
+            "csv_href": f"{base}{joiner}format=csv",
+            "overview_href": "/overview/" + base,
+        },
+    )
+
+
+def _csv(figure: figures.Figure, rows: list[figures.Row], today: Any) -> HttpResponse:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["urn", "item", "date_kind", "date", "days_left", "urgency", "detail"])
+    for row in rows:
+        writer.writerow(
+            [
+                row.case.urn if row.case else "",
+                row.what,
+                row.date_label,
+                row.date.isoformat() if row.date else "",
+                row.days(today) if row.date else "",
+                row.urgency(today),
+                row.detail,
+            ]
+        )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="casework-{figure.key}.csv"'
+    return response
