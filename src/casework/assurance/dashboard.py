@@ -266,7 +266,7 @@ def failing_cases(*, user: Any, scope: DashboardScope, rule_code: str) -> QueryS
         _current(cases)
         .filter(rule_code=rule_code, outcome=Outcome.NOT_MET)
         .select_related("case", "case__unit", "case__allocated_lawyer", "rule")
-        .order_by("case__urn", "pk")
+        .order_by("valid_from", "case__urn", "pk")  # the longest failing first
     )
 
 

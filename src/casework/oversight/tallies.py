@@ -42,14 +42,15 @@ from casework.cases.models import Case
 from casework.people.choices import CASEWORKER_ROLES, RoleCode
 from casework.people.models import User
 from casework.progression.choices import DeadlineStatus
-from casework.progression.models import CtlFailure, CustodyClock, Deadline
+from casework.progression import counts
+from casework.progression.models import CustodyClock, Deadline
 
 CountRow = tuple[int, str, str, int]
 
 #: A running custody clock expiring within this many days counts as "expiring soon".
-CTL_WARNING_DAYS = 28
+CTL_WARNING_DAYS = counts.CTL_WINDOWS[0]
 #: CTL failures count in a unit's figures for this long after the limit expired.
-CTL_FAILURE_WINDOW_DAYS = 365
+CTL_FAILURE_WINDOW_DAYS = counts.FAILURE_WINDOW_DAYS
 #: The assurance rule whose current verdicts measure REM currency (resourcing/assurance.py).
 REM_RULE_CODE = "rem.record_current"
 #: MoU commitments are measured over the clocks falling due in this window.
@@ -94,6 +95,7 @@ def _case_progression(rows: list[CountRow], cases: QuerySet[Case], today: dt.dat
         deadlines.annotate(
             met=Count("id", filter=Q(status=DeadlineStatus.MET)),
             missed=Count("id", filter=Q(status=DeadlineStatus.MISSED)),
+            # counts.deadlines_overdue, grouped (the overviews and their lists use the selector itself).
             overdue=Count("id", filter=Q(status=DeadlineStatus.OPEN, due_on__lt=today)),
             open=Count("id", filter=Q(status=DeadlineStatus.OPEN)),
         ).order_by(),
@@ -105,28 +107,17 @@ def _case_progression(rows: list[CountRow], cases: QuerySet[Case], today: dt.dat
             "deadlines_open": "open",
         },
     )
-    horizon = today + dt.timedelta(days=CTL_WARNING_DAYS)
-    clocks = _of_cases(CustodyClock, cases).values("case__unit_id")
-    _emit(
-        rows,
-        clocks.annotate(
-            running=Count("id", filter=Q(status="running")),
-            expiring=Count("id", filter=Q(status="running", expires_on__gte=today, expires_on__lte=horizon)),
-            expired=Count("id", filter=Q(status="expired") | Q(status="running", expires_on__lt=today)),
-            paused=Count("id", filter=Q(status="paused")),
-        ).order_by(),
-        "case__unit_id",
-        {"ctl_running": "running", "ctl_expiring": "expiring", "ctl_expired": "expired", "ctl_paused": "paused"},
-    )
-    failures = _of_cases(CtlFailure, cases).filter(
-        withdrawn_at__isnull=True, expired_on__gte=today - dt.timedelta(days=CTL_FAILURE_WINDOW_DAYS)
-    )
-    _emit(
-        rows,
-        failures.values("case__unit_id").annotate(n=Count("id")).order_by(),
-        "case__unit_id",
-        {"ctl_failures": "n"},
-    )
+    # The same selectors as the overviews, the board and their lists, grouped by unit here.
+    per_unit = {
+        "ctl_running": _of_cases(CustodyClock, cases).filter(status="running"),
+        "ctl_expiring": counts.ctl_expiring(cases=cases, today=today, within_days=CTL_WARNING_DAYS),
+        "ctl_expired": counts.ctl_expired(cases=cases, today=today),
+        "ctl_paused": _of_cases(CustodyClock, cases).filter(status="paused"),
+        "ctl_failures": counts.ctl_failures(cases=cases, today=today),
+    }
+    for metric, items in per_unit.items():
+        grouped = items.order_by().values("case__unit_id").annotate(n=Count("id"))
+        _emit(rows, grouped, "case__unit_id", {metric: "n"})
 
 
 def _assurance(rows: list[CountRow], cases: QuerySet[Case], today: dt.date) -> None:

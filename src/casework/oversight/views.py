@@ -71,6 +71,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "all_units": Unit.objects.order_by("name") if scope.can_choose else [],
             "all_areas": Area.objects.order_by("name") if scope.can_choose else [],
             "ctl_warning_days": reads.CTL_WARNING_DAYS,
+            # Numbers that count items (limits, deadlines) open the shared list of those items.
+            "workday_lists": WORKDAY_LISTS,
             "access_reviews_due": _access_reviews_due(request.user),
         },
     )
@@ -113,6 +115,15 @@ def _access_reviews_due(user: Any) -> int | None:
     if not (user.role_codes & UNIT_MANAGER_ROLES) or not user.unit_id:
         return None
     return case_selectors.access_grants_for_review(user=user).filter(reviewed_at__isnull=True).count()
+
+
+#: Oversight metrics that count items, and the shared list (workday figure) of exactly those items.
+WORKDAY_LISTS = {
+    "deadlines-overdue": "deadlines-overdue",
+    "ctl-expiring": "ctl-within-28",
+    "ctl-expired": "ctl-expired",
+    "ctl-failures": "ctl-failures",
+}
 
 
 @login_required

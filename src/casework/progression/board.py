@@ -14,13 +14,11 @@ from casework.cases.models import Case
 from casework.core.errors import NotFound
 from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Unit
-from casework.progression import selectors
+from casework.progression import counts, selectors
 from casework.progression.choices import DeadlineStatus, TaskStatus
 from casework.progression.models import CtlFailure, CustodyClock, Deadline, Task
 
-CTL_WINDOWS = (28, 14, 7)
-#: CTL failures on the board: those found in the last year and not withdrawn.
-FAILURE_WINDOW_DAYS = 365
+CTL_WINDOWS = counts.CTL_WINDOWS
 CHART_WEEKS = 8
 CHART_BAR_WIDTH = 380  # SVG units for the longest bar
 CHART_ROW_HEIGHT = 30
@@ -106,10 +104,16 @@ class Board:
     due_this_week: list[WorkItem] = field(default_factory=list)
     ctl_expiring: list[CustodyClock] = field(default_factory=list)
     ctl_counts: dict[int, int] = field(default_factory=dict)
-    hrs_missing: list[Deadline] = field(default_factory=list)
-    reviews_overdue: list[Deadline] = field(default_factory=list)
     ctl_failures: list[CtlFailure] = field(default_factory=list)
+    deadlines_overdue: int = 0
+    tasks_overdue: int = 0
+    deadlines_due_soon: int = 0
     chart: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ctl_figures(self) -> list[tuple[int, int, str]]:
+        """(window, count, key of the shared list of those limits) for each warning window."""
+        return [(window, count, f"ctl-within-{window}") for window, count in self.ctl_counts.items()]
 
     @property
     def chart_height(self) -> int:
@@ -122,49 +126,35 @@ def _unit_cases(user: Any, unit_id: int, lawyer_id: int | None) -> QuerySet[Case
 
 
 def unit_board(*, user: Any, unit_id: int, today: dt.date, lawyer_id: int | None = None) -> Board:
+    """The unit's board. Every figure comes from progression.counts, the same selectors the overviews
+    and their lists use, so the board's numbers and the lists behind them always agree."""
     unit = Unit.objects.get(pk=unit_id)
     cases = _unit_cases(user, unit_id, lawyer_id)
     board = Board(unit=unit, today=today)
-    week_end = today + dt.timedelta(days=7)
-    open_tasks = (
-        Task.objects.filter(status=TaskStatus.OPEN, case__in=cases, due_on__lte=week_end)
-        .select_related("case", "assignee", "team")
-        .order_by("due_on", "id")
-    )
-    open_deadlines = (
-        Deadline.objects.filter(status=DeadlineStatus.OPEN, case__in=cases, due_on__lte=week_end)
-        .select_related("case", "owner")
-        .order_by("due_on", "id")
-    )
-    items = sorted(
-        [_task_item(t) for t in open_tasks] + [_deadline_item(d) for d in open_deadlines], key=lambda item: item.due_on
-    )
-    board.overdue = [item for item in items if item.due_on < today]
-    board.due_this_week = [item for item in items if item.due_on >= today]
-    board.hrs_missing = [
-        item.deadline for item in board.overdue if item.deadline is not None and item.deadline.key.startswith("hrs.")
+    overdue_items = [_task_item(t) for t in counts.tasks_overdue(cases=cases, today=today)] + [
+        _deadline_item(d) for d in counts.deadlines_overdue(cases=cases, today=today)
     ]
-    board.reviews_overdue = [
-        item.deadline for item in board.overdue if item.deadline is not None and item.deadline.key.startswith("review.")
+    due_items = [_task_item(t) for t in counts.tasks_due_soon(cases=cases, today=today)] + [
+        _deadline_item(d) for d in counts.deadlines_due_soon(cases=cases, today=today)
     ]
-    horizon = max(CTL_WINDOWS[0], CHART_WEEKS * 7)
-    clocks = list(
-        CustodyClock.objects.filter(case__in=cases, status__in=["running", "expired"], expires_on__isnull=False)
-        .filter(expires_on__lte=today + dt.timedelta(days=horizon))
-        .select_related("case", "charge__defendant", "case__allocated_lawyer")
-        .order_by("expires_on", "id")
-    )
-    for ctl in clocks:
+    board.overdue = sorted(overdue_items, key=lambda item: item.due_on)
+    board.due_this_week = sorted(due_items, key=lambda item: item.due_on)
+    board.deadlines_overdue = sum(1 for item in board.overdue if item.deadline is not None)
+    board.tasks_overdue = len(board.overdue) - board.deadlines_overdue
+    board.deadlines_due_soon = sum(1 for item in board.due_this_week if item.deadline is not None)
+    board.ctl_expiring = list(counts.ctl_expiring(cases=cases, today=today, within_days=CTL_WINDOWS[0]))
+    for ctl in board.ctl_expiring:
         ctl.days_left = (ctl.expires_on - today).days  # type: ignore[attr-defined,operator]  # for the table
-    board.ctl_expiring = [
-        c for c in clocks if c.expires_on and c.expires_on <= today + dt.timedelta(days=CTL_WINDOWS[0])
-    ]
     board.ctl_counts = {
         window: len([c for c in board.ctl_expiring if c.days_left <= window])  # type: ignore[attr-defined]
         for window in CTL_WINDOWS
     }
-    board.chart = expiries_by_week(today, [c.expires_on for c in clocks if c.expires_on and c.expires_on >= today])
-    board.ctl_failures = list(selectors.ctl_failures(cases=cases, since=today - dt.timedelta(days=FAILURE_WINDOW_DAYS)))
+    horizon = CHART_WEEKS * 7
+    chart_expiries = counts.ctl_expiring(cases=cases, today=today, within_days=horizon).values_list(
+        "expires_on", flat=True
+    )
+    board.chart = expiries_by_week(today, [day for day in chart_expiries if day])
+    board.ctl_failures = list(counts.ctl_failures(cases=cases, today=today))
     return board
 
 

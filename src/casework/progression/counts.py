@@ -27,6 +27,10 @@ DUE_SOON_DAYS = 7
 
 
 def _of(model: type, cases: QuerySet[Case]) -> QuerySet:  # type: ignore[type-arg]
+    """The model's rows for these cases. For the whole register (national readers, the nightly tally)
+    no IN (...) subquery is added: at 100,000 cases it costs seconds on each aggregate."""
+    if not cases.query.where:
+        return model._default_manager.all()  # type: ignore[attr-defined]
     return model._default_manager.filter(case__in=cases.values("pk"))  # type: ignore[attr-defined]
 
 

@@ -525,6 +525,8 @@ def unit_board(request: HttpRequest, export: bool = False) -> HttpResponse:
             "choose_unit": choose_unit,
             "export_href": reverse("progression:board_export") + ("?" + urlencode(params) if params else ""),
             "windows": reads.CTL_WINDOWS,
+            # The board's figures link to the shared lists for the same unit (and prosecutor).
+            "figure_query": "?" + urlencode(params) if params else "",
         },
     )
 

@@ -64,12 +64,12 @@ class Figure:
     scopes: frozenset[str]
     #: Where the counted items belong on the overview ("Custody", "Deadlines" ...).
     group: str
-    #: Shown on the overview even when zero (the reassuring "none" matters for these).
-    always: bool = True
     #: The path from an item to its case, for "on N cases" (None: the items are not cases' parts).
     case_path: str | None = "case"
     #: Red when there is at least one: every item is a problem, not just work due.
     problem: bool = False
+    #: False: a list other pages link to (the board's 14-day window) that the overview leaves out.
+    on_overview: bool = True
 
     def count(self, scope: Scope, today: dt.date) -> int:
         items = self.items(scope, today)
@@ -318,7 +318,7 @@ def _cases_of(scope: Scope) -> QuerySet[Case]:
 
 FIGURES: tuple[Figure, ...] = (
     Figure(
-        "ctl-urgent",
+        "ctl-within-7",
         f"Custody time limits expiring within {progression_counts.CTL_URGENT_DAYS} days",
         ("limit", "limits"),
         lambda s, t: progression_counts.ctl_expiring(
@@ -330,13 +330,23 @@ FIGURES: tuple[Figure, ...] = (
         problem=True,
     ),
     Figure(
-        "ctl-expiring",
+        "ctl-within-28",
         f"Custody time limits expiring within {progression_counts.CTL_WINDOWS[0]} days",
         ("limit", "limits"),
         lambda s, t: progression_counts.ctl_expiring(cases=_cases_of(s), today=t),
         _clock_row,
         CASE_SCOPES,
         "Custody time limits",
+    ),
+    Figure(
+        "ctl-within-14",
+        "Custody time limits expiring within 14 days",
+        ("limit", "limits"),
+        lambda s, t: progression_counts.ctl_expiring(cases=_cases_of(s), today=t, within_days=14),
+        _clock_row,
+        CASE_SCOPES,
+        "Custody time limits",
+        on_overview=False,
     ),
     Figure(
         "ctl-not-dual-checked",
@@ -533,4 +543,9 @@ BY_KEY = {figure.key: figure for figure in FIGURES}
 
 
 def figures_for(scope: Scope) -> list[Figure]:
+    """Every figure this scope has a list for (including those only other pages link to)."""
     return [figure for figure in FIGURES if scope.kind in figure.scopes]
+
+
+def overview_figures(scope: Scope) -> list[Figure]:
+    return [figure for figure in figures_for(scope) if figure.on_overview]

@@ -55,7 +55,7 @@ def card(figure: figures_.Figure, scope: Scope, today: dt.date) -> Card:
 
 def overview(*, scope: Scope, today: dt.date) -> Overview:
     result = Overview(scope=scope, today=today)
-    for figure in figures_.figures_for(scope):
+    for figure in figures_.overview_figures(scope):
         item = card(figure, scope, today)
         group = next((cards for name, cards in result.groups if name == figure.group), None)
         if group is None:
