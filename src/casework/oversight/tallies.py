@@ -41,8 +41,8 @@ from casework.cases.choices import OPEN_STAGES
 from casework.cases.models import Case
 from casework.people.choices import CASEWORKER_ROLES, RoleCode
 from casework.people.models import User
-from casework.progression.choices import DeadlineStatus
 from casework.progression import counts
+from casework.progression.choices import DeadlineStatus
 from casework.progression.models import CustodyClock, Deadline
 
 CountRow = tuple[int, str, str, int]
