@@ -120,13 +120,13 @@ def test_password_change_needs_sign_in(client, db) -> None:
 @pytest.mark.parametrize(
     ("persona", "target"),
     [
-        ("prosecutor_a", "/cases/my/"),
-        ("paralegal_a", "/cases/my/"),
-        ("manager_a", "/cases/my/"),
-        ("unithead_a", "/cases/my/"),
-        ("area_leader_a", "/cases/unit/"),
-        ("hq", "/cases/all/"),
-        ("inspector", "/cases/all/"),
+        ("prosecutor_a", "/overview/"),
+        ("paralegal_a", "/overview/"),
+        ("manager_a", "/overview/"),
+        ("unithead_a", "/overview/"),
+        ("area_leader_a", "/overview/"),
+        ("hq", "/overview/"),
+        ("inspector", "/overview/"),
         ("admin", "/admin/"),
     ],
 )
@@ -139,9 +139,9 @@ def test_home_redirects_by_role(client, personas: Personas, persona: str, target
 def test_police_home_has_no_case_data(client, personas: Personas, case_a) -> None:
     client.force_login(personas.police_x)
     response = client.get(reverse("home"))
-    assert response.status_code == 302 and response["Location"] == reverse("partners:portal")
+    assert response.status_code == 302 and response["Location"] == reverse("workday:overview")
     html = client.get(response["Location"]).content.decode()
-    assert "Police portal" in html
+    assert "Police portal" in html and "Requests waiting for the CPS" in html
     assert case_a.urn not in html
     assert "My cases" not in html
 

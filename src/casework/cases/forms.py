@@ -294,11 +294,24 @@ class GrantReviewForm(GovukForm):
 # --- list filters -------------------------------------------------------------------------------
 
 
+UNASSIGNED = "none"
+
+
 class CaseFilterForm(GovukForm):
-    q = forms.CharField(required=False, max_length=120, label="URN or operation")
-    stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *Stage.choices])
-    lawyer = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, label="Prosecutor", empty_label="Anyone"
+    """The case lists' filter panel (MoJ filter pattern): a search box and groups of checkboxes.
+    Options within a group combine with OR, groups with AND; no box ticked means "any"."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=120,
+        label="Search",
+        help_text="URN, operation name or defendant's name",
+    )
+    stage = forms.MultipleChoiceField(
+        required=False, choices=Stage.choices, label="Stage", widget=forms.CheckboxSelectMultiple
+    )
+    lawyer = forms.MultipleChoiceField(
+        required=False, choices=[], label="Prosecutor", widget=forms.CheckboxSelectMultiple
     )
     unit = forms.ModelChoiceField(queryset=Unit.objects.all(), required=False, label="Unit", empty_label="All units")
 
@@ -307,12 +320,28 @@ class CaseFilterForm(GovukForm):
         if not show_unit:
             del self.fields["unit"]
         if lawyer_unit_id:
-            lawyer_field = cast(forms.ModelChoiceField, self.fields["lawyer"])
-            lawyer_field.queryset = (
-                User.objects.filter(unit_id=lawyer_unit_id, roles__code__in=_LEGAL_ROLES)
+            lawyers = (
+                User.objects.filter(unit_id=lawyer_unit_id, roles__code__in=_LEGAL_ROLES, is_active=True)
                 .distinct()
-                .order_by("last_name")
+                .order_by("last_name", "first_name")
             )
-            lawyer_field.label_from_instance = lambda user: str(user.display_name)  # type: ignore[method-assign,assignment]
+            lawyer_field = cast(forms.MultipleChoiceField, self.fields["lawyer"])
+            lawyer_field.choices = [(UNASSIGNED, "Unassigned"), *((str(u.pk), u.display_name) for u in lawyers)]
         else:
             del self.fields["lawyer"]
+        from casework.cases import list_options
+
+        for group in list_options.filter_groups():
+            self.fields[group.name] = forms.MultipleChoiceField(
+                required=False,
+                choices=[(option.value, option.label) for option in group.options],
+                label=group.legend,
+                widget=forms.CheckboxSelectMultiple,
+            )
+
+    def checkbox_groups(self) -> list[forms.BoundField]:
+        """The checkbox groups in panel order: work and custody first (most used), then stage and people."""
+        from casework.cases import list_options
+
+        names = [group.name for group in list_options.filter_groups()] + ["stage", "lawyer"]
+        return [self[name] for name in names if name in self.fields]

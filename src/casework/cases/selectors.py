@@ -7,8 +7,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from casework.cases import list_options
 from casework.cases.models import Case
 
 #: Sort keys users may choose: name -> ORM ordering (always ends with a unique tie-breaker).
@@ -25,7 +26,12 @@ DEFAULT_SORT = "updated"
 
 @dataclass(frozen=True)
 class CaseFilters:
-    """Filters shared by the web lists, the CSV export and the API."""
+    """Filters shared by the web lists, the CSV export and the API.
+
+    Checkbox groups: `stages` and `lawyer_ids` (with `unassigned` for "no prosecutor") and the
+    groups other apps register (`choices`: (group name, chosen values) pairs). Options within a
+    group combine with OR; groups combine with AND.
+    """
 
     unit_id: int | None = None
     stage: str = ""
@@ -35,6 +41,25 @@ class CaseFilters:
     open_only: bool = False
     sort: str = DEFAULT_SORT
     extra: dict[str, Any] = field(default_factory=dict)
+    stages: tuple[str, ...] = ()
+    lawyer_ids: tuple[int, ...] = ()
+    unassigned: bool = False
+    choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+def sort_keys() -> set[str]:
+    """Every sort a list may ask for: the register's own and those other apps register."""
+    return set(SORTS) | set(list_options.SORT_OPTIONS)
+
+
+def _text_filter(text: str) -> Q:
+    """URN (from its start), operation name, or a defendant's name (any part)."""
+    from casework.cases.models import Defendant
+
+    named = Defendant.objects.filter(case_id=OuterRef("pk")).filter(
+        Q(last_name__icontains=text) | Q(first_names__icontains=text)
+    )
+    return Q(urn__istartswith=text) | Q(operation_name__icontains=text) | Q(Exists(named))
 
 
 def case_queryset(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
@@ -45,17 +70,31 @@ def case_queryset(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(unit_id=filters.unit_id)
     if filters.stage:
         qs = qs.filter(stage=filters.stage)
+    if filters.stages:
+        qs = qs.filter(stage__in=filters.stages)
     if filters.lawyer_id:
         qs = qs.filter(allocated_lawyer_id=filters.lawyer_id)
+    if filters.lawyer_ids or filters.unassigned:
+        who = Q(allocated_lawyer_id__in=filters.lawyer_ids) if filters.lawyer_ids else Q(pk__in=[])
+        qs = qs.filter(who | Q(allocated_lawyer__isnull=True) if filters.unassigned else who)
+    for name, chosen in filters.choices:
+        group = list_options.FILTER_GROUPS.get(name)
+        condition = group.condition(list(chosen)) if group else None
+        if condition is not None:
+            qs = qs.filter(condition)
     if filters.open_only:
         from casework.cases.choices import OPEN_STAGES
 
         qs = qs.filter(stage__in=OPEN_STAGES)
     text = filters.text.strip()
     if text:
-        qs = qs.filter(Q(urn__istartswith=text) | Q(operation_name__icontains=text))
+        qs = qs.filter(_text_filter(text))
+    qs = qs.select_related("unit", "allocated_lawyer")
+    option = list_options.SORT_OPTIONS.get(filters.sort)
+    if option is not None:
+        return option.annotate(qs).order_by(*option.ordering)
     ordering = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    return qs.select_related("unit", "allocated_lawyer").order_by(*ordering)
+    return qs.order_by(*ordering)
 
 
 def case_page(*, user: Any, filters: CaseFilters, page: int = 1, per_page: int = 50) -> tuple[list[Case], bool]:
@@ -64,6 +103,28 @@ def case_page(*, user: Any, filters: CaseFilters, page: int = 1, per_page: int =
     start = (page - 1) * per_page
     rows = list(case_queryset(user=user, filters=filters)[start : start + per_page + 1])
     return rows[:per_page], len(rows) > per_page
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[Case]
+    total: int
+    page: int
+    pages: int
+    start: int
+    end: int
+
+
+def case_numbered_page(*, user: Any, filters: CaseFilters, page: int = 1, per_page: int = 50) -> CasePage:
+    """One page of cases with the total, for numbered pagination ("Showing 1–50 of 73 cases"); the
+    rows get the facts other apps add (status, next custody time limit)."""
+    qs = case_queryset(user=user, filters=filters)
+    total = qs.order_by().count()
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    start = (page - 1) * per_page
+    cases = list_options.add_row_facts(list(qs[start : start + per_page]))
+    return CasePage(cases, total, page, pages, start + 1 if total else 0, start + len(cases))
 
 
 # --- cursor (keyset) pagination for the API --------------------------------------------------

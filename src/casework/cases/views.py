@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.cases import exports, selectors, services
 from casework.cases.forms import (
+    UNASSIGNED,
     BreakGlassForm,
     CaseCreateForm,
     CaseEditForm,
@@ -58,13 +59,17 @@ def _user(request: HttpRequest) -> Any:
 
 # --- lists --------------------------------------------------------------------------------------
 
-#: Sortable columns: label -> (ascending key, descending key). A key of None means "not offered".
+#: Sortable columns: column -> (first sort, second sort). CTL expiry and next hearing come from the
+#: sorts other apps register (soonest first; a case with none goes last).
 SORT_COLUMNS: dict[str, tuple[str | None, str | None]] = {
     "urn": ("urn", "-urn"),
     "operation": ("operation", None),
     "stage": ("stage", None),
+    "ctl": ("ctl", None),
+    "hearing": ("hearing", None),
     "updated": ("-updated", "updated"),
 }
+LIST_PARAMS = ("q", "stage", "lawyer", "unit", "sort")
 
 
 def _list_scope(user: Any, scope: str) -> dict[str, Any]:
@@ -92,24 +97,74 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def _query(params: dict[str, Any], **changes: Any) -> str:
-    merged = {key: value for key, value in {**params, **changes}.items() if value not in (None, "")}
-    return "?" + urlencode(merged) if merged else "?"
+def _query(params: list[tuple[str, str]], **changes: Any) -> str:
+    """The list's query string with some parameters replaced (None removes them)."""
+    kept = [(key, value) for key, value in params if key not in changes and value not in (None, "")]
+    kept += [(key, str(value)) for key, value in changes.items() if value not in (None, "")]
+    return "?" + urlencode(kept) if kept else "?"
 
 
-def _sort_headers(params: dict[str, Any], sort: str) -> list[dict[str, Any]]:
+def _sort_headers(params: list[tuple[str, str]], sort: str) -> dict[str, dict[str, Any]]:
     """Column headers with the next sort link and aria-sort for the current one."""
-    headers = []
-    for column, (ascending, descending) in SORT_COLUMNS.items():
+    headers = {}
+    for column, (first, second) in SORT_COLUMNS.items():
         next_sort: str | None
-        if sort == ascending:
-            aria, next_sort = ("descending" if column == "updated" else "ascending"), descending or ascending
-        elif sort == descending:
-            aria, next_sort = ("ascending" if column == "updated" else "descending"), ascending
+        if sort == first:
+            aria, next_sort = ("descending" if column == "updated" else "ascending"), second or first
+        elif sort == second:
+            aria, next_sort = ("ascending" if column == "updated" else "descending"), first
         else:
-            aria, next_sort = "none", ascending
-        headers.append({"column": column, "aria_sort": aria, "href": _query(params, sort=next_sort, page=None)})
+            aria, next_sort = "none", first
+        headers[column] = {"column": column, "aria_sort": aria, "href": _query(params, sort=next_sort, page=None)}
     return headers
+
+
+def _list_params(request: HttpRequest, form: CaseFilterForm) -> list[tuple[str, str]]:
+    names = set(LIST_PARAMS) | set(form.fields)
+    return [(key, value) for key in request.GET for value in request.GET.getlist(key) if key in names and value]
+
+
+def _selected_filters(
+    form: CaseFilterForm, cleaned: dict[str, Any], params: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """The MoJ filter's "selected filters": one removable tag per chosen option, by group."""
+    groups = []
+    for field in form.checkbox_groups():
+        chosen = cleaned.get(field.name) or []
+        labels = dict(field.field.choices)  # type: ignore[attr-defined]
+        if chosen:
+            tags = []
+            for value in chosen:
+                rest = [(k, v) for k, v in params if not (k == field.name and v == value) and k != "page"]
+                tags.append({"label": labels.get(value, value), "href": "?" + urlencode(rest) if rest else "?"})
+            groups.append({"legend": field.label, "tags": tags})
+    if cleaned.get("q"):
+        rest = [(k, v) for k, v in params if k not in ("q", "page")]
+        groups.append(
+            {"legend": "Search", "tags": [{"label": cleaned["q"], "href": "?" + urlencode(rest) if rest else "?"}]}
+        )
+    return groups
+
+
+def _case_filters(settings: dict[str, Any], cleaned: dict[str, Any], sort: str) -> selectors.CaseFilters:
+    from casework.cases import list_options
+
+    unit = cleaned.get("unit")
+    lawyers = cleaned.get("lawyer") or []
+    return selectors.CaseFilters(
+        unit_id=settings["unit_id"] or (unit.pk if unit else None),
+        stages=tuple(cleaned.get("stage") or ()),
+        lawyer_ids=tuple(int(value) for value in lawyers if value.isdigit()),
+        unassigned=UNASSIGNED in lawyers,
+        text=cleaned.get("q") or "",
+        mine=settings["mine"],
+        sort=sort,
+        choices=tuple(
+            (group.name, tuple(cleaned.get(group.name) or ()))
+            for group in list_options.filter_groups()
+            if cleaned.get(group.name)
+        ),
+    )
 
 
 @login_required
@@ -122,19 +177,10 @@ def case_list(request: HttpRequest, scope: str, export: bool = False) -> HttpRes
     form = CaseFilterForm(request.GET or None, lawyer_unit_id=lawyer_unit_id, show_unit=show_unit)
     cleaned: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     sort: str = request.GET.get("sort") or selectors.DEFAULT_SORT
-    if sort not in selectors.SORTS:
+    if sort not in selectors.sort_keys():
         sort = selectors.DEFAULT_SORT
-    unit = cleaned.get("unit")
-    lawyer = cleaned.get("lawyer")
-    filters = selectors.CaseFilters(
-        unit_id=settings["unit_id"] or (unit.pk if unit else None),
-        stage=cleaned.get("stage") or "",
-        lawyer_id=lawyer.pk if lawyer else None,
-        text=cleaned.get("q") or "",
-        mine=settings["mine"],
-        sort=sort,
-    )
-    params = {key: value for key, value in request.GET.items() if key in {"q", "stage", "lawyer", "unit", "sort"}}
+    filters = _case_filters(settings, cleaned, sort)
+    params = _list_params(request, form)
     if export or request.GET.get("format") == "csv":
         justification = f"{user.primary_role_label}: {settings['export']} case list export"
         try:
@@ -146,8 +192,10 @@ def case_list(request: HttpRequest, scope: str, export: bool = False) -> HttpRes
         response["Content-Disposition"] = f'attachment; filename="casework-{scope}-cases.csv"'
         return response
 
-    page = max(_int_or_none(request.GET.get("page")) or 1, 1)
-    cases, has_next = selectors.case_page(user=user, filters=filters, page=page, per_page=PER_PAGE)
+    result = selectors.case_numbered_page(
+        user=user, filters=filters, page=_int_or_none(request.GET.get("page")) or 1, per_page=PER_PAGE
+    )
+    selected = _selected_filters(form, cleaned, params)
     return render(
         request,
         "cases/list.html",
@@ -155,17 +203,41 @@ def case_list(request: HttpRequest, scope: str, export: bool = False) -> HttpRes
             "title": settings["title"],
             "scope": scope,
             "form": form,
-            "cases": cases,
-            "page": page,
-            "previous_href": _query(params, page=page - 1 if page > 2 else None) if page > 1 else "",
-            "next_href": _query(params, page=page + 1) if has_next else "",
-            "headers": {h["column"]: h for h in _sort_headers(params, sort)},
+            "cases": result.cases,
+            "result": result,
+            "page": result.page,
+            "page_links": [
+                {
+                    "number": n,
+                    "href": _query(params, page=n if n > 1 else None) if n else "",
+                    "current": n == result.page,
+                }
+                for n in _page_numbers(result.page, result.pages)
+            ],
+            "previous_href": _query(params, page=result.page - 1 if result.page > 2 else None)
+            if result.page > 1
+            else "",
+            "next_href": _query(params, page=result.page + 1) if result.page < result.pages else "",
+            "headers": _sort_headers(params, sort),
             "export_href": reverse(f"cases:{scope}_export") + _query(params, page=None),
             "can_create": bool(user.role_codes & (CASEWORKER_ROLES | UNIT_MANAGER_ROLES)) and bool(user.unit_id),
             "can_find": bool(user.role_codes & CASEWORKER_ROLES) and bool(user.unit_id),
-            "filtered": any(params.get(key) for key in ("q", "stage", "lawyer", "unit")),
+            "selected": selected,
+            "filtered": bool(selected) or bool(cleaned.get("unit")),
+            "sort": sort,
         },
     )
+
+
+def _page_numbers(page: int, pages: int) -> list[int | None]:
+    """Numbered pagination: first, last, and the pages either side of the current one (None: a gap)."""
+    wanted = sorted({1, pages, *range(max(page - 2, 1), min(page + 2, pages) + 1)})
+    numbers: list[int | None] = []
+    for number in wanted:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
 
 
 # --- the case page -----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Min, Q
 
+from casework.assurance import counts as assurance_counts
 from casework.assurance.choices import Outcome, SignOffStatus
 from casework.assurance.models import SignOffRequest, VerdictPeriod
 from casework.cases.choices import HearingType
@@ -22,8 +23,8 @@ from casework.progression.choices import DeadlineStatus, ExtensionStatus
 from casework.progression.models import CustodyClock, Deadline, ExtensionApplication
 from casework.workday import rules
 
-HRS_RULE = "hrs.timely"
-REVIEW_RULE = "review.current"
+HRS_RULE = assurance_counts.HRS_RULE
+REVIEW_RULE = assurance_counts.REVIEW_RULE
 _IN_HAND = (ExtensionStatus.PREPARING, ExtensionStatus.NOTICE_SERVED)
 
 

@@ -142,7 +142,7 @@ def test_a_force_provider_makes_only_its_own_liaison_officers(client, personas, 
     officer = signed_in_user(client)
     assert officer.role_codes == {"police_liaison"} and officer.police_force.code == "hampshire"
     assert officer.unit is None
-    assert client.get("/").headers["Location"] == "/partners/portal/"
+    assert client.get("/").headers["Location"] == "/overview/"  # the force's overview
 
 
 def test_a_force_provider_cannot_mint_a_cps_role(client, personas, providers_configured):
