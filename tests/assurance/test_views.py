@@ -28,7 +28,7 @@ def evaluated(case_a):
 
 
 def test_case_page_shows_what_is_missing_first_with_why_and_how_to_fix(client_as, evaluated):
-    page = client_as("prosecutor_a").get(reverse("cases:detail", args=[evaluated.pk])).content.decode()
+    page = client_as("prosecutor_a").get(reverse("cases:section", args=[evaluated.pk, "compliance"])).content.decode()
     assert 'id="assurance-heading"' in page
     assert "Acceptance basis recorded" in page and "No acceptance basis is recorded" in page
     assert "Why it matters" in page and "HMCPSI inspection of CPS Complex Casework Units" in page
@@ -38,7 +38,9 @@ def test_case_page_shows_what_is_missing_first_with_why_and_how_to_fix(client_as
     assert page.index("Acceptance basis recorded") < page.index("Case reviewed regularly")
     # A prosecutor may not waive; the case's manager may.
     assert reverse("assurance:waiver_grant", args=[evaluated.pk]) not in page
-    manager_page = client_as("manager_a").get(reverse("cases:detail", args=[evaluated.pk])).content.decode()
+    manager_page = (
+        client_as("manager_a").get(reverse("cases:section", args=[evaluated.pk, "compliance"])).content.decode()
+    )
     assert reverse("assurance:waiver_grant", args=[evaluated.pk]) in manager_page
 
 
@@ -64,7 +66,7 @@ def test_waived_and_exempt_rules_show_approver_and_expiry(
             reason="Review paused while the case is stayed by the court.",
             expires_on=dt.date.today() + dt.timedelta(days=30),
         )
-    page = client_as("prosecutor_a").get(reverse("cases:detail", args=[evaluated.pk])).content.decode()
+    page = client_as("prosecutor_a").get(reverse("cases:section", args=[evaluated.pk, "compliance"])).content.decode()
     assert "Waived or exempt" in page and "Unithead Persona" in page
     assert "Review paused while the case is stayed by the court." in page
 

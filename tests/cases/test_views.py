@@ -127,7 +127,8 @@ def test_case_page_writes_a_consult_event(client, personas: Personas, case_a: Ca
     event = AuditEvent.objects.filter(action="consult", case_id=case_a.pk).latest("seq")
     assert event.actor_id == personas.prosecutor_a.pk
     assert event.justification == "Prosecutor"
-    html = response.content.decode()
+    # The audit timeline (with the consultation just recorded) is in the Activity section.
+    html = client.get(reverse("cases:section", args=[case_a.pk, "activity"])).content.decode()
     assert "Audit timeline" in html and "Consultation" in html and "Prosecutor" in html
 
 
@@ -168,10 +169,18 @@ def _add_parts(case: Case, actor, start: int, count: int) -> None:
         services.review_add(actor=actor, case=case, kind="initial", reviewed_on="2025-01-02", note="ok")
 
 
+CASE_SECTIONS = ("overview", "defendants", "hearings", "deadlines", "material", "reviews", "compliance", "activity")
+
+
 def _case_page_queries(client, case: Case) -> tuple[int, str]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("cases:detail", args=[case.pk]))
-    return len(queries), response.content.decode()
+    """The most queries any section of the case page costs, and every section's page together."""
+    most, pages = 0, []
+    for section in CASE_SECTIONS:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("cases:section", args=[case.pk, section]))
+        assert response.status_code == 200, section
+        most, pages = max(most, len(queries)), [*pages, response.content.decode()]
+    return most, "".join(pages)
 
 
 def test_case_page_shows_parts_in_fixed_queries(client, personas: Personas, case_a: Case) -> None:
@@ -489,3 +498,62 @@ def test_defendant_date_of_birth_must_be_real_and_past(client, personas: Persona
     response = client.post(url, {**data, **dob, "date_of_birth_day": "28"})
     assert response.status_code == 302
     assert str(case_a.defendants.get().date_of_birth) == "1990-02-28"
+
+
+# --- the case page in sections ------------------------------------------------------------------
+
+
+def test_each_case_section_is_its_own_page_in_the_sub_navigation(client, personas: Personas, case_a: Case) -> None:
+    client.force_login(personas.prosecutor_a)
+    for section in CASE_SECTIONS:
+        url = (
+            reverse("cases:detail", args=[case_a.pk])
+            if section == "overview"
+            else reverse("cases:section", args=[case_a.pk, section])
+        )
+        before = AuditEvent.objects.filter(action="consult", case_id=case_a.pk).count()
+        html = client.get(url).content.decode()
+        assert 'class="moj-sub-navigation"' in html
+        current = re.findall(r'aria-current="page" href="([^"]+)"', html)
+        assert current == [url], section
+        # Opening any section is a consultation of the case, recorded like the whole page was.
+        assert AuditEvent.objects.filter(action="consult", case_id=case_a.pk).count() == before + 1
+
+
+def test_overview_shows_status_key_dates_and_compliance_not_the_parts(client, personas: Personas, case_a) -> None:
+    services.defendant_add(actor=personas.manager_a, case=case_a, first_names="Ann", last_name="Smith")
+    client.force_login(personas.prosecutor_a)
+    html = client.get(reverse("cases:detail", args=[case_a.pk])).content.decode()
+    assert "Status" in html and "Court stage" in html
+    assert "Key dates" in html and "Next custody time limit expiry" in html and "Compliance summary" in html
+    assert "Ann SMITH" not in html  # defendants have their own section
+    defendants = client.get(reverse("cases:section", args=[case_a.pk, "defendants"])).content.decode()
+    assert "Ann SMITH" in defendants and "<title>Defendants and charges: Case" in defendants
+
+
+def test_unknown_section_and_case_out_of_scope_are_404(client, personas: Personas, case_a: Case) -> None:
+    client.force_login(personas.prosecutor_a)
+    assert client.get(f"/cases/{case_a.pk}/no-such-section/").status_code == 404
+    for persona in ("prosecutor_b", "police_x", "paralegal_a"):
+        client.force_login(getattr(personas, persona))
+        for section in CASE_SECTIONS[1:]:
+            response = client.get(reverse("cases:section", args=[case_a.pk, section]))
+            assert response.status_code == 404 and case_a.urn not in response.content.decode()
+    assert not AuditEvent.objects.filter(action="consult", case_id=case_a.pk).exists()
+
+
+def test_activity_tells_what_happened_in_plain_words(client, personas: Personas, case_a: Case) -> None:
+    services.hearing_add(
+        actor=personas.manager_a, case=case_a, hearing_type="ptph", starts_at="2025-04-01T10:00Z", court="Winchester"
+    )
+    services.document_add(actor=personas.manager_a, case=case_a, kind="psd", title="Strategy", body="v1")
+    client.force_login(personas.prosecutor_a)
+    client.get(reverse("cases:detail", args=[case_a.pk]))  # a consultation: not activity
+    html = unescape(client.get(reverse("cases:section", args=[case_a.pk, "activity"])).content.decode())
+    activity = html[html.index("What happened on this case") : html.index("Stage history")]
+    assert "Manager Persona added a hearing" in activity
+    assert "Manager Persona added a " in activity and "Strategy" in activity
+    assert "Manager Persona added the case" in activity
+    assert "Prosecutor Persona" not in activity  # opening the case is left to the audit timeline
+    # Newest first.
+    assert activity.index("added a hearing") < activity.index("added the case")

@@ -297,7 +297,7 @@ def test_owner_outside_the_unit_is_not_offered(client, personas: Personas, case_
 def test_case_page_shows_the_progression_panel(client, personas: Personas, case_a, clock_a) -> None:
     _remanded(clock_a, personas.prosecutor_a)
     client.force_login(personas.manager_a)
-    html = client.get(reverse("cases:detail", args=[case_a.pk])).content.decode()
+    html = client.get(reverse("cases:section", args=[case_a.pk, "deadlines"])).content.decode()
     assert "Custody time limits and deadlines" in html
     assert reverse("progression:case", args=[case_a.pk]) in html
     assert "Alex MERCER" in html and "Running" in html and "10 August 2026" in html

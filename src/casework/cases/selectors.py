@@ -160,26 +160,29 @@ def case_keyset_page(
     return page, (encode_cursor(page[-1]) if len(rows) > limit and page else None)
 
 
-def case_detail_related(case: Case) -> dict[str, Any]:
-    """Everything the case page shows, in a fixed number of queries."""
+def case_detail_related(case: Case, section: str | None = None) -> dict[str, Any]:
+    """What the case page shows, in a fixed number of queries: one section's parts, or every part
+    when `section` is None."""
     from django.db.models import Prefetch
 
     from casework.cases.models import CaseDocument, Defendant, DocumentVersion
 
-    defendants = list(Defendant.objects.filter(case=case).prefetch_related("charges"))
-    documents = list(
-        CaseDocument.objects.filter(case=case).prefetch_related(
-            Prefetch("versions", queryset=DocumentVersion.objects.select_related("author"))
-        )
-    )
-    return {
-        "defendants": defendants,
-        "hearings": list(case.hearings.all()),
-        "documents": documents,
-        "reviews": list(case.reviews.select_related("reviewer")),
-        "stage_entries": list(case.stage_entries.select_related("entered_by")),
-        "offence_categories": list(case.offence_categories.all()),
+    loaders: dict[str, tuple[str, Any]] = {
+        "offence_categories": ("overview", lambda: list(case.offence_categories.all())),
+        "defendants": ("defendants", lambda: list(Defendant.objects.filter(case=case).prefetch_related("charges"))),
+        "hearings": ("hearings", lambda: list(case.hearings.all())),
+        "documents": (
+            "material",
+            lambda: list(
+                CaseDocument.objects.filter(case=case).prefetch_related(
+                    Prefetch("versions", queryset=DocumentVersion.objects.select_related("author"))
+                )
+            ),
+        ),
+        "reviews": ("reviews", lambda: list(case.reviews.select_related("reviewer"))),
+        "stage_entries": ("activity", lambda: list(case.stage_entries.select_related("entered_by"))),
     }
+    return {key: load() for key, (shown_in, load) in loaders.items() if section in (None, shown_in)}
 
 
 # --- single records for the API (each through the case access path) ---------------------------

@@ -34,4 +34,6 @@ urlpatterns = [
         name="document_revise",
     ),
     path("<int:case_id>/reviews/new/", views.ReviewAddView.as_view(), name="review_add"),
+    # The case page's sections (after the fixed paths above, which they must not shadow).
+    path("<int:case_id>/<slug:section>/", views.case_detail, name="section"),
 ]

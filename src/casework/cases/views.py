@@ -24,6 +24,7 @@ from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.cases import exports, selectors, services
+from casework.cases.activity import case_activity
 from casework.cases.forms import (
     UNASSIGNED,
     BreakGlassForm,
@@ -254,9 +255,40 @@ def _timeline(case_id: int) -> list[Any]:
     return list(case_timeline(case_id=case_id, limit=50))
 
 
+#: The sections of a case page (MoJ sub-navigation): URL slug and heading. Each is its own page, so
+#: it works without JavaScript and can be bookmarked; opening any of them is a consultation.
+CASE_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("overview", "Overview"),
+    ("defendants", "Defendants and charges"),
+    ("hearings", "Hearings"),
+    ("deadlines", "Deadlines and CTL log"),
+    ("material", "Material"),
+    ("reviews", "Reviews"),
+    ("compliance", "Compliance and sign-offs"),
+    ("activity", "Activity"),
+)
+
+
+def _section_links(case_id: int, current: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "slug": slug,
+            "label": label,
+            "href": reverse("cases:detail", args=[case_id])
+            if slug == "overview"
+            else reverse("cases:section", args=[case_id, slug]),
+            "current": slug == current,
+        }
+        for slug, label in CASE_SECTIONS
+    ]
+
+
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_detail(request: HttpRequest, case_id: int, section: str = "overview") -> HttpResponse:
+    sections = dict(CASE_SECTIONS)
+    if section not in sections:
+        raise Http404("Page not found.")
     with page_errors():
         case = services.case_open(actor=_user(request), case_id=case_id)
     can_edit = Case.objects.editable_by(_user(request)).filter(pk=case.pk).exists()
@@ -268,17 +300,19 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         case.legal_manager_id,
         case.accepted_by_id,
     ]
-    return render(
-        request,
-        "cases/detail.html",
-        {
-            "case": case,
-            "can_edit": can_edit,
-            "visible_people": people_selectors.visible_person_ids(viewer=_user(request), person_ids=staff_ids),
-            "timeline": _timeline(case.pk),
-            **selectors.case_detail_related(case),
-        },
-    )
+    context: dict[str, Any] = {
+        "case": case,
+        "can_edit": can_edit,
+        "section": section,
+        "section_label": sections[section],
+        "section_links": _section_links(case.pk, section),
+        "visible_people": people_selectors.visible_person_ids(viewer=_user(request), person_ids=staff_ids),
+        **selectors.case_detail_related(case, section),
+    }
+    if section == "activity":
+        context["activity"] = case_activity(case_id=case.pk)
+        context["timeline"] = _timeline(case.pk)
+    return render(request, "cases/detail.html", context)
 
 
 # --- changing a case ---------------------------------------------------------------------------

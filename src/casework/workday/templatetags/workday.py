@@ -49,3 +49,23 @@ def case_status(case: Any, detail: bool = False) -> dict[str, Any]:
     if status is None:
         status = statuses_for([case]).get(case.pk)
     return {"status": status, "detail": detail}
+
+
+@register.inclusion_tag("workday/_key_facts.html")
+def case_key_facts(case: Any) -> dict[str, Any]:
+    """The case overview's key dates and compliance summary (the case is already opened and audited)."""
+    from casework.assurance.choices import Outcome, SignOffStatus
+    from casework.assurance.models import SignOffRequest, VerdictPeriod
+    from casework.workday.status import facts_for
+
+    today = clock.today()
+    facts = facts_for([case], today).get(case.pk)
+    current = VerdictPeriod.objects.filter(case_id=case.pk, valid_to__isnull=True)
+    return {
+        "case": case,
+        "facts": facts,
+        "today": today,
+        "not_met": current.filter(outcome=Outcome.NOT_MET).count(),
+        "evaluated": current.exists(),
+        "signoffs_waiting": SignOffRequest.objects.filter(case_id=case.pk, status=SignOffStatus.PENDING).count(),
+    }
