@@ -61,6 +61,14 @@ _INSERT_SQL = (
 _HEAD_SQL = "SELECT seq, hash FROM audit_auditevent ORDER BY seq DESC LIMIT 1"
 
 
+def lock_chain() -> None:
+    """Hold the append lock until the transaction ends (PostgreSQL; on SQLite the IMMEDIATE
+    transaction already admits one writer at a time). Call inside a transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_AUDIT_LOCK_KEY])
+
+
 def _chain_head(cursor: Any) -> tuple[int, str]:
     if connection.vendor == "postgresql":
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_AUDIT_LOCK_KEY])
@@ -229,13 +237,12 @@ def _instant_sql() -> str:
     return "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
 
 
-def chain_row_sql(*, bounded: bool = False) -> str:
-    """SELECT of every stored field plus (prev_hash, hash) from seq >= %s, in seq order, then
-    either LIMIT %s or, `bounded`, up to seq <= %s."""
+def chain_row_sql(where: str = "seq >= %s ORDER BY seq LIMIT %s") -> str:
+    """SELECT of every stored field plus (prev_hash, hash), canonical instants included, WHERE
+    `where` (a constant with placeholders)."""
     instant = _instant_sql()
     columns = ", ".join(instant if name == "occurred_at" else name for name in chain.STORED_FIELDS)
-    window = "AND seq <= %s ORDER BY seq" if bounded else "ORDER BY seq LIMIT %s"
-    return f"SELECT {columns}, prev_hash, hash FROM audit_auditevent WHERE seq >= %s {window}"  # noqa: S608
+    return f"SELECT {columns}, prev_hash, hash FROM audit_auditevent WHERE {where}"  # noqa: S608
 
 
 def iter_chain_rows(

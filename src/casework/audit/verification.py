@@ -4,6 +4,7 @@ the database."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -109,7 +110,7 @@ def _guarded(rows: Iterable[Any], ledger: chain.Redactions) -> Iterable[Any]:
             row = next(iterator)
         except StopIteration:
             return
-        except DatabaseError as error:
+        except (DatabaseError, sqlite3.Error) as error:
             raise _FastPathFailed(seen, last) from error
         yield row
         seen, last = seen + 1, row[5]
