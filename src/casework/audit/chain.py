@@ -225,7 +225,10 @@ def _fast_hash(row: Sequence[Any], prev: bytes) -> str | None:
         if row[_ERASED_BY] is None:
             salt = row[_SALT]
             personal = [row[i] for i in _PERSONAL]
-            if not isinstance(salt, str) or _sha256(salt.encode() + _fast_dumps(personal)).hexdigest() != row[_COMMITMENT]:
+            if (
+                not isinstance(salt, str)
+                or _sha256(salt.encode() + _fast_dumps(personal)).hexdigest() != row[_COMMITMENT]
+            ):
                 return ""  # decided by the reference encoder
         return _sha256(prev + _fast_dumps([V2_MARK, *(row[i] for i in _V2)])).hexdigest()
     return ""
@@ -316,7 +319,18 @@ def verify_hash_inputs(
     before_prev = ""
     sha = _sha256
     ledger = redactions if redactions is not None else Redactions()
-    for seq, hash_input, personal_input, kept_commitment, stored_prev, stored_hash, erased_by, seal_input, erasure_seal, action in rows:  # noqa: E501
+    for (
+        seq,
+        hash_input,
+        personal_input,
+        kept_commitment,
+        stored_prev,
+        stored_hash,
+        erased_by,
+        seal_input,
+        erasure_seal,
+        action,
+    ) in rows:  # noqa: E501
         if seq != expected_seq:
             raise ChainBreak(
                 expected_seq if seq > expected_seq else seq,

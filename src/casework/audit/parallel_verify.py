@@ -81,7 +81,9 @@ def verify_range(bounds: tuple[int, int, int]) -> RangeResult:
             connection.close()  # a forked worker exits without running Django's clean-up
 
 
-Mapper = Callable[[Callable[[tuple[int, int, int]], RangeResult], Iterable[tuple[int, int, int]]], Iterator[RangeResult]]
+Mapper = Callable[
+    [Callable[[tuple[int, int, int]], RangeResult], Iterable[tuple[int, int, int]]], Iterator[RangeResult]
+]
 
 
 def verify_ranges(

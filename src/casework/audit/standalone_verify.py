@@ -341,10 +341,15 @@ def check_redactions(
             if digest is None or digest != erase.get("hash") or all_hashes.get(erased_by, digest) != digest:
                 return seq, f"erase event {erased_by} carried with the export does not match its hash", redacted
         covers = (erase.get("case_id") is not None and erase.get("case_id") == event.get("case_id")) or (
-            erase.get("subject_type") == event.get("subject_type") and erase.get("subject_id") == event.get("subject_id")
+            erase.get("subject_type") == event.get("subject_type")
+            and erase.get("subject_id") == event.get("subject_id")
         )
         if erase.get("action") != "erase" or erased_by <= seq or not covers:
-            return seq, f"its personal values were blanked, but event {erased_by} is not an erasure that covers it", redacted
+            return (
+                seq,
+                f"its personal values were blanked, but event {erased_by} is not an erasure that covers it",
+                redacted,
+            )
         if event.get("format") in (None, 1):
             legacy.setdefault(erased_by, []).append(legacy_digest(event))
     for erased_by, digests in legacy.items():

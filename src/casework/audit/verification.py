@@ -66,9 +66,7 @@ def _sequential(
     return chain.verify_rows(rows, expected_seq=start, prev_hash=prev_hash, redactions=ledger)
 
 
-def _python_from(
-    start: int, prev_hash: str, ledger: chain.Redactions, batch_size: int
-) -> tuple[int, str, int]:
+def _python_from(start: int, prev_hash: str, ledger: chain.Redactions, batch_size: int) -> tuple[int, str, int]:
     return _sequential(iter_chain_rows(batch_size=batch_size, start_seq=start), start=start, prev_hash=prev_hash,
                        ledger=ledger)  # fmt: skip
 

@@ -11,6 +11,7 @@ class RoleCode(models.TextChoices):
     INSPECTOR = "inspector", "Inspector"
     POLICE_LIAISON = "police_liaison", "Police liaison officer"
     ADMINISTRATOR = "administrator", "System administrator"
+    RECORDS_OFFICER = "records_officer", "Records officer"
 
 
 #: Roles that work cases in a unit: their "own work" is their allocated cases.
@@ -19,6 +20,8 @@ CASEWORKER_ROLES = frozenset({RoleCode.PROSECUTOR, RoleCode.PARALEGAL})
 UNIT_MANAGER_ROLES = frozenset({RoleCode.LEGAL_MANAGER, RoleCode.UNIT_HEAD})
 #: Roles that read across the whole country and never edit case content.
 NATIONAL_READ_ROLES = frozenset({RoleCode.HQ_ANALYST, RoleCode.INSPECTOR})
+#: Roles that may open a restricted record (DPA 2018 s.47(2)) of their own unit, giving a reason each time.
+RESTRICTED_READER_ROLES = frozenset({RoleCode.UNIT_HEAD, RoleCode.RECORDS_OFFICER})
 
 
 class UnitSize(models.TextChoices):

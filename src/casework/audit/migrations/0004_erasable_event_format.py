@@ -5,40 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_append_only_triggers'),
+        ("audit", "0003_append_only_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditevent',
-            name='commitment',
+            model_name="auditevent",
+            name="commitment",
             field=models.CharField(blank=True, max_length=64, null=True),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='erased_by',
-            field=models.BigIntegerField(blank=True, help_text="The erase event that blanked this event's personal values (not hashed).", null=True),
+            model_name="auditevent",
+            name="erased_by",
+            field=models.BigIntegerField(
+                blank=True,
+                help_text="The erase event that blanked this event's personal values (not hashed).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='erasure_seal',
-            field=models.CharField(blank=True, help_text='Erase events only: seal over the format-1 events redacted.', max_length=64, null=True),
+            model_name="auditevent",
+            name="erasure_seal",
+            field=models.CharField(
+                blank=True,
+                help_text="Erase events only: seal over the format-1 events redacted.",
+                max_length=64,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='format',
+            model_name="auditevent",
+            name="format",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='salt',
+            model_name="auditevent",
+            name="salt",
             field=models.CharField(blank=True, max_length=32, null=True),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(condition=models.Q(('erased_by__isnull', False)), fields=['erased_by'], name='audit_erased_by'),
+            model_name="auditevent",
+            index=models.Index(
+                condition=models.Q(("erased_by__isnull", False)), fields=["erased_by"], name="audit_erased_by"
+            ),
         ),
     ]
