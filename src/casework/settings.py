@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "casework.api",
     "casework.demo",
     "casework.imports",
+    "casework.records",
 ]
 
 MIDDLEWARE = [
