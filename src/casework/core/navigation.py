@@ -51,6 +51,11 @@ SECTIONS: list[tuple[str, str, frozenset[str]]] = [
         frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES),
     ),
     ("Police portal", "partners:portal", frozenset({RoleCode.POLICE_LIAISON})),
+    (
+        "Records",
+        "records:dashboard",
+        frozenset({RoleCode.RECORDS_OFFICER, RoleCode.UNIT_HEAD, RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES),
+    ),
     ("Import records", "imports:home", frozenset({RoleCode.ADMINISTRATOR})),
     ("Administration", "admin:index", frozenset({RoleCode.ADMINISTRATOR})),
 ]
