@@ -97,10 +97,12 @@ def test_the_standalone_verifier_accepts_an_export_after_erasure(make_events, au
     erase()
     checkpoint_create()
     out = audit_paths / "export"
-    call_command("audit", "export", "--out", str(out), "--justification", "ICO", "--recipient", "ICO",
-                 stdout=StringIO())  # fmt: skip
-    result = subprocess.run([sys.executable, "-I", str(VERIFIER), str(out), "--json"], capture_output=True,
-                            text=True, check=False)  # fmt: skip
+    call_command(
+        "audit", "export", "--out", str(out), "--justification", "ICO", "--recipient", "ICO", stdout=StringIO()
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", str(VERIFIER), str(out), "--json"], capture_output=True, text=True, check=False
+    )
     report = json.loads(result.stdout)
     assert result.returncode == 0, report
     assert report["redacted_events"] == 4
@@ -190,8 +192,25 @@ def legacy_events(case_id: int, count: int, *, start: int = 1) -> None:
     """Events as the product wrote them before format 2 (format null, personal values hashed as they are)."""
     prev = chain.GENESIS_HASH if start == 1 else AuditEvent.objects.get(seq=start - 1).hash
     for seq in range(start, start + count):
-        values = [seq, "2026-01-05 10:00:00.000000", None, "system", "system", "", "alter", "cases.defendant",
-                  str(seq), "Alex SMITH", case_id, '{"last_name":["Smith","SMITH"]}', "", "", "", "", "cli"]  # fmt: skip
+        values = [
+            seq,
+            "2026-01-05 10:00:00.000000",
+            None,
+            "system",
+            "system",
+            "",
+            "alter",
+            "cases.defendant",
+            str(seq),
+            "Alex SMITH",
+            case_id,
+            '{"last_name":["Smith","SMITH"]}',
+            "",
+            "",
+            "",
+            "",
+            "cli",
+        ]
         digest = chain.event_hash(prev, values)
         if connection.vendor == "postgresql":
             values[1] = "2026-01-05 10:00:00+00"
@@ -265,8 +284,10 @@ def test_an_inserted_event_is_named_without_a_checkpoint_before_it(make_events, 
         raw("UPDATE audit_auditevent SET seq = %s WHERE seq = %s", [seq + 1, seq])
     forged = list(rows[3][:-2])
     forged[chain.STORED_FIELDS.index("actor_label")] = "intruder"
-    insert = (f"INSERT INTO audit_auditevent ({', '.join(chain.STORED_FIELDS)}, prev_hash, hash)"
-              f" VALUES ({', '.join(['%s'] * (len(chain.STORED_FIELDS) + 2))})")  # fmt: skip
+    insert = (
+        f"INSERT INTO audit_auditevent ({', '.join(chain.STORED_FIELDS)}, prev_hash, hash)"
+        f" VALUES ({', '.join(['%s'] * (len(chain.STORED_FIELDS) + 2))})"
+    )
     raw(insert, [*forged, rows[2][-1], chain.stored_row_hash(rows[2][-1], [*forged, "", ""])])
     code = 0
     try:

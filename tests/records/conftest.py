@@ -59,13 +59,26 @@ def make_old_case(
         defendant = case_services.defendant_add(
             actor=actor, case=case, first_names=names[0], last_name=names[1], date_of_birth=dt.date(1961, 7, 19)
         )
-        case_services.charge_add(actor=actor, defendant=defendant, offence="Fraud by abuse of position",
-                                 classification="either_way")  # fmt: skip
-        case_services.hearing_add(actor=actor, case=case, hearing_type="ptph", starts_at=clock.now() + dt.timedelta(days=30),
-                                  court="Winchester Crown Court")  # fmt: skip
-        case_services.document_add(actor=actor, case=case, kind="psd", title="Strategy",
-                                   body=f"Strategy for {names[0]} {names[1]}, born 19/07/1961")  # fmt: skip
-        case_services.case_open(actor=personas.prosecutor_a, case_id=case.pk, justification=f"Preparing {names[1]} file")
+        case_services.charge_add(
+            actor=actor, defendant=defendant, offence="Fraud by abuse of position", classification="either_way"
+        )
+        case_services.hearing_add(
+            actor=actor,
+            case=case,
+            hearing_type="ptph",
+            starts_at=clock.now() + dt.timedelta(days=30),
+            court="Winchester Crown Court",
+        )
+        case_services.document_add(
+            actor=actor,
+            case=case,
+            kind="psd",
+            title="Strategy",
+            body=f"Strategy for {names[0]} {names[1]}, born 19/07/1961",
+        )
+        case_services.case_open(
+            actor=personas.prosecutor_a, case_id=case.pk, justification=f"Preparing {names[1]} file"
+        )
     with time_machine.travel(dt.datetime.combine(closed_on, dt.time(10), tzinfo=dt.UTC)):
         finalise(case, actor, outcome=outcome)
     case.refresh_from_db()

@@ -258,13 +258,16 @@ def verify_rows(
     """
     checked = 0
     before_prev = ""
-    sha = _sha256
     ledger = redactions if redactions is not None else Redactions()
     for row in rows:
         seq = row[0]
         if not isinstance(seq, int) or isinstance(seq, bool):
-            raise ChainBreak(expected_seq, "the seq column holds a value that is not a whole number",
-                             checked=checked, last_hash=prev_hash)  # fmt: skip
+            raise ChainBreak(
+                expected_seq,
+                "the seq column holds a value that is not a whole number",
+                checked=checked,
+                last_hash=prev_hash,
+            )
         if seq != expected_seq:
             raise ChainBreak(
                 expected_seq if seq > expected_seq else seq,
@@ -275,8 +278,12 @@ def verify_rows(
         stored_prev, stored_hash = row[-2], row[-1]
         if stored_prev != prev_hash:
             if checked and stored_prev == before_prev:
-                raise ChainBreak(seq - 1, f"event {seq - 1} was inserted: event {seq} links to event {seq - 2}",
-                                 checked=checked - 1, last_hash=before_prev)  # fmt: skip
+                raise ChainBreak(
+                    seq - 1,
+                    f"event {seq - 1} was inserted: event {seq} links to event {seq - 2}",
+                    checked=checked - 1,
+                    last_hash=before_prev,
+                )
             raise ChainBreak(seq, BAD_LINK, checked=checked, last_hash=prev_hash)
         try:
             digest = _fast_hash(row, prev_hash.encode())
@@ -330,7 +337,7 @@ def verify_hash_inputs(
         seal_input,
         erasure_seal,
         action,
-    ) in rows:  # noqa: E501
+    ) in rows:
         if seq != expected_seq:
             raise ChainBreak(
                 expected_seq if seq > expected_seq else seq,
@@ -340,8 +347,12 @@ def verify_hash_inputs(
             )
         if stored_prev != prev_hash:
             if checked and stored_prev == before_prev:
-                raise ChainBreak(seq - 1, f"event {seq - 1} was inserted: event {seq} links to event {seq - 2}",
-                                 checked=checked - 1, last_hash=before_prev)  # fmt: skip
+                raise ChainBreak(
+                    seq - 1,
+                    f"event {seq - 1} was inserted: event {seq} links to event {seq - 2}",
+                    checked=checked - 1,
+                    last_hash=before_prev,
+                )
             raise ChainBreak(seq, BAD_LINK, checked=checked, last_hash=prev_hash)
         if personal_input is not None and sha(personal_input).hexdigest() != kept_commitment:
             raise ChainBreak(seq, BAD_CONTENT, checked=checked, last_hash=prev_hash)

@@ -67,8 +67,9 @@ def _sequential(
 
 
 def _python_from(start: int, prev_hash: str, ledger: chain.Redactions, batch_size: int) -> tuple[int, str, int]:
-    return _sequential(iter_chain_rows(batch_size=batch_size, start_seq=start), start=start, prev_hash=prev_hash,
-                       ledger=ledger)  # fmt: skip
+    return _sequential(
+        iter_chain_rows(batch_size=batch_size, start_seq=start), start=start, prev_hash=prev_hash, ledger=ledger
+    )
 
 
 def _sqlite_fast(ledger: chain.Redactions, *, batch_size: int, parallel: bool) -> tuple[int, str, int]:

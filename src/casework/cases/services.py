@@ -22,15 +22,15 @@ from casework.cases.choices import Stage
 from casework.cases.models import (
     Case,
     CaseAccessGrant,
-    CaseRestriction,
-    RestrictedReading,
     CaseDocument,
+    CaseRestriction,
     CaseReview,
     CaseStageEntry,
     Charge,
     Defendant,
     DocumentVersion,
     Hearing,
+    RestrictedReading,
 )
 from casework.core import clock
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, TransitionRefused, ValidationFailed

@@ -107,20 +107,51 @@ def erase_case_file(*, actor: Any, case_id: int, justification: str) -> Erased:
     of_case = {"case_id": case.pk}
     # The audit trail first: it checks every event it blanks against its hash before anything goes.
     erased.audit.append(
-        erase_case_events(actor=actor, case_id=case.pk, subject_label=f"Case file {case.urn}", justification=justification)
+        erase_case_events(
+            actor=actor, case_id=case.pk, subject_label=f"Case file {case.urn}", justification=justification
+        )
     )
     for referral_id, reference in Referral.objects.filter(case=case).values_list("pk", "reference"):
-        erased.audit.append(_erase_referral(erased, actor=actor, referral_id=referral_id, reference=reference,
-                                            justification=f"Part of case file {case.urn}: {justification}"))  # fmt: skip
+        erased.audit.append(
+            _erase_referral(
+                erased,
+                actor=actor,
+                referral_id=referral_id,
+                reference=reference,
+                justification=f"Part of case file {case.urn}: {justification}",
+            )
+        )
     _delete(erased, CustodyClock.objects.filter(**of_case))
-    for model in (Defendant, Hearing, CaseDocument, CaseReview, CaseStageEntry, CaseAccessGrant, CaseRestriction,
-                  RestrictedReading, CtlLogEntry, Deadline, Task, Notice, Exemption, Waiver, SignOffRequest,
-                  PanelRegistration, PanelMeeting):  # fmt: skip
+    for model in (
+        Defendant,
+        Hearing,
+        CaseDocument,
+        CaseReview,
+        CaseStageEntry,
+        CaseAccessGrant,
+        CaseRestriction,
+        RestrictedReading,
+        CtlLogEntry,
+        Deadline,
+        Task,
+        Notice,
+        Exemption,
+        Waiver,
+        SignOffRequest,
+        PanelRegistration,
+        PanelMeeting,
+    ):
         _delete(erased, model._default_manager.filter(**of_case))
     _blank(erased, VerdictPeriod.objects.filter(**of_case), "assurance.VerdictPeriod", reason="", remedy="", facts={})
-    _blank(erased, RemRecord.objects.filter(**of_case).exclude(counsel_name=""), "resourcing.RemRecord", counsel_name="")
-    _blank(erased, FileAnswer.objects.filter(sampled_file__case_id=case.pk).exclude(note=""), "oversight.FileAnswer",
-           note="")  # fmt: skip
+    _blank(
+        erased, RemRecord.objects.filter(**of_case).exclude(counsel_name=""), "resourcing.RemRecord", counsel_name=""
+    )
+    _blank(
+        erased,
+        FileAnswer.objects.filter(sampled_file__case_id=case.pk).exclude(note=""),
+        "oversight.FileAnswer",
+        note="",
+    )
     now = clock.now()
     _blank(
         erased,
@@ -140,7 +171,9 @@ def erase_case_file(*, actor: Any, case_id: int, justification: str) -> Erased:
 # --- police referrals and early advice ------------------------------------------------------------
 
 
-def _erase_referral(erased: Erased, *, actor: Any, referral_id: int, reference: str, justification: str) -> ErasureResult:
+def _erase_referral(
+    erased: Erased, *, actor: Any, referral_id: int, reference: str, justification: str
+) -> ErasureResult:
     from casework.partners.models import ActionPlan, Disagreement, Escalation, Referral
 
     result = erase_record_events(
@@ -152,8 +185,15 @@ def _erase_referral(erased: Erased, *, actor: Any, referral_id: int, reference: 
     )
     _blank(erased, ActionPlan.objects.filter(referral_id=referral_id), "partners.ActionPlan", actions="", answer="")
     _blank(erased, Escalation.objects.filter(referral_id=referral_id), "partners.Escalation", reason="", outcome="")
-    _blank(erased, Disagreement.objects.filter(referral_id=referral_id), "partners.Disagreement", subject="",
-           cps_position="", police_position="", outcome_note="")  # fmt: skip
+    _blank(
+        erased,
+        Disagreement.objects.filter(referral_id=referral_id),
+        "partners.Disagreement",
+        subject="",
+        cps_position="",
+        police_position="",
+        outcome_note="",
+    )
     _blank(
         erased,
         Referral.objects.filter(pk=referral_id),
@@ -180,8 +220,9 @@ def erase_referral(*, actor: Any, referral_id: int, justification: str) -> Erase
         raise ValidationFailed(f"Referral {referral_id} does not exist.")
     erased = Erased()
     erased.audit.append(
-        _erase_referral(erased, actor=actor, referral_id=referral.pk, reference=referral.reference,
-                        justification=justification)  # fmt: skip
+        _erase_referral(
+            erased, actor=actor, referral_id=referral.pk, reference=referral.reference, justification=justification
+        )
     )
     return erased
 

@@ -22,8 +22,16 @@ KINDS = {"review": "Retention review list", "disposals": "Disposal log", "dashbo
 
 def _review_table(user: Any) -> Table:
     rows = [
-        [item.record_type_label, item.label, item.unit_name, f"{item.rule.code} v{item.rule.version}",
-         item.trigger_date, item.verdict.due_on, item.state_label, item.verdict.explanation]  # fmt: skip
+        [
+            item.record_type_label,
+            item.label,
+            item.unit_name,
+            f"{item.rule.code} v{item.rule.version}",
+            item.trigger_date,
+            item.verdict.due_on,
+            item.state_label,
+            item.verdict.explanation,
+        ]
         for item in selectors.review_list(user=user)
     ]
     header = ["Type", "Record", "Unit", "Rule", "Trigger date", "Due on", "State", "Explanation"]
@@ -32,13 +40,36 @@ def _review_table(user: Any) -> Table:
 
 def _disposals_table(user: Any) -> Table:
     rows = [
-        [r.disposed_at.astimezone(clock.LONDON).strftime("%Y-%m-%d %H:%M"), r.get_record_type_display(), r.label,
-         r.unit.name if r.unit else "", f"{r.rule.code} v{r.rule.version}" if r.rule else "", r.trigger_date,
-         r.due_on, r.approved_by.username, r.reason, r.erase_event_seq, r.audit_events_redacted, r.rows_total]
+        [
+            r.disposed_at.astimezone(clock.LONDON).strftime("%Y-%m-%d %H:%M"),
+            r.get_record_type_display(),
+            r.label,
+            r.unit.name if r.unit else "",
+            f"{r.rule.code} v{r.rule.version}" if r.rule else "",
+            r.trigger_date,
+            r.due_on,
+            r.approved_by.username,
+            r.reason,
+            r.erase_event_seq,
+            r.audit_events_redacted,
+            r.rows_total,
+        ]
         for r in selectors.disposal_log(user=user)
-    ]  # fmt: skip
-    header = ["Disposed (UK time)", "Type", "Record", "Unit", "Rule", "Trigger date", "Due on", "Approved by",
-              "Reason", "Erase event", "Audit events redacted", "Rows erased"]  # fmt: skip
+    ]
+    header = [
+        "Disposed (UK time)",
+        "Type",
+        "Record",
+        "Unit",
+        "Rule",
+        "Trigger date",
+        "Due on",
+        "Approved by",
+        "Reason",
+        "Erase event",
+        "Audit events redacted",
+        "Rows erased",
+    ]
     return Table("Disposal log", header, rows)
 
 
@@ -49,7 +80,9 @@ def _dashboard_tables(user: Any) -> list[Table]:
         ["Unit", "Due for review", "Approved", "Under legal hold", "Kept longer"],
         [[u.unit, u.due, u.approved, u.held, u.extended] for u in figures.by_unit],
     )
-    by_quarter = Table("Disposed per quarter", ["Quarter", "Records disposed of"], [list(q) for q in figures.disposed_by_quarter])
+    by_quarter = Table(
+        "Disposed per quarter", ["Quarter", "Records disposed of"], [list(q) for q in figures.disposed_by_quarter]
+    )
     return [by_unit, by_quarter]
 
 
@@ -59,8 +92,11 @@ def export(*, actor: Any, kind: str, fmt: str, justification: str, recipient: st
         raise ValidationFailed("Choose what to export and a format.")
     if not justification.strip() or not recipient.strip():
         raise ValidationFailed("Say why the file is produced and who will receive it.")
-    tables = {"review": lambda: [_review_table(actor)], "disposals": lambda: [_disposals_table(actor)],
-              "dashboard": lambda: _dashboard_tables(actor)}[kind]()  # fmt: skip
+    tables = {
+        "review": lambda: [_review_table(actor)],
+        "disposals": lambda: [_disposals_table(actor)],
+        "dashboard": lambda: _dashboard_tables(actor),
+    }[kind]()
     audit.record(
         actor=actor,
         action=Action.EXPORT,

@@ -16,7 +16,9 @@ class DecisionForm(forms.Form):
         widget=forms.RadioSelect,
         label="What should happen to this record?",
     )
-    keep_until = GovukDateField(required=False, label="Keep it until", hint="If you keep it longer. For example, 31 3 2031")
+    keep_until = GovukDateField(
+        required=False, label="Keep it until", hint="If you keep it longer. For example, 31 3 2031"
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason", help_text=REASON_HINT)
 
 
@@ -26,8 +28,11 @@ class HoldForm(forms.Form):
         label="Why must it be kept?",
         help_text="For example: an appeal, a civil claim, an inquiry or a complaint. " + REASON_HINT,
     )
-    until = GovukDateField(required=False, label="Hold until",
-                           hint="Leave blank to hold it until the hold is lifted. For example, 31 3 2031")  # fmt: skip
+    until = GovukDateField(
+        required=False,
+        label="Hold until",
+        hint="Leave blank to hold it until the hold is lifted. For example, 31 3 2031",
+    )
 
 
 class ReasonForm(forms.Form):
@@ -48,8 +53,10 @@ class ReviewFilterForm(forms.Form):
     state = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=[(s, RetentionState(s).label) for s in (RetentionState.DUE, RetentionState.APPROVED,
-                                                       RetentionState.HELD, RetentionState.EXTENDED)],  # fmt: skip
+        choices=[
+            (s, RetentionState(s).label)
+            for s in (RetentionState.DUE, RetentionState.APPROVED, RetentionState.HELD, RetentionState.EXTENDED)
+        ],
         label="State",
     )
     record_type = forms.ChoiceField(required=False, choices=[("", "All types"), *RecordType.choices], label="Type")

@@ -106,6 +106,9 @@ def retention_verdict(
         return RetentionVerdict(RetentionState.NOT_DUE, due_on, f"Due on {due_on:%d %B %Y}: {basis}.", facts)
     if decision is not None and decision.decision == Decision.APPROVE:
         return RetentionVerdict(
-            RetentionState.APPROVED, due_on, f"Disposal approved ({decision.reason}); due since {due_on:%d %B %Y}: {basis}.", facts
+            RetentionState.APPROVED,
+            due_on,
+            f"Disposal approved ({decision.reason}); due since {due_on:%d %B %Y}: {basis}.",
+            facts,
         )
     return RetentionVerdict(RetentionState.DUE, due_on, f"Due since {due_on:%d %B %Y}: {basis}.", facts)

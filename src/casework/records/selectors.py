@@ -168,9 +168,15 @@ def _case_files(unit_id: int | None, record_id: str | None) -> Iterator[_Candida
         "pk", "urn", "unit_id", "unit__name", "stage", "outcome", "stage_changed_at"
     ).order_by("stage_changed_at", "pk"):
         yield _Candidate(
-            RecordType.CASE_FILE, str(pk), urn, unit, unit_name, _local_date(changed),
-            rules.case_outcome_key(stage=stage, outcome=outcome), case_id=pk,
-        )  # fmt: skip
+            RecordType.CASE_FILE,
+            str(pk),
+            urn,
+            unit,
+            unit_name,
+            _local_date(changed),
+            rules.case_outcome_key(stage=stage, outcome=outcome),
+            case_id=pk,
+        )
 
 
 def _referrals(record_type: str, unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
@@ -234,7 +240,9 @@ def _import_reports(unit_id: int | None, record_id: str | None) -> Iterator[_Can
     if record_id is not None:
         runs = runs.filter(pk=int(record_id)) if record_id.isdigit() else runs.none()
     for pk, unit, unit_name, finished in runs.values_list("pk", "unit_id", "unit__name", "finished_at").order_by("pk"):
-        yield _Candidate(RecordType.EXPORTS, str(pk), f"Import run {pk} report", unit, unit_name or "", _local_date(finished))
+        yield _Candidate(
+            RecordType.EXPORTS, str(pk), f"Import run {pk} report", unit, unit_name or "", _local_date(finished)
+        )
 
 
 def _iqa(unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
@@ -245,7 +253,9 @@ def _iqa(unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
         assessments = assessments.filter(unit_id=unit_id)
     if record_id is not None:
         assessments = assessments.filter(pk=int(record_id)) if record_id.isdigit() else assessments.none()
-    for pk, unit, unit_name, closed in assessments.values_list("pk", "unit_id", "unit__name", "closed_at").order_by("pk"):
+    for pk, unit, unit_name, closed in assessments.values_list("pk", "unit_id", "unit__name", "closed_at").order_by(
+        "pk"
+    ):
         yield _Candidate(RecordType.IQA, str(pk), f"IQA {pk}", unit, unit_name, _local_date(closed))
 
 

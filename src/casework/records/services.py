@@ -33,7 +33,8 @@ def _reason(text: str, what: str) -> str:
     text = (text or "").strip()
     if len(text) < _MIN_REASON:
         raise ValidationFailed(
-            f"Give the reason {what}.", field_errors={"reason": [f"Give a reason of at least {_MIN_REASON} characters."]}
+            f"Give the reason {what}.",
+            field_errors={"reason": [f"Give a reason of at least {_MIN_REASON} characters."]},
         )
     return text
 
@@ -119,9 +120,7 @@ def retention_decide(
 
 
 @transaction.atomic
-def hold_place(
-    *, actor: Any, record_type: str, record_id: str, reason: str, until: dt.date | None = None
-) -> LegalHold:
+def hold_place(*, actor: Any, record_type: str, record_id: str, reason: str, until: dt.date | None = None) -> LegalHold:
     item = _item_for(actor=actor, record_type=record_type, record_id=record_id)
     if not selectors.may_hold(actor, item.unit_id):
         raise PermissionDenied("Only the unit head or a records officer of this unit can place a legal hold.")
@@ -301,7 +300,11 @@ def dispose_approved(
             run.save(update_fields=["disposed", "skipped", "progressed_at"])
             progress(f"{run.disposed + run.skipped} of {run.planned} done ({run.disposed} disposed of)")
     except Exception as error:
-        run.status, run.failure, run.finished_at = RunStatus.FAILED, f"{type(error).__name__}: {error}"[:500], clock.now()
+        run.status, run.failure, run.finished_at = (
+            RunStatus.FAILED,
+            f"{type(error).__name__}: {error}"[:500],
+            clock.now(),
+        )
         run.save(update_fields=["status", "failure", "finished_at"])
         raise
     run.status, run.finished_at = RunStatus.COMPLETED, clock.now()
@@ -329,7 +332,9 @@ def dispose_case_now(*, approver_username: str, case_id: int, reason: str) -> Di
         )
     item = selectors.retention_item(record_type=RecordType.CASE_FILE, record_id=str(case.pk))
     if item is None:
-        raise ValidationFailed(f"Case {case.urn} is not finalised yet: a case file is disposed of only after it closes.")
+        raise ValidationFailed(
+            f"Case {case.urn} is not finalised yet: a case file is disposed of only after it closes."
+        )
     refusal = _refusal(item)
     if refusal:
         raise ValidationFailed(f"Case {case.urn} was not disposed of: {refusal}.")

@@ -106,7 +106,9 @@ class _Redactor:
         if count:
             for _ in range(count):
                 self.pack.redactions.append(
-                    Redaction(where=where, field=field, kind="name of another person", reason="third party (s.45(4)(e))")
+                    Redaction(
+                        where=where, field=field, kind="name of another person", reason="third party (s.45(4)(e))"
+                    )
                 )
             return self.pattern.sub(REDACTED, text)
         return text
@@ -163,8 +165,11 @@ def _gather_defendants(pack: Pack, person: Person, unit_id: int) -> None:
                 "date_of_birth": defendant.date_of_birth.isoformat() if defendant.date_of_birth else None,
                 "custody_status": defendant.get_custody_status_display(),
                 "charges": [
-                    {"offence": c.offence, "classification": c.get_classification_display(),
-                     "charged_on": c.charged_on.isoformat() if c.charged_on else None}  # fmt: skip
+                    {
+                        "offence": c.offence,
+                        "classification": c.get_classification_display(),
+                        "charged_on": c.charged_on.isoformat() if c.charged_on else None,
+                    }
                     for c in defendant.charges.all()
                 ],
                 "co_defendants": f"{others.filter(case=case).count()} (names redacted)",
@@ -186,19 +191,25 @@ def _gather_mentions(pack: Pack, name: str, unit_id: int, redact: _Redactor) -> 
     live = {"disposed_at__isnull": True, "unit_id": unit_id}
     sources: list[tuple[str, Any, str, str]] = [
         ("document", DocumentVersion.objects.filter(document__case__in=_cases(live)), "document__case__urn", "body"),
-        ("document rationale", DocumentVersion.objects.filter(document__case__in=_cases(live)), "document__case__urn",
-         "rationale"),
+        (
+            "document rationale",
+            DocumentVersion.objects.filter(document__case__in=_cases(live)),
+            "document__case__urn",
+            "rationale",
+        ),
         ("case review note", CaseReview.objects.filter(case__in=_cases(live)), "case__urn", "note"),
         ("hearing outcome", Hearing.objects.filter(case__in=_cases(live)), "case__urn", "outcome"),
         ("custody time limit log", CtlLogEntry.objects.filter(case__in=_cases(live)), "case__urn", "note"),
-    ]  # fmt: skip
+    ]
     for label, queryset, urn_path, text_field in sources:
         for pk, urn, case_id, text in queryset.filter(**{f"{text_field}__icontains": name}).values_list(
             "pk", urn_path, urn_path.replace("urn", "id"), text_field
         ):
             pack.case_ids.add(case_id)
             where = f"case {urn}, {label} {pk}"
-            pack.mentions.append({"case_urn": urn, "record": f"{label} {pk}", "text": redact(text, where=where, field=label)})
+            pack.mentions.append(
+                {"case_urn": urn, "record": f"{label} {pk}", "text": redact(text, where=where, field=label)}
+            )
 
 
 def _cases(filters: dict[str, Any]) -> Any:
@@ -235,8 +246,14 @@ def _gather_staff(pack: Pack, person: Person, unit_id: int) -> None:
 
     acted = AuditEvent.objects.filter(actor_id=user.pk).order_by("seq")
     pack.records["actions_recorded_in_the_audit_trail"] = [
-        {"seq": e.seq, "when": e.occurred_at.isoformat(), "action": e.action, "subject": e.subject_type,
-         "subject_id": e.subject_id, "case_id": e.case_id}  # fmt: skip
+        {
+            "seq": e.seq,
+            "when": e.occurred_at.isoformat(),
+            "action": e.action,
+            "subject": e.subject_type,
+            "subject_id": e.subject_id,
+            "case_id": e.case_id,
+        }
         for e in acted.iterator()
     ]
     pack.access_log.extend(_log(Q(subject_type="people.user", subject_id=str(user.pk))))
@@ -249,8 +266,13 @@ def _gather_officer(pack: Pack, person: Person, unit_id: int) -> None:
         Q(officer_in_case__iexact=person.name) | Q(officer_in_case__icontains=person.name)
     )
     pack.records["police_referrals_naming_them"] = [
-        {"reference": r.reference, "kind": r.get_kind_display(), "submitted_on": r.submitted_on.isoformat(),
-         "officer_in_case": r.officer_in_case, "status": r.get_status_display()}  # fmt: skip
+        {
+            "reference": r.reference,
+            "kind": r.get_kind_display(),
+            "submitted_on": r.submitted_on.isoformat(),
+            "officer_in_case": r.officer_in_case,
+            "status": r.get_status_display(),
+        }
         for r in referrals.order_by("reference")
     ]
     for referral in referrals:
@@ -357,7 +379,9 @@ def write_pack(
 ) -> Pack:
     """Build the pack, write the ZIP (never over an existing file) and record the disclosure."""
     if not justification.strip():
-        raise ValidationFailed("Give the justification for this disclosure (DPA 2018 s.62), e.g. the request reference.")
+        raise ValidationFailed(
+            "Give the justification for this disclosure (DPA 2018 s.62), e.g. the request reference."
+        )
     if out.suffix.lower() != ".zip":
         raise ValidationFailed("--out must name a .zip file.")
     if out.exists():
@@ -366,11 +390,15 @@ def write_pack(
         pack = build_pack(actor=actor, person=person)
         reference = f"SAR-{clock.now():%Y%m%d%H%M%S}"
         files = {
-            "summary.txt": _summary(pack, reference=reference, justification=justification, recipient=recipient).encode(),
+            "summary.txt": _summary(
+                pack, reference=reference, justification=justification, recipient=recipient
+            ).encode(),
             "records.json": json.dumps(pack.records, indent=2, ensure_ascii=False).encode(),
             "mentions.csv": _csv(pack.mentions, ["case_urn", "record", "text"]),
-            "access-log.csv": _csv(pack.access_log, ["seq", "when_utc", "action", "who", "role", "unit",
-                                                     "justification", "recipient", "case_id"]),  # fmt: skip
+            "access-log.csv": _csv(
+                pack.access_log,
+                ["seq", "when_utc", "action", "who", "role", "unit", "justification", "recipient", "case_id"],
+            ),
             "redactions.csv": _csv([vars(r) for r in pack.redactions], ["where", "field", "kind", "reason"]),
         }
         files["manifest.json"] = json.dumps(
@@ -388,9 +416,16 @@ def write_pack(
             recipient=recipient,
         )
         for case_id in sorted(pack.case_ids):
-            audit.record(actor=actor, action=Action.DISCLOSE, subject_type="cases.case", subject_id=case_id,
-                         subject_label=f"Included in subject access pack {reference}", case_id=case_id,
-                         justification=justification, recipient=recipient)  # fmt: skip
+            audit.record(
+                actor=actor,
+                action=Action.DISCLOSE,
+                subject_type="cases.case",
+                subject_id=case_id,
+                subject_label=f"Included in subject access pack {reference}",
+                case_id=case_id,
+                justification=justification,
+                recipient=recipient,
+            )
         try:
             with zipfile.ZipFile(out, "x", compression=zipfile.ZIP_DEFLATED) as archive:
                 for name, data in files.items():

@@ -19,8 +19,9 @@ def retention_task() -> dict[str, Any]:
     """The daily retention review and disposal: count what has fallen due for a records officer's
     review, and dispose of what records officers approved (in batches; an interrupted run is finished
     by the next)."""
-    token = context.activate(context.RequestContext(request_id=context.new_request_id(), client_address="",
-                                                    channel="worker"))  # fmt: skip
+    token = context.activate(
+        context.RequestContext(request_id=context.new_request_id(), client_address="", channel="worker")
+    )
     try:
         items = selectors.review_list()
         due = sum(1 for item in items if item.verdict.state == RetentionState.DUE)

@@ -119,7 +119,11 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 
 def _item(user: Any, record_type: str, record_id: str) -> selectors.RetentionItem:
-    item = selectors.retention_item(record_type=record_type, record_id=record_id) if record_type in RecordType.values else None
+    item = (
+        selectors.retention_item(record_type=record_type, record_id=record_id)
+        if record_type in RecordType.values
+        else None
+    )
     if item is None or not selectors.item_visible(user, item):
         raise Http404("Page not found.")
     return item
@@ -164,13 +168,24 @@ def _review_post(
     try:
         if form is decision_form:
             data = decision_form.cleaned_data
-            services.retention_decide(actor=user, record_type=item.record_type, record_id=item.record_id,
-                                      decision=data["decision"], reason=data["reason"], keep_until=data["keep_until"])  # fmt: skip
+            services.retention_decide(
+                actor=user,
+                record_type=item.record_type,
+                record_id=item.record_id,
+                decision=data["decision"],
+                reason=data["reason"],
+                keep_until=data["keep_until"],
+            )
             messages.success(request, "Your decision has been recorded.")
         else:
             data = hold_form.cleaned_data
-            services.hold_place(actor=user, record_type=item.record_type, record_id=item.record_id,
-                                reason=data["reason"], until=data["until"])  # fmt: skip
+            services.hold_place(
+                actor=user,
+                record_type=item.record_type,
+                record_id=item.record_id,
+                reason=data["reason"],
+                until=data["until"],
+            )
             messages.success(request, "The legal hold has been placed: the record will not be disposed of.")
     except CaseworkError as error:
         _raise_page_error(error)
@@ -204,9 +219,7 @@ def hold_lift(request: HttpRequest, hold_id: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def holds(request: HttpRequest) -> HttpResponse:
     user = _reader(request)
-    return _render(
-        request,
-        "records/holds.html", {"page": _page(request, selectors.holds_for(user=user))})
+    return _render(request, "records/holds.html", {"page": _page(request, selectors.holds_for(user=user))})
 
 
 @login_required
@@ -233,9 +246,7 @@ def disposal_log(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def schedule(request: HttpRequest) -> HttpResponse:
     _reader(request)
-    return _render(
-        request,
-        "records/schedule.html", {"rules": selectors.rules_in_force(), "today": clock.today()})
+    return _render(request, "records/schedule.html", {"rules": selectors.rules_in_force(), "today": clock.today()})
 
 
 @login_required
@@ -247,17 +258,20 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     form = DisclosureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            body = exports.export(actor=user, kind=kind, fmt=fmt, justification=form.cleaned_data["justification"],
-                                  recipient=form.cleaned_data["recipient"])  # fmt: skip
+            body = exports.export(
+                actor=user,
+                kind=kind,
+                fmt=fmt,
+                justification=form.cleaned_data["justification"],
+                recipient=form.cleaned_data["recipient"],
+            )
         except CaseworkError as error:
             apply_service_error(form, error)
         else:
             response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
             response["Content-Disposition"] = f'attachment; filename="records-{kind}-{clock.today():%Y%m%d}.{fmt}"'
             return response
-    return _render(
-        request,
-        "records/export.html", {"form": form, "title": exports.KINDS[kind], "fmt": fmt.upper()})
+    return _render(request, "records/export.html", {"form": form, "title": exports.KINDS[kind], "fmt": fmt.upper()})
 
 
 # --- restriction of processing (s.47(2)) ---------------------------------------------------------------
@@ -313,9 +327,7 @@ def restricted_open(request: HttpRequest, case_id: int) -> HttpResponse:
             apply_service_error(form, error)
         else:
             return redirect("cases:detail", case_id=case.pk)
-    return _render(
-        request,
-        "records/restricted_open.html", {"form": form, "case": case})
+    return _render(request, "records/restricted_open.html", {"form": form, "case": case})
 
 
 @login_required

@@ -120,12 +120,20 @@ def record_transition(connection):
         }
         digest = chain.event_hash(prev_hash, chain.v2_values(kept))
         columns = (*chain.STORED_FIELDS[:-1], "prev_hash", "hash")
-        values = {**kept, "subject_label": label, "changes": "", "justification": "Audit event format change (migration)",
-                  "format": chain.FORMAT_2, "salt": salt, "prev_hash": prev_hash, "hash": digest}  # fmt: skip
+        values = {
+            **kept,
+            "subject_label": label,
+            "changes": "",
+            "justification": "Audit event format change (migration)",
+            "format": chain.FORMAT_2,
+            "salt": salt,
+            "prev_hash": prev_hash,
+            "hash": digest,
+        }
         if connection.vendor == "postgresql":
             values["occurred_at"] = now
         cursor.execute(
-            f"INSERT INTO audit_auditevent ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+            f"INSERT INTO audit_auditevent ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",  # noqa: S608
             [values[name] for name in columns],
         )
 

@@ -6,123 +6,342 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0003_records_officer_role'),
+        ("people", "0003_records_officer_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DisposalRun',
+            name="DisposalRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(blank=True, max_length=10)),
-                ('status', models.CharField(choices=[('running', 'Running (or interrupted: run again to finish)'), ('completed', 'Completed'), ('failed', 'Stopped by an error: disposed records are kept disposed; run again to finish')], default='running', max_length=10)),
-                ('planned', models.PositiveIntegerField(default=0)),
-                ('disposed', models.PositiveIntegerField(default=0)),
-                ('skipped', models.PositiveIntegerField(default=0)),
-                ('failure', models.CharField(blank=True, max_length=500)),
-                ('started_at', models.DateTimeField()),
-                ('progressed_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.unit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("channel", models.CharField(blank=True, max_length=10)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running (or interrupted: run again to finish)"),
+                            ("completed", "Completed"),
+                            ("failed", "Stopped by an error: disposed records are kept disposed; run again to finish"),
+                        ],
+                        default="running",
+                        max_length=10,
+                    ),
+                ),
+                ("planned", models.PositiveIntegerField(default=0)),
+                ("disposed", models.PositiveIntegerField(default=0)),
+                ("skipped", models.PositiveIntegerField(default=0)),
+                ("failure", models.CharField(blank=True, max_length=500)),
+                ("started_at", models.DateTimeField()),
+                ("progressed_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RetentionRule',
+            name="RetentionRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('record_type', models.CharField(choices=[('case_file', 'Case file (after finalisation)'), ('referral_not_accepted', 'Police referral not accepted'), ('early_advice', 'Early investigative advice request'), ('iqa', 'Individual Quality Assessment'), ('time_records', 'Time records'), ('staff_records', 'Staff records (after leaving)'), ('audit_events', 'Audit trail events'), ('exports', 'Import and export working records')], max_length=30)),
-                ('outcome', models.CharField(blank=True, help_text='Case files only: the case outcome this rule is for (blank: any other).', max_length=30)),
-                ('period_months', models.PositiveIntegerField(help_text='Kept for this many months after the trigger date.')),
-                ('trigger', models.CharField(choices=[('finalised', 'the date the case was finalised (or discontinued, or closed with no further action)'), ('decided', 'the date the referral was declined or sent elsewhere'), ('responded', 'the date the advice was given or declined'), ('closed', 'the date the assessment was closed'), ('week', 'the end of the week the time was recorded for'), ('left', 'the date the person left (their account was deactivated)'), ('occurred', 'the date of the event'), ('finished', 'the date the import finished')], max_length=20)),
-                ('action', models.CharField(choices=[('erase', 'Erase the personal data, keep what statistics need'), ('review', 'Review by hand: the service does not dispose of these itself'), ('archive', 'Export to the archive; never deleted by the service')], default='erase', max_length=10)),
-                ('source', models.CharField(help_text="Legislation, guidance, or 'local policy'.", max_length=300)),
-                ('is_local_policy', models.BooleanField(default=True, help_text='A default chosen for this service: check it against your own retention schedule.')),
-                ('explanation', models.TextField(blank=True)),
-                ('effective_from', models.DateField()),
-                ('effective_to', models.DateField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=60)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "record_type",
+                    models.CharField(
+                        choices=[
+                            ("case_file", "Case file (after finalisation)"),
+                            ("referral_not_accepted", "Police referral not accepted"),
+                            ("early_advice", "Early investigative advice request"),
+                            ("iqa", "Individual Quality Assessment"),
+                            ("time_records", "Time records"),
+                            ("staff_records", "Staff records (after leaving)"),
+                            ("audit_events", "Audit trail events"),
+                            ("exports", "Import and export working records"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        help_text="Case files only: the case outcome this rule is for (blank: any other).",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "period_months",
+                    models.PositiveIntegerField(help_text="Kept for this many months after the trigger date."),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            (
+                                "finalised",
+                                "the date the case was finalised (or discontinued, or closed with no further action)",
+                            ),
+                            ("decided", "the date the referral was declined or sent elsewhere"),
+                            ("responded", "the date the advice was given or declined"),
+                            ("closed", "the date the assessment was closed"),
+                            ("week", "the end of the week the time was recorded for"),
+                            ("left", "the date the person left (their account was deactivated)"),
+                            ("occurred", "the date of the event"),
+                            ("finished", "the date the import finished"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("erase", "Erase the personal data, keep what statistics need"),
+                            ("review", "Review by hand: the service does not dispose of these itself"),
+                            ("archive", "Export to the archive; never deleted by the service"),
+                        ],
+                        default="erase",
+                        max_length=10,
+                    ),
+                ),
+                ("source", models.CharField(help_text="Legislation, guidance, or 'local policy'.", max_length=300)),
+                (
+                    "is_local_policy",
+                    models.BooleanField(
+                        default=True,
+                        help_text="A default chosen for this service: check it against your own retention schedule.",
+                    ),
+                ),
+                ("explanation", models.TextField(blank=True)),
+                ("effective_from", models.DateField()),
+                ("effective_to", models.DateField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['record_type', 'outcome', 'code', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'version'), name='retention_rule_version')],
+                "ordering": ["record_type", "outcome", "code", "-version"],
+                "constraints": [models.UniqueConstraint(fields=("code", "version"), name="retention_rule_version")],
             },
         ),
         migrations.CreateModel(
-            name='LegalHold',
+            name="LegalHold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record_type', models.CharField(choices=[('case_file', 'Case file (after finalisation)'), ('referral_not_accepted', 'Police referral not accepted'), ('early_advice', 'Early investigative advice request'), ('iqa', 'Individual Quality Assessment'), ('time_records', 'Time records'), ('staff_records', 'Staff records (after leaving)'), ('audit_events', 'Audit trail events'), ('exports', 'Import and export working records')], max_length=30)),
-                ('record_id', models.CharField(max_length=40)),
-                ('label', models.CharField(max_length=120)),
-                ('reason', models.TextField()),
-                ('placed_at', models.DateTimeField()),
-                ('until', models.DateField(blank=True, help_text='Blank: until it is lifted.', null=True)),
-                ('lifted_at', models.DateTimeField(blank=True, null=True)),
-                ('lift_reason', models.TextField(blank=True)),
-                ('lifted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('placed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.unit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "record_type",
+                    models.CharField(
+                        choices=[
+                            ("case_file", "Case file (after finalisation)"),
+                            ("referral_not_accepted", "Police referral not accepted"),
+                            ("early_advice", "Early investigative advice request"),
+                            ("iqa", "Individual Quality Assessment"),
+                            ("time_records", "Time records"),
+                            ("staff_records", "Staff records (after leaving)"),
+                            ("audit_events", "Audit trail events"),
+                            ("exports", "Import and export working records"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("record_id", models.CharField(max_length=40)),
+                ("label", models.CharField(max_length=120)),
+                ("reason", models.TextField()),
+                ("placed_at", models.DateTimeField()),
+                ("until", models.DateField(blank=True, help_text="Blank: until it is lifted.", null=True)),
+                ("lifted_at", models.DateTimeField(blank=True, null=True)),
+                ("lift_reason", models.TextField(blank=True)),
+                (
+                    "lifted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "placed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-placed_at'],
-                'indexes': [models.Index(fields=['record_type', 'record_id'], name='hold_record')],
+                "ordering": ["-placed_at"],
+                "indexes": [models.Index(fields=["record_type", "record_id"], name="hold_record")],
             },
         ),
         migrations.CreateModel(
-            name='RetentionDecision',
+            name="RetentionDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record_type', models.CharField(choices=[('case_file', 'Case file (after finalisation)'), ('referral_not_accepted', 'Police referral not accepted'), ('early_advice', 'Early investigative advice request'), ('iqa', 'Individual Quality Assessment'), ('time_records', 'Time records'), ('staff_records', 'Staff records (after leaving)'), ('audit_events', 'Audit trail events'), ('exports', 'Import and export working records')], max_length=30)),
-                ('record_id', models.CharField(max_length=40)),
-                ('label', models.CharField(max_length=120)),
-                ('trigger_date', models.DateField()),
-                ('due_on', models.DateField()),
-                ('decision', models.CharField(choices=[('approve', 'Disposal approved'), ('extend', 'Kept longer')], max_length=10)),
-                ('keep_until', models.DateField(blank=True, help_text='For a decision to keep it longer.', null=True)),
-                ('reason', models.TextField()),
-                ('decided_at', models.DateTimeField()),
-                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.unit')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='records.retentionrule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "record_type",
+                    models.CharField(
+                        choices=[
+                            ("case_file", "Case file (after finalisation)"),
+                            ("referral_not_accepted", "Police referral not accepted"),
+                            ("early_advice", "Early investigative advice request"),
+                            ("iqa", "Individual Quality Assessment"),
+                            ("time_records", "Time records"),
+                            ("staff_records", "Staff records (after leaving)"),
+                            ("audit_events", "Audit trail events"),
+                            ("exports", "Import and export working records"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("record_id", models.CharField(max_length=40)),
+                ("label", models.CharField(max_length=120)),
+                ("trigger_date", models.DateField()),
+                ("due_on", models.DateField()),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("approve", "Disposal approved"), ("extend", "Kept longer")], max_length=10
+                    ),
+                ),
+                ("keep_until", models.DateField(blank=True, help_text="For a decision to keep it longer.", null=True)),
+                ("reason", models.TextField()),
+                ("decided_at", models.DateTimeField()),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.unit",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="records.retentionrule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-decided_at', '-id'],
-                'indexes': [models.Index(fields=['record_type', 'record_id', '-decided_at'], name='decision_record')],
+                "ordering": ["-decided_at", "-id"],
+                "indexes": [models.Index(fields=["record_type", "record_id", "-decided_at"], name="decision_record")],
             },
         ),
         migrations.CreateModel(
-            name='DisposalRecord',
+            name="DisposalRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record_type', models.CharField(choices=[('case_file', 'Case file (after finalisation)'), ('referral_not_accepted', 'Police referral not accepted'), ('early_advice', 'Early investigative advice request'), ('iqa', 'Individual Quality Assessment'), ('time_records', 'Time records'), ('staff_records', 'Staff records (after leaving)'), ('audit_events', 'Audit trail events'), ('exports', 'Import and export working records')], max_length=30)),
-                ('record_id', models.CharField(max_length=40)),
-                ('label', models.CharField(max_length=120)),
-                ('trigger_date', models.DateField(blank=True, null=True)),
-                ('due_on', models.DateField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField()),
-                ('reason', models.TextField()),
-                ('disposed_at', models.DateTimeField(db_index=True)),
-                ('erase_event_seq', models.BigIntegerField()),
-                ('audit_events_redacted', models.PositiveIntegerField(default=0)),
-                ('rows_erased', models.JSONField(default=dict, help_text='How many rows of each kind were erased or blanked.')),
-                ('approved_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.unit')),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='records', to='records.disposalrun')),
-                ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.retentionrule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "record_type",
+                    models.CharField(
+                        choices=[
+                            ("case_file", "Case file (after finalisation)"),
+                            ("referral_not_accepted", "Police referral not accepted"),
+                            ("early_advice", "Early investigative advice request"),
+                            ("iqa", "Individual Quality Assessment"),
+                            ("time_records", "Time records"),
+                            ("staff_records", "Staff records (after leaving)"),
+                            ("audit_events", "Audit trail events"),
+                            ("exports", "Import and export working records"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("record_id", models.CharField(max_length=40)),
+                ("label", models.CharField(max_length=120)),
+                ("trigger_date", models.DateField(blank=True, null=True)),
+                ("due_on", models.DateField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField()),
+                ("reason", models.TextField()),
+                ("disposed_at", models.DateTimeField(db_index=True)),
+                ("erase_event_seq", models.BigIntegerField()),
+                ("audit_events_redacted", models.PositiveIntegerField(default=0)),
+                (
+                    "rows_erased",
+                    models.JSONField(default=dict, help_text="How many rows of each kind were erased or blanked."),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.unit",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="records",
+                        to="records.disposalrun",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.retentionrule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-disposed_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('record_type', 'record_id'), name='disposal_once_per_record')],
+                "ordering": ["-disposed_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("record_type", "record_id"), name="disposal_once_per_record")
+                ],
             },
         ),
     ]

@@ -46,7 +46,7 @@ class Command(BaseCommand):
             type=int,
             default=None,
             metavar="N",
-            help="PostgreSQL: worker processes verifying ranges of the trail (default: the CPU count plus one; 1 = none)",
+            help="PostgreSQL: processes verifying ranges of the trail (default: CPU count plus one; 1 = none)",
         )
         verify.add_argument(
             "--checkpoints",

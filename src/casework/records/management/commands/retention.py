@@ -1,9 +1,9 @@
 """`casework retention review|dispose|schedule`: what the retention schedule makes due, and disposal.
 
-    casework retention review [--json] [--unit U]
-    casework retention dispose [--unit U] [--dry-run]           what records officers approved
-    casework retention dispose --case ID --approved-by USERNAME --reason TEXT
-    casework retention schedule [--json]
+casework retention review [--json] [--unit U]
+casework retention dispose [--unit U] [--dry-run]           what records officers approved
+casework retention dispose --case ID --approved-by USERNAME --reason TEXT
+casework retention schedule [--json]
 """
 
 from __future__ import annotations
@@ -101,7 +101,9 @@ class Command(BaseCommand):
             progress=self.stdout.write,
         )
         if options["dry_run"]:
-            self.stdout.write(f"Dry run: {len(summary.planned)} approved records would be disposed of; nothing changed.")
+            self.stdout.write(
+                f"Dry run: {len(summary.planned)} approved records would be disposed of; nothing changed."
+            )
             for item in summary.planned:
                 self.stdout.write(f"  {item.record_type_label}: {item.label} ({item.unit_name or 'national'})")
             return
@@ -138,5 +140,7 @@ class Command(BaseCommand):
         for r in in_force:
             outcome = f" ({r.outcome})" if r.outcome else ""
             local = " [local policy]" if r.is_local_policy else ""
-            self.stdout.write(f"{r.code} v{r.version}: {r.get_record_type_display()}{outcome}, {r.period_text} "
-                              f"from {r.get_trigger_display()}; {r.get_action_display().lower()}{local}")  # fmt: skip
+            self.stdout.write(
+                f"{r.code} v{r.version}: {r.get_record_type_display()}{outcome}, {r.period_text} "
+                f"from {r.get_trigger_display()}; {r.get_action_display().lower()}{local}"
+            )
