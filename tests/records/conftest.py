@@ -46,6 +46,8 @@ def make_old_case(
     outcome: str = "convicted_all",
     names: tuple[str, str] = ("Quentella", "Brackenshaw"),
     operation: str = "Operation Wisteria",
+    born: dt.date = dt.date(1961, 7, 19),
+    summary: str = "Halfpenny Lane embezzlement by the treasurer",
 ) -> OldCase:
     """A unit A case with a defendant, a charge, a hearing and a document, finalised on `closed_on`."""
     actor = personas.manager_a
@@ -53,11 +55,11 @@ def make_old_case(
         case = make_case(
             actor=actor,
             operation_name=operation,
-            summary="Halfpenny Lane embezzlement by the treasurer",
+            summary=summary,
             allocated_lawyer_id=personas.prosecutor_a.pk,
         )
         defendant = case_services.defendant_add(
-            actor=actor, case=case, first_names=names[0], last_name=names[1], date_of_birth=dt.date(1961, 7, 19)
+            actor=actor, case=case, first_names=names[0], last_name=names[1], date_of_birth=born
         )
         case_services.charge_add(
             actor=actor, defendant=defendant, offence="Fraud by abuse of position", classification="either_way"
@@ -74,7 +76,7 @@ def make_old_case(
             case=case,
             kind="psd",
             title="Strategy",
-            body=f"Strategy for {names[0]} {names[1]}, born 19/07/1961",
+            body=f"Strategy for {names[0]} {names[1]}, born {born:%d/%m/%Y}",
         )
         case_services.case_open(
             actor=personas.prosecutor_a, case_id=case.pk, justification=f"Preparing {names[1]} file"

@@ -101,7 +101,7 @@ def retention_verdict(
                 f"Originally {basis}, due {due_on:%d %B %Y}.",
                 facts,
             )
-        due_on = decision.keep_until
+        due_on = max(due_on, decision.keep_until)  # keeping longer never brings the due date forward
     if today < due_on:
         return RetentionVerdict(RetentionState.NOT_DUE, due_on, f"Due on {due_on:%d %B %Y}: {basis}.", facts)
     if decision is not None and decision.decision == Decision.APPROVE:
