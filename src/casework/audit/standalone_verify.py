@@ -9,7 +9,10 @@ checkpoints/*.json, public-key.txt. A single .jsonl file (the older form) works 
 Checks, without the product or its database:
 1. the hash chain of the exported events: consecutive seq numbers, each prev_hash equal to the
    previous event's hash (or to the leaf line just before the range), each hash equal to
-   SHA-256(prev_hash + canonical JSON of the event's fields);
+   SHA-256(prev_hash + canonical JSON of the event's fields) (format 2: the personal values through
+   their salted commitment, recomputed wherever they were not erased);
+   every event whose personal values were erased must point at a logged erase event that covers it,
+   and erased format-1 events must match the seal their erase event keeps;
 2. every signed checkpoint: the Ed25519 signature over its tree head, and (when the export holds
    every event or leaf hash the checkpoint covers) the RFC 6962 Merkle root recomputed from them;
    an export missing hashes a checkpoint covers fails (events were deleted or withheld);
