@@ -32,7 +32,8 @@ from casework.cases import services
 from casework.cases.models import Case, CaseDocument, Defendant
 from casework.people.models import User
 manager = User.objects.get(username="manager.a")
-case = Case.objects.filter(unit_id=manager.unit_id, stage__in=["finalised", "nfa", "discontinued"], disposed_at__isnull=True).order_by("-pk").first()
+closed = ["finalised", "nfa", "discontinued"]
+case = Case.objects.filter(unit_id=manager.unit_id, stage__in=closed, disposed_at__isnull=True).order_by("-pk").first()
 services.case_update(actor=manager, case=case, expected_version=case.version,
                      summary="Scrimshaw Wharf conspiracy", operation_name="Operation Nightingalex")
 defendant = Defendant.objects.filter(case=case).first()

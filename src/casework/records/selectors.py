@@ -22,8 +22,6 @@ from casework.records.models import DisposalRecord, LegalHold, RetentionDecision
 RECORDS_READERS = frozenset(
     {RoleCode.RECORDS_OFFICER, RoleCode.UNIT_HEAD, RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES
 )
-#: Roles that may place and lift legal holds on their unit's records.
-HOLD_ROLES = frozenset({RoleCode.RECORDS_OFFICER, RoleCode.UNIT_HEAD})
 
 
 # --- who sees what ---------------------------------------------------------------------------------
@@ -34,23 +32,28 @@ def can_read_records(user: Any) -> bool:
 
 
 def is_records_officer_for(user: Any, unit_id: int | None) -> bool:
+    """A records officer decides for their unit's records; one with no unit (a national records
+    officer) for the records that belong to no unit (staff-wide import reports, the audit trail)."""
     return bool(
         getattr(user, "is_authenticated", False)
         and user.is_active
         and RoleCode.RECORDS_OFFICER in user.role_codes
-        and unit_id is not None
         and user.unit_id == unit_id
     )
 
 
 def may_hold(user: Any, unit_id: int | None) -> bool:
-    return bool(user.is_active and user.role_codes & HOLD_ROLES and unit_id is not None and user.unit_id == unit_id)
+    if is_records_officer_for(user, unit_id):
+        return True
+    return bool(
+        user.is_active and RoleCode.UNIT_HEAD in user.role_codes and unit_id is not None and user.unit_id == unit_id
+    )
 
 
 def unit_scope(user: Any) -> Q | None:
     """A filter on `unit_id` for what this user's records pages cover; None: everything (national)."""
     roles = user.role_codes
-    if roles & NATIONAL_READ_ROLES:
+    if roles & NATIONAL_READ_ROLES or (RoleCode.RECORDS_OFFICER in roles and not user.unit_id):
         return None
     scope = Q(pk__in=[])
     if roles & {RoleCode.RECORDS_OFFICER, RoleCode.UNIT_HEAD} and user.unit_id:
