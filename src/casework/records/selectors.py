@@ -273,8 +273,9 @@ def _audit_events(record_id: str | None) -> Iterator[_Candidate]:
         yield _Candidate(RecordType.AUDIT_EVENTS, "trail", "Audit trail (oldest events)", None, "", _local_date(oldest))
 
 
-def _disposed_ids(record_type: str) -> QuerySet[Any]:
-    return DisposalRecord.objects.filter(record_type=record_type).values("record_id")
+def _disposed_ids(record_type: str) -> list[int]:
+    ids = DisposalRecord.objects.filter(record_type=record_type).values_list("record_id", flat=True)
+    return [int(record_id) for record_id in ids if record_id.isdigit()]
 
 
 def _candidates(
