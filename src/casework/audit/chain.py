@@ -242,6 +242,29 @@ def _describe_type_fault(row: Sequence[Any]) -> str:
     return "the event could not be read as the product writes it"
 
 
+def _check_link(
+    seq: int, stored_prev: str, *, expected_seq: int, prev_hash: str, before_prev: str, checked: int
+) -> None:
+    """The seq is the next one and the event links to the one before it; an event that links to
+    the one two places back means the one in between was inserted, and that one is named."""
+    if seq != expected_seq:
+        raise ChainBreak(
+            expected_seq if seq > expected_seq else seq,
+            f"expected seq {expected_seq}, found {seq}",
+            checked=checked,
+            last_hash=prev_hash,
+        )
+    if stored_prev != prev_hash:
+        if checked and stored_prev == before_prev:
+            raise ChainBreak(
+                seq - 1,
+                f"event {seq - 1} was inserted: event {seq} links to event {seq - 2}",
+                checked=checked - 1,
+                last_hash=before_prev,
+            )
+        raise ChainBreak(seq, BAD_LINK, checked=checked, last_hash=prev_hash)
+
+
 def verify_rows(
     rows: Iterable[Sequence[Any]],
     *,
@@ -268,23 +291,10 @@ def verify_rows(
                 checked=checked,
                 last_hash=prev_hash,
             )
-        if seq != expected_seq:
-            raise ChainBreak(
-                expected_seq if seq > expected_seq else seq,
-                f"expected seq {expected_seq}, found {seq}",
-                checked=checked,
-                last_hash=prev_hash,
-            )
         stored_prev, stored_hash = row[-2], row[-1]
-        if stored_prev != prev_hash:
-            if checked and stored_prev == before_prev:
-                raise ChainBreak(
-                    seq - 1,
-                    f"event {seq - 1} was inserted: event {seq} links to event {seq - 2}",
-                    checked=checked - 1,
-                    last_hash=before_prev,
-                )
-            raise ChainBreak(seq, BAD_LINK, checked=checked, last_hash=prev_hash)
+        _check_link(
+            seq, stored_prev, expected_seq=expected_seq, prev_hash=prev_hash, before_prev=before_prev, checked=checked
+        )
         try:
             digest = _fast_hash(row, prev_hash.encode())
             if digest is not None and digest != stored_hash:
@@ -338,22 +348,9 @@ def verify_hash_inputs(
         erasure_seal,
         action,
     ) in rows:
-        if seq != expected_seq:
-            raise ChainBreak(
-                expected_seq if seq > expected_seq else seq,
-                f"expected seq {expected_seq}, found {seq}",
-                checked=checked,
-                last_hash=prev_hash,
-            )
-        if stored_prev != prev_hash:
-            if checked and stored_prev == before_prev:
-                raise ChainBreak(
-                    seq - 1,
-                    f"event {seq - 1} was inserted: event {seq} links to event {seq - 2}",
-                    checked=checked - 1,
-                    last_hash=before_prev,
-                )
-            raise ChainBreak(seq, BAD_LINK, checked=checked, last_hash=prev_hash)
+        _check_link(
+            seq, stored_prev, expected_seq=expected_seq, prev_hash=prev_hash, before_prev=before_prev, checked=checked
+        )
         if personal_input is not None and sha(personal_input).hexdigest() != kept_commitment:
             raise ChainBreak(seq, BAD_CONTENT, checked=checked, last_hash=prev_hash)
         if hash_input is None:

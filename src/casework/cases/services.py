@@ -325,18 +325,29 @@ def case_restrict(*, actor: Any, case_id: int, reason: str) -> CaseRestriction:
         raise ValidationFailed("This case is already restricted.")
     now = clock.now()
     restriction = CaseRestriction.objects.create(case=case, reason=reason, restricted_by=actor, restricted_at=now)
+    _record_restriction(actor, case, restriction, restricted_at=now, label=f"Restriction of {case.urn}", reason=reason)
+    return restriction
+
+
+def _record_restriction(
+    actor: Any, case: Case, restriction: CaseRestriction, *, restricted_at: Any, label: str, reason: str
+) -> None:
+    """Set or clear the case's restriction (audited as its alteration) and log the restriction record."""
     versioned_update(
-        actor=actor, instance=case, expected_version=case.version, values={"restricted_at": now}, case_id=case.pk
+        actor=actor,
+        instance=case,
+        expected_version=case.version,
+        values={"restricted_at": restricted_at},
+        case_id=case.pk,
     )
     audit.record(
         actor=actor,
         action=Action.ALTER,
         subject=restriction,
-        subject_label=f"Restriction of {case.urn}",
+        subject_label=label,
         case_id=case.pk,
         justification=reason,
     )
-    return restriction
 
 
 @transaction.atomic
@@ -348,16 +359,8 @@ def case_restriction_lift(*, actor: Any, case_id: int, reason: str) -> CaseRestr
         raise ValidationFailed("This case is not restricted.")
     restriction.lifted_by, restriction.lifted_at, restriction.lift_reason = actor, clock.now(), reason
     restriction.save(update_fields=["lifted_by", "lifted_at", "lift_reason"])
-    versioned_update(
-        actor=actor, instance=case, expected_version=case.version, values={"restricted_at": None}, case_id=case.pk
-    )
-    audit.record(
-        actor=actor,
-        action=Action.ALTER,
-        subject=restriction,
-        subject_label=f"Restriction of {case.urn} lifted",
-        case_id=case.pk,
-        justification=reason,
+    _record_restriction(
+        actor, case, restriction, restricted_at=None, label=f"Restriction of {case.urn} lifted", reason=reason
     )
     return restriction
 

@@ -90,6 +90,22 @@ def retention_decide(
             )
     else:
         raise ValidationFailed("Choose whether to approve disposal or keep the record longer.")
+    kept = f" until {keep_until:%d %B %Y}" if keep_until else ""
+    made = _record_decision(
+        actor=actor,
+        item=item,
+        decision=decision,
+        keep_until=keep_until,
+        reason=reason,
+        label=f"Retention review of {item.label}: {Decision(decision).label.lower()}{kept}",
+    )
+    return made
+
+
+def _record_decision(
+    *, actor: Any, item: RetentionItem, decision: str, keep_until: dt.date | None, reason: str, label: str
+) -> RetentionDecision:
+    today = clock.today()
     made = RetentionDecision.objects.create(
         record_type=item.record_type,
         record_id=item.record_id,
@@ -104,14 +120,8 @@ def retention_decide(
         decided_by=actor,
         decided_at=clock.now(),
     )
-    kept = f" until {keep_until:%d %B %Y}" if keep_until else ""
     audit.record(
-        actor=actor,
-        action=Action.ALTER,
-        subject=made,
-        subject_label=f"Retention review of {item.label}: {Decision(decision).label.lower()}{kept}",
-        case_id=item.case_id,
-        justification=reason,
+        actor=actor, action=Action.ALTER, subject=made, subject_label=label, case_id=item.case_id, justification=reason
     )
     return made
 
@@ -339,26 +349,13 @@ def dispose_case_now(*, approver_username: str, case_id: int, reason: str) -> Di
     if refusal:
         raise ValidationFailed(f"Case {case.urn} was not disposed of: {refusal}.")
     with transaction.atomic():
-        decision = RetentionDecision.objects.create(
-            record_type=item.record_type,
-            record_id=item.record_id,
-            label=item.label,
-            unit_id=item.unit_id,
-            rule=item.rule,
-            trigger_date=item.trigger_date or clock.today(),
-            due_on=item.verdict.due_on or clock.today(),
-            decision=Decision.APPROVE,
-            reason=reason,
-            decided_by=approver,
-            decided_at=clock.now(),
-        )
-        audit.record(
+        _record_decision(
             actor=approver,
-            action=Action.ALTER,
-            subject=decision,
-            subject_label=f"Disposal of {item.label} approved for immediate disposal",
-            case_id=case.pk,
-            justification=reason,
+            item=item,
+            decision=Decision.APPROVE,
+            keep_until=None,
+            reason=reason,
+            label=f"Disposal of {item.label} approved for immediate disposal",
         )
     summary = dispose_approved(actor=approver, only=[item])
     if not summary.disposed:

@@ -60,6 +60,14 @@ def _raise_page_error(error: CaseworkError) -> None:
         raise mapped from error
 
 
+def _query_without(request: HttpRequest, *names: str) -> str:
+    """The request's query string without the named parameters (for pagination and sort links)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 def _page(request: HttpRequest, rows: Any) -> Any:
     try:
         number = max(1, min(int(request.GET.get("page", "1")), 100_000))
@@ -109,12 +117,17 @@ def review_list(request: HttpRequest) -> HttpResponse:
     if sort == "record":
         items.sort(key=lambda item: item.label)
     page = _page(request, items)
-    query = request.GET.copy()
-    query.pop("page", None)
     return _render(
         request,
         "records/review_list.html",
-        {"form": form, "page": page, "count": len(items), "sort": sort, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "count": len(items),
+            "sort": sort,
+            "query": _query_without(request, "page"),
+            "filters": _query_without(request, "page", "sort"),
+        },
     )
 
 
@@ -233,12 +246,15 @@ def disposal_log(request: HttpRequest) -> HttpResponse:
             records = records.filter(record_type=form.cleaned_data["record_type"])
         if text := form.cleaned_data["q"].strip():
             records = records.filter(label__icontains=text)
-    query = request.GET.copy()
-    query.pop("page", None)
     return _render(
         request,
         "records/disposal_log.html",
-        {"form": form, "page": _page(request, records), "count": records.count(), "query": query.urlencode()},
+        {
+            "form": form,
+            "page": _page(request, records),
+            "count": records.count(),
+            "query": _query_without(request, "page"),
+        },
     )
 
 

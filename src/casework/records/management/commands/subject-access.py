@@ -10,21 +10,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from casework.core.command_options import date_option
 from casework.core.errors import CaseworkError
 from casework.records.subject_access import Person, write_pack
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"{value!r} is not a date; use YYYY-MM-DD") from exc
 
 
 class Command(BaseCommand):
@@ -37,7 +30,7 @@ class Command(BaseCommand):
         who.add_argument("--staff", metavar="USERNAME", help="a member of staff")
         who.add_argument("--officer", metavar="NAME", help="a police officer, by name")
         who.add_argument("--name", metavar="NAME", help="anyone else (a witness, a victim), by full name")
-        parser.add_argument("--date-of-birth", type=_date, metavar="YYYY-MM-DD")
+        parser.add_argument("--date-of-birth", metavar="YYYY-MM-DD")
         parser.add_argument("--out", required=True, type=Path, help="the ZIP to write (never overwritten)")
         parser.add_argument("--actor", required=True, metavar="USERNAME", help="the records officer answering it")
         parser.add_argument("--justification", required=True, help="why (e.g. the request reference); recorded")
@@ -46,6 +39,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from casework.people.models import User
 
+        options["date_of_birth"] = date_option(options["date_of_birth"], "--date-of-birth")
         actor = User.objects.filter(username=options["actor"], is_active=True).first()
         if actor is None:
             raise CommandError(f"No active user {options['actor']!r}.")
