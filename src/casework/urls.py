@@ -25,6 +25,7 @@ urlpatterns = [
     path("partners/", include("casework.partners.urls")),
     path("oversight/", include("casework.oversight.urls")),
     path("imports/", include("casework.imports.urls")),
+    path("records/", include("casework.records.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

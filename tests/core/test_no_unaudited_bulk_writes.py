@@ -23,6 +23,7 @@ ALLOWED = (
     "progression/sweep.py",
     "assurance/sweep.py",
     "resourcing/demo.py",  # demo REM records and the shaped unit: audited with record_many
+    "records/demo.py",  # moves demo case files' finalisation into the past (their records are made by services)
 )
 
 

@@ -39,6 +39,9 @@ CASEWORK_STAFF = frozenset({"prosecutor_a", "paralegal_a", "manager_a", "unithea
 CPS_STAFF = CASEWORK_STAFF | {"area_leader_a", "hq"}
 NOBODY: frozenset[str] = frozenset()
 REFERRAL_READERS = UNIT_B_READERS | {"police_y"}
+#: The retention dashboard, review list, holds and disposal log: unit heads and records officers (their
+#: unit), Area leadership (their Area), HQ and inspectors (every unit).
+RECORDS_READERS = frozenset({"unithead_a", "area_leader_a", "hq", "inspector"})
 #: Capacity by grade per Area and nation: Area leadership, unit managers (their unit's Area), HQ, inspectors.
 RESOURCING_ROLLUP_READERS = frozenset({"manager_a", "unithead_a", "area_leader_a", "hq", "inspector"})
 
@@ -234,6 +237,18 @@ MATRIX: dict[str, Probe] = {
     "imports:run": absent(),
     "imports:start": absent(),
     "imports:resume": absent(),
+    # records management (the world's unit B case is not finalised: nothing of it is due)
+    "records:dashboard": page(open_to=RECORDS_READERS),
+    "records:review": page(open_to=RECORDS_READERS),
+    "records:review_detail": absent(),
+    "records:holds": page(open_to=RECORDS_READERS),
+    "records:hold_lift": absent(),
+    "records:disposals": page(open_to=RECORDS_READERS),
+    "records:schedule": page(open_to=RECORDS_READERS),
+    "records:export": page(open_to=RECORDS_READERS),
+    "records:restricted": page(open_to=frozenset({"unithead_a"})),
+    "records:restricted_open": obj(readers=NOBODY),
+    "records:restriction_lift": obj(readers=NOBODY),
 }
 
 #: Namespaces whose pages are covered by a rule rather than by name.

@@ -128,6 +128,10 @@ def build_world(personas: Personas) -> World:
         "fmt": "csv",
         "token": "not-a-real-token",
         "action": "accept",
+        "record_type": "case_file",
+        "record_id": str(case_b.pk),
+        "hold_id": MISSING,
+        "kind": "review",
     }
     return World(
         personas=personas,

@@ -23,12 +23,14 @@ from casework.cases.models import (
     Case,
     CaseAccessGrant,
     CaseDocument,
+    CaseRestriction,
     CaseReview,
     CaseStageEntry,
     Charge,
     Defendant,
     DocumentVersion,
     Hearing,
+    RestrictedReading,
 )
 from casework.core import clock
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
@@ -252,6 +254,13 @@ def relationship_to_case(*, user: Any, case: Case) -> str:
     return "Access without a recorded relationship"
 
 
+def _restricted_reading_reason(*, user: Any, case: Case) -> str | None:
+    if case.restricted_at is None:
+        return None
+    reading = RestrictedReading.objects.active().filter(user=user, case=case).order_by("-opened_at").first()
+    return f"Restricted record (DPA 2018 s.47(2)) opened for: {reading.reason}" if reading else None
+
+
 @transaction.atomic
 def case_open(*, actor: Any, case_id: int, justification: str = "") -> Case:
     """Fetch a case for reading and log the consultation (s.62) with its justification."""
@@ -272,9 +281,115 @@ def case_open(*, actor: Any, case_id: int, justification: str = "") -> Case:
     )
     if case is None:
         raise NotFound("Case not found.")
-    reason = justification or relationship_to_case(user=actor, case=case)
+    reason = (
+        justification
+        or _restricted_reading_reason(user=actor, case=case)
+        or relationship_to_case(user=actor, case=case)
+    )
     audit.record(actor=actor, action=Action.CONSULT, subject=case, case_id=case.pk, justification=reason)
     return case
+
+
+# --- restriction of processing (DPA 2018 s.47(2)) ---------------------------------------------
+
+RESTRICTED_READING_MINUTES = 60
+_MIN_REASON = 10
+
+
+def _reason(text: str, field: str, what: str) -> str:
+    text = text.strip()
+    if len(text) < _MIN_REASON:
+        raise ValidationFailed(
+            f"Give the reason {what}.",
+            field_errors={field: [f"Give a reason of at least {_MIN_REASON} characters."]},
+        )
+    return text
+
+
+def _restriction_target(*, actor: Any, case_id: int) -> Case:
+    """A case of the actor's own unit, for a unit head or records officer; anyone else: not found."""
+    from casework.people.choices import RESTRICTED_READER_ROLES
+
+    if not (actor.role_codes & RESTRICTED_READER_ROLES) or not actor.unit_id:
+        raise NotFound("Case not found.")
+    case = Case.objects.filter(pk=case_id, unit_id=actor.unit_id, disposed_at__isnull=True).first()
+    if case is None:
+        raise NotFound("Case not found.")
+    return case
+
+
+@transaction.atomic
+def case_restrict(*, actor: Any, case_id: int, reason: str) -> CaseRestriction:
+    """Restrict processing of a case: it stays, hidden from normal work, until the restriction is lifted."""
+    reason = _reason(reason, "reason", "for restricting this case")
+    case = _restriction_target(actor=actor, case_id=case_id)
+    if case.restricted_at is not None:
+        raise ValidationFailed("This case is already restricted.")
+    now = clock.now()
+    restriction = CaseRestriction.objects.create(case=case, reason=reason, restricted_by=actor, restricted_at=now)
+    _record_restriction(actor, case, restriction, restricted_at=now, label=f"Restriction of {case.urn}", reason=reason)
+    return restriction
+
+
+def _record_restriction(
+    actor: Any, case: Case, restriction: CaseRestriction, *, restricted_at: Any, label: str, reason: str
+) -> None:
+    """Set or clear the case's restriction (audited as its alteration) and log the restriction record."""
+    versioned_update(
+        actor=actor,
+        instance=case,
+        expected_version=case.version,
+        values={"restricted_at": restricted_at},
+        case_id=case.pk,
+    )
+    audit.record(
+        actor=actor,
+        action=Action.ALTER,
+        subject=restriction,
+        subject_label=label,
+        case_id=case.pk,
+        justification=reason,
+    )
+
+
+@transaction.atomic
+def case_restriction_lift(*, actor: Any, case_id: int, reason: str) -> CaseRestriction:
+    reason = _reason(reason, "reason", "for lifting the restriction")
+    case = _restriction_target(actor=actor, case_id=case_id)
+    restriction = CaseRestriction.objects.filter(case=case, lifted_at__isnull=True).first()
+    if restriction is None or case.restricted_at is None:
+        raise ValidationFailed("This case is not restricted.")
+    restriction.lifted_by, restriction.lifted_at, restriction.lift_reason = actor, clock.now(), reason
+    restriction.save(update_fields=["lifted_by", "lifted_at", "lift_reason"])
+    _record_restriction(
+        actor, case, restriction, restricted_at=None, label=f"Restriction of {case.urn} lifted", reason=reason
+    )
+    return restriction
+
+
+@transaction.atomic
+def restricted_reading_open(*, actor: Any, case_id: int, reason: str) -> RestrictedReading:
+    """A named reader opens a restricted case for a stated reason; it is visible to them for an hour."""
+    reason = _reason(reason, "reason", "for opening this restricted record")
+    case = Case.objects.restricted_readable_by(actor).filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("Case not found.")
+    now = clock.now()
+    reading = RestrictedReading.objects.create(
+        user=actor,
+        case=case,
+        reason=reason,
+        opened_at=now,
+        expires_at=now + timedelta(minutes=RESTRICTED_READING_MINUTES),
+    )
+    audit.record(
+        actor=actor,
+        action=Action.CONSULT,
+        subject=case,
+        case_id=case.pk,
+        justification=f"Restricted record (DPA 2018 s.47(2)) opened for: {reason}",
+    )
+    return reading
 
 
 @transaction.atomic

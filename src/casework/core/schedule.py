@@ -96,6 +96,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         cadence=DailyAt(dt.time(3, 0)),
         purpose="Prune finished background-task results and expired sign-in throttling rows.",
     ),
+    # --- records management (casework.records) --------------------------------------------------
+    ScheduleEntry(
+        name="records-retention",
+        task_path="casework.records.tasks.retention_task",
+        cadence=DailyAt(dt.time(3, 30)),
+        purpose="Count records due for retention review and dispose of those records officers approved.",
+    ),
 )
 
 

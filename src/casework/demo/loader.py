@@ -36,7 +36,12 @@ from casework.demo.generator import PERSONAS, CasePlan, DemoGenerator, Reference
 from casework.people.models import Absence, Area, Grade, PoliceForce, Role, Specialism, Team, Unit, User
 
 #: Demo data of other apps, loaded after the cases and before the sweeps (each idempotent, seeded).
-DEMO_EXTENSIONS: tuple[str, ...] = ("load_quality_demo", "load_partners_demo", "load_resourcing_demo")
+DEMO_EXTENSIONS: tuple[str, ...] = (
+    "load_quality_demo",
+    "load_partners_demo",
+    "load_resourcing_demo",
+    "load_records_demo",
+)
 
 
 class _ProgressStream:
