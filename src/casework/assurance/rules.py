@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework.assurance.facts import CaseFacts
+from casework.core.extensions import ExtensionPoint
 from casework.progression.calendar import WorkingCalendar, fmt
 
 MET, NOT_MET, NA, WAIVED, EXEMPT = "met", "not_met", "na", "waived", "exempt"
@@ -40,17 +41,11 @@ class EvaluationContext:
 
 
 Evaluator = Callable[[CaseFacts, Mapping[str, Any], EvaluationContext], Finding]
-EVALUATORS: dict[str, Evaluator] = {}
 
-
-def evaluator(name: str) -> Callable[[Evaluator], Evaluator]:
-    def register(fn: Evaluator) -> Evaluator:
-        if name in EVALUATORS:
-            raise ValueError(f"evaluator {name} registered twice")
-        EVALUATORS[name] = fn
-        return fn
-
-    return register
+#: Every evaluator a rule row may name, declared by the app that owns it on its AppConfig:
+#: `assurance_evaluators = {"name_in_rule_rows": "dotted.path.to.function"}` (this app's own below
+#: included). `EVALUATORS.by_key()` is the table the engine looks names up in.
+EVALUATORS = ExtensionPoint[Evaluator]("assurance_evaluators", "Pure functions that decide one assurance rule.")
 
 
 def _d(day: dt.date | None) -> str | None:
@@ -60,7 +55,6 @@ def _d(day: dt.date | None) -> str | None:
 # --- acceptance ---------------------------------------------------------------------------------
 
 
-@evaluator("acceptance_basis")
 def acceptance_basis(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     used = {
         "acceptance_criterion": facts.acceptance_criterion or None,
@@ -82,7 +76,6 @@ def acceptance_basis(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluatio
 # --- strategy and disclosure documents ------------------------------------------------------------
 
 
-@evaluator("document_present_or_exempt")
 def document_present_or_exempt(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     kind = str(params["document"])
     label = str(params.get("label", kind.upper()))
@@ -117,7 +110,6 @@ def document_present_or_exempt(facts: CaseFacts, params: Mapping[str, Any], ctx:
     )
 
 
-@evaluator("psd_has_disclosure_strategy")
 def psd_has_disclosure_strategy(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     psds = facts.documents_of("psd")
     if not psds or psds[0].latest is None:
@@ -137,7 +129,6 @@ def psd_has_disclosure_strategy(facts: CaseFacts, params: Mapping[str, Any], ctx
     )
 
 
-@evaluator("psd_updated_after_events")
 def psd_updated_after_events(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     grace = int(params.get("grace_days", 14))
     psds = facts.documents_of("psd")
@@ -173,7 +164,6 @@ def psd_updated_after_events(facts: CaseFacts, params: Mapping[str, Any], ctx: E
 # --- decisions -----------------------------------------------------------------------------------
 
 
-@evaluator("charging_rationale")
 def charging_rationale(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     mg3s = facts.documents_of("mg3")
     versions = [(doc.title, v) for doc in mg3s for v in doc.versions]
@@ -191,7 +181,6 @@ def charging_rationale(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluat
     return Finding(MET, f"All {len(versions)} charging decision records carry a rationale.", facts=used)
 
 
-@evaluator("early_advice_requests")
 def early_advice_requests(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     """Complete 8-item requests; refusals recorded with reason and communicated. Facts come from the
     partners app through CaseFacts.extra["early_advice"] (a list of dicts)."""
@@ -218,7 +207,6 @@ def early_advice_requests(facts: CaseFacts, params: Mapping[str, Any], ctx: Eval
 # --- sign-off ------------------------------------------------------------------------------------
 
 
-@evaluator("checkpoint_signoffs")
 def checkpoint_signoffs(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     due = [cp for cp in ctx.checkpoints if cp.applies(facts)]
     if not due:
@@ -256,7 +244,6 @@ def panel_thresholds_met(facts: CaseFacts, params: Mapping[str, Any]) -> list[st
     return reasons
 
 
-@evaluator("case_management_panel")
 def case_management_panel(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     reasons = panel_thresholds_met(facts, params)
     if not reasons:
@@ -285,7 +272,6 @@ def case_management_panel(facts: CaseFacts, params: Mapping[str, Any], ctx: Eval
     return Finding(MET, f"Under panel oversight; last considered {fmt(last)}.", facts=used)
 
 
-@evaluator("vhcc_case_plan")
 def vhcc_case_plan(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     if not facts.is_very_high_cost:
         return Finding(NA, "Not a very high cost case.")
@@ -322,7 +308,6 @@ def vhcc_case_plan(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationC
     )
 
 
-@evaluator("hq_notification")
 def hq_notification(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     listed = set(params.get("criteria", []))
     criterion = facts.acceptance_criterion
@@ -342,7 +327,6 @@ def hq_notification(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluation
 # --- progression -----------------------------------------------------------------------------------
 
 
-@evaluator("ctl_log_current")
 def ctl_log_current(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     if facts.running_ctl_clocks == 0:
         return Finding(NA, "No custody time limit is running.")
@@ -374,7 +358,6 @@ def ctl_log_current(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluation
     return Finding(MET, f"CTL log current (last entry {fmt(last)}).", facts=used)
 
 
-@evaluator("hearing_record_sheets")
 def hearing_record_sheets(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     working_days = int(params.get("working_days", 1))
     past = [h for h in facts.hearings if h.on < ctx.today]
@@ -401,7 +384,6 @@ def hearing_record_sheets(facts: CaseFacts, params: Mapping[str, Any], ctx: Eval
     return Finding(MET, f"A timely hearing record sheet for each of {len(past)} hearings.", facts=used)
 
 
-@evaluator("review_current")
 def review_current(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     if facts.stage in CLOSED_STAGES:
         return Finding(NA, "The case is closed.")
@@ -422,7 +404,6 @@ def review_current(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationC
     )
 
 
-@evaluator("finalisation_recorded")
 def finalisation_recorded(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     if facts.stage not in CLOSED_STAGES:
         return Finding(NA, "The case is not finalised.")

@@ -5,6 +5,7 @@ case or defendant that is not there, a URN owned by another unit) are checked he
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -61,19 +62,31 @@ def defendant_key(urn: str, first_names: str, last_name: str, date_of_birth: dt.
     return (urn, first_names.strip().casefold(), last_name.strip().casefold(), date_of_birth)
 
 
+@functools.cache
+def _choices(enum: type[Enum]) -> dict[str, str]:
+    """Each choice's stored value and label, case-folded, to the stored value."""
+    names: dict[str, str] = {}
+    for member in enum:
+        names.setdefault(str(getattr(member, "label", "")).casefold(), str(member.value))
+        names[str(member.value).casefold()] = str(member.value)
+    return names
+
+
 def choice_value(enum: type[Enum], value: str) -> str:
     """Accept a choice's stored value or its label, in any case."""
-    wanted = value.strip().casefold()
-    for member in enum:
-        if wanted in {str(member.value).casefold(), str(getattr(member, "label", "")).casefold()}:
-            return str(member.value)
-    return value
+    return _choices(enum).get(value.strip().casefold(), value)
 
 
 def date_value(value: Cell) -> Any:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            try:
+                return dt.date.fromisoformat(text)  # the common case, without strptime's cost
+            except ValueError:
+                pass
         for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
             try:
                 return dt.datetime.strptime(value.strip(), pattern).date()

@@ -6,8 +6,9 @@ class QualityConfig(AppConfig):
     label = "quality"
     verbose_name = "Individual quality assessments"
 
-    def ready(self) -> None:
-        # Importing the module registers its evaluators with the assurance engine.
-        from casework.quality import assurance
-
-        assurance.connect()
+    # The IQA assurance rules (rows from migration 0002_assurance_rules name these evaluators).
+    assurance_evaluators = {
+        "iqa_quota": "casework.quality.assurance.iqa_quota",
+        "iqa_feedback_timely": "casework.quality.assurance.iqa_feedback_timely",
+    }
+    assurance_facts = {"iqa": "casework.quality.selectors.assurance_facts"}

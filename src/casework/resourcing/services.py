@@ -12,10 +12,12 @@ from django.db.models import F
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.audit.versioned import versioned_update
 from casework.cases import services as case_services
 from casework.cases.choices import Stage
 from casework.cases.models import Case
 from casework.core import clock
+from casework.core.case_changes import notify_case_changed
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, ValidationFailed
 from casework.people.choices import UNIT_MANAGER_ROLES
 from casework.people.models import User
@@ -76,7 +78,7 @@ def rem_record_save(*, actor: Any, case: Case, expected_version: int | None, **v
             changes=audit.diff({}, record.snapshot()),
         )
         record.remember_loaded_state()
-        case_services.notify_case_changed(case.pk)
+        notify_case_changed(case.pk)
         return record
     if expected_version is None:
         raise EditConflict(
@@ -84,7 +86,7 @@ def rem_record_save(*, actor: Any, case: Case, expected_version: int | None, **v
             current_version=record.version,
             changed={},
         )
-    changes = case_services.versioned_update(
+    changes = versioned_update(
         actor=actor, instance=record, expected_version=expected_version, values=values, case_id=case.pk
     )
     if not changes:
@@ -115,7 +117,7 @@ def rem_record_confirm(*, actor: Any, record: RemRecord, expected_version: int) 
         case_id=record.case_id,
         changes={"confirmed_current_on": [None, clock.today().isoformat()]},
     )
-    case_services.notify_case_changed(record.case_id)
+    notify_case_changed(record.case_id)
     return record
 
 
