@@ -18,7 +18,20 @@ urlpatterns = [
     # CCU side.
     path("referrals/", views.referral_list, name="referrals"),
     path("referrals/<int:referral_id>/", views.referral_detail, name="referral"),
-    path("referrals/<int:referral_id>/<slug:action>/", views.referral_action, name="referral_action"),
+    # Each form on a referral's page posts to its own small view.
+    *[
+        path(f"referrals/<int:referral_id>/{action}/", view, name=f"referral_{action}")
+        for action, view in (
+            ("acknowledge", views.referral_acknowledge),
+            ("accept", views.referral_accept),
+            ("redirect", views.referral_redirect),
+            ("decline", views.referral_decline),
+            ("advise", views.referral_advise),
+            ("action_plan", views.referral_action_plan),
+            ("escalate", views.referral_escalate),
+            ("resolve", views.referral_resolve),
+        )
+    ],
     path("agreements/", views.agreement_list, name="agreements"),
     path("agreements/new/", views.agreement_create, name="agreement_create"),
     path("agreements/<int:agreement_id>/", views.agreement_detail, name="agreement"),
@@ -27,7 +40,22 @@ urlpatterns = [
         views.agreement_performance_export,
         name="agreement_performance_export",
     ),
-    path("agreements/<int:agreement_id>/<slug:action>/", views.agreement_action, name="agreement_action"),
+    # Each form on an agreement's page posts to its own small view.
+    *[
+        path(f"agreements/<int:agreement_id>/{action}/", view, name=f"agreement_{action}")
+        for action, view in (
+            ("parameters", views.agreement_parameters),
+            ("deviation", views.agreement_deviation),
+            ("remove_deviation", views.agreement_remove_deviation),
+            ("sign", views.agreement_sign),
+            ("transition", views.agreement_transition),
+            ("revise", views.agreement_revise),
+            ("meeting", views.agreement_meeting),
+            ("action_done", views.agreement_action_done),
+            ("disagreement", views.agreement_disagreement),
+            ("resolve_disagreement", views.agreement_resolve_disagreement),
+        )
+    ],
     path("templates/", views.template_list, name="templates"),
     path("templates/new/", views.template_publish, name="template_publish"),
     path("templates/<int:number>/", views.template_detail, name="template"),
