@@ -74,6 +74,21 @@ def capture_selects(fn: Callable[[], Any]) -> list[tuple[str, Any]]:
     return captured
 
 
+def count_queries(fn: Callable[[], Any]) -> int:
+    """Run fn once and count every statement it sent to the database (reads and writes)."""
+    from django.db import connection
+
+    count = {"n": 0}
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        count["n"] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        fn()
+    return count["n"]
+
+
 def replayer(selects: list[tuple[str, Any]]) -> Callable[[], None]:
     """The raw-SQL baseline: the very reads the subject issued, fetched with a plain cursor."""
     from django.db import connection

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from measure import capture_selects, compare, progress, ratio, replay_figure, replayer, timed
+from measure import capture_selects, compare, count_queries, progress, ratio, replay_figure, replayer, timed
 
 # --- pages, dashboards and exports ---------------------------------------------------------------
 
@@ -103,6 +103,86 @@ def _api_token(user: Any) -> str:
     from casework.api.services import api_token_issue
 
     return api_token_issue(actor=user, name="benchmark").token
+
+
+# --- the audited edit through the API ---------------------------------------------------------------
+
+
+def api_edit(repeat: int, budget: float) -> dict[str, Any]:
+    """An audited case edit through the API (PATCH /api/v1/cases/{id}: access checks, optimistic lock,
+    the change and its `alter` event, the re-check queued for the worker) against an API GET of the
+    same case (its `consult` event, defendants, charges, hearings, documents), interleaved in the same
+    run. Before each timed edit the case's queued re-check is taken off the queue, as the worker would
+    have done by the next edit, so every edit pays for queueing one (the worst case)."""
+    import statistics
+
+    from django.test import Client
+
+    from casework.assurance.models import PendingRecheck
+    from casework.cases.models import Case
+    from casework.people.models import User
+
+    user = User.objects.get(username="prosecutor.a")
+    case_id = Case.objects.filter(allocated_lawyer=user).values_list("pk", flat=True).first()
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_api_token(user)}"}
+    url = f"/api/v1/cases/{case_id}"
+    state = {"n": 0, "version": Case.objects.get(pk=case_id).version}
+
+    def get() -> None:
+        response = client.get(url, **headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url}: {response.status_code} {response.content[:200]!r}")
+
+    def edit() -> None:
+        state["n"] += 1
+        body = {"version": state["version"], "summary": f"Benchmark API edit {state['n']}"}
+        response = client.patch(url, body, content_type="application/json", **headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"PATCH {url}: {response.status_code} {response.content[:200]!r}")
+        state["version"] = response.json()["version"]
+
+    def worker_took_the_recheck() -> None:
+        PendingRecheck.objects.filter(case_id=case_id).delete()
+
+    for _ in range(3):  # warm up both paths
+        get()
+        worker_took_the_recheck()
+        edit()
+    get_queries = count_queries(get)
+    worker_took_the_recheck()
+    edit_queries = count_queries(edit)
+    gets: list[float] = []
+    edits: list[float] = []
+    started = time.perf_counter()
+    while len(edits) < repeat:
+        begin = time.perf_counter()
+        get()
+        gets.append((time.perf_counter() - begin) * 1000)
+        worker_took_the_recheck()
+        begin = time.perf_counter()
+        edit()
+        edits.append((time.perf_counter() - begin) * 1000)
+        if len(edits) >= 3 and time.perf_counter() - started > budget:
+            break
+
+    def summary(samples: list[float]) -> dict[str, Any]:
+        return {
+            "median_ms": round(statistics.median(samples), 3),
+            "min_ms": round(min(samples), 3),
+            "max_ms": round(max(samples), 3),
+            "runs": len(samples),
+        }
+
+    figure = compare(
+        "API case edit (PATCH, audited) vs API GET of the same case",
+        summary(edits),
+        summary(gets),
+        baseline_kind="GET /api/v1/cases/{id} of the same case, interleaved with the edits",
+        target="at most 1.3x the GET",
+    )
+    figure["queries"] = {"edit": edit_queries, "get": get_queries}
+    return figure
 
 
 # --- sweeps ----------------------------------------------------------------------------------------
@@ -392,4 +472,4 @@ def audit_verify(runs: int = 3) -> dict[str, Any]:
     }
 
 
-__all__ = ["audit_top_up", "audit_verify", "compare", "import_rate", "pages", "sweeps"]
+__all__ = ["api_edit", "audit_top_up", "audit_verify", "compare", "import_rate", "pages", "sweeps"]
