@@ -40,13 +40,14 @@ def test_contributions_are_resolved_in_installed_apps_order(monkeypatch, point):
 def test_a_keyed_point_refuses_one_name_declared_twice(monkeypatch, point):
     declare(monkeypatch, "quality", {"same": "casework.core.clock.now"})
     declare(monkeypatch, "partners", {"same": "casework.core.clock.today"})
-    with pytest.raises(ImproperlyConfigured, match="'same' is declared by two apps"):
+    with pytest.raises(ImproperlyConfigured, match=re.escape("'same' is declared by two apps")):
         point.by_key()
 
 
 def test_a_path_that_does_not_import_names_the_app(monkeypatch, point):
     declare(monkeypatch, "partners", ("casework.nowhere.function",))
-    with pytest.raises(ImproperlyConfigured, match="partners.test_extension_point names 'casework.nowhere.function'"):
+    message = "partners.test_extension_point names 'casework.nowhere.function'"
+    with pytest.raises(ImproperlyConfigured, match=re.escape(message)):
         point.contributions()
 
 

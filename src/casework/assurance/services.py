@@ -34,6 +34,7 @@ from casework.core import clock
 from casework.core.case_changes import notify_case_changed
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
 from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
+from casework.people.models import User
 
 MAX_WAIVER_DAYS = 180
 
@@ -189,21 +190,21 @@ def rechecks_run(*, max_seconds: float | None = None, batch_size: int = rechecks
 # --- exemptions and waivers ----------------------------------------------------------------------
 
 
-def _require_manager_of(actor: Any, case: Case, roles: Sequence[str] = tuple(UNIT_MANAGER_ROLES)) -> None:
+def _require_manager_of(actor: User, case: Case, roles: Sequence[str] = tuple(UNIT_MANAGER_ROLES)) -> None:
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise NotFound("Case not found.")
     if not (actor.role_codes & set(roles)) or actor.unit_id != case.unit_id:
         raise PermissionDenied("Only a legal manager or unit head of this unit can approve this.")
 
 
-def _not_own_work(actor: Any, case: Case) -> None:
+def _not_own_work(actor: User, case: Case) -> None:
     if actor.pk in {case.allocated_lawyer_id, case.deputy_lawyer_id, case.paralegal_id}:
         raise PermissionDenied("You cannot approve your own work. Ask another manager.")
 
 
 @transaction.atomic
 def exemption_grant(
-    *, actor: Any, case: Case, document: str, reason: str, approved_on: dt.date | None = None
+    *, actor: User, case: Case, document: str, reason: str, approved_on: dt.date | None = None
 ) -> Exemption:
     """A formal exemption from the PSD or DMD requirement: reason, approver (the actor) and date."""
     _require_manager_of(actor, case)
@@ -237,7 +238,7 @@ def exemption_grant(
 
 
 @transaction.atomic
-def waiver_grant(*, actor: Any, case: Case, rule_code: str, reason: str, expires_on: dt.date) -> Waiver:
+def waiver_grant(*, actor: User, case: Case, rule_code: str, reason: str, expires_on: dt.date) -> Waiver:
     _require_manager_of(actor, case)
     _not_own_work(actor, case)
     today = clock.today()
@@ -273,7 +274,7 @@ def waiver_grant(*, actor: Any, case: Case, rule_code: str, reason: str, expires
 
 
 @transaction.atomic
-def waiver_revoke(*, actor: Any, waiver: Waiver) -> Waiver:
+def waiver_revoke(*, actor: User, waiver: Waiver) -> Waiver:
     _require_manager_of(actor, waiver.case)
     if waiver.revoked_at is not None:
         raise ValidationFailed("This waiver is already revoked.")
@@ -293,11 +294,9 @@ def waiver_revoke(*, actor: Any, waiver: Waiver) -> Waiver:
 # --- sign-off ------------------------------------------------------------------------------------
 
 
-def route_approver(*, case: Case, checkpoint: Checkpoint, requester: Any, today: dt.date) -> tuple[Any, str]:
+def route_approver(*, case: Case, checkpoint: Checkpoint, requester: User, today: dt.date) -> tuple[User, str]:
     """Who should approve: the case's legal manager, else another eligible manager in the unit who
     is not absent and did not do the work; the unit head last. Returns (user, why)."""
-    from casework.people.models import User
-
     excluded = {requester.pk, case.allocated_lawyer_id, case.deputy_lawyer_id, case.paralegal_id}
     eligible = (
         User.objects.filter(unit_id=case.unit_id, is_active=True, roles__code__in=checkpoint.approver_roles)
@@ -334,7 +333,7 @@ def route_approver(*, case: Case, checkpoint: Checkpoint, requester: Any, today:
 
 
 @transaction.atomic
-def signoff_request(*, actor: Any, case: Case, checkpoint_code: str, note: str = "") -> SignOffRequest:
+def signoff_request(*, actor: User, case: Case, checkpoint_code: str, note: str = "") -> SignOffRequest:
     require_case_editable(actor=actor, case=case)
     checkpoint = next((c for c in selectors.checkpoints_in_force(clock.today()) if c.code == checkpoint_code), None)
     if checkpoint is None:
@@ -368,7 +367,7 @@ def signoff_request(*, actor: Any, case: Case, checkpoint_code: str, note: str =
 
 @transaction.atomic
 def signoff_decide(
-    *, actor: Any, request: SignOffRequest, expected_version: int, approve: bool, rationale: str
+    *, actor: User, request: SignOffRequest, expected_version: int, approve: bool, rationale: str
 ) -> SignOffRequest:
     case = request.case
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
@@ -416,7 +415,7 @@ def blocking_checkpoint_refusal(case: Case, target_stage: str) -> str | None:
 
 
 @transaction.atomic
-def panel_register(*, actor: Any, case: Case) -> PanelRegistration:
+def panel_register(*, actor: User, case: Case) -> PanelRegistration:
     _require_manager_of(actor, case)
     if PanelRegistration.objects.filter(case=case).exists():
         raise ValidationFailed("The case is already registered with the panel.")
@@ -443,7 +442,7 @@ def panel_register(*, actor: Any, case: Case) -> PanelRegistration:
 @transaction.atomic
 def panel_meeting_record(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     held_on: dt.date,
     member_ids: list[int],
@@ -496,7 +495,7 @@ def panel_meeting_record(
 
 
 @transaction.atomic
-def panel_action_complete(*, actor: Any, action: PanelAction, expected_version: int) -> PanelAction:
+def panel_action_complete(*, actor: User, action: PanelAction, expected_version: int) -> PanelAction:
     case = action.meeting.case
     require_case_editable(actor=actor, case=case)
     versioned_update(
@@ -513,7 +512,7 @@ def panel_action_complete(*, actor: Any, action: PanelAction, expected_version: 
 
 
 @transaction.atomic
-def rule_publish_version(*, actor: Any, code: str, effective_from: dt.date, changes: dict[str, Any]) -> AssuranceRule:
+def rule_publish_version(*, actor: User, code: str, effective_from: dt.date, changes: dict[str, Any]) -> AssuranceRule:
     """Publish a new version of a rule. The previous version stays (ending where this begins)."""
     if RoleCode.ADMINISTRATOR not in actor.role_codes:
         raise PermissionDenied("Only an administrator can publish rule versions.")

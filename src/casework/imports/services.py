@@ -45,7 +45,7 @@ COMMAND_ACTOR = ActorSnapshot(actor_id=None, label="casework import command", ro
 Progress = Callable[[ImportRun], None]
 
 
-def require_may_import(*, actor: Any, unit: Unit | None, kind: str = ImportKind.CASES) -> None:
+def require_may_import(*, actor: User | None, unit: Unit | None, kind: str = ImportKind.CASES) -> None:
     """Administrators import anything; legal managers and unit heads import cases and time for
     their own unit. Staff lists grant roles, so only administrators import them."""
     if unit is None and kind != ImportKind.STAFF:
@@ -149,7 +149,7 @@ def _record_check(run: ImportRun, checked: Checked, *, passed: RunStatus) -> Non
 
 
 def _write_batches(
-    run: ImportRun, actor: Any, unit: Unit | None, checked: Checked, batch_size: int, progress: Progress | None
+    run: ImportRun, actor: User | None, unit: Unit | None, checked: Checked, batch_size: int, progress: Progress | None
 ) -> ImportRun:
     for start in range(run.last_committed_group, len(checked.groups), batch_size):
         end = min(start + batch_size, len(checked.groups))
@@ -163,7 +163,9 @@ def _write_batches(
     return run
 
 
-def _run_fields(actor: Any, files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None) -> dict[str, Any]:
+def _run_fields(
+    actor: User | None, files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None
+) -> dict[str, Any]:
     return {
         "kind": mapping.kind,
         "file_name": ", ".join(name for name, _ in files)[:250],
@@ -177,7 +179,7 @@ def _run_fields(actor: Any, files: list[tuple[str, bytes]], mapping: Mapping, un
 
 def import_run(
     *,
-    actor: Any,
+    actor: User | None,
     files: list[tuple[str, bytes]],
     mapping: Mapping,
     unit: Unit | None,
@@ -229,7 +231,9 @@ def import_run(
 # --- the upload page: check, then write in the background ------------------------------------------
 
 
-def import_prepare(*, actor: Any, files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None) -> ImportRun:
+def import_prepare(
+    *, actor: User | None, files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None
+) -> ImportRun:
     """Check an upload and keep its files for a later `import_start`. Small files are checked
     now; larger ones by the worker (the run shows "Being checked" until then). Nothing is written
     to the records either way. File-level problems of a small file raise ValidationFailed."""
@@ -280,19 +284,15 @@ def import_check_stored(*, run_id: int) -> ImportRun:
     return run
 
 
-def _may_resume(run: ImportRun) -> bool:
+def may_resume(run: ImportRun) -> bool:
+    """Whether the page offers to resume: stopped by an error, or no batch committed for a while."""
     if run.status == RunStatus.FAILED:
         return True
     last_sign = run.progressed_at or run.started_at
     return run.status in {RunStatus.RUNNING, RunStatus.QUEUED} and clock.now() - last_sign > STALE_AFTER
 
 
-def may_resume(run: ImportRun) -> bool:
-    """Whether the page offers to resume: stopped by an error, or no batch committed for a while."""
-    return _may_resume(run)
-
-
-def _enqueue(*, actor: Any, run_id: int, allowed: Callable[[ImportRun], bool], refusal: str) -> ImportRun:
+def _enqueue(*, actor: User | None, run_id: int, allowed: Callable[[ImportRun], bool], refusal: str) -> ImportRun:
     from casework.imports.tasks import import_execute_task
 
     with transaction.atomic():
@@ -309,7 +309,7 @@ def _enqueue(*, actor: Any, run_id: int, allowed: Callable[[ImportRun], bool], r
     return run
 
 
-def import_start(*, actor: Any, run_id: int) -> ImportRun:
+def import_start(*, actor: User | None, run_id: int) -> ImportRun:
     """Queue a checked upload for the worker to write."""
     return _enqueue(
         actor=actor,
@@ -319,11 +319,11 @@ def import_start(*, actor: Any, run_id: int) -> ImportRun:
     )
 
 
-def import_resume(*, actor: Any, run_id: int) -> ImportRun:
+def import_resume(*, actor: User | None, run_id: int) -> ImportRun:
     """Queue again a run that stopped (an error, or a worker that went away); it continues after
     its last committed batch."""
     return _enqueue(
-        actor=actor, run_id=run_id, allowed=_may_resume, refusal="This import is not stopped: it cannot be resumed."
+        actor=actor, run_id=run_id, allowed=may_resume, refusal="This import is not stopped: it cannot be resumed."
     )
 
 

@@ -1,6 +1,7 @@
-"""Every row checked before anything is written: field rules come from the API's own pydantic
-schemas (CaseIn, DefendantIn, ChargeIn, HearingIn), cross-row rules (duplicates, references to a
-case or defendant that is not there, a URN owned by another unit) are checked here."""
+"""Every row checked before anything is written: parsing and field formats come from the API's own
+pydantic schemas (CaseIn, DefendantIn, ChargeIn, HearingIn), what a case may hold from the case
+services' own rules (case_rule_problems), and cross-row rules (duplicates, references to a case or
+defendant that is not there, a URN owned by another unit) are checked here."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from django.conf import settings
 from pydantic import BaseModel, ValidationError
 
 from casework.api.schemas import CaseIn, ChargeIn, DefendantIn, HearingIn
+from casework.cases import services as case_services
 from casework.cases.choices import CustodyStatus, HearingType, OffenceClassification, Stage
-from casework.cases.models import Case, Defendant
+from casework.cases.models import AcceptanceCriterion, Case, Defendant
+from casework.core.errors import ValidationFailed
 from casework.imports.mapping import Mapping
 from casework.imports.readers import Cell, CellProblem, Source, Table
 from casework.people.models import PoliceForce
@@ -188,12 +191,18 @@ class _Checker(RowChecker):
         self.groups: dict[str, CaseGroup] = {}
         self.forces = {f.code.casefold(): f.pk for f in PoliceForce.objects.all()}
         self.forces.update({f.name.casefold(): f.pk for f in PoliceForce.objects.all()})
+        self.criteria = {
+            name.casefold(): pk
+            for pk, code, title in AcceptanceCriterion.objects.filter(is_active=True).values_list("pk", "code", "title")
+            for name in (code, title)
+        }
 
     def group(self, urn: str) -> CaseGroup:
         return self.groups.setdefault(urn, CaseGroup(urn=urn))
 
     def check_cases(self) -> None:
         urn_heading = self.mapping.sections["cases"].columns["urn"]
+        where: dict[str, tuple[Table, int]] = {}
         for table, number, values in self.rows("cases"):
             force = values.pop("lead_force", None)
             if force is not None:
@@ -208,6 +217,19 @@ class _Checker(RowChecker):
                     )
                     continue
                 values["lead_force_id"] = force_id
+            criterion = values.pop("acceptance_criterion", None)
+            if criterion is not None:
+                criterion_id = self.criteria.get(str(criterion).strip().casefold())
+                if criterion_id is None:
+                    self.problem(
+                        table,
+                        number,
+                        self.mapping.sections["cases"].columns["acceptance_criterion"],
+                        criterion,
+                        "Unknown acceptance criterion: use a code or title from the national list of case types.",
+                    )
+                    continue
+                values["acceptance_criterion_id"] = criterion_id
             row = self.validate(table, number, CaseRow, values)
             if row is None:
                 continue
@@ -218,6 +240,8 @@ class _Checker(RowChecker):
             group.case = row.model_dump(exclude={"unit_id", "offence_category_ids"}, exclude_unset=True)
             group.case["stage"] = row.stage
             group.rows += 1
+            where[row.urn] = (table, number)
+        self.check_case_rules(where)
         foreign = set(
             Case.objects.filter(urn__in=list(self.groups)).exclude(unit_id=self.unit_id).values_list("urn", flat=True)
         )
@@ -229,6 +253,26 @@ class _Checker(RowChecker):
                         self.problem(table, number, urn_heading, urn, "This URN is recorded by another unit.")
             for urn in foreign:
                 self.groups.pop(urn, None)
+
+    def check_case_rules(self, where: dict[str, tuple[Table, int]]) -> None:
+        """The case services' own rules for what a case may hold, on each case row as it would be
+        saved (a recorded case's other values merged in); a refused row is reported, not written."""
+        recorded = {
+            urn: values
+            for urn, *values in Case.objects.filter(urn__in=list(where), unit_id=self.unit_id).values_list(
+                "urn", *CASE_RULE_FIELDS
+            )
+        }
+        columns = self.mapping.sections["cases"].columns
+        for urn, (table, number) in where.items():
+            case = self.groups[urn].case
+            assert case is not None
+            saved = dict(zip(CASE_RULE_FIELDS, recorded.get(urn, (None,) * len(CASE_RULE_FIELDS)), strict=True))
+            problems = case_rule_problems({**saved, **{k: v for k, v in case.items() if k in CASE_RULE_FIELDS}})
+            for name, messages in problems.items():
+                column = columns.get(name) or columns.get(name.removesuffix("_id"), name)
+                for message in messages:
+                    self.problem(table, number, column, case.get(name), message)
 
     def known_case(self, table: Table, number: int, urn_value: Any) -> str | None:
         urn = str(urn_value or "").strip().upper()
@@ -306,6 +350,20 @@ class _Checker(RowChecker):
             group = self.group(urn)
             group.hearings.append(row.model_dump())
             group.rows += 1
+
+
+#: The case values the case services' rules look at together.
+CASE_RULE_FIELDS = ("acceptance_criterion_id", "ccp_direction_reason")
+
+
+def case_rule_problems(values: dict[str, Any]) -> dict[str, list[str]]:
+    """{field: [message]} from the case services' own checks of a case's values: the importer adds
+    nothing but parsing, and never relaxes a rule the form, the API and the services apply."""
+    try:
+        case_services._validate_acceptance(values)
+    except ValidationFailed as error:
+        return error.field_errors or {"": [error.message]}
+    return {}
 
 
 def _defendant_exists(key: DefendantKey) -> bool:
