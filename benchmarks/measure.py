@@ -31,11 +31,16 @@ def timed(fn: Callable[[], Any], repeat: int, *, warmup: int = 2, budget_seconds
         samples.append((time.perf_counter() - begin) * 1000)
         if len(samples) >= 3 and time.perf_counter() - started > budget_seconds:
             break
+    return summarise(samples)
+
+
+def summarise(samples_ms: list[float]) -> dict[str, Any]:
+    """Median, fastest and slowest of timed runs, in milliseconds."""
     return {
-        "median_ms": round(statistics.median(samples), 3),
-        "min_ms": round(min(samples), 3),
-        "max_ms": round(max(samples), 3),
-        "runs": len(samples),
+        "median_ms": round(statistics.median(samples_ms), 3),
+        "min_ms": round(min(samples_ms), 3),
+        "max_ms": round(max(samples_ms), 3),
+        "runs": len(samples_ms),
     }
 
 

@@ -13,7 +13,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from measure import capture_selects, compare, count_queries, progress, ratio, replay_figure, replayer, timed
+from measure import (
+    capture_selects,
+    compare,
+    count_queries,
+    progress,
+    ratio,
+    replay_figure,
+    replayer,
+    summarise,
+    timed,
+)
 
 # --- pages, dashboards and exports ---------------------------------------------------------------
 
@@ -114,8 +124,6 @@ def api_edit(repeat: int, budget: float) -> dict[str, Any]:
     same case (its `consult` event, defendants, charges, hearings, documents), interleaved in the same
     run. Before each timed edit the case's queued re-check is taken off the queue, as the worker would
     have done by the next edit, so every edit pays for queueing one (the worst case)."""
-    import statistics
-
     from django.test import Client
 
     from casework.assurance.models import PendingRecheck
@@ -166,18 +174,10 @@ def api_edit(repeat: int, budget: float) -> dict[str, Any]:
         if len(edits) >= 3 and time.perf_counter() - started > budget:
             break
 
-    def summary(samples: list[float]) -> dict[str, Any]:
-        return {
-            "median_ms": round(statistics.median(samples), 3),
-            "min_ms": round(min(samples), 3),
-            "max_ms": round(max(samples), 3),
-            "runs": len(samples),
-        }
-
     figure = compare(
         "API case edit (PATCH, audited) vs API GET of the same case",
-        summary(edits),
-        summary(gets),
+        summarise(edits),
+        summarise(gets),
         baseline_kind="GET /api/v1/cases/{id} of the same case, interleaved with the edits",
         target="at most 1.3x the GET",
     )

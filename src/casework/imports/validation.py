@@ -200,36 +200,37 @@ class _Checker(RowChecker):
     def group(self, urn: str) -> CaseGroup:
         return self.groups.setdefault(urn, CaseGroup(urn=urn))
 
+    def reference(
+        self, table: Table, number: int, values: dict[str, Any], name: str, ids: dict[str, int], unknown: str
+    ) -> bool:
+        """Replace a record named by code or title (values[name]) with its id (values[name + "_id"]);
+        report the row and return False when no such record exists."""
+        given = values.pop(name, None)
+        if given is None:
+            return True
+        found = ids.get(str(given).strip().casefold())
+        if found is None:
+            self.problem(table, number, self.mapping.sections["cases"].columns[name], given, unknown)
+            return False
+        values[f"{name}_id"] = found
+        return True
+
     def check_cases(self) -> None:
         urn_heading = self.mapping.sections["cases"].columns["urn"]
         where: dict[str, tuple[Table, int]] = {}
         for table, number, values in self.rows("cases"):
-            force = values.pop("lead_force", None)
-            if force is not None:
-                force_id = self.forces.get(str(force).strip().casefold())
-                if force_id is None:
-                    self.problem(
-                        table,
-                        number,
-                        self.mapping.sections["cases"].columns["lead_force"],
-                        force,
-                        "Unknown police force.",
-                    )
-                    continue
-                values["lead_force_id"] = force_id
-            criterion = values.pop("acceptance_criterion", None)
-            if criterion is not None:
-                criterion_id = self.criteria.get(str(criterion).strip().casefold())
-                if criterion_id is None:
-                    self.problem(
-                        table,
-                        number,
-                        self.mapping.sections["cases"].columns["acceptance_criterion"],
-                        criterion,
-                        "Unknown acceptance criterion: use a code or title from the national list of case types.",
-                    )
-                    continue
-                values["acceptance_criterion_id"] = criterion_id
+            known = self.reference(table, number, values, "lead_force", self.forces, "Unknown police force.")
+            if known:
+                known = self.reference(
+                    table,
+                    number,
+                    values,
+                    "acceptance_criterion",
+                    self.criteria,
+                    "Unknown acceptance criterion: use a code or title from the national list of case types.",
+                )
+            if not known:
+                continue
             row = self.validate(table, number, CaseRow, values)
             if row is None:
                 continue

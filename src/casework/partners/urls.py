@@ -1,6 +1,12 @@
-from django.urls import path
+from django.urls import URLPattern, path
 
 from casework.partners import views
+
+
+def form_routes(prefix: str, name: str, forms: tuple[tuple[str, views.View], ...]) -> list[URLPattern]:
+    """`<prefix>/<form>/` to each form's view, named `<name>_<form>` (the page's form posts there)."""
+    return [path(f"{prefix}/{form}/", view, name=f"{name}_{form}") for form, view in forms]
+
 
 app_name = "partners"
 urlpatterns = [
@@ -19,9 +25,10 @@ urlpatterns = [
     path("referrals/", views.referral_list, name="referrals"),
     path("referrals/<int:referral_id>/", views.referral_detail, name="referral"),
     # Each form on a referral's page posts to its own small view.
-    *[
-        path(f"referrals/<int:referral_id>/{action}/", view, name=f"referral_{action}")
-        for action, view in (
+    *form_routes(
+        "referrals/<int:referral_id>",
+        "referral",
+        (
             ("acknowledge", views.referral_acknowledge),
             ("accept", views.referral_accept),
             ("redirect", views.referral_redirect),
@@ -30,8 +37,8 @@ urlpatterns = [
             ("action_plan", views.referral_action_plan),
             ("escalate", views.referral_escalate),
             ("resolve", views.referral_resolve),
-        )
-    ],
+        ),
+    ),
     path("agreements/", views.agreement_list, name="agreements"),
     path("agreements/new/", views.agreement_create, name="agreement_create"),
     path("agreements/<int:agreement_id>/", views.agreement_detail, name="agreement"),
@@ -41,9 +48,10 @@ urlpatterns = [
         name="agreement_performance_export",
     ),
     # Each form on an agreement's page posts to its own small view.
-    *[
-        path(f"agreements/<int:agreement_id>/{action}/", view, name=f"agreement_{action}")
-        for action, view in (
+    *form_routes(
+        "agreements/<int:agreement_id>",
+        "agreement",
+        (
             ("parameters", views.agreement_parameters),
             ("deviation", views.agreement_deviation),
             ("remove_deviation", views.agreement_remove_deviation),
@@ -54,8 +62,8 @@ urlpatterns = [
             ("action_done", views.agreement_action_done),
             ("disagreement", views.agreement_disagreement),
             ("resolve_disagreement", views.agreement_resolve_disagreement),
-        )
-    ],
+        ),
+    ),
     path("templates/", views.template_list, name="templates"),
     path("templates/new/", views.template_publish, name="template_publish"),
     path("templates/<int:number>/", views.template_detail, name="template"),
