@@ -180,6 +180,17 @@ def test_the_case_page_says_re_checking_until_the_verdicts_are_fresh(personas, f
     assert "Re-checking" not in page()
 
 
+def test_the_case_lists_flag_cases_being_re_checked(personas, fresh, client_as, run_queued_tasks):
+    other = make_case(actor=personas.manager_a, operation_name="Operation Elm")
+    run_queued_tasks()
+    case_services.case_update(actor=personas.manager_a, case=fresh, expected_version=fresh.version, summary="x")
+    rows = client_as("manager_a").get(reverse("cases:unit")).content.decode().split('<tr class="govuk-table__row">')
+    flagged = [row for row in rows if "Re-checking" in row]
+    assert len(flagged) == 1 and fresh.urn in flagged[0] and other.urn not in flagged[0]
+    run_queued_tasks()
+    assert "Re-checking" not in client_as("manager_a").get(reverse("cases:unit")).content.decode()
+
+
 def test_a_new_case_says_it_is_being_checked_for_the_first_time(personas, client_as):
     case = make_case(
         actor=personas.manager_a, operation_name="Operation Yew", allocated_lawyer_id=personas.prosecutor_a.pk

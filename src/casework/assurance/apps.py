@@ -15,6 +15,7 @@ class AssuranceConfig(AppConfig):
     # A changed case is queued for re-checking in the writer's transaction; the worker re-checks it.
     case_change_listeners = ("casework.assurance.rechecks.recheck_request",)
     case_page_panels = ("assurance/_case_panel_hook.html",)
+    case_list_flags = ("casework.assurance.rechecks.list_flags",)
     # The rule library's evaluators (rule rows name them; other apps declare theirs the same way).
     assurance_evaluators = {
         name: f"casework.assurance.rules.{name}"

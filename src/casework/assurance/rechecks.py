@@ -122,6 +122,14 @@ def pending_for(case_ids: Iterable[int]) -> dict[int, PendingRecheck]:
     return {row.case_id: row for row in PendingRecheck.objects.filter(case_id__in=list(case_ids))}
 
 
+def list_flags(case_ids: list[int]) -> dict[int, list[str]]:
+    """ "Re-checking" beside each listed case whose verdicts are being refreshed (AssuranceConfig.case_list_flags)."""
+    return {
+        case_id: ["Re-checking"]
+        for case_id in PendingRecheck.objects.filter(case_id__in=case_ids).values_list("case_id", flat=True)
+    }
+
+
 def pending_count(case_ids: Iterable[int] | None = None) -> int:
     rows = PendingRecheck.objects.all()
     return (rows if case_ids is None else rows.filter(case_id__in=list(case_ids))).count()

@@ -171,6 +171,7 @@ def rechecks_run(*, max_seconds: float | None = None, batch_size: int = rechecks
         if max_seconds is not None and time.monotonic() - started > max_seconds:
             run.more = rechecks.pending_count() > 0
             break
+        taken: rechecks.Claim | None = None
         try:
             with transaction.atomic():
                 taken = rechecks.claim_due(now=clock.now(), limit=batch_size)
@@ -180,6 +181,8 @@ def rechecks_run(*, max_seconds: float | None = None, batch_size: int = rechecks
                 rechecks.answered(taken)
             run.cases += len(taken.case_ids)
         except Exception:
+            if taken is None:
+                raise  # the queue itself cannot be read: the task fails and the schedule runs it again
             logger.warning("A re-check batch failed; re-checking its cases one by one.", exc_info=True)
             _recheck_one_by_one(taken.case_ids, run)
         run.batches += 1
