@@ -86,7 +86,7 @@ def test_every_extension_point_is_documented():
 
 # Django's own machinery, not a documented interface: walking the on-commit queue, reading a
 # signal's receivers, or the connection's savepoint list.
-PRIVATE_DJANGO = ("run_on_commit", "_live_receivers", "savepoint_ids", "_state.adding")
+PRIVATE_DJANGO = ("run_on_commit", "_live_receivers", "savepoint_ids")
 
 
 @pytest.mark.parametrize("root", [SOURCE, TESTS], ids=["src", "tests"])

@@ -49,9 +49,11 @@ def write_cases(batch: ImportBatch, groups: list[CaseGroup]) -> None:
         elif group.case is not None:
             batch.update(case, expected_version=case.version, values=values, case_id=case.pk)
     batch.create(new_cases, case_of=lambda case: case.pk)
-    CaseStageEntry.objects.bulk_create(
-        CaseStageEntry(case=case, stage=case.stage, entered_at=now, entered_by=batch.user, reason="Imported")
-        for case in new_cases
+    batch.add_parts(
+        [
+            CaseStageEntry(case=case, stage=case.stage, entered_at=now, entered_by=batch.user, reason="Imported")
+            for case in new_cases
+        ]
     )
     defendants = _write_defendants(batch, groups, cases, recorded)
     _write_charges(batch, groups, defendants, recorded)

@@ -156,16 +156,20 @@ class RowChecker:
         table = self.source.tables.get(section)
         if table is None:
             return
-        columns = self.mapping.sections[section].columns
         index = {heading: position for position, heading in enumerate(table.headers)}
+        # Where each mapped field is and how it is read, worked out once per sheet, not per cell.
+        plan = [
+            (name, index[heading], self.converters.get(name))
+            for name, heading in self.mapping.sections[section].columns.items()
+            if heading in index
+        ]
         for number, cells in table.rows:
             values: dict[str, Any] = {}
-            for name, heading in columns.items():
-                position = index.get(heading)
-                cell = cells[position] if position is not None and position < len(cells) else None
+            for name, position, convert in plan:
+                cell = cells[position] if position < len(cells) else None
                 if cell is None or (isinstance(cell, str) and not cell.strip()):
                     continue
-                values[name] = self.converters.get(name, lambda v: v)(cell)
+                values[name] = convert(cell) if convert is not None else cell
             yield table, number, values
 
     def validate(self, table: Table, number: int, schema: type[BaseModel], values: dict[str, Any]) -> Any:
