@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -83,68 +84,104 @@ _INTEGERS = frozenset(
 _TEXTS = frozenset({"CharField", "TextField", "SlugField", "EmailField", "URLField"})
 
 
-def _adapter(field: Field[Any, Any]) -> Callable[[Any], Any]:
-    """How one column's Python values become query parameters (the backend's own adapters)."""
+@dataclass(frozen=True)
+class _Column:
+    """One column of an insert: where it sits in the row, the Python types passed to the driver as
+    they are, and the adapter for any other value (None always passes as it is)."""
+
+    index: int
+    as_is: tuple[type, ...]
+    adapt: Callable[[Any], Any]
+
+
+def _column(index: int, field: Field[Any, Any]) -> _Column:
     ops = connection.ops
-    kind = field.get_internal_type()
-    if field.is_relation:
-        kind = field.target_field.get_internal_type()  # type: ignore[attr-defined]
+    kind = field.target_field.get_internal_type() if field.is_relation else field.get_internal_type()  # type: ignore[attr-defined]
 
     def through_field(value: Any) -> Any:
         return field.get_db_prep_save(value, connection)
 
     if kind in _INTEGERS:
-        return lambda value: value if value is None or type(value) is int else through_field(value)
+        return _Column(index, (int,), through_field)
     if kind in _TEXTS:
-        return lambda value: value if value is None or type(value) is str else through_field(value)
+        return _Column(index, (str,), through_field)
     if kind == "BooleanField":
-        return lambda value: value if value is None or type(value) is bool else through_field(value)
+        return _Column(index, (bool,), through_field)
     if kind == "DateTimeField":
-        return lambda value: (
-            ops.adapt_datetimefield_value(value)
-            if value is None or isinstance(value, dt.datetime)
-            else through_field(value)
+        return _Column(
+            index,
+            (),
+            lambda value: (
+                ops.adapt_datetimefield_value(value) if isinstance(value, dt.datetime) else through_field(value)
+            ),
         )
     if kind == "DateField":
-        return lambda value: (
-            ops.adapt_datefield_value(value) if value is None or type(value) is dt.date else through_field(value)
+        return _Column(
+            index,
+            (),
+            lambda value: ops.adapt_datefield_value(value) if type(value) is dt.date else through_field(value),
         )
-    return through_field
+    return _Column(index, (), through_field)
+
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    sql_head: str
+    row_marks: str
+    per_statement: int
+    read: Callable[[Any], tuple[Any, ...]]
+    columns: tuple[_Column, ...]
+    relations: tuple[Field[Any, Any], ...]
+
+
+def _reader(attnames: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """A record's values in column order (attrgetter reads them at C speed; one name gives no tuple)."""
+    if len(attnames) == 1:
+        return lambda instance: (getattr(instance, attnames[0]),)
+    return operator.attrgetter(*attnames)
 
 
 @functools.cache
-def _insert_plan(model: type[models.Model], vendor: str) -> tuple[list[Field[Any, Any]], list[Callable[[Any], Any]]]:
+def _insert_plan(model: type[models.Model], vendor: str) -> _InsertPlan:
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     if any(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) for field in fields):
         raise ValueError(f"{model.__name__} has auto_now fields: write it with bulk_create")
-    return fields, [_adapter(field) for field in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    return _InsertPlan(
+        sql_head=f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ",  # noqa: S608
+        row_marks="(" + ", ".join(["%s"] * len(fields)) + ")",
+        per_statement=max(1, (connection.features.max_query_params or 65_535) // len(fields)),
+        read=_reader([field.attname for field in fields]),
+        columns=tuple(_column(index, field) for index, field in enumerate(fields)),
+        relations=tuple(field for field in fields if field.is_relation),
+    )
 
 
 def _insert(instances: Sequence[models.Model]) -> None:
     """Insert these new records of one model; each gets its primary key."""
     model = type(instances[0])
-    fields, adapters = _insert_plan(model, connection.vendor)
-    for instance in instances:  # a parent written after the child was made: take its new id
-        for column in fields:
-            if column.is_relation and getattr(instance, column.attname) is None:
-                parent = getattr(instance, column.name, None)
+    plan = _insert_plan(model, connection.vendor)
+    pk = connection.ops.quote_name(str(model._meta.pk.column))
+    for instance in instances:  # a parent saved after the child was made: take its new id
+        for relation in plan.relations:
+            if getattr(instance, relation.attname) is None:
+                parent = getattr(instance, relation.name, None)
                 if parent is not None:
-                    setattr(instance, column.attname, parent.pk)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(column.column)) for column in fields)
-    row_marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, (connection.features.max_query_params or 65_535) // len(fields))
-    table, pk = quote(model._meta.db_table), quote(str(model._meta.pk.column))
+                    setattr(instance, relation.attname, parent.pk)
     with connection.cursor() as cursor:
-        for start in range(0, len(instances), per_statement):
-            chunk = instances[start : start + per_statement]
-            params = [
-                adapt(getattr(instance, column.attname))
-                for instance in chunk
-                for column, adapt in zip(fields, adapters, strict=True)
-            ]
-            marks = ", ".join([row_marks] * len(chunk))
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {marks} RETURNING {pk}", params)  # noqa: S608
+        for start in range(0, len(instances), plan.per_statement):
+            chunk = instances[start : start + plan.per_statement]
+            params: list[Any] = []
+            for instance in chunk:
+                row = list(plan.read(instance))
+                for column in plan.columns:
+                    value = row[column.index]
+                    if value is not None and type(value) not in column.as_is:
+                        row[column.index] = column.adapt(value)
+                params += row
+            marks = ", ".join([plan.row_marks] * len(chunk))
+            cursor.execute(f"{plan.sql_head}{marks} RETURNING {pk}", params)
             for instance, (key,) in zip(chunk, cursor.fetchall(), strict=True):
                 instance.pk = key
                 instance._state.adding = False
