@@ -12,11 +12,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, models, transaction
-from django.db.models import F
+from django.db import models, transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.audit.versioned import versioned_update
 from casework.cases import rules
 from casework.cases.choices import Stage
 from casework.cases.models import (
@@ -33,9 +33,10 @@ from casework.cases.models import (
     RestrictedReading,
 )
 from casework.core import clock
-from casework.core.errors import EditConflict, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
+from casework.core.case_changes import notify_case_changed
+from casework.core.errors import NotFound, PermissionDenied, TransitionRefused, ValidationFailed
+from casework.core.extensions import ExtensionPoint
 from casework.core.models import VersionedModel
-from casework.core.signals import case_changed
 
 BREAK_GLASS_HOURS = 8
 
@@ -61,35 +62,14 @@ CASE_EDITABLE_FIELDS = (
 )
 
 
-#: Checks other apps add (e.g. assurance's blocking sign-off checkpoints): fn(case, target_stage)
-#: returns the reason a stage change must be refused, or None.
-TRANSITION_GUARDS: list[Callable[[Case, str], str | None]] = []
+#: Checks other apps declare (AppConfig.case_stage_guards, e.g. assurance's blocking sign-off
+#: checkpoints): fn(case, target_stage) returns the reason a stage change must be refused, or None.
+TRANSITION_GUARDS = ExtensionPoint[Callable[[Case, str], str | None]](
+    "case_stage_guards", "Refuse a case's stage change, with the reason (or None to allow it)."
+)
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def notify_case_changed(case_id: int) -> None:
-    """After the current transaction commits, tell other apps (assurance re-evaluates the case).
-    Several changes in one transaction send one notification per case; a rollback sends none
-    (Django drops the transaction's on-commit callbacks)."""
-    current_savepoints = set(connection.savepoint_ids)
-    for entry in connection.run_on_commit:
-        savepoints, callback = entry[0], entry[1]
-        pending = getattr(callback, "casework_changed_cases", None)
-        if pending is not None and savepoints == current_savepoints:
-            pending.add(case_id)
-            return
-    changed: set[int] = {case_id}
-
-    def send() -> None:
-        for changed_id in sorted(changed):
-            case_changed.send(sender=Case, case_id=changed_id)
-
-    send.casework_changed_cases = changed  # type: ignore[attr-defined]
-    # robust: the change is already committed, so a failure here (e.g. the database going away)
-    # is logged, not turned into an error answer for a saved write; the nightly sweep catches up.
-    transaction.on_commit(send, robust=True)
 
 
 def require_case_editable(*, actor: Any, case: Case) -> None:
@@ -107,46 +87,6 @@ def _validate_acceptance(values: dict[str, Any]) -> None:
             "Record either a listed criterion or a CCP direction, not both.",
             field_errors={"ccp_direction_reason": ["Leave this empty when a listed criterion is chosen."]},
         )
-
-
-def versioned_update(
-    *, actor: Any, instance: VersionedModel, expected_version: int, values: dict[str, Any], case_id: int | None
-) -> dict[str, list[Any]]:
-    """Apply `values` if nobody saved since `expected_version`; audit the field changes."""
-    model = type(instance)
-    before = {
-        key: instance.loaded_value(key) if hasattr(instance, "_loaded_values") else getattr(instance, key)
-        for key in values
-    }
-    changes = audit.diff(before, values)
-    if not changes:
-        return {}
-    now = clock.now()
-    updated = model._default_manager.filter(pk=instance.pk, version=expected_version).update(
-        **values, version=F("version") + 1, updated_at=now
-    )
-    if updated != 1:
-        current = model._default_manager.get(pk=instance.pk)
-        moved = {
-            key: [audit._plain(before.get(key)), audit._plain(getattr(current, key))]
-            for key in values
-            if getattr(current, key) != before.get(key)
-        }
-        raise EditConflict(
-            f"Someone else changed this {model._meta.verbose_name} after you opened it (now version "
-            f"{current.version}). Your changes were not saved: review the current values and make them again.",
-            current_version=current.version,
-            changed=moved,
-        )
-    for key, value in values.items():
-        setattr(instance, key, value)
-    instance.version = expected_version + 1
-    instance.updated_at = now
-    instance.remember_loaded_state()
-    audit.record(actor=actor, action=Action.ALTER, subject=instance, case_id=case_id, changes=changes)
-    if case_id is not None:
-        notify_case_changed(case_id)
-    return changes
 
 
 # --- cases -------------------------------------------------------------------------------------

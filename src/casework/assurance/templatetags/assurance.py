@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from casework.assurance import selectors
+from casework.assurance import rechecks, selectors
 from casework.assurance.choices import Outcome
 from casework.assurance.models import Exemption, Waiver
 from casework.core import clock
@@ -49,7 +49,7 @@ def fix_link(rule_code: str, case_id: int) -> dict[str, str] | None:
 
 
 def panel_context(*, user: Any, case: Any) -> dict[str, Any]:
-    """Everything the panel shows, in a fixed number of queries (verdicts, waivers, exemptions)."""
+    """Everything the panel shows, in a fixed number of queries (verdicts, waivers, exemptions, re-check)."""
     verdicts = list(selectors.current_verdicts(user=user, case_id=case.pk))
     waivers = {
         w.rule_code: w
@@ -97,6 +97,8 @@ def panel_context(*, user: Any, case: Any) -> dict[str, Any]:
         "not_applicable": not_applicable,
         "evaluated": bool(verdicts),
         "is_manager": is_manager,
+        # The case changed since these verdicts: the worker is refreshing them ("Re-checking").
+        "recheck": rechecks.pending_for([case.pk]).get(case.pk),
     }
 
 
