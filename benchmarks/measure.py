@@ -31,11 +31,16 @@ def timed(fn: Callable[[], Any], repeat: int, *, warmup: int = 2, budget_seconds
         samples.append((time.perf_counter() - begin) * 1000)
         if len(samples) >= 3 and time.perf_counter() - started > budget_seconds:
             break
+    return summarise(samples)
+
+
+def summarise(samples_ms: list[float]) -> dict[str, Any]:
+    """Median, fastest and slowest of timed runs, in milliseconds."""
     return {
-        "median_ms": round(statistics.median(samples), 3),
-        "min_ms": round(min(samples), 3),
-        "max_ms": round(max(samples), 3),
-        "runs": len(samples),
+        "median_ms": round(statistics.median(samples_ms), 3),
+        "min_ms": round(min(samples_ms), 3),
+        "max_ms": round(max(samples_ms), 3),
+        "runs": len(samples_ms),
     }
 
 
@@ -72,6 +77,21 @@ def capture_selects(fn: Callable[[], Any]) -> list[tuple[str, Any]]:
     with connection.execute_wrapper(wrapper):
         fn()
     return captured
+
+
+def count_queries(fn: Callable[[], Any]) -> int:
+    """Run fn once and count every statement it sent to the database (reads and writes)."""
+    from django.db import connection
+
+    count = {"n": 0}
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        count["n"] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        fn()
+    return count["n"]
 
 
 def replayer(selects: list[tuple[str, Any]]) -> Callable[[], None]:

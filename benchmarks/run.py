@@ -193,12 +193,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         manager = User.objects.get(username="manager.a")
         prosecutor = User.objects.get(username="prosecutor.a")
         case_id = Case.objects.filter(allocated_lawyer=prosecutor).values_list("pk", flat=True).first()
-        return [audit_peer.audit_peer(manager, case_id, args.edits)]
+        return [audit_peer.audit_peer(manager, case_id, args.edits), scenarios.api_edit(args.edits, args.budget)]
+
+    def import_then_recheck() -> list[dict[str, Any]]:
+        return [scenarios.import_rate(args.import_cases), scenarios.recheck_rate()]
 
     sections: list[tuple[str, str, Any]] = [
-        ("import", "import rate", lambda: [scenarios.import_rate(args.import_cases)]),
+        ("import", "import rate, then the worker's re-check of the imported cases", import_then_recheck),
         ("pages", "pages, dashboards and exports", lambda: scenarios.pages(args.repeat, args.budget)),
-        ("edits", "audit write path: ours, unaudited, django-auditlog", edits),
+        ("edits", "audit write path: ours, unaudited, django-auditlog; API edit against API GET", edits),
         ("sweeps", "sweeps (steady state)", scenarios.sweeps),
         ("verify", "audit verify", lambda: [scenarios.audit_verify()]),
     ]

@@ -21,7 +21,9 @@ def cell(figure: dict[str, Any] | None) -> tuple[str, str]:
         return "not measured", "—"
     ratio = f"{figure['ratio']}×" if figure.get("ratio") is not None else "—"
     if "subject" in figure:
-        label = "SQL" if figure.get("baseline_kind", "").startswith("raw SQL") else "unaudited"
+        label = figure.get("baseline_label") or (
+            "SQL" if figure.get("baseline_kind", "").startswith("raw SQL") else "unaudited"
+        )
         return f"{figure['subject']['median_ms']:,.1f} ms ({label} {figure['baseline']['median_ms']:,.2f} ms)", ratio
     if "events_per_second" in figure:
         return f"{figure['events_per_second']:,}/s over {figure['events']:,} events", ratio

@@ -44,3 +44,24 @@ def case_b(personas: Personas) -> Case:
     return make_case(
         actor=personas.prosecutor_b, operation_name="Operation Rowan", allocated_lawyer_id=personas.prosecutor_b.pk
     )
+
+
+@pytest.fixture
+def run_queued_tasks(db: None):
+    """Run the background tasks queued so far (and any they queue), in this process, as a worker
+    would. Writes queue work for the worker (e.g. assurance re-checks a changed case there): a test
+    that needs the outcome calls this. Returns how many tasks ran."""
+    from django_tasks_db.models import DBTaskResult
+
+    def run(limit: int = 100) -> int:
+        ran = 0
+        while ran < limit:
+            queued = DBTaskResult.objects.ready().order_by("enqueued_at").first()
+            if queued is None:
+                return ran
+            queued.claim("tests")
+            queued.set_successful(queued.task.call(*queued.task_result.args, **queued.task_result.kwargs))
+            ran += 1
+        raise AssertionError(f"more than {limit} tasks queued: a task keeps queueing itself")
+
+    return run

@@ -115,6 +115,8 @@ class _FormReader(HTMLParser):
             kind = attr.get("type", "text").lower()
             if kind in {"submit", "button", "image", "file", "reset"}:
                 return
+            if kind == "checkbox":  # a filter panel's checkbox group offers its values as choices
+                form.options.setdefault(name, []).append(attr.get("value", "on"))
             if kind in {"checkbox", "radio"} and "checked" not in attr:
                 return
             form.fields[name] = attr.get("value", "on" if kind in {"checkbox", "radio"} else "")
@@ -182,7 +184,8 @@ def csrf_token(html: str) -> str | None:
 
 
 def select_options(html: str, name: str) -> list[str]:
-    """The non-empty option values of the first <select name=...> on the page (a filter's choices)."""
+    """A filter's choices: the non-empty option values of the first <select name=...> on the page, or
+    the values of its checkbox group of that name."""
     for form in forms_in(html):
         if name in form.options:
             return [value for value in form.options[name] if value]

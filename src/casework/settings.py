@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "casework.api",
     "casework.demo",
     "casework.imports",
+    "casework.records",
 ]
 
 MIDDLEWARE = [
@@ -291,6 +292,8 @@ AUDIT_SIGNING_KEY_FILE = Path(
     or VAR_DIR / "audit-signing-key.pem"
 )
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
+# PostgreSQL: processes that verify ranges of the audit trail in parallel; 0 = the CPU count plus one.
+AUDIT_VERIFY_WORKERS = env_int("AUDIT_VERIFY_WORKERS", 0)
 # Case list CSV exports hold at most this many rows; beyond it the user is asked to filter.
 CASE_EXPORT_MAX_ROWS = env_int("CASE_EXPORT_MAX_ROWS", 100_000)
 

@@ -12,7 +12,6 @@ admin.site.site_title = "Casework Assurance"
 
 urlpatterns = [
     path("", include("casework.identity.urls")),
-    path("", include("casework.core.urls")),  # help, contact, accessibility, privacy, feedback
     path("", include("casework.api.urls")),  # API token pages (the tokens live in the api app)
     path("healthz", healthz, name="healthz"),  # load balancers and monitoring; no sign-in, no case data
     path("cases/", include("casework.cases.urls")),
@@ -26,6 +25,7 @@ urlpatterns = [
     path("oversight/", include("casework.oversight.urls")),
     path("overview/", include("casework.workday.urls")),  # each role's landing page and the lists behind its figures
     path("imports/", include("casework.imports.urls")),
+    path("records/", include("casework.records.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

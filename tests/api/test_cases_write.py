@@ -237,25 +237,30 @@ def test_a_write_whose_response_cannot_be_read_is_not_saved(personas, case_a, ap
     assert not AuditEvent.objects.filter(case_id=case_a.pk, action="alter").exists()
 
 
-def test_a_failure_after_the_commit_does_not_turn_a_saved_write_into_an_error(
-    personas, case_a, api_as, django_capture_on_commit_callbacks
+def test_an_edit_leaves_the_re_check_to_the_worker_and_its_failure_never_touches_the_write(
+    personas, case_a, api_as, django_capture_on_commit_callbacks, run_queued_tasks, monkeypatch
 ):
-    # The case's re-evaluation runs after the commit; if it fails (the database going away at that
-    # moment) the write is saved, so the answer must say so. The failure is logged instead.
+    # The edit queues the case's re-check in its own transaction and does nothing after the commit;
+    # the worker's re-check failing (e.g. the database going away) is retried, and the saved write
+    # stays saved and answered as such.
     from django.db import OperationalError
 
-    from casework.core.signals import case_changed
+    from casework.assurance import services as assurance
+    from casework.assurance.models import PendingRecheck
 
-    def fail(**kwargs):
+    run_queued_tasks()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = api_as("manager_a").patch(f"/cases/{case_a.pk}", {"version": 1, "summary": "Saved."})
+    assert callbacks == [], "nothing runs after the commit in the request"
+    assert response.status_code == 200, response.content
+    assert PendingRecheck.objects.filter(case=case_a).exists()
+
+    def fail(*args, **kwargs):
         raise OperationalError("connection lost")
 
-    case_changed.connect(fail, dispatch_uid="test-fail-after-commit")
-    try:
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            response = api_as("manager_a").patch(f"/cases/{case_a.pk}", {"version": 1, "summary": "Saved."})
-    finally:
-        case_changed.disconnect(dispatch_uid="test-fail-after-commit")
-    assert callbacks, "the write registered no after-commit work"
-    assert response.status_code == 200, response.content
+    monkeypatch.setattr(assurance, "cases_evaluate", fail)
+    run_queued_tasks()
     case_a.refresh_from_db()
     assert (case_a.version, case_a.summary) == (2, "Saved.")
+    waiting = PendingRecheck.objects.get(case=case_a)
+    assert waiting.attempts == 1 and "connection lost" in waiting.last_error and waiting.retry_after is not None

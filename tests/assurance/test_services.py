@@ -93,14 +93,13 @@ def test_only_administrators_publish_rule_versions(personas, persona):
         )
 
 
-def test_exemption_is_audited_and_makes_the_verdict_exempt(personas, accepted_case, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        exemption = services.exemption_grant(
-            actor=personas.manager_a,
-            case=accepted_case,
-            document="psd",
-            reason="Single-issue case: the MG3 records the whole strategy.",
-        )
+def test_exemption_is_audited_and_makes_the_verdict_exempt(personas, accepted_case):
+    exemption = services.exemption_grant(
+        actor=personas.manager_a,
+        case=accepted_case,
+        document="psd",
+        reason="Single-issue case: the MG3 records the whole strategy.",
+    )
     event = last_event()
     assert (event.action, event.subject_type, event.actor_id) == (
         "collect",
@@ -108,6 +107,7 @@ def test_exemption_is_audited_and_makes_the_verdict_exempt(personas, accepted_ca
         personas.manager_a.pk,
     )
     assert exemption.approver == personas.manager_a
+    services.rechecks_run()  # what the worker does next
     assert current(accepted_case, "psd.present").outcome == "exempt"
 
 
@@ -152,25 +152,22 @@ def test_manager_cannot_exempt_own_work(personas, accepted_case):
         )
 
 
-def test_waiver_is_audited_expires_and_can_be_revoked(
-    personas, accepted_case, django_capture_on_commit_callbacks, time_machine
-):
+def test_waiver_is_audited_expires_and_can_be_revoked(personas, accepted_case, time_machine):
     time_machine.move_to(dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC))
-    with django_capture_on_commit_callbacks(execute=True):
-        waiver = services.waiver_grant(
-            actor=personas.manager_a,
-            case=accepted_case,
-            rule_code="psd.present",
-            reason="PSD being rewritten after new evidence arrived.",
-            expires_on=dt.date(2026, 6, 15),
-        )
+    waiver = services.waiver_grant(
+        actor=personas.manager_a,
+        case=accepted_case,
+        rule_code="psd.present",
+        reason="PSD being rewritten after new evidence arrived.",
+        expires_on=dt.date(2026, 6, 15),
+    )
     assert last_event().subject_type == "assurance.waiver"
+    services.rechecks_run()
     assert current(accepted_case, "psd.present").outcome == "waived"
     time_machine.move_to(dt.datetime(2026, 6, 16, 9, tzinfo=dt.UTC))
     services.case_evaluate(case_id=accepted_case.pk)
     assert current(accepted_case, "psd.present").outcome == "not_met"
-    with django_capture_on_commit_callbacks(execute=True):
-        services.waiver_revoke(actor=personas.unithead_a, waiver=waiver)
+    services.waiver_revoke(actor=personas.unithead_a, waiver=waiver)
     assert Waiver.objects.get().revoked_at is not None and last_event().action == "alter"
 
 
@@ -269,17 +266,15 @@ def test_blocking_checkpoint_refuses_the_stage_change_until_approved(personas, a
     assert accepted_case.stage == Stage.CHARGED
 
 
-def test_case_changes_trigger_reevaluation_after_commit(personas, accepted_case, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        case_services.document_add(actor=personas.prosecutor_a, case=accepted_case, kind="psd", title="PSD", body="x")
-        case_services.review_add(
-            actor=personas.prosecutor_a,
-            case=accepted_case,
-            kind="initial",
-            reviewed_on=dt.date.today(),
-            note="Reviewed",
-        )
-    assert len(callbacks) == 2  # one notification per committed service call
+def test_case_changes_are_rechecked_by_the_worker(personas, accepted_case, run_queued_tasks):
+    run_queued_tasks()
+    assert current(accepted_case, "psd.present").outcome == "not_met"
+    case_services.document_add(actor=personas.prosecutor_a, case=accepted_case, kind="psd", title="PSD", body="x")
+    case_services.review_add(
+        actor=personas.prosecutor_a, case=accepted_case, kind="initial", reviewed_on=dt.date.today(), note="Reviewed"
+    )
+    assert current(accepted_case, "psd.present").outcome == "not_met", "the request thread evaluates nothing"
+    assert run_queued_tasks() == 1  # two changes, one re-check
     assert current(accepted_case, "psd.present").outcome == "met"
 
 

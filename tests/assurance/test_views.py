@@ -49,23 +49,21 @@ def test_case_panel_query_count_does_not_grow_with_verdicts(personas, evaluated,
     _ = user.role_codes
     # As the case page loads it (case_open selects the staff with the case).
     case = Case.objects.select_related("allocated_lawyer", "legal_manager").get(pk=evaluated.pk)
-    with django_assert_num_queries(3):  # verdicts (with rules), waivers, exemptions
+    with django_assert_num_queries(4):  # verdicts (with rules), waivers, exemptions, a waiting re-check
         data = panel_context(user=user, case=case)
     shown = sum(len(data[key]) for key in ("not_met", "settled", "met", "not_applicable"))
     assert shown == evaluated.verdicts.filter(valid_to__isnull=True).count() >= 10
 
 
-def test_waived_and_exempt_rules_show_approver_and_expiry(
-    personas, client_as, evaluated, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.waiver_grant(
-            actor=personas.unithead_a,
-            case=evaluated,
-            rule_code="acceptance.basis",
-            reason="Review paused while the case is stayed by the court.",
-            expires_on=dt.date.today() + dt.timedelta(days=30),
-        )
+def test_waived_and_exempt_rules_show_approver_and_expiry(personas, client_as, evaluated):
+    services.waiver_grant(
+        actor=personas.unithead_a,
+        case=evaluated,
+        rule_code="acceptance.basis",
+        reason="Review paused while the case is stayed by the court.",
+        expires_on=dt.date.today() + dt.timedelta(days=30),
+    )
+    services.rechecks_run()
     page = client_as("prosecutor_a").get(reverse("cases:section", args=[evaluated.pk, "compliance"])).content.decode()
     assert "Waived or exempt" in page and "Unithead Persona" in page
     assert "Review paused while the case is stayed by the court." in page
@@ -102,15 +100,15 @@ def test_history_lists_every_period_with_rule_version_and_is_a_logged_consultati
 # --- exemptions and waivers ------------------------------------------------------------------------
 
 
-def test_manager_records_an_exemption(client_as, personas, evaluated, django_capture_on_commit_callbacks):
+def test_manager_records_an_exemption(client_as, personas, evaluated, run_queued_tasks):
     client = client_as("manager_a")
     url = reverse("assurance:exemption", args=[evaluated.pk])
     assert client.get(url + "?document=psd").status_code == 200
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"document": "psd", "reason": "Single-issue case agreed with the unit head."})
+    response = client.post(url, {"document": "psd", "reason": "Single-issue case agreed with the unit head."})
     assert response.status_code == 302
     exemption = Exemption.objects.get(case=evaluated)
     assert exemption.approver == personas.manager_a
+    run_queued_tasks()
     assert evaluated.verdicts.get(rule_code="psd.present", valid_to__isnull=True).outcome == "exempt"
 
 
@@ -152,28 +150,27 @@ def test_exemption_waiver_and_panel_are_404_for_outsiders(client_as, evaluated, 
     assert client.post(reverse("assurance:panel_register", args=[evaluated.pk])).status_code == 404
 
 
-def test_waiver_grant_and_revoke(client_as, personas, evaluated, django_capture_on_commit_callbacks):
+def test_waiver_grant_and_revoke(client_as, personas, evaluated, run_queued_tasks):
     client = client_as("unithead_a")
     expires = dt.date.today() + dt.timedelta(days=60)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("assurance:waiver_grant", args=[evaluated.pk]),
-            {
-                "rule_code": "acceptance.basis",
-                "reason": "Stayed pending a Court of Appeal ruling.",
-                "expires_on_day": expires.day,
-                "expires_on_month": expires.month,
-                "expires_on_year": expires.year,
-            },
-        )
+    response = client.post(
+        reverse("assurance:waiver_grant", args=[evaluated.pk]),
+        {
+            "rule_code": "acceptance.basis",
+            "reason": "Stayed pending a Court of Appeal ruling.",
+            "expires_on_day": expires.day,
+            "expires_on_month": expires.month,
+            "expires_on_year": expires.year,
+        },
+    )
     assert response.status_code == 302
     waiver = Waiver.objects.get(case=evaluated)
+    run_queued_tasks()
     assert evaluated.verdicts.get(rule_code="acceptance.basis", valid_to__isnull=True).outcome == "waived"
     revoke = reverse("assurance:waiver_revoke", args=[evaluated.pk, waiver.pk])
     assert client_as("prosecutor_a").post(revoke).status_code == 403
     assert client.get(revoke).status_code == 200
-    with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(revoke).status_code == 302
+    assert client.post(revoke).status_code == 302
     waiver.refresh_from_db()
     assert waiver.revoked_at is not None
     assert AuditEvent.objects.order_by("-seq").first().action == "alter"

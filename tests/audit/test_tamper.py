@@ -124,18 +124,22 @@ def test_an_event_inserted_out_of_order_is_named(make_events, capsys):
 
 
 def rewrite_history_from(seq: int, label: str) -> None:
-    """What a database administrator could do: edit an event and recompute every later hash."""
+    """What a database administrator could do: edit an event and recompute every later hash
+    (and, for the edited event, its commitment)."""
     drop_append_only_triggers()
-    rows = list(iter_chain_rows())
+    rows = [list(row) for row in iter_chain_rows()]
     prev_hash = rows[seq - 2][-1] if seq > 1 else chain.GENESIS_HASH
+    at = {name: i for i, name in enumerate(chain.STORED_FIELDS)}
     for row in rows[seq - 1 :]:
-        values = list(row[:-2])
-        if values[0] == seq:
-            values[chain.CANONICAL_FIELDS.index("subject_label")] = label
-        digest = chain.event_hash(prev_hash, values)
+        if row[0] == seq:
+            row[at["subject_label"]] = label
+            if row[at["format"]] == chain.FORMAT_2:
+                personal = [row[at[name]] for name in chain.PERSONAL_FIELDS]
+                row[at["commitment"]] = chain.commitment(row[at["salt"]], *personal)
+        digest = chain.stored_row_hash(prev_hash, row)
         raw(
-            "UPDATE audit_auditevent SET subject_label = %s, prev_hash = %s, hash = %s WHERE seq = %s",
-            [values[chain.CANONICAL_FIELDS.index("subject_label")], prev_hash, digest, values[0]],
+            "UPDATE audit_auditevent SET subject_label = %s, commitment = %s, prev_hash = %s, hash = %s WHERE seq = %s",
+            [row[at["subject_label"]], row[at["commitment"]], prev_hash, digest, row[0]],
         )
         prev_hash = digest
 

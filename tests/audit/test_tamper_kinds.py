@@ -27,9 +27,8 @@ from tests.audit.test_tamper import rewrite_history_from
 
 VERIFIER = Path(standalone_verify.__file__)
 INSERT_SQL = (
-    "INSERT INTO audit_auditevent (seq, occurred_at, actor_id, actor_label, actor_role, actor_unit, action,"
-    " subject_type, subject_id, subject_label, case_id, changes, justification, recipient, request_id,"
-    " client_address, channel, prev_hash, hash) VALUES (" + ", ".join(["%s"] * 19) + ")"
+    f"INSERT INTO audit_auditevent ({', '.join(chain.STORED_FIELDS)}, prev_hash, hash)"
+    f" VALUES ({', '.join(['%s'] * (len(chain.STORED_FIELDS) + 2))})"
 )
 
 
@@ -50,10 +49,12 @@ def insert_event() -> None:
     rows = list(iter_chain_rows())
     for seq in range(len(rows), 7, -1):  # highest first, so seq stays unique at every step
         raw("UPDATE audit_auditevent SET seq = %s WHERE seq = %s", [seq + 1, seq])
+    at = {name: i for i, name in enumerate(chain.STORED_FIELDS)}
     values = list(rows[7][:-2])
-    values[chain.CANONICAL_FIELDS.index("subject_label")] = "Forged entry"
+    values[at["subject_label"]] = "Forged entry"
+    values[at["commitment"]] = chain.commitment(values[at["salt"]], *(values[at[n]] for n in chain.PERSONAL_FIELDS))
     prev_hash = rows[6][-1]
-    raw(INSERT_SQL, [*values, prev_hash, chain.event_hash(prev_hash, values)])
+    raw(INSERT_SQL, [*values, prev_hash, chain.stored_row_hash(prev_hash, [*values, prev_hash, ""])])
 
 
 def truncate_tail() -> None:

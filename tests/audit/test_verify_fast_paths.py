@@ -15,7 +15,7 @@ from casework.audit import chain, services, verification
 from casework.audit.parallel_read import iter_hash_inputs_parallel
 from casework.audit.services import iter_chain_rows
 
-COLUMNS = ", ".join(chain.CANONICAL_FIELDS)
+COLUMNS = ", ".join(chain.STORED_FIELDS)
 _json_db = sqlite3.connect(":memory:")
 
 
@@ -35,7 +35,7 @@ def copy_trail_to_file(path: Path) -> None:
     target = sqlite3.connect(path)
     target.execute(f"CREATE TABLE audit_auditevent ({COLUMNS}, prev_hash, hash)")
     target.executemany(
-        f"INSERT INTO audit_auditevent VALUES ({', '.join('?' * (len(chain.CANONICAL_FIELDS) + 2))})",
+        f"INSERT INTO audit_auditevent VALUES ({', '.join('?' * (len(chain.STORED_FIELDS) + 2))})",
         [tuple(row) for row in iter_chain_rows()],
     )
     target.commit()
@@ -48,7 +48,7 @@ def test_parallel_readers_return_every_event_in_order(make_events, tmp_path):
     copy_trail_to_file(database)
     rows = list(iter_hash_inputs_parallel(database=database, upto=103, workers=2, chunk=10))
     assert [row[0] for row in rows] == list(range(1, 104))
-    assert chain.verify_hash_inputs(rows) == (104, rows[-1][3], 103)
+    assert chain.verify_hash_inputs(rows) == (104, rows[-1][5], 103)
 
 
 def test_parallel_readers_find_an_edited_event(make_events, tmp_path):
@@ -70,8 +70,8 @@ def test_a_fast_path_mismatch_is_rechecked_in_python(make_events, monkeypatch):
     make_events(12)
 
     def skewed_inputs(**kwargs):
-        for seq, hash_input, prev_hash, digest in services.iter_hash_inputs(**kwargs):
-            yield seq, (hash_input + b" " if seq == 5 else hash_input), prev_hash, digest
+        for seq, hash_input, *rest in services.iter_hash_inputs(**kwargs):
+            yield seq, (hash_input + b" " if seq == 5 else hash_input), *rest
 
     monkeypatch.setattr(verification, "iter_hash_inputs", skewed_inputs)
     monkeypatch.setattr(verification, "sqlite_hash_inputs_available", lambda: True)

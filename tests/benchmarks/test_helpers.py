@@ -13,7 +13,7 @@ from casework.cases.models import Case, Hearing
 from compare import compare_reports, markdown
 from measure import growth, headline, ratio, timed
 from run import _without
-from scenarios import _raw_register_insert, audit_top_up, import_files
+from scenarios import _raw_register_insert, api_edit, audit_top_up, import_files, recheck_rate
 
 
 def _report(cases: int, backend: str, list_ms: float, verify_rate: int) -> dict:
@@ -70,8 +70,8 @@ def test_generated_import_files_import_and_raw_baseline_leaves_nothing(personas,
     urns = [f"77BN{n:07d}" for n in range(4)]
     assert Case.objects.filter(urn__in=urns).count() == 4
     assert Hearing.objects.filter(case__urn__in=urns).count() == 4
-    seconds = _raw_register_insert(urns)
-    assert seconds > 0
+    seconds, cpu_seconds = _raw_register_insert(urns)
+    assert seconds > 0 and cpu_seconds >= 0
     assert not Case.objects.filter(urn__startswith="78BN").exists()  # the baseline's copies were rolled back
 
 
@@ -82,3 +82,23 @@ def test_audit_top_up_appends_through_the_chain(personas) -> None:
     assert result["added"] == 25 and AuditEvent.objects.count() == target
     assert audit_top_up(target)["added"] == 0
     assert verify_chain().intact
+
+
+@pytest.mark.django_db
+def test_api_edit_times_audited_edits_against_gets_of_the_same_case(personas, case_a) -> None:
+    figure = api_edit(repeat=3, budget=0.0)
+    assert figure["subject"]["runs"] == figure["baseline"]["runs"] == 3
+    assert figure["queries"]["edit"] > figure["queries"]["get"] > 0
+    edits = AuditEvent.objects.filter(case_id=case_a.pk, action="alter", subject_type="cases.case")
+    assert edits.count() == 3 + 1 + 3  # warm-up, counted, timed
+    case_a.refresh_from_db()
+    assert case_a.summary == "Benchmark API edit 7"
+
+
+@pytest.mark.django_db
+def test_recheck_rate_runs_the_queue_the_import_left(personas, tmp_path) -> None:
+    call_command(
+        "import", *map(str, import_files(tmp_path, first=0, count=4)), "--unit", "ccu-wessex", stdout=io.StringIO()
+    )
+    figure = recheck_rate()
+    assert figure["cases"] == 4 and figure["failed"] == 0 and figure["baseline_seconds"] > 0

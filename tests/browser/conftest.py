@@ -145,17 +145,27 @@ def server() -> Iterator[Server]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+        # The worker, as deployed, runs the work changes queue (assurance re-checks); the recurring
+        # schedule stays off so the demo data does not move under the journeys.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "casework.cli", "worker", "--no-schedule", "--interval", "0.5"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(base_url + "/login/", process, log)
         yield Server(base_url=base_url, var_dir=var_dir, log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for running in (process, worker):
+            running.terminate()
+            try:
+                running.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                running.kill()
+                running.wait()
         shutil.rmtree(var_dir, ignore_errors=True)
 
 

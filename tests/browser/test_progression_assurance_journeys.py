@@ -124,7 +124,7 @@ def test_manager_follows_the_dashboard_to_a_failing_case(page, server) -> None:
     assert_accessible(page, "assurance-failing-cases")
     page.locator("main table a[href^='/cases/']").first.click()
     page.wait_for_load_state()
-    assert re.search(r"/cases/\d+/(#assurance-heading)?$", page.url), page.url
+    assert re.search(r"/cases/\d+/(compliance/)?(#assurance-heading)?$", page.url), page.url
     assert "Not met" in page.locator("main").inner_text()
     screenshot(page, "assurance-failing-case")
 

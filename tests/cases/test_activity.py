@@ -23,3 +23,12 @@ def test_changes_disclosures_and_the_service_itself() -> None:
     assert disclosed == "Alex Morgan disclosed a document to Defence solicitor"
     assert describe(event(actor_label="", subject_type="progression.deadline")) == "The service added a deadline"
     assert describe(event(subject_type="other.thing")) == "Alex Morgan added a record"
+
+
+def test_labels_that_may_hold_codes_are_left_out() -> None:
+    deadline = event(
+        actor_label="system", subject_type="progression.deadline", subject_label="01TS1 ctl.extension_notice"
+    )
+    assert describe(deadline) == "The service added a deadline"
+    hearing = event(subject_type="cases.hearing", subject_label="Trial at Winchester")
+    assert describe(hearing) == "Alex Morgan added a hearing: Trial at Winchester"

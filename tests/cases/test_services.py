@@ -222,7 +222,7 @@ def test_failed_audit_write_rolls_back_the_change(personas, case_a, monkeypatch)
     def broken(**kwargs):
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr(audit_services, "record", broken)
+    monkeypatch.setattr(audit_services, "record_many", broken)  # every audit write goes through it
     with pytest.raises(RuntimeError):
         services.case_update(actor=personas.manager_a, case=case_a, expected_version=1, summary="Changed")
     assert Case.objects.get(pk=case_a.pk).summary == ""

@@ -557,3 +557,11 @@ def test_activity_tells_what_happened_in_plain_words(client, personas: Personas,
     assert "Prosecutor Persona" not in activity  # opening the case is left to the audit timeline
     # Newest first.
     assert activity.index("added a hearing") < activity.index("added the case")
+
+
+def test_overview_says_re_checking_while_the_verdicts_are_refreshed(client, personas: Personas, case_a) -> None:
+    client.force_login(personas.prosecutor_a)
+    # A new case is queued for its first check: the overview's compliance summary says so.
+    html = client.get(reverse("cases:detail", args=[case_a.pk])).content.decode()
+    summary = html[html.index("Compliance summary") :][:300]
+    assert "Re-checking" in summary and "Not yet checked against the assurance rules." in summary

@@ -10,8 +10,8 @@ import time_machine
 from django_tasks_db.models import DBTaskResult
 
 from casework.core.models import ScheduledRun
-from casework.core.schedule import SCHEDULE, DailyAt, Every, ScheduleEntry, is_due, latest_daily_slot
-from casework.core.scheduler import enqueue_due
+from casework.core.schedule import SCHEDULE, SCHEDULE_POINT, DailyAt, Every, ScheduleEntry, is_due, latest_daily_slot
+from casework.core.scheduler import enqueue_due, load_task
 
 UTC = dt.UTC
 HOURLY = Every(dt.timedelta(hours=1))
@@ -55,7 +55,80 @@ def test_the_schedule_has_the_nightly_sweep_and_hourly_checkpoints():
     by_name = {entry.name: entry for entry in SCHEDULE}
     assert by_name["compliance-sweep"].cadence == NIGHTLY
     assert by_name["audit-checkpoint"].cadence == HOURLY
+    assert by_name["partners-sweep"].task_path == "casework.partners.tasks.partners_sweep_task"
     assert len(by_name) == len(SCHEDULE)
+
+
+def test_the_schedule_is_built_from_what_each_app_declares():
+    declared = {label: [] for label in ("core", "audit", "progression", "assurance", "partners", "oversight")}
+    for label, _, entry in SCHEDULE_POINT.declarations():
+        declared.setdefault(label, []).append(entry.name)
+    assert declared["partners"] == ["partners-sweep"]
+    assert declared["audit"] == ["audit-checkpoint"]
+    # In INSTALLED_APPS order, as declared (not in the order of the labels seeded above).
+    assert [entry.name for entry in SCHEDULE] == [entry.name for _, _, entry in SCHEDULE_POINT.declarations()]
+
+
+def test_every_scheduled_task_is_installed():
+    assert [entry.name for entry in SCHEDULE if load_task(entry.task_path) is None] == []
+
+
+def unscheduled_sweeps(entries) -> list[str]:
+    """Every `*_sweep` management command and every sweep task of our apps that no entry runs.
+    A command `foo_sweep` is run by the task `<app>.tasks.foo_sweep_task`."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.core.management import get_commands
+    from django_tasks.base import Task
+
+    scheduled = {entry.task_path for entry in entries}
+    missing = [
+        f"command {name}"
+        for name, app in sorted(get_commands().items())
+        if app.startswith("casework.") and name.endswith("_sweep")
+        if f"{app}.tasks.{name}_task" not in scheduled
+    ]
+    for config in apps.get_app_configs():
+        if not config.name.startswith("casework."):
+            continue
+        try:
+            module = import_module(f"{config.name}.tasks")
+        except ModuleNotFoundError:
+            continue
+        for name, value in sorted(vars(module).items()):
+            if isinstance(value, Task) and "sweep" in name and f"{module.__name__}.{name}" not in scheduled:
+                missing.append(f"task {module.__name__}.{name}")
+    return missing
+
+
+def test_every_sweep_command_and_task_is_scheduled():
+    assert unscheduled_sweeps(SCHEDULE) == [], "declare a ScheduleEntry for these in their app's AppConfig.schedule"
+
+
+def test_an_unscheduled_sweep_is_caught():
+    without_partners = [entry for entry in SCHEDULE if entry.name != "partners-sweep"]
+    assert unscheduled_sweeps(without_partners) == [
+        "command partners_sweep",
+        "task casework.partners.tasks.partners_sweep_task",
+    ]
+
+
+def test_two_entries_with_one_name_are_refused(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    twice = [
+        ("core", "0", ScheduleEntry("x", "a.b", HOURLY, "")),
+        ("audit", "0", ScheduleEntry("x", "c.d", HOURLY, "")),
+    ]
+    monkeypatch.setattr(SCHEDULE_POINT, "declarations", lambda: twice)
+    SCHEDULE_POINT.forget()
+    try:
+        with pytest.raises(ImproperlyConfigured, match="declared twice: x"):
+            list(SCHEDULE)
+    finally:
+        monkeypatch.undo()
+        SCHEDULE_POINT.forget()
 
 
 HOUSEKEEPING = (ScheduleEntry("housekeeping", "casework.core.tasks.housekeeping_task", HOURLY, "test"),)

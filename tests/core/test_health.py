@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -98,8 +98,11 @@ def test_pending_migrations_are_degraded_and_the_check_is_cached(client: Client,
     plan.assert_not_called()  # once applied, never checked again by this process
 
 
-def test_unsigned_audit_events_turn_it_degraded_until_a_checkpoint(client: Client, case_a: Case) -> None:
+def test_unsigned_audit_events_turn_it_degraded_until_a_checkpoint(
+    client: Client, case_a: Case, run_queued_tasks: Callable[[], int]
+) -> None:
     assert AuditEvent.objects.exists(), "creating the case wrote audit events; none is signed yet"
+    run_queued_tasks()  # the new case's re-check: a waiting task would be a backlog of its own
     with time_machine.travel(clock.now(), tick=False) as traveller:
         traveller.shift(dt.timedelta(hours=1))
         assert _health(client)[1]["status"] == "ok", "an hour unsigned is within the hourly schedule"

@@ -23,6 +23,8 @@ ALLOWED = (
     "progression/sweep.py",
     "assurance/sweep.py",
     "resourcing/demo.py",  # demo REM records and the shaped unit: audited with record_many
+    "records/demo.py",  # moves demo case files' finalisation into the past (their records are made by services)
+    "audit/versioned.py",  # the audited versioned update itself: one event per row it writes
 )
 
 

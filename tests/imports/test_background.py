@@ -9,7 +9,7 @@ from django.urls import reverse
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
 from casework.core.errors import TransitionRefused
-from casework.imports import services
+from casework.imports import case_services, services
 from casework.imports.mapping import load_mapping
 from casework.imports.models import ImportFile, ImportRun, RunStatus
 from casework.imports.services import import_prepare, import_resume, import_start
@@ -62,23 +62,23 @@ def test_large_files_are_checked_by_the_worker(personas, monkeypatch):
 
 def test_a_failed_background_batch_rolls_back_and_resumes(personas, monkeypatch):
     run = import_start(actor=personas.admin, run_id=prepare(personas, standard_files(4)).pk)
-    original = services._write_group
+    original = case_services.write_cases
     calls = {"n": 0}
 
-    def fail_on_third(batch, group, case):
+    def fail_after_writing_the_second_batch(batch, groups):
         calls["n"] += 1
-        original(batch, group, case)
-        if calls["n"] == 3:
+        original(batch, groups)
+        if calls["n"] == 2:
             raise RuntimeError("disk went away")
 
-    monkeypatch.setattr(services, "_write_group", fail_on_third)
+    monkeypatch.setattr(case_services, "write_cases", fail_after_writing_the_second_batch)
     with pytest.raises(RuntimeError):
         services.import_execute(run_id=run.pk, batch_size=2)
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and "disk went away" in run.failure
     assert (run.last_committed_group, run.batches_committed) == (2, 1)
     assert Case.objects.filter(urn__startswith="42IM").count() == 2  # the failed batch rolled back whole
-    monkeypatch.setattr(services, "_write_group", original)
+    monkeypatch.setattr(case_services, "write_cases", original)
     import_resume(actor=personas.admin, run_id=run.pk)
     import_execute_task.call(run.pk)
     run.refresh_from_db()

@@ -24,6 +24,7 @@ def test_command_imports_with_progress_and_is_idempotent(personas, files_on_disk
     call_command("import", *files_on_disk, "--unit", "ccu-wessex", "--batch-size", "2")
     out = capsys.readouterr().out
     assert "committed 2/3 cases" in out and "committed 3/3 cases" in out and "12 created" in out
+    assert "3 case(s) wait to be re-checked" in out and "casework assurance_rechecks" in out
     event = AuditEvent.objects.filter(subject_type="cases.case").latest("seq")
     assert event.actor_id is None and event.actor_label == "casework import command" and event.action == "collect"
     call_command("import", *files_on_disk, "--unit", "ccu-wessex")

@@ -10,7 +10,7 @@ import pytest
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case, Charge, Defendant, Hearing
 from casework.core.errors import PermissionDenied
-from casework.imports import services
+from casework.imports import case_services
 from casework.imports.models import ImportRun, RunStatus
 from casework.imports.services import import_run
 from tests.imports.conftest import CASE_HEADINGS, HEARING_HEADINGS, case_rows, csv_bytes, standard_files, xlsx_bytes
@@ -139,16 +139,16 @@ def test_killed_after_batch_k_resumes_without_loss_or_duplicates(personas, mappi
 
 
 def test_a_failing_batch_rolls_back_whole(personas, mapping, monkeypatch):
-    original = services._write_group
+    original = case_services.write_cases
     calls = {"n": 0}
 
-    def fail_on_third_group(batch, group, case):
+    def fail_after_writing_the_second_batch(batch, groups):
         calls["n"] += 1
-        original(batch, group, case)
-        if calls["n"] == 3:
+        original(batch, groups)
+        if calls["n"] == 2:
             raise RuntimeError("disk went away")
 
-    monkeypatch.setattr(services, "_write_group", fail_on_third_group)
+    monkeypatch.setattr(case_services, "write_cases", fail_after_writing_the_second_batch)
     before = AuditEvent.objects.count()
     with pytest.raises(RuntimeError):
         import_run(actor=personas.admin, files=standard_files(4), mapping=mapping, unit=personas.unit_a, batch_size=2)

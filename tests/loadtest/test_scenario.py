@@ -129,7 +129,8 @@ def test_form_reader_submits_what_a_browser_would() -> None:
         "chosen": "2",
         "notes": "line one",
     }
-    assert form.options == {"first": ["", "3"], "chosen": ["1", "2"]}
+    # A select's options, and a checkbox group's values (the filter panel's choices).
+    assert form.options == {"ticked": ["on"], "unticked": ["on"], "first": ["", "3"], "chosen": ["1", "2"]}
 
 
 def test_every_request_name_in_the_locustfile_is_a_known_page_type() -> None:

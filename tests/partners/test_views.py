@@ -91,7 +91,7 @@ def test_police_get_404_on_case_and_partner_detail_pages(
         reverse("partners:template", args=[1]),
     ):
         assert client.get(url).status_code == 404, url
-    response = client.post(reverse("partners:referral_action", args=[referral_x.pk, "acknowledge"]))
+    response = client.post(reverse("partners:referral_acknowledge", args=[referral_x.pk]))
     assert response.status_code == 404
 
 
@@ -165,10 +165,11 @@ def test_police_requests_are_rate_limited(client, personas: Personas, settings) 
 # --- the portal ----------------------------------------------------------------------------------
 
 
-def test_police_home_redirects_to_the_portal(client, personas: Personas) -> None:
+def test_police_home_is_their_overview_of_the_force_requests(client, personas: Personas) -> None:
     client.force_login(personas.police_x)
     response = client.get(reverse("home"))
-    assert response.status_code == 302 and response["Location"] == reverse("partners:portal")
+    # Police land on their overview of the force's requests, which links to the portal.
+    assert response.status_code == 302 and response["Location"] == reverse("workday:overview")
 
 
 def test_portal_submission_checks_the_eight_items(client, personas: Personas) -> None:
@@ -243,7 +244,7 @@ def test_manager_triages_a_referral_into_a_case(client, personas: Personas, refe
     client.force_login(personas.manager_a)
     assert referral_x.reference in client.get(reverse("partners:referrals")).content.decode()
     assert client.get(reverse("partners:referral", args=[referral_x.pk])).status_code == 200
-    url = reverse("partners:referral_action", args=[referral_x.pk, "accept"])
+    url = reverse("partners:referral_accept", args=[referral_x.pk])
     criterion = AcceptanceCriterion.objects.order_by("pk").first()
     assert client.post(url, {"criterion": "", "urn": ""}).status_code == 422
     response = client.post(url, {"criterion": criterion.pk, "urn": "44HX1234526", "note": ""})
@@ -261,12 +262,12 @@ def test_prosecutor_cannot_accept_but_can_advise(client, personas: Personas) -> 
     referral = submit(personas.police_x)
     client.force_login(personas.prosecutor_a)
     response = client.post(
-        reverse("partners:referral_action", args=[referral.pk, "accept"]),
+        reverse("partners:referral_accept", args=[referral.pk]),
         {"criterion": AcceptanceCriterion.objects.first().pk, "urn": "44HX1234527"},
     )
     assert response.status_code == 403
     response = client.post(
-        reverse("partners:referral_action", args=[referral.pk, "advise"]),
+        reverse("partners:referral_advise", args=[referral.pk]),
         {"advice": "Pursue the financial lines first."},
     )
     assert response.status_code == 302
@@ -277,18 +278,18 @@ def test_agreement_page_lifecycle_and_deviation(client, personas: Personas) -> N
     response = client.post(reverse("partners:agreement_create"), {"force": personas.force_x.pk})
     assert response.status_code == 302
     agreement = personas.force_x.agreements.get()
-    url = reverse("partners:agreement_action", args=[agreement.pk, "deviation"])
+    url = reverse("partners:agreement_deviation", args=[agreement.pk])
     response = client.post(url, {"clause_code": "referral.1", "omitted": "on", "reason": "x"})
     assert response.status_code == 422 and "required by the HQ template" in response.content.decode()
     client.post(url, {"clause_code": "progression.4", "omitted": "on", "reason": "No trial reviews locally"})
     client.post(
-        reverse("partners:agreement_action", args=[agreement.pk, "transition"]),
+        reverse("partners:agreement_transition", args=[agreement.pk]),
         {"version": agreement.version, "target": "negotiating"},
     )
     agreement.refresh_from_db()
     assert agreement.status == "negotiating"
     response = client.post(
-        reverse("partners:agreement_action", args=[agreement.pk, "sign"]),
+        reverse("partners:agreement_sign", args=[agreement.pk]),
         {
             "version": agreement.version,
             "cps_signatory": "Jo Whitfield",
@@ -307,7 +308,7 @@ def test_agreement_page_lifecycle_and_deviation(client, personas: Personas) -> N
 def test_stale_version_is_an_edit_conflict_on_the_page(client, personas: Personas) -> None:
     agreement = services.agreement_create(actor=personas.manager_a, force_id=personas.force_x.pk)
     client.force_login(personas.manager_a)
-    url = reverse("partners:agreement_action", args=[agreement.pk, "transition"])
+    url = reverse("partners:agreement_transition", args=[agreement.pk])
     assert client.post(url, {"version": agreement.version, "target": "negotiating"}).status_code == 302
     response = client.post(url, {"version": agreement.version, "target": "draft"})
     assert response.status_code == 422 and "Someone else changed this agreement" in response.content.decode()

@@ -169,10 +169,10 @@ def test_calculator_gives_the_engine_answer_with_a_what_if(client, personas: Per
         **date_fields("event_2_on", dt.date(2026, 2, 1)),
     )
     html = client.get(reverse("progression:ctl_calculator"), query).content.decode()
-    assert "Expires 13 Mar 2026" in html
+    assert "Expires 13 March 2026" in html
     assert "event(s) after today are included as what-ifs" in html
     assert "Remanded in custody again on Sun 1 Feb 2026" in html
-    assert "Serve extension notice by" in html and "10 Mar 2026" in html
+    assert "Serve extension notice by" in html and "10 March 2026" in html
 
 
 def test_calculator_errors_are_shown_on_the_form(client, personas: Personas) -> None:

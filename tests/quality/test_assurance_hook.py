@@ -23,7 +23,7 @@ def _verdicts(case_id: int, today: dt.date) -> dict[str, engine.Verdict]:
 def test_rule_rows_loaded(db) -> None:
     rows = {r.code: r for r in AssuranceRule.objects.filter(code__startswith="iqa.")}
     assert set(rows) == {"iqa.quota", "iqa.feedback_timely"}
-    assert {r.evaluator for r in rows.values()} <= set(rules.EVALUATORS)
+    assert {r.evaluator for r in rows.values()} <= set(rules.EVALUATORS.by_key())
     assert rows["iqa.feedback_timely"].parameters == {"days": 14}
 
 

@@ -45,7 +45,7 @@ def _rem_verdict(case_id: int, today: dt.date) -> engine.Verdict:
 def test_policy_and_rule_rows_loaded(db) -> None:
     assert ResourcingPolicy.objects.get(version=1).effective_from == dt.date(2026, 1, 1)
     rule = AssuranceRule.objects.get(code="rem.record_current")
-    assert rule.evaluator in arules.EVALUATORS and rule.parameters == {"days": 14}
+    assert rule.evaluator in arules.EVALUATORS.by_key() and rule.parameters == {"days": 14}
 
 
 def test_record_create_update_audit_and_band(personas, case_a) -> None:

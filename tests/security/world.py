@@ -128,6 +128,12 @@ def build_world(personas: Personas) -> World:
         "fmt": "csv",
         "token": "not-a-real-token",
         "action": "accept",
+        "record_type": "case_file",
+        "record_id": str(case_b.pk),
+        "hold_id": MISSING,
+        "kind": "review",
+        "section": "hearings",
+        "key": "ready-to-allocate",
     }
     return World(
         personas=personas,

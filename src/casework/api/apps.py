@@ -5,10 +5,5 @@ class ApiConfig(AppConfig):
     name = "casework.api"
     label = "api"
 
-    def ready(self) -> None:
-        from casework.api.services import revoke_on_credentials_change
-        from casework.core.signals import credentials_changed
-
-        credentials_changed.connect(
-            revoke_on_credentials_change, dispatch_uid="api-revoke-tokens-on-credentials-change"
-        )
+    # A changed password or a switched-off account ends every API token the person holds.
+    credentials_changed_listeners = ("casework.api.services.revoke_on_credentials_change",)

@@ -103,7 +103,7 @@ def api_tokens_of(*, viewer: Any, user_id: int) -> list[ApiToken]:
     return list(ApiToken.objects.visible_to(viewer).filter(user_id=user_id).order_by("-created_at", "-id"))
 
 
-def revoke_on_credentials_change(sender: Any, *, user: Any, actor: Any, reason: str, **kwargs: Any) -> None:
+def revoke_on_credentials_change(*, user: Any, actor: Any, reason: str) -> None:
     """A changed password or a switched-off account ends every token the person holds."""
     api_tokens_revoke_all(actor=None, user_id=user.pk, reason=reason)
 

@@ -4,7 +4,7 @@ sign-offs are read-only here: they are made on the case pages, with their audit 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +18,7 @@ from casework.assurance.forms import RulePublishForm
 from casework.assurance.models import AssuranceRule, Checkpoint, Exemption, SignOffRequest, Waiver
 from casework.core.errors import CaseworkError
 from casework.core.forms import apply_service_error
+from casework.people.models import User
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -73,7 +74,7 @@ class AssuranceRuleAdmin(ReadOnlyAdmin):
             else:
                 try:
                     new = services.rule_publish_version(
-                        actor=request.user,
+                        actor=cast(User, request.user),  # the admin site admits signed-in staff only
                         code=previous.code,
                         effective_from=form.cleaned_data["effective_from"],
                         changes=changes,

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from casework.api.schemas import MAX_ID, ErrorOut
 from casework.assurance import dashboard as reads
-from casework.assurance import selectors, services
+from casework.assurance import rechecks, selectors, services
 from casework.assurance.models import SignOffRequest
 from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
@@ -40,6 +40,10 @@ class VerdictOut(Schema):
     remedy: str
     facts: dict[str, Any]
     valid_from: dt.datetime
+    rechecking: bool = Field(
+        description="The case changed after this verdict and is being re-checked in the background; "
+        "read the verdicts again shortly for the fresh ones."
+    )
 
 
 class RuleComplianceOut(Schema):
@@ -106,6 +110,7 @@ def case_verdicts(request: HttpRequest, case_id: int = CaseId) -> list[dict[str,
     """The case's current verdicts, each with the rule version that produced it. Logged as a consultation."""
     actor = _actor(request)
     case = case_services.case_open(actor=actor, case_id=case_id)
+    rechecking = bool(rechecks.pending_for([case.pk]))
     return [
         {
             "rule_code": v.rule_code,
@@ -118,6 +123,7 @@ def case_verdicts(request: HttpRequest, case_id: int = CaseId) -> list[dict[str,
             "remedy": v.remedy,
             "facts": v.facts,
             "valid_from": v.valid_from,
+            "rechecking": rechecking,
         }
         for v in selectors.current_verdicts(user=actor, case_id=case.pk)
     ]

@@ -17,7 +17,7 @@ from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 
 from casework.assurance import selectors
 from casework.assurance.choices import Outcome
-from casework.assurance.models import VerdictPeriod, Waiver
+from casework.assurance.models import PendingRecheck, VerdictPeriod, Waiver
 from casework.cases.choices import Stage
 from casework.cases.models import Case
 from casework.core import clock
@@ -103,6 +103,8 @@ class Dashboard:
     by_stage: list[dict[str, Any]]
     trend: list[dict[str, Any]]
     flagged_rules: list[dict[str, Any]] = field(default_factory=list)
+    #: Cases in scope that changed and wait for the worker to re-check them (not yet in the figures).
+    rechecking: int = 0
 
 
 def by_rule(cases: QuerySet[Case], today: dt.date) -> list[dict[str, Any]]:
@@ -256,7 +258,13 @@ def dashboard(*, user: Any, scope: DashboardScope) -> Dashboard:
         by_stage=by_stage(cases),
         trend=trend(cases, now),
         flagged_rules=[row for row in rules if row["too_many_waivers"]],
+        rechecking=rechecking_count(cases),
     )
+
+
+def rechecking_count(cases: QuerySet[Case]) -> int:
+    """How many of these cases changed since their verdicts were stored (being re-checked)."""
+    return PendingRecheck.objects.filter(case__in=cases.values("pk")).count()
 
 
 def failing_cases(*, user: Any, scope: DashboardScope, rule_code: str) -> QuerySet[VerdictPeriod]:

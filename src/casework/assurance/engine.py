@@ -2,8 +2,8 @@
 
 One verdict per rule version in force: met, not met, not applicable, waived or exempt, each with
 the rule id and version, its source, the reason in plain English, the facts used and what would
-satisfy it. Rules from other apps plug in by registering an evaluator (rules.EVALUATORS) and, if
-they need facts of their own, a facts provider (registry.FACTS_PROVIDERS).
+satisfy it. Rules from other apps plug in by declaring an evaluator (AppConfig.assurance_evaluators)
+and, if they need facts of their own, a facts provider (AppConfig.assurance_facts).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def _finding(facts: CaseFacts, rule: RuleVersion, ctx: evaluators.EvaluationCont
         return evaluators.Finding(evaluators.NA, f"Applies only at other stages (the case is at {stage.lower()}).")
     if rule.categories and not (rule.categories & facts.categories):
         return evaluators.Finding(evaluators.NA, "Applies only to other offence categories.")
-    fn = evaluators.EVALUATORS.get(rule.evaluator)
+    fn = evaluators.EVALUATORS.by_key().get(rule.evaluator)
     if fn is None:
         raise UnknownEvaluator(f"rule {rule.label} names evaluator {rule.evaluator!r}, which is not registered")
     return fn(facts, rule.parameters, ctx)

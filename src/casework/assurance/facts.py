@@ -1,6 +1,6 @@
 """The facts about a case that assurance rules judge. Plain data, built in bulk by selectors.
 
-Other apps add facts through `CaseFacts.extra` (see registry.register_facts_provider), so a rule
+Other apps add facts through `CaseFacts.extra` (declared as AppConfig.assurance_facts), so a rule
 about IQA coverage or REM currency can plug in without this module knowing about them.
 """
 

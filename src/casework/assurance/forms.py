@@ -225,7 +225,9 @@ class RulePublishForm(GovukForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["evaluator"]).choices = [(name, name) for name in sorted(EVALUATORS)]
+        cast(forms.ChoiceField, self.fields["evaluator"]).choices = [
+            (name, name) for name in sorted(EVALUATORS.by_key())
+        ]
 
     def changes_from(self, previous: Any) -> dict[str, Any]:
         """Only the fields that differ from the current version."""

@@ -210,3 +210,26 @@ class PanelAction(VersionedModel):
 
     def __str__(self) -> str:
         return self.description
+
+
+class PendingRecheck(models.Model):
+    """A case whose verdicts may be out of date: it changed since they were stored.
+
+    Written in the transaction of the change (one row per case, however many changes), consumed
+    by the worker (casework.assurance.rechecks). `generation` counts the changes since the row was
+    made, so the worker removes only a row it has answered: a change during the evaluation leaves
+    the row for the next round. A failed evaluation is retried after `retry_after`.
+    """
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    requested_at = models.DateTimeField()
+    generation = models.PositiveIntegerField(default=1)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retry_after = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["requested_at"], name="assurance_recheck_requested")]
+
+    def __str__(self) -> str:
+        return f"Re-check of case {self.case_id} (requested {self.requested_at:%Y-%m-%d %H:%M})"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework.assurance.facts import CaseFacts
+from casework.core.extensions import ExtensionPoint
 from casework.core.words import have, plural
 from casework.core.working_days import WorkingCalendar, fmt
 
@@ -41,17 +42,11 @@ class EvaluationContext:
 
 
 Evaluator = Callable[[CaseFacts, Mapping[str, Any], EvaluationContext], Finding]
-EVALUATORS: dict[str, Evaluator] = {}
 
-
-def evaluator(name: str) -> Callable[[Evaluator], Evaluator]:
-    def register(fn: Evaluator) -> Evaluator:
-        if name in EVALUATORS:
-            raise ValueError(f"evaluator {name} registered twice")
-        EVALUATORS[name] = fn
-        return fn
-
-    return register
+#: Every evaluator a rule row may name, declared by the app that owns it on its AppConfig:
+#: `assurance_evaluators = {"name_in_rule_rows": "dotted.path.to.function"}` (this app's own below
+#: included). `EVALUATORS.by_key()` is the table the engine looks names up in.
+EVALUATORS = ExtensionPoint[Evaluator]("assurance_evaluators", "Pure functions that decide one assurance rule.")
 
 
 def _d(day: dt.date | None) -> str | None:
@@ -61,7 +56,6 @@ def _d(day: dt.date | None) -> str | None:
 # --- acceptance ---------------------------------------------------------------------------------
 
 
-@evaluator("acceptance_basis")
 def acceptance_basis(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     used = {
         "acceptance_criterion": facts.acceptance_criterion or None,
@@ -83,7 +77,6 @@ def acceptance_basis(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluatio
 # --- strategy and disclosure documents ------------------------------------------------------------
 
 
-@evaluator("document_present_or_exempt")
 def document_present_or_exempt(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     kind = str(params["document"])
     label = str(params.get("label", kind.upper()))
@@ -118,7 +111,6 @@ def document_present_or_exempt(facts: CaseFacts, params: Mapping[str, Any], ctx:
     )
 
 
-@evaluator("psd_has_disclosure_strategy")
 def psd_has_disclosure_strategy(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     psds = facts.documents_of("psd")
     if not psds or psds[0].latest is None:
@@ -138,7 +130,6 @@ def psd_has_disclosure_strategy(facts: CaseFacts, params: Mapping[str, Any], ctx
     )
 
 
-@evaluator("psd_updated_after_events")
 def psd_updated_after_events(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     grace = int(params.get("grace_days", 14))
     psds = facts.documents_of("psd")
@@ -174,7 +165,6 @@ def psd_updated_after_events(facts: CaseFacts, params: Mapping[str, Any], ctx: E
 # --- decisions -----------------------------------------------------------------------------------
 
 
-@evaluator("charging_rationale")
 def charging_rationale(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     mg3s = facts.documents_of("mg3")
     versions = [(doc.title, v) for doc in mg3s for v in doc.versions]
@@ -193,7 +183,6 @@ def charging_rationale(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluat
     return Finding(MET, f"All {len(versions)} charging decision records carry a rationale.", facts=used)
 
 
-@evaluator("early_advice_requests")
 def early_advice_requests(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     """Complete 8-item requests; refusals recorded with reason and communicated. Facts come from the
     partners app through CaseFacts.extra["early_advice"] (a list of dicts)."""
@@ -221,7 +210,6 @@ def early_advice_requests(facts: CaseFacts, params: Mapping[str, Any], ctx: Eval
 # --- sign-off ------------------------------------------------------------------------------------
 
 
-@evaluator("checkpoint_signoffs")
 def checkpoint_signoffs(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     due = [cp for cp in ctx.checkpoints if cp.applies(facts)]
     if not due:
@@ -264,7 +252,6 @@ def panel_thresholds_met(facts: CaseFacts, params: Mapping[str, Any]) -> list[st
     return reasons
 
 
-@evaluator("case_management_panel")
 def case_management_panel(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     reasons = panel_thresholds_met(facts, params)
     if not reasons:
@@ -304,7 +291,6 @@ def is_very_high_cost(facts: CaseFacts, params: Mapping[str, Any]) -> str:
     return ""
 
 
-@evaluator("vhcc_case_plan")
 def vhcc_case_plan(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     why = is_very_high_cost(facts, params)
     if not why:
@@ -348,7 +334,6 @@ def vhcc_case_plan(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationC
     )
 
 
-@evaluator("hq_notification")
 def hq_notification(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     listed = set(params.get("criteria", []))
     criterion = facts.acceptance_criterion
@@ -382,7 +367,6 @@ def threshold_charge_on(facts: CaseFacts) -> dt.date | None:
     return min(dates, default=None)
 
 
-@evaluator("threshold_test_review")
 def threshold_test_review(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     """A Threshold Test charge is reviewed under the Full Code Test within the period."""
     charged = threshold_charge_on(facts)
@@ -418,7 +402,6 @@ def threshold_test_review(facts: CaseFacts, params: Mapping[str, Any], ctx: Eval
     )
 
 
-@evaluator("ctl_log_current")
 def ctl_log_current(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     if facts.running_ctl_clocks == 0:
         return Finding(NA, "No custody time limit is running.")
@@ -450,7 +433,6 @@ def ctl_log_current(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluation
     return Finding(MET, f"CTL log current (last entry {fmt(last)}).", facts=used)
 
 
-@evaluator("hearing_record_sheets")
 def hearing_record_sheets(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     working_days = int(params.get("working_days", 1))
     past = [h for h in facts.hearings if h.on < ctx.today]
@@ -477,7 +459,6 @@ def hearing_record_sheets(facts: CaseFacts, params: Mapping[str, Any], ctx: Eval
     return Finding(MET, f"A timely hearing record sheet for each of {len(past)} hearings.", facts=used)
 
 
-@evaluator("review_current")
 def review_current(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     if facts.stage in CLOSED_STAGES:
         return Finding(NA, "The case is closed.")
@@ -498,7 +479,6 @@ def review_current(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationC
     )
 
 
-@evaluator("finalisation_recorded")
 def finalisation_recorded(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     if facts.stage not in CLOSED_STAGES:
         return Finding(NA, "The case is not finalised.")

@@ -31,13 +31,13 @@ from casework.assurance.models import (
 )
 from casework.cases.models import Case, CaseDocument, CaseReview, CaseStageEntry, Defendant, DocumentVersion, Hearing
 from casework.core.clock import LONDON
+from casework.core.extensions import ExtensionPoint
 
-#: Other apps add facts for their rules: name -> fn(case_ids, today) -> {case_id: value}.
-FACTS_PROVIDERS: dict[str, Callable[[list[int], dt.date], dict[int, Any]]] = {}
-
-
-def register_facts_provider(name: str, provider: Callable[[list[int], dt.date], dict[int, Any]]) -> None:
-    FACTS_PROVIDERS[name] = provider
+#: Facts other apps add to each case's CaseFacts.extra, declared on their AppConfig:
+#: `assurance_facts = {"key": "dotted.path.to.provider"}`; provider(case_ids, today) -> {case_id: facts}.
+FACTS_PROVIDERS = ExtensionPoint[Callable[[list[int], dt.date], dict[int, Any]]](
+    "assurance_facts", "Facts of other apps that assurance rules read, for many cases at once."
+)
 
 
 def _local_date(instant: dt.datetime) -> dt.date:
@@ -188,7 +188,7 @@ def facts_for_cases(case_ids: list[int], today: dt.date) -> dict[int, CaseFacts]
         PanelMeeting.objects.filter(case_id__in=case_ids).order_by("held_on").values_list("case_id", "held_on")
     ):
         meetings[case_id] = held_on
-    extras = {name: provider(case_ids, today) for name, provider in FACTS_PROVIDERS.items()}
+    extras = {name: provider(case_ids, today) for name, provider in FACTS_PROVIDERS.by_key().items()}
 
     result = {}
     for case_id, c in cases.items():

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 
-from casework.assurance import emails, engine, selectors
+from casework.assurance import emails, engine, rechecks, selectors
 from casework.assurance.choices import ExemptDocument, Outcome, SignOffStatus
 from casework.assurance.models import (
     AssuranceRule,
@@ -24,13 +27,18 @@ from casework.assurance.models import (
 from casework.assurance.rules import EVALUATORS, EvaluationContext
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.audit.versioned import versioned_update
 from casework.cases.models import Case
-from casework.cases.services import require_case_editable, versioned_update
+from casework.cases.services import require_case_editable
 from casework.core import clock
+from casework.core.case_changes import notify_case_changed
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
 from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
+from casework.people.models import User
 
 MAX_WAIVER_DAYS = 180
+
+logger = logging.getLogger("casework.assurance")
 
 
 # --- evaluation ----------------------------------------------------------------------------------
@@ -87,36 +95,119 @@ def store_verdicts(*, verdicts_by_case: dict[int, list[engine.Verdict]], now: dt
     return len(to_open), len(to_close)
 
 
+def cases_evaluate(case_ids: Iterable[int], *, today: dt.date | None = None) -> dict[int, list[engine.Verdict]]:
+    """Evaluate these cases against the rules in force and store the verdicts that changed, in a
+    fixed number of queries however many cases (the facts are read in bulk, as in the sweep).
+    Cases that no longer exist are skipped. Call inside a transaction."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return {}
+    today = today or clock.today()
+    rules = selectors.rules_in_force(today)
+    ctx = evaluation_context(today)
+    facts = selectors.facts_for_cases(ids, today)
+    verdicts = {case_id: engine.evaluate(case_facts, rules, ctx) for case_id, case_facts in facts.items()}
+    store_verdicts(verdicts_by_case=verdicts, now=clock.now())
+    return verdicts
+
+
 @transaction.atomic
 def case_evaluate(*, case_id: int, today: dt.date | None = None) -> list[engine.Verdict]:
-    """Evaluate one case now and store any changed verdicts (after a change, and in the sweep)."""
-    today = today or clock.today()
-    facts = selectors.facts_for_cases([case_id], today).get(case_id)
-    if facts is None:
+    """Evaluate one case now and store any changed verdicts ("Re-check now", tests). Answers the
+    case's waiting re-check, if any."""
+    taken = rechecks.claim([case_id])
+    verdicts = cases_evaluate([case_id], today=today).get(case_id)
+    if verdicts is None:
         raise NotFound("Case not found.")
-    verdicts = engine.evaluate(facts, selectors.rules_in_force(today), evaluation_context(today))
-    store_verdicts(verdicts_by_case={case_id: verdicts}, now=clock.now())
+    rechecks.answered(taken)
     return verdicts
+
+
+@dataclass
+class RecheckRun:
+    """What one run of the re-check queue did."""
+
+    cases: int = 0
+    batches: int = 0
+    failed: list[int] = field(default_factory=list)
+    #: When the earliest postponed (failed) re-check is due again; None if nothing is postponed.
+    retry_at: dt.datetime | None = None
+    #: Whether the run stopped at its time limit with due re-checks left.
+    more: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cases": self.cases,
+            "batches": self.batches,
+            "failed": self.failed,
+            "retry_at": self.retry_at.isoformat() if self.retry_at else None,
+            "more": self.more,
+        }
+
+
+def _recheck_one_by_one(case_ids: list[int], run: RecheckRun) -> None:
+    """After a batch failed: each case on its own, so one bad case holds up only itself."""
+    for case_id in case_ids:
+        try:
+            with transaction.atomic():
+                taken = rechecks.claim([case_id])
+                cases_evaluate(taken.case_ids)
+                rechecks.answered(taken)
+            run.cases += len(taken.case_ids)
+        except Exception as error:
+            logger.exception("Re-checking case %s failed; it will be retried.", case_id)
+            with transaction.atomic():
+                rechecks.failed(case_id, error, now=clock.now())
+            run.failed.append(case_id)
+
+
+def rechecks_run(*, max_seconds: float | None = None, batch_size: int = rechecks.BATCH_SIZE) -> RecheckRun:
+    """Re-check every case waiting in the queue (what the worker runs; also the explicit way for
+    tests, the demo and operators: `casework assurance_rechecks`). Each batch is one transaction;
+    a failing case is retried later with a growing delay and never holds up the others."""
+    run = RecheckRun()
+    started = time.monotonic()
+    while True:
+        if max_seconds is not None and time.monotonic() - started > max_seconds:
+            run.more = rechecks.pending_count() > 0
+            break
+        taken: rechecks.Claim | None = None
+        try:
+            with transaction.atomic():
+                taken = rechecks.claim_due(now=clock.now(), limit=batch_size)
+                if not taken.generations:
+                    break
+                cases_evaluate(taken.case_ids)
+                rechecks.answered(taken)
+            run.cases += len(taken.case_ids)
+        except Exception:
+            if taken is None:
+                raise  # the queue itself cannot be read: the task fails and the schedule runs it again
+            logger.warning("A re-check batch failed; re-checking its cases one by one.", exc_info=True)
+            _recheck_one_by_one(taken.case_ids, run)
+        run.batches += 1
+    run.retry_at = rechecks.next_retry_at()
+    return run
 
 
 # --- exemptions and waivers ----------------------------------------------------------------------
 
 
-def _require_manager_of(actor: Any, case: Case, roles: Sequence[str] = tuple(UNIT_MANAGER_ROLES)) -> None:
+def _require_manager_of(actor: User, case: Case, roles: Sequence[str] = tuple(UNIT_MANAGER_ROLES)) -> None:
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise NotFound("Case not found.")
     if not (actor.role_codes & set(roles)) or actor.unit_id != case.unit_id:
         raise PermissionDenied("Only a legal manager or unit head of this unit can approve this.")
 
 
-def _not_own_work(actor: Any, case: Case) -> None:
+def _not_own_work(actor: User, case: Case) -> None:
     if actor.pk in {case.allocated_lawyer_id, case.deputy_lawyer_id, case.paralegal_id}:
         raise PermissionDenied("You cannot approve your own work. Ask another manager.")
 
 
 @transaction.atomic
 def exemption_grant(
-    *, actor: Any, case: Case, document: str, reason: str, approved_on: dt.date | None = None
+    *, actor: User, case: Case, document: str, reason: str, approved_on: dt.date | None = None
 ) -> Exemption:
     """A formal exemption from the PSD or DMD requirement: reason, approver (the actor) and date."""
     _require_manager_of(actor, case)
@@ -145,12 +236,12 @@ def exemption_grant(
         case_id=case.pk,
         changes={"document": [None, document], "reason": [None, exemption.reason]},
     )
-    transaction.on_commit(lambda: case_evaluate(case_id=case.pk), robust=True)
+    notify_case_changed(case.pk)
     return exemption
 
 
 @transaction.atomic
-def waiver_grant(*, actor: Any, case: Case, rule_code: str, reason: str, expires_on: dt.date) -> Waiver:
+def waiver_grant(*, actor: User, case: Case, rule_code: str, reason: str, expires_on: dt.date) -> Waiver:
     _require_manager_of(actor, case)
     _not_own_work(actor, case)
     today = clock.today()
@@ -181,12 +272,12 @@ def waiver_grant(*, actor: Any, case: Case, rule_code: str, reason: str, expires
         case_id=case.pk,
         changes={"rule_code": [None, rule_code], "expires_on": [None, expires_on.isoformat()]},
     )
-    transaction.on_commit(lambda: case_evaluate(case_id=case.pk), robust=True)
+    notify_case_changed(case.pk)
     return waiver
 
 
 @transaction.atomic
-def waiver_revoke(*, actor: Any, waiver: Waiver) -> Waiver:
+def waiver_revoke(*, actor: User, waiver: Waiver) -> Waiver:
     _require_manager_of(actor, waiver.case)
     if waiver.revoked_at is not None:
         raise ValidationFailed("This waiver is already revoked.")
@@ -199,18 +290,16 @@ def waiver_revoke(*, actor: Any, waiver: Waiver) -> Waiver:
         case_id=waiver.case_id,
         changes={"revoked_at": [None, waiver.revoked_at.isoformat()]},
     )
-    transaction.on_commit(lambda: case_evaluate(case_id=waiver.case_id), robust=True)
+    notify_case_changed(waiver.case_id)
     return waiver
 
 
 # --- sign-off ------------------------------------------------------------------------------------
 
 
-def route_approver(*, case: Case, checkpoint: Checkpoint, requester: Any, today: dt.date) -> tuple[Any, str]:
+def route_approver(*, case: Case, checkpoint: Checkpoint, requester: User, today: dt.date) -> tuple[User, str]:
     """Who should approve: the case's legal manager, else another eligible manager in the unit who
     is not absent and did not do the work; the unit head last. Returns (user, why)."""
-    from casework.people.models import User
-
     excluded = {requester.pk, case.allocated_lawyer_id, case.deputy_lawyer_id, case.paralegal_id}
     eligible = (
         User.objects.filter(unit_id=case.unit_id, is_active=True, roles__code__in=checkpoint.approver_roles)
@@ -247,7 +336,7 @@ def route_approver(*, case: Case, checkpoint: Checkpoint, requester: Any, today:
 
 
 @transaction.atomic
-def signoff_request(*, actor: Any, case: Case, checkpoint_code: str, note: str = "") -> SignOffRequest:
+def signoff_request(*, actor: User, case: Case, checkpoint_code: str, note: str = "") -> SignOffRequest:
     require_case_editable(actor=actor, case=case)
     checkpoint = next((c for c in selectors.checkpoints_in_force(clock.today()) if c.code == checkpoint_code), None)
     if checkpoint is None:
@@ -281,7 +370,7 @@ def signoff_request(*, actor: Any, case: Case, checkpoint_code: str, note: str =
 
 @transaction.atomic
 def signoff_decide(
-    *, actor: Any, request: SignOffRequest, expected_version: int, approve: bool, rationale: str
+    *, actor: User, request: SignOffRequest, expected_version: int, approve: bool, rationale: str
 ) -> SignOffRequest:
     case = request.case
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
@@ -306,9 +395,8 @@ def signoff_decide(
             "decided_at": clock.now(),
             "rationale": rationale.strip(),
         },
-    )
+    )  # the case is queued for re-checking with the change
     emails.signoff_decided(request=request, approved=approve, decided_by=actor)
-    transaction.on_commit(lambda: case_evaluate(case_id=case.pk), robust=True)
     return request
 
 
@@ -331,7 +419,7 @@ def blocking_checkpoint_refusal(case: Case, target_stage: str) -> str | None:
 
 
 @transaction.atomic
-def panel_register(*, actor: Any, case: Case) -> PanelRegistration:
+def panel_register(*, actor: User, case: Case) -> PanelRegistration:
     _require_manager_of(actor, case)
     if PanelRegistration.objects.filter(case=case).exists():
         raise ValidationFailed("The case is already registered with the panel.")
@@ -351,14 +439,14 @@ def panel_register(*, actor: Any, case: Case) -> PanelRegistration:
         case_id=case.pk,
         changes={"thresholds_met": [None, reasons]},
     )
-    transaction.on_commit(lambda: case_evaluate(case_id=case.pk), robust=True)
+    notify_case_changed(case.pk)
     return registration
 
 
 @transaction.atomic
 def panel_meeting_record(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     held_on: dt.date,
     member_ids: list[int],
@@ -406,12 +494,12 @@ def panel_meeting_record(
             "actions": [None, len(actions)],
         },
     )
-    transaction.on_commit(lambda: case_evaluate(case_id=case.pk), robust=True)
+    notify_case_changed(case.pk)
     return meeting
 
 
 @transaction.atomic
-def panel_action_complete(*, actor: Any, action: PanelAction, expected_version: int) -> PanelAction:
+def panel_action_complete(*, actor: User, action: PanelAction, expected_version: int) -> PanelAction:
     case = action.meeting.case
     require_case_editable(actor=actor, case=case)
     versioned_update(
@@ -428,7 +516,7 @@ def panel_action_complete(*, actor: Any, action: PanelAction, expected_version: 
 
 
 @transaction.atomic
-def rule_publish_version(*, actor: Any, code: str, effective_from: dt.date, changes: dict[str, Any]) -> AssuranceRule:
+def rule_publish_version(*, actor: User, code: str, effective_from: dt.date, changes: dict[str, Any]) -> AssuranceRule:
     """Publish a new version of a rule. The previous version stays (ending where this begins)."""
     if RoleCode.ADMINISTRATOR not in actor.role_codes:
         raise PermissionDenied("Only an administrator can publish rule versions.")
@@ -439,7 +527,7 @@ def rule_publish_version(*, actor: Any, code: str, effective_from: dt.date, chan
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationFailed(f"These rule fields cannot be changed: {', '.join(sorted(unknown))}.")
-    if changes.get("evaluator", previous.evaluator) not in EVALUATORS:
+    if changes.get("evaluator", previous.evaluator) not in EVALUATORS.by_key():
         raise ValidationFailed("Unknown evaluator.", field_errors={"evaluator": ["Choose a registered evaluator."]})
     if effective_from <= previous.effective_from:
         raise ValidationFailed(

@@ -22,7 +22,7 @@ from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.assurance import dashboard as reads
-from casework.assurance import exports, selectors, services
+from casework.assurance import exports, rechecks, selectors, services
 from casework.assurance.forms import (
     EXPORT_FORMATS,
     ConfirmForm,
@@ -79,7 +79,7 @@ def _require_unit_manager(user: Any, case: Case) -> None:
 
 
 def _case_url(case_id: int) -> str:
-    return reverse("cases:detail", args=[case_id]) + "#assurance-heading"
+    return reverse("cases:section", args=[case_id, "compliance"]) + "#assurance-heading"
 
 
 # --- a case's compliance ---------------------------------------------------------------------------
@@ -543,6 +543,8 @@ def rule_failing(request: HttpRequest, rule_code: str, fmt: str = "") -> HttpRes
             "rule_code": rule_code,
             "title": title,
             "rows": rows,
+            # Cases that changed since this verdict: the worker is re-checking them.
+            "rechecking": set(rechecks.pending_for([row.case_id for row in rows])),
             "page": page,
             "unit_query": _unit_query(scope),
             "previous_href": "?" + urlencode({**base, "page": page - 1}) if page > 1 else "",

@@ -147,7 +147,9 @@ def checkpoint_create(*, actor: Any = None) -> AuditCheckpoint:
     existing = AuditCheckpoint.objects.filter(tree_size=size).first()
     if existing is not None:
         write_checkpoint_file(existing)  # restores a lost file; never changes an existing one
+        restore_checkpoint_files()
         return existing
+    restore_checkpoint_files()
     root_hash = root_over(size)
     key = signing.load_or_create_private_key()
     created_at = clock.now()
@@ -170,6 +172,52 @@ def checkpoint_create(*, actor: Any = None) -> AuditCheckpoint:
     who = getattr(actor, "username", None) or "system"
     logger.info("Audit checkpoint at %s events signed by %s, written to %s", size, who, path)
     return checkpoint
+
+
+def _signed_by_trusted_key(checkpoint: AuditCheckpoint, trusted: frozenset[str]) -> bool:
+    message = signing.signed_head_bytes(
+        tree_size=checkpoint.tree_size,
+        root_hash=checkpoint.root_hash,
+        created_at=chain.format_instant(checkpoint.created_at),
+    )
+    return checkpoint.public_key.lower() in trusted and signing.verify(
+        public_key=checkpoint.public_key, signature=checkpoint.signature, message=message
+    )
+
+
+def restore_checkpoint_files() -> list[Path]:
+    """Write back any checkpoint file missing from the store, for heads the database lists whose
+    signature by a trusted key still verifies (a forged row cannot become a file). Never changes
+    an existing file."""
+    store = checkpoint_dir()
+    trusted = signing.trusted_public_keys()
+    restored = []
+    for checkpoint in AuditCheckpoint.objects.order_by("tree_size"):
+        path = store / checkpoint_file_name(checkpoint.tree_size)
+        if not path.exists() and _signed_by_trusted_key(checkpoint, trusted):
+            restored.append(write_checkpoint_file(checkpoint))
+            logger.warning("Restored the missing audit checkpoint file %s from the database's signed copy", path)
+    return restored
+
+
+def missing_checkpoint_files(extra_dirs: Sequence[Path] = ()) -> list[dict[str, Any]]:
+    """Checkpoints the database lists that are in no checkpoint file read (the store and
+    `extra_dirs`): a lost or deleted witness. `casework audit checkpoint` restores the file when
+    the database's copy is still validly signed."""
+    found = {
+        (int(document["tree_size"]), str(document["root_hash"]))
+        for _, document, _ in read_checkpoint_files(extra_dirs)
+        if document is not None
+    }
+    return [
+        {
+            "file": checkpoint_file_name(checkpoint.tree_size),
+            "tree_size": checkpoint.tree_size,
+            "created_at": chain.format_instant(checkpoint.created_at),
+        }
+        for checkpoint in AuditCheckpoint.objects.order_by("tree_size")
+        if (checkpoint.tree_size, checkpoint.root_hash) not in found
+    ]
 
 
 # --- checking the external store -------------------------------------------------------------

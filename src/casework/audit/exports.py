@@ -6,6 +6,8 @@ The export is JSON lines, checkable by `standalone_verify.py` without this produ
 - one `event` line per event in the range, with every canonical field plus prev_hash and hash;
 - one `leaf` line (seq and hash only, no content) per event outside the range that a checkpoint
   covers, so the verifier can recompute the signed Merkle roots without seeing other events;
+- one `erasure` line (the full erase event) for each erasure that redacted an exported event but
+  lies outside what is exported, so the verifier can check every redaction was a logged erasure;
 - one `checkpoint` line per signed tree head from the external checkpoint store.
 
 `export_directory` writes that file as events.jsonl beside inclusion proofs, copies of the
@@ -33,7 +35,7 @@ from casework.audit.services import iter_chain_rows, record
 from casework.core import clock
 from casework.core.errors import ValidationFailed
 
-EXPORT_FORMAT = "casework-audit-export/1"
+EXPORT_FORMAT = "casework-audit-export/2"
 DIRECTORY_FORMAT = "casework-audit-export-directory/1"
 
 
@@ -156,7 +158,9 @@ def _write_lines(
     so the signed roots can still be recomputed without disclosing them. The seqs written in full
     are appended to `exported_seqs`."""
     events = leaves = 0
-    case_column = chain.CANONICAL_FIELDS.index("case_id")
+    case_column = chain.STORED_FIELDS.index("case_id")
+    erased_by_column = chain.STORED_FIELDS.index("erased_by")
+    erasures: set[int] = set()
     with out.open("x", encoding="utf-8") as handle:  # never overwrite an earlier export
         _line(
             handle,
@@ -167,31 +171,41 @@ def _write_lines(
                 "first_seq": first,
                 "last_seq": last,
                 "canonical_fields": list(chain.CANONICAL_FIELDS),
+                "stored_fields": list(chain.STORED_FIELDS),
                 **header_extra,
             },
         )
         for seq, digest in iter_event_hashes(upto=min(first - 1, covered)):
             _line(handle, {"type": "leaf", "seq": seq, "hash": digest})
             leaves += 1
+        written: set[int] = set()
         if first <= last:
-            for row in iter_chain_rows(start_seq=first):
-                if row[0] > last:
-                    break
+            for row in iter_chain_rows(start_seq=first, end_seq=last):
                 if case_id is not None and row[case_column] != case_id:
                     _line(handle, {"type": "leaf", "seq": row[0], "hash": row[-1]})
                     leaves += 1
                     continue
-                _line(handle, {"type": "event", **dict(zip(chain.CANONICAL_FIELDS, row[:-2], strict=True)),
-                               "prev_hash": row[-2], "hash": row[-1]})  # fmt: skip
+                _line(handle, _event_line("event", row))
+                written.add(row[0])
+                if row[erased_by_column] is not None:
+                    erasures.add(row[erased_by_column])
                 events += 1
                 if exported_seqs is not None:
                     exported_seqs.append(row[0])
         for seq, digest in iter_event_hashes(after=max(last, first - 1), upto=covered):
             _line(handle, {"type": "leaf", "seq": seq, "hash": digest})
             leaves += 1
+        for seq in sorted(erasures - written):
+            for row in iter_chain_rows(start_seq=seq, end_seq=seq):
+                _line(handle, _event_line("erasure", row))
         for document in checkpoints:
             _line(handle, {"type": "checkpoint", **document})
     return events, leaves
+
+
+def _event_line(kind: str, row: Any) -> dict[str, Any]:
+    return {"type": kind, **dict(zip(chain.STORED_FIELDS, row[:-2], strict=True)), "prev_hash": row[-2],
+            "hash": row[-1]}  # fmt: skip
 
 
 # --- the directory form: events, proofs, checkpoints and public key side by side -------------

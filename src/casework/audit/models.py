@@ -68,6 +68,17 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     client_address = models.CharField(max_length=64, blank=True)
     channel = models.CharField(max_length=10, blank=True)
+    # Format 2 (chain.py): the personal values above are hashed through a salted commitment, so an
+    # erasure can blank them (and the salt) and keep the commitment. Null format: format 1.
+    format = models.PositiveSmallIntegerField(null=True, blank=True)
+    salt = models.CharField(max_length=32, null=True, blank=True)
+    commitment = models.CharField(max_length=64, null=True, blank=True)
+    erasure_seal = models.CharField(
+        max_length=64, null=True, blank=True, help_text="Erase events only: seal over the format-1 events redacted."
+    )
+    erased_by = models.BigIntegerField(
+        null=True, blank=True, help_text="The erase event that blanked this event's personal values (not hashed)."
+    )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -78,6 +89,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["actor", "occurred_at"], name="audit_actor_time"),
             models.Index(fields=["subject_type", "subject_id"], name="audit_subject"),
+            models.Index(fields=["erased_by"], name="audit_erased_by", condition=models.Q(erased_by__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -88,6 +100,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+    @property
+    def is_redacted(self) -> bool:
+        return self.erased_by is not None
 
     @property
     def changes_dict(self) -> dict[str, Any]:

@@ -19,17 +19,8 @@ from typing import Any
 
 from django.db import connection
 
-from casework.audit import chain
-
-HashInput = tuple[int, bytes, str, str]
-
-
-def _range_sql() -> str:
-    values = ", ".join("occurred_at || ''" if name == "occurred_at" else name for name in chain.CANONICAL_FIELDS)
-    return (
-        f"SELECT seq, CAST(prev_hash || json_array({values}) AS BLOB), prev_hash, hash"  # noqa: S608
-        " FROM audit_auditevent WHERE seq >= ? AND seq < ? ORDER BY seq"
-    )
+from casework.audit.chain import HashInput
+from casework.audit.services import hash_input_sql
 
 
 def database_file_for_parallel_reads() -> Path | None:
@@ -47,7 +38,7 @@ def iter_hash_inputs_parallel(
     *, database: Path, upto: int, workers: int = 2, chunk: int = 50_000
 ) -> Iterator[HashInput]:
     """(seq, prev_hash + canonical bytes, prev_hash, hash) for seq 1..upto, in seq order."""
-    sql = _range_sql()
+    sql = hash_input_sql(bounded=True)
     local = threading.local()
     opened: list[sqlite3.Connection] = []
     lock = threading.Lock()

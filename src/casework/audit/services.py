@@ -52,12 +52,21 @@ class EventRef:
 
 
 # Built from constants only.
+_INSERT_COLUMNS = (*chain.STORED_FIELDS[:-1], "prev_hash", "hash")  # erased_by is set only by an erasure
 _INSERT_SQL = (
-    "INSERT INTO audit_auditevent (seq, occurred_at, actor_id, actor_label, actor_role, actor_unit, action,"  # noqa: S608
-    " subject_type, subject_id, subject_label, case_id, changes, justification, recipient, request_id,"
-    " client_address, channel, prev_hash, hash) VALUES (" + ", ".join(["%s"] * 19) + ")"
+    f"INSERT INTO audit_auditevent ({', '.join(_INSERT_COLUMNS)}) VALUES ("  # noqa: S608
+    + ", ".join(["%s"] * len(_INSERT_COLUMNS))
+    + ")"
 )
 _HEAD_SQL = "SELECT seq, hash FROM audit_auditevent ORDER BY seq DESC LIMIT 1"
+
+
+def lock_chain() -> None:
+    """Hold the append lock until the transaction ends (PostgreSQL; on SQLite the IMMEDIATE
+    transaction already admits one writer at a time). Call inside a transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_AUDIT_LOCK_KEY])
 
 
 def _chain_head(cursor: Any) -> tuple[int, str]:
@@ -84,6 +93,8 @@ class PendingEvent:
     changes: dict[str, Any] | None = None
     justification: str = ""
     recipient: str = ""
+    #: Only for an erase event that redacts format-1 events: the seal over what remains of them.
+    erasure_seal: str | None = None
 
 
 # Action.values rebuilds its list on every access; bulk writes validate thousands of events.
@@ -145,28 +156,54 @@ def record_many(*, actor: Any, events: Sequence[PendingEvent], at: dt.datetime |
         seq, prev_hash = _chain_head(cursor)
         for event in events:
             seq += 1
-            values = [
-                seq,
-                canonical_instant,
-                who.actor_id,
-                who.label,
-                who.role,
-                who.unit,
-                event.action,
-                event.subject_type,
-                event.subject_id,
-                event.subject_label,
-                event.case_id,
-                chain.canonical_changes(event.changes),
-                event.justification,
-                event.recipient,
-                ctx.request_id,
-                ctx.client_address,
-                ctx.channel,
-            ]
-            digest = chain.event_hash(prev_hash, values)
-            values[1] = db_instant
-            params.append([*values, prev_hash, digest])
+            salt = chain.new_salt()
+            changes = chain.canonical_changes(event.changes)
+            kept = {
+                "seq": seq,
+                "occurred_at": canonical_instant,
+                "actor_id": who.actor_id,
+                "actor_label": who.label,
+                "actor_role": who.role,
+                "actor_unit": who.unit,
+                "action": event.action,
+                "subject_type": event.subject_type,
+                "subject_id": event.subject_id,
+                "case_id": event.case_id,
+                "recipient": event.recipient,
+                "request_id": ctx.request_id,
+                "client_address": ctx.client_address,
+                "channel": ctx.channel,
+                "commitment": chain.commitment(salt, event.subject_label, changes, event.justification),
+                "erasure_seal": event.erasure_seal,
+            }
+            digest = chain.event_hash(prev_hash, chain.v2_values(kept))
+            params.append(
+                [
+                    seq,
+                    db_instant,
+                    who.actor_id,
+                    who.label,
+                    who.role,
+                    who.unit,
+                    event.action,
+                    event.subject_type,
+                    event.subject_id,
+                    event.subject_label,
+                    event.case_id,
+                    changes,
+                    event.justification,
+                    event.recipient,
+                    ctx.request_id,
+                    ctx.client_address,
+                    ctx.channel,
+                    chain.FORMAT_2,
+                    salt,
+                    kept["commitment"],
+                    event.erasure_seal,
+                    prev_hash,
+                    digest,
+                ]
+            )
             refs.append(EventRef(seq=seq, hash=digest))
             prev_hash = digest
         if len(params) == 1:
@@ -194,19 +231,31 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def iter_chain_rows(batch_size: int = 20_000, start_seq: int = 1) -> Iterable[Sequence[Any]]:
-    """Every event's canonical values plus (prev_hash, hash), in seq order, read without ORM cost."""
-    instant = (
-        "occurred_at || ''"
-        if connection.vendor == "sqlite"
-        else ("to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")
-    )
-    columns = ", ".join(instant if name == "occurred_at" else name for name in chain.CANONICAL_FIELDS)
-    sql = f"SELECT {columns}, prev_hash, hash FROM audit_auditevent WHERE seq >= %s ORDER BY seq LIMIT %s"  # noqa: S608
+def _instant_sql() -> str:
+    if connection.vendor == "sqlite":
+        return "occurred_at || ''"
+    return "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+
+
+def chain_row_sql(where: str = "seq >= %s ORDER BY seq LIMIT %s") -> str:
+    """SELECT of every stored field plus (prev_hash, hash), canonical instants included, WHERE
+    `where` (a constant with placeholders)."""
+    instant = _instant_sql()
+    columns = ", ".join(instant if name == "occurred_at" else name for name in chain.STORED_FIELDS)
+    return f"SELECT {columns}, prev_hash, hash FROM audit_auditevent WHERE {where}"  # noqa: S608
+
+
+def iter_chain_rows(
+    batch_size: int = 20_000, start_seq: int = 1, end_seq: int | None = None
+) -> Iterable[Sequence[Any]]:
+    """Every event's stored values (chain.STORED_FIELDS) plus (prev_hash, hash), in seq order,
+    read without ORM cost."""
+    sql = chain_row_sql()
     next_seq = start_seq
     with connection.cursor() as cursor:
-        while True:
-            cursor.execute(sql, [next_seq, batch_size])
+        while end_seq is None or next_seq <= end_seq:
+            limit = batch_size if end_seq is None else min(batch_size, end_seq - next_seq + 1)
+            cursor.execute(sql, [next_seq, limit])
             rows = cursor.fetchall()
             if not rows:
                 return
@@ -228,17 +277,41 @@ def sqlite_hash_inputs_available() -> bool:
     return bool(row) and row[0] == '[1,"é",null]'
 
 
-def iter_hash_inputs(batch_size: int = 50_000, start_seq: int = 1) -> Iterable[tuple[int, bytes, str, str]]:
-    """(seq, prev_hash + canonical JSON as bytes, prev_hash, hash) per event, built inside SQLite.
+def hash_input_sql(*, bounded: bool) -> str:
+    """SQLite: per event, the bytes to hash built by the database (chain.HashInput), from seq >= ?
+    then LIMIT ? or, `bounded`, seq < ?."""
+
+    def array(names: Sequence[str]) -> str:
+        return ", ".join("occurred_at || ''" if name == "occurred_at" else name for name in names)
+
+    legacy = "(format IS NULL OR format = 1)"
+    mark = chain.V2_MARK
+    columns = (
+        "seq",
+        f"CASE WHEN {legacy} THEN CASE WHEN erased_by IS NULL"
+        f" THEN CAST(prev_hash || json_array({array(chain.CANONICAL_FIELDS)}) AS BLOB) END"
+        f" ELSE CAST(prev_hash || json_array('{mark}', {array(chain.V2_HASHED_FIELDS)}) AS BLOB) END",
+        f"CASE WHEN format = {chain.FORMAT_2} AND erased_by IS NULL"
+        f" THEN CAST(salt || json_array({array(chain.PERSONAL_FIELDS)}) AS BLOB) END",
+        "commitment",
+        "prev_hash",
+        "hash",
+        "erased_by",
+        f"CASE WHEN erased_by IS NOT NULL AND {legacy} THEN CAST(json_array({array(chain.SEAL_FIELDS)}) AS BLOB) END",
+        "erasure_seal",
+        "action",
+    )
+    window = "AND seq < ? ORDER BY seq" if bounded else "ORDER BY seq LIMIT ?"
+    return f"SELECT {', '.join(columns)} FROM audit_auditevent WHERE seq >= ? {window}"  # noqa: S608
+
+
+def iter_hash_inputs(batch_size: int = 50_000, start_seq: int = 1) -> Iterable[Sequence[Any]]:
+    """chain.HashInput per event, built inside SQLite.
 
     Only the bytes to hash cross into Python; a mismatch found this way is re-checked with the
     Python encoder (see verification.verify_chain) before it is reported.
     """
-    values = ", ".join("occurred_at || ''" if name == "occurred_at" else name for name in chain.CANONICAL_FIELDS)
-    sql = (
-        f"SELECT seq, CAST(prev_hash || json_array({values}) AS BLOB), prev_hash, hash"  # noqa: S608
-        " FROM audit_auditevent WHERE seq >= ? ORDER BY seq LIMIT ?"
-    )
+    sql = hash_input_sql(bounded=False)
     connection.ensure_connection()
     # The driver's own cursor: these rows need none of Django's conversions.
     cursor = connection.connection.cursor()

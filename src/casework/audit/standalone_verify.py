@@ -9,7 +9,10 @@ checkpoints/*.json, public-key.txt. A single .jsonl file (the older form) works 
 Checks, without the product or its database:
 1. the hash chain of the exported events: consecutive seq numbers, each prev_hash equal to the
    previous event's hash (or to the leaf line just before the range), each hash equal to
-   SHA-256(prev_hash + canonical JSON of the event's fields);
+   SHA-256(prev_hash + canonical JSON of the event's fields) (format 2: the personal values through
+   their salted commitment, recomputed wherever they were not erased);
+   every event whose personal values were erased must point at a logged erase event that covers it,
+   and erased format-1 events must match the seal their erase event keeps;
 2. every signed checkpoint: the Ed25519 signature over its tree head, and (when the export holds
    every event or leaf hash the checkpoint covers) the RFC 6962 Merkle root recomputed from them;
    an export missing hashes a checkpoint covers fails (events were deleted or withheld);
@@ -59,6 +62,13 @@ CANONICAL_FIELDS = (
     "client_address",
     "channel",
 )
+# Format 2 (events written since erasure was introduced): the personal values are hashed through a
+# salted commitment, so an erasure can blank them and keep the commitment.
+PERSONAL_FIELDS = ("subject_label", "changes", "justification")
+V2_MARK = "casework-audit/2"
+_KEPT = tuple(name for name in CANONICAL_FIELDS if name not in PERSONAL_FIELDS)
+V2_HASHED_FIELDS = (*_KEPT, "commitment", "erasure_seal")
+SEAL_FIELDS = (*_KEPT, "prev_hash", "hash")
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
@@ -160,6 +170,34 @@ def event_hash(prev_hash: str, values: Sequence[Any]) -> str:
     return hashlib.sha256(prev_hash.encode() + _encoder.encode(list(values)).encode()).hexdigest()
 
 
+def _sha(data: str) -> str:
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def commitment(salt: str, event: dict[str, Any]) -> str:
+    return _sha(salt + _encoder.encode([event[name] for name in PERSONAL_FIELDS]))
+
+
+def expected_hash(prev_hash: str, event: dict[str, Any]) -> str | None:
+    """The hash an exported event's content gives, or None for a redacted format-1 event (its
+    personal values are gone; its erase event's seal vouches for what remains). Raises ValueError
+    when a format-2 event's personal values do not match its commitment."""
+    fmt = event.get("format")
+    if fmt in (None, 1):
+        if event.get("erased_by") is not None:
+            return None
+        return event_hash(prev_hash, [event[name] for name in CANONICAL_FIELDS])
+    if fmt != 2:
+        raise ValueError(f"unknown event format {fmt!r}")
+    if event.get("erased_by") is None and commitment(str(event.get("salt") or ""), event) != event.get("commitment"):
+        raise ValueError("personal values do not match the event's commitment")
+    return event_hash(prev_hash, [V2_MARK, *(event[name] for name in V2_HASHED_FIELDS)])
+
+
+def legacy_digest(event: dict[str, Any]) -> str:
+    return _sha(_encoder.encode([event[name] for name in SEAL_FIELDS]))
+
+
 def merkle_root(leaf_data: Iterable[bytes]) -> bytes:
     """RFC 6962 MTH: leaves SHA-256(0x00||d), nodes SHA-256(0x01||l||r), split at a power of two."""
     stack: list[tuple[int, bytes]] = []
@@ -208,7 +246,11 @@ class ExportError(Exception):
     pass
 
 
-def read_export(path: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[int, str], list[dict[str, Any]]]:
+def read_export(
+    path: str, erasures: dict[int, dict[str, Any]] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[int, str], list[dict[str, Any]]]:
+    """Header, events, leaf hashes and checkpoints; the erase events carried beside the range
+    (those that redacted exported events) go into `erasures` if given."""
     header: dict[str, Any] | None = None
     events: list[dict[str, Any]] = []
     leaves: dict[int, str] = {}
@@ -231,6 +273,8 @@ def read_export(path: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[i
                     leaves[int(document["seq"])] = str(document["hash"])
                 elif kind == "checkpoint":
                     checkpoints.append(document)
+                elif kind == "erasure" and erasures is not None:
+                    erasures[int(document["seq"])] = document
     except OSError as exc:
         raise ExportError(f"cannot read {path}: {exc}") from exc
     if header is None:
@@ -248,24 +292,78 @@ def verify_chain(events: list[dict[str, Any]], leaves: dict[int, str]) -> tuple[
     first_seq = int(events[0]["seq"])
     prev_hash = GENESIS_HASH if first_seq == 1 else leaves.get(first_seq - 1, events[0]["prev_hash"])
     expected = first_seq
+    before_prev = ""
     for event in events:
         seq = event.get("seq")
         if isinstance(seq, int) and seq > expected and all(s in leaves for s in range(expected, seq)):
             prev_hash, expected = leaves[seq - 1], seq  # events of other cases, exported as hashes only
+            before_prev = leaves.get(seq - 2, "")
         if seq != expected:
             return (expected if isinstance(seq, int) and seq > expected else seq), f"expected seq {expected}", hashes
         if event.get("prev_hash") != prev_hash:
+            if before_prev and event.get("prev_hash") == before_prev:
+                return seq - 1, f"event {seq - 1} was inserted: event {seq} links to event {seq - 2}", hashes
             return seq, "prev_hash does not match the previous event's hash", hashes
         try:
-            values = [event[name] for name in CANONICAL_FIELDS]
+            digest = expected_hash(prev_hash, event)
         except KeyError as exc:
             return seq, f"field {exc} is missing", hashes
-        if event_hash(prev_hash, values) != event.get("hash"):
+        except (ValueError, TypeError):
             return seq, "content does not match its hash (the event was altered)", hashes
-        prev_hash = event["hash"]
+        if digest is not None and digest != event.get("hash"):
+            return seq, "content does not match its hash (the event was altered)", hashes
+        before_prev, prev_hash = prev_hash, event["hash"]
         hashes[seq] = prev_hash
         expected += 1
     return None, "", hashes
+
+
+def check_redactions(
+    events: list[dict[str, Any]], erasures: dict[int, dict[str, Any]], all_hashes: dict[int, str]
+) -> tuple[int | None, str, int]:
+    """(first badly redacted seq or None, reason, redacted events). Every redacted event must point
+    at an erase event (in the export, or carried beside it) that is itself intact, comes after it and
+    covers its case or subject; redacted format-1 events must match that erase event's seal."""
+    known = {int(e["seq"]): e for e in events if isinstance(e.get("seq"), int)}
+    legacy: dict[int, list[str]] = {}
+    redacted = 0
+    for event in events:
+        erased_by = event.get("erased_by")
+        if erased_by is None:
+            continue
+        redacted += 1
+        seq = event["seq"]
+        erase = known.get(erased_by) or erasures.get(erased_by)
+        if erase is None:
+            return seq, f"redacted by event {erased_by}, which the export does not include", redacted
+        if erased_by not in known:
+            try:
+                digest = expected_hash(str(erase.get("prev_hash")), erase)
+            except (KeyError, ValueError, TypeError):
+                digest = None
+            if digest is None or digest != erase.get("hash") or all_hashes.get(erased_by, digest) != digest:
+                return seq, f"erase event {erased_by} carried with the export does not match its hash", redacted
+        covers = (erase.get("case_id") is not None and erase.get("case_id") == event.get("case_id")) or (
+            erase.get("subject_type") == event.get("subject_type")
+            and erase.get("subject_id") == event.get("subject_id")
+        )
+        if erase.get("action") != "erase" or erased_by <= seq or not covers:
+            return (
+                seq,
+                f"its personal values were blanked, but event {erased_by} is not an erasure that covers it",
+                redacted,
+            )
+        if event.get("format") in (None, 1):
+            legacy.setdefault(erased_by, []).append(legacy_digest(event))
+    for erased_by, digests in legacy.items():
+        erase = known.get(erased_by) or erasures[erased_by]
+        running = hashlib.sha256()
+        for digest in digests:
+            running.update(digest.encode())
+        if running.hexdigest() != erase.get("erasure_seal"):
+            first = min(e["seq"] for e in events if e.get("erased_by") == erased_by)
+            return first, f"what remains of it does not match the seal kept by erase event {erased_by}", redacted
+    return None, "", redacted
 
 
 def check_checkpoint(checkpoint: dict[str, Any], all_hashes: dict[int, str], pinned: set[str]) -> dict[str, Any]:
@@ -331,18 +429,22 @@ def verify_export(path: str, pinned: set[str]) -> dict[str, Any]:
     location = Path(path)
     proofs: list[dict[str, Any]] = []
     key_source = "command line" if pinned else "none"
+    erasures: dict[int, dict[str, Any]] = {}
     if location.is_dir():
-        header, events, leaves, checkpoints = read_export(str(location / "events.jsonl"))
+        header, events, leaves, checkpoints = read_export(str(location / "events.jsonl"), erasures)
         stored, keys, proofs = read_directory(location)
         known = {json.dumps(c, sort_keys=True) for c in checkpoints}
         checkpoints += [c for c in stored if json.dumps({"type": "checkpoint", **c}, sort_keys=True) not in known]
         if not pinned and keys:
             pinned, key_source = keys, "public-key.txt in the export"
     else:
-        header, events, leaves, checkpoints = read_export(path)
+        header, events, leaves, checkpoints = read_export(path, erasures)
     broken_seq, reason, event_hashes = verify_chain(events, leaves)
     # The stored hashes, checked or not: the signed roots judge them whatever the chain says.
     all_hashes = {**leaves, **{e["seq"]: str(e.get("hash")) for e in events if isinstance(e.get("seq"), int)}}
+    bad_redaction, redaction_reason, redacted = check_redactions(events, erasures, all_hashes)
+    if broken_seq is None and bad_redaction is not None:
+        broken_seq, reason = bad_redaction, redaction_reason
     checkpoints.sort(key=lambda c: int(c.get("tree_size", 0)) if str(c.get("tree_size", "")).isdigit() else 0)
     checks, good_size = [], 0
     for checkpoint in checkpoints:
@@ -363,6 +465,7 @@ def verify_export(path: str, pinned: set[str]) -> dict[str, Any]:
     return {
         "intact": broken_seq is None and failing is None and bad_proof is None,
         "events_checked": len(event_hashes),
+        "redacted_events": redacted,
         "first_seq": header.get("first_seq"),
         "last_seq": header.get("last_seq"),
         "first_broken_seq": broken_seq,

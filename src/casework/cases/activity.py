@@ -50,6 +50,21 @@ VERBS: dict[str, str] = {
     Action.COMBINE: "combined",
 }
 
+#: Records whose audit label is written for people (a name, an offence, a title); other labels may
+#: hold codes ("ctl.extension_notice"), so those records are named by their kind alone.
+LABELLED = frozenset(
+    {
+        "cases.defendant",
+        "cases.charge",
+        "cases.hearing",
+        "cases.casedocument",
+        "cases.documentversion",
+        "cases.casereview",
+    }
+)
+#: How the audit trail labels work the service does itself.
+SERVICE_ACTORS = frozenset({"", "system"})
+
 #: Document kinds named by their own name, not "a document" (the label starts with the kind's title).
 NAMED_DOCUMENTS = ("hearing record sheet", "prosecution strategy document", "disclosure management document")
 
@@ -65,7 +80,9 @@ class Activity:
 
 
 def describe(event: AuditEvent) -> str:
-    who = _USERNAME_SUFFIX.sub("", event.actor_label) or "The service"
+    who = _USERNAME_SUFFIX.sub("", event.actor_label)
+    if who.lower() in SERVICE_ACTORS:
+        who = "The service"
     verb = VERBS.get(event.action, event.get_action_display().lower())
     subject = SUBJECTS.get(event.subject_type, "a record")
     label = (event.subject_label or "").strip()
@@ -77,7 +94,7 @@ def describe(event: AuditEvent) -> str:
             label = label[len(named) :].lstrip(" :–-")
     if event.action == Action.DISCLOSE and event.recipient:
         return f"{who} disclosed {subject} to {event.recipient}"
-    if label and event.subject_type != "cases.case":
+    if label and event.subject_type in LABELLED:
         return f"{who} {verb} {subject}: {label}"
     return f"{who} {verb} {subject}"
 

@@ -6,7 +6,4 @@ class CasesConfig(AppConfig):
     label = "cases"
     verbose_name = "Case register"
 
-    def ready(self) -> None:
-        from casework.cases import list_sorts
-
-        list_sorts.register()
+    case_list_sorts = ("casework.cases.list_sorts.NEXT_HEARING",)

@@ -2,9 +2,10 @@
 
 The case lists live here, but the dates that matter most (the next custody time limit expiry) and a
 case's status come from apps above this one. Rather than reach up, the lists take what those apps
-register when Django starts (their AppConfig.ready): a checkbox group of filters, a sort, or a
-function that adds facts to the rows shown. The lists, the CSV export and the API filter through the
-same registry, so a filter behaves the same everywhere.
+declare on their AppConfig (see casework.core.extensions): a checkbox group of filters
+(`case_list_filters`), a sort (`case_list_sorts`), or a function that adds facts to the rows shown
+(`case_list_row_facts`). The lists, the CSV export and the API filter through the same points, so a
+filter behaves the same everywhere.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+
+from casework.core.extensions import ExtensionPoint
 
 
 @dataclass(frozen=True)
@@ -57,30 +60,29 @@ class SortOption:
     ordering: tuple[Any, ...]
 
 
-FILTER_GROUPS: dict[str, FilterGroup] = {}
-SORT_OPTIONS: dict[str, SortOption] = {}
-ROW_FACTS: list[Callable[[list[Any]], None]] = []
-
-
-def register_filter_group(group: FilterGroup) -> None:
-    FILTER_GROUPS[group.name] = group
-
-
-def register_sort(option: SortOption) -> None:
-    SORT_OPTIONS[option.key] = option
-
-
-def register_row_facts(add_facts: Callable[[list[Any]], None]) -> None:
-    """`add_facts(cases)` sets attributes on a page of cases (in bulk: a few queries per page)."""
-    if add_facts not in ROW_FACTS:
-        ROW_FACTS.append(add_facts)
+CASE_LIST_FILTERS = ExtensionPoint[FilterGroup](
+    "case_list_filters", "Checkbox groups of filters on the case lists, their CSV export and the API."
+)
+CASE_LIST_SORTS = ExtensionPoint[SortOption]("case_list_sorts", "Orders the case lists can be sorted in.")
+CASE_LIST_ROW_FACTS = ExtensionPoint[Callable[[list[Any]], None]](
+    "case_list_row_facts", "Functions that set facts (a status, a date) on a page of cases, in bulk."
+)
 
 
 def filter_groups() -> list[FilterGroup]:
-    return sorted(FILTER_GROUPS.values(), key=lambda group: (group.order, group.legend))
+    return sorted(CASE_LIST_FILTERS, key=lambda group: (group.order, group.legend))
+
+
+def filter_group(name: str) -> FilterGroup | None:
+    return next((group for group in CASE_LIST_FILTERS if group.name == name), None)
+
+
+def sort_options() -> dict[str, SortOption]:
+    return {option.key: option for option in CASE_LIST_SORTS}
 
 
 def add_row_facts(cases: list[Any]) -> list[Any]:
-    for add_facts in ROW_FACTS:
+    """`add_facts(cases)` of every app sets attributes on a page of cases (a few queries a page)."""
+    for add_facts in CASE_LIST_ROW_FACTS:
         add_facts(cases)
     return cases

@@ -1,4 +1,4 @@
-"""The case register's own additions to the lists: sort by the next hearing."""
+"""The case register's own additions to the lists: sort by the next hearing (declared in apps.py)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,6 @@ def _with_next_hearing(qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.annotate(next_hearing_at=Subquery(upcoming.values("starts_at")[:1]))
 
 
-def register() -> None:
-    list_options.register_sort(
-        list_options.SortOption(
-            "hearing", "Next hearing", _with_next_hearing, (F("next_hearing_at").asc(nulls_last=True), "urn")
-        )
-    )
+NEXT_HEARING = list_options.SortOption(
+    "hearing", "Next hearing", _with_next_hearing, (F("next_hearing_at").asc(nulls_last=True), "urn")
+)

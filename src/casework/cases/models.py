@@ -18,7 +18,13 @@ from casework.cases.choices import (
 )
 from casework.core import clock
 from casework.core.models import VersionedModel
-from casework.people.choices import CASEWORKER_ROLES, NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
+from casework.people.choices import (
+    CASEWORKER_ROLES,
+    NATIONAL_READ_ROLES,
+    RESTRICTED_READER_ROLES,
+    UNIT_MANAGER_ROLES,
+    RoleCode,
+)
 
 
 class AcceptanceCriterion(models.Model):
@@ -51,12 +57,21 @@ class OffenceCategory(models.Model):
 
 class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: Any) -> CaseQuerySet:
-        """The one access path for cases. Anything outside it is a 404 for this user."""
+        """The one access path for cases. Anything outside it is a 404 for this user.
+
+        Records management narrows it for everyone: a disposed case (its personal data erased) is
+        gone, and a restricted case (DPA 2018 s.47(2)) is hidden from normal work; it is visible
+        only to a named reader who has just opened it giving a reason (RestrictedReading)."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
+        reading = models.Q(pk__in=RestrictedReading.objects.active().filter(user=user).values("case_id"))
+        normal = self._normal_scope(user) & models.Q(restricted_at__isnull=True)
+        return self.filter(normal | reading, disposed_at__isnull=True)
+
+    def _normal_scope(self, user: Any) -> models.Q:
         roles = user.role_codes
         if roles & NATIONAL_READ_ROLES:
-            return self.all()
+            return models.Q()
         scope = models.Q(pk__in=[])
         if roles & UNIT_MANAGER_ROLES and user.unit_id:
             scope |= models.Q(unit_id=user.unit_id)
@@ -69,13 +84,21 @@ class CaseQuerySet(models.QuerySet["Case"]):
                 | models.Q(paralegal=user)
                 | models.Q(pk__in=CaseAccessGrant.objects.active().filter(user=user).values("case_id"))
             )
-        return self.filter(scope)
+        return scope
+
+    def restricted_readable_by(self, user: Any) -> CaseQuerySet:
+        """Restricted cases this user may open with a reason: a unit head or records officer, their unit's."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active or not user.unit_id:
+            return self.none()
+        if not user.role_codes & RESTRICTED_READER_ROLES:
+            return self.none()
+        return self.filter(unit_id=user.unit_id, restricted_at__isnull=False, disposed_at__isnull=True)
 
     def break_glass_candidates(self, user: Any) -> CaseQuerySet:
         """Cases a caseworker may open with a typed justification: others in their own unit."""
         if not getattr(user, "is_authenticated", False) or not (user.role_codes & CASEWORKER_ROLES) or not user.unit_id:
             return self.none()
-        return self.filter(unit_id=user.unit_id)
+        return self.filter(unit_id=user.unit_id, restricted_at__isnull=True, disposed_at__isnull=True)
 
     def editable_by(self, user: Any) -> CaseQuerySet:
         """Visible cases this user may change: their own work, or their unit for managers."""
@@ -87,7 +110,8 @@ class CaseQuerySet(models.QuerySet["Case"]):
             scope |= models.Q(unit_id=user.unit_id)
         if roles & CASEWORKER_ROLES:
             scope |= models.Q(allocated_lawyer=user) | models.Q(deputy_lawyer=user) | models.Q(paralegal=user)
-        return self.filter(scope)
+        # A restricted record is kept, not worked on; a disposed one is gone.
+        return self.filter(scope, restricted_at__isnull=True, disposed_at__isnull=True)
 
 
 class Case(VersionedModel):
@@ -145,6 +169,13 @@ class Case(VersionedModel):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="Principal Offence Category recorded at finalisation.",
+    )
+    # Records management (casework.records): s.47(2) restriction and disposal at the end of retention.
+    restricted_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set while processing is restricted (DPA 2018 s.47(2))."
+    )
+    disposed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its personal data was erased at the end of its retention period."
     )
 
     objects = CaseQuerySet.as_manager()
@@ -227,6 +258,52 @@ class CaseAccessGrant(models.Model):
 
     def __str__(self) -> str:
         return f"Access by {self.user} to case {self.case_id}"
+
+
+class CaseRestriction(models.Model):
+    """A period in which a case's processing is restricted (DPA 2018 s.47(2)): kept, not worked on.
+    For example while its accuracy is contested, or where it must be kept as evidence instead of
+    erased."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="restrictions")
+    reason = models.TextField()
+    restricted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    restricted_at = models.DateTimeField()
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-restricted_at"]
+
+    def __str__(self) -> str:
+        return f"Restriction of case {self.case_id} from {self.restricted_at:%Y-%m-%d}"
+
+
+class RestrictedReadingQuerySet(models.QuerySet["RestrictedReading"]):
+    def active(self) -> RestrictedReadingQuerySet:
+        return self.filter(expires_at__gt=clock.now())
+
+
+class RestrictedReading(models.Model):
+    """A named reader opened a restricted case, giving a reason; it is visible to them for a short while."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="restricted_readings")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="restricted_readings")
+    reason = models.TextField()
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    objects = RestrictedReadingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["user", "expires_at"], name="restricted_reading_user_expiry")]
+
+    def __str__(self) -> str:
+        return f"Restricted reading of case {self.case_id} by {self.user_id}"
 
 
 class Defendant(VersionedModel):

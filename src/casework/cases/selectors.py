@@ -49,7 +49,7 @@ class CaseFilters:
 
 def sort_keys() -> set[str]:
     """Every sort a list may ask for: the register's own and those other apps register."""
-    return set(SORTS) | set(list_options.SORT_OPTIONS)
+    return set(SORTS) | set(list_options.sort_options())
 
 
 def _text_filter(text: str) -> Q:
@@ -78,7 +78,7 @@ def case_queryset(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
         who = Q(allocated_lawyer_id__in=filters.lawyer_ids) if filters.lawyer_ids else Q(pk__in=[])
         qs = qs.filter(who | Q(allocated_lawyer__isnull=True) if filters.unassigned else who)
     for name, chosen in filters.choices:
-        group = list_options.FILTER_GROUPS.get(name)
+        group = list_options.filter_group(name)
         condition = group.condition(list(chosen)) if group else None
         if condition is not None:
             qs = qs.filter(condition)
@@ -90,7 +90,7 @@ def case_queryset(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
     if text:
         qs = qs.filter(_text_filter(text))
     qs = qs.select_related("unit", "allocated_lawyer")
-    option = list_options.SORT_OPTIONS.get(filters.sort)
+    option = list_options.sort_options().get(filters.sort)
     if option is not None:
         return option.annotate(qs).order_by(*option.ordering)
     ordering = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])

@@ -12,28 +12,31 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, models, transaction
-from django.db.models import F
+from django.db import models, transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.audit.versioned import versioned_update
 from casework.cases import rules
 from casework.cases.choices import Stage
 from casework.cases.models import (
     Case,
     CaseAccessGrant,
     CaseDocument,
+    CaseRestriction,
     CaseReview,
     CaseStageEntry,
     Charge,
     Defendant,
     DocumentVersion,
     Hearing,
+    RestrictedReading,
 )
 from casework.core import clock
-from casework.core.errors import EditConflict, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
+from casework.core.case_changes import notify_case_changed
+from casework.core.errors import NotFound, PermissionDenied, TransitionRefused, ValidationFailed
+from casework.core.extensions import ExtensionPoint
 from casework.core.models import VersionedModel
-from casework.core.signals import case_changed
 
 BREAK_GLASS_HOURS = 8
 
@@ -59,35 +62,14 @@ CASE_EDITABLE_FIELDS = (
 )
 
 
-#: Checks other apps add (e.g. assurance's blocking sign-off checkpoints): fn(case, target_stage)
-#: returns the reason a stage change must be refused, or None.
-TRANSITION_GUARDS: list[Callable[[Case, str], str | None]] = []
+#: Checks other apps declare (AppConfig.case_stage_guards, e.g. assurance's blocking sign-off
+#: checkpoints): fn(case, target_stage) returns the reason a stage change must be refused, or None.
+TRANSITION_GUARDS = ExtensionPoint[Callable[[Case, str], str | None]](
+    "case_stage_guards", "Refuse a case's stage change, with the reason (or None to allow it)."
+)
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def notify_case_changed(case_id: int) -> None:
-    """After the current transaction commits, tell other apps (assurance re-evaluates the case).
-    Several changes in one transaction send one notification per case; a rollback sends none
-    (Django drops the transaction's on-commit callbacks)."""
-    current_savepoints = set(connection.savepoint_ids)
-    for entry in connection.run_on_commit:
-        savepoints, callback = entry[0], entry[1]
-        pending = getattr(callback, "casework_changed_cases", None)
-        if pending is not None and savepoints == current_savepoints:
-            pending.add(case_id)
-            return
-    changed: set[int] = {case_id}
-
-    def send() -> None:
-        for changed_id in sorted(changed):
-            case_changed.send(sender=Case, case_id=changed_id)
-
-    send.casework_changed_cases = changed  # type: ignore[attr-defined]
-    # robust: the change is already committed, so a failure here (e.g. the database going away)
-    # is logged, not turned into an error answer for a saved write; the nightly sweep catches up.
-    transaction.on_commit(send, robust=True)
 
 
 def require_case_editable(*, actor: Any, case: Case) -> None:
@@ -105,46 +87,6 @@ def _validate_acceptance(values: dict[str, Any]) -> None:
             "Record either a listed criterion or a CCP direction, not both.",
             field_errors={"ccp_direction_reason": ["Leave this empty when a listed criterion is chosen."]},
         )
-
-
-def versioned_update(
-    *, actor: Any, instance: VersionedModel, expected_version: int, values: dict[str, Any], case_id: int | None
-) -> dict[str, list[Any]]:
-    """Apply `values` if nobody saved since `expected_version`; audit the field changes."""
-    model = type(instance)
-    before = {
-        key: instance.loaded_value(key) if hasattr(instance, "_loaded_values") else getattr(instance, key)
-        for key in values
-    }
-    changes = audit.diff(before, values)
-    if not changes:
-        return {}
-    now = clock.now()
-    updated = model._default_manager.filter(pk=instance.pk, version=expected_version).update(
-        **values, version=F("version") + 1, updated_at=now
-    )
-    if updated != 1:
-        current = model._default_manager.get(pk=instance.pk)
-        moved = {
-            key: [audit._plain(before.get(key)), audit._plain(getattr(current, key))]
-            for key in values
-            if getattr(current, key) != before.get(key)
-        }
-        raise EditConflict(
-            f"Someone else changed this {model._meta.verbose_name} after you opened it (now version "
-            f"{current.version}). Your changes were not saved: review the current values and make them again.",
-            current_version=current.version,
-            changed=moved,
-        )
-    for key, value in values.items():
-        setattr(instance, key, value)
-    instance.version = expected_version + 1
-    instance.updated_at = now
-    instance.remember_loaded_state()
-    audit.record(actor=actor, action=Action.ALTER, subject=instance, case_id=case_id, changes=changes)
-    if case_id is not None:
-        notify_case_changed(case_id)
-    return changes
 
 
 # --- cases -------------------------------------------------------------------------------------
@@ -252,6 +194,13 @@ def relationship_to_case(*, user: Any, case: Case) -> str:
     return "Access without a recorded relationship"
 
 
+def _restricted_reading_reason(*, user: Any, case: Case) -> str | None:
+    if case.restricted_at is None:
+        return None
+    reading = RestrictedReading.objects.active().filter(user=user, case=case).order_by("-opened_at").first()
+    return f"Restricted record (DPA 2018 s.47(2)) opened for: {reading.reason}" if reading else None
+
+
 @transaction.atomic
 def case_open(*, actor: Any, case_id: int, justification: str = "") -> Case:
     """Fetch a case for reading and log the consultation (s.62) with its justification."""
@@ -272,9 +221,115 @@ def case_open(*, actor: Any, case_id: int, justification: str = "") -> Case:
     )
     if case is None:
         raise NotFound("Case not found.")
-    reason = justification or relationship_to_case(user=actor, case=case)
+    reason = (
+        justification
+        or _restricted_reading_reason(user=actor, case=case)
+        or relationship_to_case(user=actor, case=case)
+    )
     audit.record(actor=actor, action=Action.CONSULT, subject=case, case_id=case.pk, justification=reason)
     return case
+
+
+# --- restriction of processing (DPA 2018 s.47(2)) ---------------------------------------------
+
+RESTRICTED_READING_MINUTES = 60
+_MIN_REASON = 10
+
+
+def _reason(text: str, field: str, what: str) -> str:
+    text = text.strip()
+    if len(text) < _MIN_REASON:
+        raise ValidationFailed(
+            f"Give the reason {what}.",
+            field_errors={field: [f"Give a reason of at least {_MIN_REASON} characters."]},
+        )
+    return text
+
+
+def _restriction_target(*, actor: Any, case_id: int) -> Case:
+    """A case of the actor's own unit, for a unit head or records officer; anyone else: not found."""
+    from casework.people.choices import RESTRICTED_READER_ROLES
+
+    if not (actor.role_codes & RESTRICTED_READER_ROLES) or not actor.unit_id:
+        raise NotFound("Case not found.")
+    case = Case.objects.filter(pk=case_id, unit_id=actor.unit_id, disposed_at__isnull=True).first()
+    if case is None:
+        raise NotFound("Case not found.")
+    return case
+
+
+@transaction.atomic
+def case_restrict(*, actor: Any, case_id: int, reason: str) -> CaseRestriction:
+    """Restrict processing of a case: it stays, hidden from normal work, until the restriction is lifted."""
+    reason = _reason(reason, "reason", "for restricting this case")
+    case = _restriction_target(actor=actor, case_id=case_id)
+    if case.restricted_at is not None:
+        raise ValidationFailed("This case is already restricted.")
+    now = clock.now()
+    restriction = CaseRestriction.objects.create(case=case, reason=reason, restricted_by=actor, restricted_at=now)
+    _record_restriction(actor, case, restriction, restricted_at=now, label=f"Restriction of {case.urn}", reason=reason)
+    return restriction
+
+
+def _record_restriction(
+    actor: Any, case: Case, restriction: CaseRestriction, *, restricted_at: Any, label: str, reason: str
+) -> None:
+    """Set or clear the case's restriction (audited as its alteration) and log the restriction record."""
+    versioned_update(
+        actor=actor,
+        instance=case,
+        expected_version=case.version,
+        values={"restricted_at": restricted_at},
+        case_id=case.pk,
+    )
+    audit.record(
+        actor=actor,
+        action=Action.ALTER,
+        subject=restriction,
+        subject_label=label,
+        case_id=case.pk,
+        justification=reason,
+    )
+
+
+@transaction.atomic
+def case_restriction_lift(*, actor: Any, case_id: int, reason: str) -> CaseRestriction:
+    reason = _reason(reason, "reason", "for lifting the restriction")
+    case = _restriction_target(actor=actor, case_id=case_id)
+    restriction = CaseRestriction.objects.filter(case=case, lifted_at__isnull=True).first()
+    if restriction is None or case.restricted_at is None:
+        raise ValidationFailed("This case is not restricted.")
+    restriction.lifted_by, restriction.lifted_at, restriction.lift_reason = actor, clock.now(), reason
+    restriction.save(update_fields=["lifted_by", "lifted_at", "lift_reason"])
+    _record_restriction(
+        actor, case, restriction, restricted_at=None, label=f"Restriction of {case.urn} lifted", reason=reason
+    )
+    return restriction
+
+
+@transaction.atomic
+def restricted_reading_open(*, actor: Any, case_id: int, reason: str) -> RestrictedReading:
+    """A named reader opens a restricted case for a stated reason; it is visible to them for an hour."""
+    reason = _reason(reason, "reason", "for opening this restricted record")
+    case = Case.objects.restricted_readable_by(actor).filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("Case not found.")
+    now = clock.now()
+    reading = RestrictedReading.objects.create(
+        user=actor,
+        case=case,
+        reason=reason,
+        opened_at=now,
+        expires_at=now + timedelta(minutes=RESTRICTED_READING_MINUTES),
+    )
+    audit.record(
+        actor=actor,
+        action=Action.CONSULT,
+        subject=case,
+        case_id=case.pk,
+        justification=f"Restricted record (DPA 2018 s.47(2)) opened for: {reason}",
+    )
+    return reading
 
 
 @transaction.atomic

@@ -44,6 +44,7 @@ from casework.cases.forms import (
     StageChangeForm,
 )
 from casework.cases.models import Case, CaseDocument, Defendant
+from casework.cases.templatetags.case_page import CASE_PAGE_SECTIONS
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import RecordEditForm, apply_service_error, sign_loaded_values
 from casework.core.views import http_error_for, page_errors
@@ -255,20 +256,6 @@ def _timeline(case_id: int) -> list[Any]:
     return list(case_timeline(case_id=case_id, limit=50))
 
 
-#: The sections of a case page (MoJ sub-navigation): URL slug and heading. Each is its own page, so
-#: it works without JavaScript and can be bookmarked; opening any of them is a consultation.
-CASE_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("overview", "Overview"),
-    ("defendants", "Defendants and charges"),
-    ("hearings", "Hearings"),
-    ("deadlines", "Deadlines and CTL log"),
-    ("material", "Material"),
-    ("reviews", "Reviews"),
-    ("compliance", "Compliance and sign-offs"),
-    ("activity", "Activity"),
-)
-
-
 def _section_links(case_id: int, current: str) -> list[dict[str, Any]]:
     return [
         {
@@ -279,14 +266,14 @@ def _section_links(case_id: int, current: str) -> list[dict[str, Any]]:
             else reverse("cases:section", args=[case_id, slug]),
             "current": slug == current,
         }
-        for slug, label in CASE_SECTIONS
+        for slug, label in CASE_PAGE_SECTIONS
     ]
 
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def case_detail(request: HttpRequest, case_id: int, section: str = "overview") -> HttpResponse:
-    sections = dict(CASE_SECTIONS)
+    sections = dict(CASE_PAGE_SECTIONS)
     if section not in sections:
         raise Http404("Page not found.")
     with page_errors():

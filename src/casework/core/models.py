@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db import models
@@ -33,18 +34,29 @@ class VersionedModel(models.Model):
     def loaded_value(self, attname: str) -> Any:
         return getattr(self, "_loaded_values", {}).get(attname)
 
-    def audited_attnames(self) -> list[str]:
-        return [
-            field.attname
-            for field in self._meta.concrete_fields
-            if not field.primary_key and field.name not in self.AUDIT_EXCLUDE
-        ]
+    def audited_attnames(self) -> tuple[str, ...]:
+        return _audited_attnames(type(self))
 
     def snapshot(self) -> dict[str, Any]:
         return {attname: getattr(self, attname) for attname in self.audited_attnames()}
 
     def remember_loaded_state(self) -> None:
-        self._loaded_values = {field.attname: getattr(self, field.attname) for field in self._meta.concrete_fields}
+        self._loaded_values = {attname: getattr(self, attname) for attname in _stored_attnames(type(self))}
+
+
+# Worked out once per model: a bulk import snapshots thousands of records.
+@functools.cache
+def _audited_attnames(model: type[VersionedModel]) -> tuple[str, ...]:
+    return tuple(
+        field.attname
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in model.AUDIT_EXCLUDE
+    )
+
+
+@functools.cache
+def _stored_attnames(model: type[VersionedModel]) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields)
 
 
 class ScheduledRun(models.Model):

@@ -1,15 +1,23 @@
 """The recurring schedule, as data, and the pure "is it due?" arithmetic.
 
-The worker's scheduler (casework.core.scheduler) reads SCHEDULE, asks `is_due` for each entry with
-the last time it was enqueued, and enqueues the task when it is. Nothing here touches the database
-or asks the time: instants come in as arguments, so the rules are tested with plain values.
+Each app declares its own recurring work on its AppConfig (`schedule = (ScheduleEntry(...), ...)`,
+see casework.core.extensions); SCHEDULE is every declared entry. The worker's scheduler
+(casework.core.scheduler) asks `is_due` for each entry with the last time it was enqueued, and
+enqueues the task when it is. Nothing here touches the database or asks the time: instants come
+in as arguments, so the rules are tested with plain values.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ImproperlyConfigured
+
+from casework.core.extensions import ExtensionPoint
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -40,63 +48,47 @@ Cadence = Every | DailyAt
 
 @dataclass(frozen=True)
 class ScheduleEntry:
+    """One recurring job: a unique name, the background task it enqueues, when, and why (the
+    worker prints these and docs/operations.md lists them)."""
+
     name: str
     task_path: str
     cadence: Cadence
     purpose: str
 
 
-#: The recurring work. A task that is not (yet) installed is skipped with a warning by the scheduler.
-SCHEDULE: tuple[ScheduleEntry, ...] = (
-    ScheduleEntry(
-        name="audit-checkpoint",
-        task_path="casework.audit.tasks.audit_checkpoint_task",
-        cadence=Every(dt.timedelta(hours=1)),
-        purpose="Sign a Merkle tree head over the audit trail and export it outside the database.",
-    ),
-    ScheduleEntry(
-        name="compliance-sweep",
-        task_path="casework.assurance.tasks.assurance_sweep_task",
-        cadence=DailyAt(dt.time(2, 0)),
-        purpose="Re-evaluate every open case against the compliance rule library.",
-    ),
-    ScheduleEntry(
-        name="progression-sweep",
-        task_path="casework.progression.tasks.progression_sweep_task",
-        cadence=DailyAt(dt.time(2, 30)),
-        purpose="Recompute custody time limits, stage dates and directions falling due.",
-    ),
-    ScheduleEntry(
-        name="daily-digests",
-        task_path="casework.progression.tasks.send_digests_task",
-        cadence=DailyAt(dt.time(6, 30)),
-        purpose="E-mail each owner the time limits and directions due soon (reminders).",
-    ),
-    ScheduleEntry(
-        name="oversight-tallies",
-        task_path="casework.oversight.tasks.oversight_refresh_task",
-        cadence=Every(dt.timedelta(hours=1)),
-        purpose="Recompute the oversight dashboard's compliance figures per unit (the national view reads them).",
-    ),
-    ScheduleEntry(
-        name="email-delivery",
-        task_path="casework.notifications.tasks.deliver_due_emails_task",
-        cadence=Every(dt.timedelta(minutes=1)),
-        purpose="Send queued e-mails that missed their task and retry failed ones with back-off.",
-    ),
-    ScheduleEntry(
-        name="iqa-reminders",
-        task_path="casework.quality.tasks.iqa_reminders_task",
-        cadence=DailyAt(dt.time(7, 0)),
-        purpose="E-mail a reminder for each quality assessment step gone overdue (once per step).",
-    ),
-    ScheduleEntry(
-        name="housekeeping",
-        task_path="casework.core.tasks.housekeeping_task",
-        cadence=DailyAt(dt.time(3, 0)),
-        purpose="Prune finished background-task results and expired sign-in throttling rows.",
-    ),
+class DeclaredSchedule(Sequence[ScheduleEntry]):
+    """The recurring work: every entry the installed apps declare on their AppConfig (`schedule`),
+    in INSTALLED_APPS order, read when first used. Entry names must be unique."""
+
+    def _entries(self) -> tuple[ScheduleEntry, ...]:
+        entries = tuple(SCHEDULE_POINT.contributions())
+        names = [entry.name for entry in entries]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ImproperlyConfigured(f"Schedule entries declared twice: {', '.join(twice)}")
+        return entries
+
+    @overload
+    def __getitem__(self, index: int) -> ScheduleEntry: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ScheduleEntry]: ...
+    def __getitem__(self, index: int | slice) -> ScheduleEntry | Sequence[ScheduleEntry]:
+        return self._entries()[index]
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+    def by_name(self) -> dict[str, ScheduleEntry]:
+        return {entry.name: entry for entry in self._entries()}
+
+
+#: Apps declare their recurring work as `schedule = (ScheduleEntry(...), ...)` on their AppConfig.
+SCHEDULE_POINT = ExtensionPoint[ScheduleEntry](
+    "schedule", "Recurring work the worker enqueues when due (casework.core.scheduler)."
 )
+#: The recurring work. A task that is not (yet) installed is skipped with a warning by the scheduler.
+SCHEDULE = DeclaredSchedule()
 
 
 def latest_daily_slot(at: dt.time, now: dt.datetime) -> dt.datetime:

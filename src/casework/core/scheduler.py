@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import close_old_connections, connection, transaction
@@ -52,8 +53,8 @@ def enqueue_if_due(entry: ScheduleEntry, *, now: dt.datetime) -> bool:
     return True
 
 
-def enqueue_due(*, entries: tuple[ScheduleEntry, ...] = SCHEDULE, now: dt.datetime | None = None) -> list[str]:
-    """Enqueue every due entry; returns the names enqueued."""
+def enqueue_due(*, entries: Sequence[ScheduleEntry] = SCHEDULE, now: dt.datetime | None = None) -> list[str]:
+    """Enqueue every due entry (by default every entry the apps declare); returns the names enqueued."""
     instant = now or clock.now()
     return [entry.name for entry in entries if enqueue_if_due(entry, now=instant)]
 

@@ -214,6 +214,8 @@ PERSONAS: tuple[Persona, ...] = (
     Persona("police.x", "Kate", "Marsh", RoleCode.POLICE_LIAISON, police_force="hampshire"),
     Persona("police.y", "Dan", "Foster", RoleCode.POLICE_LIAISON, police_force="durham"),
     Persona("admin", "Pat", "Evans", RoleCode.ADMINISTRATOR),
+    # A unit role outside the legal grades: placed in the unit after its staff (casework.records).
+    Persona("records.a", "Nia", "Hughes", RoleCode.RECORDS_OFFICER, unit=PERSONA_UNIT_A),
 )
 PERSONA_USERNAMES = frozenset(p.username for p in PERSONAS)
 
@@ -277,6 +279,19 @@ class DemoGenerator:
                     area=area_code,
                 )
             )
+        for persona in PERSONAS:
+            if persona.unit is not None and persona.grade is None:
+                head = self.unit_heads[persona.unit]
+                self._add(
+                    StaffPlan(
+                        username=persona.username,
+                        first_name=persona.first_name,
+                        last_name=persona.last_name,
+                        roles=(persona.role,),
+                        unit=persona.unit,
+                        line_manager=head.username,
+                    )
+                )
         for persona in PERSONAS:
             if persona.unit is None:
                 self._add(

@@ -36,7 +36,12 @@ from casework.demo.generator import PERSONAS, CasePlan, DemoGenerator, Reference
 from casework.people.models import Absence, Area, Grade, PoliceForce, Role, Specialism, Team, Unit, User
 
 #: Demo data of other apps, loaded after the cases and before the sweeps (each idempotent, seeded).
-DEMO_EXTENSIONS: tuple[str, ...] = ("load_quality_demo", "load_partners_demo", "load_resourcing_demo")
+DEMO_EXTENSIONS: tuple[str, ...] = (
+    "load_quality_demo",
+    "load_partners_demo",
+    "load_resourcing_demo",
+    "load_records_demo",
+)
 
 
 class _ProgressStream:
@@ -136,6 +141,7 @@ class DemoLoader:
 
     def _derive(self, started: float) -> None:
         """Run the nightly sweeps once so deadlines, tasks, notices and verdicts exist from the start."""
+        from casework.assurance.services import rechecks_run
         from casework.assurance.sweep import assurance_sweep
         from casework.oversight.services import refresh_compliance_tallies
         from casework.progression.sweep import progression_sweep
@@ -150,7 +156,13 @@ class DemoLoader:
             f"notices {progress.notices_created} ({time.perf_counter() - started:.1f} s)"
         )
         verdicts = assurance_sweep(today=self.today)
-        self.progress(f"compliance verdicts {verdicts.verdicts} ({time.perf_counter() - started:.1f} s)")
+        # Cases the demo extensions changed through the services wait for a re-check: do it now,
+        # so the demo opens with fresh verdicts and no "Re-checking" notices.
+        rechecked = rechecks_run()
+        self.progress(
+            f"compliance verdicts {verdicts.verdicts}, {rechecked.cases} re-checked "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
         # The national dashboard reads stored tallies; make the first ones so it opens fast.
         tallies = refresh_compliance_tallies(actor=None)
         self.progress(f"oversight tallies {tallies.rows} ({time.perf_counter() - started:.1f} s)")

@@ -23,6 +23,7 @@ from casework.people.choices import (
     CASEWORKER_ROLES,
     CPS_STAFF_ROLES,
     NATIONAL_READ_ROLES,
+    RESTRICTED_READER_ROLES,
     UNIT_MANAGER_ROLES,
     RoleCode,
 )
@@ -32,6 +33,9 @@ _CASE_STAFF = CASEWORKER_ROLES | UNIT_MANAGER_ROLES
 _AREA = frozenset({RoleCode.AREA_LEADERSHIP})
 _OVERSEERS = UNIT_MANAGER_ROLES | _AREA | NATIONAL_READ_ROLES
 _CPS_STAFF = _CASE_STAFF | _AREA | NATIONAL_READ_ROLES
+_RECORDS_READERS = (
+    frozenset({RoleCode.RECORDS_OFFICER, RoleCode.UNIT_HEAD, RoleCode.AREA_LEADERSHIP}) | NATIONAL_READ_ROLES
+)
 _AUDIT_READERS = frozenset({RoleCode.INSPECTOR, RoleCode.HQ_ANALYST, RoleCode.UNIT_HEAD})
 
 
@@ -122,6 +126,18 @@ SECTIONS: tuple[Section, ...] = (
             Page("Inspection samples", "oversight:samples", frozenset({RoleCode.INSPECTOR})),
             Page("Audit trail", "audit:search", _AUDIT_READERS | frozenset({RoleCode.ADMINISTRATOR})),
             Page("Audit log export", "oversight:s62", _AUDIT_READERS),
+        ),
+    ),
+    Section(
+        "Records",
+        ("records:",),
+        (
+            Page("Records dashboard", "records:dashboard", _RECORDS_READERS),
+            Page("Due for review", "records:review", _RECORDS_READERS),
+            Page("Legal holds", "records:holds", _RECORDS_READERS),
+            Page("Disposal log", "records:disposals", _RECORDS_READERS),
+            Page("Retention schedule", "records:schedule", _RECORDS_READERS),
+            Page("Restricted records", "records:restricted", frozenset(RESTRICTED_READER_ROLES)),
         ),
     ),
     Section(

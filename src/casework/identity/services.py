@@ -22,10 +22,10 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.core import clock
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
-from casework.core.signals import credentials_changed
 from casework.identity.models import AccountLink, ExternalIdentity, LinkPurpose
 from casework.notifications import services as notifications
 from casework.people.choices import RoleCode
+from casework.people.credentials import credentials_changed
 from casework.people.models import User
 
 HIDDEN = "(not recorded)"
@@ -195,9 +195,7 @@ def password_set_with_link(*, token: str, password: str) -> User:
         other.cancelled_at = now
         other.save(update_fields=["cancelled_at"])
     _record_access(actor=user, user=user, changes={"password": [HIDDEN, HIDDEN], link.purpose: ["sent", "used"]})
-    credentials_changed.send(
-        sender=User, user=user, actor=user, reason=f"password set with a {link.get_purpose_display().lower()} link"
-    )
+    credentials_changed(user=user, actor=user, reason=f"password set with a {link.get_purpose_display().lower()} link")
     return user
 
 
@@ -211,7 +209,7 @@ def password_changed(*, user: Any) -> None:
         subject_label=user.get_username(),
         changes={"password": ["(changed)", "(changed)"]},
     )
-    credentials_changed.send(sender=User, user=user, actor=user, reason="password changed")
+    credentials_changed(user=user, actor=user, reason="password changed")
 
 
 # --- the second factor ----------------------------------------------------------------------------
@@ -322,5 +320,5 @@ def account_set_active(*, actor: Any, user_id: int, active: bool) -> User:
     user.save(update_fields=["is_active"])
     _record_access(actor=actor, user=user, changes={"is_active": [not active, active]})
     if not active:
-        credentials_changed.send(sender=User, user=user, actor=actor, reason="account deactivated")
+        credentials_changed(user=user, actor=actor, reason="account deactivated")
     return user

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from casework.core import views as core_views
 from casework.identity import views
 from casework.identity.oidc import views as oidc_views
 
@@ -26,4 +27,9 @@ urlpatterns = [
     ),
     path("accounts/<int:person_id>/deactivate/", views.account_deactivate, name="account_deactivate"),
     path("accounts/<int:person_id>/reactivate/", views.account_reactivate, name="account_reactivate"),
+    # pages about the service (help, contact, accessibility, privacy, feedback), linked from every footer
+    *[
+        path(f"service/{page}/", core_views.service_page, {"page": page}, name=page)
+        for page in core_views.SERVICE_PAGES
+    ],
 ]

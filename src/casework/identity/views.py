@@ -249,6 +249,8 @@ def home_url_for(user: Any) -> str | None:
         return reverse("workday:overview")
     if roles & NATIONAL_READ_ROLES:
         return reverse("workday:overview")
+    if RoleCode.RECORDS_OFFICER in roles:
+        return reverse("records:dashboard")
     if RoleCode.ADMINISTRATOR in roles:
         return reverse("admin:index")
     if RoleCode.POLICE_LIAISON in roles and user.police_force_id:

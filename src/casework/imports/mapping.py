@@ -23,7 +23,18 @@ KINDS = tuple(DEFAULT_MAPPINGS)
 
 #: The fields each section of a case import can fill, and the order sections are read in.
 SECTION_FIELDS: dict[str, frozenset[str]] = {
-    "cases": frozenset({"urn", "operation_name", "summary", "lead_force", "accepted_on", "stage"}),
+    "cases": frozenset(
+        {
+            "urn",
+            "operation_name",
+            "summary",
+            "lead_force",
+            "accepted_on",
+            "stage",
+            "acceptance_criterion",
+            "ccp_direction_reason",
+        }
+    ),
     "defendants": frozenset({"case_urn", "first_names", "last_name", "date_of_birth", "custody_status"}),
     "charges": frozenset(
         {"case_urn", "first_names", "last_name", "date_of_birth", "offence", "classification", "charged_on"}

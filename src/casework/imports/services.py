@@ -18,25 +18,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import F
 
-from casework.audit import services as audit
-from casework.audit.choices import Action
-from casework.audit.services import ActorSnapshot, PendingEvent
-from casework.cases.models import Case, CaseStageEntry, Charge, Defendant, Hearing
+from casework.audit.services import ActorSnapshot
 from casework.core import clock
 from casework.core.errors import PermissionDenied, TransitionRefused, ValidationFailed
-from casework.core.models import VersionedModel
-from casework.imports import staff, staff_services, time_records, time_services
+from casework.imports import case_services, staff, staff_services, time_records, time_services
+from casework.imports.case_services import ImportBatch
 from casework.imports.mapping import Mapping, mapping_from_data
 from casework.imports.models import ImportFile, ImportKind, ImportRun, RowProblem, RunStatus
 from casework.imports.readers import read_files
-from casework.imports.reevaluate import reevaluate_on_commit
-from casework.imports.validation import CaseGroup, Checked, check, defendant_key
+from casework.imports.validation import Checked, check
 from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Unit, User
 
@@ -50,7 +45,7 @@ COMMAND_ACTOR = ActorSnapshot(actor_id=None, label="casework import command", ro
 Progress = Callable[[ImportRun], None]
 
 
-def require_may_import(*, actor: Any, unit: Unit | None, kind: str = ImportKind.CASES) -> None:
+def require_may_import(*, actor: User | None, unit: Unit | None, kind: str = ImportKind.CASES) -> None:
     """Administrators import anything; legal managers and unit heads import cases and time for
     their own unit. Staff lists grant roles, so only administrators import them."""
     if unit is None and kind != ImportKind.STAFF:
@@ -74,130 +69,9 @@ def file_digest(files: list[tuple[str, bytes]]) -> str:
     return digest.hexdigest()
 
 
-@dataclass
-class Batch:
-    """What one batch has written so far: its pending audit events and counts."""
-
-    actor: Any
-    unit: Unit | None
-    events: list[PendingEvent]
-    #: Cases whose records changed: re-evaluated together once the batch commits.
-    changed_cases: set[int] = field(default_factory=set)
-    created: int = 0
-    altered: int = 0
-    unchanged: int = 0
-
-    def collect(self, instance: VersionedModel, case_id: int) -> None:
-        self.created += 1
-        self.events.append(
-            PendingEvent(
-                action=Action.COLLECT,
-                subject_type=instance._meta.label_lower,
-                subject_id=str(instance.pk),
-                subject_label=str(instance)[:250],
-                case_id=case_id,
-                changes=audit.diff({}, instance.snapshot()),
-            )
-        )
-
-    def alter(self, instance: VersionedModel, case_id: int, values: dict[str, Any]) -> bool:
-        """Apply the values that differ; audit them. Returns whether anything changed."""
-        changes = audit.diff({key: getattr(instance, key) for key in values}, values)
-        if not changes:
-            self.unchanged += 1
-            return False
-        now = clock.now()
-        changed = {key: values[key] for key in changes}
-        type(instance)._default_manager.filter(pk=instance.pk).update(
-            **changed, version=F("version") + 1, updated_at=now
-        )
-        for key, value in changed.items():
-            setattr(instance, key, value)
-        self.altered += 1
-        self.events.append(
-            PendingEvent(
-                action=Action.ALTER,
-                subject_type=instance._meta.label_lower,
-                subject_id=str(instance.pk),
-                subject_label=str(instance)[:250],
-                case_id=case_id,
-                changes=changes,
-            )
-        )
-        return True
-
-
-def _create(model: type[VersionedModel], **values: Any) -> Any:
-    now = clock.now()
-    return model._default_manager.create(**values, created_at=now, updated_at=now)
-
-
-def _write_group(batch: Batch, group: CaseGroup, case: Case | None) -> None:
-    touched = False
-    if case is None:
-        assert group.case is not None  # validation only lets through part rows of known cases
-        values = dict(group.case)
-        urn, stage = values.pop("urn"), values.pop("stage")
-        case = _create(Case, urn=urn, unit=batch.unit, stage=stage, stage_changed_at=clock.now(), **values)
-        CaseStageEntry.objects.create(
-            case=case, stage=stage, entered_at=case.created_at, entered_by=batch.actor, reason="Imported"
-        )
-        batch.collect(case, case.pk)
-        touched = True
-    elif group.case is not None:
-        # The stage of a recorded case moves only through its transition rules, never by import.
-        values = {k: v for k, v in group.case.items() if k not in {"urn", "stage"}}
-        touched = batch.alter(case, case.pk, values)
-
-    defendants = {
-        defendant_key(case.urn, d.first_names, d.last_name, d.date_of_birth): d for d in case.defendants.all()
-    }
-    for row in group.defendants:
-        key = defendant_key(case.urn, row["first_names"], row["last_name"], row["date_of_birth"])
-        found = defendants.get(key)
-        if found is None:
-            defendants[key] = found = _create(Defendant, case=case, **row)
-            batch.collect(found, case.pk)
-            touched = True
-        else:
-            touched |= batch.alter(found, case.pk, {"custody_status": row["custody_status"]})
-
-    charges = {(c.defendant_id, c.offence.casefold()): c for c in Charge.objects.filter(defendant__case=case)}
-    for key, row in group.charges:
-        defendant = defendants[key]
-        found = charges.get((defendant.pk, row["offence"].casefold()))
-        if found is None:
-            charges[(defendant.pk, row["offence"].casefold())] = found = _create(Charge, defendant=defendant, **row)
-            batch.collect(found, case.pk)
-            touched = True
-        else:
-            touched |= batch.alter(
-                found, case.pk, {"classification": row["classification"], "charged_on": row["charged_on"]}
-            )
-
-    hearings = {(h.hearing_type, h.starts_at): h for h in case.hearings.all()}
-    for row in group.hearings:
-        found = hearings.get((row["hearing_type"], row["starts_at"]))
-        if found is None:
-            found = _create(Hearing, case=case, **row)
-            hearings[(row["hearing_type"], row["starts_at"])] = found
-            batch.collect(found, case.pk)
-            touched = True
-        else:
-            touched |= batch.alter(found, case.pk, {"court": row["court"], "outcome": row["outcome"]})
-    if touched:
-        batch.changed_cases.add(case.pk)
-
-
-def _write_cases(batch: Batch, groups: list[CaseGroup]) -> None:
-    existing = {c.urn: c for c in Case.objects.filter(urn__in=[g.urn for g in groups], unit=batch.unit)}
-    for group in groups:
-        _write_group(batch, group, existing.get(group.urn))
-
-
 class _Kind(NamedTuple):
     check: Callable[[Any, Mapping, Unit | None], Checked]
-    write: Callable[[Batch, list[Any]], None]
+    write: Callable[[ImportBatch, list[Any]], None]
     noun: str
 
 
@@ -216,8 +90,8 @@ def _check_staff(source: Any, mapping: Mapping, unit: Unit | None) -> Checked:
 
 
 KINDS: dict[str, _Kind] = {
-    # _write_cases looks _write_group up at call time, so a test can replace it.
-    ImportKind.CASES: _Kind(_check_cases, lambda batch, groups: _write_cases(batch, groups), "cases"),
+    # Looked up at call time, so a test can replace the writer.
+    ImportKind.CASES: _Kind(_check_cases, lambda batch, groups: case_services.write_cases(batch, groups), "cases"),
     ImportKind.STAFF: _Kind(_check_staff, staff_services.write_staff, "people"),
     ImportKind.TIME: _Kind(_check_time, time_services.write_time, "time records"),
 }
@@ -229,12 +103,10 @@ def kind_noun(kind: str) -> str:
 
 
 @transaction.atomic
-def _commit_batch(*, run: ImportRun, actor: Any, unit: Unit | None, groups: list[Any], end: int) -> None:
-    batch = Batch(actor=actor, unit=unit, events=[])
+def _commit_batch(*, run: ImportRun, actor: User | None, unit: Unit | None, groups: list[Any], end: int) -> None:
+    batch = ImportBatch(actor=actor if actor is not None else COMMAND_ACTOR, unit=unit, user=actor)
     KINDS[run.kind].write(batch, groups)
-    if batch.events:
-        audit.record_many(actor=actor if actor is not None else COMMAND_ACTOR, events=batch.events)
-    reevaluate_on_commit(batch.changed_cases)
+    batch.write()  # the batch's audit events, and its changed cases queued for re-checking
     ImportRun.objects.filter(pk=run.pk).update(
         last_committed_group=end,
         rows_committed=F("rows_committed") + sum(group.rows for group in groups),
@@ -277,7 +149,7 @@ def _record_check(run: ImportRun, checked: Checked, *, passed: RunStatus) -> Non
 
 
 def _write_batches(
-    run: ImportRun, actor: Any, unit: Unit | None, checked: Checked, batch_size: int, progress: Progress | None
+    run: ImportRun, actor: User | None, unit: Unit | None, checked: Checked, batch_size: int, progress: Progress | None
 ) -> ImportRun:
     for start in range(run.last_committed_group, len(checked.groups), batch_size):
         end = min(start + batch_size, len(checked.groups))
@@ -291,7 +163,9 @@ def _write_batches(
     return run
 
 
-def _run_fields(actor: Any, files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None) -> dict[str, Any]:
+def _run_fields(
+    actor: User | None, files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None
+) -> dict[str, Any]:
     return {
         "kind": mapping.kind,
         "file_name": ", ".join(name for name, _ in files)[:250],
@@ -305,7 +179,7 @@ def _run_fields(actor: Any, files: list[tuple[str, bytes]], mapping: Mapping, un
 
 def import_run(
     *,
-    actor: Any,
+    actor: User | None,
     files: list[tuple[str, bytes]],
     mapping: Mapping,
     unit: Unit | None,
@@ -357,7 +231,9 @@ def import_run(
 # --- the upload page: check, then write in the background ------------------------------------------
 
 
-def import_prepare(*, actor: Any, files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None) -> ImportRun:
+def import_prepare(
+    *, actor: User | None, files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None
+) -> ImportRun:
     """Check an upload and keep its files for a later `import_start`. Small files are checked
     now; larger ones by the worker (the run shows "Being checked" until then). Nothing is written
     to the records either way. File-level problems of a small file raise ValidationFailed."""
@@ -408,19 +284,15 @@ def import_check_stored(*, run_id: int) -> ImportRun:
     return run
 
 
-def _may_resume(run: ImportRun) -> bool:
+def may_resume(run: ImportRun) -> bool:
+    """Whether the page offers to resume: stopped by an error, or no batch committed for a while."""
     if run.status == RunStatus.FAILED:
         return True
     last_sign = run.progressed_at or run.started_at
     return run.status in {RunStatus.RUNNING, RunStatus.QUEUED} and clock.now() - last_sign > STALE_AFTER
 
 
-def may_resume(run: ImportRun) -> bool:
-    """Whether the page offers to resume: stopped by an error, or no batch committed for a while."""
-    return _may_resume(run)
-
-
-def _enqueue(*, actor: Any, run_id: int, allowed: Callable[[ImportRun], bool], refusal: str) -> ImportRun:
+def _enqueue(*, actor: User | None, run_id: int, allowed: Callable[[ImportRun], bool], refusal: str) -> ImportRun:
     from casework.imports.tasks import import_execute_task
 
     with transaction.atomic():
@@ -437,7 +309,7 @@ def _enqueue(*, actor: Any, run_id: int, allowed: Callable[[ImportRun], bool], r
     return run
 
 
-def import_start(*, actor: Any, run_id: int) -> ImportRun:
+def import_start(*, actor: User | None, run_id: int) -> ImportRun:
     """Queue a checked upload for the worker to write."""
     return _enqueue(
         actor=actor,
@@ -447,11 +319,11 @@ def import_start(*, actor: Any, run_id: int) -> ImportRun:
     )
 
 
-def import_resume(*, actor: Any, run_id: int) -> ImportRun:
+def import_resume(*, actor: User | None, run_id: int) -> ImportRun:
     """Queue again a run that stopped (an error, or a worker that went away); it continues after
     its last committed batch."""
     return _enqueue(
-        actor=actor, run_id=run_id, allowed=_may_resume, refusal="This import is not stopped: it cannot be resumed."
+        actor=actor, run_id=run_id, allowed=may_resume, refusal="This import is not stopped: it cannot be resumed."
     )
 
 

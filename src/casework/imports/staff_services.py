@@ -17,7 +17,7 @@ from casework.imports.staff import StaffRow
 from casework.people.models import Role, Specialism, User
 
 if TYPE_CHECKING:
-    from casework.imports.services import Batch
+    from casework.imports.case_services import ImportBatch
 
 #: Fields whose change alters what the person may see or do.
 ACCESS_FIELDS = frozenset({"unit_id", "roles"})
@@ -52,7 +52,7 @@ def _event(action: str, person: User, changes: dict[str, Any]) -> PendingEvent:
     )
 
 
-def write_staff(batch: Batch, rows: list[StaffRow]) -> None:
+def write_staff(batch: ImportBatch, rows: list[StaffRow]) -> None:
     """Create or update each person of the batch (managers come before their reports)."""
     numbers = {row.staff_number for row in rows} | {row.line_manager for row in rows if row.line_manager}
     people = {u.username: u for u in User.objects.filter(username__in=numbers)}

@@ -14,10 +14,10 @@ from casework.imports.time_records import TimeKey, TimeRow
 from casework.resourcing.models import TimeEntry
 
 if TYPE_CHECKING:
-    from casework.imports.services import Batch
+    from casework.imports.case_services import ImportBatch
 
 
-def write_time(batch: Batch, rows: list[TimeRow]) -> None:
+def write_time(batch: ImportBatch, rows: list[TimeRow]) -> None:
     existing: dict[TimeKey, TimeEntry] = {
         (e.person_id, e.record.case_id, e.week_starting, e.activity): e
         for e in TimeEntry.objects.filter(

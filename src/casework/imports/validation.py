@@ -1,10 +1,12 @@
-"""Every row checked before anything is written: field rules come from the API's own pydantic
-schemas (CaseIn, DefendantIn, ChargeIn, HearingIn), cross-row rules (duplicates, references to a
-case or defendant that is not there, a URN owned by another unit) are checked here."""
+"""Every row checked before anything is written: parsing and field formats come from the API's own
+pydantic schemas (CaseIn, DefendantIn, ChargeIn, HearingIn), what a case may hold from the case
+services' own rules (case_rule_problems), and cross-row rules (duplicates, references to a case or
+defendant that is not there, a URN owned by another unit) are checked here."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -14,8 +16,10 @@ from django.conf import settings
 from pydantic import BaseModel, ValidationError
 
 from casework.api.schemas import CaseIn, ChargeIn, DefendantIn, HearingIn
+from casework.cases import services as case_services
 from casework.cases.choices import CustodyStatus, HearingType, OffenceClassification, Stage
-from casework.cases.models import Case, Defendant
+from casework.cases.models import AcceptanceCriterion, Case, Defendant
+from casework.core.errors import ValidationFailed
 from casework.imports.mapping import Mapping
 from casework.imports.readers import Cell, CellProblem, Source, Table
 from casework.people.models import PoliceForce
@@ -61,19 +65,31 @@ def defendant_key(urn: str, first_names: str, last_name: str, date_of_birth: dt.
     return (urn, first_names.strip().casefold(), last_name.strip().casefold(), date_of_birth)
 
 
+@functools.cache
+def _choices(enum: type[Enum]) -> dict[str, str]:
+    """Each choice's stored value and label, case-folded, to the stored value."""
+    names: dict[str, str] = {}
+    for member in enum:
+        names.setdefault(str(getattr(member, "label", "")).casefold(), str(member.value))
+        names[str(member.value).casefold()] = str(member.value)
+    return names
+
+
 def choice_value(enum: type[Enum], value: str) -> str:
     """Accept a choice's stored value or its label, in any case."""
-    wanted = value.strip().casefold()
-    for member in enum:
-        if wanted in {str(member.value).casefold(), str(getattr(member, "label", "")).casefold()}:
-            return str(member.value)
-    return value
+    return _choices(enum).get(value.strip().casefold(), value)
 
 
 def date_value(value: Cell) -> Any:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            try:
+                return dt.date.fromisoformat(text)  # the common case, without strptime's cost
+            except ValueError:
+                pass
         for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
             try:
                 return dt.datetime.strptime(value.strip(), pattern).date()
@@ -140,16 +156,20 @@ class RowChecker:
         table = self.source.tables.get(section)
         if table is None:
             return
-        columns = self.mapping.sections[section].columns
         index = {heading: position for position, heading in enumerate(table.headers)}
+        # Where each mapped field is and how it is read, worked out once per sheet, not per cell.
+        plan = [
+            (name, index[heading], self.converters.get(name))
+            for name, heading in self.mapping.sections[section].columns.items()
+            if heading in index
+        ]
         for number, cells in table.rows:
             values: dict[str, Any] = {}
-            for name, heading in columns.items():
-                position = index.get(heading)
-                cell = cells[position] if position is not None and position < len(cells) else None
+            for name, position, convert in plan:
+                cell = cells[position] if position < len(cells) else None
                 if cell is None or (isinstance(cell, str) and not cell.strip()):
                     continue
-                values[name] = self.converters.get(name, lambda v: v)(cell)
+                values[name] = convert(cell) if convert is not None else cell
             yield table, number, values
 
     def validate(self, table: Table, number: int, schema: type[BaseModel], values: dict[str, Any]) -> Any:
@@ -175,26 +195,46 @@ class _Checker(RowChecker):
         self.groups: dict[str, CaseGroup] = {}
         self.forces = {f.code.casefold(): f.pk for f in PoliceForce.objects.all()}
         self.forces.update({f.name.casefold(): f.pk for f in PoliceForce.objects.all()})
+        self.criteria = {
+            name.casefold(): pk
+            for pk, code, title in AcceptanceCriterion.objects.filter(is_active=True).values_list("pk", "code", "title")
+            for name in (code, title)
+        }
 
     def group(self, urn: str) -> CaseGroup:
         return self.groups.setdefault(urn, CaseGroup(urn=urn))
 
+    def reference(
+        self, table: Table, number: int, values: dict[str, Any], name: str, ids: dict[str, int], unknown: str
+    ) -> bool:
+        """Replace a record named by code or title (values[name]) with its id (values[name + "_id"]);
+        report the row and return False when no such record exists."""
+        given = values.pop(name, None)
+        if given is None:
+            return True
+        found = ids.get(str(given).strip().casefold())
+        if found is None:
+            self.problem(table, number, self.mapping.sections["cases"].columns[name], given, unknown)
+            return False
+        values[f"{name}_id"] = found
+        return True
+
     def check_cases(self) -> None:
         urn_heading = self.mapping.sections["cases"].columns["urn"]
+        where: dict[str, tuple[Table, int]] = {}
         for table, number, values in self.rows("cases"):
-            force = values.pop("lead_force", None)
-            if force is not None:
-                force_id = self.forces.get(str(force).strip().casefold())
-                if force_id is None:
-                    self.problem(
-                        table,
-                        number,
-                        self.mapping.sections["cases"].columns["lead_force"],
-                        force,
-                        "Unknown police force.",
-                    )
-                    continue
-                values["lead_force_id"] = force_id
+            known = self.reference(table, number, values, "lead_force", self.forces, "Unknown police force.")
+            if known:
+                known = self.reference(
+                    table,
+                    number,
+                    values,
+                    "acceptance_criterion",
+                    self.criteria,
+                    "Unknown acceptance criterion: use a code or title from the national list of case types.",
+                )
+            if not known:
+                continue
             row = self.validate(table, number, CaseRow, values)
             if row is None:
                 continue
@@ -205,6 +245,8 @@ class _Checker(RowChecker):
             group.case = row.model_dump(exclude={"unit_id", "offence_category_ids"}, exclude_unset=True)
             group.case["stage"] = row.stage
             group.rows += 1
+            where[row.urn] = (table, number)
+        self.check_case_rules(where)
         foreign = set(
             Case.objects.filter(urn__in=list(self.groups)).exclude(unit_id=self.unit_id).values_list("urn", flat=True)
         )
@@ -216,6 +258,26 @@ class _Checker(RowChecker):
                         self.problem(table, number, urn_heading, urn, "This URN is recorded by another unit.")
             for urn in foreign:
                 self.groups.pop(urn, None)
+
+    def check_case_rules(self, where: dict[str, tuple[Table, int]]) -> None:
+        """The case services' own rules for what a case may hold, on each case row as it would be
+        saved (a recorded case's other values merged in); a refused row is reported, not written."""
+        recorded = {
+            urn: values
+            for urn, *values in Case.objects.filter(urn__in=list(where), unit_id=self.unit_id).values_list(
+                "urn", *CASE_RULE_FIELDS
+            )
+        }
+        columns = self.mapping.sections["cases"].columns
+        for urn, (table, number) in where.items():
+            case = self.groups[urn].case
+            assert case is not None
+            saved = dict(zip(CASE_RULE_FIELDS, recorded.get(urn, (None,) * len(CASE_RULE_FIELDS)), strict=True))
+            problems = case_rule_problems({**saved, **{k: v for k, v in case.items() if k in CASE_RULE_FIELDS}})
+            for name, messages in problems.items():
+                column = columns.get(name) or columns.get(name.removesuffix("_id"), name)
+                for message in messages:
+                    self.problem(table, number, column, case.get(name), message)
 
     def known_case(self, table: Table, number: int, urn_value: Any) -> str | None:
         urn = str(urn_value or "").strip().upper()
@@ -293,6 +355,20 @@ class _Checker(RowChecker):
             group = self.group(urn)
             group.hearings.append(row.model_dump())
             group.rows += 1
+
+
+#: The case values the case services' rules look at together.
+CASE_RULE_FIELDS = ("acceptance_criterion_id", "ccp_direction_reason")
+
+
+def case_rule_problems(values: dict[str, Any]) -> dict[str, list[str]]:
+    """{field: [message]} from the case services' own checks of a case's values: the importer adds
+    nothing but parsing, and never relaxes a rule the form, the API and the services apply."""
+    try:
+        case_services._validate_acceptance(values)
+    except ValidationFailed as error:
+        return error.field_errors or {"": [error.message]}
+    return {}
 
 
 def _defendant_exists(key: DefendantKey) -> bool:

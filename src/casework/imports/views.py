@@ -8,7 +8,7 @@ audit trail as a `collect` by the administrator, as every other way of recording
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,26 +23,30 @@ from casework.imports.mapping import load_mapping
 from casework.imports.models import ImportRun, RunStatus
 from casework.imports.services import import_prepare, import_resume, import_start, kind_noun, may_resume
 from casework.people.choices import RoleCode
+from casework.people.models import User
 
 RECENT_RUNS = 25
 PROBLEMS_SHOWN = 500
 
 
-def _require_administrator(user: Any) -> None:
+def _administrator(request: HttpRequest) -> User:
+    """The signed-in administrator; anyone else gets the same 404 as a page that is not there."""
+    user = cast(User, request.user)
     if RoleCode.ADMINISTRATOR not in user.role_codes:
         raise Http404("Page not found.")
+    return user
 
 
 @login_required
 def import_home(request: HttpRequest) -> HttpResponse:
-    _require_administrator(request.user)
+    user = _administrator(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         files = [(upload.name, upload.read()) for upload in form.cleaned_data["upload"]]
         try:
             with page_errors():
                 run = import_prepare(
-                    actor=request.user,
+                    actor=user,
                     files=files,
                     mapping=load_mapping(kind=form.cleaned_data["kind"]),
                     unit=form.cleaned_data["unit"],
@@ -61,7 +65,7 @@ def import_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    _require_administrator(request.user)
+    _administrator(request)
     run = get_object_or_404(ImportRun.objects.select_related("unit", "actor"), pk=run_id)
     context = {
         "run": run,
@@ -74,11 +78,11 @@ def import_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 def _queue(request: HttpRequest, run_id: int, action: Any) -> HttpResponse:
-    _require_administrator(request.user)
+    user = _administrator(request)
     get_object_or_404(ImportRun, pk=run_id)
     try:
         with page_errors():
-            action(actor=request.user, run_id=run_id)
+            action(actor=user, run_id=run_id)
     except CaseworkError as error:  # e.g. started twice: say so on the run page
         messages.error(request, error.message)
     return redirect("imports:run", run_id=run_id)

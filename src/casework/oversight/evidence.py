@@ -99,7 +99,7 @@ def gather(cases: list[Case]) -> list[CaseRecord]:
     verdicts = _group(
         VerdictPeriod.objects.filter(case_id__in=ids, valid_to__isnull=True).order_by("rule_code"), "case_id"
     )
-    columns = (*chain.CANONICAL_FIELDS, "prev_hash", "hash")
+    columns = (*chain.STORED_FIELDS, "prev_hash", "hash")  # all a verifier needs, format 2 included
     events = _group(AuditEvent.objects.filter(case_id__in=ids).order_by("seq").values(*columns), "case_id")
     return [
         CaseRecord(

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.apps import AppConfig
+
+from casework.core.schedule import DailyAt, ScheduleEntry
 
 
 class PartnersConfig(AppConfig):
@@ -9,9 +13,14 @@ class PartnersConfig(AppConfig):
     verbose_name = "Police partnership"
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self) -> None:
-        # The assurance engine's "early_advice_requests" rule reads these facts per case.
-        from casework.assurance.selectors import register_facts_provider
-        from casework.partners.selectors import early_advice_facts
-
-        register_facts_provider("early_advice", early_advice_facts)
+    # The assurance engine's "early_advice_requests" rule reads these facts per case.
+    assurance_facts = {"early_advice": "casework.partners.selectors.early_advice_facts"}
+    schedule = (
+        ScheduleEntry(
+            name="partners-sweep",
+            task_path="casework.partners.tasks.partners_sweep_task",
+            cadence=DailyAt(dt.time(1, 30)),
+            purpose="Mark agreements review-due or expired, send review reminders, and escalate referrals "
+            "and action plans past their SLA up each agreement's ladder.",
+        ),
+    )

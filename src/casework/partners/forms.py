@@ -312,3 +312,15 @@ class TemplatePublishForm(GovukForm):
         label="Sections, clauses, parameters and ladder (JSON)", widget=forms.Textarea(attrs={"rows": 20})
     )
     source = forms.CharField(max_length=300, required=False)
+
+
+class ClauseForm(GovukForm):
+    """Restoring HQ's wording of one clause."""
+
+    clause_code = forms.CharField(max_length=60)
+
+
+class ActionDoneForm(GovukForm):
+    """Marking a liaison meeting's action done."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput)

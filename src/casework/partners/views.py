@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -26,7 +26,6 @@ from casework.audit.choices import Action
 from casework.core import clock
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import apply_service_error
-from casework.core.govuk_forms import GovukForm
 from casework.core.spreadsheets import CONTENT_TYPES, spreadsheet_safe
 from casework.core.views import http_error_for, page_errors
 from casework.partners import forms as pforms
@@ -34,9 +33,21 @@ from casework.partners import rules, selectors, services
 from casework.partners.choices import AgreementStatus, ReferralKind, ReferralStatus
 from casework.partners.models import Agreement, Referral, force_scope
 from casework.people.choices import RoleCode
-from casework.people.models import PoliceForce
+from casework.people.models import PoliceForce, User
 
 View = Callable[..., HttpResponse | StreamingHttpResponse]
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind login_required)."""
+    return cast(User, request.user)
+
+
+def _own_force_id(user: User) -> int:
+    """A police liaison officer's force (police_only has made sure there is one)."""
+    if user.police_force_id is None:
+        raise Http404("Not found.")
+    return user.police_force_id
 
 
 # --- who reaches which pages ----------------------------------------------------------------------
@@ -48,7 +59,7 @@ def police_only(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
-        user: Any = request.user
+        user = _user(request)
         if RoleCode.POLICE_LIAISON not in user.role_codes or not user.police_force_id:
             raise Http404("Not found.")
         return view(request, *args, **kwargs)
@@ -63,7 +74,7 @@ def cps_only(*, admin: bool = False) -> Callable[[View], View]:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
-            roles = set(request.user.role_codes)  # type: ignore[union-attr]
+            roles = set(_user(request).role_codes)
             if RoleCode.POLICE_LIAISON in roles:
                 raise Http404("Not found.")
             if not admin:
@@ -98,9 +109,9 @@ def _run(form: forms.BaseForm, call: Callable[[], Any]) -> bool:
 @require_GET
 @police_only
 def portal_home(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     referrals = list(selectors.referral_list(user=user)[:200])
-    agreement = selectors.agreement_for_force(user.police_force_id)
+    agreement = selectors.agreement_for_force(_own_force_id(user))
     services.portal_disclose(actor=user, subject=user.police_force, what="list of the force's referrals")
     return render(
         request, "partners/portal/home.html", {"referrals": referrals, "agreement": agreement, "today": clock.today()}
@@ -110,7 +121,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @police_only
 def portal_submit(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     form = pforms.ReferralForm(request.POST or None, initial={"kind": ReferralKind.EARLY_ADVICE})
     if request.method == "POST" and form.is_valid():
         made: dict[str, Referral] = {}
@@ -153,7 +164,7 @@ def _portal_referral_context(user: Any, referral: Referral) -> dict[str, Any]:
 @require_GET
 @police_only
 def portal_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     with page_errors():
         referral = selectors.referral_visible(user=user, referral_id=referral_id)
     services.portal_disclose(actor=user, subject=referral, what=f"status and responses of {referral.reference}")
@@ -163,7 +174,7 @@ def portal_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
 @require_POST
 @police_only
 def portal_answer(request: HttpRequest, referral_id: int, plan_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     with page_errors():
         referral = selectors.referral_visible(user=user, referral_id=referral_id)
     if not referral.action_plans.filter(pk=plan_id).exists():
@@ -183,7 +194,7 @@ def portal_answer(request: HttpRequest, referral_id: int, plan_id: int) -> HttpR
 @require_POST
 @police_only
 def portal_escalate(request: HttpRequest, referral_id: int) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     with page_errors():
         referral = selectors.referral_visible(user=user, referral_id=referral_id)
     form = pforms.EscalationForm(request.POST)
@@ -199,13 +210,14 @@ def portal_escalate(request: HttpRequest, referral_id: int) -> HttpResponse:
 @require_GET
 @police_only
 def portal_agreement(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    agreement = selectors.agreement_for_force(user.police_force_id)
+    user = _user(request)
+    force_id = _own_force_id(user)
+    agreement = selectors.agreement_for_force(force_id)
     today = clock.today()
     context: dict[str, Any] = {
         "agreement": agreement,
         "force": user.police_force,
-        "performance": selectors.force_performance(user=user, force_id=user.police_force_id, today=today),
+        "performance": selectors.force_performance(user=user, force_id=force_id, today=today),
     }
     if agreement is not None:
         context.update(
@@ -224,7 +236,7 @@ def portal_agreement(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cps_only()
 def referral_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     status = request.GET.get("status", "")
     status = status if status in ReferralStatus.values else ""
     referrals = list(selectors.referral_list(user=user, status=status)[:500])
@@ -244,34 +256,6 @@ _REFERRAL_FORMS: dict[str, type[forms.Form]] = {
     "escalate": pforms.EscalationForm,
     "resolve": pforms.ResolveForm,
 }
-
-
-def _referral_call(user: Any, referral: Referral, action: str, data: dict[str, Any]) -> Callable[[], Any]:
-    calls: dict[str, Callable[[], Any]] = {
-        "acknowledge": lambda: services.referral_acknowledge(actor=user, referral=referral),
-        "accept": lambda: services.referral_accept(
-            actor=user,
-            referral=referral,
-            criterion_id=getattr(data.get("criterion"), "pk", 0),
-            urn=data.get("urn", ""),
-            note=data.get("note", ""),
-        ),
-        "redirect": lambda: services.referral_redirect(
-            actor=user, referral=referral, division=data.get("division", ""), reason=data.get("reason", "")
-        ),
-        "decline": lambda: services.referral_decline(actor=user, referral=referral, reason=data.get("reason", "")),
-        "advise": lambda: services.referral_advise(actor=user, referral=referral, advice=data.get("advice", "")),
-        "action_plan": lambda: services.action_plan_issue(
-            actor=user, referral=referral, actions=data.get("actions", "")
-        ),
-        "escalate": lambda: services.escalation_request(actor=user, referral=referral, reason=data.get("reason", "")),
-        "resolve": lambda: services.escalation_resolve(
-            actor=user, escalation_id=data.get("escalation_id", 0), outcome=data.get("outcome", "")
-        ),
-    }
-    if action not in calls:
-        raise Http404("Not found.")
-    return calls[action]
 
 
 def _render_referral(
@@ -316,20 +300,118 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     return _render_referral(request, referral)
 
 
-@require_POST
-@cps_only()
-def referral_action(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
-    user: Any = request.user
+def _referral_post(
+    request: HttpRequest, referral_id: int, action: str, form_class: type[forms.Form] = forms.Form
+) -> tuple[User, Referral, forms.Form]:
+    """The referral a CCU form posts to (404 outside the user's view) and the bound form."""
+    user = _user(request)
     with page_errors():
         referral = selectors.referral_visible(user=user, referral_id=referral_id)
-    form_class = _REFERRAL_FORMS.get(action, forms.Form)
+    # Each open escalation has its own "resolve" form on the page, so its ids carry the escalation.
     prefix = f"resolve-{_digits(request.POST.get('escalation_id'))}" if action == "resolve" else action
-    form = form_class(request.POST, auto_id=f"{prefix}-%s")
-    if form.is_valid() and _run(form, _referral_call(user, referral, action, form.cleaned_data)):
+    return user, referral, form_class(request.POST, auto_id=f"{prefix}-%s")
+
+
+def _referral_outcome(
+    request: HttpRequest, referral_id: int, action: str, form: forms.Form, save: Callable[[], object]
+) -> HttpResponse:
+    """Saved: back to the referral with a confirmation. Refused: the page again, with the form's errors."""
+    if form.is_valid() and _run(form, save):
         messages.success(request, "Saved. The force can see the update in its portal.")
-        return redirect("partners:referral", referral_id=referral.pk)
-    referral = selectors.referral_visible(user=user, referral_id=referral_id)
+        return redirect("partners:referral", referral_id=referral_id)
+    referral = selectors.referral_visible(user=request.user, referral_id=referral_id)
     return _render_referral(request, referral, {action: form}, status=422)
+
+
+@require_POST
+@cps_only()
+def referral_acknowledge(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user, referral, form = _referral_post(request, referral_id, "acknowledge")
+    return _referral_outcome(
+        request, referral_id, "acknowledge", form, lambda: services.referral_acknowledge(actor=user, referral=referral)
+    )
+
+
+@require_POST
+@cps_only()
+def referral_accept(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user, referral, form = _referral_post(request, referral_id, "accept", pforms.AcceptForm)
+
+    def accept() -> None:
+        data = form.cleaned_data
+        services.referral_accept(
+            actor=user, referral=referral, criterion_id=data["criterion"].pk, urn=data["urn"], note=data["note"]
+        )
+
+    return _referral_outcome(request, referral_id, "accept", form, accept)
+
+
+@require_POST
+@cps_only()
+def referral_redirect(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user, referral, form = _referral_post(request, referral_id, "redirect", pforms.RedirectForm)
+
+    def send_on() -> None:
+        data = form.cleaned_data
+        services.referral_redirect(actor=user, referral=referral, division=data["division"], reason=data["reason"])
+
+    return _referral_outcome(request, referral_id, "redirect", form, send_on)
+
+
+@require_POST
+@cps_only()
+def referral_decline(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user, referral, form = _referral_post(request, referral_id, "decline", pforms.DeclineForm)
+
+    def decline() -> None:
+        services.referral_decline(actor=user, referral=referral, reason=form.cleaned_data["reason"])
+
+    return _referral_outcome(request, referral_id, "decline", form, decline)
+
+
+@require_POST
+@cps_only()
+def referral_advise(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user, referral, form = _referral_post(request, referral_id, "advise", pforms.AdviceForm)
+
+    def advise() -> None:
+        services.referral_advise(actor=user, referral=referral, advice=form.cleaned_data["advice"])
+
+    return _referral_outcome(request, referral_id, "advise", form, advise)
+
+
+@require_POST
+@cps_only()
+def referral_action_plan(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user, referral, form = _referral_post(request, referral_id, "action_plan", pforms.ActionPlanForm)
+
+    def issue() -> None:
+        services.action_plan_issue(actor=user, referral=referral, actions=form.cleaned_data["actions"])
+
+    return _referral_outcome(request, referral_id, "action_plan", form, issue)
+
+
+@require_POST
+@cps_only()
+def referral_escalate(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user, referral, form = _referral_post(request, referral_id, "escalate", pforms.EscalationForm)
+
+    def escalate() -> None:
+        services.escalation_request(actor=user, referral=referral, reason=form.cleaned_data["reason"])
+
+    return _referral_outcome(request, referral_id, "escalate", form, escalate)
+
+
+@require_POST
+@cps_only()
+def referral_resolve(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user, _referral, form = _referral_post(request, referral_id, "resolve", pforms.ResolveForm)
+
+    def resolve() -> None:
+        data = form.cleaned_data
+        services.escalation_resolve(actor=user, escalation_id=data["escalation_id"], outcome=data["outcome"])
+
+    return _referral_outcome(request, referral_id, "resolve", form, resolve)
 
 
 # --- CCU: agreements ------------------------------------------------------------------------------
@@ -338,7 +420,7 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
 @require_GET
 @cps_only()
 def agreement_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     today = clock.today()
     agreements = list(selectors.agreement_list(user=user))
     rows = [(a, selectors.agreement_review_state(a, today)) for a in agreements]
@@ -357,7 +439,7 @@ def _creatable_forces(user: Any) -> Any:
 @require_http_methods(["GET", "POST"])
 @cps_only()
 def agreement_create(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     if not user.is_unit_manager:
         raise Http404("Not found.")
     form = pforms.AgreementCreateForm(request.POST or None, forces=_creatable_forces(user))
@@ -411,7 +493,7 @@ def _labelled(statuses: Any) -> list[tuple[str, str]]:
 def _render_agreement(
     request: HttpRequest, agreement: Agreement, bound: dict[str, forms.Form] | None = None, status: int = 200
 ) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     today = clock.today()
     current = selectors.current_template(today)
     form_set = _agreement_forms(agreement)
@@ -459,7 +541,7 @@ def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
 @cps_only()
 def agreement_performance_export(request: HttpRequest, agreement_id: int) -> HttpResponse:
     """The force's performance against its agreement as CSV: audited as an export."""
-    user: Any = request.user
+    user = _user(request)
     with page_errors():
         agreement = selectors.agreement_visible(user=user, agreement_id=agreement_id)
     body = services.performance_export(actor=user, agreement=agreement, today=clock.today())
@@ -468,109 +550,209 @@ def agreement_performance_export(request: HttpRequest, agreement_id: int) -> Htt
     return response
 
 
-@require_POST
-@cps_only()
-def agreement_action(request: HttpRequest, agreement_id: int, action: str) -> HttpResponse:
-    user: Any = request.user
+def _agreement_post(
+    request: HttpRequest, agreement_id: int, action: str, make_form: Callable[..., forms.Form]
+) -> tuple[User, Agreement, forms.Form]:
+    """The agreement a form posts to (404 outside the user's view) and the bound form; `make_form`
+    takes the posted data and the agreement's template content where the form needs it."""
+    user = _user(request)
     with page_errors():
         agreement = selectors.agreement_visible(user=user, agreement_id=agreement_id)
-    content = agreement.template.content
-    builders: dict[str, Callable[[], forms.Form]] = {
-        "parameters": lambda: pforms.ParametersForm(request.POST, template=content),
-        "deviation": lambda: pforms.DeviationForm(request.POST, template=content),
-        "remove_deviation": lambda: pforms.DeviationForm(request.POST, template=content),
-        "sign": lambda: pforms.SignForm(request.POST),
-        "transition": lambda: pforms.TransitionForm(request.POST),
-        "revise": lambda: pforms.ReviseForm(request.POST),
-        "meeting": lambda: pforms.MeetingForm(request.POST),
-        "action_done": lambda: _IdForm(request.POST),
-        "disagreement": lambda: pforms.DisagreementForm(request.POST),
-        "resolve_disagreement": lambda: pforms.DisagreementResolveForm(request.POST),
-    }
-    if action not in builders:
-        raise Http404("Not found.")
-    form = _CodeForm(request.POST) if action == "remove_deviation" else builders[action]()
+    form = make_form(request.POST, agreement.template.content)
     form.auto_id = f"{action}-%s"
-    made: dict[str, Any] = {}
-    if form.is_valid():
-        data = form.cleaned_data
-        calls: dict[str, Callable[[], Any]] = {
-            "parameters": lambda: services.agreement_update(
-                actor=user,
-                agreement=agreement,
-                expected_version=data["version"],
-                parameters=form.parameters(),  # type: ignore[attr-defined]
-                cps_contacts=data["cps_contacts"],
-                police_contacts=data["police_contacts"],
-            ),
-            "deviation": lambda: services.agreement_record_deviation(
-                actor=user,
-                agreement=agreement,
-                clause_code=data["clause_code"],
-                text=data["text"],
-                reason=data["reason"],
-                omitted=data["omitted"],
-            ),
-            "remove_deviation": lambda: services.agreement_remove_deviation(
-                actor=user, agreement=agreement, clause_code=data["clause_code"]
-            ),
-            "sign": lambda: services.agreement_transition(
-                actor=user,
-                agreement=agreement,
-                expected_version=data["version"],
-                target=AgreementStatus.SIGNED,
-                cps_signatory=data["cps_signatory"],
-                police_signatory=data["police_signatory"],
-                signed_on=data["signed_on"],
-                effective_from=data.get("effective_from"),
-            ),
-            "transition": lambda: services.agreement_transition(
-                actor=user, agreement=agreement, expected_version=data["version"], target=data["target"]
-            ),
-            "revise": lambda: made.setdefault(
-                "new",
-                services.agreement_start_revision(
-                    actor=user, agreement=agreement, template_number=data["template_number"]
-                ),
-            ),
-            "meeting": lambda: services.meeting_record(
-                actor=user,
-                agreement=agreement,
-                kind=data["kind"],
-                held_on=data["held_on"],
-                cps_attendees=data["cps_attendees"],
-                police_attendees=data["police_attendees"],
-                notes=data["notes"],
-                actions=form.actions() if isinstance(form, pforms.MeetingForm) else [],
-            ),
-            "action_done": lambda: services.meeting_action_complete(actor=user, action_id=data["id"]),
-            "disagreement": lambda: services.disagreement_record(
-                actor=user,
-                force_id=agreement.force_id,
-                subject=data["subject"],
-                cps_position=data["cps_position"],
-                police_position=data["police_position"],
-            ),
-            "resolve_disagreement": lambda: services.disagreement_resolve(
-                actor=user, disagreement_id=data["disagreement_id"], outcome=data["outcome"], note=data["note"]
-            ),
-        }
-        if _run(form, calls[action]):
-            if "new" in made:
-                messages.success(request, "Draft revision created on the new template version.")
-                return redirect("partners:agreement", agreement_id=made["new"].pk)
-            messages.success(request, "Saved.")
-            return redirect("partners:agreement", agreement_id=agreement.pk)
-    agreement = selectors.agreement_visible(user=user, agreement_id=agreement_id)
+    return user, agreement, form
+
+
+def _agreement_outcome(
+    request: HttpRequest,
+    agreement_id: int,
+    action: str,
+    form: forms.Form,
+    save: Callable[[], object],
+    message: str = "Saved.",
+) -> HttpResponse:
+    """Saved: to the agreement the service returned (a revision is a new one), or this one.
+    Refused: this agreement's page again, with the form's errors."""
+    saved: list[object] = []
+    if form.is_valid() and _run(form, lambda: saved.append(save())):
+        messages.success(request, message)
+        target = saved[0] if isinstance(saved[0], Agreement) else None
+        return redirect("partners:agreement", agreement_id=target.pk if target else agreement_id)
+    agreement = selectors.agreement_visible(user=request.user, agreement_id=agreement_id)
     return _render_agreement(request, agreement, {action: form}, status=422)
 
 
-class _IdForm(GovukForm):
-    id = forms.IntegerField()
+def _plain(form_class: type[forms.Form]) -> Callable[..., forms.Form]:
+    """A form that does not depend on the agreement's template."""
+    return lambda data, _content: form_class(data)
 
 
-class _CodeForm(GovukForm):
-    clause_code = forms.CharField(max_length=60)
+@require_POST
+@cps_only()
+def agreement_parameters(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    user, agreement, form = _agreement_post(
+        request, agreement_id, "parameters", lambda data, content: pforms.ParametersForm(data, template=content)
+    )
+
+    def update() -> object:
+        data = form.cleaned_data
+        return services.agreement_update(
+            actor=user,
+            agreement=agreement,
+            expected_version=data["version"],
+            parameters=cast(pforms.ParametersForm, form).parameters(),
+            cps_contacts=data["cps_contacts"],
+            police_contacts=data["police_contacts"],
+        )
+
+    return _agreement_outcome(request, agreement_id, "parameters", form, update)
+
+
+@require_POST
+@cps_only()
+def agreement_deviation(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    user, agreement, form = _agreement_post(
+        request, agreement_id, "deviation", lambda data, content: pforms.DeviationForm(data, template=content)
+    )
+
+    def record() -> object:
+        data = form.cleaned_data
+        return services.agreement_record_deviation(
+            actor=user,
+            agreement=agreement,
+            clause_code=data["clause_code"],
+            text=data["text"],
+            reason=data["reason"],
+            omitted=data["omitted"],
+        )
+
+    return _agreement_outcome(request, agreement_id, "deviation", form, record)
+
+
+@require_POST
+@cps_only()
+def agreement_remove_deviation(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    user, agreement, form = _agreement_post(request, agreement_id, "remove_deviation", _plain(pforms.ClauseForm))
+
+    def restore() -> object:
+        clause = form.cleaned_data["clause_code"]
+        return services.agreement_remove_deviation(actor=user, agreement=agreement, clause_code=clause)
+
+    return _agreement_outcome(request, agreement_id, "remove_deviation", form, restore)
+
+
+@require_POST
+@cps_only()
+def agreement_sign(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    user, agreement, form = _agreement_post(request, agreement_id, "sign", _plain(pforms.SignForm))
+
+    def sign() -> object:
+        data = form.cleaned_data
+        return services.agreement_transition(
+            actor=user,
+            agreement=agreement,
+            expected_version=data["version"],
+            target=AgreementStatus.SIGNED,
+            cps_signatory=data["cps_signatory"],
+            police_signatory=data["police_signatory"],
+            signed_on=data["signed_on"],
+            effective_from=data.get("effective_from"),
+        )
+
+    return _agreement_outcome(request, agreement_id, "sign", form, sign)
+
+
+@require_POST
+@cps_only()
+def agreement_transition(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    user, agreement, form = _agreement_post(request, agreement_id, "transition", _plain(pforms.TransitionForm))
+
+    def move() -> object:
+        data = form.cleaned_data
+        return services.agreement_transition(
+            actor=user, agreement=agreement, expected_version=data["version"], target=data["target"]
+        )
+
+    return _agreement_outcome(request, agreement_id, "transition", form, move)
+
+
+@require_POST
+@cps_only()
+def agreement_revise(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    user, agreement, form = _agreement_post(request, agreement_id, "revise", _plain(pforms.ReviseForm))
+
+    def revise() -> object:
+        number = form.cleaned_data["template_number"]
+        return services.agreement_start_revision(actor=user, agreement=agreement, template_number=number)
+
+    message = "Draft revision created on the new template version."
+    return _agreement_outcome(request, agreement_id, "revise", form, revise, message)
+
+
+@require_POST
+@cps_only()
+def agreement_meeting(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    user, agreement, form = _agreement_post(request, agreement_id, "meeting", _plain(pforms.MeetingForm))
+
+    def record() -> object:
+        data = form.cleaned_data
+        return services.meeting_record(
+            actor=user,
+            agreement=agreement,
+            kind=data["kind"],
+            held_on=data["held_on"],
+            cps_attendees=data["cps_attendees"],
+            police_attendees=data["police_attendees"],
+            notes=data["notes"],
+            actions=cast(pforms.MeetingForm, form).actions(),
+        )
+
+    return _agreement_outcome(request, agreement_id, "meeting", form, record)
+
+
+@require_POST
+@cps_only()
+def agreement_action_done(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    user, _agreement, form = _agreement_post(request, agreement_id, "action_done", _plain(pforms.ActionDoneForm))
+
+    def done() -> object:
+        return services.meeting_action_complete(actor=user, action_id=form.cleaned_data["id"])
+
+    return _agreement_outcome(request, agreement_id, "action_done", form, done)
+
+
+@require_POST
+@cps_only()
+def agreement_disagreement(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    user, agreement, form = _agreement_post(request, agreement_id, "disagreement", _plain(pforms.DisagreementForm))
+
+    def record() -> object:
+        data = form.cleaned_data
+        return services.disagreement_record(
+            actor=user,
+            force_id=agreement.force_id,
+            subject=data["subject"],
+            cps_position=data["cps_position"],
+            police_position=data["police_position"],
+        )
+
+    return _agreement_outcome(request, agreement_id, "disagreement", form, record)
+
+
+@require_POST
+@cps_only()
+def agreement_resolve_disagreement(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    user, _agreement, form = _agreement_post(
+        request, agreement_id, "resolve_disagreement", _plain(pforms.DisagreementResolveForm)
+    )
+
+    def resolve() -> object:
+        data = form.cleaned_data
+        return services.disagreement_resolve(
+            actor=user, disagreement_id=data["disagreement_id"], outcome=data["outcome"], note=data["note"]
+        )
+
+    return _agreement_outcome(request, agreement_id, "resolve_disagreement", form, resolve)
 
 
 # --- HQ templates ---------------------------------------------------------------------------------
@@ -597,18 +779,8 @@ def template_detail(request: HttpRequest, number: int) -> HttpResponse:
         {
             "template": template,
             "changes": selectors.template_changes(template),
-            # Clause wording with the HQ defaults filled in, as an agreement would read before any variation.
-            "sections": [
-                {
-                    **section,
-                    "clauses": [
-                        {**clause, "text": rules.render_text(clause["text"], _defaults(template.content))}
-                        for clause in section.get("clauses", [])
-                    ],
-                }
-                for section in template.content.get("sections", [])
-            ],
-            "can_publish": request.user.has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR),  # type: ignore[union-attr]
+            "sections": template.content.get("sections", []),
+            "can_publish": _user(request).has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR),
         },
     )
 
@@ -616,7 +788,7 @@ def template_detail(request: HttpRequest, number: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @cps_only(admin=True)
 def template_publish(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     if not user.has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR):
         raise Http404("Not found.")
     latest = selectors.published_templates().first()
@@ -654,7 +826,7 @@ CSV_HEADER = ["Force", "Areas", "Status", "Template version", "Signed on", "Revi
 @require_GET
 @cps_only()
 def coverage(request: HttpRequest, export: bool = False) -> HttpResponse | StreamingHttpResponse:
-    user: Any = request.user
+    user = _user(request)
     try:
         area_id = int(request.GET.get("area") or 0)
     except ValueError:

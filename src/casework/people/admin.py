@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.core.admin_audit import HIDDEN, AuditedAdminMixin
-from casework.core.signals import credentials_changed
+from casework.people.credentials import credentials_changed
 from casework.people.models import Absence, Area, Grade, PoliceForce, Specialism, Team, Unit, User
 
 #: User fields that decide what a person may see or do: changing any of them is a permission change.
@@ -123,7 +123,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             # A switched-off account keeps no API token (the api app revokes them).
-            credentials_changed.send(sender=type(obj), user=obj, actor=request.user, reason="account deactivated")
+            credentials_changed(user=obj, actor=request.user, reason="account deactivated")
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         # A password set by an administrator is a permission change; audit it with the change itself.
@@ -137,7 +137,5 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
                     subject=user,
                     changes={"password": [HIDDEN, HIDDEN]},
                 )
-                credentials_changed.send(
-                    sender=type(user), user=user, actor=request.user, reason="password set by an administrator"
-                )
+                credentials_changed(user=user, actor=request.user, reason="password set by an administrator")
         return response

@@ -11,6 +11,7 @@ class RoleCode(models.TextChoices):
     INSPECTOR = "inspector", "Inspector"
     POLICE_LIAISON = "police_liaison", "Police liaison officer"
     ADMINISTRATOR = "administrator", "System administrator"
+    RECORDS_OFFICER = "records_officer", "Records officer"
 
 
 #: Roles that work cases in a unit: their "own work" is their allocated cases.
@@ -22,6 +23,8 @@ NATIONAL_READ_ROLES = frozenset({RoleCode.HQ_ANALYST, RoleCode.INSPECTOR})
 #: CPS staff (not the inspectorate, police or system administrators): reference tools such as the
 #: custody time limit calculator are for them.
 CPS_STAFF_ROLES = CASEWORKER_ROLES | UNIT_MANAGER_ROLES | frozenset({RoleCode.AREA_LEADERSHIP, RoleCode.HQ_ANALYST})
+#: Roles that may open a restricted record (DPA 2018 s.47(2)) of their own unit, giving a reason each time.
+RESTRICTED_READER_ROLES = frozenset({RoleCode.UNIT_HEAD, RoleCode.RECORDS_OFFICER})
 
 
 class UnitSize(models.TextChoices):

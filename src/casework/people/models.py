@@ -219,10 +219,6 @@ class User(AbstractUser):
     def is_unit_manager(self) -> bool:
         return bool(self.role_codes & UNIT_MANAGER_ROLES)
 
-    @property
-    def is_national_reader(self) -> bool:
-        return bool(self.role_codes & NATIONAL_READ_ROLES)
-
 
 class Absence(models.Model):
     """Leave and other reductions in availability, each with its reason and dates."""

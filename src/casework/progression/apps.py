@@ -1,4 +1,8 @@
+import datetime as dt
+
 from django.apps import AppConfig
+
+from casework.core.schedule import DailyAt, ScheduleEntry
 
 
 class ProgressionConfig(AppConfig):
@@ -6,7 +10,26 @@ class ProgressionConfig(AppConfig):
     label = "progression"
     verbose_name = "Case progression"
 
-    def ready(self) -> None:
-        from casework.progression import list_options
+    # The case's clocks and next deadlines: on the case page's Overview and its Deadlines section.
+    case_page_panels = {
+        "overview": "progression/_case_panel_hook.html",
+        "deadlines": "progression/_case_panel_hook.html",
+    }
+    # Sort the case lists by the next custody time limit expiry; filter them by custody time limits.
+    case_list_sorts = ("casework.progression.list_options.CTL_EXPIRY_SORT",)
+    case_list_filters = ("casework.progression.list_options.CTL_FILTERS",)
 
-        list_options.register()
+    schedule = (
+        ScheduleEntry(
+            name="progression-sweep",
+            task_path="casework.progression.tasks.progression_sweep_task",
+            cadence=DailyAt(dt.time(2, 30)),
+            purpose="Recompute custody time limits, stage dates and directions falling due.",
+        ),
+        ScheduleEntry(
+            name="daily-digests",
+            task_path="casework.progression.tasks.send_digests_task",
+            cadence=DailyAt(dt.time(6, 30)),
+            purpose="E-mail each owner the time limits and directions due soon (reminders).",
+        ),
+    )

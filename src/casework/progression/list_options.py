@@ -1,5 +1,5 @@
 """Progression's additions to the case lists: sort by the next custody time limit expiry, and a
-"Custody time limits" filter group. Registered with the case register when Django starts."""
+"Custody time limits" filter group (declared in apps.py)."""
 
 from __future__ import annotations
 
@@ -47,28 +47,19 @@ def _any_running() -> Q:
     return Q(Exists(_running()))
 
 
-def register() -> None:
-    list_options.register_sort(
-        list_options.SortOption(
-            "ctl",
-            "Custody time limit expiry",
-            _with_next_expiry,
-            (F("next_ctl_expires_on").asc(nulls_last=True), "urn"),
-        )
-    )
-    list_options.register_filter_group(
-        list_options.FilterGroup(
-            "ctl",
-            "Custody time limits",
-            (
-                list_options.FilterOption(
-                    "7", f"Expiring within {counts.CTL_URGENT_DAYS} days", lambda: _expiring_within(7)
-                ),
-                list_options.FilterOption("28", "Expiring within 28 days", lambda: _expiring_within(28)),
-                list_options.FilterOption("unchecked", "Not dual-checked (within 28 days)", _not_dual_checked),
-                list_options.FilterOption("expired", "Expired", _expired),
-                list_options.FilterOption("running", "Any running", _any_running),
-            ),
-            order=20,
-        )
-    )
+CTL_EXPIRY_SORT = list_options.SortOption(
+    "ctl", "Custody time limit expiry", _with_next_expiry, (F("next_ctl_expires_on").asc(nulls_last=True), "urn")
+)
+
+CTL_FILTERS = list_options.FilterGroup(
+    "ctl",
+    "Custody time limits",
+    (
+        list_options.FilterOption("7", f"Expiring within {counts.CTL_URGENT_DAYS} days", lambda: _expiring_within(7)),
+        list_options.FilterOption("28", "Expiring within 28 days", lambda: _expiring_within(28)),
+        list_options.FilterOption("unchecked", "Not dual-checked (within 28 days)", _not_dual_checked),
+        list_options.FilterOption("expired", "Expired", _expired),
+        list_options.FilterOption("running", "Any running", _any_running),
+    ),
+    order=20,
+)

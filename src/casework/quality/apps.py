@@ -1,4 +1,8 @@
+import datetime as dt
+
 from django.apps import AppConfig
+
+from casework.core.schedule import DailyAt, ScheduleEntry
 
 
 class QualityConfig(AppConfig):
@@ -6,8 +10,18 @@ class QualityConfig(AppConfig):
     label = "quality"
     verbose_name = "Individual quality assessments"
 
-    def ready(self) -> None:
-        # Importing the module registers its evaluators with the assurance engine.
-        from casework.quality import assurance
+    # The IQA assurance rules (rows from migration 0002_assurance_rules name these evaluators).
+    assurance_evaluators = {
+        "iqa_quota": "casework.quality.assurance.iqa_quota",
+        "iqa_feedback_timely": "casework.quality.assurance.iqa_feedback_timely",
+    }
+    assurance_facts = {"iqa": "casework.quality.selectors.assurance_facts"}
 
-        assurance.connect()
+    schedule = (
+        ScheduleEntry(
+            name="iqa-reminders",
+            task_path="casework.quality.tasks.iqa_reminders_task",
+            cadence=DailyAt(dt.time(7, 0)),
+            purpose="E-mail a reminder for each quality assessment step gone overdue (once per step).",
+        ),
+    )

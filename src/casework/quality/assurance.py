@@ -1,7 +1,8 @@
-"""The IQA rules for the assurance engine: evaluators (pure) and the facts provider.
+"""The IQA rules for the assurance engine: evaluators (pure), reading the facts that
+quality.selectors.assurance_facts provides under FACTS_KEY.
 
-Registered from QualityConfig.ready(); the rule rows (versioned data) come from migration
-0002_assurance_rules and name these evaluators.
+Declared on QualityConfig (assurance_evaluators, assurance_facts); the rule rows (versioned data)
+come from migration 0002_assurance_rules and name these evaluators.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from casework.assurance.facts import CaseFacts
-from casework.assurance.rules import MET, NA, NOT_MET, EvaluationContext, Finding, evaluator
+from casework.assurance.rules import MET, NA, NOT_MET, EvaluationContext, Finding
 from casework.core.words import plural
 from casework.core.working_days import fmt
 
 FACTS_KEY = "iqa"
 
 
-@evaluator("iqa_quota")
 def iqa_quota(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     """The case's allocated prosecutor received their IQA quota in the last complete quarter."""
     iqa = facts.extra.get(FACTS_KEY) or {}
@@ -43,7 +43,6 @@ def iqa_quota(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContex
     )
 
 
-@evaluator("iqa_feedback_timely")
 def iqa_feedback_timely(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     """Feedback on each assessment of this case was given within N days of submission."""
     iqa = facts.extra.get(FACTS_KEY) or {}
@@ -72,10 +71,3 @@ def iqa_feedback_timely(facts: CaseFacts, params: Mapping[str, Any], ctx: Evalua
         f"Feedback on {plural(len(assessments), 'assessment')} given or not yet due within {plural(days, 'day')}.",
         facts=used,
     )
-
-
-def connect() -> None:
-    from casework.assurance.selectors import register_facts_provider
-    from casework.quality.selectors import assurance_facts
-
-    register_facts_provider(FACTS_KEY, assurance_facts)

@@ -6,8 +6,8 @@ class ResourcingConfig(AppConfig):
     label = "resourcing"
     verbose_name = "Resourcing (REM)"
 
-    def ready(self) -> None:
-        # Registers the REM currency evaluator and its facts provider with the assurance engine.
-        from casework.resourcing import assurance
+    case_page_panels = {"overview": "resourcing/_case_panel_hook.html"}
 
-        assurance.connect()
+    # The REM currency assurance rule (its row from migration 0003_assurance_rule names the evaluator).
+    assurance_evaluators = {"rem_record_current": "casework.resourcing.assurance.rem_record_current"}
+    assurance_facts = {"rem": "casework.resourcing.selectors.assurance_facts"}

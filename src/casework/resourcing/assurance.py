@@ -1,7 +1,8 @@
-"""The REM currency rule for the assurance engine: a pure evaluator and its facts provider.
+"""The REM currency rule for the assurance engine: a pure evaluator, reading the facts that
+resourcing.selectors.assurance_facts provides under FACTS_KEY.
 
-Registered from ResourcingConfig.ready(); the rule row (versioned data) comes from migration
-0003_assurance_rule and names this evaluator.
+Declared on ResourcingConfig (assurance_evaluators, assurance_facts); the rule row (versioned
+data) comes from migration 0003_assurance_rule and names this evaluator.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from casework.assurance.facts import CaseFacts
-from casework.assurance.rules import MET, NA, NOT_MET, EvaluationContext, Finding, evaluator
+from casework.assurance.rules import MET, NA, NOT_MET, EvaluationContext, Finding
 from casework.resourcing import rules
 
 FACTS_KEY = "rem"
 
 
-@evaluator("rem_record_current")
 def rem_record_current(facts: CaseFacts, params: Mapping[str, Any], ctx: EvaluationContext) -> Finding:
     """Every open case has a REM record that is complete and updated within N days of a stage change."""
     rem = facts.extra.get(FACTS_KEY)
@@ -44,10 +44,3 @@ def rem_record_current(facts: CaseFacts, params: Mapping[str, Any], ctx: Evaluat
         "Open the case's resourcing page, complete the REM record and save it (or confirm it is still current).",
         used,
     )
-
-
-def connect() -> None:
-    from casework.assurance.selectors import register_facts_provider
-    from casework.resourcing.selectors import assurance_facts
-
-    register_facts_provider(FACTS_KEY, assurance_facts)

@@ -105,13 +105,6 @@ class TimeEntry(models.Model):
         return f"{self.hours}h {self.get_activity_display()} w/c {self.week_starting}"
 
 
-def sees_individuals(user: Any) -> bool:
-    """Whether a viewer may see anyone's individual figures beyond their own (HQ, inspectors and
-    administrators see aggregates without names)."""
-    roles = user.role_codes
-    return bool(roles & (UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP})) and not roles & NATIONAL_READ_ROLES
-
-
 RESOURCING_ROLES = frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES | NATIONAL_READ_ROLES | {RoleCode.AREA_LEADERSHIP})
 
 

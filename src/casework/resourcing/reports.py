@@ -169,14 +169,6 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
     return reports
 
 
-def anonymise(report: UnitReport, named: set[int]) -> dict[str, Any]:
-    """The report's person rows with names only for people the viewer may see individually."""
-    return {
-        "people": [p for p in report.people if p.person_id in named],
-        "hidden_people": sum(1 for p in report.people if p.person_id not in named),
-    }
-
-
 # --- allocation help ----------------------------------------------------------------------------------
 
 ALLOCATION_HORIZON_DAYS = 180

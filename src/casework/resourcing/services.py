@@ -12,10 +12,12 @@ from django.db.models import F
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.audit.versioned import versioned_update
 from casework.cases import services as case_services
 from casework.cases.choices import Stage
 from casework.cases.models import Case
 from casework.core import clock
+from casework.core.case_changes import notify_case_changed
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, ValidationFailed
 from casework.people.choices import UNIT_MANAGER_ROLES
 from casework.people.models import User
@@ -54,7 +56,7 @@ def _validate_estimate(estimate: Any) -> dict[str, dict[str, float]]:
 
 
 @transaction.atomic
-def rem_record_save(*, actor: Any, case: Case, expected_version: int | None, **values: Any) -> RemRecord:
+def rem_record_save(*, actor: User, case: Case, expected_version: int | None, **values: Any) -> RemRecord:
     """Create the case's REM record (expected_version None) or change it (optimistic locking)."""
     case_services.require_case_editable(actor=actor, case=case)
     unknown = set(values) - set(RECORD_FIELDS)
@@ -76,7 +78,7 @@ def rem_record_save(*, actor: Any, case: Case, expected_version: int | None, **v
             changes=audit.diff({}, record.snapshot()),
         )
         record.remember_loaded_state()
-        case_services.notify_case_changed(case.pk)
+        notify_case_changed(case.pk)
         return record
     if expected_version is None:
         raise EditConflict(
@@ -84,7 +86,7 @@ def rem_record_save(*, actor: Any, case: Case, expected_version: int | None, **v
             current_version=record.version,
             changed={},
         )
-    changes = case_services.versioned_update(
+    changes = versioned_update(
         actor=actor, instance=record, expected_version=expected_version, values=values, case_id=case.pk
     )
     if not changes:
@@ -94,7 +96,7 @@ def rem_record_save(*, actor: Any, case: Case, expected_version: int | None, **v
 
 
 @transaction.atomic
-def rem_record_confirm(*, actor: Any, record: RemRecord, expected_version: int) -> RemRecord:
+def rem_record_confirm(*, actor: User, record: RemRecord, expected_version: int) -> RemRecord:
     """Confirm the record is still right after a stage change, without changing its content."""
     case_services.require_case_editable(actor=actor, case=record.case)
     now = clock.now()
@@ -115,13 +117,13 @@ def rem_record_confirm(*, actor: Any, record: RemRecord, expected_version: int) 
         case_id=record.case_id,
         changes={"confirmed_current_on": [None, clock.today().isoformat()]},
     )
-    case_services.notify_case_changed(record.case_id)
+    notify_case_changed(record.case_id)
     return record
 
 
 @transaction.atomic
 def time_entry_record(
-    *, actor: Any, case: Case, week_starting: dt.date, activity: str, hours: Decimal, person: User | None = None
+    *, actor: User, case: Case, week_starting: dt.date, activity: str, hours: Decimal, person: User | None = None
 ) -> TimeEntry:
     """Record (or replace) a person's hours on a case for one activity in one week."""
     case_services.require_case_editable(actor=actor, case=case)
@@ -172,7 +174,7 @@ def time_entry_record(
 @transaction.atomic
 def allocation_decide(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     expected_version: int,
     lead_id: int,
@@ -223,7 +225,7 @@ def allocation_decide(
 
 
 @transaction.atomic
-def people_report_consulted(*, actor: Any, unit: Any, named_people: int) -> None:
+def people_report_consulted(*, actor: User, unit: Any, named_people: int) -> None:
     """Reading a report that names people's workload is a consultation (s.62): log who and why."""
     if not named_people:
         return
@@ -237,7 +239,7 @@ def people_report_consulted(*, actor: Any, unit: Any, named_people: int) -> None
     )
 
 
-def _resolve_moves(*, actor: Any, changes: rules.ScenarioChanges) -> None:
+def _resolve_moves(*, actor: User, changes: rules.ScenarioChanges) -> None:
     """Every move names a known force or a case the actor can see, and a unit that exists."""
     from casework.people.models import PoliceForce, Unit
 
@@ -251,7 +253,7 @@ def _resolve_moves(*, actor: Any, changes: rules.ScenarioChanges) -> None:
 
 
 @transaction.atomic
-def scenario_save(*, actor: Any, name: str, unit: Any, changes: dict[str, Any]) -> Scenario:
+def scenario_save(*, actor: User, name: str, unit: Any, changes: dict[str, Any]) -> Scenario:
     """Save a what-if scenario for a unit the actor may plan for (validated changes; audited)."""
     from casework.people.models import Grade
 
@@ -281,7 +283,7 @@ def scenario_save(*, actor: Any, name: str, unit: Any, changes: dict[str, Any]) 
 # --- vacancies ----------------------------------------------------------------------------------------
 
 
-def require_unit_manager(*, actor: Any, unit: Any) -> None:
+def require_unit_manager(*, actor: User, unit: Any) -> None:
     """Vacancies and timesheets are the unit's managers' to keep: outside the viewer's units 404, else 403."""
     from casework.resourcing.selectors import units_visible_to
 
@@ -292,7 +294,7 @@ def require_unit_manager(*, actor: Any, unit: Any) -> None:
 
 
 @transaction.atomic
-def vacancy_record(*, actor: Any, unit: Any, grade: Any, fte: Decimal, since: dt.date, reason: str) -> Vacancy:
+def vacancy_record(*, actor: User, unit: Any, grade: Any, fte: Decimal, since: dt.date, reason: str) -> Vacancy:
     """Record an unfilled post in the actor's unit (audited)."""
     require_unit_manager(actor=actor, unit=unit)
     fte = Decimal(fte)
@@ -329,7 +331,7 @@ def vacancy_record(*, actor: Any, unit: Any, grade: Any, fte: Decimal, since: dt
 
 
 @transaction.atomic
-def vacancy_fill(*, actor: Any, vacancy: Vacancy, filled_on: dt.date) -> Vacancy:
+def vacancy_fill(*, actor: User, vacancy: Vacancy, filled_on: dt.date) -> Vacancy:
     """Mark a vacancy filled on a day (audited alteration); from then it no longer counts."""
     require_unit_manager(actor=actor, unit=vacancy.unit)
     vacancy = Vacancy.objects.select_for_update().get(pk=vacancy.pk)

@@ -1,5 +1,6 @@
 """The workday's additions to the case lists: each row's status and next action, and a "Work needed"
-filter group whose options are the same conditions the status rules and the overview figures use."""
+filter group whose options are the same conditions the status rules and the overview figures use
+(declared in apps.py)."""
 
 from __future__ import annotations
 
@@ -50,21 +51,15 @@ def add_status(cases: list[Any]) -> None:
             case.next_hearing_on = case_facts.next_hearing_on if case_facts else None
 
 
-def register() -> None:
-    list_options.register_row_facts(add_status)
-    list_options.register_filter_group(
-        list_options.FilterGroup(
-            "work",
-            "Work needed",
-            (
-                list_options.FilterOption("allocate", "Ready to allocate", ready_to_allocate_q),
-                list_options.FilterOption("overdue", "Deadline overdue", _deadline_overdue),
-                list_options.FilterOption(
-                    "hrs", "Hearing record sheet missing", lambda: _failing(assurance_counts.HRS_RULE)
-                ),
-                list_options.FilterOption("review", "Review overdue", lambda: _failing(assurance_counts.REVIEW_RULE)),
-                list_options.FilterOption("signoff", "Waiting for sign-off", _signoff_waiting),
-            ),
-            order=10,
-        )
-    )
+WORK_FILTERS = list_options.FilterGroup(
+    "work",
+    "Work needed",
+    (
+        list_options.FilterOption("allocate", "Ready to allocate", ready_to_allocate_q),
+        list_options.FilterOption("overdue", "Deadline overdue", _deadline_overdue),
+        list_options.FilterOption("hrs", "Hearing record sheet missing", lambda: _failing(assurance_counts.HRS_RULE)),
+        list_options.FilterOption("review", "Review overdue", lambda: _failing(assurance_counts.REVIEW_RULE)),
+        list_options.FilterOption("signoff", "Waiting for sign-off", _signoff_waiting),
+    ),
+    order=10,
+)

@@ -75,7 +75,7 @@ def recently_viewed(*, user: Any, limit: int = RECENT_LIMIT) -> list[Case]:
         .annotate(last=Max("seq"))
         .order_by("-last")[: limit * 2]
     )
-    order = [row["case_id"] for row in latest]
+    order = [row["case_id"] for row in latest if row["case_id"] is not None]
     found = {case.pk: case for case in Case.objects.visible_to(user).filter(pk__in=order).select_related("unit")}
     return [found[pk] for pk in order if pk in found][:limit]
 

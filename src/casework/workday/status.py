@@ -56,7 +56,8 @@ def facts_for(cases: Iterable[Any], today: dt.date) -> dict[int, rules.CaseStatu
     for case_id, hearing_on in ExtensionApplication.objects.filter(
         clock__case_id__in=ids, status__in=_IN_HAND, hearing_on__lt=today, decided_on__isnull=True
     ).values_list("clock__case_id", "hearing_on"):
-        undecided[case_id] = min(hearing_on, undecided.get(case_id, hearing_on))
+        if hearing_on is not None:  # the filter excludes none; the type does not know it
+            undecided[case_id] = min(hearing_on, undecided.get(case_id, hearing_on))
     now = clock.now()
     upcoming = (
         Hearing.objects.filter(case_id__in=ids, starts_at__gte=now)
@@ -66,11 +67,11 @@ def facts_for(cases: Iterable[Any], today: dt.date) -> dict[int, rules.CaseStatu
     next_hearing: dict[int, tuple[dt.date, str]] = {}
     next_trial: dict[int, dt.date] = {}
     labels = dict(HearingType.choices)
-    for row in upcoming:
-        day = clock.local(row["starts_at"]).date()
-        next_hearing.setdefault(row["case_id"], (day, labels.get(row["hearing_type"], "hearing").lower()))
-        if row["hearing_type"] == HearingType.TRIAL:
-            next_trial.setdefault(row["case_id"], day)
+    for listed in upcoming:
+        day = clock.local(listed["starts_at"]).date()
+        next_hearing.setdefault(listed["case_id"], (day, labels.get(listed["hearing_type"], "hearing").lower()))
+        if listed["hearing_type"] == HearingType.TRIAL:
+            next_trial.setdefault(listed["case_id"], day)
     failing = {
         (case_id, code)
         for case_id, code in VerdictPeriod.objects.filter(
@@ -84,12 +85,12 @@ def facts_for(cases: Iterable[Any], today: dt.date) -> dict[int, rules.CaseStatu
         .values_list("case_id", "since")
     )
     deadlines: dict[int, tuple[dt.date, str]] = {}
-    for row in (
+    for open_deadline in (
         Deadline.objects.filter(case_id__in=ids, status=DeadlineStatus.OPEN)
         .order_by("case_id", "due_on", "key")
         .values("case_id", "due_on", "title")
     ):
-        deadlines.setdefault(row["case_id"], (row["due_on"], row["title"]))
+        deadlines.setdefault(open_deadline["case_id"], (open_deadline["due_on"], open_deadline["title"]))
     result = {}
     for case in cases:
         ctl = clocks.get(case.pk, {})

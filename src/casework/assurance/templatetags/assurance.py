@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from casework.assurance import selectors
+from casework.assurance import rechecks, selectors
 from casework.assurance.choices import Outcome
 from casework.assurance.models import Exemption, Waiver
 from casework.core import clock
@@ -17,14 +17,15 @@ register = template.Library()
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 #: Where a failing rule is put right: rule code -> (link text, url name, fragment, managers only).
+#: "cases:section/material" names a section of the case page.
 FIX_LINKS: dict[str, tuple[str, str, str, bool]] = {
     "acceptance.basis": ("Record the acceptance basis", "cases:edit", "", False),
     "psd.present": ("Add the Prosecution Strategy Document", "cases:document_add", "", False),
     "dmd.present": ("Add the Disclosure Management Document", "cases:document_add", "", False),
-    "psd.disclosure_strategy": ("Revise the PSD", "cases:detail", "#documents", False),
-    "psd.updated": ("Revise the PSD", "cases:detail", "#documents", False),
-    "charging.rationale": ("Add the rationale to the charging decision", "cases:detail", "#documents", False),
-    "eia.requests": ("Review the early advice documents", "cases:detail", "#documents", False),
+    "psd.disclosure_strategy": ("Revise the PSD", "cases:section/material", "", False),
+    "psd.updated": ("Revise the PSD", "cases:section/material", "", False),
+    "charging.rationale": ("Add the rationale to the charging decision", "cases:section/material", "", False),
+    "eia.requests": ("Review the early advice documents", "cases:section/material", "", False),
     "signoff.checkpoints": ("Request a manager's sign-off", "assurance:signoff_request", "", False),
     "panel.oversight": ("Case Management Panel", "assurance:panel", "", False),
     "vhcc.case_plan": ("Record the case plan date", "cases:edit", "", False),
@@ -45,11 +46,12 @@ def fix_link(rule_code: str, case_id: int) -> dict[str, str] | None:
     if spec is None:
         return None
     text, name, fragment, _ = spec
-    return {"text": text, "href": reverse(name, args=[case_id]) + fragment}
+    name, _, section = name.partition("/")
+    return {"text": text, "href": reverse(name, args=[case_id, section] if section else [case_id]) + fragment}
 
 
 def panel_context(*, user: Any, case: Any) -> dict[str, Any]:
-    """Everything the panel shows, in a fixed number of queries (verdicts, waivers, exemptions)."""
+    """Everything the panel shows, in a fixed number of queries (verdicts, waivers, exemptions, re-check)."""
     verdicts = list(selectors.current_verdicts(user=user, case_id=case.pk))
     waivers = {
         w.rule_code: w
@@ -97,6 +99,8 @@ def panel_context(*, user: Any, case: Any) -> dict[str, Any]:
         "not_applicable": not_applicable,
         "evaluated": bool(verdicts),
         "is_manager": is_manager,
+        # The case changed since these verdicts: the worker is refreshing them ("Re-checking").
+        "recheck": rechecks.pending_for([case.pk]).get(case.pk),
     }
 
 

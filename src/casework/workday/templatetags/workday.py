@@ -1,7 +1,8 @@
 """Template helpers for the working-day pages: the case status tag, and days left in words.
 
-Other apps' templates load this library by name ({% load workday %}) to show a case's status, the
-same way the case page loads the progression and assurance panels, so no lower app imports this one.
+The case page shows the status and key facts through panels this app declares (`case_page_panels`);
+the case lists' template loads this library by name ({% load workday %}) for the status column, so
+no lower app imports this one in Python.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def case_status(case: Any, detail: bool = False) -> dict[str, Any]:
 @register.inclusion_tag("workday/_key_facts.html")
 def case_key_facts(case: Any) -> dict[str, Any]:
     """The case overview's key dates and compliance summary (the case is already opened and audited)."""
+    from casework.assurance import rechecks
     from casework.assurance.choices import Outcome, SignOffStatus
     from casework.assurance.models import SignOffRequest, VerdictPeriod
     from casework.workday.status import facts_for
@@ -64,6 +66,8 @@ def case_key_facts(case: Any) -> dict[str, Any]:
     return {
         "case": case,
         "facts": facts,
+        # The case changed since its verdicts: the worker is refreshing them.
+        "recheck": rechecks.pending_for([case.pk]).get(case.pk),
         "today": today,
         "not_met": current.filter(outcome=Outcome.NOT_MET).count(),
         "evaluated": current.exists(),

@@ -42,6 +42,13 @@ class Command(BaseCommand):
         verify.add_argument("--json", action="store_true")
         verify.add_argument("--parallel", action="store_true", help="two reader threads (SQLite file, free cores)")
         verify.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            metavar="N",
+            help="PostgreSQL: processes verifying ranges of the trail (default: CPU count plus one; 1 = none)",
+        )
+        verify.add_argument(
             "--checkpoints",
             action="append",
             default=[],
@@ -82,7 +89,11 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def _verify(self, options: dict[str, Any]) -> None:
-        report = verify_all(parallel=options["parallel"], checkpoint_dirs=options["checkpoints"])
+        report = verify_all(
+            parallel=True if options["parallel"] else None,
+            checkpoint_dirs=options["checkpoints"],
+            workers=options["workers"],
+        )
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
         else:
@@ -97,13 +108,29 @@ class Command(BaseCommand):
             self.stdout.write(f"Chain intact: {rate}.")
         else:
             self.stdout.write(f"BROKEN: the chain breaks at seq {chain.first_broken_seq}: {chain.reason}.")
+        if chain.redacted_events:
+            self.stdout.write(
+                f"{chain.redacted_events} events have had their personal values erased; each erasure is logged "
+                "and covers them."
+            )
         for check in report.checkpoints:
             state = "ok" if check.ok else f"FAILED: {check.problem}"
             if check.first_bad_seq is not None:
                 state += f"; first bad seq {check.first_bad_seq}"
             self.stdout.write(f"Checkpoint {check.file} ({check.tree_size} events): {state}")
+        for missing in report.missing_files:
+            self.stdout.write(
+                f"MISSING: checkpoint file {missing['file']} ({missing['tree_size']} events, signed "
+                f"{missing['created_at']}) is in no checkpoint directory checked. Restore it from a copy, or run "
+                "`casework audit checkpoint` to write it back from the database's signed copy."
+            )
         if not report.checkpoints:
             self.stdout.write("No external checkpoints found; run `casework audit checkpoint`.")
+        elif report.unsealed_events:
+            self.stdout.write(
+                f"{report.unsealed_events} events after the last checkpoint (seq {report.last_sealed + 1} to "
+                f"{chain.last_seq}), unsealed: only the hash chain protects them until the next checkpoint."
+            )
         self.stdout.write("INTACT" if report.intact else "NOT INTACT")
 
     def _checkpoint(self, options: dict[str, Any]) -> None:

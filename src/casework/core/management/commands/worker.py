@@ -27,7 +27,7 @@ class Command(BaseCommand):
         scheduler = None
         if not options["no_schedule"]:
             for entry in SCHEDULE:
-                self.stdout.write(f"schedule: {entry.name:<18} {entry.cadence.describe():<32} {entry.task_path}")
+                self.stdout.write(f"schedule: {entry.name:<20} {entry.cadence.describe():<32} {entry.task_path}")
             scheduler = SchedulerThread(interval=options["schedule_interval"])
             scheduler.start()
         try:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from casework.assurance import rechecks
 from casework.core.errors import CaseworkError
 from casework.imports.mapping import KINDS, load_mapping
 from casework.imports.models import ImportRun, RunStatus
@@ -93,3 +94,9 @@ class Command(BaseCommand):
             f"Imported run {run.pk}: {run.created_count} created, {run.altered_count} altered, "
             f"{run.unchanged_count} unchanged ({run.total_rows} rows, {run.total_groups} {kind_noun(run.kind)})."
         )
+        waiting = rechecks.pending_count()
+        if waiting:
+            self.stdout.write(
+                f"{waiting} case(s) wait to be re-checked against the assurance rules: the worker does it within "
+                "moments (without a worker, run `casework assurance_rechecks`)."
+            )
