@@ -183,10 +183,14 @@ def test_a_success_banner_after_a_save_has_focus_and_is_in_view(page, server):
 def test_every_page_linked_from_a_case(page, server):
     case_id = a_case_of(server.var_dir, "prosecutor.a")
     sign_in(page, "prosecutor.a")
+    # Every section of the case page, and every page linked from one of them.
     page.goto(f"/cases/{case_id}/")
-    linked = [
-        path for path in same_site_paths(page, "main a") if f"/{case_id}/" in path and path != f"/cases/{case_id}/"
-    ]
+    sections = list(dict.fromkeys([f"/cases/{case_id}/", *same_site_paths(page, ".moj-sub-navigation a")]))
+    linked = []
+    for section in sections:
+        page.goto(section)
+        linked += [path for path in same_site_paths(page, "main a") if f"/{case_id}/" in path and path not in sections]
+    linked += sections[1:]
     assert linked, "the case page links to no forms or sub-pages"
     # One page per type: /defendants/102/edit/ and /defendants/103/edit/ are the same template.
     by_type = {re.sub(r"\d+", "N", path): path for path in reversed(linked)}

@@ -41,9 +41,14 @@ def test_prosecutor_opens_a_case_from_my_cases(page, server):
     urn = case_urn(server.var_dir, int(found.group(1)))
     heading = page.locator("h1").inner_text()
     assert heading.startswith(urn), f"case page heading {heading!r} does not start with the URN {urn}"
+    screenshot(page, "prosecutor-case-page")
+    # The case page is in sections; Activity holds the plain-language history and the audit timeline.
+    page.locator(".moj-sub-navigation").get_by_role("link", name="Activity", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="What happened on this case").count() == 1
     timeline = page.get_by_role("heading", name=re.compile("Timeline", re.IGNORECASE))
     assert timeline.count() >= 1, "case page has no timeline"
-    screenshot(page, "prosecutor-case-page")
+    screenshot(page, "prosecutor-case-activity")
 
 
 def test_case_edit_shows_govuk_errors_then_saves(page, server):
@@ -87,14 +92,15 @@ def test_manager_filters_the_unit_list(page, server):
     rows = page.locator("main table tbody tr")
     unfiltered = rows.count()
     assert unfiltered > 0
-    # Filter by stage (the first choice that is not "any").
-    stage = page.get_by_label(re.compile("Stage", re.IGNORECASE)).first
-    options = [value for value in stage.locator("option").evaluate_all("os => os.map(o => o.value)") if value]
-    assert options, "the stage filter offers no stages"
-    stage.select_option(options[0])
-    page.get_by_role("button", name=re.compile("(Apply|Filter|Search)", re.IGNORECASE)).first.click()
+    # Filter by stage (the first box of the stage group in the filter panel).
+    stages = page.locator("main input[type=checkbox][name=stage]")
+    assert stages.count() > 0, "the stage filter offers no stages"
+    value = stages.first.get_attribute("value")
+    stages.first.check()
+    page.get_by_role("button", name="Apply filters").click()
     page.wait_for_load_state()
-    assert f"stage={options[0]}" in page.url
+    assert f"stage={value}" in page.url
+    assert page.locator(".moj-filter__tag").count() == 1, "the chosen stage is not shown as a selected filter"
     screenshot(page, "manager-unit-list-filtered")
 
 

@@ -151,7 +151,7 @@ def test_prosecutor_requests_a_sign_off_and_the_manager_approves_it(page, server
     assert open_checkpoints, "every checkpoint already has a sign-off on this case"
 
     sign_in(page, "prosecutor.a")
-    page.goto(server.url(f"/cases/{case_id}/"))
+    page.goto(server.url(f"/cases/{case_id}/compliance/"))
     page.get_by_role("link", name="Request a sign-off").click()
     page.wait_for_load_state()
     assert_accessible(page, "assurance-signoff-request")
