@@ -66,6 +66,19 @@ def case_page(*, user: Any, filters: CaseFilters, page: int = 1, per_page: int =
     return rows[:per_page], len(rows) > per_page
 
 
+def allocatable_staff(*, unit_id: int, attname: str) -> QuerySet[Any]:
+    """The people the case rules allow in an allocation (rules.ALLOCATIONS), for choice lists."""
+    from casework.cases.rules import ALLOCATIONS
+    from casework.people.models import User
+
+    roles, _described = ALLOCATIONS[attname]
+    return (
+        User.objects.filter(unit_id=unit_id, is_active=True, roles__code__in=sorted(roles))
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
 # --- cursor (keyset) pagination for the API --------------------------------------------------
 
 

@@ -8,7 +8,7 @@ thing (visibility first, so a case outside the user's view is NotFound, never "f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -97,12 +97,93 @@ def require_case_editable(*, actor: Any, case: Case) -> None:
         raise PermissionDenied("You can view this case but not change it. Ask the allocated lawyer or a legal manager.")
 
 
-def _validate_acceptance(values: dict[str, Any]) -> None:
-    if values.get("acceptance_criterion_id") and (values.get("ccp_direction_reason") or "").strip():
-        raise ValidationFailed(
-            "Record either a listed criterion or a CCP direction, not both.",
-            field_errors={"ccp_direction_reason": ["Leave this empty when a listed criterion is chosen."]},
+def case_references(*, unit_ids: Iterable[int], person_ids: Iterable[int | None] = ()) -> rules.CaseReferences:
+    """The facts the case rules need about the records a case may name: the given people, the
+    forces serving the given units, and the (small) reference lists. One write loads what it
+    names; an import or the demo loads a unit's worth once."""
+    from casework.cases.models import AcceptanceCriterion, OffenceCategory
+    from casework.people.models import PoliceForce, User
+
+    wanted = {pk for pk in person_ids if pk}
+    people = User.objects.filter(pk__in=wanted).prefetch_related("roles") if wanted else []
+    staff = {
+        person.pk: rules.StaffMember(
+            id=person.pk,
+            unit_id=person.unit_id,
+            is_active=person.is_active,
+            roles=frozenset(role.code for role in person.roles.all()),
         )
+        for person in people
+    }
+    unit_forces: dict[int, set[int]] = {unit_id: set() for unit_id in unit_ids}
+    for force_id, unit_id in PoliceForce.objects.filter(areas__unit_id__in=list(unit_forces)).values_list(
+        "pk", "areas__unit_id"
+    ):
+        unit_forces[unit_id].add(force_id)
+    return rules.CaseReferences(
+        staff=staff,
+        unit_forces={unit_id: frozenset(forces) for unit_id, forces in unit_forces.items()},
+        active_criteria=frozenset(AcceptanceCriterion.objects.filter(is_active=True).values_list("pk", flat=True)),
+        categories=frozenset(OffenceCategory.objects.values_list("pk", flat=True)),
+    )
+
+
+def case_problems(
+    *,
+    unit_id: int,
+    values: dict[str, Any],
+    case: Case | None = None,
+    urn: str | None = None,
+) -> dict[str, list[str]]:
+    """The case rules' field errors for a proposed write, without writing: lets a form that could
+    not parse every field still show the rules' verdict on the others, all at once."""
+    changing = _changing(case, values) if case is not None else values
+    acceptance = (
+        {key: values.get(key, getattr(case, key)) for key in ("acceptance_criterion_id", "ccp_direction_reason")}
+        if case is not None
+        else values
+    )
+    refs = case_references(unit_ids=[unit_id], person_ids=[changing.get(field) for field in rules.ALLOCATIONS])
+    return rules.case_problems(
+        unit_id=unit_id,
+        values=changing,
+        refs=refs,
+        today=clock.today(),
+        urn=rules.normalise_urn(urn) if urn is not None else None,
+        acceptance=acceptance,
+    )
+
+
+def require_valid_case(
+    *,
+    unit_id: int,
+    values: dict[str, Any],
+    urn: str | None = None,
+    acceptance: dict[str, Any] | None = None,
+    refs: rules.CaseReferences | None = None,
+) -> None:
+    """Refuse a case write that breaks any case rule (see rules.case_problems), naming every field."""
+    if refs is None:
+        refs = case_references(unit_ids=[unit_id], person_ids=[values.get(field) for field in rules.ALLOCATIONS])
+    errors = rules.case_problems(
+        unit_id=unit_id, values=values, refs=refs, today=clock.today(), urn=urn, acceptance=acceptance
+    )
+    if errors:
+        raise ValidationFailed(
+            "Some details of the case are not valid. Correct them and try again.", field_errors=errors
+        )
+
+
+def _changing(instance: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The values that differ from the record's: a write is never refused for what it already holds."""
+    return {key: value for key, value in values.items() if value != getattr(instance, key, None)}
+
+
+def require_plausible_dates(values: dict[str, Any]) -> None:
+    """The date bound every part of a case is held to (see casework.core.dates)."""
+    errors = rules.part_problems(values, today=clock.today())
+    if errors:
+        raise ValidationFailed("Some dates are not plausible. Check the day, month and year.", field_errors=errors)
 
 
 def versioned_update(
@@ -156,15 +237,15 @@ def case_create(*, actor: Any, unit_id: int, urn: str, **values: Any) -> Case:
 
     if not (roles & (UNIT_MANAGER_ROLES | CASEWORKER_ROLES)) or actor.unit_id != unit_id:
         raise PermissionDenied("Only staff of this unit can record a case in it.")
-    urn = urn.strip().upper()
+    unknown = set(values) - set(CASE_EDITABLE_FIELDS) - {"offence_category_ids"}
+    if unknown:
+        raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}")
+    urn = rules.normalise_urn(urn)
+    require_valid_case(unit_id=unit_id, values=values, urn=urn)
     if Case.objects.filter(urn=urn).exists():
         raise ValidationFailed(
             "A case with this URN already exists.", field_errors={"urn": ["This URN is already recorded."]}
         )
-    _validate_acceptance(values)
-    unknown = set(values) - set(CASE_EDITABLE_FIELDS) - {"offence_category_ids"}
-    if unknown:
-        raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}")
     categories = values.pop("offence_category_ids", None) or []
     now = clock.now()
     case = Case.objects.create(
@@ -192,8 +273,11 @@ def case_update(*, actor: Any, case: Case, expected_version: int, **values: Any)
     unknown = set(values) - set(CASE_EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
-    merged = {key: values.get(key, getattr(case, key)) for key in ("acceptance_criterion_id", "ccp_direction_reason")}
-    _validate_acceptance(merged)
+    changing = _changing(case, values)
+    acceptance = {
+        key: values.get(key, getattr(case, key)) for key in ("acceptance_criterion_id", "ccp_direction_reason")
+    }
+    require_valid_case(unit_id=case.unit_id, values=changing, acceptance=acceptance)
     return versioned_update(
         actor=actor, instance=case, expected_version=expected_version, values=values, case_id=case.pk
     )
@@ -334,6 +418,7 @@ def access_grant_review(*, actor: Any, grant_id: int, note: str) -> CaseAccessGr
 
 def _create_part(*, actor: Any, case: Case, model: type[models.Model], **values: Any) -> Any:
     require_case_editable(actor=actor, case=case)
+    require_plausible_dates(values)
     now = clock.now()
     extra = {"created_at": now, "updated_at": now} if issubclass(model, VersionedModel) else {}
     instance = model._default_manager.create(**values, **extra)
@@ -359,6 +444,7 @@ def defendant_add(*, actor: Any, case: Case, **values: Any) -> Defendant:
 @transaction.atomic
 def defendant_update(*, actor: Any, defendant: Defendant, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     require_case_editable(actor=actor, case=defendant.case)
+    require_plausible_dates(_changing(defendant, values))
     return versioned_update(
         actor=actor, instance=defendant, expected_version=expected_version, values=values, case_id=defendant.case_id
     )
@@ -373,6 +459,7 @@ def charge_add(*, actor: Any, defendant: Defendant, **values: Any) -> Charge:
 def charge_update(*, actor: Any, charge: Charge, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     case = charge.defendant.case
     require_case_editable(actor=actor, case=case)
+    require_plausible_dates(_changing(charge, values))
     return versioned_update(
         actor=actor, instance=charge, expected_version=expected_version, values=values, case_id=case.pk
     )
@@ -386,6 +473,7 @@ def hearing_add(*, actor: Any, case: Case, **values: Any) -> Hearing:
 @transaction.atomic
 def hearing_update(*, actor: Any, hearing: Hearing, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     require_case_editable(actor=actor, case=hearing.case)
+    require_plausible_dates(_changing(hearing, values))
     return versioned_update(
         actor=actor, instance=hearing, expected_version=expected_version, values=values, case_id=hearing.case_id
     )

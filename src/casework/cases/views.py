@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.cases import exports, selectors, services
 from casework.cases.forms import (
+    CASE_FK_FIELDS,
     BreakGlassForm,
     CaseCreateForm,
     CaseEditForm,
@@ -219,7 +220,9 @@ def case_create(request: HttpRequest) -> HttpResponse:
     if not (user.role_codes & (CASEWORKER_ROLES | UNIT_MANAGER_ROLES)) or not user.unit_id:
         raise Http404("Page not found.")
     form = CaseCreateForm(request.POST or None, unit=user.unit)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        _add_rule_errors(form, unit_id=user.unit_id, urn=form.cleaned_data.get("urn"))
+    elif request.method == "POST":
         try:
             case = services.case_create(
                 actor=user, unit_id=user.unit_id, urn=form.cleaned_data["urn"], **form.service_values()
@@ -231,6 +234,19 @@ def case_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Case {case.urn} recorded.")
             return redirect("cases:detail", case_id=case.pk)
     return render(request, "cases/case_form.html", {"form": form, "title": "Record a new case", "case": None})
+
+
+def _add_rule_errors(form: Any, *, unit_id: int, case: Case | None = None, urn: str | None = None) -> None:
+    """A form that could not parse every field still shows the case rules' verdict on the fields it
+    could, so the user sees every problem at once (the rules stay the service's)."""
+    field_of = {CASE_FK_FIELDS.get(name, name): name for name in form.fields}
+    parsed = {
+        attname: value
+        for attname, value in form.service_values().items()
+        if attname in services.CASE_EDITABLE_FIELDS and field_of.get(attname) in form.cleaned_data
+    }
+    problems = services.case_problems(unit_id=unit_id, values=parsed, case=case, urn=urn)
+    apply_service_error(form, CaseworkError("", field_errors=problems))
 
 
 def _raise_page_error(error: CaseworkError) -> None:
@@ -276,7 +292,9 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     conflict: list[dict[str, str]] | None = None
     if request.method == "POST":
         form = CaseEditForm(request.POST, unit=case.unit)
-        if form.is_valid() and _restore_loaded(form, case):
+        if not form.is_valid():
+            _add_rule_errors(form, unit_id=case.unit_id, case=case)
+        elif _restore_loaded(form, case):
             try:
                 changes = services.case_update(
                     actor=_user(request),

@@ -1,0 +1,87 @@
+"""Plausible dates: the one bound every service applies to the dates it stores.
+
+A date such as 01/01/0001 or 31/12/9999 is a typing slip or an attack, never a fact about a
+case: stored, it breaks every calculation that adds days to it (working-day arithmetic, custody
+time limits, the nightly sweeps). Services refuse it with a field message before anything is
+written. Pure functions: the caller passes `today` (from casework.core.clock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from casework.core.errors import ValidationFailed
+
+#: Nothing the service records happened before this (the oldest living person was born after it).
+EARLIEST = dt.date(1900, 1, 1)
+#: Nothing is planned further ahead than this many years (trials are listed up to a few years out).
+YEARS_AHEAD = 10
+
+
+def latest(today: dt.date) -> dt.date:
+    """The last plausible date: YEARS_AHEAD years from today (28 February for a 29 February today)."""
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+#: How a field is named in a message where its attribute name reads badly.
+LABELS = {"starts_at": "The date of the hearing", "occurred_on": "The date of the event"}
+
+
+def _label(field: str) -> str:
+    if field in LABELS:
+        return LABELS[field]
+    words = field.removesuffix("_id").replace("_", " ").strip()
+    return (words[:1].upper() + words[1:]) or "The date"
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return None
+
+
+def _long(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def date_problem(field: str, value: Any, *, today: dt.date, past_only: bool = False) -> str | None:
+    """The GOV.UK-worded message for an implausible date, or None if `value` is fine or not a date."""
+    day = _day(value)
+    if day is None:
+        return None
+    label = _label(field)
+    if day < EARLIEST:
+        return f"{label} must be on or after {_long(EARLIEST)}"
+    if past_only and day > today:
+        return f"{label} must be in the past"
+    last = latest(today)
+    if day > last:
+        return f"{label} must be on or before {_long(last)}"
+    return None
+
+
+def date_field_errors(
+    values: Mapping[str, Any], *, today: dt.date, past_only: Iterable[str] = ()
+) -> dict[str, list[str]]:
+    """{field: [message]} for every date or datetime among `values` outside the plausible range."""
+    past = set(past_only)
+    errors: dict[str, list[str]] = {}
+    for field, value in values.items():
+        problem = date_problem(field, value, today=today, past_only=field in past)
+        if problem:
+            errors[field] = [problem]
+    return errors
+
+
+def require_plausible_dates(values: Mapping[str, Any], *, today: dt.date, past_only: Iterable[str] = ()) -> None:
+    """Raise ValidationFailed naming each implausible date among `values` (other values are ignored)."""
+    errors = date_field_errors(values, today=today, past_only=past_only)
+    if errors:
+        raise ValidationFailed("Some dates are not plausible. Check the day, month and year.", field_errors=errors)
