@@ -8,6 +8,7 @@ class RoleCode(models.TextChoices):
     UNIT_HEAD = "unit_head", "Unit head"
     AREA_LEADERSHIP = "area_leadership", "Area leadership"
     HQ_ANALYST = "hq_analyst", "HQ analyst"
+    HQ_POLICY = "hq_policy", "HQ policy lead"
     INSPECTOR = "inspector", "Inspector"
     POLICE_LIAISON = "police_liaison", "Police liaison officer"
     ADMINISTRATOR = "administrator", "System administrator"
@@ -19,6 +20,18 @@ CASEWORKER_ROLES = frozenset({RoleCode.PROSECUTOR, RoleCode.PARALEGAL})
 UNIT_MANAGER_ROLES = frozenset({RoleCode.LEGAL_MANAGER, RoleCode.UNIT_HEAD})
 #: Roles that read across the whole country and never edit case content.
 NATIONAL_READ_ROLES = frozenset({RoleCode.HQ_ANALYST, RoleCode.INSPECTOR})
+#: Roles that open case data beyond one's own allocated work (a whole unit, an Area, the nation) or
+#: that administer access: granting one needs a second administrator's approval (people.RoleGrant).
+WIDENING_ROLES = frozenset(
+    {
+        RoleCode.LEGAL_MANAGER,
+        RoleCode.UNIT_HEAD,
+        RoleCode.AREA_LEADERSHIP,
+        RoleCode.HQ_ANALYST,
+        RoleCode.INSPECTOR,
+        RoleCode.ADMINISTRATOR,
+    }
+)
 
 
 class UnitSize(models.TextChoices):
