@@ -118,3 +118,27 @@ def test_case_timeline_lists_the_case_events_newest_first(personas, case_a, case
     assert timeline and all(event.case_id == case_a.pk for event in timeline)
     assert [event.seq for event in timeline] == sorted((event.seq for event in timeline), reverse=True)
     assert len(case_timeline(case_id=case_a.pk, limit=1)) == 1
+
+
+def test_unit_head_scope_is_the_cases_unit_by_id_not_the_actors_unit_name(client, personas, case_a):
+    """Unit B's head once saw (and exported) events about a unit A case because the actor was in
+    unit B: the search is scoped by the case's unit, by id."""
+    from casework.people.choices import RoleCode
+    from tests.factories import make_user
+
+    unithead_b = make_user("unithead.b", RoleCode.UNIT_HEAD, unit=personas.unit_b)
+    services.record(
+        actor=personas.prosecutor_b,
+        action="consult",
+        subject_type="cases.case",
+        subject_label="Larch visit by unit B",
+        case_id=case_a.pk,
+        justification="Looked",
+    )
+    services.record(actor=personas.prosecutor_b, action="login", subject_type="people.user", subject_label="B in")
+    labels = {event.subject_label for event in search(client, unithead_b).context["events"]}
+    assert "Larch visit by unit B" not in labels and "B in" in labels
+    assert not any(event.case_id == case_a.pk for event in search(client, unithead_b, case=case_a.pk).context["events"])
+    assert AuditEvent.objects.visible_to(unithead_b).filter(case_id=case_a.pk).count() == 0
+    # Unit A's head sees it: the case is theirs, whoever the actor was.
+    assert "Larch visit by unit B" in {e.subject_label for e in search(client, personas.unithead_a).context["events"]}
