@@ -29,7 +29,22 @@ def latest(today: dt.date) -> dt.date:
 
 
 #: How a field is named in a message where its attribute name reads badly.
-LABELS = {"starts_at": "The date of the hearing", "occurred_on": "The date of the event"}
+LABELS = {
+    "starts_at": "The date of the hearing",
+    "occurred_on": "The date of the event",
+    "held_on": "The date of the meeting",
+    "meeting_on": "The date of the meeting",
+    "met_on": "The date it was met",
+    "entry_on": "The date of the check",
+    "due_on": "The due date",
+    "reviewed_on": "The date of the review",
+    "accepted_on": "The date the case was accepted",
+    "week_starting": "The week",
+    "since": "The date the post became vacant",
+    "filled_on": "The date the post was filled",
+    "expires_on": "The end date",
+    "effective_from": "The date it takes effect",
+}
 
 
 def _label(field: str) -> str:
@@ -85,3 +100,10 @@ def require_plausible_dates(values: Mapping[str, Any], *, today: dt.date, past_o
     errors = date_field_errors(values, today=today, past_only=past_only)
     if errors:
         raise ValidationFailed("Some dates are not plausible. Check the day, month and year.", field_errors=errors)
+
+
+def require_plausible(*, past_only: Iterable[str] = (), **values: Any) -> None:
+    """require_plausible_dates for a service's named date arguments, against today's date."""
+    from casework.core import clock
+
+    require_plausible_dates(values, today=clock.today(), past_only=past_only)

@@ -50,6 +50,7 @@ SECTIONS: list[tuple[str, str, frozenset[str]]] = [
         "partners:agreements",
         frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES | {RoleCode.AREA_LEADERSHIP} | NATIONAL_READ_ROLES),
     ),
+    ("MoU templates", "partners:templates", frozenset({RoleCode.HQ_POLICY})),
     ("Police portal", "partners:portal", frozenset({RoleCode.POLICE_LIAISON})),
     ("Import records", "imports:home", frozenset({RoleCode.ADMINISTRATOR})),
     ("Administration", "admin:index", frozenset({RoleCode.ADMINISTRATOR})),

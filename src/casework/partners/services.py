@@ -19,7 +19,7 @@ from casework.audit.choices import Action
 from casework.cases import services as case_services
 from casework.cases.models import AcceptanceCriterion
 from casework.cases.services import versioned_update
-from casework.core import clock
+from casework.core import clock, dates
 from casework.core.errors import NotFound, PermissionDenied, TransitionRefused, ValidationFailed
 from casework.partners import rules, selectors
 from casework.partners.choices import (
@@ -132,8 +132,9 @@ def template_publish(
     *, actor: Any, content: dict[str, Any], title: str, effective_from: dt.date, change_note: str, source: str
 ) -> MouTemplate:
     """Publish the next version of the HQ template. Earlier versions and their agreements are kept."""
-    if not actor.has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR):
-        raise PermissionDenied("Only CPS HQ can publish a new version of the MoU template.")
+    if not actor.has_role(RoleCode.HQ_POLICY):
+        raise PermissionDenied("Only the HQ policy lead can publish a new version of the MoU template.")
+    dates.require_plausible(effective_from=effective_from)
     problems = rules.validate_template(content)
     if not change_note.strip():
         problems.append("Say what this version changes and why.")
@@ -312,6 +313,7 @@ def agreement_transition(
     the review date from the agreed review period and supersedes the force's previous agreement."""
     agreement = _visible_agreement(actor, agreement)
     _require_unit_manager(actor, agreement.unit_id)
+    dates.require_plausible(signed_on=signed_on, effective_from=effective_from)
     problem = rules.transition_problem(agreement.status, target)
     if problem:
         raise TransitionRefused(problem)
@@ -965,6 +967,8 @@ def meeting_record(
 ) -> LiaisonMeeting:
     agreement = _visible_agreement(actor, agreement)
     _require_unit_lawyer(actor, agreement.unit_id)
+    due = {f"action_{i + 1}_due_on" if i else "action_due_on": a.get("due_on") for i, a in enumerate(actions or [])}
+    dates.require_plausible(held_on=held_on, **due)
     errors: dict[str, list[str]] = {}
     if kind not in MeetingKind.values:
         errors["kind"] = ["Choose operational or strategic."]

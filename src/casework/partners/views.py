@@ -572,7 +572,7 @@ def template_detail(request: HttpRequest, number: int) -> HttpResponse:
             "template": template,
             "changes": selectors.template_changes(template),
             "sections": template.content.get("sections", []),
-            "can_publish": request.user.has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR),  # type: ignore[union-attr]
+            "can_publish": request.user.has_role(RoleCode.HQ_POLICY),  # type: ignore[union-attr]
         },
     )
 
@@ -581,7 +581,7 @@ def template_detail(request: HttpRequest, number: int) -> HttpResponse:
 @cps_only(admin=True)
 def template_publish(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    if not user.has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR):
+    if not user.has_role(RoleCode.HQ_POLICY):
         raise Http404("Not found.")
     latest = selectors.published_templates().first()
     initial = {"title": latest.title, "content": latest.content, "source": latest.source} if latest else {}

@@ -15,7 +15,7 @@ from casework.audit.choices import Action
 from casework.cases import services as case_services
 from casework.cases.choices import Stage
 from casework.cases.models import Case
-from casework.core import clock
+from casework.core import clock, dates
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, ValidationFailed
 from casework.people.choices import UNIT_MANAGER_ROLES
 from casework.people.models import User
@@ -125,6 +125,7 @@ def time_entry_record(
 ) -> TimeEntry:
     """Record (or replace) a person's hours on a case for one activity in one week."""
     case_services.require_case_editable(actor=actor, case=case)
+    dates.require_plausible(week_starting=week_starting)
     person = person or actor
     if person.pk != actor.pk and not (actor.role_codes & UNIT_MANAGER_ROLES and person.unit_id == actor.unit_id):
         raise PermissionDenied("Only a manager of the unit can record time for someone else.")
@@ -295,6 +296,7 @@ def require_unit_manager(*, actor: Any, unit: Any) -> None:
 def vacancy_record(*, actor: Any, unit: Any, grade: Any, fte: Decimal, since: dt.date, reason: str) -> Vacancy:
     """Record an unfilled post in the actor's unit (audited)."""
     require_unit_manager(actor=actor, unit=unit)
+    dates.require_plausible(since=since)
     fte = Decimal(fte)
     if not Decimal("0") < fte <= Decimal("1"):
         raise ValidationFailed(
@@ -332,6 +334,7 @@ def vacancy_record(*, actor: Any, unit: Any, grade: Any, fte: Decimal, since: dt
 def vacancy_fill(*, actor: Any, vacancy: Vacancy, filled_on: dt.date) -> Vacancy:
     """Mark a vacancy filled on a day (audited alteration); from then it no longer counts."""
     require_unit_manager(actor=actor, unit=vacancy.unit)
+    dates.require_plausible(filled_on=filled_on)
     vacancy = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
     if vacancy.filled_on is not None:
         raise ValidationFailed("This vacancy is already filled.")
