@@ -103,6 +103,8 @@ MIDDLEWARE = [
     # After messages: it tells the user why they were signed out.
     "casework.core.middleware.IdleTimeoutMiddleware",
     "casework.partners.middleware.PolicePortalOnlyMiddleware",
+    # Inside the authenticated request: logs a page's unlogged reads of a case or referral (s.62).
+    "casework.core.read_log.ReadLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casework.core.middleware.SecurityHeadersMiddleware",
 ]
@@ -179,6 +181,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
+# /healthz shows its audit-signing and worker figures only to administrators, or to monitoring
+# that sends this value as a bearer token (empty: administrators only).
+HEALTHZ_DETAIL_TOKEN = os.environ.get("HEALTHZ_DETAIL_TOKEN", "")
 
 # --- Security (production defaults; DEBUG relaxes the transport ones for local use) ----------
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)

@@ -25,12 +25,6 @@ class AuditSearchForm(forms.Form):
     date_from = forms.DateField(required=False, widget=DateInput(), label="From date")
     date_to = forms.DateField(required=False, widget=DateInput(), label="To date")
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput())
-    reason = forms.CharField(
-        required=False,
-        max_length=500,
-        label="Reason for downloading (needed for CSV)",
-        help_text="The download is recorded in the audit trail with this reason.",
-    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

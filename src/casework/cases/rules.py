@@ -182,3 +182,28 @@ def case_problems(
 def part_problems(values: Mapping[str, Any], *, today: dt.date) -> dict[str, list[str]]:
     """The dates of a case or one of its parts (defendant, charge, hearing, review) must be plausible."""
     return dates.date_field_errors(values, today=today, past_only=PAST_ONLY_DATES)
+
+
+# --- reasons people give -------------------------------------------------------------------------
+
+JUSTIFICATION_MESSAGE = (
+    "Explain in a few words why you need this case, for example: covering a colleague's hearing tomorrow"
+)
+
+
+def justification_problem(text: str) -> str | None:
+    """Why a typed reason (break-glass) is not a reason a manager could review, or None.
+
+    At least 3 words and 15 characters, a real spread of letters, and not one word or one
+    character repeated: "aaaaaaaaaa" or "test test test" records nothing.
+    """
+    words = re.findall(r"[^\W\d_]+", text.casefold())
+    letters = "".join(words)
+    if len(" ".join(text.split())) < 15 or len(words) < 3:
+        return JUSTIFICATION_MESSAGE
+    if len(set(letters)) < 6 or re.search(r"(.)\1{3,}", letters):
+        return JUSTIFICATION_MESSAGE
+    most_common = max(words.count(word) for word in set(words))
+    if most_common * 2 > len(words) or len(set(words)) < 3:
+        return JUSTIFICATION_MESSAGE
+    return None

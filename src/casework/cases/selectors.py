@@ -237,9 +237,9 @@ def access_grants_for_review(*, user: Any, since_days: int = 30) -> QuerySet[Any
     """Break-glass grants on cases in a unit manager's unit: still active, or granted recently."""
     from datetime import timedelta
 
-    from django.db.models import F
+    from django.db.models import F, Prefetch
 
-    from casework.cases.models import CaseAccessGrant
+    from casework.cases.models import CaseAccessGrant, CaseAccessGrantReview
     from casework.core import clock
     from casework.people.choices import UNIT_MANAGER_ROLES
 
@@ -250,6 +250,7 @@ def access_grants_for_review(*, user: Any, since_days: int = 30) -> QuerySet[Any
         CaseAccessGrant.objects.filter(case__unit_id=user.unit_id)
         .filter(Q(expires_at__gt=now) | Q(granted_at__gte=now - timedelta(days=since_days)))
         .select_related("user", "case", "reviewed_by")
+        .prefetch_related(Prefetch("reviews", queryset=CaseAccessGrantReview.objects.select_related("reviewer")))
         # Unreviewed first on every database (PostgreSQL would otherwise sort NULLs last).
         .order_by(F("reviewed_at").asc(nulls_first=True), "-granted_at")
     )

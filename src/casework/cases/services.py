@@ -22,6 +22,7 @@ from casework.cases.choices import Stage
 from casework.cases.models import (
     Case,
     CaseAccessGrant,
+    CaseAccessGrantReview,
     CaseDocument,
     CaseReview,
     CaseStageEntry,
@@ -305,8 +306,8 @@ def case_change_stage(*, actor: Any, case: Case, expected_version: int, stage: s
     return case
 
 
-def relationship_to_case(*, user: Any, case: Case) -> str:
-    """The default s.62 justification for a read: why this user is looking at this case."""
+def _relationship_by_role(user: Any, case: Case) -> str | None:
+    """Why this user may read this case, from the case and their roles alone (no query)."""
     if case.allocated_lawyer_id == user.pk:
         return "Allocated lawyer"
     if case.deputy_lawyer_id == user.pk:
@@ -328,10 +329,67 @@ def relationship_to_case(*, user: Any, case: Case) -> str:
         return "Inspection (HMCPSI)"
     if RoleCode.HQ_ANALYST in roles:
         return "HQ national oversight"
-    grant = CaseAccessGrant.objects.active().filter(user=user, case=case).order_by("-granted_at").first()
-    if grant is not None:
-        return f"Access outside own work: {grant.justification}"
-    return "Access without a recorded relationship"
+    return None
+
+
+def _grant_reasons(user: Any, case_ids: Iterable[int]) -> dict[int, str]:
+    """The user's live break-glass reasons for these cases (latest first wins)."""
+    grants = CaseAccessGrant.objects.active().filter(user=user, case_id__in=list(case_ids)).order_by("granted_at")
+    return {grant.case_id: f"Access outside own work: {grant.justification}" for grant in grants}
+
+
+def relationship_to_case(*, user: Any, case: Case) -> str:
+    """The default s.62 justification for a read: why this user is looking at this case."""
+    reason = _relationship_by_role(user, case)
+    if reason is None:
+        reason = _grant_reasons(user, [case.pk]).get(case.pk, "Access without a recorded relationship")
+    return reason
+
+
+#: The fields a consultation's justification is worked out from.
+_RELATIONSHIP_FIELDS = (
+    "pk",
+    "urn",
+    "unit_id",
+    "allocated_lawyer_id",
+    "deputy_lawyer_id",
+    "paralegal_id",
+    "legal_manager_id",
+)
+
+
+@transaction.atomic
+def cases_consulted(*, actor: Any, purpose: str, cases: Iterable[Case] = (), case_ids: Iterable[int] = ()) -> int:
+    """Showing cases' content in a list, a board, a search result or any page that is not the case
+    page itself is a consultation of each (DPA 2018 s.62): one `consult` event per case, with the
+    page as the purpose and the user's relationship to the case, written in one batch.
+
+    Pass loaded `cases`, or `case_ids` (read here in one query). Returns the number logged.
+    """
+    shown = {case.pk: case for case in cases}
+    missing = {pk for pk in case_ids if pk is not None} - set(shown)
+    if missing:
+        shown.update((case.pk, case) for case in Case.objects.filter(pk__in=missing).only(*_RELATIONSHIP_FIELDS))
+    if not shown:
+        return 0
+    reasons = {pk: _relationship_by_role(actor, case) for pk, case in shown.items()}
+    unexplained = [pk for pk, reason in reasons.items() if reason is None]
+    granted = _grant_reasons(actor, unexplained) if unexplained else {}
+    events = [
+        audit.PendingEvent(
+            action=Action.CONSULT,
+            subject_type="cases.case",
+            subject_id=str(pk),
+            subject_label=shown[pk].urn,
+            case_id=pk,
+            justification=f"{purpose}: {reasons[pk] or granted.get(pk, 'Access without a recorded relationship')}"[
+                :1000
+            ],
+        )
+        for pk in sorted(shown)
+    ]
+    audit.record_many(actor=actor, events=events)
+    return len(events)
 
 
 @transaction.atomic
@@ -362,14 +420,10 @@ def case_open(*, actor: Any, case_id: int, justification: str = "") -> Case:
 @transaction.atomic
 def case_break_glass(*, actor: Any, urn: str, justification: str) -> Case:
     """Open a case outside one's own work. Needs a typed reason; managers review the grants."""
-    justification = justification.strip()
-    if len(justification) < 10:
-        raise ValidationFailed(
-            "Explain why you need this case.",
-            field_errors={
-                "justification": ["Give a reason of at least 10 characters, e.g. covering a colleague's hearing."]
-            },
-        )
+    justification = " ".join(justification.split())
+    problem = rules.justification_problem(justification)
+    if problem:
+        raise ValidationFailed("Explain why you need this case.", field_errors={"justification": [problem]})
     case = Case.objects.break_glass_candidates(actor).filter(urn=urn.strip().upper()).first()
     if case is None:
         raise NotFound("No case with that URN is available to you. Check the URN or ask a legal manager.")
@@ -399,16 +453,21 @@ def access_grant_review(*, actor: Any, grant_id: int, note: str) -> CaseAccessGr
     grant = CaseAccessGrant.objects.select_related("case").filter(pk=grant_id).first()
     if grant is None or not (actor.role_codes & UNIT_MANAGER_ROLES) or grant.case.unit_id != actor.unit_id:
         raise NotFound("Access record not found.")
+    now = clock.now()
+    review = CaseAccessGrantReview.objects.create(grant=grant, reviewer=actor, reviewed_at=now, note=note[:250])
+    # The grant shows its latest review; every review stays in its own row (re-reviews append).
     grant.reviewed_by = actor
-    grant.reviewed_at = clock.now()
-    grant.review_note = note[:250]
+    grant.reviewed_at = now
+    if not grant.review_note:
+        grant.review_note = review.note
     grant.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
     audit.record(
         actor=actor,
-        action=Action.ALTER,
-        subject=grant,
+        action=Action.COLLECT,
+        subject=review,
+        subject_label=f"Review of access by {grant.user_id} to {grant.case.urn}"[:250],
         case_id=grant.case_id,
-        changes={"review_note": ["", grant.review_note]},
+        changes={"note": [None, review.note]},
     )
     return grant
 
