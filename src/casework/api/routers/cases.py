@@ -72,6 +72,7 @@ def case_list(request: HttpRequest, params: Query[CaseListQuery]) -> dict[str, A
     cases, next_cursor = selectors.case_keyset_page(
         user=_actor(request), filters=filters, cursor=cursor, limit=params.limit
     )
+    services.cases_consulted(actor=_actor(request), purpose="Case list (API)", cases=cases)
     return {"items": [render.case_summary(case) for case in cases], "next_cursor": next_cursor}
 
 
