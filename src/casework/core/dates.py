@@ -102,8 +102,8 @@ def require_plausible_dates(values: Mapping[str, Any], *, today: dt.date, past_o
         raise ValidationFailed("Some dates are not plausible. Check the day, month and year.", field_errors=errors)
 
 
-def require_plausible(*, past_only: Iterable[str] = (), **values: Any) -> None:
+def require_plausible(**values: Any) -> None:
     """require_plausible_dates for a service's named date arguments, against today's date."""
     from casework.core import clock
 
-    require_plausible_dates(values, today=clock.today(), past_only=past_only)
+    require_plausible_dates(values, today=clock.today())
