@@ -222,7 +222,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not (user.role_codes & (CASEWORKER_ROLES | UNIT_MANAGER_ROLES)) or not user.unit_id:
         raise Http404("Page not found.")
-    form = CaseCreateForm(request.POST or None, unit=user.unit)
+    form = CaseCreateForm(request.POST if request.method == "POST" else None, unit=user.unit)
     if request.method == "POST" and not form.is_valid():
         _add_rule_errors(form, unit_id=user.unit_id, urn=form.cleaned_data.get("urn"))
     elif request.method == "POST":
