@@ -28,12 +28,17 @@ def run(ws: Workspace, *, rounds: int) -> ScenarioResult:
         outcome["one_winner_one_conflict"] == rounds,
         f"{outcome['one_winner_one_conflict']}/{rounds}; other outcomes: {outcome['other_outcomes'][:3]}",
     )
+    return _case_checks(result, ws, outcome, rounds)
+
+
+def _case_checks(result: ScenarioResult, ws: Workspace, case: dict[str, Any], rounds: int) -> ScenarioResult:
+    """What must hold of the raced case afterwards (faults.probe.race_check), and the chain."""
     result.check(
         "version advanced once per round, one alter event per win",
-        outcome["version_advance"] == rounds and outcome["alter_events"] == rounds,
-        f"version +{outcome['version_advance']}, alter events {outcome['alter_events']}",
+        case["version_advance"] == rounds and case["alter_events"] == rounds,
+        f"version +{case['version_advance']}, alter events {case['alter_events']}",
     )
-    result.check("stored value is the last audited one", outcome["current_matches_last_event"], "")
+    result.check("stored value is the last audited one", case["current_matches_last_event"], "")
     report = ws.verify()
     result.check("audit verify intact", report["intact"], verify_summary(report))
     return result
@@ -114,12 +119,4 @@ def run_http(ws: Workspace, work: Path, *, rounds: int) -> ScenarioResult:
     result.check("every round: exactly one 200 and one 409 over HTTP", wins == rounds, f"{wins}/{rounds}")
     check = ws.probe("race-check", case_id, str(start_version), str(setup["baseline_seq"]))
     result.evidence["case"] = check
-    result.check(
-        "version advanced once per round, one alter event per win",
-        check["version_advance"] == rounds and check["alter_events"] == rounds,
-        f"version +{check['version_advance']}, alter events {check['alter_events']}",
-    )
-    result.check("stored value is the last audited one", check["current_matches_last_event"], "")
-    report = ws.verify()
-    result.check("audit verify intact", report["intact"], verify_summary(report))
-    return result
+    return _case_checks(result, ws, check, rounds)

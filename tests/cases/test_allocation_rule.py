@@ -17,13 +17,12 @@ from django.urls import reverse
 
 from casework.api import services as api_services
 from casework.cases import services
-from casework.cases.forms import CaseEditForm
 from casework.cases.models import Case
 from casework.core.errors import ValidationFailed
-from casework.core.forms import sign_loaded_values
 from casework.imports.mapping import load_mapping
 from casework.people.choices import RoleCode
 from tests.api.conftest import ApiClient
+from tests.cases.test_views import _edit_data
 from tests.factories import Personas, make_user
 
 FIELDS = {
@@ -170,24 +169,11 @@ def test_api_patch_with_a_session_is_refused_too(personas, case_a):
 # --- web form --------------------------------------------------------------------------------
 
 
-def _edit_form(case: Case, **changes) -> dict:
-    data = {
-        "operation_name": case.operation_name,
-        "summary": case.summary,
-        "allocated_lawyer": case.allocated_lawyer_id or "",
-        "legal_manager": case.legal_manager_id or "",
-        "version": case.version,
-        "loaded": sign_loaded_values(case, CaseEditForm(unit=case.unit).record_attnames()),
-    }
-    data.update(changes)
-    return data
-
-
 @pytest.mark.parametrize("who,field", OUTSIDERS)
 def test_web_edit_form_refuses_a_forged_choice(client: Client, personas, case_a, people, who, field):
     person = people[who]
     client.force_login(personas.manager_a)
-    response = client.post(reverse("cases:edit", args=[case_a.pk]), _edit_form(case_a, **{FIELDS[field]: person.pk}))
+    response = client.post(reverse("cases:edit", args=[case_a.pk]), _edit_data(case_a, **{FIELDS[field]: person.pk}))
     assert response.status_code == 200
     html = response.content.decode()
     assert "govuk-error-summary" in html and f'href="#id_{FIELDS[field]}"' in html

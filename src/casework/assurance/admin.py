@@ -17,22 +17,9 @@ from django.utils.html import format_html
 from casework.assurance import services
 from casework.assurance.forms import RulePublishForm
 from casework.assurance.models import AssuranceRule, Checkpoint
+from casework.core.admin_site import ReadOnlyAdmin
 from casework.core.errors import CaseworkError
 from casework.core.forms import apply_service_error
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        return {}  # no bulk delete
 
 
 @admin.register(AssuranceRule)

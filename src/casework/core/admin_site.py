@@ -68,5 +68,25 @@ def record_admin_read(request: HttpRequest, subject_type: str, object_id: str) -
     )
 
 
+class NoEditAdmin(admin.ModelAdmin):
+    """A list to read (and act on through its own actions): nothing is added, changed or deleted."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(NoEditAdmin):
+    """Read-only history (rule versions, the audit trail): no bulk actions either."""
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return {}
+
+
 class CaseworkAdminConfig(AdminConfig):
     default_site = "casework.core.admin_site.CaseworkAdminSite"

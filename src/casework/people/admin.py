@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.core.admin_audit import HIDDEN, AuditedAdminMixin
+from casework.core.admin_site import NoEditAdmin
 from casework.core.errors import CaseworkError
 from casework.people import role_grants
 from casework.people.choices import RoleCode
@@ -161,22 +162,13 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(admin.ModelAdmin):
+class RoleGrantAdmin(NoEditAdmin):
     """Requests for roles that widen access: a second administrator approves or refuses them."""
 
     list_display = ("user", "role", "status", "requested_by", "requested_at", "decided_by", "decided_at")
     list_filter = ("status", "role")
     list_select_related = ("user", "role", "requested_by", "decided_by")
     actions = ["approve", "refuse"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def _decide(self, request: HttpRequest, queryset: Any, *, approve: bool) -> None:
         for grant in queryset:
