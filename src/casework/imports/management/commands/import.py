@@ -3,6 +3,7 @@ bulk import of cases (with defendants, charges and hearings), staff or time reco
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,25 @@ from casework.imports.mapping import KINDS, load_mapping
 from casework.imports.models import ImportRun, RunStatus
 from casework.imports.services import DEFAULT_BATCH_SIZE, import_run, kind_noun
 from casework.people.models import Unit, User
+
+
+class _OneLineDatabaseErrors(logging.Filter):
+    """On the command line the log is the user's screen: a database failure in work that follows a
+    committed batch (re-evaluating its cases, which the nightly sweep repeats) is one line there,
+    not a traceback; the command's own message then says what to do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, OperationalError | InterfaceError):
+            record.msg = f"{record.getMessage()} [the nightly sweep re-checks these cases]"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+#: Django reports a failed on-commit action through this logger.
+ON_COMMIT_LOGGER = logging.getLogger("django.db.backends.base")
 
 
 def stopped_message(error: BaseException, committed: dict[str, Any]) -> str:
@@ -86,6 +106,8 @@ class Command(BaseCommand):
                 f"({run.rows_committed}/{run.total_rows} rows, batch {run.batches_committed})"
             )
 
+        one_line = _OneLineDatabaseErrors()
+        ON_COMMIT_LOGGER.addFilter(one_line)
         try:
             mapping = load_mapping(options["mapping"], kind=options["kind"])
             run = import_run(
@@ -102,6 +124,8 @@ class Command(BaseCommand):
         except (OperationalError, InterfaceError, OSError) as error:
             # A full disk, a database that went away: say what happened and what to do, not a traceback.
             raise CommandError(stopped_message(error, committed)) from error
+        finally:
+            ON_COMMIT_LOGGER.removeFilter(one_line)
         if run.status == RunStatus.REJECTED:
             for problem in run.problems.all():
                 self.stderr.write(
