@@ -133,3 +133,17 @@ def test_lead_force_must_serve_the_units_area(personas, case_a):
             actor=personas.manager_a, case=case_a, expected_version=1, lead_force_id=personas.force_y.pk
         )
     assert "lead_force_id" in refused.value.field_errors
+
+
+def test_text_with_a_nul_character_is_refused_by_every_channel(personas, case_a):
+    """PostgreSQL cannot store NUL in text: it was a 500 there. The case rules refuse it by field."""
+    with pytest.raises(ValidationFailed) as refused:
+        services.case_update(actor=personas.manager_a, case=case_a, expected_version=1, operation_name="Op\x00")
+    assert refused.value.field_errors["operation_name"] == [rules.NUL_MESSAGE]
+    with pytest.raises(ValidationFailed):
+        services.defendant_add(actor=personas.manager_a, case=case_a, first_names="A\x00", last_name="B")
+    with pytest.raises(ValidationFailed):
+        services.document_add(actor=personas.manager_a, case=case_a, kind="psd", title="PSD", body="x\x00y")
+    token = api_services.api_token_issue(actor=personas.manager_a, name="t").token
+    response = ApiClient(token).patch(f"/cases/{case_a.pk}", {"version": 1, "summary": "a\u0000b"})
+    assert response.status_code == 422 and "summary" in response.json()["errors"]

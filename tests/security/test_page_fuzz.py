@@ -96,7 +96,7 @@ def test_pages_never_fail_on_generated_query_parameters(world: World, persona: s
 # --- stored values ---------------------------------------------------------------------------------
 
 HOSTILE_TEXT = [
-    "Op\x00\x01\x0b\x1f with controls",
+    "Op\x01\x0b\x1f\x7f with controls",
     "\u202eevil\u202c right-to-left",
     '=HYPERLINK("http://evil.example","x")',
     "Zalgo ẓ̶̡̢a̵̛l̷̨g̶̢o 🚨 𝕮𝖆𝖘𝖊",
@@ -109,6 +109,9 @@ def _store_hostile_values(world: World) -> None:
     api = ApiClient(api_services.api_token_issue(actor=world.personas.prosecutor_b, name="fuzz").token)
     case_id = world.case_b.pk
     version = api.get(f"/cases/{case_id}").json()["version"]
+    # A NUL character cannot be stored (PostgreSQL refuses it): a field error, never a 500.
+    refused = api.patch(f"/cases/{case_id}", {"version": version, "operation_name": "Op\x00NUL"})
+    assert refused.status_code == 422 and "operation_name" in refused.json()["errors"], refused.content
     for text in HOSTILE_TEXT:
         response = api.patch(
             f"/cases/{case_id}", {"version": version, "operation_name": text[:120], "summary": text * 40}

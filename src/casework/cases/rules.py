@@ -179,9 +179,17 @@ def case_problems(
     return errors
 
 
+NUL_MESSAGE = "Remove the invisible NUL character (often pasted from another system): it cannot be stored"
+
+
 def part_problems(values: Mapping[str, Any], *, today: dt.date) -> dict[str, list[str]]:
-    """The dates of a case or one of its parts (defendant, charge, hearing, review) must be plausible."""
-    return dates.date_field_errors(values, today=today, past_only=PAST_ONLY_DATES)
+    """The values of a case or one of its parts (defendant, charge, hearing, document, review): dates
+    plausible, and no text with a NUL character (PostgreSQL cannot store one in text)."""
+    errors = dates.date_field_errors(values, today=today, past_only=PAST_ONLY_DATES)
+    for field, value in values.items():
+        if isinstance(value, str) and "\x00" in value:
+            errors.setdefault(field, []).append(NUL_MESSAGE)
+    return errors
 
 
 # --- reasons people give -------------------------------------------------------------------------

@@ -180,11 +180,11 @@ def _changing(instance: Any, values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value != getattr(instance, key, None)}
 
 
-def require_plausible_dates(values: dict[str, Any]) -> None:
-    """The date bound every part of a case is held to (see casework.core.dates)."""
+def require_storable(values: dict[str, Any]) -> None:
+    """What every part of a case is held to: plausible dates (casework.core.dates), storable text."""
     errors = rules.part_problems(values, today=clock.today())
     if errors:
-        raise ValidationFailed("Some dates are not plausible. Check the day, month and year.", field_errors=errors)
+        raise ValidationFailed("Some values cannot be recorded. Correct them and try again.", field_errors=errors)
 
 
 def versioned_update(
@@ -477,7 +477,7 @@ def access_grant_review(*, actor: Any, grant_id: int, note: str) -> CaseAccessGr
 
 def _create_part(*, actor: Any, case: Case, model: type[models.Model], **values: Any) -> Any:
     require_case_editable(actor=actor, case=case)
-    require_plausible_dates(values)
+    require_storable(values)
     now = clock.now()
     extra = {"created_at": now, "updated_at": now} if issubclass(model, VersionedModel) else {}
     instance = model._default_manager.create(**values, **extra)
@@ -503,7 +503,7 @@ def defendant_add(*, actor: Any, case: Case, **values: Any) -> Defendant:
 @transaction.atomic
 def defendant_update(*, actor: Any, defendant: Defendant, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     require_case_editable(actor=actor, case=defendant.case)
-    require_plausible_dates(_changing(defendant, values))
+    require_storable(_changing(defendant, values))
     return versioned_update(
         actor=actor, instance=defendant, expected_version=expected_version, values=values, case_id=defendant.case_id
     )
@@ -518,7 +518,7 @@ def charge_add(*, actor: Any, defendant: Defendant, **values: Any) -> Charge:
 def charge_update(*, actor: Any, charge: Charge, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     case = charge.defendant.case
     require_case_editable(actor=actor, case=case)
-    require_plausible_dates(_changing(charge, values))
+    require_storable(_changing(charge, values))
     return versioned_update(
         actor=actor, instance=charge, expected_version=expected_version, values=values, case_id=case.pk
     )
@@ -532,7 +532,7 @@ def hearing_add(*, actor: Any, case: Case, **values: Any) -> Hearing:
 @transaction.atomic
 def hearing_update(*, actor: Any, hearing: Hearing, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     require_case_editable(actor=actor, case=hearing.case)
-    require_plausible_dates(_changing(hearing, values))
+    require_storable(_changing(hearing, values))
     return versioned_update(
         actor=actor, instance=hearing, expected_version=expected_version, values=values, case_id=hearing.case_id
     )
@@ -549,6 +549,7 @@ def document_add(
     rationale: str = "",
     metadata: dict[str, Any] | None = None,
 ) -> CaseDocument:
+    require_storable({"body": body, "rationale": rationale})
     document = _create_part(actor=actor, case=case, model=CaseDocument, case_id=case.pk, kind=kind, title=title)
     DocumentVersion.objects.create(
         document=document,
@@ -575,6 +576,7 @@ def document_revise(
     """Add a new version; earlier versions stay as they were."""
     case = document.case
     require_case_editable(actor=actor, case=case)
+    require_storable({"body": body, "rationale": rationale})
     number = document.current_version_number + 1
     versioned_update(
         actor=actor,
