@@ -221,3 +221,21 @@ def test_demo_loader_checks_plans_against_the_case_rules(personas):
     bad = Case(urn="42AB7000004", unit_id=personas.unit_a.pk, allocated_lawyer_id=personas.prosecutor_b.pk)
     with pytest.raises(ValueError, match="allocated_lawyer_id"):
         loader._checked(bad)
+
+
+@pytest.mark.parametrize("who", ["prosecutor_b", "police_x", "admin", "left_a", "paralegal_a"])
+def test_the_resourcing_allocation_page_is_held_to_the_same_rule(personas, case_a, people, who):
+    from casework.resourcing import services as resourcing_services
+
+    with pytest.raises(ValidationFailed) as refused:
+        resourcing_services.allocation_decide(
+            actor=personas.manager_a,
+            case=case_a,
+            expected_version=case_a.version,
+            lead_id=people[who].pk,
+            deputy_id=None,
+            reason="Trial clash",
+        )
+    assert "lead_id" in refused.value.field_errors
+    case_a.refresh_from_db()
+    assert case_a.allocated_lawyer_id == personas.prosecutor_a.pk

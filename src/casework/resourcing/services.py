@@ -189,23 +189,24 @@ def allocation_decide(
         raise PermissionDenied("Only a legal manager or unit head of the case's unit allocates it.")
     if not reason.strip():
         raise ValidationFailed("Give the reason for the allocation.", field_errors={"reason": ["Give a reason."]})
-    staff = set(
-        User.objects.filter(unit_id=case.unit_id, pk__in=[lead_id, deputy_id or 0]).values_list("pk", flat=True)
-    )
-    if lead_id not in staff or (deputy_id and deputy_id not in staff):
-        raise ValidationFailed("Choose people from the case's unit.", field_errors={"lead_id": ["Not in this unit."]})
     if deputy_id == lead_id:
         raise ValidationFailed(
             "The deputy must be someone other than the lead.", field_errors={"deputy_id": ["Same person."]}
         )
     before = {"lead": case.allocated_lawyer_id, "deputy": case.deputy_lawyer_id}
-    case_services.case_update(
-        actor=actor,
-        case=case,
-        expected_version=expected_version,
-        allocated_lawyer_id=lead_id,
-        deputy_lawyer_id=deputy_id,
-    )
+    try:
+        # Who may be allocated is the case service's rule (active staff of the unit, fitting role).
+        case_services.case_update(
+            actor=actor,
+            case=case,
+            expected_version=expected_version,
+            allocated_lawyer_id=lead_id,
+            deputy_lawyer_id=deputy_id,
+        )
+    except ValidationFailed as error:
+        names = {"allocated_lawyer_id": "lead_id", "deputy_lawyer_id": "deputy_id"}
+        fields = {names.get(field, field): messages for field, messages in error.field_errors.items()}
+        raise ValidationFailed(error.message, field_errors=fields) from error
     position = next((i + 1 for i, r in enumerate(ranking or []) if r.candidate.person_id == lead_id), None)
     audit.record(
         actor=actor,
