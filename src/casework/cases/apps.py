@@ -7,3 +7,9 @@ class CasesConfig(AppConfig):
     verbose_name = "Case register"
 
     case_list_sorts = ("casework.cases.list_sorts.NEXT_HEARING",)
+
+    def ready(self) -> None:
+        # Pages about a case are consultations of it, logged even if a view forgets (core.read_log).
+        from casework.cases import read_log
+
+        read_log.register()
