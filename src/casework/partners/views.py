@@ -779,7 +779,7 @@ def template_detail(request: HttpRequest, number: int) -> HttpResponse:
         {
             "template": template,
             "changes": selectors.template_changes(template),
-            "sections": template.content.get("sections", []),
+            "sections": selectors.template_sections(template),
             "can_publish": _user(request).has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR),
         },
     )
