@@ -83,9 +83,7 @@ def restricted_case(case_a, records_a):
     ("reason", "message"),
     [("", "Enter the reason for lifting the restriction"), ("short", "at least 10 characters")],
 )
-def test_lifting_a_restriction_without_a_good_reason_is_shown_on_the_list(
-    records_a, restricted_case, reason, message
-):
+def test_lifting_a_restriction_without_a_good_reason_is_shown_on_the_list(records_a, restricted_case, reason, message):
     page = reverse("records:restricted")
     url = reverse("records:restriction_lift", args=[restricted_case.pk])
     response = client_for(records_a).post(url, {"reason": reason})

@@ -168,7 +168,8 @@ def limit_rule(
         if row.min_age_at_first_custody is not None:
             if born is None:
                 notes.append(
-                    f"First in custody for the offence on {day_and_date(first_custody)}{assumed}, {period}, but no date of "
+                    f"First in custody for the offence on {day_and_date(first_custody)}{assumed}, {period}, "
+                    "but no date of "
                     f"birth is recorded: the temporary {row.days}-day limit does not apply to anyone under "
                     f"{row.min_age_at_first_custody} then, so the ordinary limit is used (the earlier expiry). "
                     "Record the date of birth to check."
@@ -177,13 +178,15 @@ def limit_rule(
             age = age_on(born, first_custody)
             if age < row.min_age_at_first_custody:
                 notes.append(
-                    f"First in custody for the offence on {day_and_date(first_custody)}{assumed}, {period}, aged {age}: the "
+                    f"First in custody for the offence on {day_and_date(first_custody)}{assumed}, {period}, "
+                    f"aged {age}: the "
                     f"temporary {row.days}-day limit does not apply to a defendant under "
                     f"{row.min_age_at_first_custody} then (SI 2020/953 reg. 1A), so the ordinary limit applies."
                 )
                 break
             notes.append(
-                f"First in custody for the offence on {day_and_date(first_custody)}{assumed}, {period}, aged {age}: the "
+                f"First in custody for the offence on {day_and_date(first_custody)}{assumed}, {period}, aged "
+                f"{age}: the "
                 f"temporary {row.days}-day limit applies (SI 2020/953 reg. 3)."
             )
             return row, notes
@@ -279,7 +282,8 @@ class _Clock:
     def remanded(self, on: dt.date, first_custody_default: dt.date) -> None:
         if self.ended:
             raise InvalidInput(
-                f"a remand in custody on {day_and_date(on)} comes after the clock ended; record a retrial or voluntary bill "
+                f"a remand in custody on {day_and_date(on)} comes after the clock ended; record a retrial or "
+                "voluntary bill "
                 "first if a new limit runs"
             )
         if self.in_custody:
@@ -313,7 +317,8 @@ class _Clock:
             self.period_counts_first_day = True
             self.raw_end = on + dt.timedelta(days=left - 1)
             self.notes.append(
-                f"Remanded in custody again on {day_and_date(on)} with {left} days of the limit left. The day of a re-remand "
+                f"Remanded in custody again on {day_and_date(on)} with {left} days of the limit left. The "
+                "day of a re-remand "
                 f"counts as a day in custody (the {REG_2_4} discount applies only to the first remand), so the limit "
                 f"ends on {day_and_date(on)} + {left} - 1 days = {day_and_date(self.raw_end)}."
             )
@@ -326,7 +331,10 @@ class _Clock:
         if self.regime in (Regime.SUMMARY, Regime.EITHER_WAY):
             what = f"First remanded in custody on {day_and_date(on)}"
         elif self.regime is Regime.CROWN:
-            what = f"In the Crown Court's custody from {day_and_date(on)} (sent in custody, or first remanded after sending)"
+            what = (
+                f"In the Crown Court's custody from {day_and_date(on)} "
+                "(sent in custody, or first remanded after sending)"
+            )
             if self.magistrates_days:
                 what += f", after {self.magistrates_days} days in the magistrates' court's custody"
         else:
@@ -360,7 +368,8 @@ class _Clock:
         self.used_before_period += period
         self.in_custody, self.period_start, self.raw_end, self.extended_to = False, None, None, None
         self.notes.append(
-            f"Bailed on {day_and_date(on)}: {period} days in custody this time ({how}); {self.used_before_period} days used "
+            f"Bailed on {day_and_date(on)}: {period} days in custody this time ({how}); "
+            f"{self.used_before_period} days used "
             f"under this limit, {max(self.days_left, 0)} days left. The clock stops until a further remand in custody."
         )
 
@@ -391,7 +400,8 @@ class _Clock:
         self.choose_limit(on, first)
         left = self.limit_days - self.magistrates_days
         self.notes.append(
-            f"Sent to the Crown Court on {day_and_date(on)} {how}, after {self.magistrates_days} days in the magistrates' "
+            f"Sent to the Crown Court on {day_and_date(on)} {how}, after {self.magistrates_days} days in the "
+            "magistrates' "
             f"court's custody: {self.limit_days} - {self.magistrates_days} = {left} days of the Crown Court limit "
             "(reg. 5(6B))."
         )
@@ -414,14 +424,16 @@ class _Clock:
         first = self.first_custody_on or self.first_remand or on
         self.choose_limit(on, first)
         self.notes.append(
-            f"Retrial ordered or voluntary bill preferred on {day_and_date(on)}: a new limit of {self.limit_days} days runs "
+            f"Retrial ordered or voluntary bill preferred on {day_and_date(on)}: a new limit of "
+            f"{self.limit_days} days runs "
             "to the start of the trial (reg. 5(3))."
         )
         if self.in_custody:
             self.period_start, self.period_counts_first_day = on, False
             self.raw_end = on + dt.timedelta(days=self.limit_days)
             self.notes.append(
-                f"In custody on that day: it is not counted, so the limit ends on {day_and_date(on)} + {self.limit_days} days "
+                f"In custody on that day: it is not counted, so the limit ends on {day_and_date(on)} + "
+                f"{self.limit_days} days "
                 f"= {day_and_date(self.raw_end)}."
             )
         else:
@@ -432,7 +444,8 @@ class _Clock:
             raise InvalidInput("an extension needs the new expiry date the court set")
         if self.ended or not self.in_custody:
             raise InvalidInput(
-                f"an extension on {day_and_date(on)} can only be recorded while the defendant is in custody under a running "
+                f"an extension on {day_and_date(on)} can only be recorded while the defendant is in custody "
+                "under a running "
                 "limit"
             )
         current = self.expiry()
@@ -445,7 +458,9 @@ class _Clock:
                 f"({day_and_date(current)}): an extension cannot shorten the limit"
             )
         self.extended_to, self.court_extended = new_expiry, True
-        self.notes.append(f"Extended by the court on {day_and_date(on)} from {day_and_date(current)} to {day_and_date(new_expiry)}.")
+        self.notes.append(
+            f"Extended by the court on {day_and_date(on)} from {day_and_date(current)} to {day_and_date(new_expiry)}."
+        )
         reason = self.calendar.non_working_reason(new_expiry)
         if reason is not None:
             treated = self.calendar.preceding_working_day(new_expiry)[0]
@@ -486,14 +501,16 @@ class _Clock:
         assert first is not None
         if self.decided_on < first:
             raise InvalidInput(
-                f"the summary trial decision ({day_and_date(self.decided_on)}) cannot be before the first appearance, taken "
+                f"the summary trial decision ({day_and_date(self.decided_on)}) cannot be before the first "
+                "appearance, taken "
                 f"as the first remand in custody ({day_and_date(first)})"
             )
         after = (self.decided_on - first).days
         measured = f"{after} days after the first appearance on {day_and_date(first)} (the first remand is taken as it)"
         if window is None or reduced is None or after > window:
             self.notes.append(
-                f"Summary trial decided on {day_and_date(self.decided_on)}, {measured}: not within {window} days, so the limit "
+                f"Summary trial decided on {day_and_date(self.decided_on)}, {measured}: not within {window} "
+                "days, so the limit "
                 f"stays {self.limit_days} days."
             )
             return
@@ -509,7 +526,8 @@ class _Clock:
             self.days_left = (self.days_left or 0) - cut
             shown = f"{max(self.days_left, 0)} days are left"
         self.notes.append(
-            f"Summary trial decided on {day_and_date(self.decided_on)}, {measured}: within {window} days, so the limit is "
+            f"Summary trial decided on {day_and_date(self.decided_on)}, {measured}: within {window} days, so "
+            "the limit is "
             f"{reduced} days (reg. 4(3)), {cut} days fewer; {shown}."
         )
         self._note_exhausted(self.decided_on)
@@ -626,7 +644,8 @@ def _expiry_words(clock: _Clock, expiry: dt.date) -> str:
     before = [_short(day, why) for day, why in skipped[1:]]
     precede = f"; {_join(before)} precede{'s' if len(before) == 1 else ''} it" if before else ""
     return (
-        f"The limit would end on {day_and_date(end)}, {reason}{precede}; expires {day_and_date(expiry)} (the preceding working day, "
+        f"The limit would end on {day_and_date(end)}, {reason}{precede}; expires {day_and_date(expiry)} (the "
+        "preceding working day, "
         f"{REG_2_5})."
     )
 

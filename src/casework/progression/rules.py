@@ -159,8 +159,9 @@ def extension_notice(
         f". This reads the rule as {days} clear days between notice and hearing, the earlier of the two possible "
         "readings. The court may shorten the period."
     )
-    basis = f"{days} clear days before a hearing on the expiry day ({day_and_date(expires_on)}) in {COURT_LABEL[court]}" + (
-        f"; {due.reason}" if due.reason else ""
+    basis = (
+        f"{days} clear days before a hearing on the expiry day ({day_and_date(expires_on)}) in {COURT_LABEL[court]}"
+        + (f"; {due.reason}" if due.reason else "")
     )
     return NoticeDate(due.due_on, court, days, text, rule.version, rule.source, rule.title, basis[:300])
 
@@ -193,7 +194,9 @@ def offset_date(
         unit = "day" if abs(rule.days) == 1 else "days"
         moved = f"; {business.reason}" if business.reason else ""
     direction = "after" if rule.days >= 0 else "before"
-    basis = f"{abs(rule.days)} {unit} {direction} the {anchor_name.replace('_', ' ')} ({day_and_date(anchor_date)}){moved}"
+    basis = (
+        f"{abs(rule.days)} {unit} {direction} the {anchor_name.replace('_', ' ')} ({day_and_date(anchor_date)}){moved}"
+    )
     return due, basis
 
 
