@@ -95,3 +95,12 @@ def test_opening_a_restricted_case_without_a_reason(records_a, restricted_case):
     url = reverse("records:restricted_open", args=[restricted_case.pk])
     response = client_for(records_a).post(url, {"reason": ""})
     assert_govuk_error(response, "id_reason", "Enter the reason", url)
+
+
+@pytest.mark.parametrize("name", ["records:review", "records:disposals"])
+def test_a_filter_that_is_not_offered_is_summarised(records_a, name):
+    url = reverse(name)
+    body = client_for(records_a).get(url, {"record_type": "not-a-type"}).content.decode()
+    assert _check_error_page(FoundForm("", url, url, "get", []), "", body, {}) == []
+    summary = BeautifulSoup(body, "html.parser").find(class_="govuk-error-summary")
+    assert summary is not None and "Select one of the options offered for type" in summary.get_text()
