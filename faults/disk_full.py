@@ -117,3 +117,56 @@ def run(source: Workspace, work: Path) -> ScenarioResult:
             result.check("tmpfs unmounted", False, str(mountpoint))
         shutil.rmtree(mountpoint, ignore_errors=True)
     return result
+
+
+IMPORT_PREFIX = "42DF"
+IMPORT_CASES = 1200
+
+
+def run_import(source: Workspace, work: Path) -> ScenarioResult:
+    """`casework import` fills the disk part way: the command ends with a message that says what
+    happened, what was kept and what to do (no traceback); after space is freed the same command
+    finishes the import with nothing twice and the chain intact."""
+    from faults.csvgen import write_import_files
+
+    result = ScenarioResult(name="disk-full-during-import-sqlite", backend="sqlite")
+    mountpoint = work / "tiny-fs"
+    # Room for the whole import once the ballast goes (the database roughly doubles).
+    size = sum(p.stat().st_size for p in source.var_dir.rglob("*") if p.is_file()) * 2 + 64 * 1024 * 1024
+    if not mount_tmpfs(mountpoint, size):
+        result.check("tmpfs mounted (needs root, as CI has)", False, "mount not permitted: scenario cannot run")
+        return result
+    try:
+        ws = source.clone(mountpoint)
+        files = write_import_files(work / "import", count=IMPORT_CASES, prefix=IMPORT_PREFIX)
+        room = shutil.disk_usage(mountpoint).free
+        (mountpoint / "ballast").write_bytes(b"\0" * max(room - 1024 * 1024, 0))  # leave about 1 MiB
+        args = ("import", *map(str, files.paths), "--unit", "ccu-wessex", "--batch-size", "100")
+        full = ws.casework(*args, timeout=600, check=False)
+        output = full.stdout + full.stderr
+        result.evidence["full_run"] = {"returncode": full.returncode, "output_tail": output.strip().splitlines()[-3:]}
+        result.check("the command failed (exit status not 0)", full.returncode != 0, full.returncode)
+        result.check("no traceback, a message instead", "Traceback" not in output, output[-300:])
+        result.check(
+            "the message says the disk is full, what was kept and to run it again",
+            "disk is full" in output and "run the same command again" in output,
+            output.strip().splitlines()[-1:] if output.strip() else "",
+        )
+        status = integrity(ws.sqlite_path)
+        result.check("PRAGMA integrity_check while full", status == "ok", status)
+        (mountpoint / "ballast").unlink()
+        again = ws.casework(*args, timeout=900, check=False)
+        state = ws.probe("import-state", IMPORT_PREFIX)
+        result.evidence["after_freeing_space"] = {"returncode": again.returncode, "cases": state["cases"],
+                                                  "runs": state["runs"]}  # fmt: skip
+        result.check("the re-run finished the import", again.returncode == 0 and state["cases"] == len(set(files.urns)),
+                     f"exit {again.returncode}; {state['cases']} of {len(set(files.urns))} cases")  # fmt: skip
+        result.check("nothing imported twice", state["duplicate_urns"] == 0 and state["subjects_collected_twice"] == 0,
+                     f"urns={state['duplicate_urns']} twice={state['subjects_collected_twice']}")  # fmt: skip
+        report = ws.verify()
+        result.check("audit verify intact", report["intact"], verify_summary(report))
+    finally:
+        if not unmount(mountpoint):
+            result.check("tmpfs unmounted", False, str(mountpoint))
+        shutil.rmtree(mountpoint, ignore_errors=True)
+    return result

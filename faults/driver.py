@@ -72,11 +72,22 @@ def scenarios(phase: str) -> list[Scenario]:
     common: list[Scenario] = [
         ("kill-9-during-import", lambda ws, work: import_kill.run(ws, count=IMPORT_CASES, batch_size=IMPORT_BATCH)),
         ("concurrent-edits-one-case", lambda ws, work: concurrent.run(ws, rounds=RACE_ROUNDS)),
+        ("concurrent-edits-one-case-http", lambda ws, work: concurrent.run_http(ws, work, rounds=RACE_ROUNDS)),
         ("backup-restore-drill", restore_drill),
     ]
     if phase == "sqlite":
-        return [*common[:2], ("disk-full-sqlite", lambda ws, work: disk_full.run(ws, work)), common[2]]
-    return [*common[:2], ("postgresql-restart-under-load", outage.run), common[2]]
+        return [
+            *common[:3],
+            ("disk-full-sqlite", lambda ws, work: disk_full.run(ws, work)),
+            ("disk-full-during-import-sqlite", disk_full.run_import),
+            common[3],
+        ]
+    return [
+        *common[:3],
+        ("postgresql-restart-under-load", outage.run),
+        ("postgresql-crash-under-load", outage.run_crash),
+        common[3],
+    ]
 
 
 def run_phase(phase: str, out: Path, only: set[str]) -> bool:

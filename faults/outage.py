@@ -2,6 +2,10 @@
 writers keep editing cases. During the outage every answer is a clean 503 (JSON, Retry-After,
 no traceback); afterwards the service recovers without a restart; every acknowledged write is
 in the database with its audit event; no change exists without its event; the chain verifies.
+
+Two faults: a clean fast stop (`run`), and a crash (`run_crash`): kill -9 of the postmaster with
+fsync, synchronous commit and full-page writes on, so crash recovery must give back every write
+the API acknowledged.
 """
 
 from __future__ import annotations
@@ -15,9 +19,12 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import psycopg
 
 from faults.pg import Server
 from faults.report import ScenarioResult
@@ -142,7 +149,24 @@ def _wait_ready(base: str, seconds: float) -> bool:
 
 
 def run(ws: Workspace, work: Path) -> ScenarioResult:
-    result = ScenarioResult(name="postgresql-restart-under-load", backend="postgresql")
+    return _under_load(ws, work, "postgresql-restart-under-load", lambda server: server.outage(OUTAGE_SECONDS))
+
+
+def run_crash(ws: Workspace, work: Path) -> ScenarioResult:
+    server = Server.from_url(ws.database_url)
+    server.durable()
+    with psycopg.connect(ws.database_url, autocommit=True) as conn:
+        settings = {name: str(conn.execute(f"SHOW {name}").fetchone()[0])  # type: ignore[index]
+                    for name in ("fsync", "synchronous_commit", "full_page_writes")}  # fmt: skip
+    result = _under_load(ws, work, "postgresql-crash-under-load", lambda s: s.crash(OUTAGE_SECONDS))
+    result.evidence["durability_settings"] = settings
+    durable = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+    result.check("fsync, synchronous_commit and full_page_writes on during the crash", settings == durable, settings)
+    return result
+
+
+def _under_load(ws: Workspace, work: Path, name: str, fault: Callable[[Server], dict[str, Any]]) -> ScenarioResult:
+    result = ScenarioResult(name=name, backend="postgresql")
     server = Server.from_url(ws.database_url)
     setup = ws.probe("api-token", WRITER_USER, str(WRITERS * CASES_PER_WRITER))
     case_ids = list(setup["cases"])
@@ -162,7 +186,7 @@ def run(ws: Workspace, work: Path) -> ScenarioResult:
             writer.start()
         time.sleep(BEFORE_SECONDS)
         acked_before = len(out.acked)
-        timing = server.outage(OUTAGE_SECONDS)
+        timing = fault(server)
         back_at = time.monotonic()
         with out.lock:
             during = dict(out.statuses)

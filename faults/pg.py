@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -76,6 +77,44 @@ class Server:
             timeout=120,
         )
 
+    def durable(self) -> None:
+        """Restart with every durability setting on (the throwaway server runs with fsync off for
+        speed): the crash drill must show what a real deployment keeps."""
+        options = f"{self._options()} -c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+        self._ctl("-m", "fast", "-w", "stop")
+        self._ctl("-l", str(self.data_dir.parent / "server.log"), "-w", "-t", "60", "-o", options, "start")
+
+    def _postmaster_pid(self) -> int:
+        return int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
+
+    def crash(self, seconds: float) -> dict[str, float]:
+        """kill -9 of the postmaster (no shutdown checkpoint, no goodbye to clients), stay down,
+        start again: PostgreSQL replays its write-ahead log (crash recovery)."""
+        options = self._options()
+        pid = self._postmaster_pid()
+        started = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        # The backends notice their postmaster has gone and exit; until they do, a new server
+        # would find the old shared memory still in use.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _running(self.data_dir):
+            time.sleep(0.2)
+        killed = time.monotonic()
+        time.sleep(seconds)
+        for attempt in range(10):
+            try:
+                self._ctl("-l", str(self.data_dir.parent / "server.log"), "-w", "-t", "120", "-o", options, "start")
+                break
+            except subprocess.CalledProcessError:
+                if attempt == 9:
+                    raise
+                time.sleep(1)
+        return {
+            "postmaster_pid": pid,
+            "backends_gone_seconds": round(killed - started, 2),
+            "down_seconds": round(time.monotonic() - killed, 2),
+        }
+
     def outage(self, seconds: float) -> dict[str, float]:
         """Stop the server (fast: sessions are cut, open transactions roll back), stay down, start again."""
         options = self._options()
@@ -85,3 +124,20 @@ class Server:
         time.sleep(seconds)
         self._ctl("-l", str(self.data_dir.parent / "server.log"), "-w", "-t", "60", "-o", options, "start")
         return {"stop_seconds": round(stopped - started, 2), "down_seconds": round(time.monotonic() - stopped, 2)}
+
+
+def _running(data_dir: Path) -> bool:
+    """Whether any process still runs PostgreSQL on this data directory (orphaned backends included)."""
+    done = subprocess.run(["pgrep", "-f", f"postgres.*{data_dir}"], capture_output=True, check=False)
+    if done.returncode == 0:
+        return True
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "postgres:" in command and (entry / "cwd").resolve() == data_dir:
+            return True
+    return False

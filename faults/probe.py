@@ -170,6 +170,17 @@ def race(username: str, rounds: int) -> dict[str, Any]:
         for thread in threads:
             thread.join(timeout=120)
         rounds_out.append(sorted(outcomes))
+    return {
+        "rounds": rounds,
+        "one_winner_one_conflict": sum(1 for r in rounds_out if r == ["conflict", "won"]),
+        "other_outcomes": [r for r in rounds_out if r != ["conflict", "won"]],
+        **race_check(case_id, start_version, baseline),
+    }
+
+
+def race_check(case_id: int, start_version: int, baseline: int) -> dict[str, Any]:
+    """After a race on one case: how far its version moved, its alter events since `baseline`, and
+    whether the stored value is the last audited one."""
     case = Case.objects.get(pk=case_id)
     alters = AuditEvent.objects.filter(
         seq__gt=baseline, action="alter", subject_type=CASE_SUBJECT, subject_id=str(case_id)
@@ -177,9 +188,6 @@ def race(username: str, rounds: int) -> dict[str, Any]:
     last_event = alters.last()
     return {
         "case_id": case_id,
-        "rounds": rounds,
-        "one_winner_one_conflict": sum(1 for r in rounds_out if r == ["conflict", "won"]),
-        "other_outcomes": [r for r in rounds_out if r != ["conflict", "won"]],
         "version_advance": case.version - start_version,
         "alter_events": alters.count(),
         "current_matches_last_event": bool(last_event) and last_event.changes_dict["summary"][1] == case.summary,  # type: ignore[union-attr]
@@ -242,6 +250,9 @@ def main(argv: list[str]) -> None:
     racer = commands.add_parser("race")
     racer.add_argument("username")
     racer.add_argument("rounds", type=int)
+    checker = commands.add_parser("race-check")
+    for name in ("case_id", "start_version", "baseline"):
+        checker.add_argument(name, type=int)
     filler = commands.add_parser("fill")
     filler.add_argument("username")
     filler.add_argument("--max-writes", type=int, default=400)
@@ -257,6 +268,8 @@ def main(argv: list[str]) -> None:
         result = writes_check(args.path)
     elif args.command == "race":
         result = race(args.username, args.rounds)
+    elif args.command == "race-check":
+        result = race_check(args.case_id, args.start_version, args.baseline)
     else:
         result = fill(args.username, args.max_writes, args.size, args.max_pages, args.tag)
     print(json.dumps(result, default=str))

@@ -73,10 +73,31 @@ def copy_package(package: Package) -> list[Path]:
     return [css, js, package.target / "assets"]
 
 
+SWAGGER_SOURCE = ROOT / "node_modules" / "swagger-ui-dist"
+SWAGGER_TARGET = ROOT / "src" / "casework" / "static" / "swagger-ui"
+#: The API docs page (/api/v1/docs) serves these from our own origin, under the normal CSP.
+SWAGGER_FILES = ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js")
+
+
+def copy_swagger(source: Path = SWAGGER_SOURCE, target: Path = SWAGGER_TARGET) -> list[Path]:
+    """Swagger UI from the pinned swagger-ui-dist package (no CDN), without source-map comments."""
+    if not (source / "swagger-ui-bundle.js").exists():
+        raise SystemExit(f"{source} not found: run `npm ci` first.")
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    written = []
+    for name in SWAGGER_FILES:
+        path = target / name
+        path.write_text(strip_source_map((source / name).read_text(encoding="utf-8")), encoding="utf-8")
+        written.append(path)
+    return written
+
+
 def main() -> int:
-    for package in PACKAGES:
-        for path in copy_package(package):
-            print(f"wrote {path.relative_to(ROOT)}")
+    written = [path for package in PACKAGES for path in copy_package(package)] + copy_swagger()
+    for path in written:
+        print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

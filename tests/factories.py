@@ -90,3 +90,15 @@ def make_personas() -> Personas:
         police_y=make_user("police.y", RoleCode.POLICE_LIAISON, police_force=PoliceForce.objects.get(code="durham")),
         admin=make_user("admin", RoleCode.ADMINISTRATOR, is_staff=True, is_superuser=True),
     )
+
+
+#: What a user states before downloading case data (core.disclosure): post it to an export URL.
+DISCLOSURE = {"recipient": "Unit progression meeting", "purpose": "Weekly review of the unit's cases"}
+
+
+def export_post(client: Any, url: str, params: dict[str, Any] | None = None) -> Any:
+    """Download an export as a user does: POST the recipient and purpose to its address (filters kept)."""
+    from urllib.parse import urlencode
+
+    query = f"?{urlencode(params)}" if params else ""
+    return client.post(url + query, DISCLOSURE)

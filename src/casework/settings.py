@@ -110,6 +110,8 @@ MIDDLEWARE = [
     # After messages: it tells the user why they were signed out.
     "casework.core.middleware.IdleTimeoutMiddleware",
     "casework.partners.middleware.PolicePortalOnlyMiddleware",
+    # Inside the authenticated request: logs a page's unlogged reads of a case or referral (s.62).
+    "casework.core.read_log.ReadLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casework.core.middleware.SecurityHeadersMiddleware",
 ]
@@ -186,6 +188,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
+# /healthz shows its audit-signing and worker figures only to administrators, or to monitoring
+# that sends this value as a bearer token (empty: administrators only).
+HEALTHZ_DETAIL_TOKEN = os.environ.get("HEALTHZ_DETAIL_TOKEN", "")
 
 # --- Local accounts, multi-factor and single sign-on (casework.identity) ----------------------
 # LOCAL_LOGIN=0 switches off username-and-password sign-in everywhere (pages, /admin/, the API's

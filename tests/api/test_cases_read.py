@@ -157,8 +157,9 @@ def test_list_query_count_does_not_grow_with_the_page(personas, api_as):
     with CaptureQueriesContext(connection) as large:
         assert len(client.get("/cases").json()["items"]) == 16
     assert len(large.captured_queries) == len(small.captured_queries)
-    # the token with its user, the user's roles, the page with units and lawyers joined
-    assert len(large.captured_queries) == 3
+    # the token with its user, the user's roles, the page with units and lawyers joined; then the
+    # consultation of every case on the page, logged in one batch (savepoints, chain head, insert)
+    assert len(large.captured_queries) <= 11  # PostgreSQL adds the audit append lock
 
 
 def test_detail_query_count_does_not_grow_with_defendants(personas, case_a, api_as):

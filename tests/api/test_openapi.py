@@ -36,3 +36,40 @@ def test_interactive_docs_page_loads(db):
     response = HttpsClient().get("/api/v1/docs")
     assert response.status_code == 200
     assert b"openapi.json" in response.content
+
+
+def test_docs_use_the_pinned_swagger_ui_under_the_normal_csp(db):
+    """The docs once turned CSP off, loaded Swagger UI from a CDN without integrity and embedded the
+    CSRF token. Now: our own copy of swagger-ui-dist, the strict policy, no token, no inline script."""
+    import re
+
+    from casework.core.middleware import SecurityHeadersMiddleware
+
+    response = HttpsClient().get("/api/v1/docs")
+    assert response.status_code == 200
+    assert response["Content-Security-Policy"] == SecurityHeadersMiddleware.POLICY
+    html = response.content.decode()
+    assert "cdn" not in html.lower() and "://" not in html.replace("http://www.w3.org", "")
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in html and "/static/casework/api-docs.js" in html
+    assert "csrf" not in html.lower()
+    inline = [s for s in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html) if "application/json" not in s]
+    assert inline == [], "an inline script would need 'unsafe-inline'"
+
+
+def test_admin_pages_carry_the_csp(client, personas):
+    from casework.core.middleware import SecurityHeadersMiddleware
+
+    assert client.get("/admin/login/")["Content-Security-Policy"] == SecurityHeadersMiddleware.POLICY
+    client.force_login(personas.admin)
+    assert client.get("/admin/")["Content-Security-Policy"] == SecurityHeadersMiddleware.POLICY
+
+
+def test_the_swagger_files_come_from_the_pinned_npm_package():
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pinned = json.loads((root / "package.json").read_text())["dependencies"]["swagger-ui-dist"]
+    assert pinned[0].isdigit(), "pin an exact version"
+    locked = json.loads((root / "package-lock.json").read_text())["packages"]["node_modules/swagger-ui-dist"]
+    assert locked["version"] == pinned and locked["integrity"].startswith("sha512-")

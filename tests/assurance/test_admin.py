@@ -35,7 +35,7 @@ def _form(rule, **changes):
     return data
 
 
-@pytest.mark.parametrize("model", ["assurancerule", "checkpoint", "exemption", "waiver", "signoffrequest"])
+@pytest.mark.parametrize("model", ["assurancerule", "checkpoint"])
 def test_lists_are_visible_and_nothing_can_be_added(client_as, model):
     client = client_as("admin")
     assert client.get(reverse(f"admin:assurance_{model}_changelist")).status_code == 200

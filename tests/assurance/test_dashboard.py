@@ -16,7 +16,7 @@ from casework.assurance import selectors
 from casework.assurance.models import AssuranceRule, VerdictPeriod, Waiver
 from casework.audit.models import AuditEvent
 from casework.core import clock
-from tests.factories import make_case
+from tests.factories import DISCLOSURE, export_post, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -178,14 +178,20 @@ def test_dashboard_csv_export_is_audited(client_as, personas, known):
 
 def test_drill_down_exports_are_formula_safe_and_audited(client_as, personas, known):
     client = client_as("manager_a")
-    body = client.get(reverse("assurance:rule_failing_export", args=["acceptance.basis", "csv"])).content.decode()
+    body = export_post(
+        client, reverse("assurance:rule_failing_export", args=["acceptance.basis", "csv"])
+    ).content.decode()
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[1][1] == "'" + FORMULA
-    response = client.get(reverse("assurance:rule_failing_export", args=["acceptance.basis", "xlsx"]))
+    response = export_post(client, reverse("assurance:rule_failing_export", args=["acceptance.basis", "xlsx"]))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     cell = sheet.cell(row=2, column=2)
     assert cell.value == "'" + FORMULA and cell.data_type == "s"
-    events = list(AuditEvent.objects.filter(action="export").order_by("seq"))
+    events = list(AuditEvent.objects.filter(action="disclose").order_by("seq"))
     assert len(events) == 2 and all("acceptance.basis" in e.subject_label for e in events)
-    assert client.get(reverse("assurance:rule_failing_export", args=["acceptance.basis", "pdf"])).status_code == 404
+    assert all(e.recipient == DISCLOSURE["recipient"] and e.changes_dict["cases"][1] for e in events)
+    assert (
+        export_post(client, reverse("assurance:rule_failing_export", args=["acceptance.basis", "pdf"])).status_code
+        == 404
+    )

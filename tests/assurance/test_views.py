@@ -68,8 +68,12 @@ def test_waived_and_exempt_rules_show_approver_and_expiry(personas, client_as, e
 
 
 @pytest.mark.parametrize("persona", sorted(SEES_CASE_A))
-def test_recheck_works_for_everyone_who_sees_the_case(client_as, case_a, persona):
+def test_recheck_is_for_those_who_may_change_the_case(client_as, case_a, persona):
+    """A recheck writes verdict rows: read-only roles (HQ, inspectors, Area leadership) get a 403."""
     response = client_as(persona).post(reverse("assurance:recheck", args=[case_a.pk]))
+    if persona in {"hq", "inspector", "area_leader_a"}:
+        assert response.status_code == 403
+        return
     assert response.status_code == 302
     assert case_a.verdicts.filter(valid_to__isnull=True).exists()
 

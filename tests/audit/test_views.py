@@ -11,6 +11,7 @@ from django.urls import reverse
 from casework.audit import services
 from casework.audit.models import AuditEvent
 from casework.audit.selectors import case_timeline
+from tests.factories import DISCLOSURE, export_post
 
 ALLOWED = {"unithead_a", "hq", "inspector", "admin"}
 DENIED = {"prosecutor_a", "paralegal_a", "manager_a", "prosecutor_b", "area_leader_a", "police_x", "police_y"}
@@ -97,25 +98,39 @@ def test_invalid_dates_show_an_error(client, personas):
     assert impossible.status_code == 400 and "From date must be a real date" in impossible.content.decode()
 
 
-def test_csv_download_needs_a_reason(client, personas):
-    response = search(client, personas.inspector, format="csv")
-    assert response.status_code == 400
-    assert b"Enter the reason" in response.content
-    assert not AuditEvent.objects.filter(action="export").exists()
+def test_csv_download_asks_who_receives_it_and_why(client, personas):
+    """A link (GET) to the download shows the form; a POST without a recipient and purpose is refused."""
+    page = search(client, personas.inspector, format="csv", action="login")
+    assert page.status_code == 200 and b"Who will receive this file?" in page.content
+    assert b'action="/audit/?' in page.content and b"action=login" in page.content  # the filters are kept
+    refused = client.post(reverse("audit:search") + "?format=csv", {"recipient": "", "purpose": "aaaa"})
+    assert refused.status_code == 400 and b"Enter who will receive the file" in refused.content
+    assert not AuditEvent.objects.filter(action__in=["export", "disclose"]).exists()
 
 
 def test_csv_download_is_audited_and_formula_safe(client, personas):
     services.record(actor=None, action="collect", subject_type="x", subject_label='=HYPERLINK("http://evil")')
-    response = search(client, personas.inspector, format="csv", reason="Inspection sample 2026-Q1")
+    client.force_login(personas.inspector)
+    response = export_post(client, reverse("audit:search"), {"format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     labels = [row[8] for row in rows[1:]]
     assert '\'=HYPERLINK("http://evil")' in labels
     exported = AuditEvent.objects.order_by("-seq").first()
-    assert exported.action == "export"
-    assert exported.justification == "Inspection sample 2026-Q1"
+    assert exported.action == "disclose"
+    assert (exported.justification, exported.recipient) == (DISCLOSURE["purpose"], DISCLOSURE["recipient"])
     assert exported.actor_id == personas.inspector.pk
+
+
+def test_an_export_cannot_be_triggered_by_a_link_from_another_site(personas):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(personas.inspector)
+    assert client.post(reverse("audit:search") + "?format=csv", DISCLOSURE).status_code == 403
+    assert b"text/csv" not in client.get(reverse("audit:search"), {"format": "csv"}).get("Content-Type", "").encode()
+    assert not AuditEvent.objects.filter(action__in=["export", "disclose"]).exists()
 
 
 def test_case_timeline_lists_the_case_events_newest_first(personas, case_a, case_b):
@@ -123,3 +138,27 @@ def test_case_timeline_lists_the_case_events_newest_first(personas, case_a, case
     assert timeline and all(event.case_id == case_a.pk for event in timeline)
     assert [event.seq for event in timeline] == sorted((event.seq for event in timeline), reverse=True)
     assert len(case_timeline(case_id=case_a.pk, limit=1)) == 1
+
+
+def test_unit_head_scope_is_the_cases_unit_by_id_not_the_actors_unit_name(client, personas, case_a):
+    """Unit B's head once saw (and exported) events about a unit A case because the actor was in
+    unit B: the search is scoped by the case's unit, by id."""
+    from casework.people.choices import RoleCode
+    from tests.factories import make_user
+
+    unithead_b = make_user("unithead.b", RoleCode.UNIT_HEAD, unit=personas.unit_b)
+    services.record(
+        actor=personas.prosecutor_b,
+        action="consult",
+        subject_type="cases.case",
+        subject_label="Larch visit by unit B",
+        case_id=case_a.pk,
+        justification="Looked",
+    )
+    services.record(actor=personas.prosecutor_b, action="login", subject_type="people.user", subject_label="B in")
+    labels = {event.subject_label for event in search(client, unithead_b).context["events"]}
+    assert "Larch visit by unit B" not in labels and "B in" in labels
+    assert not any(event.case_id == case_a.pk for event in search(client, unithead_b, case=case_a.pk).context["events"])
+    assert AuditEvent.objects.visible_to(unithead_b).filter(case_id=case_a.pk).count() == 0
+    # Unit A's head sees it: the case is theirs, whoever the actor was.
+    assert "Larch visit by unit B" in {e.subject_label for e in search(client, personas.unithead_a).context["events"]}

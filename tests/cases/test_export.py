@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from casework.audit.models import AuditEvent
 from casework.cases.exports import spreadsheet_safe
-from tests.factories import Personas, make_case
+from tests.factories import DISCLOSURE, Personas, export_post, make_case
 
 
 @pytest.mark.parametrize(
@@ -40,27 +40,27 @@ def test_unit_export_is_audited_and_formula_safe(client, personas: Personas) -> 
     make_case(actor=personas.manager_a, operation_name='=HYPERLINK("http://x")')
     make_case(actor=personas.manager_a, operation_name="Operation Elm")
     client.force_login(personas.manager_a)
-    response = client.get(reverse("cases:unit"), {"format": "csv", "q": ""})
+    response = export_post(client, reverse("cases:unit_export"))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(body_of(response))))
     assert rows[0][:3] == ["URN", "Operation", "Stage"]
     operations = {row[1] for row in rows[1:]}
     assert operations == {'\'=HYPERLINK("http://x")', "Operation Elm"}
-    event = AuditEvent.objects.filter(action="export").latest("seq")
+    event = AuditEvent.objects.filter(action="disclose").latest("seq")
     assert event.actor_id == personas.manager_a.pk
-    assert event.justification == "Legal manager: Unit case list export"
-    assert event.recipient == "Manager Persona (manager.a)"
-    assert "2 cases" in event.subject_label
+    assert event.justification == DISCLOSURE["purpose"] and event.recipient == DISCLOSURE["recipient"]
+    assert "2 cases" in event.subject_label and len(event.changes_dict["cases"][1]) == 2
 
 
 def test_export_respects_filters_and_visibility(client, personas: Personas, case_a, case_b) -> None:
     client.force_login(personas.hq)
-    response = client.get(reverse("cases:all_export"), {"unit": personas.unit_b.pk})
+    response = export_post(client, reverse("cases:all_export"), {"unit": personas.unit_b.pk})
     body = body_of(response)
     assert case_b.urn in body and case_a.urn not in body
-    assert "unit=" in AuditEvent.objects.filter(action="export").latest("seq").subject_label
+    event = AuditEvent.objects.filter(action="disclose").latest("seq")
+    assert "unit=" in event.subject_label and event.changes_dict["cases"] == [None, [case_b.pk]]
     client.force_login(personas.prosecutor_a)
-    body = body_of(client.get(reverse("cases:my_export")))
+    body = body_of(export_post(client, reverse("cases:my_export")))
     assert case_a.urn in body and case_b.urn not in body
 
 
@@ -68,7 +68,8 @@ def test_export_respects_filters_and_visibility(client, personas: Personas, case
 def test_unit_export_denied_to_others(client, personas: Personas, case_a, persona: str) -> None:
     client.force_login(getattr(personas, persona))
     assert client.get(reverse("cases:unit_export")).status_code == 404
-    assert not AuditEvent.objects.filter(action="export").exists()
+    assert export_post(client, reverse("cases:unit_export")).status_code == 404
+    assert not AuditEvent.objects.filter(action="disclose").exists()
 
 
 def test_export_needs_sign_in(client, db) -> None:
@@ -81,10 +82,10 @@ def test_export_streams_in_chunks_and_is_audited_once(client, personas: Personas
     monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
     cases = [make_case(actor=personas.manager_a) for _ in range(5)]
     client.force_login(personas.manager_a)
-    response = client.get(reverse("cases:unit_export"))
+    response = export_post(client, reverse("cases:unit_export"))
     rows = list(csv.reader(io.StringIO(body_of(response))))
     assert {row[0] for row in rows[1:]} == {case.urn for case in cases}
-    events = AuditEvent.objects.filter(action="export")
+    events = AuditEvent.objects.filter(action="disclose")
     assert events.count() == 1 and "5 cases" in events.get().subject_label
 
 
@@ -93,16 +94,16 @@ def test_export_over_the_limit_asks_to_filter(client, personas: Personas, settin
     for name in ("Elm", "Oak", "Ash"):
         make_case(actor=personas.manager_a, operation_name=f"Operation {name}")
     client.force_login(personas.manager_a)
-    response = client.get(reverse("cases:unit_export"), {"q": "Operation"})
+    response = export_post(client, reverse("cases:unit_export"), {"q": "Operation"})
     assert response.status_code == 302 and response["Location"] == reverse("cases:unit") + "?q=Operation"
     html = client.get(response["Location"]).content.decode()
     assert "This list has 3 cases, more than the 2 one export may hold" in html
     assert "Filter the list" in html
-    assert not AuditEvent.objects.filter(action="export").exists()
+    assert not AuditEvent.objects.filter(action="disclose").exists()
     # Filtered down to the limit, the export goes ahead.
-    response = client.get(reverse("cases:unit_export"), {"q": "Elm"})
+    response = export_post(client, reverse("cases:unit_export"), {"q": "Elm"})
     assert response.status_code == 200 and "Operation Elm" in body_of(response)
-    assert "1 case (" in AuditEvent.objects.get(action="export").subject_label
+    assert "1 case (" in AuditEvent.objects.get(action="disclose").subject_label
 
 
 def test_export_limit_defaults_to_100000(settings) -> None:

@@ -112,7 +112,9 @@ def test_case_list_query_count_does_not_grow(client, personas: Personas, django_
     for _ in range(12):
         make_case(actor=personas.manager_a, allocated_lawyer_id=personas.prosecutor_a.pk)
     client.force_login(personas.manager_a)
-    with django_assert_max_num_queries(12):
+    # 12 to read the page, 3 (4 on PostgreSQL: the audit append lock) to log the consultation of
+    # every case on it in one batch (s.62).
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("cases:unit"))
     assert response.content.decode().count("govuk-table__row") == 13
 
@@ -423,7 +425,7 @@ def test_break_glass_opens_a_colleagues_case(client, personas: Personas, colleag
 def test_break_glass_needs_a_reason_and_stays_in_the_unit(client, personas: Personas, colleague_case, case_b) -> None:
     client.force_login(personas.prosecutor_a)
     response = client.post(reverse("cases:find"), {"urn": colleague_case.urn, "justification": "short"})
-    assert response.status_code == 200 and "at least 10 characters" in response.content.decode()
+    assert response.status_code == 200 and "Explain in a few words" in response.content.decode()
     response = client.post(reverse("cases:find"), {"urn": case_b.urn, "justification": "Curious about it, sorry"})
     assert response.status_code == 200 and "No case with that URN is available to you" in response.content.decode()
     assert not CaseAccessGrant.objects.exists()

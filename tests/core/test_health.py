@@ -31,18 +31,39 @@ def _fresh_migration_cache(settings, tmp_path: Path) -> Iterator[None]:
     health._migrations_checked.update(applied=False, at=float("-inf"))
 
 
-def _health(client: Client) -> tuple[int, dict]:
-    response = client.get(reverse("healthz"))
+def _health(client: Client, **headers: str) -> tuple[int, dict]:
+    response = client.get(reverse("healthz"), headers=headers)
     assert response["Content-Type"] == "application/json"
     return response.status_code, response.json()
+
+
+@pytest.fixture
+def monitor(settings) -> dict[str, str]:
+    """Monitoring's bearer token: it sees the audit-signing and worker figures."""
+    settings.HEALTHZ_DETAIL_TOKEN = "monitoring-secret-0123456789"
+    return {"Authorization": "Bearer monitoring-secret-0123456789"}
 
 
 def test_healthy_service_is_ok_signed_out(client: Client, db: None) -> None:
     status, body = _health(client)
     assert status == 200
-    assert body["status"] == "ok"
-    assert body["checks"]["database"] == "ok" and body["checks"]["migrations"] == "ok"
-    assert body["checks"]["tasks_overdue"] == 0
+    assert body == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
+
+
+def test_anonymous_callers_learn_nothing_about_audit_signing(client: Client, db: None, settings) -> None:
+    settings.HEALTHZ_DETAIL_TOKEN = "monitoring-secret-0123456789"
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Bearer "}):
+        assert set(_health(client, **headers)[1]["checks"]) == {"database", "migrations"}
+
+
+@pytest.mark.parametrize("persona", ["prosecutor_a", "hq"])
+def test_only_administrators_and_monitoring_see_the_figures(client: Client, personas, monitor, persona) -> None:
+    client.force_login(getattr(personas, persona))
+    assert "audit_unsigned_for_seconds" not in _health(client)[1]["checks"]
+    client.force_login(personas.admin)
+    assert _health(client)[1]["checks"]["tasks_overdue"] == 0
+    client.logout()
+    assert "audit_unsigned_for_seconds" in _health(client, **monitor)[1]["checks"]
 
 
 def test_it_holds_no_case_data_sets_no_cookie_and_is_not_audited(
@@ -99,32 +120,32 @@ def test_pending_migrations_are_degraded_and_the_check_is_cached(client: Client,
 
 
 def test_unsigned_audit_events_turn_it_degraded_until_a_checkpoint(
-    client: Client, case_a: Case, run_queued_tasks: Callable[[], int]
+    client: Client, case_a: Case, run_queued_tasks: Callable[[], int], monitor
 ) -> None:
     assert AuditEvent.objects.exists(), "creating the case wrote audit events; none is signed yet"
     run_queued_tasks()  # the new case's re-check: a waiting task would be a backlog of its own
     with time_machine.travel(clock.now(), tick=False) as traveller:
         traveller.shift(dt.timedelta(hours=1))
-        assert _health(client)[1]["status"] == "ok", "an hour unsigned is within the hourly schedule"
+        assert _health(client, **monitor)[1]["status"] == "ok", "an hour unsigned is within the hourly schedule"
         traveller.shift(dt.timedelta(hours=3))
-        status, body = _health(client)
+        status, body = _health(client, **monitor)
         assert status == 200 and body["status"] == "degraded"
         assert body["checks"]["audit_unsigned_for_seconds"] > health.UNSIGNED_EVENTS_MAX_AGE.total_seconds()
         assert body["checks"]["audit_checkpoint_age_seconds"] is None
         checkpoint_create(actor=None)
         traveller.shift(dt.timedelta(minutes=5))
-        status, body = _health(client)
+        status, body = _health(client, **monitor)
     assert body["status"] == "ok"
     assert body["checks"]["audit_unsigned_for_seconds"] is None
     assert body["checks"]["audit_checkpoint_age_seconds"] == 300
 
 
-def test_tasks_waiting_with_no_worker_turn_it_degraded(client: Client, db: None) -> None:
+def test_tasks_waiting_with_no_worker_turn_it_degraded(client: Client, db: None, monitor) -> None:
     with time_machine.travel(clock.now(), tick=False) as traveller:
         audit_checkpoint_task.enqueue()
-        assert _health(client)[1]["checks"]["tasks_overdue"] == 0
+        assert _health(client, **monitor)[1]["checks"]["tasks_overdue"] == 0
         traveller.shift(health.TASK_BACKLOG_MAX_AGE + dt.timedelta(minutes=1))
-        status, body = _health(client)
+        status, body = _health(client, **monitor)
     assert status == 200 and body["status"] == "degraded"
     assert body["checks"]["tasks_overdue"] == 1
     assert body["checks"]["worker_last_task_age_seconds"] is None

@@ -14,6 +14,7 @@ from casework.imports.mapping import load_mapping
 from casework.imports.models import ImportFile, ImportRun, RunStatus
 from casework.imports.services import import_prepare, import_resume, import_start
 from casework.imports.tasks import import_check_task, import_execute_task
+from casework.imports.validation import ALREADY_RECORDED
 from casework.people.models import User
 from tests.imports.conftest import staff_files, standard_files
 from tests.imports.test_views import NOT_ADMINS
@@ -95,9 +96,7 @@ def test_rows_that_became_invalid_are_reported_when_the_worker_checks_again(pers
     import_execute_task.call(run.pk)
     run.refresh_from_db()
     assert run.status == RunStatus.REJECTED
-    assert ("cases", 3, "This URN is recorded by another unit.") in {
-        (p.sheet, p.row, p.reason) for p in run.problems.all()
-    }
+    assert ("cases", 3, ALREADY_RECORDED) in {(p.sheet, p.row, p.reason) for p in run.problems.all()}
     assert not Case.objects.filter(urn__startswith="42IM", unit=personas.unit_a).exists()
 
 

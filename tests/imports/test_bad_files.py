@@ -10,6 +10,7 @@ from casework.core.errors import ValidationFailed
 from casework.imports.models import ImportRun, RunStatus
 from casework.imports.readers import MAX_CELL_CHARS, MAX_COLUMNS, looks_like_formula
 from casework.imports.services import import_run
+from casework.imports.validation import ALREADY_RECORDED
 from tests.factories import make_case
 from tests.imports.conftest import CASE_HEADINGS, DEFENDANT_HEADINGS, case_rows, csv_bytes, standard_files, xlsx_bytes
 
@@ -21,8 +22,8 @@ def unchanged(personas):
     assert (Case.objects.count(), AuditEvent.objects.count()) == (cases, events)
 
 
-def run(personas, mapping, files):
-    return import_run(actor=personas.admin, files=files, mapping=mapping, unit=personas.unit_a)
+def run(personas, mapping, files, actor="admin"):
+    return import_run(actor=getattr(personas, actor), files=files, mapping=mapping, unit=personas.unit_a)
 
 
 def problems(result):
@@ -122,17 +123,31 @@ def test_duplicate_urn_in_file(personas, mapping, unchanged):
 def test_urn_of_another_unit_is_refused_without_saying_which(personas, mapping):
     other = make_case(actor=personas.prosecutor_b, urn="42IM0000000", allocated_lawyer_id=personas.prosecutor_b.pk)
     found = problems(run(personas, mapping, [("cases.csv", csv_bytes(CASE_HEADINGS, case_rows(1)))]))
-    assert found == [("cases", 2, "URN", "42IM0000000", "This URN is recorded by another unit.")]
+    assert found == [("cases", 2, "URN", "42IM0000000", ALREADY_RECORDED)]
+    assert "unit" not in ALREADY_RECORDED.split(".")[0]
     other.refresh_from_db()
     assert other.unit == personas.unit_b and other.version == 1
 
 
+def _parts_for(urn: str) -> list[tuple[str, bytes]]:
+    files = [f for f in standard_files(1) if f[0] != "cases.csv"]
+    return [("cases.csv", csv_bytes(CASE_HEADINGS, []))] + [
+        (name, data.replace(b"42IM0000000", urn.encode())) for name, data in files
+    ]
+
+
 def test_part_rows_for_cases_already_recorded_in_the_unit(personas, mapping):
     case = make_case(actor=personas.manager_a, urn="42IM7777777")
-    files = [f for f in standard_files(1) if f[0] != "cases.csv"]
-    files = [("cases.csv", csv_bytes(CASE_HEADINGS, []))] + [
-        (name, data.replace(b"42IM0000000", b"42IM7777777")) for name, data in files
-    ]
-    result = run(personas, mapping, files)
+    result = run(personas, mapping, _parts_for("42IM7777777"), actor="manager_a")
     assert result.status == RunStatus.COMPLETED and result.created_count == 3
     assert case.defendants.get().charges.count() == 1 and case.hearings.count() == 1
+
+
+def test_an_administrators_import_cannot_add_to_a_recorded_case(personas, mapping):
+    """Administrators never change case content: parts for a recorded case are refused, in the same
+    words as a URN recorded in another unit (so the answer reveals neither where nor what)."""
+    case = make_case(actor=personas.manager_a, urn="42IM7777777")
+    found = problems(run(personas, mapping, _parts_for("42IM7777777")))
+    assert {reason for *_, reason in found} == {ALREADY_RECORDED}
+    assert {sheet for sheet, *_ in found} == {"defendants", "charges", "hearings"}
+    assert not case.defendants.exists() and not case.hearings.exists() and case.version == 1

@@ -81,3 +81,49 @@ def test_command_imports_staff_by_kind_and_refuses_a_mapping_of_another_kind(per
         call_command("import", str(path), "--kind", "staff", "--mapping", str(DEFAULT_MAPPINGS["time"]))
     with pytest.raises(CommandError, match="Choose the unit"):
         call_command("import", str(path), "--mapping", str(DEFAULT_MAPPINGS["time"]))
+
+
+def test_a_full_disk_ends_the_command_with_a_message_not_a_traceback(personas, files_on_disk, monkeypatch, capsys):
+    """The disk fills after the first batch: the command says what happened, what was kept and
+    what to do; the committed batch stays and a re-run finishes the import."""
+    from django.db import OperationalError
+
+    from casework.imports import services
+
+    real_commit = services._commit_batch
+    calls = {"n": 0}
+
+    def fills_up(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OperationalError("database or disk is full")
+        return real_commit(**kwargs)
+
+    monkeypatch.setattr(services, "_commit_batch", fills_up)
+    with pytest.raises(CommandError) as stopped:
+        call_command("import", *files_on_disk, "--unit", "ccu-wessex", "--batch-size", "2")
+    message = str(stopped.value)
+    assert message.startswith("The import stopped because the disk is full: 2 of 3 cases were committed")
+    assert "run the same command again" in message and "Traceback" not in message
+    assert Case.objects.filter(urn__startswith="42IM").count() == 2
+    monkeypatch.setattr(services, "_commit_batch", real_commit)
+    call_command("import", *files_on_disk, "--unit", "ccu-wessex", "--batch-size", "2")
+    assert Case.objects.filter(urn__startswith="42IM").count() == 3
+
+
+def test_on_commit_database_failures_are_one_log_line_during_an_import():
+    import importlib
+    import logging
+
+    from django.db import OperationalError
+
+    command = importlib.import_module("casework.imports.management.commands.import")
+    try:
+        raise OperationalError("database or disk is full")
+    except OperationalError:
+        import sys
+
+        record = logging.LogRecord("django.db.backends.base", logging.ERROR, "", 0, "Error calling %s", ("x",),
+                                   sys.exc_info())  # fmt: skip
+    assert command._OneLineDatabaseErrors().filter(record)
+    assert record.exc_info is None and record.getMessage().startswith("Error calling x [the nightly sweep")

@@ -13,6 +13,7 @@ from casework.core.errors import PermissionDenied
 from casework.imports import case_services
 from casework.imports.models import ImportRun, RunStatus
 from casework.imports.services import import_run
+from casework.imports.validation import ALREADY_RECORDED
 from tests.imports.conftest import CASE_HEADINGS, HEARING_HEADINGS, case_rows, csv_bytes, standard_files, xlsx_bytes
 
 
@@ -57,7 +58,7 @@ def test_rerun_adds_nothing_and_changed_values_become_alterations(personas, mapp
     changed = case_rows(3)
     changed[1][1] = "Operation Renamed"
     files[0] = ("cases.csv", csv_bytes(CASE_HEADINGS, changed))
-    third = import_run(actor=personas.admin, files=files, mapping=mapping, unit=personas.unit_a)
+    third = import_run(actor=personas.manager_a, files=files, mapping=mapping, unit=personas.unit_a)
     assert third.altered_count == 1 and third.created_count == 0
     case = Case.objects.get(urn="42IM0000001")
     assert case.operation_name == "Operation Renamed" and case.version == 2
@@ -66,6 +67,22 @@ def test_rerun_adds_nothing_and_changed_values_become_alterations(personas, mapp
         "operation_name": ["Operation 1", "Operation Renamed"]
     }
     assert AuditEvent.objects.count() == before + 1
+
+
+def test_an_administrators_import_never_changes_a_recorded_case(personas, mapping):
+    """Administrators have no case content: their import adds new cases only (a re-run of the same
+    file changes nothing and passes; a changed value is refused and nothing is written)."""
+    files = standard_files(3)
+    import_run(actor=personas.admin, files=files, mapping=mapping, unit=personas.unit_a)
+    changed = case_rows(3)
+    changed[1][1] = "Operation Renamed"
+    files[0] = ("cases.csv", csv_bytes(CASE_HEADINGS, changed))
+    before = AuditEvent.objects.count()
+    refused = import_run(actor=personas.admin, files=files, mapping=mapping, unit=personas.unit_a)
+    assert refused.status == RunStatus.REJECTED
+    assert {(p.row, p.reason) for p in refused.problems.filter(sheet="cases")} == {(3, ALREADY_RECORDED)}
+    assert Case.objects.get(urn="42IM0000001").operation_name == "Operation 1"
+    assert AuditEvent.objects.count() == before
 
 
 def test_xlsx_with_sheets_imports_the_same(personas, mapping):

@@ -12,7 +12,7 @@ from casework.core.errors import PermissionDenied, ValidationFailed
 from casework.imports.mapping import load_mapping
 from casework.imports.models import RunStatus
 from casework.imports.services import import_run
-from casework.people.models import User
+from casework.people.models import RoleGrant, User
 from tests.imports.conftest import STAFF_HEADINGS, csv_bytes, staff_files, staff_rows
 
 
@@ -39,15 +39,21 @@ def test_new_staff_are_created_with_unusable_passwords_and_collect_events(person
     assert priya.unit == personas.unit_a and priya.grade.code == "crown-prosecutor"
     assert priya.fte == Decimal("0.80") and priya.contracted_hours == Decimal("29.60")
     assert priya.working_pattern == "part_time" and priya.line_manager == jo
-    assert priya.role_codes == {"prosecutor"} and jo.role_codes == {"legal_manager", "prosecutor"}
+    assert priya.role_codes == {"prosecutor"} and jo.role_codes == {"prosecutor"}
+    # A manager's role widens access to the unit's cases: it waits for a second administrator.
+    assert [(g.role.code, g.status) for g in RoleGrant.objects.filter(user=jo)] == [("legal_manager", "pending")]
     assert set(priya.specialisms.values_list("code", flat=True)) == {"fraud", "poca"}
     assert not priya.is_staff and not priya.is_superuser and priya.is_active
     events = list(AuditEvent.objects.filter(seq__gt=before).order_by("seq"))
     # The manager is written first, so her report can point at her.
-    assert [(e.action, e.subject_label) for e in events] == [("collect", "S1001"), ("collect", "S1002")]
-    changes = json.loads(events[1].changes)
+    assert [(e.action, e.subject_label) for e in events] == [
+        ("permission_change", "S1001"),
+        ("collect", "S1001"),
+        ("collect", "S1002"),
+    ]
+    changes = json.loads(events[2].changes)
     assert changes["roles"] == [None, "prosecutor"] and "password" not in changes
-    assert events[1].actor_id == personas.admin.pk
+    assert events[2].actor_id == personas.admin.pk
 
 
 def test_rerun_is_idempotent_and_changes_are_audited(personas, staff_mapping):

@@ -58,3 +58,12 @@ def unithead_b(personas: Personas) -> Any:
     from tests.factories import make_user
 
     return make_user("manager.b", RoleCode.LEGAL_MANAGER, unit=personas.unit_b)
+
+
+@pytest.fixture
+def hq_policy(personas: Personas) -> Any:
+    """The HQ policy lead: the one role that publishes MoU template versions."""
+    from casework.people.choices import RoleCode
+    from tests.factories import make_user
+
+    return make_user("hq.policy", RoleCode.HQ_POLICY)

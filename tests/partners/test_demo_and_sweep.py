@@ -29,7 +29,7 @@ def managers_everywhere(personas: Personas) -> None:
         make_user(f"head.{unit.code}", RoleCode.UNIT_HEAD, unit=unit)
 
 
-def test_demo_gives_every_force_a_state_and_is_idempotent(personas: Personas, managers_everywhere) -> None:
+def test_demo_gives_every_force_a_state_and_is_idempotent(personas: Personas, managers_everywhere, hq_policy) -> None:
     counts = load_partners_demo(seed=7)
     assert MouTemplate.objects.filter(number=2).exists()
     states = set(Agreement.objects.values_list("status", flat=True))

@@ -16,8 +16,9 @@ from casework.core.errors import EditConflict, NotFound, PermissionDenied, Trans
 from casework.partners import selectors, services
 from casework.partners.models import Agreement, AgreementDeviation, Escalation, MouTemplate, Referral
 from casework.partners.sweep import partners_sweep
+from casework.people.choices import RoleCode
 from casework.progression.models import Task
-from tests.factories import Personas
+from tests.factories import Personas, make_user
 from tests.partners.conftest import ITEMS, signed_agreement, submit
 
 TODAY = dt.date(2026, 4, 2)  # Thursday before Good Friday 2026
@@ -50,12 +51,12 @@ def test_template_v1_is_loaded_as_data(db) -> None:
     ]
 
 
-def test_publishing_a_version_records_its_changes(personas: Personas) -> None:
+def test_publishing_a_version_records_its_changes(personas: Personas, hq_policy) -> None:
     v1 = MouTemplate.objects.get(number=1)
     content = copy.deepcopy(v1.content)
     content["parameters"][1]["default"] = 8
     v2 = services.template_publish(
-        actor=personas.hq, content=content, title="", effective_from=TODAY, change_note="Faster advice", source=""
+        actor=hq_policy, content=content, title="", effective_from=TODAY, change_note="Faster advice", source=""
     )
     assert v2.number == 2 and selectors.current_template(TODAY) == v2
     assert [c.summary for c in selectors.template_changes(v2)] == [
@@ -65,12 +66,12 @@ def test_publishing_a_version_records_its_changes(personas: Personas) -> None:
     assert event.action == "config_change" and changes(event)["version"] == [1, 2]
     with pytest.raises(ValidationFailed, match="identical"):
         services.template_publish(
-            actor=personas.hq, content=content, title="", effective_from=TODAY, change_note="Again", source=""
+            actor=hq_policy, content=content, title="", effective_from=TODAY, change_note="Again", source=""
         )
 
 
-@pytest.mark.parametrize("persona", ["manager_a", "prosecutor_a", "inspector", "police_x"])
-def test_only_hq_publishes_templates(personas: Personas, persona: str) -> None:
+@pytest.mark.parametrize("persona", ["manager_a", "prosecutor_a", "inspector", "police_x", "hq", "admin"])
+def test_only_the_hq_policy_lead_publishes_templates(personas: Personas, persona: str) -> None:
     with pytest.raises(PermissionDenied):
         services.template_publish(
             actor=getattr(personas, persona), content={}, title="", effective_from=TODAY, change_note="x", source=""
@@ -173,7 +174,7 @@ def test_revision_onto_a_new_version_supersedes_when_signed(personas: Personas) 
     content = copy.deepcopy(v1.content)
     content["sections"][5]["clauses"][3]["required"] = True
     v2 = services.template_publish(
-        actor=personas.hq,
+        actor=make_user("hq.policy", RoleCode.HQ_POLICY),
         content=content,
         title="",
         effective_from=TODAY,

@@ -330,10 +330,11 @@ def test_csv_cells_are_formula_safe() -> None:
     assert spreadsheet_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
 
 
-def test_template_publish_page_for_hq_only(client, personas: Personas) -> None:
-    client.force_login(personas.manager_a)
-    assert client.get(reverse("partners:template_publish")).status_code == 404
-    client.force_login(personas.hq)
+def test_template_publish_page_for_the_hq_policy_lead_only(client, personas: Personas, hq_policy) -> None:
+    for persona in ("manager_a", "hq", "admin"):
+        client.force_login(getattr(personas, persona))
+        assert client.get(reverse("partners:template_publish")).status_code == 404
+    client.force_login(hq_policy)
     assert client.get(reverse("partners:template_publish")).status_code == 200
     page = client.get(reverse("partners:template", args=[1])).content.decode()
     assert "Added clause referral.1" in page

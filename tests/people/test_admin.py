@@ -148,16 +148,16 @@ def user_form(user: User, **overrides):
 
 @pytest.mark.django_db
 def test_granting_a_role_is_a_permission_change(client, personas):
-    prosecutor = personas.prosecutor_a
-    roles = [Role.objects.get(code=RoleCode.PROSECUTOR).pk, Role.objects.get(code=RoleCode.LEGAL_MANAGER).pk]
+    paralegal = personas.paralegal_a
+    roles = [Role.objects.get(code=RoleCode.PARALEGAL).pk, Role.objects.get(code=RoleCode.PROSECUTOR).pk]
     response = admin_client(client, personas).post(
-        reverse("admin:people_user_change", args=[prosecutor.pk]), user_form(prosecutor, roles=roles)
+        reverse("admin:people_user_change", args=[paralegal.pk]), user_form(paralegal, roles=roles)
     )
     assert response.status_code == 302, response.content[:3000]
     event = latest("permission_change", "people.user")
-    assert event.subject_id == str(prosecutor.pk)
-    assert event.changes_dict == {"roles": [["Prosecutor"], ["Legal manager", "Prosecutor"]]}
-    assert set(User.objects.get(pk=prosecutor.pk).role_codes) == {RoleCode.PROSECUTOR, RoleCode.LEGAL_MANAGER}
+    assert event.subject_id == str(paralegal.pk)
+    assert event.changes_dict == {"roles": [["Paralegal officer"], ["Paralegal officer", "Prosecutor"]]}
+    assert set(User.objects.get(pk=paralegal.pk).role_codes) == {RoleCode.PARALEGAL, RoleCode.PROSECUTOR}
 
 
 @pytest.mark.django_db

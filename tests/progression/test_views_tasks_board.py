@@ -13,7 +13,7 @@ from casework.audit.models import AuditEvent
 from casework.identity.navigation import pages_for
 from casework.progression import services
 from casework.progression.models import Notice, Task
-from tests.factories import Personas, make_case
+from tests.factories import DISCLOSURE, Personas, export_post, make_case
 from tests.progression.conftest import date_fields
 
 ALL_PERSONAS = [
@@ -99,13 +99,14 @@ def test_csv_export_is_formula_safe_and_audited(client, personas: Personas, case
     _task(personas, case_a, '=HYPERLINK("http://evil")', TODAY)
     _task(personas, case_a, "+1 call the OIC", TODAY)
     client.force_login(personas.prosecutor_a)
-    response = client.get(reverse("progression:tasks_export"))
+    response = export_post(client, reverse("progression:tasks_export"))
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][:3] == ["Type", "Case URN", "Title"]
     titles = {row[2] for row in rows[1:]}
     assert '\'=HYPERLINK("http://evil")' in titles and "'+1 call the OIC" in titles
-    event = AuditEvent.objects.filter(action="export").latest("seq")
-    assert "My tasks CSV: 2 rows" in event.subject_label and event.justification
+    event = AuditEvent.objects.filter(action="disclose").latest("seq")
+    assert "My tasks CSV: 2 rows" in event.subject_label and event.recipient == DISCLOSURE["recipient"]
+    assert event.changes_dict["cases"] == [None, [case_a.pk]]
 
 
 def test_general_task_create_and_complete(client, personas: Personas) -> None:
@@ -197,10 +198,10 @@ def test_hq_chooses_a_unit_and_exports(client, personas: Personas, case_a, case_
     html = client.get(reverse("progression:board"), {"unit": personas.unit_b.pk}).content.decode()
     assert case_b.urn in html and case_a.urn not in html
     assert client.get(reverse("progression:board"), {"unit": 999999}).status_code == 404
-    response = client.get(reverse("progression:board_export"), {"unit": personas.unit_b.pk})
+    response = export_post(client, reverse("progression:board_export"), {"unit": personas.unit_b.pk})
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][0] == "Section" and any(row[0] == "CTL expiring" and row[1] == case_b.urn for row in rows)
-    assert AuditEvent.objects.filter(action="export", subject_type="progression.board").exists()
+    assert AuditEvent.objects.filter(action="disclose", subject_type="progression.board").exists()
 
 
 def test_board_lawyer_filter(client, personas: Personas, case_a) -> None:

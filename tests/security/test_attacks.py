@@ -15,7 +15,7 @@ from casework.cases.forms import CaseEditForm
 from casework.cases.models import Case
 from casework.core.forms import sign_loaded_values
 from tests.api.conftest import HttpsClient
-from tests.factories import make_case
+from tests.factories import export_post, make_case
 
 XSS = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://evil.example","x")'
@@ -192,7 +192,7 @@ def test_api_returns_the_payload_as_json_data_not_html(personas, hostile_case):
 def test_csv_export_neutralises_formulas(client, personas, hostile_case):
     make_case(actor=personas.manager_a, operation_name=FORMULA)
     client.force_login(personas.manager_a)
-    response = client.get(reverse("cases:unit_export"), {"justification": "Security test export"})
+    response = export_post(client, reverse("cases:unit_export"))
     assert response.status_code == 200
     content = b"".join(response.streaming_content) if response.streaming else response.content
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))

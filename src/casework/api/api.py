@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 
 from casework.api import errors
 from casework.api.auth import DEFAULT_AUTH
+from casework.api.docs import LocalSwagger
 from casework.api.routers import auth, cases, parts
 
 api = NinjaAPI(
@@ -15,6 +16,7 @@ api = NinjaAPI(
     description="The case register for Complex Casework Units. Every read of a case is logged (DPA 2018 s.62).",
     urls_namespace="api",
     auth=DEFAULT_AUTH,
+    docs=LocalSwagger(),
 )
 errors.install(api)
 api.add_router("/auth", auth.router)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from ninja import NinjaAPI
 
 NOT_FOUND_BODY = {"detail": "Not found."}
+UNSTORABLE = (
+    "Some values cannot be stored (for example an invisible NUL character in text, or a number too large). "
+    "Nothing was saved: correct them and try again."
+)
 #: Where ninja reports the location of a bad value; the first parts name the request part.
 _LOCATION_PARTS = {"body", "query", "path", "header", "cookie", "form", "payload", "filters"}
 
@@ -65,7 +70,14 @@ def install(api: NinjaAPI) -> None:
             message = "The request body is not valid JSON."
         return api.create_response(request, {"detail": message, "errors": {}}, status=exc.status_code)
 
+    def unstorable(request: HttpRequest, exc: Any) -> HttpResponse:
+        # The database refused a value its column cannot hold (a NUL character in text, a number out
+        # of range): the transaction rolled back, so nothing was saved. A client error, not a 500.
+        body = {"detail": UNSTORABLE, "errors": {}}
+        return api.create_response(request, body, status=422)
+
     api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(DataError, unstorable)
     api.add_exception_handler(CaseworkError, casework_error)
     api.add_exception_handler(NinjaValidationError, validation_error)
     api.add_exception_handler(AuthenticationError, authentication_error)

@@ -4,17 +4,15 @@ fields, so the bulk importer can validate spreadsheet rows with the very same ru
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from casework.cases.choices import CustodyStatus, DocumentKind, HearingType, OffenceClassification, Stage
 
 #: Largest id a 64-bit signed column holds: bigger numbers are bad input, not a database error.
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-URN_PATTERN = re.compile(r"^[A-Z0-9]{6,20}$")
 LONG_TEXT = 20_000
 
 ShortText = Annotated[str, Field(max_length=250)]
@@ -47,14 +45,6 @@ class PatchModel(InputModel):
         return {key: ("" if value is None and key in self.NULL_AS_EMPTY else value) for key, value in sent.items()}
 
 
-def normalise_urn(value: str) -> str:
-    """URNs are letters and digits, 6 to 20 of them; stored upper-case."""
-    urn = value.strip().upper()
-    if not URN_PATTERN.fullmatch(urn):
-        raise ValueError("A URN is 6 to 20 letters and digits, with no spaces or punctuation, e.g. 42AB1234526.")
-    return urn
-
-
 # --- cases ---------------------------------------------------------------------------------
 
 
@@ -74,14 +64,9 @@ class CaseFields(InputModel):
 
 
 class CaseIn(CaseFields):
-    urn: str = Field(..., max_length=40)
+    urn: str = Field(..., max_length=40, description="6 to 20 letters and digits, e.g. 42AB1234526.")
     unit_id: Id | None = Field(None, description="Defaults to your own unit.")
     offence_category_ids: list[Id] = Field(default_factory=list, max_length=50)
-
-    @field_validator("urn")
-    @classmethod
-    def _urn(cls, value: str) -> str:
-        return normalise_urn(value)
 
 
 class CaseListQuery(BaseModel):

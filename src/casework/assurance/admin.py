@@ -1,6 +1,7 @@
 """Admin for assurance: rule and checkpoint versions are read-only (history is never rewritten); a
 new rule version is published through services.rule_publish_version. Exemptions, waivers and
-sign-offs are read-only here: they are made on the case pages, with their audit events."""
+sign-offs are case content (their reasons, rationales and the case's URN), so they are not in the
+admin at all: administrators configure the service and never read case content."""
 
 from __future__ import annotations
 
@@ -15,24 +16,11 @@ from django.utils.html import format_html
 
 from casework.assurance import services
 from casework.assurance.forms import RulePublishForm
-from casework.assurance.models import AssuranceRule, Checkpoint, Exemption, SignOffRequest, Waiver
+from casework.assurance.models import AssuranceRule, Checkpoint
+from casework.core.admin_audit import ReadOnlyAdmin
 from casework.core.errors import CaseworkError
 from casework.core.forms import apply_service_error
 from casework.people.models import User
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        return {}  # no bulk delete
 
 
 @admin.register(AssuranceRule)
@@ -98,24 +86,3 @@ class AssuranceRuleAdmin(ReadOnlyAdmin):
 class CheckpointAdmin(ReadOnlyAdmin):
     list_display = ("code", "version", "title", "trigger_stage", "blocking", "effective_from", "effective_to")
     list_filter = ("blocking",)
-
-
-@admin.register(Exemption)
-class ExemptionAdmin(ReadOnlyAdmin):
-    list_display = ("case", "document", "approver", "approved_on", "revoked_at")
-    list_select_related = ("case", "approver")
-    list_filter = ("document",)
-
-
-@admin.register(Waiver)
-class WaiverAdmin(ReadOnlyAdmin):
-    list_display = ("case", "rule_code", "approver", "expires_on", "revoked_at")
-    list_select_related = ("case", "approver")
-    list_filter = ("rule_code",)
-
-
-@admin.register(SignOffRequest)
-class SignOffRequestAdmin(ReadOnlyAdmin):
-    list_display = ("case", "checkpoint", "status", "requested_by", "approver", "decided_at")
-    list_select_related = ("case", "checkpoint", "requested_by", "approver")
-    list_filter = ("status",)

@@ -51,3 +51,11 @@ class AssuranceConfig(AppConfig):
             purpose="Re-check changed cases whose queued re-check has not run (each change also queues one at once).",
         ),
     )
+
+    def ready(self) -> None:
+        from casework.assurance.models import SignOffRequest, Waiver
+        from casework.cases.read_log import register_case_record
+
+        # Pages about a sign-off or waiver show its case: a consultation (core.read_log).
+        register_case_record("signoff_id", SignOffRequest, "case_id")
+        register_case_record("waiver_id", Waiver, "case_id")

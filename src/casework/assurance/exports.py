@@ -105,16 +105,29 @@ def failing_table(rule_code: str, verdicts: Iterable[Any]) -> Table:
 
 
 @transaction.atomic
-def export_tables(*, actor: Any, tables: Sequence[Table], fmt: str, what: str, justification: str) -> bytes:
-    """Render the tables and write the export event (who, why, to whom, what) in the same transaction."""
+def export_tables(
+    *,
+    actor: Any,
+    tables: Sequence[Table],
+    fmt: str,
+    what: str,
+    justification: str,
+    recipient: str = "",
+    case_ids: Sequence[int] | None = None,
+) -> bytes:
+    """Render the tables and write the export event (who, why, to whom, what) in the same transaction.
+
+    Tables naming cases (`case_ids`) are a disclosure to the recipient the user stated; figures
+    alone are an export to the user."""
     body = tables_to_csv(tables) if fmt == "csv" else tables_to_xlsx(tables)
     rows = sum(len(table.rows) for table in tables)
     audit.record(
         actor=actor,
-        action=Action.EXPORT,
+        action=Action.EXPORT if case_ids is None else Action.DISCLOSE,
         subject_type="assurance.dashboard",
         subject_label=f"{what} ({fmt.upper()}, {rows} rows)"[:250],
+        changes=None if case_ids is None else {"cases": [None, sorted(set(case_ids))]},
         justification=justification,
-        recipient=audit.actor_snapshot(actor).label,
+        recipient=recipient or audit.actor_snapshot(actor).label,
     )
     return body

@@ -30,7 +30,7 @@ from casework.audit.choices import Action
 from casework.audit.versioned import versioned_update
 from casework.cases.models import Case
 from casework.cases.services import require_case_editable
-from casework.core import clock
+from casework.core import clock, dates
 from casework.core.case_changes import notify_case_changed
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
 from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
@@ -212,6 +212,7 @@ def exemption_grant(
     """A formal exemption from the PSD or DMD requirement: reason, approver (the actor) and date."""
     _require_manager_of(actor, case)
     _not_own_work(actor, case)
+    dates.require_plausible(approved_on=approved_on)
     errors: dict[str, list[str]] = {}
     if document not in ExemptDocument.values:
         errors["document"] = ["Choose the PSD or the DMD."]
@@ -244,6 +245,7 @@ def exemption_grant(
 def waiver_grant(*, actor: User, case: Case, rule_code: str, reason: str, expires_on: dt.date) -> Waiver:
     _require_manager_of(actor, case)
     _not_own_work(actor, case)
+    dates.require_plausible(expires_on=expires_on)
     today = clock.today()
     errors: dict[str, list[str]] = {}
     if not AssuranceRule.objects.filter(code=rule_code).exists():
@@ -455,6 +457,9 @@ def panel_meeting_record(
     actions: Sequence[dict[str, Any]] = (),
 ) -> PanelMeeting:
     _require_manager_of(actor, case)
+    dates.require_plausible(held_on=held_on)
+    for index, action in enumerate(actions, start=1):
+        dates.require_plausible(**{f"action_{index}_due_on": action.get("due_on")})
     errors: dict[str, list[str]] = {}
     if not member_ids:
         errors["members"] = ["Record who attended."]
@@ -520,6 +525,7 @@ def rule_publish_version(*, actor: User, code: str, effective_from: dt.date, cha
     """Publish a new version of a rule. The previous version stays (ending where this begins)."""
     if RoleCode.ADMINISTRATOR not in actor.role_codes:
         raise PermissionDenied("Only an administrator can publish rule versions.")
+    dates.require_plausible(effective_from=effective_from)
     previous = AssuranceRule.objects.filter(code=code).order_by("-version").first()
     if previous is None:
         raise NotFound(f"No rule {code}.")

@@ -38,8 +38,10 @@ from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
 from casework.cases.models import Case
 from casework.core import clock
+from casework.core.disclosure import disclosure_or_form, list_or_export
 from casework.core.errors import CaseworkError, EditConflict, NotFound, PermissionDenied
 from casework.core.forms import apply_service_error
+from casework.core.params import id_param, page_param
 from casework.core.spreadsheets import CONTENT_TYPES
 from casework.core.views import http_error_for, page_errors
 from casework.people.choices import UNIT_MANAGER_ROLES
@@ -53,10 +55,7 @@ def _user(request: HttpRequest) -> Any:
 
 
 def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(int(request.GET.get("page") or 1), 1)
-    except ValueError:
-        return 1
+    return page_param(request.GET.get("page"))
 
 
 def _raise_page_error(error: CaseworkError) -> None:
@@ -88,8 +87,10 @@ def _case_url(case_id: int) -> str:
 @login_required
 @require_POST
 def case_recheck(request: HttpRequest, case_id: int) -> HttpResponse:
-    """Evaluate the case now rather than waiting for the next change or the nightly sweep."""
-    case = _visible_case(_user(request), case_id)
+    """Evaluate the case now rather than waiting for the next change or the nightly sweep. It writes
+    verdict rows, so it is for those who may change the case: read-only roles get a 403."""
+    with page_errors():
+        case = case_selectors.case_for_change(user=_user(request), case_id=case_id)
     verdicts = services.case_evaluate(case_id=case.pk)
     failing = sum(v.outcome == "not_met" for v in verdicts)
     messages.success(request, f"Compliance re-checked: {failing} rule{'s' if failing != 1 else ''} not met.")
@@ -438,7 +439,7 @@ def signoff_decide(request: HttpRequest, signoff_id: int) -> HttpResponse:
 
 def _scope(request: HttpRequest) -> reads.DashboardScope:
     raw = request.GET.get("unit") or ""
-    unit_id = int(raw) if raw.isdigit() else None
+    unit_id = id_param(raw)
     if raw and unit_id is None:
         raise Http404("Page not found.")
     with page_errors():
@@ -511,7 +512,7 @@ def _trend_bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @login_required
-@require_http_methods(["GET", "HEAD"])
+@list_or_export
 def rule_failing(request: HttpRequest, rule_code: str, fmt: str = "") -> HttpResponse:
     """Drill-down: the cases failing one rule now, with the reasons."""
     user = _user(request)
@@ -522,6 +523,10 @@ def rule_failing(request: HttpRequest, rule_code: str, fmt: str = "") -> HttpRes
     if fmt:
         if fmt not in EXPORT_FORMATS:
             raise Http404("Page not found.")
+        back = reverse("assurance:rule_failing", args=[rule_code]) + _unit_query(scope)
+        disclosure = disclosure_or_form(request, what=f"the cases not meeting {title}", back_href=back)
+        if isinstance(disclosure, HttpResponse):
+            return disclosure
         verdicts = reads.failing_cases(user=user, scope=scope, rule_code=rule_code)
         what = f"Cases not meeting {rule_code}, {scope.label}"
         body = exports.export_tables(
@@ -529,11 +534,16 @@ def rule_failing(request: HttpRequest, rule_code: str, fmt: str = "") -> HttpRes
             tables=[exports.failing_table(rule_code, verdicts)],
             fmt=fmt,
             what=what,
-            justification=_justification(user, f"assurance drill-down export ({what})"),
+            justification=disclosure.purpose,
+            recipient=disclosure.recipient,
+            case_ids=[v.case_id for v in verdicts],
         )
         return _export_response(body, fmt, f"assurance-{rule_code}")
     page = _page_number(request)
     rows, has_next = reads.failing_page(user=user, scope=scope, rule_code=rule_code, page=page)
+    case_services.cases_consulted(
+        actor=user, purpose=f"Cases not meeting {rule_code}", case_ids=[r.case_id for r in rows]
+    )
     base = {"unit": scope.unit.pk} if scope.unit and scope.can_choose else {}
     return render(
         request,

@@ -25,13 +25,6 @@ class AuditSearchForm(GovukForm):
     date_from = GovukDateField(required=False, label="From date")
     date_to = GovukDateField(required=False, label="To date")
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput())
-    reason = forms.CharField(
-        required=False,
-        max_length=500,
-        label="Reason for downloading",
-        help_text="Needed for the CSV download, which is recorded in the audit trail with this reason.",
-        error_messages={"required": "Enter the reason for downloading the audit trail"},
-    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

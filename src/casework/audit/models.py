@@ -22,9 +22,10 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         raise AppendOnlyError("Audit events cannot be deleted.")
 
     def visible_to(self, user: Any) -> AuditEventQuerySet:
-        """Who may search the trail: inspectors and HQ nationally, unit heads for their unit's
-        cases and people, administrators for security events. Everyone else sees only what a
-        case page shows them (through the case's own access path)."""
+        """Who may search the trail: inspectors and HQ nationally; unit heads the events about their
+        unit's cases (by the case's unit id, never the actor's unit name) and their own staff's
+        events about no case; administrators security and configuration events only, never an
+        event about case content. Everyone else sees only what a case page shows them."""
         from casework.people.choices import RoleCode
 
         if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -34,13 +35,42 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
             return self.all()
         filters = models.Q(pk__in=[])
         if RoleCode.UNIT_HEAD in roles and user.unit_id:
-            filters |= models.Q(actor_unit=user.unit.name)
             from casework.cases.models import Case
+            from casework.people.models import User
 
             filters |= models.Q(case_id__in=Case.objects.filter(unit_id=user.unit_id).values("pk"))
+            staff = User.objects.filter(unit_id=user.unit_id).values("pk")
+            filters |= models.Q(case_id__isnull=True, actor_id__in=staff) & ~models.Q(
+                subject_type__in=CASE_CONTENT_SUBJECTS
+            )
         if RoleCode.ADMINISTRATOR in roles:
-            filters |= models.Q(case_id__isnull=True)
+            filters |= models.Q(case_id__isnull=True, action__in=SECURITY_ACTIONS) & ~models.Q(
+                subject_type__in=CASE_CONTENT_SUBJECTS
+            )
         return self.filter(filters)
+
+
+#: Events an administrator may read: sign-ins, refusals, access and configuration changes.
+SECURITY_ACTIONS = (
+    Action.LOGIN,
+    Action.LOGIN_FAILED,
+    Action.LOGOUT,
+    Action.ACCESS_DENIED,
+    Action.PERMISSION_CHANGE,
+    Action.CONFIG_CHANGE,
+)
+#: Subjects whose events carry case content even when no case id is attached (police referrals
+#: and action plans before a case exists, case lists and exports).
+CASE_CONTENT_SUBJECTS = (
+    "cases.case",
+    "cases.caseaccessgrant",
+    "partners.referral",
+    "partners.actionplan",
+    "partners.escalation",
+    "partners.disagreement",
+    "partners.liaisonmeeting",
+    "partners.meetingaction",
+)
 
 
 class AuditEvent(models.Model):

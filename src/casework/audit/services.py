@@ -210,7 +210,26 @@ def record_many(*, actor: Any, events: Sequence[PendingEvent], at: dt.datetime |
             cursor.execute(_INSERT_SQL, params[0])
         else:
             cursor.executemany(_INSERT_SQL, params)
+    for event in events:
+        if event.action in READ_ACTIONS:
+            _note_read(event)
     return refs
+
+
+#: Events that record someone reading personal data.
+READ_ACTIONS = frozenset({Action.CONSULT, Action.DISCLOSE, Action.EXPORT})
+
+
+def _note_read(event: PendingEvent) -> None:
+    """Tell the request which records it has logged a read of (see casework.core.read_log)."""
+    if event.case_id is not None:
+        context.note_read(f"case:{event.case_id}")
+    if event.subject_type and event.subject_id:
+        context.note_read(f"{event.subject_type}:{event.subject_id}")
+    for key, kind in (("cases", "case"), ("referrals", "partners.referral")):
+        listed = (event.changes or {}).get(key)
+        for object_id in (listed[1] or []) if isinstance(listed, list | tuple) and len(listed) == 2 else []:
+            context.note_read(f"{kind}:{object_id}")
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

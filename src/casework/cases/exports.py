@@ -72,11 +72,11 @@ def _lines(cases: Iterator[Any]) -> Iterator[str]:
 
 
 @transaction.atomic
-def case_list_export(*, actor: Any, filters: CaseFilters, justification: str) -> Iterator[str]:
+def case_list_export(*, actor: Any, filters: CaseFilters, purpose: str, recipient: str) -> Iterator[str]:
     """The filtered list as CSV lines, read in chunks so a large export never sits in memory.
 
-    The export event (who, why, to whom, how many) is written before any row leaves: if it cannot
-    be written nothing is disclosed. Above the configured limit nothing is exported at all.
+    The `disclose` event (who, why, to whom, which cases) is written before any row leaves: if it
+    cannot be written nothing is disclosed. Above the configured limit nothing is exported at all.
     """
     queryset = case_queryset(user=actor, filters=filters)
     limit = max_rows()
@@ -88,11 +88,12 @@ def case_list_export(*, actor: Any, filters: CaseFilters, justification: str) ->
         )
     audit.record(
         actor=actor,
-        action=Action.EXPORT,
+        action=Action.DISCLOSE,
         subject_type="cases.case",
         subject_label=f"Case list CSV: {count} case{'' if count == 1 else 's'} ({describe_filters(filters)})"[:250],
-        justification=justification,
-        recipient=audit.actor_snapshot(actor).label,
+        changes={"cases": [None, sorted(queryset[:limit].values_list("pk", flat=True))]},
+        justification=purpose,
+        recipient=recipient,
     )
     # The slice keeps the limit even if cases are added between the count and the read.
     return _lines(queryset[:limit].iterator(chunk_size=CHUNK_SIZE))

@@ -2,30 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
 
-from casework.cases import rules
+from casework.cases import rules, selectors
 from casework.cases.choices import CustodyStatus, DocumentKind, HearingType, OffenceClassification, ReviewKind, Stage
 from casework.cases.models import AcceptanceCriterion, Case, CaseDocument
-from casework.core import clock
 from casework.core.forms import GovukDateField, GovukDateTimeField, RecordEditForm
 from casework.core.govuk_forms import DOCUMENT_MAX, NOTE_MAX, TEXT_MAX, GovukForm
-from casework.people.choices import RoleCode
 from casework.people.models import PoliceForce, Unit, User
 
-_LEGAL_ROLES = [RoleCode.PROSECUTOR, RoleCode.LEGAL_MANAGER, RoleCode.UNIT_HEAD]
-_MANAGER_ROLES = [RoleCode.LEGAL_MANAGER, RoleCode.UNIT_HEAD]
+_LEGAL_ROLES = sorted(rules.LEGAL_ROLES)
+#: A person id a database column can hold; anything larger is not a person.
+_MAX_ID = 2**63 - 1
 
 
-def _staff(unit: Unit, roles: Sequence[str]) -> Any:
-    return User.objects.filter(unit=unit, is_active=True, roles__code__in=roles).distinct().order_by("last_name")
+class StaffChoiceField(forms.ModelChoiceField):
+    """Offers the staff the case rules allow, but parses any person's id: whether that person may
+    be allocated is the case service's decision (the one owner of the rule), in its own words."""
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            pk = 0
+        person = User.objects.filter(pk=pk).first() if 0 < pk <= _MAX_ID else None
+        if person is None:
+            raise forms.ValidationError("Choose a person from the list", code="invalid_choice")
+        return person
 
 
-def _person_field(label: str, unit: Unit, roles: Sequence[str]) -> forms.ModelChoiceField:
-    field = forms.ModelChoiceField(queryset=_staff(unit, roles), required=False, label=label, empty_label="Unassigned")
+def _person_field(label: str, unit: Unit, attname: str) -> forms.ModelChoiceField:
+    field = StaffChoiceField(
+        queryset=selectors.allocatable_staff(unit_id=unit.pk, attname=attname),
+        required=False,
+        label=label,
+        empty_label="Not allocated",
+    )
     field.label_from_instance = lambda user: str(user.display_name)  # type: ignore[method-assign,assignment]
     return field
 
@@ -68,15 +84,20 @@ class CaseDetailsForm(GovukForm):
         cast(forms.ModelChoiceField, self.fields["lead_force"]).queryset = PoliceForce.objects.filter(
             areas__unit=unit
         ).distinct()
-        self.fields["allocated_lawyer"] = _person_field("Prosecutor", unit, _LEGAL_ROLES)
-        self.fields["deputy_lawyer"] = _person_field("Deputy prosecutor", unit, _LEGAL_ROLES)
-        self.fields["paralegal"] = _person_field("Paralegal officer", unit, [RoleCode.PARALEGAL])
-        self.fields["legal_manager"] = _person_field("Legal manager", unit, _MANAGER_ROLES)
+        self.fields["allocated_lawyer"] = _person_field("Prosecutor", unit, "allocated_lawyer_id")
+        self.fields["deputy_lawyer"] = _person_field("Deputy prosecutor", unit, "deputy_lawyer_id")
+        self.fields["paralegal"] = _person_field("Paralegal officer", unit, "paralegal_id")
+        self.fields["legal_manager"] = _person_field("Legal manager", unit, "legal_manager_id")
 
     def clean(self) -> dict[str, Any]:
+        # The case rule itself (cases.rules), asked early so this error shows beside any other on the
+        # page; the service applies the same rule to every channel.
         data = super().clean() or {}
-        if data.get("acceptance_criterion") and (data.get("ccp_direction_reason") or "").strip():
-            self.add_error("ccp_direction_reason", "Leave the CCP direction empty when you choose a listed criterion")
+        criterion = data.get("acceptance_criterion")
+        basis = {"acceptance_criterion_id": criterion.pk if criterion else None, **data}
+        for field, messages in rules.acceptance_problems(basis).items():
+            for message in messages:
+                self.add_error(field, message)
         return data
 
     def service_values(self) -> dict[str, Any]:
@@ -91,20 +112,15 @@ class CaseDetailsForm(GovukForm):
 
 
 class CaseCreateForm(CaseDetailsForm):
+    # Its format is the case service's rule (cases.rules.urn_problem); the form only reads the text.
     urn = forms.CharField(
-        max_length=20,
+        max_length=40,
         label="URN",
         help_text="Unique reference number, for example 42AB1234526.",
         error_messages={"required": "Enter the URN"},
     )
 
     field_order = ["urn"]
-
-    def clean_urn(self) -> str:
-        urn = self.cleaned_data["urn"].strip().upper()
-        if not urn.isalnum():
-            raise forms.ValidationError("URN must contain only letters and numbers")
-        return urn
 
 
 class CaseEditForm(RecordEditForm, CaseDetailsForm):
@@ -146,23 +162,6 @@ class DefendantForm(GovukForm):
         hint="Custody time limits depend on it (and on age then). For example, 5 1 2026",
     )
     custody_status = forms.ChoiceField(choices=CustodyStatus.choices, label="Custody status")
-
-    def clean_date_of_birth(self) -> Any:
-        born = self.cleaned_data.get("date_of_birth")
-        if born is not None and born > clock.today():
-            cast(GovukDateField, self.fields["date_of_birth"]).invalid_parts = ("day", "month", "year")
-            raise forms.ValidationError("Date of birth must be in the past")
-        return born
-
-    def clean_first_custody_on(self) -> Any:
-        first = self.cleaned_data.get("first_custody_on")
-        if first is not None and first > clock.today():
-            cast(GovukDateField, self.fields["first_custody_on"]).invalid_parts = ("day", "month", "year")
-            raise forms.ValidationError("Date first in custody must be today or in the past")
-        born = self.cleaned_data.get("date_of_birth")
-        if first is not None and born is not None and first <= born:
-            raise forms.ValidationError("Date first in custody must be after the date of birth")
-        return first
 
 
 class DefendantEditForm(DefendantForm, RecordEditForm):

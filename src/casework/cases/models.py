@@ -306,6 +306,22 @@ class RestrictedReading(models.Model):
         return f"Restricted reading of case {self.case_id} by {self.user_id}"
 
 
+class CaseAccessGrantReview(models.Model):
+    """A manager's review of a break-glass access. Reviews are added, never rewritten: a second
+    review of the same access is another row, and the first stays as it was."""
+
+    grant = models.ForeignKey(CaseAccessGrant, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField()
+    note = models.CharField(max_length=250)
+
+    class Meta:
+        ordering = ["grant", "reviewed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Review of access {self.grant_id} by {self.reviewer_id}"
+
+
 class Defendant(VersionedModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="defendants")
     first_names = models.CharField(max_length=120)

@@ -66,6 +66,19 @@ def case_page(*, user: Any, filters: CaseFilters, page: int = 1, per_page: int =
     return rows[:per_page], len(rows) > per_page
 
 
+def allocatable_staff(*, unit_id: int, attname: str) -> QuerySet[Any]:
+    """The people the case rules allow in an allocation (rules.ALLOCATIONS), for choice lists."""
+    from casework.cases.rules import ALLOCATIONS
+    from casework.people.models import User
+
+    roles, _described = ALLOCATIONS[attname]
+    return (
+        User.objects.filter(unit_id=unit_id, is_active=True, roles__code__in=sorted(roles))
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
 # --- cursor (keyset) pagination for the API --------------------------------------------------
 
 
@@ -226,9 +239,9 @@ def access_grants_for_review(*, user: Any, since_days: int = 30) -> QuerySet[Any
     """Break-glass grants on cases in a unit manager's unit: still active, or granted recently."""
     from datetime import timedelta
 
-    from django.db.models import F
+    from django.db.models import F, Prefetch
 
-    from casework.cases.models import CaseAccessGrant
+    from casework.cases.models import CaseAccessGrant, CaseAccessGrantReview
     from casework.core import clock
     from casework.people.choices import UNIT_MANAGER_ROLES
 
@@ -239,6 +252,7 @@ def access_grants_for_review(*, user: Any, since_days: int = 30) -> QuerySet[Any
         CaseAccessGrant.objects.filter(case__unit_id=user.unit_id)
         .filter(Q(expires_at__gt=now) | Q(granted_at__gte=now - timedelta(days=since_days)))
         .select_related("user", "case", "reviewed_by")
+        .prefetch_related(Prefetch("reviews", queryset=CaseAccessGrantReview.objects.select_related("reviewer")))
         # Unreviewed first on every database (PostgreSQL would otherwise sort NULLs last).
         .order_by(F("reviewed_at").asc(nulls_first=True), "-granted_at")
     )

@@ -8,7 +8,7 @@ thing (visibility first, so a case outside the user's view is NotFound, never "f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from casework.cases.choices import Stage
 from casework.cases.models import (
     Case,
     CaseAccessGrant,
+    CaseAccessGrantReview,
     CaseDocument,
     CaseRestriction,
     CaseReview,
@@ -81,12 +82,93 @@ def require_case_editable(*, actor: Any, case: Case) -> None:
         )
 
 
-def _validate_acceptance(values: dict[str, Any]) -> None:
-    if values.get("acceptance_criterion_id") and (values.get("ccp_direction_reason") or "").strip():
-        raise ValidationFailed(
-            "Record either a listed criterion or a CCP direction, not both.",
-            field_errors={"ccp_direction_reason": ["Leave this empty when a listed criterion is chosen."]},
+def case_references(*, unit_ids: Iterable[int], person_ids: Iterable[int | None] = ()) -> rules.CaseReferences:
+    """The facts the case rules need about the records a case may name: the given people, the
+    forces serving the given units, and the (small) reference lists. One write loads what it
+    names; an import or the demo loads a unit's worth once."""
+    from casework.cases.models import AcceptanceCriterion, OffenceCategory
+    from casework.people.models import PoliceForce, User
+
+    wanted = {pk for pk in person_ids if pk}
+    people = User.objects.filter(pk__in=wanted).prefetch_related("roles") if wanted else []
+    staff = {
+        person.pk: rules.StaffMember(
+            id=person.pk,
+            unit_id=person.unit_id,
+            is_active=person.is_active,
+            roles=frozenset(role.code for role in person.roles.all()),
         )
+        for person in people
+    }
+    unit_forces: dict[int, set[int]] = {unit_id: set() for unit_id in unit_ids}
+    for force_id, unit_id in PoliceForce.objects.filter(areas__unit_id__in=list(unit_forces)).values_list(
+        "pk", "areas__unit_id"
+    ):
+        unit_forces[unit_id].add(force_id)
+    return rules.CaseReferences(
+        staff=staff,
+        unit_forces={unit_id: frozenset(forces) for unit_id, forces in unit_forces.items()},
+        active_criteria=frozenset(AcceptanceCriterion.objects.filter(is_active=True).values_list("pk", flat=True)),
+        categories=frozenset(OffenceCategory.objects.values_list("pk", flat=True)),
+    )
+
+
+def case_problems(
+    *,
+    unit_id: int,
+    values: dict[str, Any],
+    case: Case | None = None,
+    urn: str | None = None,
+) -> dict[str, list[str]]:
+    """The case rules' field errors for a proposed write, without writing: lets a form that could
+    not parse every field still show the rules' verdict on the others, all at once."""
+    changing = _changing(case, values) if case is not None else values
+    acceptance = (
+        {key: values.get(key, getattr(case, key)) for key in ("acceptance_criterion_id", "ccp_direction_reason")}
+        if case is not None
+        else values
+    )
+    refs = case_references(unit_ids=[unit_id], person_ids=[changing.get(field) for field in rules.ALLOCATIONS])
+    return rules.case_problems(
+        unit_id=unit_id,
+        values=changing,
+        refs=refs,
+        today=clock.today(),
+        urn=rules.normalise_urn(urn) if urn is not None else None,
+        acceptance=acceptance,
+    )
+
+
+def require_valid_case(
+    *,
+    unit_id: int,
+    values: dict[str, Any],
+    urn: str | None = None,
+    acceptance: dict[str, Any] | None = None,
+    refs: rules.CaseReferences | None = None,
+) -> None:
+    """Refuse a case write that breaks any case rule (see rules.case_problems), naming every field."""
+    if refs is None:
+        refs = case_references(unit_ids=[unit_id], person_ids=[values.get(field) for field in rules.ALLOCATIONS])
+    errors = rules.case_problems(
+        unit_id=unit_id, values=values, refs=refs, today=clock.today(), urn=urn, acceptance=acceptance
+    )
+    if errors:
+        raise ValidationFailed(
+            "Some details of the case are not valid. Correct them and try again.", field_errors=errors
+        )
+
+
+def _changing(instance: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The values that differ from the record's: a write is never refused for what it already holds."""
+    return {key: value for key, value in values.items() if value != getattr(instance, key, None)}
+
+
+def require_storable(values: dict[str, Any]) -> None:
+    """What every part of a case is held to: plausible dates (casework.core.dates), storable text."""
+    errors = rules.part_problems(values, today=clock.today())
+    if errors:
+        raise ValidationFailed("Some values cannot be recorded. Correct them and try again.", field_errors=errors)
 
 
 # --- cases -------------------------------------------------------------------------------------
@@ -100,15 +182,15 @@ def case_create(*, actor: Any, unit_id: int, urn: str, **values: Any) -> Case:
 
     if not (roles & (UNIT_MANAGER_ROLES | CASEWORKER_ROLES)) or actor.unit_id != unit_id:
         raise PermissionDenied("Only staff of this unit can record a case in it.")
-    urn = urn.strip().upper()
+    unknown = set(values) - set(CASE_EDITABLE_FIELDS) - {"offence_category_ids"}
+    if unknown:
+        raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}")
+    urn = rules.normalise_urn(urn)
+    require_valid_case(unit_id=unit_id, values=values, urn=urn)
     if Case.objects.filter(urn=urn).exists():
         raise ValidationFailed(
             "A case with this URN already exists.", field_errors={"urn": ["This URN is already recorded."]}
         )
-    _validate_acceptance(values)
-    unknown = set(values) - set(CASE_EDITABLE_FIELDS) - {"offence_category_ids"}
-    if unknown:
-        raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}")
     categories = values.pop("offence_category_ids", None) or []
     now = clock.now()
     case = Case.objects.create(
@@ -136,8 +218,11 @@ def case_update(*, actor: Any, case: Case, expected_version: int, **values: Any)
     unknown = set(values) - set(CASE_EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
-    merged = {key: values.get(key, getattr(case, key)) for key in ("acceptance_criterion_id", "ccp_direction_reason")}
-    _validate_acceptance(merged)
+    changing = _changing(case, values)
+    acceptance = {
+        key: values.get(key, getattr(case, key)) for key in ("acceptance_criterion_id", "ccp_direction_reason")
+    }
+    require_valid_case(unit_id=case.unit_id, values=changing, acceptance=acceptance)
     return versioned_update(
         actor=actor, instance=case, expected_version=expected_version, values=values, case_id=case.pk
     )
@@ -165,8 +250,8 @@ def case_change_stage(*, actor: Any, case: Case, expected_version: int, stage: s
     return case
 
 
-def relationship_to_case(*, user: Any, case: Case) -> str:
-    """The default s.62 justification for a read: why this user is looking at this case."""
+def _relationship_by_role(user: Any, case: Case) -> str | None:
+    """Why this user may read this case, from the case and their roles alone (no query)."""
     if case.allocated_lawyer_id == user.pk:
         return "Prosecutor"
     if case.deputy_lawyer_id == user.pk:
@@ -188,10 +273,67 @@ def relationship_to_case(*, user: Any, case: Case) -> str:
         return "Inspection (HMCPSI)"
     if RoleCode.HQ_ANALYST in roles:
         return "HQ national oversight"
-    grant = CaseAccessGrant.objects.active().filter(user=user, case=case).order_by("-granted_at").first()
-    if grant is not None:
-        return f"Access outside own work: {grant.justification}"
-    return "Access without a recorded relationship"
+    return None
+
+
+def _grant_reasons(user: Any, case_ids: Iterable[int]) -> dict[int, str]:
+    """The user's live break-glass reasons for these cases (latest first wins)."""
+    grants = CaseAccessGrant.objects.active().filter(user=user, case_id__in=list(case_ids)).order_by("granted_at")
+    return {grant.case_id: f"Access outside own work: {grant.justification}" for grant in grants}
+
+
+def relationship_to_case(*, user: Any, case: Case) -> str:
+    """The default s.62 justification for a read: why this user is looking at this case."""
+    reason = _relationship_by_role(user, case)
+    if reason is None:
+        reason = _grant_reasons(user, [case.pk]).get(case.pk, "Access without a recorded relationship")
+    return reason
+
+
+#: The fields a consultation's justification is worked out from.
+_RELATIONSHIP_FIELDS = (
+    "pk",
+    "urn",
+    "unit_id",
+    "allocated_lawyer_id",
+    "deputy_lawyer_id",
+    "paralegal_id",
+    "legal_manager_id",
+)
+
+
+@transaction.atomic
+def cases_consulted(*, actor: Any, purpose: str, cases: Iterable[Case] = (), case_ids: Iterable[int] = ()) -> int:
+    """Showing cases' content in a list, a board, a search result or any page that is not the case
+    page itself is a consultation of each (DPA 2018 s.62): one `consult` event per case, with the
+    page as the purpose and the user's relationship to the case, written in one batch.
+
+    Pass loaded `cases`, or `case_ids` (read here in one query). Returns the number logged.
+    """
+    shown = {case.pk: case for case in cases}
+    missing = {pk for pk in case_ids if pk is not None} - set(shown)
+    if missing:
+        shown.update((case.pk, case) for case in Case.objects.filter(pk__in=missing).only(*_RELATIONSHIP_FIELDS))
+    if not shown:
+        return 0
+    reasons = {pk: _relationship_by_role(actor, case) for pk, case in shown.items()}
+    unexplained = [pk for pk, reason in reasons.items() if reason is None]
+    granted = _grant_reasons(actor, unexplained) if unexplained else {}
+    events = [
+        audit.PendingEvent(
+            action=Action.CONSULT,
+            subject_type="cases.case",
+            subject_id=str(pk),
+            subject_label=shown[pk].urn,
+            case_id=pk,
+            justification=f"{purpose}: {reasons[pk] or granted.get(pk, 'Access without a recorded relationship')}"[
+                :1000
+            ],
+        )
+        for pk in sorted(shown)
+    ]
+    audit.record_many(actor=actor, events=events)
+    return len(events)
 
 
 def _restricted_reading_reason(*, user: Any, case: Case) -> str | None:
@@ -335,14 +477,10 @@ def restricted_reading_open(*, actor: Any, case_id: int, reason: str) -> Restric
 @transaction.atomic
 def case_break_glass(*, actor: Any, urn: str, justification: str) -> Case:
     """Open a case outside one's own work. Needs a typed reason; managers review the grants."""
-    justification = justification.strip()
-    if len(justification) < 10:
-        raise ValidationFailed(
-            "Explain why you need this case.",
-            field_errors={
-                "justification": ["Give a reason of at least 10 characters, e.g. covering a colleague's hearing."]
-            },
-        )
+    justification = " ".join(justification.split())
+    problem = rules.justification_problem(justification)
+    if problem:
+        raise ValidationFailed("Explain why you need this case.", field_errors={"justification": [problem]})
     case = Case.objects.break_glass_candidates(actor).filter(urn=urn.strip().upper()).first()
     if case is None:
         raise NotFound("No case with that URN is available to you. Check the URN or ask a legal manager.")
@@ -372,16 +510,21 @@ def access_grant_review(*, actor: Any, grant_id: int, note: str) -> CaseAccessGr
     grant = CaseAccessGrant.objects.select_related("case").filter(pk=grant_id).first()
     if grant is None or not (actor.role_codes & UNIT_MANAGER_ROLES) or grant.case.unit_id != actor.unit_id:
         raise NotFound("Access record not found.")
+    now = clock.now()
+    review = CaseAccessGrantReview.objects.create(grant=grant, reviewer=actor, reviewed_at=now, note=note[:250])
+    # The grant shows its latest review; every review stays in its own row (re-reviews append).
     grant.reviewed_by = actor
-    grant.reviewed_at = clock.now()
-    grant.review_note = note[:250]
+    grant.reviewed_at = now
+    if not grant.review_note:
+        grant.review_note = review.note
     grant.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
     audit.record(
         actor=actor,
-        action=Action.ALTER,
-        subject=grant,
+        action=Action.COLLECT,
+        subject=review,
+        subject_label=f"Review of access by {grant.user_id} to {grant.case.urn}"[:250],
         case_id=grant.case_id,
-        changes={"review_note": ["", grant.review_note]},
+        changes={"note": [None, review.note]},
     )
     return grant
 
@@ -391,6 +534,7 @@ def access_grant_review(*, actor: Any, grant_id: int, note: str) -> CaseAccessGr
 
 def _create_part(*, actor: Any, case: Case, model: type[models.Model], **values: Any) -> Any:
     require_case_editable(actor=actor, case=case)
+    require_storable(values)
     now = clock.now()
     extra = {"created_at": now, "updated_at": now} if issubclass(model, VersionedModel) else {}
     instance = model._default_manager.create(**values, **extra)
@@ -416,6 +560,7 @@ def defendant_add(*, actor: Any, case: Case, **values: Any) -> Defendant:
 @transaction.atomic
 def defendant_update(*, actor: Any, defendant: Defendant, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     require_case_editable(actor=actor, case=defendant.case)
+    require_storable(_changing(defendant, values))
     return versioned_update(
         actor=actor, instance=defendant, expected_version=expected_version, values=values, case_id=defendant.case_id
     )
@@ -430,6 +575,7 @@ def charge_add(*, actor: Any, defendant: Defendant, **values: Any) -> Charge:
 def charge_update(*, actor: Any, charge: Charge, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     case = charge.defendant.case
     require_case_editable(actor=actor, case=case)
+    require_storable(_changing(charge, values))
     return versioned_update(
         actor=actor, instance=charge, expected_version=expected_version, values=values, case_id=case.pk
     )
@@ -443,6 +589,7 @@ def hearing_add(*, actor: Any, case: Case, **values: Any) -> Hearing:
 @transaction.atomic
 def hearing_update(*, actor: Any, hearing: Hearing, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     require_case_editable(actor=actor, case=hearing.case)
+    require_storable(_changing(hearing, values))
     return versioned_update(
         actor=actor, instance=hearing, expected_version=expected_version, values=values, case_id=hearing.case_id
     )
@@ -459,6 +606,7 @@ def document_add(
     rationale: str = "",
     metadata: dict[str, Any] | None = None,
 ) -> CaseDocument:
+    require_storable({"body": body, "rationale": rationale})
     document = _create_part(actor=actor, case=case, model=CaseDocument, case_id=case.pk, kind=kind, title=title)
     DocumentVersion.objects.create(
         document=document,
@@ -485,6 +633,7 @@ def document_revise(
     """Add a new version; earlier versions stay as they were."""
     case = document.case
     require_case_editable(actor=actor, case=case)
+    require_storable({"body": body, "rationale": rationale})
     number = document.current_version_number + 1
     versioned_update(
         actor=actor,

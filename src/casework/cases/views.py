@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.cases import exports, selectors, services
 from casework.cases.forms import (
+    CASE_FK_FIELDS,
     BreakGlassForm,
     CaseCreateForm,
     CaseEditForm,
@@ -42,8 +43,10 @@ from casework.cases.forms import (
     StageChangeForm,
 )
 from casework.cases.models import Case, CaseDocument, Defendant
+from casework.core.disclosure import disclosure_or_form, list_or_export
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import RecordEditForm, apply_service_error, sign_loaded_values
+from casework.core.params import id_param, page_param
 from casework.core.views import http_error_for, page_errors
 from casework.people import selectors as people_selectors
 from casework.people.choices import CASEWORKER_ROLES, NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
@@ -85,13 +88,6 @@ def _list_scope(user: Any, scope: str) -> dict[str, Any]:
     raise Http404("Page not found.")
 
 
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 def _query(params: dict[str, Any], **changes: Any) -> str:
     merged = {key: value for key, value in {**params, **changes}.items() if value not in (None, "")}
     return "?" + urlencode(merged) if merged else "?"
@@ -113,12 +109,12 @@ def _sort_headers(params: dict[str, Any], sort: str) -> list[dict[str, Any]]:
 
 
 @login_required
-@require_http_methods(["GET", "HEAD"])
+@list_or_export
 def case_list(request: HttpRequest, scope: str, export: bool = False) -> HttpResponseBase:
     user = _user(request)
     settings = _list_scope(user, scope)
     show_unit = scope == "all"
-    lawyer_unit_id = settings["lawyer_unit_id"] or (_int_or_none(request.GET.get("unit")) if show_unit else None)
+    lawyer_unit_id = settings["lawyer_unit_id"] or (id_param(request.GET.get("unit")) if show_unit else None)
     form = CaseFilterForm(request.GET or None, lawyer_unit_id=lawyer_unit_id, show_unit=show_unit)
     cleaned: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     sort: str = request.GET.get("sort") or selectors.DEFAULT_SORT
@@ -135,10 +131,16 @@ def case_list(request: HttpRequest, scope: str, export: bool = False) -> HttpRes
         sort=sort,
     )
     params = {key: value for key, value in request.GET.items() if key in {"q", "stage", "lawyer", "unit", "sort"}}
-    if export or request.GET.get("format") == "csv":
-        justification = f"{user.primary_role_label}: {settings['export']} case list export"
+    if export:
+        disclosure = disclosure_or_form(
+            request, what=f"{settings['title'].lower()} (CSV)", back_href=reverse(f"cases:{scope}") + _query(params)
+        )
+        if isinstance(disclosure, HttpResponse):
+            return disclosure
         try:
-            lines = exports.case_list_export(actor=user, filters=filters, justification=justification)
+            lines = exports.case_list_export(
+                actor=user, filters=filters, purpose=disclosure.purpose, recipient=disclosure.recipient
+            )
         except exports.ExportTooLarge as error:
             messages.error(request, error.message)
             return redirect(reverse(f"cases:{scope}") + _query(params))
@@ -146,8 +148,10 @@ def case_list(request: HttpRequest, scope: str, export: bool = False) -> HttpRes
         response["Content-Disposition"] = f'attachment; filename="casework-{scope}-cases.csv"'
         return response
 
-    page = max(_int_or_none(request.GET.get("page")) or 1, 1)
+    page = page_param(request.GET.get("page"))
     cases, has_next = selectors.case_page(user=user, filters=filters, page=page, per_page=PER_PAGE)
+    # The list shows each case's URN, operation and lawyer: a consultation of every case on the page.
+    services.cases_consulted(actor=user, purpose=f"Case list ({settings['title']})", cases=cases)
     return render(
         request,
         "cases/list.html",
@@ -218,8 +222,10 @@ def case_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not (user.role_codes & (CASEWORKER_ROLES | UNIT_MANAGER_ROLES)) or not user.unit_id:
         raise Http404("Page not found.")
-    form = CaseCreateForm(request.POST or None, unit=user.unit)
-    if request.method == "POST" and form.is_valid():
+    form = CaseCreateForm(request.POST if request.method == "POST" else None, unit=user.unit)
+    if request.method == "POST" and not form.is_valid():
+        _add_rule_errors(form, unit_id=user.unit_id, urn=form.cleaned_data.get("urn"))
+    elif request.method == "POST":
         try:
             case = services.case_create(
                 actor=user, unit_id=user.unit_id, urn=form.cleaned_data["urn"], **form.service_values()
@@ -231,6 +237,19 @@ def case_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Case {case.urn} recorded.")
             return redirect("cases:detail", case_id=case.pk)
     return render(request, "cases/case_form.html", {"form": form, "title": "Record a new case", "case": None})
+
+
+def _add_rule_errors(form: Any, *, unit_id: int, case: Case | None = None, urn: str | None = None) -> None:
+    """A form that could not parse every field still shows the case rules' verdict on the fields it
+    could, so the user sees every problem at once (the rules stay the service's)."""
+    field_of = {CASE_FK_FIELDS.get(name, name): name for name in form.fields}
+    parsed = {
+        attname: value
+        for attname, value in form.service_values().items()
+        if attname in services.CASE_EDITABLE_FIELDS and field_of.get(attname) in form.cleaned_data
+    }
+    problems = services.case_problems(unit_id=unit_id, values=parsed, case=case, urn=urn)
+    apply_service_error(form, CaseworkError("", field_errors=problems))
 
 
 def _raise_page_error(error: CaseworkError) -> None:
@@ -276,7 +295,9 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     conflict: list[dict[str, str]] | None = None
     if request.method == "POST":
         form = CaseEditForm(request.POST, unit=case.unit)
-        if form.is_valid() and _restore_loaded(form, case):
+        if not form.is_valid():
+            _add_rule_errors(form, unit_id=case.unit_id, case=case)
+        elif _restore_loaded(form, case):
             try:
                 changes = services.case_update(
                     actor=_user(request),
@@ -614,6 +635,9 @@ def access_grants(request: HttpRequest) -> HttpResponse:
     if not (_user(request).role_codes & UNIT_MANAGER_ROLES) or not _user(request).unit_id:
         raise Http404("Page not found.")
     grants = list(selectors.access_grants_for_review(user=_user(request)))
+    services.cases_consulted(
+        actor=_user(request), purpose="Access reviews", case_ids=[grant.case_id for grant in grants]
+    )
     return render(request, "cases/access_grants.html", {"grants": grants, "review_forms": _review_forms(grants)})
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import admin
 from django.db import models, transaction
 from django.http import HttpRequest
 
@@ -114,3 +115,23 @@ class AuditedAdminMixin:
         # An erasure event records what was erased, never its content (DPA 2018 s.62).
         changes = None if action == Action.ERASE else {"record": [str(obj), None]}
         audit.record(actor=request.user, action=action, subject=obj, changes=changes)
+
+
+class NoEditAdmin(admin.ModelAdmin):
+    """A list to read (and act on through its own actions): nothing is added, changed or deleted."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(NoEditAdmin):
+    """Read-only history (rule versions, the audit trail): no bulk actions either."""
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return {}

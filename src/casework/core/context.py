@@ -38,3 +38,28 @@ def activate(ctx: RequestContext) -> contextvars.Token[RequestContext | None]:
 
 def deactivate(token: contextvars.Token[RequestContext | None]) -> None:
     _current.reset(token)
+
+
+# --- reads logged during this request --------------------------------------------------------------
+# The audit trail notes each consultation it writes ("case:42", "partners.referral:7"), so the
+# read-log middleware can tell which records a page showed without logging (core.read_log).
+
+_reads: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("casework_reads", default=None)
+
+
+def begin_reads() -> contextvars.Token[set[str] | None]:
+    return _reads.set(set())
+
+
+def end_reads(token: contextvars.Token[set[str] | None]) -> None:
+    _reads.reset(token)
+
+
+def note_read(key: str) -> None:
+    noted = _reads.get()
+    if noted is not None:
+        noted.add(key)
+
+
+def reads_noted() -> frozenset[str]:
+    return frozenset(_reads.get() or ())

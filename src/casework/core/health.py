@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import time
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Q
@@ -105,8 +107,25 @@ def health_report() -> tuple[int, dict[str, Any]]:
     return 200, {"status": "degraded" if any(problems) else "ok", "checks": checks}
 
 
+#: What anyone may learn: whether to route traffic here. The audit signing and worker figures
+#: (how long events have gone unsigned, tasks waiting) are for administrators and monitoring.
+PUBLIC_CHECKS = ("database", "migrations")
+
+
+def may_see_detail(request: HttpRequest) -> bool:
+    """Signed-in administrators, or monitoring presenting settings.HEALTHZ_DETAIL_TOKEN."""
+    user: Any = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.has_role("administrator"):
+        return True
+    token = getattr(settings, "HEALTHZ_DETAIL_TOKEN", "")
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return bool(token) and secrets.compare_digest(sent.encode(), token.encode())
+
+
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     status, body = health_report()
+    if not may_see_detail(request):
+        body = {"status": body["status"], "checks": {k: v for k, v in body["checks"].items() if k in PUBLIC_CHECKS}}
     return JsonResponse(body, status=status)

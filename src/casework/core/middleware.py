@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -18,12 +19,22 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+#: A caller's request id is kept (for tracing across services) only if it looks like one: letters,
+#: digits and - _ . : up to 64 characters. Anything else (control characters, markup, a forged
+#: log line) is replaced by our own id before it reaches the audit trail or the logs.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def valid_request_id(value: str) -> str:
+    return value if _REQUEST_ID.fullmatch(value) else ""
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = request.headers.get("X-Request-Id", "")[:64] or context.new_request_id()
+        request_id = valid_request_id(request.headers.get("X-Request-Id", "")) or context.new_request_id()
         channel = "api" if request.path.startswith("/api/") else "web"
         token = context.activate(
             context.RequestContext(request_id=request_id, client_address=client_address(request), channel=channel)
@@ -80,7 +91,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith(("/admin/", "/api/v1/docs")):
-            response.setdefault("Content-Security-Policy", self.POLICY)
+        # Everywhere, the admin and the API docs included (they serve only their own scripts).
+        response.setdefault("Content-Security-Policy", self.POLICY)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response

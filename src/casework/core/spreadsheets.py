@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 #: A spreadsheet treats a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -35,6 +36,23 @@ def spreadsheet_safe(value: Any) -> Any:
         return float(value)
     text = str(value)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+#: Characters a worksheet title may not hold.
+_SHEET_TITLE_FORBIDDEN = str.maketrans({char: " " for char in "[]:*?/\\"})
+
+
+def xlsx_safe(value: Any) -> Any:
+    """spreadsheet_safe, and without the control characters an XLSX file cannot hold (a stored
+    operation name with one once broke an export for everyone): each becomes U+FFFD."""
+    safe = spreadsheet_safe(value)
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", safe) if isinstance(safe, str) else safe
+
+
+def sheet_title(title: str) -> str:
+    """A worksheet title Excel accepts: no brackets, colon, star, question mark or slashes, 1 to 31 characters."""
+    cleaned = ILLEGAL_CHARACTERS_RE.sub("", str(title)).translate(_SHEET_TITLE_FORBIDDEN).strip("' ")
+    return cleaned[:31] or "Sheet"
 
 
 @dataclass(frozen=True)
@@ -64,10 +82,10 @@ def tables_to_xlsx(tables: Sequence[Table]) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     for table in tables:
-        sheet = workbook.create_sheet(title=table.title[:31])
-        sheet.append([spreadsheet_safe(cell) for cell in table.header])
+        sheet = workbook.create_sheet(title=sheet_title(table.title))
+        sheet.append([xlsx_safe(cell) for cell in table.header])
         for row in table.rows:
-            sheet.append([spreadsheet_safe(cell) for cell in row])
+            sheet.append([xlsx_safe(cell) for cell in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -210,6 +210,7 @@ PERSONAS: tuple[Persona, ...] = (
     Persona("prosecutor.b", "Chris", "Bell", RoleCode.PROSECUTOR, "senior-crown-prosecutor", PERSONA_UNIT_B),
     Persona("area.a", "Ruth", "Anand", RoleCode.AREA_LEADERSHIP, area=PERSONA_AREA_A),
     Persona("hq.analyst", "Tom", "Hale", RoleCode.HQ_ANALYST),
+    Persona("hq.policy", "Nadia", "Brook", RoleCode.HQ_POLICY),
     Persona("inspector", "Maria", "Lewis", RoleCode.INSPECTOR),
     Persona("police.x", "Kate", "Marsh", RoleCode.POLICE_LIAISON, police_force="hampshire"),
     Persona("police.y", "Dan", "Foster", RoleCode.POLICE_LIAISON, police_force="durham"),

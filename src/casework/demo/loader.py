@@ -18,6 +18,8 @@ from django.db import transaction
 
 from casework.audit.choices import Action
 from casework.audit.services import ActorSnapshot, PendingEvent, record_many
+from casework.cases import rules as case_rules
+from casework.cases import services as case_services
 from casework.cases.models import (
     AcceptanceCriterion,
     Case,
@@ -260,6 +262,18 @@ class DemoLoader:
         self.forces = dict(PoliceForce.objects.values_list("code", "pk"))
         self.criteria = dict(AcceptanceCriterion.objects.values_list("code", "pk"))
         self.categories = dict(OffenceCategory.objects.values_list("code", "pk"))
+        # The case service's rules hold for demo cases too: loaded once, checked per plan.
+        self.references = case_services.case_references(unit_ids=self.units.values(), person_ids=self.user_ids.values())
+
+    def _checked(self, case: Case) -> Case:
+        """The case as planned, if the case rules accept it; a generator that breaks them is a bug."""
+        values = {field: getattr(case, field) for field in case_services.CASE_EDITABLE_FIELDS}
+        errors = case_rules.case_problems(
+            unit_id=case.unit_id, values=values, refs=self.references, today=self.today, urn=case.urn
+        )
+        if errors:
+            raise ValueError(f"demo case {case.urn} breaks the case rules: {errors}")
+        return case
 
     def _uid(self, username: str | None) -> int | None:
         return self.user_ids[username] if username else None
@@ -269,25 +283,29 @@ class DemoLoader:
         uid = self._uid
         cases = Case.objects.bulk_create(
             [
-                Case(
-                    urn=p.urn,
-                    operation_name=p.operation_name,
-                    summary=p.summary,
-                    unit_id=self.units[p.unit],
-                    lead_force_id=self.forces[p.lead_force],
-                    acceptance_criterion_id=self.criteria[p.acceptance_criterion] if p.acceptance_criterion else None,
-                    ccp_direction_reason=p.ccp_direction_reason,
-                    accepted_on=p.accepted_on,
-                    accepted_by_id=uid(p.accepted_by),
-                    stage=p.stage,
-                    stage_changed_at=p.stage_changed_at,
-                    allocated_lawyer_id=uid(p.allocated_lawyer),
-                    deputy_lawyer_id=uid(p.deputy_lawyer),
-                    paralegal_id=uid(p.paralegal),
-                    legal_manager_id=uid(p.legal_manager),
-                    created_at=p.created_at,
-                    updated_at=p.stage_changed_at,
-                    **self._facts(p),
+                self._checked(
+                    Case(
+                        urn=p.urn,
+                        operation_name=p.operation_name,
+                        summary=p.summary,
+                        unit_id=self.units[p.unit],
+                        lead_force_id=self.forces[p.lead_force],
+                        acceptance_criterion_id=self.criteria[p.acceptance_criterion]
+                        if p.acceptance_criterion
+                        else None,
+                        ccp_direction_reason=p.ccp_direction_reason,
+                        accepted_on=p.accepted_on,
+                        accepted_by_id=uid(p.accepted_by),
+                        stage=p.stage,
+                        stage_changed_at=p.stage_changed_at,
+                        allocated_lawyer_id=uid(p.allocated_lawyer),
+                        deputy_lawyer_id=uid(p.deputy_lawyer),
+                        paralegal_id=uid(p.paralegal),
+                        legal_manager_id=uid(p.legal_manager),
+                        created_at=p.created_at,
+                        updated_at=p.stage_changed_at,
+                        **self._facts(p),
+                    ),
                 )
                 for p in plans
             ]

@@ -109,7 +109,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             Page("Referrals", "partners:referrals", _CASE_STAFF | _AREA),
             Page("Agreements", "partners:agreements", _CPS_STAFF),
-            Page("HQ template", "partners:templates", _CPS_STAFF),
+            Page("HQ template", "partners:templates", _CPS_STAFF | frozenset({RoleCode.HQ_POLICY})),
             Page("Coverage", "partners:coverage", _CPS_STAFF),
         ),
     ),

@@ -70,22 +70,30 @@ def file_digest(files: list[tuple[str, bytes]]) -> str:
 
 
 class _Kind(NamedTuple):
-    check: Callable[[Any, Mapping, Unit | None], Checked]
+    check: Callable[[Any, Mapping, Unit | None, Any], Checked]
     write: Callable[[ImportBatch, list[Any]], None]
     noun: str
 
 
-def _check_cases(source: Any, mapping: Mapping, unit: Unit | None) -> Checked:
+def adds_only(actor: Any, unit: Unit) -> bool:
+    """An administrator's case import only adds new cases: administrators never change (or read)
+    recorded case content. The unit's legal managers and unit heads may also update their cases."""
+    if actor is None:
+        return False  # the command line: whoever can run it already holds the server
+    return not (actor.role_codes & UNIT_MANAGER_ROLES and actor.unit_id == unit.pk)
+
+
+def _check_cases(source: Any, mapping: Mapping, unit: Unit | None, actor: Any) -> Checked:
     assert unit is not None  # require_may_import refuses a case import without a unit
-    return check(source, mapping, unit_id=unit.pk)
+    return check(source, mapping, unit_id=unit.pk, adds_only=adds_only(actor, unit))
 
 
-def _check_time(source: Any, mapping: Mapping, unit: Unit | None) -> Checked:
+def _check_time(source: Any, mapping: Mapping, unit: Unit | None, actor: Any) -> Checked:
     assert unit is not None  # as for cases
     return time_records.check(source, mapping, unit=unit)
 
 
-def _check_staff(source: Any, mapping: Mapping, unit: Unit | None) -> Checked:
+def _check_staff(source: Any, mapping: Mapping, unit: Unit | None, actor: Any) -> Checked:
     return staff.check(source, mapping, unit=unit)
 
 
@@ -128,9 +136,9 @@ def _save_problems(run: ImportRun, problems: list[Any]) -> None:
     )
 
 
-def _check_files(files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None) -> Checked:
+def _check_files(files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None, actor: Any) -> Checked:
     """Every row of every sheet; file-level problems raise ValidationFailed."""
-    return KINDS[mapping.kind].check(read_files(files, mapping), mapping, unit)
+    return KINDS[mapping.kind].check(read_files(files, mapping), mapping, unit, actor)
 
 
 def _record_check(run: ImportRun, checked: Checked, *, passed: RunStatus) -> None:
@@ -195,7 +203,7 @@ def import_run(
     before anything is stored. `actor` None means the command line, recorded as such in the audit.
     """
     require_may_import(actor=actor, unit=unit, kind=mapping.kind)
-    checked = _check_files(files, mapping, unit)
+    checked = _check_files(files, mapping, unit, actor)
     fields = _run_fields(actor, files, mapping, unit)
     now = clock.now()
     if checked.problems or dry_run:
@@ -242,7 +250,7 @@ def import_prepare(
     require_may_import(actor=actor, unit=unit, kind=mapping.kind)
     fields = _run_fields(actor, files, mapping, unit)
     size = sum(len(data) for _, data in files)
-    checked = _check_files(files, mapping, unit) if size <= SYNC_CHECK_BYTES else None
+    checked = _check_files(files, mapping, unit, actor) if size <= SYNC_CHECK_BYTES else None
     with transaction.atomic():
         run = ImportRun(**fields, status=RunStatus.CHECKING, started_at=clock.now())
         run.save()
@@ -265,12 +273,12 @@ def _stored(run: ImportRun) -> tuple[list[tuple[str, bytes]], Mapping]:
 
 def import_check_stored(*, run_id: int) -> ImportRun:
     """The worker's check of a large upload (see import_prepare)."""
-    run = ImportRun.objects.select_related("unit").get(pk=run_id)
+    run = ImportRun.objects.select_related("unit", "actor").get(pk=run_id)
     if run.status != RunStatus.CHECKING:
         return run
     files, mapping = _stored(run)
     try:
-        checked = _check_files(files, mapping, run.unit)
+        checked = _check_files(files, mapping, run.unit, run.actor)
     except ValidationFailed as error:
         with transaction.atomic():
             ImportRun.objects.filter(pk=run.pk).update(
@@ -343,7 +351,7 @@ def import_execute(*, run_id: int, batch_size: int = DEFAULT_BATCH_SIZE, progres
     try:
         require_may_import(actor=actor, unit=run.unit, kind=run.kind)
         files, mapping = _stored(run)
-        checked = _check_files(files, mapping, run.unit)
+        checked = _check_files(files, mapping, run.unit, actor)
         if checked.problems:
             with transaction.atomic():
                 RowProblem.objects.filter(run=run).delete()

@@ -14,6 +14,7 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.audit.services import PendingEvent
 from casework.imports.staff import StaffRow
+from casework.people import role_grants
 from casework.people.models import Role, Specialism, User
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ def write_staff(batch: ImportBatch, rows: list[StaffRow]) -> None:
         if existing is None:
             person = User.objects.create_user(username=row.staff_number, password=None, **values)
             roles, specialisms = row.roles or frozenset(), row.specialism_ids or frozenset()
+            roles = _request_widening(batch, person, added=roles, roles=roles)
             _set_roles(person, roles, role_ids)
             person.specialisms.set(specialisms)
             people[row.staff_number] = person
@@ -87,6 +89,7 @@ def write_staff(batch: ImportBatch, rows: list[StaffRow]) -> None:
         for name, value in values.items():
             setattr(person, name, value)
         new_roles = row.roles if row.roles is not None else roles
+        new_roles = _request_widening(batch, person, added=new_roles - roles, roles=new_roles)
         new_specialisms = row.specialism_ids if row.specialism_ids is not None else specialisms
         changes = audit.diff(before, _state(person, new_roles, new_specialisms, specialism_codes))
         if not changes:
@@ -106,6 +109,17 @@ def write_staff(batch: ImportBatch, rows: list[StaffRow]) -> None:
             batch.events.append(_event(Action.PERMISSION_CHANGE, person, access))
         if details:
             batch.events.append(_event(Action.ALTER, person, details))
+
+
+def _request_widening(
+    batch: ImportBatch, person: User, *, added: frozenset[str], roles: frozenset[str]
+) -> frozenset[str]:
+    """Roles that widen access to case data are not given by an import: each becomes a request a
+    second administrator approves (people.role_grants). Returns the roles to set now."""
+    waiting = role_grants.needs_second_person(added)
+    for code in sorted(waiting):
+        role_grants.role_grant_request(actor=batch.user, user=person, code=code, reason="Asked by a staff import")
+    return roles - waiting
 
 
 def _set_roles(person: User, codes: frozenset[str], role_ids: dict[str, int]) -> None:

@@ -16,10 +16,11 @@ from django.conf import settings
 from pydantic import BaseModel, ValidationError
 
 from casework.api.schemas import CaseIn, ChargeIn, DefendantIn, HearingIn
+from casework.cases import rules as case_rules
 from casework.cases import services as case_services
 from casework.cases.choices import CustodyStatus, HearingType, OffenceClassification, Stage
-from casework.cases.models import AcceptanceCriterion, Case, Defendant
-from casework.core.errors import ValidationFailed
+from casework.cases.models import AcceptanceCriterion, Case, Charge, Defendant
+from casework.core import clock
 from casework.imports.mapping import Mapping
 from casework.imports.readers import Cell, CellProblem, Source, Table
 from casework.people.models import PoliceForce
@@ -185,13 +186,32 @@ class RowChecker:
                 self.problem(table, number, heading, values.get(name), item["msg"])
             return None
 
+    def refused(self, table: Table, number: int, values: dict[str, Any], errors: dict[str, list[str]]) -> bool:
+        """Report the case rules' field errors against the file's own headings; True if there were any."""
+        columns = self.mapping.sections[table.section].columns
+        for name, messages in errors.items():
+            column = name if name in columns else name.removesuffix("_id")
+            for message in messages:
+                self.problem(table, number, columns.get(column, column), values.get(column, values.get(name)), message)
+        return bool(errors)
+
+
+#: One answer for a URN recorded elsewhere and, for an import that only adds, for a recorded case it
+#: would change: the import never says which unit holds a URN, nor what a recorded case contains.
+ALREADY_RECORDED = (
+    "This URN is already recorded, so this import cannot add it. Changes to a recorded case are made "
+    "by its unit's legal manager."
+)
+
 
 class _Checker(RowChecker):
     converters = _CONVERTERS
 
-    def __init__(self, source: Source, mapping: Mapping, unit_id: int) -> None:
+    def __init__(self, source: Source, mapping: Mapping, unit_id: int, adds_only: bool = False) -> None:
         super().__init__(source, mapping)
         self.unit_id = unit_id
+        self.adds_only = adds_only
+        self.refused_urns: set[str] = set()
         self.groups: dict[str, CaseGroup] = {}
         self.forces = {f.code.casefold(): f.pk for f in PoliceForce.objects.all()}
         self.forces.update({f.name.casefold(): f.pk for f in PoliceForce.objects.all()})
@@ -200,6 +220,9 @@ class _Checker(RowChecker):
             for pk, code, title in AcceptanceCriterion.objects.filter(is_active=True).values_list("pk", "code", "title")
             for name in (code, title)
         }
+        # The case service's own rules, with the unit's reference facts loaded once for the file.
+        self.references = case_services.case_references(unit_ids=[unit_id])
+        self.today = clock.today()
 
     def group(self, urn: str) -> CaseGroup:
         return self.groups.setdefault(urn, CaseGroup(urn=urn))
@@ -223,6 +246,7 @@ class _Checker(RowChecker):
         urn_heading = self.mapping.sections["cases"].columns["urn"]
         where: dict[str, tuple[Table, int]] = {}
         for table, number, values in self.rows("cases"):
+            given = dict(values)
             known = self.reference(table, number, values, "lead_force", self.forces, "Unknown police force.")
             if known:
                 known = self.reference(
@@ -238,6 +262,14 @@ class _Checker(RowChecker):
             row = self.validate(table, number, CaseRow, values)
             if row is None:
                 continue
+            row.urn = case_rules.normalise_urn(row.urn)
+            fields = row.model_dump(exclude={"urn", "unit_id", "offence_category_ids", "stage"}, exclude_unset=True)
+            # The acceptance basis is checked with the recorded case's values in check_case_rules.
+            errors = case_rules.case_problems(
+                unit_id=self.unit_id, values=fields, refs=self.references, today=self.today, urn=row.urn, acceptance={}
+            )
+            if self.refused(table, number, given, errors):
+                continue
             if row.urn in self.groups and self.groups[row.urn].case is not None:
                 self.problem(table, number, urn_heading, row.urn, "This URN appears twice in the file.")
                 continue
@@ -250,14 +282,19 @@ class _Checker(RowChecker):
         foreign = set(
             Case.objects.filter(urn__in=list(self.groups)).exclude(unit_id=self.unit_id).values_list("urn", flat=True)
         )
-        if foreign:
-            table = self.source.tables["cases"]
+        for urn in sorted(foreign):
+            self.refuse_urn(urn)
+
+    def refuse_urn(self, urn: str) -> None:
+        """Refuse every row naming `urn` (in any sheet) as ALREADY_RECORDED, and drop its group."""
+        for table in self.source.tables.values():
+            column = "urn" if table.section == "cases" else "case_urn"
+            heading = self.mapping.sections[table.section].columns.get(column, column)
             for number, cells in table.rows:
-                for urn in foreign:
-                    if any(isinstance(c, str) and c.strip().upper() == urn for c in cells):
-                        self.problem(table, number, urn_heading, urn, "This URN is recorded by another unit.")
-            for urn in foreign:
-                self.groups.pop(urn, None)
+                if any(isinstance(c, str) and c.strip().upper() == urn for c in cells):
+                    self.problem(table, number, heading, urn, ALREADY_RECORDED)
+        self.groups.pop(urn, None)
+        self.refused_urns.add(urn)
 
     def check_case_rules(self, where: dict[str, tuple[Table, int]]) -> None:
         """The case services' own rules for what a case may hold, on each case row as it would be
@@ -282,6 +319,8 @@ class _Checker(RowChecker):
     def known_case(self, table: Table, number: int, urn_value: Any) -> str | None:
         urn = str(urn_value or "").strip().upper()
         heading = self.mapping.sections[table.section].columns["case_urn"]
+        if urn in self.refused_urns:
+            return None  # already reported on this row
         if urn in self.groups and self.groups[urn].case is not None:
             return urn
         if Case.objects.filter(urn=urn, unit_id=self.unit_id).exists():
@@ -295,6 +334,8 @@ class _Checker(RowChecker):
             urn = self.known_case(table, number, values.pop("case_urn", ""))
             row = self.validate(table, number, DefendantIn, values)
             if urn is None or row is None:
+                continue
+            if self.refused(table, number, values, case_rules.part_problems(row.model_dump(), today=self.today)):
                 continue
             key = defendant_key(urn, row.first_names, row.last_name, row.date_of_birth)
             if key in keys:
@@ -319,6 +360,8 @@ class _Checker(RowChecker):
             row = self.validate(table, number, ChargeIn, values)
             if urn is None or row is None:
                 continue
+            if self.refused(table, number, values, case_rules.part_problems(row.model_dump(), today=self.today)):
+                continue
             date_of_birth = names["date_of_birth"]
             if date_of_birth is not None and not isinstance(date_of_birth, dt.date):
                 heading = self.mapping.sections["charges"].columns.get("date_of_birth", "")
@@ -341,6 +384,8 @@ class _Checker(RowChecker):
             row = self.validate(table, number, HearingIn, values)
             if urn is None or row is None:
                 continue
+            if self.refused(table, number, values, case_rules.part_problems(row.model_dump(), today=self.today)):
+                continue
             key = (urn, str(row.hearing_type), row.starts_at)
             if key in seen:
                 self.problem(
@@ -356,6 +401,16 @@ class _Checker(RowChecker):
             group.hearings.append(row.model_dump())
             group.rows += 1
 
+    def refuse_changes_to_recorded_cases(self) -> None:
+        """For an import that only adds (an administrator's), a group naming a recorded case may
+        stand only if it changes nothing there (a re-run or a resumed run); otherwise it is refused
+        in the same words as a URN recorded elsewhere."""
+        recorded = {c.urn: c for c in Case.objects.filter(urn__in=list(self.groups), unit_id=self.unit_id)}
+        for urn, case in recorded.items():
+            group = self.groups[urn]
+            if _would_change(group, case):
+                self.refuse_urn(urn)
+
 
 #: The case values the case services' rules look at together.
 CASE_RULE_FIELDS = ("acceptance_criterion_id", "ccp_direction_reason")
@@ -364,11 +419,7 @@ CASE_RULE_FIELDS = ("acceptance_criterion_id", "ccp_direction_reason")
 def case_rule_problems(values: dict[str, Any]) -> dict[str, list[str]]:
     """{field: [message]} from the case services' own checks of a case's values: the importer adds
     nothing but parsing, and never relaxes a rule the form, the API and the services apply."""
-    try:
-        case_services._validate_acceptance(values)
-    except ValidationFailed as error:
-        return error.field_errors or {"": [error.message]}
-    return {}
+    return case_rules.acceptance_problems(values)
 
 
 def _defendant_exists(key: DefendantKey) -> bool:
@@ -378,14 +429,43 @@ def _defendant_exists(key: DefendantKey) -> bool:
     ).exists()
 
 
-def check(source: Source, mapping: Mapping, *, unit_id: int) -> Checked:
+def _would_change(group: CaseGroup, case: Case) -> bool:
+    """Whether writing `group` would add to or alter the recorded `case` (see services._write_group)."""
+    if group.case is not None:
+        values = {k: v for k, v in group.case.items() if k not in {"urn", "stage"}}
+        if any(getattr(case, key) != value for key, value in values.items()):
+            return True
+    defendants = {
+        defendant_key(case.urn, d.first_names, d.last_name, d.date_of_birth): d for d in case.defendants.all()
+    }
+    for row in group.defendants:
+        found = defendants.get(defendant_key(case.urn, row["first_names"], row["last_name"], row["date_of_birth"]))
+        if found is None or found.custody_status != row["custody_status"]:
+            return True
+    charges = {(c.defendant_id, c.offence.casefold()): c for c in Charge.objects.filter(defendant__case=case)}
+    for key, row in group.charges:
+        defendant = defendants.get(key)
+        charge = charges.get((defendant.pk, row["offence"].casefold())) if defendant is not None else None
+        if charge is None or (charge.classification, charge.charged_on) != (row["classification"], row["charged_on"]):
+            return True
+    hearings = {(h.hearing_type, h.starts_at): h for h in case.hearings.all()}
+    for row in group.hearings:
+        hearing = hearings.get((row["hearing_type"], row["starts_at"]))
+        if hearing is None or (hearing.court, hearing.outcome) != (row["court"], row["outcome"]):
+            return True
+    return False
+
+
+def check(source: Source, mapping: Mapping, *, unit_id: int, adds_only: bool = False) -> Checked:
     """Validate every row. Groups come in file order: the cases sheet first, then cases that
     only appear in the part sheets (already recorded), by URN."""
-    checker = _Checker(source, mapping, unit_id)
+    checker = _Checker(source, mapping, unit_id, adds_only)
     checker.check_cases()
     defendants = checker.check_defendants()
     checker.check_charges(defendants)
     checker.check_hearings()
+    if adds_only:
+        checker.refuse_changes_to_recorded_cases()
     in_file = [g for g in checker.groups.values() if g.case is not None]
     only_parts = sorted((g for g in checker.groups.values() if g.case is None), key=lambda g: g.urn)
     return finish(checker, in_file + only_parts)

@@ -17,6 +17,7 @@ from casework.cases import services as case_services
 from casework.core import clock
 from casework.core.errors import ValidationFailed
 from casework.core.forms import apply_service_error
+from casework.core.params import id_param, page_param
 from casework.core.spreadsheets import CONTENT_TYPES
 from casework.core.views import page_errors
 from casework.oversight import dashboard as reads
@@ -34,9 +35,10 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
     raw = request.GET.get(name) or ""
     if not raw:
         return None
-    if not raw.isdigit():
+    number = id_param(raw)
+    if number is None:
         raise Http404("Page not found.")
-    return int(raw)
+    return number
 
 
 def scope_from(request: HttpRequest) -> OversightScope:
@@ -123,10 +125,7 @@ def drill(request: HttpRequest, metric: str) -> HttpResponse:
         raise Http404("Page not found.")
     scope = scope_from(request)
     rule_code = request.GET.get("rule", "")[:60]
-    try:
-        page = max(int(request.GET.get("page") or 1), 1)
-    except ValueError:
-        page = 1
+    page = page_param(request.GET.get("page"))
     offset = (page - 1) * DRILL_PAGE_SIZE
     rows = list(
         reads.drill_cases(user=request.user, scope=scope, metric=metric, rule_code=rule_code)[

@@ -14,6 +14,7 @@ from pydantic import Field
 from casework.api.schemas import MAX_ID, ErrorOut
 from casework.core import clock
 from casework.partners import rules, selectors, services
+from casework.partners.reads import referrals_consulted
 from casework.people.choices import RoleCode
 
 router = Router(tags=["partners"])
@@ -149,7 +150,9 @@ def _detail(user: Any, referral_id: int) -> dict[str, Any]:
 def referral_list(request: HttpRequest) -> list[dict[str, Any]]:
     """Referrals and advice requests you can see (a force: its own only), newest first, up to 500."""
     user = _actor(request)
-    rows = [_referral_out(r) for r in selectors.referral_list(user=user)[:500]]
+    referrals = list(selectors.referral_list(user=user)[:500])
+    rows = [_referral_out(r) for r in referrals]
+    referrals_consulted(actor=user, purpose="Referral list (API)", referrals=referrals)
     if _is_police(user):
         services.portal_disclose(actor=user, subject=user.police_force, what="API list of the force's referrals")
     return rows

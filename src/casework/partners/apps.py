@@ -24,3 +24,11 @@ class PartnersConfig(AppConfig):
             "and action plans past their SLA up each agreement's ladder.",
         ),
     )
+
+    def ready(self) -> None:
+        from casework.core import read_log
+        from casework.partners.reads import action_plan_page_consulted, referral_page_consulted
+
+        # A page about a referral shows the police's content: a consultation (core.read_log).
+        read_log.register("referral_id", referral_page_consulted)
+        read_log.register("plan_id", action_plan_page_consulted)

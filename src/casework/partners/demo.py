@@ -68,7 +68,7 @@ def _ensure_v2(today: dt.date) -> MouTemplate | None:
     existing = MouTemplate.objects.filter(number=2).first()
     if existing is not None:
         return existing
-    hq = User.objects.filter(roles__code=RoleCode.HQ_ANALYST, is_active=True).order_by("username").first()
+    hq = User.objects.filter(roles__code=RoleCode.HQ_POLICY, is_active=True).order_by("username").first()
     v1 = MouTemplate.objects.filter(number=1).first()
     if hq is None or v1 is None:
         return None

@@ -26,12 +26,14 @@ from casework.audit.choices import Action
 from casework.core import clock
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import apply_service_error
+from casework.core.params import id_param
 from casework.core.spreadsheets import CONTENT_TYPES, spreadsheet_safe
 from casework.core.views import http_error_for, page_errors
 from casework.partners import forms as pforms
 from casework.partners import rules, selectors, services
 from casework.partners.choices import AgreementStatus, ReferralKind, ReferralStatus
 from casework.partners.models import Agreement, Referral, force_scope
+from casework.partners.reads import referrals_consulted
 from casework.people.choices import RoleCode
 from casework.people.models import PoliceForce, User
 
@@ -240,6 +242,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in ReferralStatus.values else ""
     referrals = list(selectors.referral_list(user=user, status=status)[:500])
+    referrals_consulted(actor=user, purpose="Referral list", referrals=referrals)
     return render(
         request,
         "partners/referral_list.html",
@@ -780,7 +783,7 @@ def template_detail(request: HttpRequest, number: int) -> HttpResponse:
             "template": template,
             "changes": selectors.template_changes(template),
             "sections": selectors.template_sections(template),
-            "can_publish": _user(request).has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR),
+            "can_publish": _user(request).has_role(RoleCode.HQ_POLICY),
         },
     )
 
@@ -789,7 +792,7 @@ def template_detail(request: HttpRequest, number: int) -> HttpResponse:
 @cps_only(admin=True)
 def template_publish(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR):
+    if not user.has_role(RoleCode.HQ_POLICY):
         raise Http404("Not found.")
     latest = selectors.published_templates().first()
     initial = {"title": latest.title, "content": latest.content, "source": latest.source} if latest else {}
@@ -827,10 +830,7 @@ CSV_HEADER = ["Force", "Areas", "Status", "Template version", "Signed on", "Revi
 @cps_only()
 def coverage(request: HttpRequest, export: bool = False) -> HttpResponse | StreamingHttpResponse:
     user = _user(request)
-    try:
-        area_id = int(request.GET.get("area") or 0)
-    except ValueError:
-        area_id = 0
+    area_id = id_param(request.GET.get("area")) or 0
     data = selectors.coverage(user=user, today=clock.today(), area_id=area_id or None)
     if export:
         return _coverage_csv(user, data, area_id)

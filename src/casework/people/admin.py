@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
-from casework.core.admin_audit import HIDDEN, AuditedAdminMixin
+from casework.core.admin_audit import HIDDEN, AuditedAdminMixin, NoEditAdmin
+from casework.core.errors import CaseworkError
+from casework.people import role_grants
+from casework.people.choices import RoleCode
 from casework.people.credentials import credentials_changed
-from casework.people.models import Absence, Area, Grade, PoliceForce, Specialism, Team, Unit, User
+from casework.people.models import Absence, Area, Grade, PoliceForce, Role, RoleGrant, Specialism, Team, Unit, User
 
 #: User fields that decide what a person may see or do: changing any of them is a permission change.
 ACCESS_FIELDS = frozenset(
@@ -111,6 +114,30 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     )
     readonly_fields = ("last_login", "date_joined")
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Roles that widen access to case data are not given here: they become requests that a
+        second administrator approves (people.role_grants); the other changes are saved."""
+        held = set(form.initial.get("roles") or []) if change else set()
+        held_codes = set(Role.objects.filter(pk__in=[getattr(r, "pk", r) for r in held]).values_list("code", flat=True))
+        chosen = list(form.cleaned_data.get("roles") or [])
+        waiting = role_grants.needs_second_person(role.code for role in chosen if role.code not in held_codes)
+        if waiting:
+            form.cleaned_data["roles"] = [role for role in chosen if role.code not in waiting]
+            if {role.code for role in form.cleaned_data["roles"]} == held_codes and "roles" in form.changed_data:
+                form.changed_data.remove("roles")  # nothing granted here: the request is its own event
+        super().save_related(request, form, formsets, change)
+        for code in sorted(waiting):
+            role_grants.role_grant_request(
+                actor=request.user, user=form.instance, code=code, reason="Asked in the admin"
+            )
+        if waiting:
+            names = ", ".join(RoleCode(code).label for code in sorted(waiting))
+            messages.warning(
+                request,
+                f"{names}: this widens access to case data, so a second administrator must approve it "
+                "(Role requests). Until then the role is not held.",
+            )
+
     def audit_action_for(self, obj: Any, changes: dict[str, list[Any]], *, created: bool) -> str:
         if created or ACCESS_FIELDS & set(changes):
             return Action.PERMISSION_CHANGE
@@ -139,3 +166,30 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
                 )
                 credentials_changed(user=user, actor=request.user, reason="password set by an administrator")
         return response
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(NoEditAdmin):
+    """Requests for roles that widen access: a second administrator approves or refuses them."""
+
+    list_display = ("user", "role", "status", "requested_by", "requested_at", "decided_by", "decided_at")
+    list_filter = ("status", "role")
+    list_select_related = ("user", "role", "requested_by", "decided_by")
+    actions = ["approve", "refuse"]
+
+    def _decide(self, request: HttpRequest, queryset: Any, *, approve: bool) -> None:
+        for grant in queryset:
+            try:
+                role_grants.role_grant_decide(actor=request.user, grant_id=grant.pk, approve=approve)
+            except CaseworkError as error:
+                self.message_user(request, f"{grant}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{grant}: {'approved' if approve else 'refused'}.", messages.SUCCESS)
+
+    @admin.action(description="Approve the selected role requests")
+    def approve(self, request: HttpRequest, queryset: Any) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description="Refuse the selected role requests")
+    def refuse(self, request: HttpRequest, queryset: Any) -> None:
+        self._decide(request, queryset, approve=False)

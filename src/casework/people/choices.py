@@ -8,6 +8,7 @@ class RoleCode(models.TextChoices):
     UNIT_HEAD = "unit_head", "Unit head"
     AREA_LEADERSHIP = "area_leadership", "Area leadership"
     HQ_ANALYST = "hq_analyst", "HQ analyst"
+    HQ_POLICY = "hq_policy", "HQ policy lead"
     INSPECTOR = "inspector", "Inspector"
     POLICE_LIAISON = "police_liaison", "Police liaison officer"
     ADMINISTRATOR = "administrator", "System administrator"
@@ -25,6 +26,19 @@ NATIONAL_READ_ROLES = frozenset({RoleCode.HQ_ANALYST, RoleCode.INSPECTOR})
 CPS_STAFF_ROLES = CASEWORKER_ROLES | UNIT_MANAGER_ROLES | frozenset({RoleCode.AREA_LEADERSHIP, RoleCode.HQ_ANALYST})
 #: Roles that may open a restricted record (DPA 2018 s.47(2)) of their own unit, giving a reason each time.
 RESTRICTED_READER_ROLES = frozenset({RoleCode.UNIT_HEAD, RoleCode.RECORDS_OFFICER})
+#: Roles that open case data beyond one's own allocated work (a whole unit, an Area, the nation) or
+#: that administer access: granting one needs a second administrator's approval (people.RoleGrant).
+WIDENING_ROLES = frozenset(
+    {
+        RoleCode.LEGAL_MANAGER,
+        RoleCode.UNIT_HEAD,
+        RoleCode.AREA_LEADERSHIP,
+        RoleCode.HQ_ANALYST,
+        RoleCode.INSPECTOR,
+        RoleCode.ADMINISTRATOR,
+        RoleCode.RECORDS_OFFICER,
+    }
+)
 
 
 class UnitSize(models.TextChoices):

@@ -257,3 +257,39 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"Failed sign-in for {self.username}"
+
+
+class RoleGrantStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a second administrator"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+class RoleGrant(models.Model):
+    """A request to give someone a role that widens their access to case data (or administration).
+
+    One administrator asks; a different administrator, who is not the person receiving the role,
+    approves or refuses. Until then the role is not held. Both steps are audited.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=RoleGrantStatus.choices, default=RoleGrantStatus.PENDING)
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    reason = models.CharField(max_length=250, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(status="pending"),
+                name="role_grant_one_pending_per_role",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{RoleCode(self.role.code).label} for {self.user.username}"

@@ -132,7 +132,11 @@ def unit_ctl_expiring(
     if not Unit.objects.filter(pk=unit_id).exists():
         raise NotFound("Unit not found.")
     today = clock.today()
-    clocks = selectors.clocks_expiring(
-        user=_actor(request), unit_id=unit_id, today=today, within_days=params.within_days
+    clocks = list(
+        selectors.clocks_expiring(user=_actor(request), unit_id=unit_id, today=today, within_days=params.within_days)
+    )
+    # Each clock names its defendant and offence: a consultation of its case.
+    case_services.cases_consulted(
+        actor=_actor(request), purpose="Expiring custody time limits (API)", case_ids=[c.case_id for c in clocks]
     )
     return [_clock_out(c, today) for c in clocks]

@@ -115,6 +115,13 @@ class Board:
     def chart_height(self) -> int:
         return len(self.chart) * CHART_ROW_HEIGHT + 10
 
+    def case_ids(self) -> list[int]:
+        """Every case the board names (for the consultation it is)."""
+        items = [*self.overdue, *self.due_this_week]
+        ids = {item.case.pk for item in items if item.case is not None}
+        ids |= {clock.case_id for clock in self.ctl_expiring}
+        return sorted(ids)
+
 
 def _unit_cases(user: Any, unit_id: int, lawyer_id: int | None) -> QuerySet[Case]:
     cases = Case.objects.visible_to(user).filter(unit_id=unit_id)

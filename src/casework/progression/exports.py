@@ -33,15 +33,16 @@ def _work_row(item: WorkItem) -> list[Any]:
 
 
 @transaction.atomic
-def my_work_export(*, actor: Any, items: list[WorkItem], filters: str) -> str:
+def my_work_export(*, actor: Any, items: list[WorkItem], filters: str, purpose: str, recipient: str) -> str:
     body = _csv(WORK_HEADER, (_work_row(item) for item in items))
     audit.record(
         actor=actor,
-        action=Action.EXPORT,
+        action=Action.DISCLOSE,
         subject_type="progression.task",
         subject_label=f"My tasks CSV: {len(items)} rows ({filters})"[:250],
-        justification="Own tasks and deadlines",
-        recipient=audit.actor_snapshot(actor).label,
+        changes={"cases": [None, sorted({item.case.pk for item in items if item.case is not None})]},
+        justification=purpose,
+        recipient=recipient,
     )
     return body
 
@@ -89,15 +90,16 @@ def _board_rows(board: Board) -> Iterable[list[Any]]:
 
 
 @transaction.atomic
-def board_export(*, actor: Any, board: Board, justification: str) -> str:
+def board_export(*, actor: Any, board: Board, purpose: str, recipient: str) -> str:
     body = _csv(BOARD_HEADER, _board_rows(board))
     audit.record(
         actor=actor,
-        action=Action.EXPORT,
+        action=Action.DISCLOSE,
         subject_type="progression.board",
         subject_label=f"Progression board CSV for {board.unit.name} on {board.today.isoformat()}"[:250],
-        justification=justification,
-        recipient=audit.actor_snapshot(actor).label,
+        changes={"cases": [None, board.case_ids()]},
+        justification=purpose,
+        recipient=recipient,
     )
     return body
 

@@ -17,7 +17,7 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.cases.models import Case, Charge
 from casework.cases.services import notify_case_changed, require_case_editable, versioned_update
-from casework.core import bank_holidays
+from casework.core import bank_holidays, dates
 from casework.core import clock as core_clock
 from casework.core.bank_holidays import working_calendar
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -196,6 +196,7 @@ def custody_clock_open(
 ) -> CustodyClock:
     case = charge.defendant.case
     require_case_editable(actor=actor, case=case)
+    dates.require_plausible(summary_trial_decided_on=summary_trial_decided_on)
     errors: dict[str, list[str]] = {}
     if initial_regime not in rules.Regime.__members__.values():
         errors["initial_regime"] = ["Choose a custody time limit regime."]
@@ -265,6 +266,7 @@ def clock_event_record(
     failure, which stays on record although the event is not saved.
     """
     require_case_editable(actor=actor, case=clock.case)
+    dates.require_plausible(occurred_on=occurred_on, new_expiry=new_expiry)
     today = core_clock.today()
     errors = _event_field_errors(kind, occurred_on, new_expiry, today)
     if errors:
@@ -416,6 +418,7 @@ def clock_dual_check(*, actor: Any, clock: CustodyClock, confirmed_expiry: dt.da
 @transaction.atomic
 def ctl_log_add(*, actor: Any, case: Case, entry_on: dt.date, note: str, hearing_id: int | None = None) -> CtlLogEntry:
     require_case_editable(actor=actor, case=case)
+    dates.require_plausible(entry_on=entry_on)
     if not note.strip():
         raise ValidationFailed("Write what was checked.", field_errors={"note": ["Enter the log entry."]})
     if hearing_id is not None and not case.hearings.filter(pk=hearing_id).exists():
@@ -446,6 +449,7 @@ def extension_application_start(
     *, actor: Any, clock: CustodyClock, hearing_on: dt.date | None = None, note: str = ""
 ) -> ExtensionApplication:
     require_case_editable(actor=actor, case=clock.case)
+    dates.require_plausible(hearing_on=hearing_on)
     now = core_clock.now()
     application = ExtensionApplication.objects.create(
         clock=clock, hearing_on=hearing_on, note=note, created_at=now, updated_at=now
@@ -672,6 +676,7 @@ def _notify(*, user_id: int, case: Case | None, key: str, text: str) -> None:
 def deadline_direct(*, actor: Any, deadline: Deadline, expected_version: int, due_on: dt.date, reason: str) -> Deadline:
     """A court direction overrides the rule's date (with the reason); the proposal is kept beside it."""
     require_case_editable(actor=actor, case=deadline.case)
+    dates.require_plausible(due_on=due_on)
     if not reason.strip():
         raise ValidationFailed(
             "Say which direction set this date.", field_errors={"reason": ["Enter the direction and hearing."]}
@@ -693,6 +698,7 @@ def direction_add(
 ) -> Deadline:
     """A court direction that is not one of the standard dates: its own deadline with an owner."""
     require_case_editable(actor=actor, case=case)
+    dates.require_plausible(due_on=due_on)
     errors = {}
     if not title.strip():
         errors["title"] = ["Enter what the court directed."]
@@ -726,6 +732,7 @@ def direction_add(
 @transaction.atomic
 def deadline_mark_met(*, actor: Any, deadline: Deadline, expected_version: int, met_on: dt.date) -> Deadline:
     require_case_editable(actor=actor, case=deadline.case)
+    dates.require_plausible(met_on=met_on)
 
     versioned_update(
         actor=actor,
@@ -777,6 +784,7 @@ def task_create(
 ) -> Task:
     if case is not None:
         require_case_editable(actor=actor, case=case)
+    dates.require_plausible(due_on=due_on, reminder_on=reminder_on, escalate_on=escalate_on)
     errors: dict[str, list[str]] = {}
     if not title.strip():
         errors["title"] = ["Enter what needs doing."]

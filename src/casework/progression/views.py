@@ -28,8 +28,10 @@ from casework.cases.models import Case
 from casework.core import clock
 from casework.core.bank_holidays import working_calendar
 from casework.core.dates import govuk_date
+from casework.core.disclosure import disclosure_or_form, list_or_export
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import apply_service_error
+from casework.core.params import id_param, safe_next
 from casework.core.views import http_error_for, page_errors
 from casework.core.working_days import CalendarNotCovered
 from casework.people.choices import CASEWORKER_ROLES, CPS_STAFF_ROLES, UNIT_MANAGER_ROLES
@@ -375,7 +377,7 @@ def _require_caseworker(user: Any) -> None:
 
 
 @login_required
-@require_http_methods(["GET", "HEAD"])
+@list_or_export
 def my_tasks(request: HttpRequest, export: bool = False) -> HttpResponse:
     user = _user(request)
     _require_caseworker(user)
@@ -385,11 +387,23 @@ def my_tasks(request: HttpRequest, export: bool = False) -> HttpResponse:
     today = clock.today()
     items = reads.my_work(user=user, today=today, show=show, sort=sort)
     if export:
-        body = exports.my_work_export(actor=user, items=items, filters=f"show={show}, sort={sort}")
+        disclosure = disclosure_or_form(request, what="my tasks (CSV)", back_href=reverse("progression:tasks"))
+        if isinstance(disclosure, HttpResponse):
+            return disclosure
+        body = exports.my_work_export(
+            actor=user,
+            items=items,
+            filters=f"show={show}, sort={sort}",
+            purpose=disclosure.purpose,
+            recipient=disclosure.recipient,
+        )
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="casework-my-tasks.csv"'
         return response
     query = urlencode({"show": show, "sort": sort})
+    case_services.cases_consulted(
+        actor=user, purpose="My tasks", case_ids=[item.case.pk for item in items if item.case is not None]
+    )
     return render(
         request,
         "progression/tasks.html",
@@ -449,7 +463,7 @@ def task_complete(request: HttpRequest, task_id: int) -> HttpResponse:
     form = pforms.VersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The task could not be completed: reload the page and try again.")
-        return redirect(request.POST.get("next") or reverse("progression:tasks"))
+        return redirect(safe_next(request, request.POST.get("next"), reverse("progression:tasks")))
     try:
         services.task_complete(actor=user, task=task, expected_version=form.cleaned_data["version"])
     except CaseworkError as error:
@@ -480,7 +494,7 @@ def notices(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notices_mark_read(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("notice", "")
-    notice_id = int(raw) if raw.isdigit() else None
+    notice_id = id_param(raw)
     with page_errors():
         changed = digest.notice_mark_read(actor=_user(request), notice_id=notice_id)
     messages.success(request, f"{changed} notice{'s' if changed != 1 else ''} marked as read.")
@@ -491,12 +505,12 @@ def notices_mark_read(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "HEAD"])
+@list_or_export
 def unit_board(request: HttpRequest, export: bool = False) -> HttpResponse:
     user = _user(request)
     requested = request.GET.get("unit", "")
     with page_errors():
-        unit_id, choose_unit = reads.board_unit_for(user, int(requested) if requested.isdigit() else None)
+        unit_id, choose_unit = reads.board_unit_for(user, id_param(requested))
     form = pforms.BoardFilterForm(request.GET or None, unit_id=unit_id, choose_unit=choose_unit)
     cleaned = form.cleaned_data if form.is_bound and form.is_valid() else {}
     lawyer = cleaned.get("lawyer")
@@ -508,13 +522,20 @@ def unit_board(request: HttpRequest, export: bool = False) -> HttpResponse:
     if export:
         if board is None:
             raise Http404("Choose a unit first.")
-        justification = f"{user.primary_role_label}: unit progression board export"
+        disclosure = disclosure_or_form(
+            request, what="the progression board (CSV)", back_href=reverse("progression:board")
+        )
+        if isinstance(disclosure, HttpResponse):
+            return disclosure
         response = HttpResponse(
-            exports.board_export(actor=user, board=board, justification=justification),
+            exports.board_export(actor=user, board=board, purpose=disclosure.purpose, recipient=disclosure.recipient),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="casework-progression-board.csv"'
         return response
+    if board is not None:
+        # The board names defendants, offences and URNs: a consultation of each case on it.
+        case_services.cases_consulted(actor=user, purpose="Progression board", case_ids=board.case_ids())
     params = {key: request.GET[key] for key in ("unit", "lawyer") if request.GET.get(key)}
     return render(
         request,
@@ -547,7 +568,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
         elif action == "revoke":
             raw = request.POST.get("feed", "")
             with page_errors():
-                feeds.calendar_feed_revoke(actor=user, feed_id=int(raw) if raw.isdigit() else 0)
+                feeds.calendar_feed_revoke(actor=user, feed_id=id_param(raw) or 0)
             messages.success(request, "Calendar feed revoked. Calendars using the old address stop updating.")
             return redirect("progression:calendar")
         else:

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from casework.core.admin_audit import AuditedAdminMixin
+from casework.core.admin_audit import AuditedAdminMixin, NoEditAdmin
 from casework.quality.models import QuestionSet, QuotaPolicy
 
 
@@ -33,7 +33,7 @@ class QuotaPolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(QuestionSet)
-class QuestionSetAdmin(admin.ModelAdmin):
+class QuestionSetAdmin(NoEditAdmin):
     list_display = ("code", "version", "title", "effective_from", "published_at", "change_note")
     readonly_fields = (
         "code",
@@ -45,12 +45,3 @@ class QuestionSetAdmin(admin.ModelAdmin):
         "published_by",
         "change_note",
     )
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
-from casework.core.spreadsheets import spreadsheet_safe
+from casework.core.spreadsheets import sheet_title, spreadsheet_safe, xlsx_safe
 from casework.quality.selectors import Analytics, CoverageRow
 
 COVERAGE_HEADER = ["Prosecutor", "Unit", "Team", "Expected", "Received", "Behind", "How the quota was worked out"]
@@ -69,11 +69,11 @@ def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
 def _xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(header)
+    sheet.title = sheet_title(title)
+    sheet.append([xlsx_safe(cell) for cell in header])
     for row in rows:
         # Numbers stay numbers; text is neutralised like the CSV so no cell is ever a formula.
-        sheet.append([cell if isinstance(cell, int | float) else spreadsheet_safe(cell) for cell in row])
+        sheet.append([cell if isinstance(cell, int | float) else xlsx_safe(cell) for cell in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.cases.models import Case
-from casework.core import clock
+from casework.core import clock, dates
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
 from casework.people.choices import RoleCode
 from casework.people.models import User
@@ -366,6 +366,7 @@ def assessment_feedback_record(
 ) -> Assessment:
     assessment = _assessment_for_assessor(actor, assessment_id)
     _require_status(assessment, AssessmentStatus.SUBMITTED)
+    dates.require_plausible(meeting_on=meeting_on)
     if not notes.strip():
         raise ValidationFailed("Record what was discussed.", field_errors={"notes": ["Enter the feedback notes"]})
     submitted_on = clock.local(assessment.submitted_at).date() if assessment.submitted_at else meeting_on

@@ -16,7 +16,7 @@ from casework.audit.versioned import versioned_update
 from casework.cases import services as case_services
 from casework.cases.choices import Stage
 from casework.cases.models import Case
-from casework.core import clock
+from casework.core import clock, dates
 from casework.core.case_changes import notify_case_changed
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, ValidationFailed
 from casework.people.choices import UNIT_MANAGER_ROLES
@@ -127,6 +127,7 @@ def time_entry_record(
 ) -> TimeEntry:
     """Record (or replace) a person's hours on a case for one activity in one week."""
     case_services.require_case_editable(actor=actor, case=case)
+    dates.require_plausible(week_starting=week_starting)
     person = person or actor
     if person.pk != actor.pk and not (actor.role_codes & UNIT_MANAGER_ROLES and person.unit_id == actor.unit_id):
         raise PermissionDenied("Only a manager of the unit can record time for someone else.")
@@ -190,23 +191,24 @@ def allocation_decide(
         raise PermissionDenied("Only a legal manager or unit head of the case's unit allocates it.")
     if not reason.strip():
         raise ValidationFailed("Give the reason for the allocation.", field_errors={"reason": ["Give a reason."]})
-    staff = set(
-        User.objects.filter(unit_id=case.unit_id, pk__in=[lead_id, deputy_id or 0]).values_list("pk", flat=True)
-    )
-    if lead_id not in staff or (deputy_id and deputy_id not in staff):
-        raise ValidationFailed("Choose people from the case's unit.", field_errors={"lead_id": ["Not in this unit."]})
     if deputy_id == lead_id:
         raise ValidationFailed(
             "The deputy must be someone other than the lead.", field_errors={"deputy_id": ["Same person."]}
         )
     before = {"lead": case.allocated_lawyer_id, "deputy": case.deputy_lawyer_id}
-    case_services.case_update(
-        actor=actor,
-        case=case,
-        expected_version=expected_version,
-        allocated_lawyer_id=lead_id,
-        deputy_lawyer_id=deputy_id,
-    )
+    try:
+        # Who may be allocated is the case service's rule (active staff of the unit, fitting role).
+        case_services.case_update(
+            actor=actor,
+            case=case,
+            expected_version=expected_version,
+            allocated_lawyer_id=lead_id,
+            deputy_lawyer_id=deputy_id,
+        )
+    except ValidationFailed as error:
+        names = {"allocated_lawyer_id": "lead_id", "deputy_lawyer_id": "deputy_id"}
+        fields = {names.get(field, field): messages for field, messages in error.field_errors.items()}
+        raise ValidationFailed(error.message, field_errors=fields) from error
     position = next((i + 1 for i, r in enumerate(ranking or []) if r.candidate.person_id == lead_id), None)
     audit.record(
         actor=actor,
@@ -297,6 +299,7 @@ def require_unit_manager(*, actor: User, unit: Any) -> None:
 def vacancy_record(*, actor: User, unit: Any, grade: Any, fte: Decimal, since: dt.date, reason: str) -> Vacancy:
     """Record an unfilled post in the actor's unit (audited)."""
     require_unit_manager(actor=actor, unit=unit)
+    dates.require_plausible(since=since)
     fte = Decimal(fte)
     if not Decimal("0") < fte <= Decimal("1"):
         raise ValidationFailed(
@@ -334,6 +337,7 @@ def vacancy_record(*, actor: User, unit: Any, grade: Any, fte: Decimal, since: d
 def vacancy_fill(*, actor: User, vacancy: Vacancy, filled_on: dt.date) -> Vacancy:
     """Mark a vacancy filled on a day (audited alteration); from then it no longer counts."""
     require_unit_manager(actor=actor, unit=vacancy.unit)
+    dates.require_plausible(filled_on=filled_on)
     vacancy = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
     if vacancy.filled_on is not None:
         raise ValidationFailed("This vacancy is already filled.")

@@ -11,7 +11,7 @@ from django.db import transaction
 from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.audit.versioned import versioned_update
-from casework.core import clock
+from casework.core import clock, dates
 from casework.core.errors import NotFound, TransitionRefused, ValidationFailed
 from casework.partners import rules, selectors
 from casework.partners.choices import AgreementStatus
@@ -169,6 +169,7 @@ def agreement_transition(
     the review date from the agreed review period and supersedes the force's previous agreement."""
     agreement = visible_agreement(actor, agreement)
     require_unit_manager(actor, agreement.unit_id)
+    dates.require_plausible(signed_on=signed_on, effective_from=effective_from)
     problem = rules.transition_problem(agreement.status, target)
     if problem:
         raise TransitionRefused(problem)

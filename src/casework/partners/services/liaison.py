@@ -10,7 +10,7 @@ from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
-from casework.core import clock
+from casework.core import clock, dates
 from casework.core.errors import NotFound, TransitionRefused, ValidationFailed
 from casework.partners.choices import DisagreementOutcome, MeetingKind, Side
 from casework.partners.models import Agreement, Disagreement, LiaisonMeeting, MeetingAction
@@ -83,6 +83,8 @@ def meeting_record(
 ) -> LiaisonMeeting:
     agreement = visible_agreement(actor, agreement)
     require_unit_lawyer(actor, agreement.unit_id)
+    due = {f"action_{i + 1}_due_on" if i else "action_due_on": a.get("due_on") for i, a in enumerate(actions or [])}
+    dates.require_plausible(held_on=held_on, **due)
     errors: dict[str, list[str]] = {}
     if kind not in MeetingKind.values:
         errors["kind"] = ["Choose operational or strategic."]

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
-from casework.core import clock
+from casework.core import clock, dates
 from casework.core.errors import PermissionDenied, ValidationFailed
 from casework.partners import rules
 from casework.partners.choices import TemplateStatus
@@ -23,8 +23,9 @@ def template_publish(
     *, actor: User, content: dict[str, Any], title: str, effective_from: dt.date, change_note: str, source: str
 ) -> MouTemplate:
     """Publish the next version of the HQ template. Earlier versions and their agreements are kept."""
-    if not actor.has_role(RoleCode.HQ_ANALYST, RoleCode.ADMINISTRATOR):
-        raise PermissionDenied("Only CPS HQ can publish a new version of the MoU template.")
+    if not actor.has_role(RoleCode.HQ_POLICY):
+        raise PermissionDenied("Only the HQ policy lead can publish a new version of the MoU template.")
+    dates.require_plausible(effective_from=effective_from)
     problems = rules.validate_template(content)
     if not change_note.strip():
         problems.append("Say what this version changes and why.")

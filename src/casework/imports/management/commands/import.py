@@ -3,10 +3,12 @@ bulk import of cases (with defendants, charges and hearings), staff or time reco
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import InterfaceError, OperationalError
 
 from casework.assurance import rechecks
 from casework.core.errors import CaseworkError
@@ -14,6 +16,42 @@ from casework.imports.mapping import KINDS, load_mapping
 from casework.imports.models import ImportRun, RunStatus
 from casework.imports.services import DEFAULT_BATCH_SIZE, import_run, kind_noun
 from casework.people.models import Unit, User
+
+
+class _OneLineDatabaseErrors(logging.Filter):
+    """On the command line the log is the user's screen: a database failure in work that follows a
+    committed batch (re-evaluating its cases, which the nightly sweep repeats) is one line there,
+    not a traceback; the command's own message then says what to do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, OperationalError | InterfaceError):
+            record.msg = f"{record.getMessage()} [the nightly sweep re-checks these cases]"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+#: Django reports a failed on-commit action through this logger.
+ON_COMMIT_LOGGER = logging.getLogger("django.db.backends.base")
+
+
+def stopped_message(error: BaseException, committed: dict[str, Any]) -> str:
+    """Why an import stopped part way, what was kept, and how to go on."""
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    full = "full" in reason.lower() or getattr(error, "errno", None) == 28  # ENOSPC
+    cause = "the disk is full" if full else f"the database could not be written ({reason})"
+    kept = (
+        f"{committed['done']} of {committed['total']} {committed['noun']} were committed before it stopped and are kept"
+        if committed
+        else "nothing was written"
+    )
+    fix = "Free some disk space" if full else "Check the database is running"
+    return (
+        f"The import stopped because {cause}: {kept}. {fix}, then run the same command again: it continues "
+        "after the last committed batch and adds no duplicates."
+    )
 
 
 class Command(BaseCommand):
@@ -59,13 +97,18 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(str(error)) from error
 
+        committed: dict[str, Any] = {}
+
         def progress(run: ImportRun) -> None:
             noun = kind_noun(run.kind)
+            committed.update(done=run.last_committed_group, total=run.total_groups, noun=noun)
             self.stdout.write(
                 f"  committed {run.last_committed_group}/{run.total_groups} {noun} "
                 f"({run.rows_committed}/{run.total_rows} rows, batch {run.batches_committed})"
             )
 
+        one_line = _OneLineDatabaseErrors()
+        ON_COMMIT_LOGGER.addFilter(one_line)
         try:
             mapping = load_mapping(options["mapping"], kind=options["kind"])
             run = import_run(
@@ -79,6 +122,11 @@ class Command(BaseCommand):
             )
         except CaseworkError as error:
             raise CommandError(error.message) from error
+        except (OperationalError, InterfaceError, OSError) as error:
+            # A full disk, a database that went away: say what happened and what to do, not a traceback.
+            raise CommandError(stopped_message(error, committed)) from error
+        finally:
+            ON_COMMIT_LOGGER.removeFilter(one_line)
         if run.status == RunStatus.REJECTED:
             for problem in run.problems.all():
                 self.stderr.write(
