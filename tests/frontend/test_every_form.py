@@ -74,7 +74,7 @@ NOT_REACHED = {
     "partners:agreement_sign": "shown on an agreement under negotiation: tests/partners/test_views.py",
     "partners:agreement_remove_deviation": "a button beside a varied clause, nothing to fill in",
     "partners:agreement_action_done": "a button beside an open liaison meeting action, nothing to fill in",
-    "partners:agreement_resolve_disagreement": "shown beside an open disagreement (NOT YET checked for GOV.UK errors)",
+    "partners:agreement_resolve_disagreement": "shown beside an open disagreement: tests/partners/test_views.py",
 }
 DJANGO_DEFAULT_WORDING = re.compile(
     r"This field is required|Enter a valid|Ensure this value|Select a valid choice|Enter a whole number|"
