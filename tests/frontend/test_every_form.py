@@ -59,6 +59,22 @@ NOT_REACHED = {
     "oversight:sample": "reached below after drawing a sample",
     "oversight:examine": "reached below after drawing a sample",
     "oversight:pack_sample": "reached below after drawing a sample",
+    # Sign-in steps a signed-in person never sees: tests/identity/test_form_errors.py submits each.
+    "login_code": "the second sign-in step, reached only mid sign-in: tests/identity/test_form_errors.py",
+    "password_reset": "linked from the sign-in page, for people not signed in: tests/identity/test_form_errors.py",
+    "account_set_password": "the one-time link in an invitation or reset e-mail: tests/identity/test_form_errors.py",
+    "oidc_start": "a redirect to the organisation's sign-in, offered only when one is configured; no form",
+    "oidc_callback": "where the organisation's sign-in sends people back; no form",
+    # Buttons with nothing to fill in, shown only in states the demo does not make.
+    "account_recovery_codes": "a button on your account page once you have an authenticator app",
+    "account_reset_authenticator": "a button on the account page of someone with an authenticator app",
+    "account_reactivate": "a button on the account page of a switched-off account",
+    # Agreement states the demo does not make (a negotiated draft, a varied clause, an open meeting
+    # action or disagreement); tests/partners/test_views.py posts to the signing form.
+    "partners:agreement_sign": "shown on an agreement under negotiation: tests/partners/test_views.py",
+    "partners:agreement_remove_deviation": "a button beside a varied clause, nothing to fill in",
+    "partners:agreement_action_done": "a button beside an open liaison meeting action, nothing to fill in",
+    "partners:agreement_resolve_disagreement": "shown beside an open disagreement: tests/partners/test_views.py",
 }
 DJANGO_DEFAULT_WORDING = re.compile(
     r"This field is required|Enter a valid|Ensure this value|Select a valid choice|Enter a whole number|"
@@ -365,7 +381,29 @@ def _work_in_every_state() -> dict[str, list[str]]:
     add(manager, f"/assurance/cases/{case.pk}/waivers/{waiver.pk}/revoke/")
     add(manager, f"/assurance/cases/{case.pk}/panel/")
     add(manager, f"/assurance/cases/{case.pk}/exemptions/new/")
+    _records_to_review(manager, starts)
     return starts
+
+
+def _records_to_review(manager: User, starts: dict[str, list[str]]) -> None:
+    """Case files of the unit closed long ago (some under legal hold) and a restricted case, made as
+    the demo makes them; the records officer finds the review, hold and restriction forms."""
+    from casework.cases import services as case_services
+    from casework.records.demo import load_records_demo
+    from casework.records.models import LegalHold
+    from tests.records.conftest import finalise
+
+    for _ in range(6):
+        finalise(make_case(actor=manager), manager)
+    load_records_demo()
+    head = User.objects.get(username="unithead.a")
+    if not Case.objects.filter(unit_id=head.unit_id, restricted_at__isnull=False).exists():
+        restricted = make_case(actor=manager)
+        case_services.case_restrict(actor=head, case_id=restricted.pk, reason="The defendant contests the address.")
+    officer = "records.a"
+    starts.setdefault(officer, []).extend(["/records/review/", "/records/restricted/"])
+    for hold in LegalHold.objects.active():
+        starts[officer].append(f"/records/review/{hold.record_type}/{hold.record_id}/")
 
 
 def _open_a_colleagues_case(client: Client) -> None:

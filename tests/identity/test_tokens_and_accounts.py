@@ -110,6 +110,9 @@ def test_the_tokens_page_lists_creates_and_revokes(client, personas):
     assert record.revoked_at is not None
     missing = client.post("/account/tokens/", {"name": ""})
     assert "Enter what the token is for" in missing.content.decode()
+    too_long = client.post("/account/tokens/", {"name": "x" * 101}).content.decode()
+    assert "What the token is for must be 100 characters or less" in too_long and "Ensure this value" not in too_long
+    assert ApiToken.objects.filter(user=personas.prosecutor_a).count() == 1
 
 
 def test_token_pages_of_others_are_for_administrators_only(client, personas):

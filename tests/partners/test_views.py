@@ -386,3 +386,28 @@ def test_performance_export_is_audited_and_limited_to_the_unit(client, personas,
     event = AuditEvent.objects.order_by("-seq").first()
     assert (event.action, event.subject_type, event.actor_id) == ("export", "partners.agreement", personas.manager_a.pk)
     assert "Hampshire" in event.justification
+
+
+def test_a_refused_disagreement_outcome_leads_to_that_rows_fields(client, personas: Personas) -> None:
+    agreement = signed_agreement(personas.manager_a, personas.force_x.pk, dt.date(2026, 1, 5))
+    first, second = (
+        services.disagreement_record(
+            actor=personas.manager_a,
+            force_id=personas.force_x.pk,
+            subject=subject,
+            cps_position="Not met",
+            police_position="Met",
+        )
+        for subject in ("Charging threshold", "File quality")
+    )
+    client.force_login(personas.manager_a)
+    url = reverse("partners:agreement_resolve_disagreement", args=[agreement.pk])
+    response = client.post(url, {"disagreement_id": second.pk, "outcome": "", "note": ""})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "govuk-error-summary" in html and "<title>Error: " in html
+    assert f'href="#disagreement-{second.pk}-note"' in html and f'id="disagreement-{second.pk}-note-error"' in html
+    # The other row's form is untouched and keeps its own ids.
+    assert f'id="disagreement-{first.pk}-note"' in html and f'id="disagreement-{first.pk}-note-error"' not in html
+    second.refresh_from_db()
+    assert second.outcome == "open"

@@ -56,7 +56,7 @@ def test_cli_whole_history_json_fields(db) -> None:
     assert data["expires_on"] == "2026-03-13" and data["limit_days"] == 56 and data["status"] == "running"
     assert data["days_left"] == 40  # days after today until the expiry day
     assert data["extension_notice_by"] == "2026-03-10"  # magistrates: 13 Mar - 3 = Tue 10 Mar
-    assert any("Remanded in custody again on Sun 1 Feb 2026" in line for line in data["explanation"])
+    assert any("Remanded in custody again on Sunday 1 February 2026" in line for line in data["explanation"])
     assert {"expires_on", "limit_days", "status", "days_left", "extension_notice_by", "explanation"} <= set(data)
 
 
@@ -171,7 +171,7 @@ def test_calculator_gives_the_engine_answer_with_a_what_if(client, personas: Per
     html = client.get(reverse("progression:ctl_calculator"), query).content.decode()
     assert "Expires 13 March 2026" in html
     assert "event(s) after today are included as what-ifs" in html
-    assert "Remanded in custody again on Sun 1 Feb 2026" in html
+    assert "Remanded in custody again on Sunday 1 February 2026" in html
     assert "Serve extension notice by" in html and "10 March 2026" in html
 
 

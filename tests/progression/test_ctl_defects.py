@@ -245,7 +245,7 @@ def test_9_stage_1_on_christmas_day_is_due_the_day_before() -> None:
         codes=["stage.1"],
     )
     assert stage1.due_on == D(2026, 12, 24)
-    assert "is a bank holiday (Christmas Day): due Thu 24 Dec 2026" in stage1.basis
+    assert "is a bank holiday (Christmas Day): due Thursday 24 December 2026" in stage1.basis
     assert "r. 4.11" in stage1.basis
 
 
@@ -276,7 +276,7 @@ def test_10_explanations_name_what_happened() -> None:
     )
     assert "again" not in first and "not counted" in first
     assert "while not in custody" in sending
-    assert "Remanded in custody again on Mon 2 Feb 2026" in crown_remand and "Sent" not in crown_remand
+    assert "Remanded in custody again on Monday 2 February 2026" in crown_remand and "Sent" not in crown_remand
     assert "first appearance" not in crown_remand and "counts as a day in custody" in crown_remand
 
 

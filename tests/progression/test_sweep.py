@@ -192,8 +192,9 @@ def test_the_sweep_command_exits_non_zero_after_sweeping_the_rest(personas: Pers
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 case\\(s\\) could not be worked out"):
         call_command("progression_sweep", stdout=io.StringIO(), stderr=err)
-    assert f"Could not work out case {case_a.urn}: bailed on Sun 1 Feb 2026, but the defendant was not in custody" in (
-        err.getvalue()
+    assert (
+        f"Could not work out case {case_a.urn}: bailed on Sunday 1 February 2026, but the defendant was not in custody"
+        in (err.getvalue())
     )
 
 

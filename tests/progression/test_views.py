@@ -145,7 +145,7 @@ def test_open_a_clock_and_record_remand_shows_explanation(client, personas: Pers
     # 9 Feb 2026 + 56 days = Mon 6 Apr 2026 (Easter Monday); Good Friday 3 Apr precedes it.
     assert ctl.expires_on == dt.date(2026, 4, 2)
     html = client.get(reverse("progression:case", args=[case_a.pk])).content.decode()
-    assert "Thu 2 Apr 2026" in html and "Easter Monday" in html
+    assert "Thursday 2 April 2026" in html and "Easter Monday" in html
     assert ctl.rule_version in html and "Not checked" in html
     assert "31" in html  # days remaining from 2 Mar
 

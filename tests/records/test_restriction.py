@@ -83,7 +83,7 @@ def test_a_named_reader_opens_it_with_a_reason_and_every_page_marks_it(personas,
     page = client.get(reverse("records:restricted"))
     assert restricted_case.urn in page.content.decode()
     form = client.post(reverse("records:restricted_open", args=[restricted_case.pk]), {"reason": "too short"})
-    assert form.status_code == 200 and "at least 10 characters" in form.content.decode()
+    assert form.status_code == 400 and "at least 10 characters" in form.content.decode()
     opened = client.post(
         reverse("records:restricted_open", args=[restricted_case.pk]),
         {"reason": "Preparing the answer to the accuracy complaint"},

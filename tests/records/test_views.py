@@ -53,7 +53,7 @@ def test_the_records_officer_lands_on_the_dashboard_with_its_figures(personas, r
 def test_the_records_officer_approves_and_the_worker_disposes(personas, records_a, old):
     client = client_for(records_a)
     invalid = client.post(detail_url(old.case), {"form": "decision", "decision": "approve", "reason": "short"})
-    assert invalid.status_code == 200 and "Error:" in invalid.content.decode()
+    assert invalid.status_code == 400 and "Error:" in invalid.content.decode()
     response = client.post(
         detail_url(old.case), {"form": "decision", "decision": "approve", "reason": "Retention over, nothing pending"}
     )

@@ -13,18 +13,22 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.api import services
 from casework.core import clock
+from casework.core.govuk_forms import GovukForm
 from casework.core.views import page_errors
 from casework.people.models import User
 
 ADMINISTRATOR = "administrator"
 
 
-class TokenCreateForm(forms.Form):
+class TokenCreateForm(GovukForm):
     name = forms.CharField(
         label="What is the token for?",
         help_text="For example, nightly import. It helps you recognise the token later.",
         max_length=100,
-        error_messages={"required": "Enter what the token is for"},
+        error_messages={
+            "required": "Enter what the token is for",
+            "max_length": "What the token is for must be 100 characters or less",
+        },
     )
 
 

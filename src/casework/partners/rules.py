@@ -253,6 +253,11 @@ def render_text(text: str, params: Mapping[str, Any]) -> str:
     return re.sub(r"{(\w+)}", lambda m: str(params.get(m.group(1), m.group(0))), text)
 
 
+def text_with_defaults(template: Mapping[str, Any], text: str) -> str:
+    """A template's clause text with each parameter at the template's HQ default."""
+    return render_text(text, parameter_values(template, {}))
+
+
 @dataclass(frozen=True)
 class Deviation:
     text: str

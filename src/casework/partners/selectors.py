@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
@@ -44,9 +44,35 @@ def template_visible(*, user: Any, number: int) -> MouTemplate:
 
 
 def template_changes(template: MouTemplate) -> list[rules.Change]:
-    """What this version changed against the previous one (everything is new in version 1)."""
+    """What this version changed against the previous one (everything is new in version 1), with
+    clause text in words: each placeholder filled with its version's HQ default."""
     previous = MouTemplate.objects.filter(number__lt=template.number).order_by("-number").first()
-    return rules.template_diff(previous.content if previous else {}, template.content)
+    old = previous.content if previous else {}
+    return [
+        replace(
+            change,
+            before=rules.text_with_defaults(old, change.before),
+            after=rules.text_with_defaults(template.content, change.after),
+        )
+        if change.area == "clause" and change.kind != "required_changed"
+        else change
+        for change in rules.template_diff(old, template.content)
+    ]
+
+
+def template_sections(template: MouTemplate) -> list[dict[str, Any]]:
+    """The template's sections and clauses as a reader sees them: placeholders such as
+    "{acknowledge_days}" filled with the HQ default (an agreement may set its own value)."""
+    return [
+        {
+            **section,
+            "clauses": [
+                {**clause, "text": rules.text_with_defaults(template.content, clause["text"])}
+                for clause in section.get("clauses", [])
+            ],
+        }
+        for section in template.content.get("sections", [])
+    ]
 
 
 # --- agreements ----------------------------------------------------------------------------------

@@ -505,6 +505,7 @@ def _render_agreement(
     params = rules.parameter_values(agreement.template.content, agreement.parameters)
     last = {kind: next((m.held_on for m in meetings if m.kind == kind), None) for kind in ("operational", "strategic")}
     since = agreement.effective_from or agreement.created_at.date()
+    disagreements = list(selectors.disagreements_of(user=user, force_id=agreement.force_id))
     context = {
         "agreement": agreement,
         "clauses": selectors.agreement_clauses(agreement),
@@ -525,11 +526,33 @@ def _render_agreement(
             "operational": rules.meeting_due(last["operational"], params["operational_meeting_weeks"], since),
             "strategic": rules.meeting_due(last["strategic"], params["strategic_meeting_weeks"], since),
         },
-        "disagreements": list(selectors.disagreements_of(user=user, force_id=agreement.force_id)),
+        "disagreements": disagreements,
+        "resolve_forms": _resolve_forms(disagreements, form_set.get("resolve_disagreement")),
         "performance": selectors.force_performance(user=user, force_id=agreement.force_id, today=today),
         "today": today,
     }
     return render(request, "partners/agreement_detail.html", context, status=status)
+
+
+def _resolve_form_ids(data: Any) -> str:
+    """Each open disagreement has its own outcome form; its ids name the disagreement, so an error
+    links to that row's fields."""
+    return f"disagreement-{id_param(data.get('disagreement_id')) or 0}-%s"
+
+
+def _resolve_forms(disagreements: list[Any], bound: forms.Form | None) -> dict[int, forms.Form]:
+    """One outcome form per disagreement; a refused one is shown again, with its errors, in its row."""
+    resolve_forms: dict[int, forms.Form] = {
+        d.pk: pforms.DisagreementResolveForm(
+            auto_id=_resolve_form_ids({"disagreement_id": d.pk}), initial={"disagreement_id": d.pk}
+        )
+        for d in disagreements
+    }
+    if bound is not None and bound.is_bound:
+        chosen = id_param(bound.data.get("disagreement_id"))
+        if chosen in resolve_forms:
+            resolve_forms[chosen] = bound
+    return resolve_forms
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -748,6 +771,7 @@ def agreement_resolve_disagreement(request: HttpRequest, agreement_id: int) -> H
     user, _agreement, form = _agreement_post(
         request, agreement_id, "resolve_disagreement", _plain(pforms.DisagreementResolveForm)
     )
+    form.auto_id = _resolve_form_ids(request.POST)  # the row's own ids (see _resolve_forms)
 
     def resolve() -> object:
         data = form.cleaned_data
@@ -782,7 +806,7 @@ def template_detail(request: HttpRequest, number: int) -> HttpResponse:
         {
             "template": template,
             "changes": selectors.template_changes(template),
-            "sections": template.content.get("sections", []),
+            "sections": selectors.template_sections(template),
             "can_publish": _user(request).has_role(RoleCode.HQ_POLICY),
         },
     )

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from casework.core.working_days import WorkingCalendar, day_and_date, fmt
+from casework.core.working_days import WorkingCalendar, day_and_date
 from casework.progression.rules import (
     REGIME_COURT,
     InvalidInput,
@@ -162,13 +162,14 @@ def limit_rule(
         if row.code != code or row.keyed_on != "first_custody" or not row.applies_on(first_custody):
             continue
         assumed = "" if first_custody_given else " (taken as the first remand in this history)"
-        period = f"between {fmt(row.effective_from)} and " + (
-            f"{fmt(row.effective_to - dt.timedelta(days=1))}" if row.effective_to else "now"
+        period = f"between {day_and_date(row.effective_from)} and " + (
+            f"{day_and_date(row.effective_to - dt.timedelta(days=1))}" if row.effective_to else "now"
         )
         if row.min_age_at_first_custody is not None:
             if born is None:
                 notes.append(
-                    f"First in custody for the offence on {fmt(first_custody)}{assumed}, {period}, but no date of "
+                    f"First in custody for the offence on {day_and_date(first_custody)}{assumed}, {period}, "
+                    "but no date of "
                     f"birth is recorded: the temporary {row.days}-day limit does not apply to anyone under "
                     f"{row.min_age_at_first_custody} then, so the ordinary limit is used (the earlier expiry). "
                     "Record the date of birth to check."
@@ -177,18 +178,20 @@ def limit_rule(
             age = age_on(born, first_custody)
             if age < row.min_age_at_first_custody:
                 notes.append(
-                    f"First in custody for the offence on {fmt(first_custody)}{assumed}, {period}, aged {age}: the "
+                    f"First in custody for the offence on {day_and_date(first_custody)}{assumed}, {period}, "
+                    f"aged {age}: the "
                     f"temporary {row.days}-day limit does not apply to a defendant under "
                     f"{row.min_age_at_first_custody} then (SI 2020/953 reg. 1A), so the ordinary limit applies."
                 )
                 break
             notes.append(
-                f"First in custody for the offence on {fmt(first_custody)}{assumed}, {period}, aged {age}: the "
+                f"First in custody for the offence on {day_and_date(first_custody)}{assumed}, {period}, aged "
+                f"{age}: the "
                 f"temporary {row.days}-day limit applies (SI 2020/953 reg. 3)."
             )
             return row, notes
         notes.append(
-            f"First in custody for the offence on {fmt(first_custody)}{assumed}, {period}: the temporary "
+            f"First in custody for the offence on {day_and_date(first_custody)}{assumed}, {period}: the temporary "
             f"{row.days}-day limit applies."
         )
         return row, notes
@@ -255,7 +258,7 @@ class _Clock:
                 expiry,
                 on,
                 f"The limit expired on {day_and_date(expiry)} while the defendant was still in custody ({what} on "
-                f"{fmt(on)}): this is a custody time limit failure to report.",
+                f"{day_and_date(on)}): this is a custody time limit failure to report.",
             )
             self.notes.append(self.failure.reason)
 
@@ -279,12 +282,13 @@ class _Clock:
     def remanded(self, on: dt.date, first_custody_default: dt.date) -> None:
         if self.ended:
             raise InvalidInput(
-                f"a remand in custody on {fmt(on)} comes after the clock ended; record a retrial or voluntary bill "
+                f"a remand in custody on {day_and_date(on)} comes after the clock ended; record a retrial or "
+                "voluntary bill "
                 "first if a new limit runs"
             )
         if self.in_custody:
             self.notes.append(
-                f"Remanded in custody on {fmt(on)} while already in custody: the clock carries on unchanged."
+                f"Remanded in custody on {day_and_date(on)} while already in custody: the clock carries on unchanged."
             )
             return
         if self.rule is None:
@@ -313,9 +317,10 @@ class _Clock:
             self.period_counts_first_day = True
             self.raw_end = on + dt.timedelta(days=left - 1)
             self.notes.append(
-                f"Remanded in custody again on {fmt(on)} with {left} days of the limit left. The day of a re-remand "
+                f"Remanded in custody again on {day_and_date(on)} with {left} days of the limit left. The "
+                "day of a re-remand "
                 f"counts as a day in custody (the {REG_2_4} discount applies only to the first remand), so the limit "
-                f"ends on {fmt(on)} + {left} - 1 days = {fmt(self.raw_end)}."
+                f"ends on {day_and_date(on)} + {left} - 1 days = {day_and_date(self.raw_end)}."
             )
         self.days_left = None
         self._apply_decision_if_due(on)
@@ -324,16 +329,19 @@ class _Clock:
     def _first_custody_words(self, on: dt.date, left: int) -> str:
         assert self.raw_end is not None
         if self.regime in (Regime.SUMMARY, Regime.EITHER_WAY):
-            what = f"First remanded in custody on {fmt(on)}"
+            what = f"First remanded in custody on {day_and_date(on)}"
         elif self.regime is Regime.CROWN:
-            what = f"In the Crown Court's custody from {fmt(on)} (sent in custody, or first remanded after sending)"
+            what = (
+                f"In the Crown Court's custody from {day_and_date(on)} "
+                "(sent in custody, or first remanded after sending)"
+            )
             if self.magistrates_days:
                 what += f", after {self.magistrates_days} days in the magistrates' court's custody"
         else:
-            what = f"In custody on the retrial or voluntary bill from {fmt(on)}"
+            what = f"In custody on the retrial or voluntary bill from {day_and_date(on)}"
         return (
-            f"{what}: that day is not counted ({REG_2_4}), so the limit ends on {fmt(on)} + {left} days = "
-            f"{fmt(self.raw_end)}."
+            f"{what}: that day is not counted ({REG_2_4}), so the limit ends on {day_and_date(on)} + {left} days = "
+            f"{day_and_date(self.raw_end)}."
         )
 
     def _note_exhausted(self, on: dt.date) -> None:
@@ -344,7 +352,7 @@ class _Clock:
     def bailed(self, on: dt.date) -> None:
         if not self.in_custody:
             raise InvalidInput(
-                f"bailed on {fmt(on)}, but the defendant was not in custody then: record the remand first"
+                f"bailed on {day_and_date(on)}, but the defendant was not in custody then: record the remand first"
             )
         self.check_breach(on, "bailed")
         assert self.period_start is not None
@@ -353,23 +361,24 @@ class _Clock:
         assert end is not None
         self.days_left = (end - on).days
         how = (
-            f"bail date - remand date, {fmt(on)} - {fmt(self.period_start)}"
+            f"bail date - remand date, {day_and_date(on)} - {day_and_date(self.period_start)}"
             if not self.period_counts_first_day
-            else f"{fmt(self.period_start)} to {fmt(on)}, counting both days"
+            else f"{day_and_date(self.period_start)} to {day_and_date(on)}, counting both days"
         )
         self.used_before_period += period
         self.in_custody, self.period_start, self.raw_end, self.extended_to = False, None, None, None
         self.notes.append(
-            f"Bailed on {fmt(on)}: {period} days in custody this time ({how}); {self.used_before_period} days used "
+            f"Bailed on {day_and_date(on)}: {period} days in custody this time ({how}); "
+            f"{self.used_before_period} days used "
             f"under this limit, {max(self.days_left, 0)} days left. The clock stops until a further remand in custody."
         )
 
     def sent(self, on: dt.date) -> None:
         if self.ended:
-            raise InvalidInput(f"sent to the Crown Court on {fmt(on)} after the clock ended")
+            raise InvalidInput(f"sent to the Crown Court on {day_and_date(on)} after the clock ended")
         if self.sent_on is not None or self.regime is Regime.RETRIAL:
             raise InvalidInput(
-                f"sent to the Crown Court on {fmt(on)}, but the clock is already under the "
+                f"sent to the Crown Court on {day_and_date(on)}, but the clock is already under the "
                 f"{'Crown Court' if self.regime is Regime.CROWN else 'retrial'} limit"
             )
         if self.decided_on is not None and self.decided_on > on:
@@ -391,7 +400,8 @@ class _Clock:
         self.choose_limit(on, first)
         left = self.limit_days - self.magistrates_days
         self.notes.append(
-            f"Sent to the Crown Court on {fmt(on)} {how}, after {self.magistrates_days} days in the magistrates' "
+            f"Sent to the Crown Court on {day_and_date(on)} {how}, after {self.magistrates_days} days in the "
+            "magistrates' "
             f"court's custody: {self.limit_days} - {self.magistrates_days} = {left} days of the Crown Court limit "
             "(reg. 5(6B))."
         )
@@ -400,7 +410,7 @@ class _Clock:
             self.raw_end = on + dt.timedelta(days=left)
             self.notes.append(
                 f"The day of sending counts in the magistrates' court's custody, so the Crown Court limit ends on "
-                f"{fmt(on)} + {left} days = {fmt(self.raw_end)}."
+                f"{day_and_date(on)} + {left} days = {day_and_date(self.raw_end)}."
             )
             self._note_exhausted(on)
         else:
@@ -414,15 +424,17 @@ class _Clock:
         first = self.first_custody_on or self.first_remand or on
         self.choose_limit(on, first)
         self.notes.append(
-            f"Retrial ordered or voluntary bill preferred on {fmt(on)}: a new limit of {self.limit_days} days runs "
+            f"Retrial ordered or voluntary bill preferred on {day_and_date(on)}: a new limit of "
+            f"{self.limit_days} days runs "
             "to the start of the trial (reg. 5(3))."
         )
         if self.in_custody:
             self.period_start, self.period_counts_first_day = on, False
             self.raw_end = on + dt.timedelta(days=self.limit_days)
             self.notes.append(
-                f"In custody on that day: it is not counted, so the limit ends on {fmt(on)} + {self.limit_days} days "
-                f"= {fmt(self.raw_end)}."
+                f"In custody on that day: it is not counted, so the limit ends on {day_and_date(on)} + "
+                f"{self.limit_days} days "
+                f"= {day_and_date(self.raw_end)}."
             )
         else:
             self.days_left = self.limit_days
@@ -432,7 +444,8 @@ class _Clock:
             raise InvalidInput("an extension needs the new expiry date the court set")
         if self.ended or not self.in_custody:
             raise InvalidInput(
-                f"an extension on {fmt(on)} can only be recorded while the defendant is in custody under a running "
+                f"an extension on {day_and_date(on)} can only be recorded while the defendant is in custody "
+                "under a running "
                 "limit"
             )
         current = self.expiry()
@@ -445,7 +458,9 @@ class _Clock:
                 f"({day_and_date(current)}): an extension cannot shorten the limit"
             )
         self.extended_to, self.court_extended = new_expiry, True
-        self.notes.append(f"Extended by the court on {fmt(on)} from {fmt(current)} to {fmt(new_expiry)}.")
+        self.notes.append(
+            f"Extended by the court on {day_and_date(on)} from {day_and_date(current)} to {day_and_date(new_expiry)}."
+        )
         reason = self.calendar.non_working_reason(new_expiry)
         if reason is not None:
             treated = self.calendar.preceding_working_day(new_expiry)[0]
@@ -463,7 +478,7 @@ class _Clock:
         if self.in_custody:
             self.used_before_period += self.period_days(on)
         self.in_custody, self.period_start, self.raw_end, self.ended = False, None, None, True
-        self.notes.append(f"{what} on {fmt(on)}: the custody time limit no longer applies.")
+        self.notes.append(f"{what} on {day_and_date(on)}: the custody time limit no longer applies.")
 
     # --- the summary trial decision -----------------------------------------------------------------
 
@@ -486,14 +501,16 @@ class _Clock:
         assert first is not None
         if self.decided_on < first:
             raise InvalidInput(
-                f"the summary trial decision ({fmt(self.decided_on)}) cannot be before the first appearance, taken "
-                f"as the first remand in custody ({fmt(first)})"
+                f"the summary trial decision ({day_and_date(self.decided_on)}) cannot be before the first "
+                "appearance, taken "
+                f"as the first remand in custody ({day_and_date(first)})"
             )
         after = (self.decided_on - first).days
-        measured = f"{after} days after the first appearance on {fmt(first)} (the first remand is taken as it)"
+        measured = f"{after} days after the first appearance on {day_and_date(first)} (the first remand is taken as it)"
         if window is None or reduced is None or after > window:
             self.notes.append(
-                f"Summary trial decided on {fmt(self.decided_on)}, {measured}: not within {window} days, so the limit "
+                f"Summary trial decided on {day_and_date(self.decided_on)}, {measured}: not within {window} "
+                "days, so the limit "
                 f"stays {self.limit_days} days."
             )
             return
@@ -502,14 +519,15 @@ class _Clock:
         if self.in_custody and self.raw_end is not None:
             self.raw_end -= dt.timedelta(days=cut)
             if self.extended_to is None:
-                shown = f"the limit now ends on {fmt(self.raw_end)}"
+                shown = f"the limit now ends on {day_and_date(self.raw_end)}"
             else:
                 shown = "the court's extended date stands"
         else:
             self.days_left = (self.days_left or 0) - cut
             shown = f"{max(self.days_left, 0)} days are left"
         self.notes.append(
-            f"Summary trial decided on {fmt(self.decided_on)}, {measured}: within {window} days, so the limit is "
+            f"Summary trial decided on {day_and_date(self.decided_on)}, {measured}: within {window} days, so "
+            "the limit is "
             f"{reduced} days (reg. 4(3)), {cut} days fewer; {shown}."
         )
         self._note_exhausted(self.decided_on)
@@ -552,8 +570,8 @@ def ctl_clock(
     clock.first_remand = remands[0] if remands else None
     if first_custody_on is not None and remands and first_custody_on > remands[0]:
         raise InvalidInput(
-            f"the date first in custody ({fmt(first_custody_on)}) cannot be after the first remand in custody "
-            f"({fmt(remands[0])})"
+            f"the date first in custody ({day_and_date(first_custody_on)}) cannot be after the first remand in custody "
+            f"({day_and_date(remands[0])})"
         )
     if born_on is not None and remands and born_on >= remands[0]:
         raise InvalidInput("the date of birth must be before the first remand in custody")
@@ -621,12 +639,13 @@ def _expiry_words(clock: _Clock, expiry: dt.date) -> str:
     assert end is not None
     reason = clock.calendar.non_working_reason(end)
     if reason is None:
-        return f"The limit ends on {fmt(end)}, a working day: expires {fmt(expiry)}."
+        return f"The limit ends on {day_and_date(end)}, a working day: expires {day_and_date(expiry)}."
     skipped = clock.calendar.preceding_working_day(end)[1]
     before = [_short(day, why) for day, why in skipped[1:]]
     precede = f"; {_join(before)} precede{'s' if len(before) == 1 else ''} it" if before else ""
     return (
-        f"The limit would end on {fmt(end)}, {reason}{precede}; expires {fmt(expiry)} (the preceding working day, "
+        f"The limit would end on {day_and_date(end)}, {reason}{precede}; expires {day_and_date(expiry)} (the "
+        "preceding working day, "
         f"{REG_2_5})."
     )
 

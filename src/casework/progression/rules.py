@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from casework.core.working_days import WorkingCalendar, day_and_date, fmt
+from casework.core.working_days import WorkingCalendar, day_and_date
 
 SERVICE_RULE = "Criminal Procedure Rules 2020, r. 4.11"
 
@@ -108,7 +108,7 @@ def last_business_day_on_or_before(day: dt.date, calendar: WorkingCalendar) -> B
     return BusinessDay(
         due,
         day,
-        f"{fmt(day)} is {why}: due {fmt(due)}, the last business day before it "
+        f"{day_and_date(day)} is {why}: due {day_and_date(due)}, the last business day before it "
         f"(service on a non-business day counts as the next business day, {SERVICE_RULE})",
     )
 
@@ -151,7 +151,7 @@ def extension_notice(
     text = (
         f"Extension notice ({COURT_LABEL[court]}): the court hears the application after {days} days from the "
         f"notice. For a hearing on the expiry day, {day_and_date(expires_on)}, the {days} days must run from "
-        f"{fmt(run_from)} to {fmt(run_to)}, so serve notice by {day_and_date(counted)}"
+        f"{day_and_date(run_from)} to {day_and_date(run_to)}, so serve notice by {day_and_date(counted)}"
     )
     if due.reason:
         text += f"; that day is not a business day, so serve it by {day_and_date(due.due_on)}"
@@ -159,8 +159,9 @@ def extension_notice(
         f". This reads the rule as {days} clear days between notice and hearing, the earlier of the two possible "
         "readings. The court may shorten the period."
     )
-    basis = f"{days} clear days before a hearing on the expiry day ({fmt(expires_on)}) in {COURT_LABEL[court]}" + (
-        f"; {due.reason}" if due.reason else ""
+    basis = (
+        f"{days} clear days before a hearing on the expiry day ({day_and_date(expires_on)}) in {COURT_LABEL[court]}"
+        + (f"; {due.reason}" if due.reason else "")
     )
     return NoticeDate(due.due_on, court, days, text, rule.version, rule.source, rule.title, basis[:300])
 
@@ -193,7 +194,9 @@ def offset_date(
         unit = "day" if abs(rule.days) == 1 else "days"
         moved = f"; {business.reason}" if business.reason else ""
     direction = "after" if rule.days >= 0 else "before"
-    basis = f"{abs(rule.days)} {unit} {direction} the {anchor_name.replace('_', ' ')} ({fmt(anchor_date)}){moved}"
+    basis = (
+        f"{abs(rule.days)} {unit} {direction} the {anchor_name.replace('_', ' ')} ({day_and_date(anchor_date)}){moved}"
+    )
     return due, basis
 
 

@@ -394,7 +394,8 @@ def clock_dual_check(*, actor: Any, clock: CustodyClock, confirmed_expiry: dt.da
                 changes={"dual_check_mismatch": [confirmed_expiry.isoformat(), clock.expires_on.isoformat()]},
             )
         raise ValidationFailed(
-            f"Your date ({fmt(confirmed_expiry)}) differs from the computed expiry ({fmt(clock.expires_on)}). "
+            f"Your date ({day_and_date(confirmed_expiry)}) differs from the computed expiry "
+            f"({day_and_date(clock.expires_on)}). "
             "Check the custody events and the explanation, then tell the case's prosecutor.",
             field_errors={"confirmed_expiry": ["This does not match the computed expiry."]},
         )

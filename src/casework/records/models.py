@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from casework.cases.choices import CaseOutcome
 from casework.core import clock
 from casework.records.choices import Decision, DisposalAction, RecordType, RunStatus, Trigger
 
@@ -46,6 +47,16 @@ class RetentionRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
+
+    @property
+    def label(self) -> str:
+        """The rule in words, as the schedule and the review pages name it (the code stays in exports):
+        "Case file (after finalisation), convicted on all counts"."""
+        kind = self.get_record_type_display()
+        if self.outcome:
+            outcome = dict(CaseOutcome.choices).get(self.outcome, self.outcome.replace("_", " "))
+            return f"{kind}, {outcome[:1].lower()}{outcome[1:]}"
+        return f"{kind}, any other outcome" if self.record_type == RecordType.CASE_FILE else kind
 
     @property
     def period_text(self) -> str:

@@ -32,8 +32,10 @@ from casework.records.forms import (
     DecisionForm,
     DisposalFilterForm,
     HoldForm,
+    HoldLiftForm,
     ReasonForm,
     RestrictForm,
+    RestrictionLiftForm,
     ReviewFilterForm,
 )
 
@@ -47,11 +49,11 @@ def _reader(request: HttpRequest) -> Any:
     return user
 
 
-def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     """Every records page: its context plus whether the section navigation offers restricted records."""
     user: Any = request.user
     may_restrict = bool(user.role_codes & RESTRICTED_READER_ROLES and user.unit_id)
-    return render(request, template, {"show_restricted": may_restrict, **context})
+    return render(request, template, {"show_restricted": may_restrict, **context}, status=status)
 
 
 def _raise_page_error(error: CaseworkError) -> None:
@@ -147,28 +149,55 @@ def _item(user: Any, record_type: str, record_id: str) -> selectors.RetentionIte
 def review_detail(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse:
     user = _reader(request)
     item = _item(user, record_type, record_id)
-    decision_form = DecisionForm(request.POST if request.POST.get("form") == "decision" else None)
-    hold_form = HoldForm(request.POST if request.POST.get("form") == "hold" else None)
+    which = request.POST.get("form")
+    # Each form on the page has its own ids, so an error links to the right "reason" box.
+    decision_form = DecisionForm(request.POST if which == "decision" else None, auto_id="decision-%s")
+    hold_form = HoldForm(request.POST if which == "hold" else None, auto_id="hold-%s")
     if request.method == "POST":
         done = _review_post(request, user, item, decision_form, hold_form)
         if done:
             return redirect("records:review_detail", record_type=record_type, record_id=record_id)
+    return _review_page(request, user, item, decision_form=decision_form, hold_form=hold_form)
+
+
+def _lift_form(hold_id: int, data: Any = None) -> HoldLiftForm:
+    return HoldLiftForm(data, auto_id=f"lift-{hold_id}-%s")
+
+
+def _review_page(
+    request: HttpRequest,
+    user: Any,
+    item: selectors.RetentionItem,
+    *,
+    decision_form: DecisionForm | None = None,
+    hold_form: HoldForm | None = None,
+    lift_form: tuple[int, HoldLiftForm] | None = None,
+) -> HttpResponse:
+    """One record's review page; a form that failed is shown with its errors (status 400)."""
     from casework.records.models import DisposalRecord, LegalHold, RetentionDecision
 
     key = {"record_type": item.record_type, "record_id": item.record_id}
+    holds = list(LegalHold.objects.active().filter(**key).select_related("placed_by"))
+    lift_forms = {hold.pk: _lift_form(hold.pk) for hold in holds}
+    if lift_form is not None:
+        lift_forms[lift_form[0]] = lift_form[1]
+    failed = [form for form in (decision_form, hold_form, *lift_forms.values()) if form is not None and form.errors]
     return _render(
         request,
         "records/review_detail.html",
         {
             "item": item,
-            "decision_form": decision_form,
-            "hold_form": hold_form,
+            "decision_form": decision_form or DecisionForm(auto_id="decision-%s"),
+            "hold_form": hold_form or HoldForm(auto_id="hold-%s"),
+            "lift_forms": lift_forms,
+            "failed_forms": failed,
             "may_decide": selectors.is_records_officer_for(user, item.unit_id),
             "may_hold": selectors.may_hold(user, item.unit_id),
-            "holds": LegalHold.objects.active().filter(**key).select_related("placed_by"),
+            "holds": holds,
             "decisions": RetentionDecision.objects.filter(**key).select_related("decided_by")[:20],
             "disposal": DisposalRecord.objects.filter(**key).first(),
         },
+        status=400 if failed else 200,
     )
 
 
@@ -211,21 +240,21 @@ def _review_post(
 @require_POST
 def hold_lift(request: HttpRequest, hold_id: int) -> HttpResponse:
     user = _reader(request)
-    form = ReasonForm(request.POST)
     hold = selectors.holds_for(user=user).filter(pk=hold_id).first()
     if hold is None:
         raise Http404("Page not found.")
+    form = _lift_form(hold_id, request.POST)
     if form.is_valid():
         try:
             services.hold_lift(actor=user, hold_id=hold_id, reason=form.cleaned_data["reason"])
         except CaseworkError as error:
             _raise_page_error(error)
-            messages.error(request, error.message)
+            apply_service_error(form, error)
         else:
             messages.success(request, f"The legal hold on {hold.label} has been lifted.")
-    else:
-        messages.error(request, "Give the reason for lifting the hold (at least 10 characters).")
-    return redirect("records:review_detail", record_type=hold.record_type, record_id=hold.record_id)
+            return redirect("records:review_detail", record_type=hold.record_type, record_id=hold.record_id)
+    item = _item(user, hold.record_type, hold.record_id)
+    return _review_page(request, user, item, lift_form=(hold_id, form))
 
 
 @login_required
@@ -319,10 +348,27 @@ def restricted(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Processing of {case.urn} is restricted: it is hidden from normal work.")
             return redirect("records:restricted")
+    return _restricted_page(request, user, form)
+
+
+def _restriction_lift_form(case: Case, data: Any = None) -> RestrictionLiftForm:
+    return RestrictionLiftForm(data, auto_id=f"lift-{case.pk}-%s", case_urn=case.urn)
+
+
+def _restricted_page(
+    request: HttpRequest, user: Any, form: RestrictForm, lift_form: tuple[int, RestrictionLiftForm] | None = None
+) -> HttpResponse:
+    """The restricted records page; a form that failed is shown with its errors (status 400)."""
+    cases = list(selectors.restricted_cases_for(user=user))
+    lift_forms = {case.pk: _restriction_lift_form(case) for case in cases}
+    if lift_form is not None:
+        lift_forms[lift_form[0]] = lift_form[1]
+    failed = [f for f in (form, *lift_forms.values()) if f.errors]
     return _render(
         request,
         "records/restricted.html",
-        {"form": form, "cases": selectors.restricted_cases_for(user=user), "lift_form": ReasonForm()},
+        {"form": form, "cases": cases, "lift_forms": lift_forms, "failed_forms": failed},
+        status=400 if failed else 200,
     )
 
 
@@ -343,7 +389,9 @@ def restricted_open(request: HttpRequest, case_id: int) -> HttpResponse:
             apply_service_error(form, error)
         else:
             return redirect("cases:detail", case_id=case.pk)
-    return _render(request, "records/restricted_open.html", {"form": form, "case": case})
+    return _render(
+        request, "records/restricted_open.html", {"form": form, "case": case}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -353,15 +401,14 @@ def restriction_lift(request: HttpRequest, case_id: int) -> HttpResponse:
     case = Case.objects.restricted_readable_by(user).filter(pk=case_id).first()
     if case is None:
         raise Http404("Page not found.")
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Give the reason for lifting the restriction (at least 10 characters).")
-        return redirect("records:restricted")
-    try:
-        case_services.case_restriction_lift(actor=user, case_id=case.pk, reason=form.cleaned_data["reason"])
-    except CaseworkError as error:
-        _raise_page_error(error)
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"The restriction of {case.urn} has been lifted: it is back in normal work.")
-    return redirect("records:restricted")
+    form = _restriction_lift_form(case, request.POST)
+    if form.is_valid():
+        try:
+            case_services.case_restriction_lift(actor=user, case_id=case.pk, reason=form.cleaned_data["reason"])
+        except CaseworkError as error:
+            _raise_page_error(error)
+            apply_service_error(form, error)
+        else:
+            messages.success(request, f"The restriction of {case.urn} has been lifted: it is back in normal work.")
+            return redirect("records:restricted")
+    return _restricted_page(request, user, RestrictForm(), lift_form=(case.pk, form))
