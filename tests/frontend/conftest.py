@@ -14,6 +14,7 @@ PERSONAS = (
     "unithead.a",
     "area.a",
     "hq.analyst",
+    "hq.policy",
     "inspector",
     "police.x",
     "admin",

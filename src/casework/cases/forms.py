@@ -40,7 +40,7 @@ def _person_field(label: str, unit: Unit, attname: str) -> forms.ModelChoiceFiel
         queryset=selectors.allocatable_staff(unit_id=unit.pk, attname=attname),
         required=False,
         label=label,
-        empty_label="Not allocated",
+        empty_label="Unassigned",
     )
     field.label_from_instance = lambda user: str(user.display_name)  # type: ignore[method-assign,assignment]
     return field
