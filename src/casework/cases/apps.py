@@ -6,6 +6,12 @@ class CasesConfig(AppConfig):
     label = "cases"
     verbose_name = "Case register"
 
+    # The audit trail asks which cases a unit holds and which case a URN names (audit.case_lookups).
+    audit_case_lookups = {
+        "unit_case_ids": "casework.cases.audit_lookups.unit_case_ids",
+        "case_by_reference": "casework.cases.audit_lookups.case_by_reference",
+    }
+
     def ready(self) -> None:
         # Pages about a case are consultations of it, logged even if a view forgets (core.read_log).
         from casework.cases import read_log

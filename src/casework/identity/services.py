@@ -322,3 +322,21 @@ def account_set_active(*, actor: Any, user_id: int, active: bool) -> User:
     if not active:
         credentials_changed(user=user, actor=actor, reason="account deactivated")
     return user
+
+
+@transaction.atomic
+def person_open(*, actor: Any, person_id: int, justification: str = "") -> Any:
+    """Open a person record (a report about a person is a consultation under s.62)."""
+    person = (
+        User.objects.visible_to(actor)
+        .select_related("unit", "grade", "team", "line_manager")
+        .filter(pk=person_id)
+        .first()
+    )
+    if person is None:
+        raise NotFound("Person not found.")
+    reason = justification or ("Own record" if person.pk == actor.pk else "Line management / unit oversight")
+    audit.record(
+        actor=actor, action=Action.CONSULT, subject=person, subject_label=person.username, justification=reason
+    )
+    return person
