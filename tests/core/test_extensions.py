@@ -71,7 +71,11 @@ def test_the_projects_hooks_are_declared_where_they_are_read():
     assert [f"{fn.__module__}.{fn.__name__}" for fn in CASE_CHANGE_LISTENERS] == [
         "casework.assurance.rechecks.recheck_request"
     ]
-    assert CASE_PAGE_PANELS.contributions() == ["progression/_case_panel_hook.html", "assurance/_case_panel_hook.html"]
+    assert CASE_PAGE_PANELS.contributions() == [
+        "progression/_case_panel_hook.html",
+        "assurance/_case_panel_hook.html",
+        "resourcing/_case_panel_hook.html",
+    ]
 
 
 def test_every_extension_point_is_documented():
