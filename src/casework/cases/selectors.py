@@ -9,7 +9,22 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from casework.cases.models import Case
+from casework.cases.choices import OPEN_STAGES
+from casework.cases.models import (
+    Case,
+    CaseAccessGrant,
+    CaseAccessGrantReview,
+    CaseDocument,
+    Charge,
+    Defendant,
+    DocumentVersion,
+    Hearing,
+)
+from casework.cases.rules import ALLOCATIONS
+from casework.core import clock
+from casework.core.errors import NotFound, PermissionDenied
+from casework.people.choices import UNIT_MANAGER_ROLES
+from casework.people.models import User
 
 #: Sort keys users may choose: name -> ORM ordering (always ends with a unique tie-breaker).
 SORTS: dict[str, tuple[str, ...]] = {
@@ -48,8 +63,6 @@ def case_queryset(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
     if filters.lawyer_id:
         qs = qs.filter(allocated_lawyer_id=filters.lawyer_id)
     if filters.open_only:
-        from casework.cases.choices import OPEN_STAGES
-
         qs = qs.filter(stage__in=OPEN_STAGES)
     text = filters.text.strip()
     if text:
@@ -68,9 +81,6 @@ def case_page(*, user: Any, filters: CaseFilters, page: int = 1, per_page: int =
 
 def allocatable_staff(*, unit_id: int, attname: str) -> QuerySet[Any]:
     """The people the case rules allow in an allocation (rules.ALLOCATIONS), for choice lists."""
-    from casework.cases.rules import ALLOCATIONS
-    from casework.people.models import User
-
     roles, _described = ALLOCATIONS[attname]
     return (
         User.objects.filter(unit_id=unit_id, is_active=True, roles__code__in=sorted(roles))
@@ -116,8 +126,6 @@ def case_detail_related(case: Case) -> dict[str, Any]:
     """Everything the case page shows, in a fixed number of queries."""
     from django.db.models import Prefetch
 
-    from casework.cases.models import CaseDocument, Defendant, DocumentVersion
-
     defendants = list(Defendant.objects.filter(case=case).prefetch_related("charges"))
     documents = list(
         CaseDocument.objects.filter(case=case).prefetch_related(
@@ -144,8 +152,6 @@ def case_visible(*, user: Any, case_id: int) -> Case | None:
 
 def defendant_visible(*, user: Any, defendant_id: int) -> Any:
     """A defendant whose case the user may see, with that case loaded, or None."""
-    from casework.cases.models import Defendant
-
     return (
         Defendant.objects.select_related("case").filter(pk=defendant_id, case__in=Case.objects.visible_to(user)).first()
     )
@@ -153,8 +159,6 @@ def defendant_visible(*, user: Any, defendant_id: int) -> Any:
 
 def hearing_visible(*, user: Any, hearing_id: int) -> Any:
     """A hearing whose case the user may see, with that case loaded, or None."""
-    from casework.cases.models import Hearing
-
     return Hearing.objects.select_related("case").filter(pk=hearing_id, case__in=Case.objects.visible_to(user)).first()
 
 
@@ -163,8 +167,6 @@ def case_api_parts(case: Case) -> dict[str, Any]:
 
     Unlike case_detail_related, document bodies are not loaded: the API lists metadata only.
     """
-    from casework.cases.models import CaseDocument, Defendant
-
     return {
         "defendants": list(Defendant.objects.filter(case=case).prefetch_related("charges")),
         "hearings": list(case.hearings.all()),
@@ -174,8 +176,6 @@ def case_api_parts(case: Case) -> dict[str, Any]:
 
 
 def defendants_of_case(case: Case) -> list[Any]:
-    from casework.cases.models import Defendant
-
     return list(Defendant.objects.filter(case=case).prefetch_related("charges"))
 
 
@@ -189,8 +189,6 @@ def hearings_of_case(case: Case) -> list[Any]:
 def case_for_change(*, user: Any, case_id: int) -> Case:
     """A case the user may change. Invisible: NotFound (no existence oracle); visible but
     read-only for this user (HQ, inspectors, area leadership): PermissionDenied."""
-    from casework.core.errors import NotFound, PermissionDenied
-
     case = Case.objects.visible_to(user).select_related("unit").filter(pk=case_id).first()
     if case is None:
         raise NotFound("Case not found.")
@@ -203,8 +201,6 @@ def case_for_change(*, user: Any, case_id: int) -> Case:
 
 def defendant_in_case(*, case: Case, pk: int) -> Any:
     """A defendant of this (already access-checked) case, or None."""
-    from casework.cases.models import Defendant
-
     defendant = Defendant.objects.filter(case=case, pk=pk).first()
     if defendant is not None:
         defendant.case = case
@@ -213,8 +209,6 @@ def defendant_in_case(*, case: Case, pk: int) -> Any:
 
 def charge_in_case(*, case: Case, defendant_id: int, pk: int) -> Any:
     """A charge against this defendant of this case, or None."""
-    from casework.cases.models import Charge
-
     charge = (
         Charge.objects.select_related("defendant")
         .filter(defendant__case=case, defendant_id=defendant_id, pk=pk)
@@ -227,8 +221,6 @@ def charge_in_case(*, case: Case, defendant_id: int, pk: int) -> Any:
 
 def hearing_in_case(*, case: Case, pk: int) -> Any:
     """A hearing of this case, or None."""
-    from casework.cases.models import Hearing
-
     hearing = Hearing.objects.filter(case=case, pk=pk).first()
     if hearing is not None:
         hearing.case = case
@@ -240,10 +232,6 @@ def access_grants_for_review(*, user: Any, since_days: int = 30) -> QuerySet[Any
     from datetime import timedelta
 
     from django.db.models import F, Prefetch
-
-    from casework.cases.models import CaseAccessGrant, CaseAccessGrantReview
-    from casework.core import clock
-    from casework.people.choices import UNIT_MANAGER_ROLES
 
     if not getattr(user, "is_authenticated", False) or not (user.role_codes & UNIT_MANAGER_ROLES) or not user.unit_id:
         return CaseAccessGrant.objects.none()

@@ -20,6 +20,7 @@ from casework.audit.versioned import versioned_update
 from casework.cases import rules
 from casework.cases.choices import Stage
 from casework.cases.models import (
+    AcceptanceCriterion,
     Case,
     CaseAccessGrant,
     CaseAccessGrantReview,
@@ -31,6 +32,7 @@ from casework.cases.models import (
     Defendant,
     DocumentVersion,
     Hearing,
+    OffenceCategory,
     RestrictedReading,
 )
 from casework.core import clock
@@ -38,6 +40,8 @@ from casework.core.case_changes import notify_case_changed
 from casework.core.errors import NotFound, PermissionDenied, TransitionRefused, ValidationFailed
 from casework.core.extensions import ExtensionPoint
 from casework.core.models import VersionedModel
+from casework.people.choices import CASEWORKER_ROLES, RESTRICTED_READER_ROLES, UNIT_MANAGER_ROLES, RoleCode
+from casework.people.models import PoliceForce, User
 
 BREAK_GLASS_HOURS = 8
 
@@ -86,9 +90,6 @@ def case_references(*, unit_ids: Iterable[int], person_ids: Iterable[int | None]
     """The facts the case rules need about the records a case may name: the given people, the
     forces serving the given units, and the (small) reference lists. One write loads what it
     names; an import or the demo loads a unit's worth once."""
-    from casework.cases.models import AcceptanceCriterion, OffenceCategory
-    from casework.people.models import PoliceForce, User
-
     wanted = {pk for pk in person_ids if pk}
     people = User.objects.filter(pk__in=wanted).prefetch_related("roles") if wanted else []
     staff = {
@@ -178,8 +179,6 @@ def require_storable(values: dict[str, Any]) -> None:
 def case_create(*, actor: Any, unit_id: int, urn: str, **values: Any) -> Case:
     """Record a new case in a unit. Managers create in their unit; caseworkers when allocated."""
     roles = actor.role_codes
-    from casework.people.choices import CASEWORKER_ROLES, UNIT_MANAGER_ROLES
-
     if not (roles & (UNIT_MANAGER_ROLES | CASEWORKER_ROLES)) or actor.unit_id != unit_id:
         raise PermissionDenied("Only staff of this unit can record a case in it.")
     unknown = set(values) - set(CASE_EDITABLE_FIELDS) - {"offence_category_ids"}
@@ -261,8 +260,6 @@ def _relationship_by_role(user: Any, case: Case) -> str | None:
     if case.legal_manager_id == user.pk:
         return "Legal manager for the case"
     roles = user.role_codes
-    from casework.people.choices import RoleCode
-
     if RoleCode.UNIT_HEAD in roles and user.unit_id == case.unit_id:
         return "Unit head: unit oversight"
     if RoleCode.LEGAL_MANAGER in roles and user.unit_id == case.unit_id:
@@ -390,8 +387,6 @@ def _reason(text: str, field: str, what: str) -> str:
 
 def _restriction_target(*, actor: Any, case_id: int) -> Case:
     """A case of the actor's own unit, for a unit head or records officer; anyone else: not found."""
-    from casework.people.choices import RESTRICTED_READER_ROLES
-
     if not (actor.role_codes & RESTRICTED_READER_ROLES) or not actor.unit_id:
         raise NotFound("Case not found.")
     case = Case.objects.filter(pk=case_id, unit_id=actor.unit_id, disposed_at__isnull=True).first()
@@ -505,8 +500,6 @@ def case_break_glass(*, actor: Any, urn: str, justification: str) -> Case:
 
 @transaction.atomic
 def access_grant_review(*, actor: Any, grant_id: int, note: str) -> CaseAccessGrant:
-    from casework.people.choices import UNIT_MANAGER_ROLES
-
     grant = CaseAccessGrant.objects.select_related("case").filter(pk=grant_id).first()
     if grant is None or not (actor.role_codes & UNIT_MANAGER_ROLES) or grant.case.unit_id != actor.unit_id:
         raise NotFound("Access record not found.")

@@ -31,6 +31,7 @@ from casework.imports.case_services import ImportBatch
 from casework.imports.mapping import Mapping, mapping_from_data
 from casework.imports.models import ImportFile, ImportKind, ImportRun, RowProblem, RunStatus
 from casework.imports.readers import read_files
+from casework.imports.tasks import import_check_task, import_execute_task
 from casework.imports.validation import Checked, check
 from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Unit, User
@@ -245,8 +246,6 @@ def import_prepare(
     """Check an upload and keep its files for a later `import_start`. Small files are checked
     now; larger ones by the worker (the run shows "Being checked" until then). Nothing is written
     to the records either way. File-level problems of a small file raise ValidationFailed."""
-    from casework.imports.tasks import import_check_task
-
     require_may_import(actor=actor, unit=unit, kind=mapping.kind)
     fields = _run_fields(actor, files, mapping, unit)
     size = sum(len(data) for _, data in files)
@@ -301,8 +300,6 @@ def may_resume(run: ImportRun) -> bool:
 
 
 def _enqueue(*, actor: User | None, run_id: int, allowed: Callable[[ImportRun], bool], refusal: str) -> ImportRun:
-    from casework.imports.tasks import import_execute_task
-
     with transaction.atomic():
         run = ImportRun.objects.select_for_update().get(pk=run_id)  # no join: PostgreSQL locks no outer join
         require_may_import(actor=actor, unit=run.unit, kind=run.kind)

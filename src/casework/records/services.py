@@ -17,9 +17,11 @@ from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.cases.models import Case
 from casework.core import clock, context
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
 from casework.people.choices import RoleCode
+from casework.people.models import User
 from casework.records import erasure_services, selectors
 from casework.records.choices import Decision, DisposalAction, RecordType, RetentionState, RunStatus, Trigger
 from casework.records.models import DisposalRecord, DisposalRun, LegalHold, RetentionDecision
@@ -214,11 +216,11 @@ def _refusal(item: RetentionItem) -> str | None:
         return "it has already been disposed of"
     if LegalHold.objects.active().filter(record_type=item.record_type, record_id=item.record_id).exists():
         return "it is under legal hold"
-    if item.record_type == RecordType.CASE_FILE:
-        from casework.cases.models import Case
-
-        if Case.objects.filter(pk=item.record_id, restricted_at__isnull=False).exists():
-            return "its processing is restricted (DPA 2018 s.47(2)): lift the restriction first"
+    if (
+        item.record_type == RecordType.CASE_FILE
+        and Case.objects.filter(pk=item.record_id, restricted_at__isnull=False).exists()
+    ):
+        return "its processing is restricted (DPA 2018 s.47(2)): lift the restriction first"
     return None
 
 
@@ -327,9 +329,6 @@ def dispose_case_now(*, approver_username: str, case_id: int, reason: str) -> Di
     """One finalised case, disposed of at once on the authority of a records officer of its unit
     (`casework retention dispose --case`): refused under legal hold, while restricted, or before
     the case is finalised."""
-    from casework.cases.models import Case
-    from casework.people.models import User
-
     reason = _reason(reason, "for disposing of this case")
     case = Case.objects.filter(pk=case_id, disposed_at__isnull=True).first()
     if case is None:

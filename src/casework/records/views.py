@@ -36,6 +36,7 @@ from casework.records.forms import (
     RestrictForm,
     ReviewFilterForm,
 )
+from casework.records.models import DisposalRecord, LegalHold, RetentionDecision
 
 PER_PAGE = 50
 
@@ -153,8 +154,6 @@ def review_detail(request: HttpRequest, record_type: str, record_id: str) -> Htt
         done = _review_post(request, user, item, decision_form, hold_form)
         if done:
             return redirect("records:review_detail", record_type=record_type, record_id=record_id)
-    from casework.records.models import DisposalRecord, LegalHold, RetentionDecision
-
     key = {"record_type": item.record_type, "record_id": item.record_id}
     return _render(
         request,

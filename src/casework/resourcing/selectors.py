@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from casework.cases.choices import OPEN_STAGES, CustodyStatus, HearingType
-from casework.cases.models import Case, Defendant, Hearing
+from casework.cases.models import Case, CaseStageEntry, Defendant, Hearing
 from casework.core.clock import LONDON
 from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Absence, Unit, User
@@ -412,8 +412,6 @@ _CLOSED_STAGES = ("finalised", "discontinued", "nfa")
 
 def case_histories(cases: QuerySet[Case]) -> list[forecast.CaseHistory]:
     """Each case's referral, charge, trial and closure dates from its stage entries: one query."""
-    from casework.cases.models import CaseStageEntry
-
     firsts: dict[int, dict[str, dt.date]] = defaultdict(dict)
     for case_id, stage, entered_at in (
         CaseStageEntry.objects.filter(case__in=cases.values("pk"))
