@@ -130,10 +130,6 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("Audit events cannot be deleted.")
 
     @property
-    def is_redacted(self) -> bool:
-        return self.erased_by is not None
-
-    @property
     def changes_dict(self) -> dict[str, Any]:
         import json
 

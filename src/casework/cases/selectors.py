@@ -244,8 +244,3 @@ def access_grants_for_review(*, user: Any, since_days: int = 30) -> QuerySet[Any
         # Unreviewed first on every database (PostgreSQL would otherwise sort NULLs last).
         .order_by(F("reviewed_at").asc(nulls_first=True), "-granted_at")
     )
-
-
-def case_is_editable(*, user: Any, case_id: int) -> bool:
-    """May this user change this case (their own work, or their unit for managers)?"""
-    return Case.objects.editable_by(user).filter(pk=case_id).exists()
