@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 
@@ -77,7 +77,8 @@ TRANSITION_GUARDS = ExtensionPoint[Callable[[Case, str], str | None]](
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def require_case_editable(*, actor: Any, case: Case) -> None:
+def require_case_editable(*, actor: User | None, case: Case) -> None:
+    """The actor may see and change this case; None (the system) changes no case through this check."""
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise NotFound("Case not found.")
     if not Case.objects.editable_by(actor).filter(pk=case.pk).exists():
@@ -176,7 +177,7 @@ def require_storable(values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def case_create(*, actor: Any, unit_id: int, urn: str, **values: Any) -> Case:
+def case_create(*, actor: User, unit_id: int, urn: str, **values: Any) -> Case:
     """Record a new case in a unit. Managers create in their unit; caseworkers when allocated."""
     roles = actor.role_codes
     if not (roles & (UNIT_MANAGER_ROLES | CASEWORKER_ROLES)) or actor.unit_id != unit_id:
@@ -211,7 +212,7 @@ def case_create(*, actor: Any, unit_id: int, urn: str, **values: Any) -> Case:
 
 
 @transaction.atomic
-def case_update(*, actor: Any, case: Case, expected_version: int, **values: Any) -> dict[str, list[Any]]:
+def case_update(*, actor: User, case: Case, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     """Change a case's details. Returns the field changes; raises EditConflict on a stale version."""
     require_case_editable(actor=actor, case=case)
     unknown = set(values) - set(CASE_EDITABLE_FIELDS)
@@ -228,7 +229,7 @@ def case_update(*, actor: Any, case: Case, expected_version: int, **values: Any)
 
 
 @transaction.atomic
-def case_change_stage(*, actor: Any, case: Case, expected_version: int, stage: str, reason: str = "") -> Case:
+def case_change_stage(*, actor: User, case: Case, expected_version: int, stage: str, reason: str = "") -> Case:
     require_case_editable(actor=actor, case=case)
     verdict = rules.check_transition(case.stage, stage)
     if not verdict.allowed:
@@ -300,7 +301,7 @@ _RELATIONSHIP_FIELDS = (
 
 
 @transaction.atomic
-def cases_consulted(*, actor: Any, purpose: str, cases: Iterable[Case] = (), case_ids: Iterable[int] = ()) -> int:
+def cases_consulted(*, actor: User, purpose: str, cases: Iterable[Case] = (), case_ids: Iterable[int] = ()) -> int:
     """Showing cases' content in a list, a board, a search result or any page that is not the case
     page itself is a consultation of each (DPA 2018 s.62): one `consult` event per case, with the
     page as the purpose and the user's relationship to the case, written in one batch.
@@ -341,7 +342,7 @@ def _restricted_reading_reason(*, user: Any, case: Case) -> str | None:
 
 
 @transaction.atomic
-def case_open(*, actor: Any, case_id: int, justification: str = "") -> Case:
+def case_open(*, actor: User, case_id: int, justification: str = "") -> Case:
     """Fetch a case for reading and log the consultation (s.62) with its justification."""
     case = (
         Case.objects.visible_to(actor)
@@ -385,7 +386,7 @@ def _reason(text: str, field: str, what: str) -> str:
     return text
 
 
-def _restriction_target(*, actor: Any, case_id: int) -> Case:
+def _restriction_target(*, actor: User, case_id: int) -> Case:
     """A case of the actor's own unit, for a unit head or records officer; anyone else: not found."""
     if not (actor.role_codes & RESTRICTED_READER_ROLES) or not actor.unit_id:
         raise NotFound("Case not found.")
@@ -396,7 +397,7 @@ def _restriction_target(*, actor: Any, case_id: int) -> Case:
 
 
 @transaction.atomic
-def case_restrict(*, actor: Any, case_id: int, reason: str) -> CaseRestriction:
+def case_restrict(*, actor: User, case_id: int, reason: str) -> CaseRestriction:
     """Restrict processing of a case: it stays, hidden from normal work, until the restriction is lifted."""
     reason = _reason(reason, "reason", "for restricting this case")
     case = _restriction_target(actor=actor, case_id=case_id)
@@ -409,7 +410,7 @@ def case_restrict(*, actor: Any, case_id: int, reason: str) -> CaseRestriction:
 
 
 def _record_restriction(
-    actor: Any, case: Case, restriction: CaseRestriction, *, restricted_at: Any, label: str, reason: str
+    actor: User, case: Case, restriction: CaseRestriction, *, restricted_at: Any, label: str, reason: str
 ) -> None:
     """Set or clear the case's restriction (audited as its alteration) and log the restriction record."""
     versioned_update(
@@ -430,7 +431,7 @@ def _record_restriction(
 
 
 @transaction.atomic
-def case_restriction_lift(*, actor: Any, case_id: int, reason: str) -> CaseRestriction:
+def case_restriction_lift(*, actor: User, case_id: int, reason: str) -> CaseRestriction:
     reason = _reason(reason, "reason", "for lifting the restriction")
     case = _restriction_target(actor=actor, case_id=case_id)
     restriction = CaseRestriction.objects.filter(case=case, lifted_at__isnull=True).first()
@@ -445,7 +446,7 @@ def case_restriction_lift(*, actor: Any, case_id: int, reason: str) -> CaseRestr
 
 
 @transaction.atomic
-def restricted_reading_open(*, actor: Any, case_id: int, reason: str) -> RestrictedReading:
+def restricted_reading_open(*, actor: User, case_id: int, reason: str) -> RestrictedReading:
     """A named reader opens a restricted case for a stated reason; it is visible to them for an hour."""
     reason = _reason(reason, "reason", "for opening this restricted record")
     case = Case.objects.restricted_readable_by(actor).filter(pk=case_id).first()
@@ -470,7 +471,7 @@ def restricted_reading_open(*, actor: Any, case_id: int, reason: str) -> Restric
 
 
 @transaction.atomic
-def case_break_glass(*, actor: Any, urn: str, justification: str) -> Case:
+def case_break_glass(*, actor: User, urn: str, justification: str) -> Case:
     """Open a case outside one's own work. Needs a typed reason; managers review the grants."""
     justification = " ".join(justification.split())
     problem = rules.justification_problem(justification)
@@ -499,7 +500,7 @@ def case_break_glass(*, actor: Any, urn: str, justification: str) -> Case:
 
 
 @transaction.atomic
-def access_grant_review(*, actor: Any, grant_id: int, note: str) -> CaseAccessGrant:
+def access_grant_review(*, actor: User, grant_id: int, note: str) -> CaseAccessGrant:
     grant = CaseAccessGrant.objects.select_related("case").filter(pk=grant_id).first()
     if grant is None or not (actor.role_codes & UNIT_MANAGER_ROLES) or grant.case.unit_id != actor.unit_id:
         raise NotFound("Access record not found.")
@@ -525,7 +526,10 @@ def access_grant_review(*, actor: Any, grant_id: int, note: str) -> CaseAccessGr
 # --- parts of a case ---------------------------------------------------------------------------
 
 
-def _create_part(*, actor: Any, case: Case, model: type[models.Model], **values: Any) -> Any:
+PartT = TypeVar("PartT", bound=models.Model)
+
+
+def _create_part(*, actor: User, case: Case, model: type[PartT], **values: Any) -> PartT:
     require_case_editable(actor=actor, case=case)
     require_storable(values)
     now = clock.now()
@@ -546,12 +550,14 @@ def _create_part(*, actor: Any, case: Case, model: type[models.Model], **values:
 
 
 @transaction.atomic
-def defendant_add(*, actor: Any, case: Case, **values: Any) -> Defendant:
+def defendant_add(*, actor: User, case: Case, **values: Any) -> Defendant:
     return _create_part(actor=actor, case=case, model=Defendant, case_id=case.pk, **values)
 
 
 @transaction.atomic
-def defendant_update(*, actor: Any, defendant: Defendant, expected_version: int, **values: Any) -> dict[str, list[Any]]:
+def defendant_update(
+    *, actor: User, defendant: Defendant, expected_version: int, **values: Any
+) -> dict[str, list[Any]]:
     require_case_editable(actor=actor, case=defendant.case)
     require_storable(_changing(defendant, values))
     return versioned_update(
@@ -560,12 +566,12 @@ def defendant_update(*, actor: Any, defendant: Defendant, expected_version: int,
 
 
 @transaction.atomic
-def charge_add(*, actor: Any, defendant: Defendant, **values: Any) -> Charge:
+def charge_add(*, actor: User, defendant: Defendant, **values: Any) -> Charge:
     return _create_part(actor=actor, case=defendant.case, model=Charge, defendant=defendant, **values)
 
 
 @transaction.atomic
-def charge_update(*, actor: Any, charge: Charge, expected_version: int, **values: Any) -> dict[str, list[Any]]:
+def charge_update(*, actor: User, charge: Charge, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     case = charge.defendant.case
     require_case_editable(actor=actor, case=case)
     require_storable(_changing(charge, values))
@@ -575,12 +581,12 @@ def charge_update(*, actor: Any, charge: Charge, expected_version: int, **values
 
 
 @transaction.atomic
-def hearing_add(*, actor: Any, case: Case, **values: Any) -> Hearing:
+def hearing_add(*, actor: User, case: Case, **values: Any) -> Hearing:
     return _create_part(actor=actor, case=case, model=Hearing, case_id=case.pk, **values)
 
 
 @transaction.atomic
-def hearing_update(*, actor: Any, hearing: Hearing, expected_version: int, **values: Any) -> dict[str, list[Any]]:
+def hearing_update(*, actor: User, hearing: Hearing, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     require_case_editable(actor=actor, case=hearing.case)
     require_storable(_changing(hearing, values))
     return versioned_update(
@@ -591,7 +597,7 @@ def hearing_update(*, actor: Any, hearing: Hearing, expected_version: int, **val
 @transaction.atomic
 def document_add(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     kind: str,
     title: str,
@@ -616,7 +622,7 @@ def document_add(
 @transaction.atomic
 def document_revise(
     *,
-    actor: Any,
+    actor: User,
     document: CaseDocument,
     expected_version: int,
     body: str,
@@ -647,7 +653,7 @@ def document_revise(
 
 
 @transaction.atomic
-def review_add(*, actor: Any, case: Case, kind: str, reviewed_on: dt.date, note: str) -> CaseReview:
+def review_add(*, actor: User, case: Case, kind: str, reviewed_on: dt.date, note: str) -> CaseReview:
     return _create_part(
         actor=actor,
         case=case,

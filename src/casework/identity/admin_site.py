@@ -21,8 +21,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from casework.audit import services as audit
-from casework.audit.choices import Action
 from casework.people.choices import RoleCode
 
 
@@ -66,6 +64,10 @@ class CaseworkAdminSite(admin.AdminSite):
 
 
 def record_admin_read(request: HttpRequest, subject_type: str, object_id: str) -> None:
+    # Imported here: this module holds an AppConfig, loaded before any app's models are ready.
+    from casework.audit import services as audit
+    from casework.audit.choices import Action
+
     match = request.resolver_match
     page = match.url_name if match is not None and match.url_name else "index"
     query = request.GET.urlencode()[:300]

@@ -76,7 +76,7 @@ class _Kind(NamedTuple):
     noun: str
 
 
-def adds_only(actor: Any, unit: Unit) -> bool:
+def adds_only(actor: User | None, unit: Unit) -> bool:
     """An administrator's case import only adds new cases: administrators never change (or read)
     recorded case content. The unit's legal managers and unit heads may also update their cases."""
     if actor is None:
@@ -84,17 +84,17 @@ def adds_only(actor: Any, unit: Unit) -> bool:
     return not (actor.role_codes & UNIT_MANAGER_ROLES and actor.unit_id == unit.pk)
 
 
-def _check_cases(source: Any, mapping: Mapping, unit: Unit | None, actor: Any) -> Checked:
+def _check_cases(source: Any, mapping: Mapping, unit: Unit | None, actor: User | None) -> Checked:
     assert unit is not None  # require_may_import refuses a case import without a unit
     return check(source, mapping, unit_id=unit.pk, adds_only=adds_only(actor, unit))
 
 
-def _check_time(source: Any, mapping: Mapping, unit: Unit | None, actor: Any) -> Checked:
+def _check_time(source: Any, mapping: Mapping, unit: Unit | None, actor: User | None) -> Checked:
     assert unit is not None  # as for cases
     return time_records.check(source, mapping, unit=unit)
 
 
-def _check_staff(source: Any, mapping: Mapping, unit: Unit | None, actor: Any) -> Checked:
+def _check_staff(source: Any, mapping: Mapping, unit: Unit | None, actor: User | None) -> Checked:
     return staff.check(source, mapping, unit=unit)
 
 
@@ -137,7 +137,7 @@ def _save_problems(run: ImportRun, problems: list[Any]) -> None:
     )
 
 
-def _check_files(files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None, actor: Any) -> Checked:
+def _check_files(files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None, actor: User | None) -> Checked:
     """Every row of every sheet; file-level problems raise ValidationFailed."""
     return KINDS[mapping.kind].check(read_files(files, mapping), mapping, unit, actor)
 

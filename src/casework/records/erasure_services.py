@@ -52,6 +52,7 @@ from casework.core.errors import ValidationFailed
 from casework.imports.models import ImportRun, RowProblem
 from casework.oversight.models import FileAnswer
 from casework.partners.models import ActionPlan, Disagreement, Escalation, Referral
+from casework.people.models import User
 from casework.progression.models import CtlLogEntry, CustodyClock, Deadline, Notice, Task
 from casework.resourcing.models import RemRecord, TimeEntry
 
@@ -99,7 +100,7 @@ def _blank(erased: Erased, queryset: QuerySet[Any], label: str, **values: Any) -
 # --- case files ------------------------------------------------------------------------------------
 
 
-def erase_case_file(*, actor: Any, case_id: int, justification: str) -> Erased:
+def erase_case_file(*, actor: User | None, case_id: int, justification: str) -> Erased:
     case = Case.objects.select_for_update().filter(pk=case_id).first()
     if case is None or case.disposed_at is not None:
         raise ValidationFailed(f"Case {case_id} does not exist or has already been disposed of.")
@@ -172,7 +173,7 @@ def erase_case_file(*, actor: Any, case_id: int, justification: str) -> Erased:
 
 
 def _erase_referral(
-    erased: Erased, *, actor: Any, referral_id: int, reference: str, justification: str
+    erased: Erased, *, actor: User | None, referral_id: int, reference: str, justification: str
 ) -> ErasureResult:
     result = erase_record_events(
         actor=actor,
@@ -210,7 +211,7 @@ def _erase_referral(
     return result
 
 
-def erase_referral(*, actor: Any, referral_id: int, justification: str) -> Erased:
+def erase_referral(*, actor: User | None, referral_id: int, justification: str) -> Erased:
     referral = Referral.objects.filter(pk=referral_id).first()
     if referral is None:
         raise ValidationFailed(f"Referral {referral_id} does not exist.")
@@ -226,7 +227,7 @@ def erase_referral(*, actor: Any, referral_id: int, justification: str) -> Erase
 # --- time records and import reports --------------------------------------------------------------
 
 
-def erase_time_records(*, actor: Any, rem_record_id: int, before: dt.date, justification: str) -> Erased:
+def erase_time_records(*, actor: User | None, rem_record_id: int, before: dt.date, justification: str) -> Erased:
     """The time entries of one case's REM record for weeks starting on or before `before`, under one
     erase event. The entries' own audit events keep their values: they log the work of named staff
     and stay for the audit trail's own retention (docs/records.md)."""
@@ -248,7 +249,7 @@ def erase_time_records(*, actor: Any, rem_record_id: int, before: dt.date, justi
     return erased
 
 
-def erase_import_report(*, actor: Any, run_id: int, justification: str) -> Erased:
+def erase_import_report(*, actor: User | None, run_id: int, justification: str) -> Erased:
     if not ImportRun.objects.filter(pk=run_id).exists():
         raise ValidationFailed(f"Import run {run_id} does not exist.")
     erased = Erased()
