@@ -69,9 +69,11 @@ demo: setup
 
 # --- Checks --------------------------------------------------------------------------------
 
+# lint-imports checks the layer contracts in pyproject.toml ([tool.importlinter]; docs/development.md).
 lint: $(VENV_STAMP)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports --no-logo
 
 typecheck: $(VENV_STAMP)
 	$(RUN) mypy

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from casework.api.api import api
-from casework.core.health import healthz
+from casework.health import healthz
 
 # A database outage is a 503 with Retry-After, not a generic 500 (casework/core/unavailable.py).
 handler500 = "casework.core.unavailable.server_error"
@@ -15,7 +15,7 @@ urlpatterns = [
     path("", include("casework.api.urls")),  # API token pages (the tokens live in the api app)
     path("healthz", healthz, name="healthz"),  # load balancers and monitoring; no sign-in, no case data
     path("cases/", include("casework.cases.urls")),
-    path("people/", include("casework.people.urls")),
+    path("people/", include("casework.identity.person_urls")),
     path("audit/", include("casework.audit.urls")),
     path("progression/", include("casework.progression.urls")),
     path("quality/", include("casework.quality.urls")),

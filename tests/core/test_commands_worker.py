@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from casework.core import tasks
+from casework.identity import sign_in_throttle
 from casework.people.models import LoginFailure
 
 
@@ -52,5 +53,5 @@ def test_housekeeping_prunes_old_rows_only():
     assert tasks.prune_task_results(now=now) == 1
     assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [recent.db_result.pk]
     assert list(LoginFailure.objects.values_list("username", flat=True).order_by("username")) == ["old", "recent"]
-    assert tasks.prune_login_failures(now=now) == 1
+    assert sign_in_throttle.prune_login_failures(now=now) == 1
     assert list(LoginFailure.objects.values_list("username", flat=True)) == ["recent"]

@@ -14,11 +14,12 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
+from casework import health
 from casework.audit.checkpoints import checkpoint_create
 from casework.audit.models import AuditEvent
 from casework.audit.tasks import audit_checkpoint_task
 from casework.cases.models import Case
-from casework.core import clock, health
+from casework.core import clock
 from tests.factories import Personas
 
 

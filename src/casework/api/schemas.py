@@ -1,72 +1,17 @@
-"""Pydantic schemas for the API. Input schemas are plain pydantic models that forbid unknown
-fields, so the bulk importer can validate spreadsheet rows with the very same rules."""
+"""Pydantic schemas of the case and token endpoints' answers. The shared input models and error
+bodies are in casework.core.api_types; the case input shapes (also read by the bulk importer) in
+casework.cases.schemas."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field
 
 from casework.cases.choices import CustodyStatus, DocumentKind, HearingType, OffenceClassification, Stage
-
-#: Largest id a 64-bit signed column holds: bigger numbers are bad input, not a database error.
-MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-LONG_TEXT = 20_000
-
-ShortText = Annotated[str, Field(max_length=250)]
-Name = Annotated[str, Field(min_length=1, max_length=120)]
-
-
-class InputModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class PatchModel(InputModel):
-    """A partial update: only the fields sent change. `version` is the one last read."""
-
-    version: Id
-
-    #: Fields that cannot be cleared (null is refused for them).
-    NOT_NULL: ClassVar[frozenset[str]] = frozenset()
-    #: Text fields stored as "" rather than NULL: an explicit null clears them.
-    NULL_AS_EMPTY: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="after")
-    def _no_null_for_required(self) -> Self:
-        cleared = sorted(key for key in self.model_fields_set & self.NOT_NULL if getattr(self, key) is None)
-        if cleared:
-            raise ValueError(f"These fields cannot be empty: {', '.join(cleared)}")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        sent = self.model_dump(exclude_unset=True, exclude={"version"})
-        return {key: ("" if value is None and key in self.NULL_AS_EMPTY else value) for key, value in sent.items()}
-
+from casework.core.api_types import Id, InputModel
 
 # --- cases ---------------------------------------------------------------------------------
-
-
-class CaseFields(InputModel):
-    """Editable case details, shared by create and update."""
-
-    operation_name: str = Field("", max_length=120)
-    summary: str = Field("", max_length=LONG_TEXT)
-    lead_force_id: Id | None = None
-    acceptance_criterion_id: Id | None = None
-    ccp_direction_reason: str = Field("", max_length=5_000)
-    accepted_on: dt.date | None = None
-    allocated_lawyer_id: Id | None = None
-    deputy_lawyer_id: Id | None = None
-    paralegal_id: Id | None = None
-    legal_manager_id: Id | None = None
-
-
-class CaseIn(CaseFields):
-    urn: str = Field(..., max_length=40, description="6 to 20 letters and digits, e.g. 42AB1234526.")
-    unit_id: Id | None = Field(None, description="Defaults to your own unit.")
-    offence_category_ids: list[Id] = Field(default_factory=list, max_length=50)
 
 
 class CaseListQuery(BaseModel):
@@ -78,29 +23,6 @@ class CaseListQuery(BaseModel):
     q: str = Field("", max_length=100, description="URN prefix or words of the operation name.")
     cursor: str | None = Field(None, max_length=200, description="The next_cursor of the previous page.")
     limit: int = Field(50, ge=1, le=200)
-
-
-class CasePatch(PatchModel):
-    """Send only the fields you change, and the `version` you last read."""
-
-    operation_name: str | None = Field(None, max_length=120)
-    summary: str | None = Field(None, max_length=LONG_TEXT)
-    lead_force_id: Id | None = None
-    acceptance_criterion_id: Id | None = None
-    ccp_direction_reason: str | None = Field(None, max_length=5_000)
-    accepted_on: dt.date | None = None
-    allocated_lawyer_id: Id | None = None
-    deputy_lawyer_id: Id | None = None
-    paralegal_id: Id | None = None
-    legal_manager_id: Id | None = None
-
-    NULL_AS_EMPTY: ClassVar[frozenset[str]] = frozenset({"operation_name", "summary", "ccp_direction_reason"})
-
-
-class StageChangeIn(InputModel):
-    stage: Stage
-    version: Id
-    reason: str = Field("", max_length=250)
 
 
 class PersonRef(BaseModel):
@@ -198,45 +120,6 @@ class CasePageOut(BaseModel):
 # --- defendants, charges, hearings ----------------------------------------------------------
 
 
-class DefendantIn(InputModel):
-    first_names: Name
-    last_name: Name
-    date_of_birth: dt.date | None = None
-    custody_status: CustodyStatus = CustodyStatus.NOT_ARRESTED
-
-
-class DefendantPatch(PatchModel):
-    first_names: Name | None = None
-    last_name: Name | None = None
-    date_of_birth: dt.date | None = None
-    custody_status: CustodyStatus | None = None
-
-    NOT_NULL: ClassVar[frozenset[str]] = frozenset({"first_names", "last_name", "custody_status"})
-
-
-class ChargeIn(InputModel):
-    offence: str = Field(..., min_length=1, max_length=250)
-    classification: OffenceClassification
-    charged_on: dt.date | None = None
-
-
-class HearingIn(InputModel):
-    hearing_type: HearingType
-    starts_at: AwareDatetime = Field(description="With a UTC offset, e.g. 2026-03-02T10:00:00+00:00.")
-    court: str = Field(..., min_length=1, max_length=160)
-    outcome: str = Field("", max_length=LONG_TEXT)
-
-
-class HearingPatch(PatchModel):
-    hearing_type: HearingType | None = None
-    starts_at: AwareDatetime | None = None
-    court: str | None = Field(None, min_length=1, max_length=160)
-    outcome: str | None = Field(None, max_length=LONG_TEXT)
-
-    NOT_NULL: ClassVar[frozenset[str]] = frozenset({"hearing_type", "starts_at", "court"})
-    NULL_AS_EMPTY: ClassVar[frozenset[str]] = frozenset({"outcome"})
-
-
 # --- auth and errors -----------------------------------------------------------------------
 
 
@@ -282,13 +165,3 @@ class TokenInfoOut(BaseModel):
 
 class RevokedCountOut(BaseModel):
     revoked: int
-
-
-class ErrorOut(BaseModel):
-    detail: str
-    errors: dict[str, list[str]] = Field(default_factory=dict)
-
-
-class ConflictOut(ErrorOut):
-    current_version: int | None = None
-    changed: dict[str, list[Any]] = Field(default_factory=dict)

@@ -17,6 +17,7 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.core import clock
 from casework.core.errors import NotFound, ValidationFailed
+from casework.people.models import User
 
 PREFIX_LENGTH = 8
 #: Only write last_used_at when it is this stale, so busy clients do not write on every request.
@@ -36,7 +37,7 @@ class IssuedToken:
 
 
 @transaction.atomic
-def api_token_issue(*, actor: Any, name: str = "") -> IssuedToken:
+def api_token_issue(*, actor: User, name: str = "") -> IssuedToken:
     """Issue a bearer token for `actor` lasting settings.API_TOKEN_LIFETIME_DAYS."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise ValidationFailed("Only an active, signed-in user can be given a token.")
@@ -60,7 +61,7 @@ def api_token_issue(*, actor: Any, name: str = "") -> IssuedToken:
     return IssuedToken(token=token, record=record)
 
 
-def _revoke(*, actor: Any, token: ApiToken, reason: str) -> None:
+def _revoke(*, actor: User | None, token: ApiToken, reason: str) -> None:
     token.revoked_at = clock.now()
     token.revoked_reason = reason[:200]
     token.save(update_fields=["revoked_at", "revoked_reason"])
@@ -74,7 +75,7 @@ def _revoke(*, actor: Any, token: ApiToken, reason: str) -> None:
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: Any, token: ApiToken | int, reason: str = "") -> ApiToken:
+def api_token_revoke(*, actor: User, token: ApiToken | int, reason: str = "") -> ApiToken:
     """Revoke a token: one's own, or anyone's for an administrator. Any other is NotFound."""
     token_id = token.pk if isinstance(token, ApiToken) else token
     found = ApiToken.objects.visible_to(actor).select_for_update().filter(pk=token_id).first()
@@ -87,7 +88,7 @@ def api_token_revoke(*, actor: Any, token: ApiToken | int, reason: str = "") -> 
 
 
 @transaction.atomic
-def api_tokens_revoke_all(*, actor: Any, user_id: int, reason: str) -> int:
+def api_tokens_revoke_all(*, actor: User | None, user_id: int, reason: str) -> int:
     """Revoke every live token of a person. `actor` None: the system (a change of credentials).
     A person may revoke all their own; an administrator anyone's; otherwise NotFound."""
     if actor is not None and actor.pk != user_id and ADMINISTRATOR not in getattr(actor, "role_codes", frozenset()):
@@ -103,7 +104,7 @@ def api_tokens_of(*, viewer: Any, user_id: int) -> list[ApiToken]:
     return list(ApiToken.objects.visible_to(viewer).filter(user_id=user_id).order_by("-created_at", "-id"))
 
 
-def revoke_on_credentials_change(*, user: Any, actor: Any, reason: str) -> None:
+def revoke_on_credentials_change(*, user: Any, actor: User, reason: str) -> None:
     """A changed password or a switched-off account ends every token the person holds."""
     api_tokens_revoke_all(actor=None, user_id=user.pk, reason=reason)
 

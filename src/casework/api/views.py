@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -82,7 +82,7 @@ def person_tokens(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     with page_errors():
-        token = services.api_token_revoke(actor=request.user, token=token_id)
+        token = services.api_token_revoke(actor=cast(User, request.user), token=token_id)
     messages.success(request, f"Token {token.key_prefix}… revoked. It no longer works.")
     if token.user_id == request.user.pk:
         return redirect("api_tokens")
@@ -94,6 +94,8 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 def person_tokens_revoke(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_for(request, person_id)
     with page_errors():
-        count = services.api_tokens_revoke_all(actor=request.user, user_id=person.pk, reason="all revoked at once")
+        count = services.api_tokens_revoke_all(
+            actor=cast(User, request.user), user_id=person.pk, reason="all revoked at once"
+        )
     messages.success(request, f"{count} token{'s' if count != 1 else ''} revoked.")
     return redirect("api_person_tokens", person.pk)

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from casework.assurance import services
 from casework.assurance.forms import RulePublishForm
 from casework.assurance.models import AssuranceRule, Checkpoint
-from casework.core.admin_audit import ReadOnlyAdmin
+from casework.audit.admin_audit import ReadOnlyAdmin
 from casework.core.errors import CaseworkError
 from casework.core.forms import apply_service_error
 from casework.people.models import User

@@ -11,7 +11,6 @@ from django.http import HttpRequest
 from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
-from casework.api.schemas import MAX_ID, ErrorOut
 from casework.assurance import dashboard as reads
 from casework.assurance import rechecks, selectors, services
 from casework.assurance.models import SignOffRequest
@@ -19,6 +18,7 @@ from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
 from casework.cases.models import Case
 from casework.core import clock
+from casework.core.api_types import MAX_ID, ErrorOut
 from casework.core.errors import NotFound
 
 router = Router(tags=["assurance"])

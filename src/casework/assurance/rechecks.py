@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import Q
 
 from casework.assurance.models import PendingRecheck
+from casework.assurance.tasks import recheck_task
 from casework.core import clock
 
 #: Cases evaluated per transaction by the worker: small, so a SQLite writer waits at most tens of ms.
@@ -42,8 +43,6 @@ _UPSERT_SQL = (
 
 
 def _queue_worker() -> None:
-    from casework.assurance.tasks import recheck_task
-
     recheck_task.enqueue()
 
 

@@ -32,6 +32,7 @@ from casework.assurance.models import (
 from casework.cases.models import Case, CaseDocument, CaseReview, CaseStageEntry, Defendant, DocumentVersion, Hearing
 from casework.core.clock import LONDON
 from casework.core.extensions import ExtensionPoint
+from casework.progression import selectors as progression_selectors
 
 #: Facts other apps add to each case's CaseFacts.extra, declared on their AppConfig:
 #: `assurance_facts = {"key": "dotted.path.to.provider"}`; provider(case_ids, today) -> {case_id: facts}.
@@ -160,19 +161,8 @@ def facts_for_cases(case_ids: list[int], today: dt.date) -> dict[int, CaseFacts]
         .values_list("id", "case_id", "hearing_type", "starts_at")
     ):
         hearings[case_id].append(HearingFact(hearing_id, kind, _local_date(starts_at)))
-    from casework.progression.models import CtlLogEntry, CustodyClock
-
-    running = dict(
-        CustodyClock.objects.filter(case_id__in=case_ids, status="running")
-        .values("case_id")
-        .annotate(n=Count("id"))
-        .values_list("case_id", "n")
-    )
-    ctl_log: dict[int, list[dt.date]] = defaultdict(list)
-    for case_id, entry_on in (
-        CtlLogEntry.objects.filter(case_id__in=case_ids).order_by("-entry_on").values_list("case_id", "entry_on")
-    ):
-        ctl_log[case_id].append(entry_on)
+    running = progression_selectors.running_clock_counts(case_ids)
+    ctl_log = progression_selectors.ctl_log_dates(case_ids)
     signoffs: dict[int, dict[str, SignOffFact]] = defaultdict(dict)
     for case_id, code, status, decided_at in (
         SignOffRequest.objects.filter(case_id__in=case_ids)

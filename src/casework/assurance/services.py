@@ -24,13 +24,14 @@ from casework.assurance.models import (
     VerdictPeriod,
     Waiver,
 )
-from casework.assurance.rules import EVALUATORS, EvaluationContext
+from casework.assurance.rules import EVALUATORS, EvaluationContext, panel_thresholds_met
 from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.audit.versioned import versioned_update
 from casework.cases.models import Case
 from casework.cases.services import require_case_editable
 from casework.core import clock, dates
+from casework.core.bank_holidays import working_calendar
 from casework.core.case_changes import notify_case_changed
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
 from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
@@ -45,8 +46,6 @@ logger = logging.getLogger("casework.assurance")
 
 
 def evaluation_context(today: dt.date) -> EvaluationContext:
-    from casework.core.bank_holidays import working_calendar
-
     return EvaluationContext(
         today=today, calendar=working_calendar(), checkpoints=tuple(selectors.checkpoints_in_force(today))
     )
@@ -425,8 +424,6 @@ def panel_register(*, actor: User, case: Case) -> PanelRegistration:
     _require_manager_of(actor, case)
     if PanelRegistration.objects.filter(case=case).exists():
         raise ValidationFailed("The case is already registered with the panel.")
-    from casework.assurance.rules import panel_thresholds_met
-
     today = clock.today()
     facts = selectors.facts_for_cases([case.pk], today)[case.pk]
     rule = next((r for r in selectors.rules_in_force(today) if r.code == "panel.oversight"), None)

@@ -7,6 +7,8 @@ from typing import Any
 
 from django_tasks import task
 
+from casework.core import clock
+
 #: A run gives way after this long (another task is queued for the rest), so one busy queue does
 #: not hold a worker from other work.
 RECHECK_RUN_SECONDS = 60.0
@@ -25,7 +27,6 @@ def recheck_task() -> dict[str, Any]:
     minutes by the schedule in case a run was lost). Failed cases are retried later: a task is
     queued to run when the earliest is due again."""
     from casework.assurance.services import rechecks_run
-    from casework.core import clock
 
     run = rechecks_run(max_seconds=RECHECK_RUN_SECONDS)
     if run.more:

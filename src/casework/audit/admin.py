@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from casework.audit.admin_audit import ReadOnlyAdmin
 from casework.audit.models import AuditCheckpoint, AuditEvent
-from casework.core.admin_audit import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)

@@ -40,7 +40,8 @@ def _covered_rows(*, case_id: int | None, subject_type: str, subject_id: str) ->
     sql = chain_row_sql(f"{_COVERED} ORDER BY seq")
     with connection.cursor() as cursor:
         cursor.execute(sql, [case_id, subject_type, subject_id])
-        return cursor.fetchall()
+        rows: list[Sequence[Any]] = cursor.fetchall()
+        return rows
 
 
 def _check_intact(rows: Sequence[Sequence[Any]]) -> list[str]:

@@ -7,7 +7,10 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.db import models
 
+from casework.audit import case_lookups
 from casework.audit.choices import Action
+from casework.people.choices import RoleCode
+from casework.people.models import User
 
 
 class AppendOnlyError(Exception):
@@ -26,8 +29,6 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         unit's cases (by the case's unit id, never the actor's unit name) and their own staff's
         events about no case; administrators security and configuration events only, never an
         event about case content. Everyone else sees only what a case page shows them."""
-        from casework.people.choices import RoleCode
-
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         roles = user.role_codes
@@ -35,10 +36,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
             return self.all()
         filters = models.Q(pk__in=[])
         if RoleCode.UNIT_HEAD in roles and user.unit_id:
-            from casework.cases.models import Case
-            from casework.people.models import User
-
-            filters |= models.Q(case_id__in=Case.objects.filter(unit_id=user.unit_id).values("pk"))
+            filters |= models.Q(case_id__in=case_lookups.unit_case_ids(user.unit_id))
             staff = User.objects.filter(unit_id=user.unit_id).values("pk")
             filters |= models.Q(case_id__isnull=True, actor_id__in=staff) & ~models.Q(
                 subject_type__in=CASE_CONTENT_SUBJECTS
@@ -130,10 +128,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit events cannot be deleted.")
-
-    @property
-    def is_redacted(self) -> bool:
-        return self.erased_by is not None
 
     @property
     def changes_dict(self) -> dict[str, Any]:

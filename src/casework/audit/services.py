@@ -6,13 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db import connection, transaction
 
 from casework.audit import chain
 from casework.audit.choices import JUSTIFICATION_REQUIRED, Action
 from casework.core import clock, context
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from casework.people.models import User
 
 # Any 64-bit number unique to this lock; it serialises audit appends on PostgreSQL. SQLite
 # needs no lock: IMMEDIATE transactions already admit one writer at a time.
@@ -30,6 +35,11 @@ class ActorSnapshot:
 
 
 SYSTEM_ACTOR = ActorSnapshot(actor_id=None, label="system", role="system", unit="")
+
+
+#: Who an event is by: a person, a request's user (an anonymous one is recorded as the system), a
+#: ready-made snapshot (loaders and batch writes), or None for the system itself.
+AuditActor: TypeAlias = "User | AnonymousUser | ActorSnapshot | None"
 
 
 def actor_snapshot(user: Any) -> ActorSnapshot:
@@ -112,7 +122,7 @@ def _validate(event: PendingEvent) -> None:
 
 def record(
     *,
-    actor: Any,
+    actor: AuditActor,
     action: str,
     subject: Any = None,
     subject_type: str = "",
@@ -141,7 +151,7 @@ def record(
     return record_many(actor=actor, events=[event])[-1]
 
 
-def record_many(*, actor: Any, events: Sequence[PendingEvent], at: dt.datetime | None = None) -> list[EventRef]:
+def record_many(*, actor: AuditActor, events: Sequence[PendingEvent], at: dt.datetime | None = None) -> list[EventRef]:
     """Append several events by one actor in one statement batch (bulk imports, demo loading)."""
     for event in events:
         _validate(event)

@@ -1,4 +1,4 @@
-"""Administration of case-register reference data (audited; see core.admin_audit).
+"""Administration of case-register reference data (audited; see audit.admin_audit).
 
 Case content (cases, defendants, charges, hearings, documents, reviews) is deliberately absent:
 administrators configure the service and have no access to case content.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from casework.audit.admin_audit import AuditedAdminMixin
 from casework.cases.models import AcceptanceCriterion, OffenceCategory
-from casework.core.admin_audit import AuditedAdminMixin
 
 
 @admin.register(AcceptanceCriterion)

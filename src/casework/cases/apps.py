@@ -7,6 +7,11 @@ class CasesConfig(AppConfig):
     verbose_name = "Case register"
 
     case_list_sorts = ("casework.cases.list_sorts.NEXT_HEARING",)
+    # The audit trail asks which cases a unit holds and which case a URN names (audit.case_lookups).
+    audit_case_lookups = {
+        "unit_case_ids": "casework.cases.audit_lookups.unit_case_ids",
+        "case_by_reference": "casework.cases.audit_lookups.case_by_reference",
+    }
 
     def ready(self) -> None:
         # Pages about a case are consultations of it, logged even if a view forgets (core.read_log).

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from casework.cases.choices import (
+    OPEN_STAGES,
     CaseOutcome,
     CustodyStatus,
     DocumentKind,
@@ -208,8 +209,6 @@ class Case(VersionedModel):
 
     @property
     def is_open(self) -> bool:
-        from casework.cases.choices import OPEN_STAGES
-
         return self.stage in OPEN_STAGES
 
 

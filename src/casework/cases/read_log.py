@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Model
 
 from casework.cases import services
-from casework.cases.models import Case
+from casework.cases.models import Case, CaseDocument, Charge, Defendant, Hearing
 from casework.core import read_log
 
 
@@ -33,8 +33,6 @@ def register_case_record(argument: str, model: type[Model], case_path: str) -> N
 
 
 def register() -> None:
-    from casework.cases.models import CaseDocument, Charge, Defendant, Hearing
-
     read_log.register("case_id", case_page_consulted)
     register_case_record("defendant_id", Defendant, "case_id")
     register_case_record("charge_id", Charge, "defendant__case_id")

@@ -10,7 +10,22 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.cases import list_options
-from casework.cases.models import Case
+from casework.cases.choices import OPEN_STAGES
+from casework.cases.models import (
+    Case,
+    CaseAccessGrant,
+    CaseAccessGrantReview,
+    CaseDocument,
+    Charge,
+    Defendant,
+    DocumentVersion,
+    Hearing,
+)
+from casework.cases.rules import ALLOCATIONS
+from casework.core import clock
+from casework.core.errors import NotFound, PermissionDenied
+from casework.people.choices import UNIT_MANAGER_ROLES
+from casework.people.models import User
 
 #: Sort keys users may choose: name -> ORM ordering (always ends with a unique tie-breaker).
 SORTS: dict[str, tuple[str, ...]] = {
@@ -83,8 +98,6 @@ def case_queryset(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
         if condition is not None:
             qs = qs.filter(condition)
     if filters.open_only:
-        from casework.cases.choices import OPEN_STAGES
-
         qs = qs.filter(stage__in=OPEN_STAGES)
     text = filters.text.strip()
     if text:
@@ -129,9 +142,6 @@ def case_numbered_page(*, user: Any, filters: CaseFilters, page: int = 1, per_pa
 
 def allocatable_staff(*, unit_id: int, attname: str) -> QuerySet[Any]:
     """The people the case rules allow in an allocation (rules.ALLOCATIONS), for choice lists."""
-    from casework.cases.rules import ALLOCATIONS
-    from casework.people.models import User
-
     roles, _described = ALLOCATIONS[attname]
     return (
         User.objects.filter(unit_id=unit_id, is_active=True, roles__code__in=sorted(roles))
@@ -178,8 +188,6 @@ def case_detail_related(case: Case, section: str | None = None) -> dict[str, Any
     when `section` is None."""
     from django.db.models import Prefetch
 
-    from casework.cases.models import CaseDocument, Defendant, DocumentVersion
-
     loaders: dict[str, tuple[str, Any]] = {
         "offence_categories": ("overview", lambda: list(case.offence_categories.all())),
         "defendants": ("defendants", lambda: list(Defendant.objects.filter(case=case).prefetch_related("charges"))),
@@ -208,8 +216,6 @@ def case_visible(*, user: Any, case_id: int) -> Case | None:
 
 def defendant_visible(*, user: Any, defendant_id: int) -> Any:
     """A defendant whose case the user may see, with that case loaded, or None."""
-    from casework.cases.models import Defendant
-
     return (
         Defendant.objects.select_related("case").filter(pk=defendant_id, case__in=Case.objects.visible_to(user)).first()
     )
@@ -217,8 +223,6 @@ def defendant_visible(*, user: Any, defendant_id: int) -> Any:
 
 def hearing_visible(*, user: Any, hearing_id: int) -> Any:
     """A hearing whose case the user may see, with that case loaded, or None."""
-    from casework.cases.models import Hearing
-
     return Hearing.objects.select_related("case").filter(pk=hearing_id, case__in=Case.objects.visible_to(user)).first()
 
 
@@ -227,8 +231,6 @@ def case_api_parts(case: Case) -> dict[str, Any]:
 
     Unlike case_detail_related, document bodies are not loaded: the API lists metadata only.
     """
-    from casework.cases.models import CaseDocument, Defendant
-
     return {
         "defendants": list(Defendant.objects.filter(case=case).prefetch_related("charges")),
         "hearings": list(case.hearings.all()),
@@ -238,8 +240,6 @@ def case_api_parts(case: Case) -> dict[str, Any]:
 
 
 def defendants_of_case(case: Case) -> list[Any]:
-    from casework.cases.models import Defendant
-
     return list(Defendant.objects.filter(case=case).prefetch_related("charges"))
 
 
@@ -253,8 +253,6 @@ def hearings_of_case(case: Case) -> list[Any]:
 def case_for_change(*, user: Any, case_id: int) -> Case:
     """A case the user may change. Invisible: NotFound (no existence oracle); visible but
     read-only for this user (HQ, inspectors, area leadership): PermissionDenied."""
-    from casework.core.errors import NotFound, PermissionDenied
-
     case = Case.objects.visible_to(user).select_related("unit").filter(pk=case_id).first()
     if case is None:
         raise NotFound("Case not found.")
@@ -267,8 +265,6 @@ def case_for_change(*, user: Any, case_id: int) -> Case:
 
 def defendant_in_case(*, case: Case, pk: int) -> Any:
     """A defendant of this (already access-checked) case, or None."""
-    from casework.cases.models import Defendant
-
     defendant = Defendant.objects.filter(case=case, pk=pk).first()
     if defendant is not None:
         defendant.case = case
@@ -277,8 +273,6 @@ def defendant_in_case(*, case: Case, pk: int) -> Any:
 
 def charge_in_case(*, case: Case, defendant_id: int, pk: int) -> Any:
     """A charge against this defendant of this case, or None."""
-    from casework.cases.models import Charge
-
     charge = (
         Charge.objects.select_related("defendant")
         .filter(defendant__case=case, defendant_id=defendant_id, pk=pk)
@@ -291,8 +285,6 @@ def charge_in_case(*, case: Case, defendant_id: int, pk: int) -> Any:
 
 def hearing_in_case(*, case: Case, pk: int) -> Any:
     """A hearing of this case, or None."""
-    from casework.cases.models import Hearing
-
     hearing = Hearing.objects.filter(case=case, pk=pk).first()
     if hearing is not None:
         hearing.case = case
@@ -305,10 +297,6 @@ def access_grants_for_review(*, user: Any, since_days: int = 30) -> QuerySet[Any
 
     from django.db.models import F, Prefetch
 
-    from casework.cases.models import CaseAccessGrant, CaseAccessGrantReview
-    from casework.core import clock
-    from casework.people.choices import UNIT_MANAGER_ROLES
-
     if not getattr(user, "is_authenticated", False) or not (user.role_codes & UNIT_MANAGER_ROLES) or not user.unit_id:
         return CaseAccessGrant.objects.none()
     now = clock.now()
@@ -320,8 +308,3 @@ def access_grants_for_review(*, user: Any, since_days: int = 30) -> QuerySet[Any
         # Unreviewed first on every database (PostgreSQL would otherwise sort NULLs last).
         .order_by(F("reviewed_at").asc(nulls_first=True), "-granted_at")
     )
-
-
-def case_is_editable(*, user: Any, case_id: int) -> bool:
-    """May this user change this case (their own work, or their unit for managers)?"""
-    return Case.objects.editable_by(user).filter(pk=case_id).exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 
@@ -20,6 +20,7 @@ from casework.audit.versioned import versioned_update
 from casework.cases import rules
 from casework.cases.choices import Stage
 from casework.cases.models import (
+    AcceptanceCriterion,
     Case,
     CaseAccessGrant,
     CaseAccessGrantReview,
@@ -31,6 +32,7 @@ from casework.cases.models import (
     Defendant,
     DocumentVersion,
     Hearing,
+    OffenceCategory,
     RestrictedReading,
 )
 from casework.core import clock
@@ -38,6 +40,8 @@ from casework.core.case_changes import notify_case_changed
 from casework.core.errors import NotFound, PermissionDenied, TransitionRefused, ValidationFailed
 from casework.core.extensions import ExtensionPoint
 from casework.core.models import VersionedModel
+from casework.people.choices import CASEWORKER_ROLES, RESTRICTED_READER_ROLES, UNIT_MANAGER_ROLES, RoleCode
+from casework.people.models import PoliceForce, User
 
 BREAK_GLASS_HOURS = 8
 
@@ -73,7 +77,8 @@ TRANSITION_GUARDS = ExtensionPoint[Callable[[Case, str], str | None]](
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def require_case_editable(*, actor: Any, case: Case) -> None:
+def require_case_editable(*, actor: User | None, case: Case) -> None:
+    """The actor may see and change this case; None (the system) changes no case through this check."""
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise NotFound("Case not found.")
     if not Case.objects.editable_by(actor).filter(pk=case.pk).exists():
@@ -86,9 +91,6 @@ def case_references(*, unit_ids: Iterable[int], person_ids: Iterable[int | None]
     """The facts the case rules need about the records a case may name: the given people, the
     forces serving the given units, and the (small) reference lists. One write loads what it
     names; an import or the demo loads a unit's worth once."""
-    from casework.cases.models import AcceptanceCriterion, OffenceCategory
-    from casework.people.models import PoliceForce, User
-
     wanted = {pk for pk in person_ids if pk}
     people = User.objects.filter(pk__in=wanted).prefetch_related("roles") if wanted else []
     staff = {
@@ -175,11 +177,9 @@ def require_storable(values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def case_create(*, actor: Any, unit_id: int, urn: str, **values: Any) -> Case:
+def case_create(*, actor: User, unit_id: int, urn: str, **values: Any) -> Case:
     """Record a new case in a unit. Managers create in their unit; caseworkers when allocated."""
     roles = actor.role_codes
-    from casework.people.choices import CASEWORKER_ROLES, UNIT_MANAGER_ROLES
-
     if not (roles & (UNIT_MANAGER_ROLES | CASEWORKER_ROLES)) or actor.unit_id != unit_id:
         raise PermissionDenied("Only staff of this unit can record a case in it.")
     unknown = set(values) - set(CASE_EDITABLE_FIELDS) - {"offence_category_ids"}
@@ -212,7 +212,7 @@ def case_create(*, actor: Any, unit_id: int, urn: str, **values: Any) -> Case:
 
 
 @transaction.atomic
-def case_update(*, actor: Any, case: Case, expected_version: int, **values: Any) -> dict[str, list[Any]]:
+def case_update(*, actor: User, case: Case, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     """Change a case's details. Returns the field changes; raises EditConflict on a stale version."""
     require_case_editable(actor=actor, case=case)
     unknown = set(values) - set(CASE_EDITABLE_FIELDS)
@@ -229,7 +229,7 @@ def case_update(*, actor: Any, case: Case, expected_version: int, **values: Any)
 
 
 @transaction.atomic
-def case_change_stage(*, actor: Any, case: Case, expected_version: int, stage: str, reason: str = "") -> Case:
+def case_change_stage(*, actor: User, case: Case, expected_version: int, stage: str, reason: str = "") -> Case:
     require_case_editable(actor=actor, case=case)
     verdict = rules.check_transition(case.stage, stage)
     if not verdict.allowed:
@@ -261,8 +261,6 @@ def _relationship_by_role(user: Any, case: Case) -> str | None:
     if case.legal_manager_id == user.pk:
         return "Legal manager for the case"
     roles = user.role_codes
-    from casework.people.choices import RoleCode
-
     if RoleCode.UNIT_HEAD in roles and user.unit_id == case.unit_id:
         return "Unit head: unit oversight"
     if RoleCode.LEGAL_MANAGER in roles and user.unit_id == case.unit_id:
@@ -303,7 +301,7 @@ _RELATIONSHIP_FIELDS = (
 
 
 @transaction.atomic
-def cases_consulted(*, actor: Any, purpose: str, cases: Iterable[Case] = (), case_ids: Iterable[int] = ()) -> int:
+def cases_consulted(*, actor: User, purpose: str, cases: Iterable[Case] = (), case_ids: Iterable[int] = ()) -> int:
     """Showing cases' content in a list, a board, a search result or any page that is not the case
     page itself is a consultation of each (DPA 2018 s.62): one `consult` event per case, with the
     page as the purpose and the user's relationship to the case, written in one batch.
@@ -344,7 +342,7 @@ def _restricted_reading_reason(*, user: Any, case: Case) -> str | None:
 
 
 @transaction.atomic
-def case_open(*, actor: Any, case_id: int, justification: str = "") -> Case:
+def case_open(*, actor: User, case_id: int, justification: str = "") -> Case:
     """Fetch a case for reading and log the consultation (s.62) with its justification."""
     case = (
         Case.objects.visible_to(actor)
@@ -388,10 +386,8 @@ def _reason(text: str, field: str, what: str) -> str:
     return text
 
 
-def _restriction_target(*, actor: Any, case_id: int) -> Case:
+def _restriction_target(*, actor: User, case_id: int) -> Case:
     """A case of the actor's own unit, for a unit head or records officer; anyone else: not found."""
-    from casework.people.choices import RESTRICTED_READER_ROLES
-
     if not (actor.role_codes & RESTRICTED_READER_ROLES) or not actor.unit_id:
         raise NotFound("Case not found.")
     case = Case.objects.filter(pk=case_id, unit_id=actor.unit_id, disposed_at__isnull=True).first()
@@ -401,7 +397,7 @@ def _restriction_target(*, actor: Any, case_id: int) -> Case:
 
 
 @transaction.atomic
-def case_restrict(*, actor: Any, case_id: int, reason: str) -> CaseRestriction:
+def case_restrict(*, actor: User, case_id: int, reason: str) -> CaseRestriction:
     """Restrict processing of a case: it stays, hidden from normal work, until the restriction is lifted."""
     reason = _reason(reason, "reason", "for restricting this case")
     case = _restriction_target(actor=actor, case_id=case_id)
@@ -414,7 +410,7 @@ def case_restrict(*, actor: Any, case_id: int, reason: str) -> CaseRestriction:
 
 
 def _record_restriction(
-    actor: Any, case: Case, restriction: CaseRestriction, *, restricted_at: Any, label: str, reason: str
+    actor: User, case: Case, restriction: CaseRestriction, *, restricted_at: Any, label: str, reason: str
 ) -> None:
     """Set or clear the case's restriction (audited as its alteration) and log the restriction record."""
     versioned_update(
@@ -435,7 +431,7 @@ def _record_restriction(
 
 
 @transaction.atomic
-def case_restriction_lift(*, actor: Any, case_id: int, reason: str) -> CaseRestriction:
+def case_restriction_lift(*, actor: User, case_id: int, reason: str) -> CaseRestriction:
     reason = _reason(reason, "reason", "for lifting the restriction")
     case = _restriction_target(actor=actor, case_id=case_id)
     restriction = CaseRestriction.objects.filter(case=case, lifted_at__isnull=True).first()
@@ -450,7 +446,7 @@ def case_restriction_lift(*, actor: Any, case_id: int, reason: str) -> CaseRestr
 
 
 @transaction.atomic
-def restricted_reading_open(*, actor: Any, case_id: int, reason: str) -> RestrictedReading:
+def restricted_reading_open(*, actor: User, case_id: int, reason: str) -> RestrictedReading:
     """A named reader opens a restricted case for a stated reason; it is visible to them for an hour."""
     reason = _reason(reason, "reason", "for opening this restricted record")
     case = Case.objects.restricted_readable_by(actor).filter(pk=case_id).first()
@@ -475,7 +471,7 @@ def restricted_reading_open(*, actor: Any, case_id: int, reason: str) -> Restric
 
 
 @transaction.atomic
-def case_break_glass(*, actor: Any, urn: str, justification: str) -> Case:
+def case_break_glass(*, actor: User, urn: str, justification: str) -> Case:
     """Open a case outside one's own work. Needs a typed reason; managers review the grants."""
     justification = " ".join(justification.split())
     problem = rules.justification_problem(justification)
@@ -504,9 +500,7 @@ def case_break_glass(*, actor: Any, urn: str, justification: str) -> Case:
 
 
 @transaction.atomic
-def access_grant_review(*, actor: Any, grant_id: int, note: str) -> CaseAccessGrant:
-    from casework.people.choices import UNIT_MANAGER_ROLES
-
+def access_grant_review(*, actor: User, grant_id: int, note: str) -> CaseAccessGrant:
     grant = CaseAccessGrant.objects.select_related("case").filter(pk=grant_id).first()
     if grant is None or not (actor.role_codes & UNIT_MANAGER_ROLES) or grant.case.unit_id != actor.unit_id:
         raise NotFound("Access record not found.")
@@ -532,7 +526,10 @@ def access_grant_review(*, actor: Any, grant_id: int, note: str) -> CaseAccessGr
 # --- parts of a case ---------------------------------------------------------------------------
 
 
-def _create_part(*, actor: Any, case: Case, model: type[models.Model], **values: Any) -> Any:
+PartT = TypeVar("PartT", bound=models.Model)
+
+
+def _create_part(*, actor: User, case: Case, model: type[PartT], **values: Any) -> PartT:
     require_case_editable(actor=actor, case=case)
     require_storable(values)
     now = clock.now()
@@ -553,12 +550,14 @@ def _create_part(*, actor: Any, case: Case, model: type[models.Model], **values:
 
 
 @transaction.atomic
-def defendant_add(*, actor: Any, case: Case, **values: Any) -> Defendant:
+def defendant_add(*, actor: User, case: Case, **values: Any) -> Defendant:
     return _create_part(actor=actor, case=case, model=Defendant, case_id=case.pk, **values)
 
 
 @transaction.atomic
-def defendant_update(*, actor: Any, defendant: Defendant, expected_version: int, **values: Any) -> dict[str, list[Any]]:
+def defendant_update(
+    *, actor: User, defendant: Defendant, expected_version: int, **values: Any
+) -> dict[str, list[Any]]:
     require_case_editable(actor=actor, case=defendant.case)
     require_storable(_changing(defendant, values))
     return versioned_update(
@@ -567,12 +566,12 @@ def defendant_update(*, actor: Any, defendant: Defendant, expected_version: int,
 
 
 @transaction.atomic
-def charge_add(*, actor: Any, defendant: Defendant, **values: Any) -> Charge:
+def charge_add(*, actor: User, defendant: Defendant, **values: Any) -> Charge:
     return _create_part(actor=actor, case=defendant.case, model=Charge, defendant=defendant, **values)
 
 
 @transaction.atomic
-def charge_update(*, actor: Any, charge: Charge, expected_version: int, **values: Any) -> dict[str, list[Any]]:
+def charge_update(*, actor: User, charge: Charge, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     case = charge.defendant.case
     require_case_editable(actor=actor, case=case)
     require_storable(_changing(charge, values))
@@ -582,12 +581,12 @@ def charge_update(*, actor: Any, charge: Charge, expected_version: int, **values
 
 
 @transaction.atomic
-def hearing_add(*, actor: Any, case: Case, **values: Any) -> Hearing:
+def hearing_add(*, actor: User, case: Case, **values: Any) -> Hearing:
     return _create_part(actor=actor, case=case, model=Hearing, case_id=case.pk, **values)
 
 
 @transaction.atomic
-def hearing_update(*, actor: Any, hearing: Hearing, expected_version: int, **values: Any) -> dict[str, list[Any]]:
+def hearing_update(*, actor: User, hearing: Hearing, expected_version: int, **values: Any) -> dict[str, list[Any]]:
     require_case_editable(actor=actor, case=hearing.case)
     require_storable(_changing(hearing, values))
     return versioned_update(
@@ -598,7 +597,7 @@ def hearing_update(*, actor: Any, hearing: Hearing, expected_version: int, **val
 @transaction.atomic
 def document_add(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     kind: str,
     title: str,
@@ -623,7 +622,7 @@ def document_add(
 @transaction.atomic
 def document_revise(
     *,
-    actor: Any,
+    actor: User,
     document: CaseDocument,
     expected_version: int,
     body: str,
@@ -654,7 +653,7 @@ def document_revise(
 
 
 @transaction.atomic
-def review_add(*, actor: Any, case: Case, kind: str, reviewed_on: dt.date, note: str) -> CaseReview:
+def review_add(*, actor: User, case: Case, kind: str, reviewed_on: dt.date, note: str) -> CaseReview:
     return _create_part(
         actor=actor,
         case=case,

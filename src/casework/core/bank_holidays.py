@@ -17,6 +17,7 @@ from pathlib import Path
 
 import holidays
 
+from casework.core.models import BankHolidayYear, NonWorkingDay
 from casework.core.working_days import WorkingCalendar
 
 PACKAGE_SOURCE = f"holidays package {holidays.__version__} (UK, England subdivision)"
@@ -60,8 +61,6 @@ def complete_years(days: Mapping[dt.date, str]) -> list[int]:
 
 def working_calendar() -> WorkingCalendar:
     """The national calendar: the stored table for the years it holds, the package's rules beyond."""
-    from casework.core.models import BankHolidayYear, NonWorkingDay
-
     table = dict(NonWorkingDay.objects.values_list("date", "name"))
     years = frozenset(BankHolidayYear.objects.values_list("year", flat=True))
     return WorkingCalendar(table, years=years, rules=rules_for_year)

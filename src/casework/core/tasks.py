@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from django.conf import settings
 from django_tasks import task
 
 from casework.core import clock
+from casework.core.extensions import ExtensionPoint
 
 #: Finished background-task results older than this are removed (they hold no case data).
 TASK_RESULT_RETENTION = dt.timedelta(days=30)
@@ -21,16 +22,16 @@ def prune_task_results(*, now: dt.datetime) -> int:
     return deleted
 
 
-def prune_login_failures(*, now: dt.datetime) -> int:
-    """Throttling rows outlive their window for nothing: the audit trail keeps the record."""
-    from casework.people.models import LoginFailure
-
-    window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    deleted, _ = LoginFailure.objects.filter(occurred_at__lt=now - window).delete()
-    return deleted
+#: AppConfig.housekeeping = {"what": "dotted.path"}: fn(*, now) -> rows removed, run daily by the
+#: housekeeping task (identity prunes expired sign-in throttling rows).
+HOUSEKEEPING = ExtensionPoint[Callable[..., int]](
+    "housekeeping", "Daily pruning of rows that have outlived their purpose: fn(*, now) -> rows removed."
+)
 
 
 @task()
 def housekeeping_task() -> dict[str, int]:
     now = clock.now()
-    return {"task_results": prune_task_results(now=now), "login_failures": prune_login_failures(now=now)}
+    removed = {"task_results": prune_task_results(now=now)}
+    removed.update({what: prune(now=now) for what, prune in HOUSEKEEPING.by_key().items()})
+    return removed

@@ -12,7 +12,7 @@ holidays.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -117,14 +117,6 @@ class WorkingCalendar:
             if self.is_working_day(day):
                 remaining -= 1
         return day
-
-    def holidays_between(self, start: dt.date, end: dt.date) -> Iterable[tuple[dt.date, str]]:
-        day = start
-        while day <= end:
-            name = self._holiday_name(day)
-            if name is not None:
-                yield day, name
-            day += dt.timedelta(days=1)
 
 
 @lru_cache(maxsize=8192)  # explanations format the same few hundred dates over and over

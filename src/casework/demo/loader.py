@@ -16,7 +16,10 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import transaction
 
+from casework.assurance.services import rechecks_run
+from casework.assurance.sweep import assurance_sweep
 from casework.audit.choices import Action
+from casework.audit.models import AuditEvent
 from casework.audit.services import ActorSnapshot, PendingEvent, record_many
 from casework.cases import rules as case_rules
 from casework.cases import services as case_services
@@ -33,9 +36,14 @@ from casework.cases.models import (
     OffenceCategory,
 )
 from casework.core import clock
+from casework.core.bank_holidays import working_calendar
 from casework.demo import workflow
 from casework.demo.generator import PERSONAS, CasePlan, DemoGenerator, Reference, StaffPlan
+from casework.oversight.services import refresh_compliance_tallies
 from casework.people.models import Absence, Area, Grade, PoliceForce, Role, Specialism, Team, Unit, User
+from casework.progression.models import Deadline
+from casework.progression.selectors import engine_rules
+from casework.progression.sweep import progression_sweep
 
 #: Demo data of other apps, loaded after the cases and before the sweeps (each idempotent, seeded).
 DEMO_EXTENSIONS: tuple[str, ...] = (
@@ -67,8 +75,6 @@ BATCH_SIZE = 1000
 
 def demo_data_present() -> bool:
     """The marker: the audit trail records that the demo loader collected data here."""
-    from casework.audit.models import AuditEvent
-
     return AuditEvent.objects.filter(actor_label=DEMO_LOADER.label, action=Action.COLLECT).exists()
 
 
@@ -106,9 +112,6 @@ class DemoLoader:
         self.progress = progress
         self.today = clock.today()
         self.generator = DemoGenerator(seed=seed, today=self.today, reference=load_reference())
-        from casework.core.bank_holidays import working_calendar
-        from casework.progression.selectors import engine_rules
-
         self.workflow = workflow.WorkflowBuilder(
             seed=seed, today=self.today, now=clock.now(), calendar=working_calendar(), rules=engine_rules()
         )
@@ -143,11 +146,6 @@ class DemoLoader:
 
     def _derive(self, started: float) -> None:
         """Run the nightly sweeps once so deadlines, tasks, notices and verdicts exist from the start."""
-        from casework.assurance.services import rechecks_run
-        from casework.assurance.sweep import assurance_sweep
-        from casework.oversight.services import refresh_compliance_tallies
-        from casework.progression.sweep import progression_sweep
-
         for command in DEMO_EXTENSIONS:
             call_command(command, seed=self.seed, stdout=_ProgressStream(self.progress))
             self.progress(f"{command} done ({time.perf_counter() - started:.1f} s)")
@@ -395,8 +393,6 @@ class DemoLoader:
         """Past dates in a working unit were mostly met as they fell due; a few were missed with a
         recorded reason and a few are still open (overdue), for the board to show."""
         import random
-
-        from casework.progression.models import Deadline
 
         rng = random.Random(f"{self.seed}:deadlines")
         reasons = ["police_delay", "defence", "court_listing", "internal", "police_delay"]

@@ -64,6 +64,7 @@ class CaseworkAdminSite(admin.AdminSite):
 
 
 def record_admin_read(request: HttpRequest, subject_type: str, object_id: str) -> None:
+    # Imported here: this module holds an AppConfig, loaded before any app's models are ready.
     from casework.audit import services as audit
     from casework.audit.choices import Action
 

@@ -11,7 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Se
 
 from casework.core.govuk_forms import GovukForm, GovukFormMixin
 from casework.core.middleware import client_address
-from casework.people import services as people_services
+from casework.identity import sign_in_throttle
 
 LOCKED_OUT_MESSAGE = "Too many failed sign-in attempts. Try again in 15 minutes or ask your administrator."
 LOCAL_LOGIN_OFF_MESSAGE = "Sign in with your organisation account. Signing in with a password is switched off."
@@ -39,7 +39,7 @@ class ThrottledAuthenticationForm(GovukFormMixin, AuthenticationForm):
             raise forms.ValidationError(self.error_messages["local_login_off"], code="local_login_off")
         username = self.cleaned_data.get("username") or ""
         address = client_address(self.request) if self.request is not None else ""
-        if username and people_services.login_is_locked(username=username, client_address=address):
+        if username and sign_in_throttle.login_is_locked(username=username, client_address=address):
             # No authenticate() call: a locked account must not become a password oracle.
             raise forms.ValidationError(self.error_messages["locked_out"], code="locked_out")
         return super().clean()

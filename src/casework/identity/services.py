@@ -39,12 +39,12 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _require_administrator(actor: Any) -> None:
+def _require_administrator(actor: User) -> None:
     if not (getattr(actor, "is_authenticated", False) and RoleCode.ADMINISTRATOR in actor.role_codes):
         raise PermissionDenied("Only a system administrator can do this.")
 
 
-def _record_access(*, actor: Any, user: Any, changes: dict[str, Any]) -> None:
+def _record_access(*, actor: User | None, user: Any, changes: dict[str, Any]) -> None:
     """A change to how a person gets in: a permission change in the audit trail (never a secret)."""
     audit.record(
         actor=actor, action=Action.PERMISSION_CHANGE, subject=user, subject_label=user.username, changes=changes
@@ -68,13 +68,13 @@ def authenticator_for(user: Any) -> TOTPDevice | None:
 
 
 def recovery_codes_left(user: Any) -> int:
-    return StaticToken.objects.filter(device__user=user, device__name=RECOVERY_DEVICE).count()
+    return int(StaticToken.objects.filter(device__user=user, device__name=RECOVERY_DEVICE).count())
 
 
 # --- invitations and password resets ------------------------------------------------------------
 
 
-def _issue_link(*, user: Any, purpose: str, actor: Any, lifetime: timedelta) -> str:
+def _issue_link(*, user: Any, purpose: str, actor: User | None, lifetime: timedelta) -> str:
     now = clock.now()
     for earlier in AccountLink.objects.filter(user=user, purpose=purpose, used_at=None, cancelled_at=None):
         earlier.cancelled_at = now
@@ -104,7 +104,7 @@ def _link_email(*, user: Any, purpose: str, token: str, expires_at: Any) -> None
     )
 
 
-def _send_link(*, user: Any, purpose: str, actor: Any, lifetime: timedelta) -> AccountLink:
+def _send_link(*, user: Any, purpose: str, actor: User | None, lifetime: timedelta) -> AccountLink:
     """Issue a one-time link, audit that it was sent (never the token) and queue its e-mail."""
     token = _issue_link(user=user, purpose=purpose, actor=actor, lifetime=lifetime)
     link = AccountLink.objects.get(token_hash=_hash(token))
@@ -118,7 +118,7 @@ def _send_link(*, user: Any, purpose: str, actor: Any, lifetime: timedelta) -> A
 
 
 @transaction.atomic
-def invitation_send(*, actor: Any, user_id: int) -> AccountLink:
+def invitation_send(*, actor: User, user_id: int) -> AccountLink:
     """E-mail a person a one-time link to set their password (any earlier invitation stops working)."""
     _require_administrator(actor)
     if not settings.LOCAL_LOGIN:
@@ -288,7 +288,7 @@ def second_factor_verify(*, user: Any, code: str) -> SecondFactor | None:
 
 
 @transaction.atomic
-def second_factor_reset(*, actor: Any, user_id: int) -> None:
+def second_factor_reset(*, actor: User, user_id: int) -> None:
     """An administrator removes a person's authenticator and recovery codes (lost phone): they set
     up a new one at their next sign-in."""
     _require_administrator(actor)
@@ -306,7 +306,7 @@ def second_factor_reset(*, actor: Any, user_id: int) -> None:
 
 
 @transaction.atomic
-def account_set_active(*, actor: Any, user_id: int, active: bool) -> User:
+def account_set_active(*, actor: User, user_id: int, active: bool) -> User:
     """Deactivate (the person cannot sign in; their sessions and API tokens end) or reactivate."""
     _require_administrator(actor)
     user = User.objects.filter(pk=user_id).first()
@@ -322,3 +322,21 @@ def account_set_active(*, actor: Any, user_id: int, active: bool) -> User:
     if not active:
         credentials_changed(user=user, actor=actor, reason="account deactivated")
     return user
+
+
+@transaction.atomic
+def person_open(*, actor: User, person_id: int, justification: str = "") -> Any:
+    """Open a person record (a report about a person is a consultation under s.62)."""
+    person = (
+        User.objects.visible_to(actor)
+        .select_related("unit", "grade", "team", "line_manager")
+        .filter(pk=person_id)
+        .first()
+    )
+    if person is None:
+        raise NotFound("Person not found.")
+    reason = justification or ("Own record" if person.pk == actor.pk else "Line management / unit oversight")
+    audit.record(
+        actor=actor, action=Action.CONSULT, subject=person, subject_label=person.username, justification=reason
+    )
+    return person

@@ -30,7 +30,7 @@ from casework.core.errors import CaseworkError
 from casework.core.forms import apply_service_error
 from casework.core.middleware import client_address
 from casework.core.views import http_error_for, page_errors
-from casework.identity import services
+from casework.identity import services, sign_in_throttle
 from casework.identity.forms import (
     LOCKED_OUT_MESSAGE,
     AuditedPasswordChangeForm,
@@ -44,7 +44,6 @@ from casework.identity.models import AccountLink, ExternalIdentity, LinkPurpose
 from casework.identity.oidc.config import providers
 from casework.identity.oidc.views import SESSION_KEY as OIDC_SESSION_KEY
 from casework.identity.oidc.views import end_session_url
-from casework.people import services as people_services
 from casework.people.choices import CASEWORKER_ROLES, NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import User
 
@@ -81,7 +80,7 @@ def _complete_sign_in(request: HttpRequest, user: User, device: Any) -> str:
     login(request, user, backend=MODEL_BACKEND)
     otp_login(request, device)
     # Only now: clearing failures after the password alone would let code guesses go on for ever.
-    people_services.login_failures_clear(username=user.get_username())
+    sign_in_throttle.login_failures_clear(username=user.get_username())
     return next_url
 
 
@@ -100,7 +99,7 @@ class SignInView(auth_views.LoginView):
         user = form.get_user()
         if not services.mfa_required(user):
             response = super().form_valid(form)
-            people_services.login_failures_clear(username=user.get_username())
+            sign_in_throttle.login_failures_clear(username=user.get_username())
             return response
         self.request.session[PENDING_KEY] = {
             "user_id": user.pk,
@@ -123,12 +122,12 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         return redirect("login_set_up_authenticator")
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if people_services.login_is_locked(username=user.username, client_address=client_address(request)):
+        if sign_in_throttle.login_is_locked(username=user.username, client_address=client_address(request)):
             form.add_error("code", LOCKED_OUT_MESSAGE)
         else:
             verified = services.second_factor_verify(user=user, code=form.cleaned_data["code"])
             if verified is None:
-                people_services.login_failure_record(username=user.username)
+                sign_in_throttle.login_failure_record(username=user.username)
                 form.add_error("code", "The security code is not correct or has already been used")
             else:
                 next_url = _complete_sign_in(request, user, verified.device)
@@ -166,7 +165,7 @@ def set_up_authenticator(request: HttpRequest) -> HttpResponse:
         request.session[ENROLMENT_KEY] = device.pk
     form = AuthenticatorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if pending is not None and people_services.login_is_locked(
+        if pending is not None and sign_in_throttle.login_is_locked(
             username=user.username, client_address=client_address(request)
         ):
             form.add_error("code", LOCKED_OUT_MESSAGE)
@@ -177,7 +176,7 @@ def set_up_authenticator(request: HttpRequest) -> HttpResponse:
                 )
             except CaseworkError as error:
                 if pending is not None:
-                    people_services.login_failure_record(username=user.username)
+                    sign_in_throttle.login_failure_record(username=user.username)
                 apply_service_error(form, error)
             else:
                 request.session.pop(ENROLMENT_KEY, None)

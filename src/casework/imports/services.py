@@ -31,6 +31,7 @@ from casework.imports.case_services import ImportBatch
 from casework.imports.mapping import Mapping, mapping_from_data
 from casework.imports.models import ImportFile, ImportKind, ImportRun, RowProblem, RunStatus
 from casework.imports.readers import read_files
+from casework.imports.tasks import import_check_task, import_execute_task
 from casework.imports.validation import Checked, check
 from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Unit, User
@@ -75,7 +76,7 @@ class _Kind(NamedTuple):
     noun: str
 
 
-def adds_only(actor: Any, unit: Unit) -> bool:
+def adds_only(actor: User | None, unit: Unit) -> bool:
     """An administrator's case import only adds new cases: administrators never change (or read)
     recorded case content. The unit's legal managers and unit heads may also update their cases."""
     if actor is None:
@@ -83,17 +84,17 @@ def adds_only(actor: Any, unit: Unit) -> bool:
     return not (actor.role_codes & UNIT_MANAGER_ROLES and actor.unit_id == unit.pk)
 
 
-def _check_cases(source: Any, mapping: Mapping, unit: Unit | None, actor: Any) -> Checked:
+def _check_cases(source: Any, mapping: Mapping, unit: Unit | None, actor: User | None) -> Checked:
     assert unit is not None  # require_may_import refuses a case import without a unit
     return check(source, mapping, unit_id=unit.pk, adds_only=adds_only(actor, unit))
 
 
-def _check_time(source: Any, mapping: Mapping, unit: Unit | None, actor: Any) -> Checked:
+def _check_time(source: Any, mapping: Mapping, unit: Unit | None, actor: User | None) -> Checked:
     assert unit is not None  # as for cases
     return time_records.check(source, mapping, unit=unit)
 
 
-def _check_staff(source: Any, mapping: Mapping, unit: Unit | None, actor: Any) -> Checked:
+def _check_staff(source: Any, mapping: Mapping, unit: Unit | None, actor: User | None) -> Checked:
     return staff.check(source, mapping, unit=unit)
 
 
@@ -136,7 +137,7 @@ def _save_problems(run: ImportRun, problems: list[Any]) -> None:
     )
 
 
-def _check_files(files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None, actor: Any) -> Checked:
+def _check_files(files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None, actor: User | None) -> Checked:
     """Every row of every sheet; file-level problems raise ValidationFailed."""
     return KINDS[mapping.kind].check(read_files(files, mapping), mapping, unit, actor)
 
@@ -245,8 +246,6 @@ def import_prepare(
     """Check an upload and keep its files for a later `import_start`. Small files are checked
     now; larger ones by the worker (the run shows "Being checked" until then). Nothing is written
     to the records either way. File-level problems of a small file raise ValidationFailed."""
-    from casework.imports.tasks import import_check_task
-
     require_may_import(actor=actor, unit=unit, kind=mapping.kind)
     fields = _run_fields(actor, files, mapping, unit)
     size = sum(len(data) for _, data in files)
@@ -301,8 +300,6 @@ def may_resume(run: ImportRun) -> bool:
 
 
 def _enqueue(*, actor: User | None, run_id: int, allowed: Callable[[ImportRun], bool], refusal: str) -> ImportRun:
-    from casework.imports.tasks import import_execute_task
-
     with transaction.atomic():
         run = ImportRun.objects.select_for_update().get(pk=run_id)  # no join: PostgreSQL locks no outer join
         require_may_import(actor=actor, unit=run.unit, kind=run.kind)

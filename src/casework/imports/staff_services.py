@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.audit.services import PendingEvent
+from casework.identity import role_grants
 from casework.imports.staff import StaffRow
-from casework.people import role_grants
 from casework.people.models import Role, Specialism, User
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def _request_widening(
     batch: ImportBatch, person: User, *, added: frozenset[str], roles: frozenset[str]
 ) -> frozenset[str]:
     """Roles that widen access to case data are not given by an import: each becomes a request a
-    second administrator approves (people.role_grants). Returns the roles to set now."""
+    second administrator approves (identity.role_grants). Returns the roles to set now."""
     waiting = role_grants.needs_second_person(added)
     for code in sorted(waiting):
         role_grants.role_grant_request(actor=batch.user, user=person, code=code, reason="Asked by a staff import")

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from pydantic import BaseModel, ValidationError
 
-from casework.api.schemas import CaseIn, ChargeIn, DefendantIn, HearingIn
 from casework.cases import rules as case_rules
 from casework.cases import services as case_services
 from casework.cases.choices import CustodyStatus, HearingType, OffenceClassification, Stage
 from casework.cases.models import AcceptanceCriterion, Case, Charge, Defendant
+from casework.cases.schemas import CaseIn, ChargeIn, DefendantIn, HearingIn
 from casework.core import clock
 from casework.imports.mapping import Mapping
 from casework.imports.readers import Cell, CellProblem, Source, Table

@@ -32,10 +32,6 @@ class Kind:
     carries_cases: bool
     when: str
 
-    @property
-    def template_setting(self) -> str:
-        return f"NOTIFY_TEMPLATE_{self.code.upper()}"
-
 
 KINDS: dict[str, Kind] = {
     kind.code: kind

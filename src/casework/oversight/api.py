@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from casework.api.schemas import MAX_ID, ErrorOut
+from casework.core.api_types import MAX_ID, ErrorOut
 from casework.oversight import dashboard as reads
 from casework.oversight.scope import resolve_scope
 

@@ -27,17 +27,18 @@ from casework.oversight.models import (
 )
 from casework.oversight.tallies import live_counts
 from casework.people.choices import RoleCode
+from casework.people.models import User
 
 MAX_PER_UNIT = 200
 DEFAULT_QUESTION_SET = "file-examination"
 
 
-def _require_inspector(actor: Any) -> None:
+def _require_inspector(actor: User) -> None:
     if RoleCode.INSPECTOR not in actor.role_codes:
         raise NotFound("Page not found.")
 
 
-def sample_candidates(*, actor: Any, unit_ids: list[int] | None = None) -> list[rules.Candidate]:
+def sample_candidates(*, actor: User, unit_ids: list[int] | None = None) -> list[rules.Candidate]:
     """Every case the inspector can read, with its unit and case type (principal offence category,
     else acceptance criterion), read as three columns."""
     cases = Case.objects.visible_to(actor)
@@ -51,7 +52,7 @@ def sample_candidates(*, actor: Any, unit_ids: list[int] | None = None) -> list[
 
 @transaction.atomic
 def sample_draw(
-    *, actor: Any, title: str, seed: str, per_unit: int, unit_ids: list[int] | None = None
+    *, actor: User, title: str, seed: str, per_unit: int, unit_ids: list[int] | None = None
 ) -> InspectionSample:
     _require_inspector(actor)
     if not title.strip() or not seed.strip():
@@ -84,7 +85,7 @@ def sample_draw(
 
 
 @transaction.atomic
-def answers_record(*, actor: Any, sampled_file: SampledFile, answers: dict[str, tuple[str, str]]) -> int:
+def answers_record(*, actor: User, sampled_file: SampledFile, answers: dict[str, tuple[str, str]]) -> int:
     """Record or change the answers to some questions for one sampled file: {code: (answer, note)}."""
     if not InspectionSample.objects.visible_to(actor).filter(pk=sampled_file.sample_id).exists():
         raise NotFound("Page not found.")
@@ -121,7 +122,7 @@ def answers_record(*, actor: Any, sampled_file: SampledFile, answers: dict[str, 
 TALLY_REFRESHES_KEPT = 3
 
 
-def refresh_compliance_tallies(*, actor: Any) -> TallyRefresh:
+def refresh_compliance_tallies(*, actor: User | None) -> TallyRefresh:
     """Recompute every unit's dashboard counts over all cases (oversight.tallies.live_counts: grouped
     SQL aggregates) and store them as one new refresh. `actor` is the person who asked, or None for
     the scheduled run. Each case counts in the unit it is in now, so unit moves show at the next
@@ -137,7 +138,7 @@ def refresh_compliance_tallies(*, actor: Any) -> TallyRefresh:
 
 
 @transaction.atomic
-def _store_tallies(*, actor: Any, as_of: Any, counts: list[Any], seconds: float) -> TallyRefresh:
+def _store_tallies(*, actor: User | None, as_of: Any, counts: list[Any], seconds: float) -> TallyRefresh:
     """Write one refresh and its rows, prune old refreshes, and record the one audit event: the rows
     are aggregates of no single case, so they are not audited one by one."""
     refresh = TallyRefresh.objects.create(as_of=as_of, refreshed_by=actor, rows=len(counts), seconds=seconds)

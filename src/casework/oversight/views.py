@@ -3,7 +3,7 @@ samples and the s.62 export. Views parse input, call one selector or service, an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -25,7 +25,7 @@ from casework.oversight import evidence, exports, s62, selectors, services
 from casework.oversight.forms import DisclosureForm, EvidencePackForm, ExamineForm, S62Form, SampleForm
 from casework.oversight.scope import OversightScope, resolve_scope
 from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
-from casework.people.models import Area, Unit
+from casework.people.models import Area, Unit, User
 
 DRILL_PAGE_SIZE = 50
 TREND_BAR_WIDTH = 48
@@ -178,7 +178,7 @@ def samples(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             sample = services.sample_draw(
-                actor=request.user,
+                actor=cast(User, request.user),
                 title=form.cleaned_data["title"],
                 seed=form.cleaned_data["seed"],
                 per_unit=form.cleaned_data["per_unit"],
@@ -217,7 +217,9 @@ def examine(request: HttpRequest, sample_id: int, file_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             with page_errors():
-                changed = services.answers_record(actor=request.user, sampled_file=sampled, answers=form.answers())
+                changed = services.answers_record(
+                    actor=cast(User, request.user), sampled_file=sampled, answers=form.answers()
+                )
         except ValidationFailed as failure:
             apply_service_error(form, failure)
         else:
@@ -230,7 +232,7 @@ def examine(request: HttpRequest, sample_id: int, file_id: int) -> HttpResponse:
     if request.method != "POST":
         with page_errors():
             case_services.case_open(
-                actor=request.user,
+                actor=cast(User, request.user),
                 case_id=sampled.case_id,
                 justification=f"Inspection file examination: {sampled.sample.title}",
             )

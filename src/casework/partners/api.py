@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
-from casework.api.schemas import MAX_ID, ErrorOut
 from casework.core import clock
+from casework.core.api_types import MAX_ID, ErrorOut
 from casework.partners import rules, selectors, services
 from casework.partners.reads import referrals_consulted
 from casework.people.choices import RoleCode

@@ -27,6 +27,7 @@ from casework.partners.choices import (
     TemplateStatus,
 )
 from casework.people.choices import CASEWORKER_ROLES, NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
+from casework.people.models import PoliceForce
 
 NOTHING = Q(pk__in=[])
 
@@ -53,8 +54,6 @@ def force_scope(user: Any) -> Q | None:
 
 
 def _filter_by_force(qs: models.QuerySet[Any], user: Any, path: str) -> models.QuerySet[Any]:
-    from casework.people.models import PoliceForce
-
     scope = force_scope(user)
     if scope is None:
         return qs

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
-from casework.partners.models import Referral
+from casework.partners.models import ActionPlan, Referral
 from casework.people.choices import NATIONAL_READ_ROLES, RoleCode
 
 
@@ -55,8 +55,6 @@ def referral_page_consulted(reader: Any, referral_id: int, purpose: str, noted: 
 
 
 def action_plan_page_consulted(reader: Any, plan_id: int, purpose: str, noted: frozenset[str]) -> None:
-    from casework.partners.models import ActionPlan
-
     referral_id = ActionPlan.objects.filter(pk=plan_id).values_list("referral_id", flat=True).first()
     if referral_id is not None:
         referral_page_consulted(reader, referral_id, purpose, noted)

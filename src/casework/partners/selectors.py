@@ -19,6 +19,7 @@ from casework.partners.models import (
     Disagreement,
     Escalation,
     LiaisonMeeting,
+    MeetingAction,
     MouTemplate,
     Referral,
     force_scope,
@@ -280,8 +281,6 @@ def force_performance(*, user: Any, force_id: int, today: dt.date) -> dict[str, 
         .order_by()
     )
     actions = LiaisonMeeting.objects.visible_to(user).filter(agreement__force_id=force_id)
-    from casework.partners.models import MeetingAction
-
     action_rows = MeetingAction.objects.filter(meeting__in=actions.values("pk"))
     done = action_rows.filter(done_on__isnull=False).count()
     months = Counter(d.strftime("%Y-%m") for d in referrals.values_list("submitted_on", flat=True))

@@ -11,9 +11,9 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
-from casework.api.schemas import MAX_ID, ErrorOut
 from casework.cases import services as case_services
 from casework.core import clock
+from casework.core.api_types import MAX_ID, ErrorOut
 from casework.core.errors import NotFound
 from casework.people.models import Unit
 from casework.progression import selectors

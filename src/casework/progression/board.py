@@ -16,7 +16,15 @@ from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, Rol
 from casework.people.models import Unit
 from casework.progression import counts, selectors
 from casework.progression.choices import DeadlineStatus, TaskStatus
-from casework.progression.models import CtlFailure, CustodyClock, Deadline, Task
+from casework.progression.models import (
+    CtlFailure,
+    CtlLogEntry,
+    CustodyClock,
+    CustodyClockEvent,
+    Deadline,
+    ExtensionApplication,
+    Task,
+)
 
 CTL_WINDOWS = counts.CTL_WINDOWS
 CHART_WEEKS = 8
@@ -192,8 +200,6 @@ def case_progression(*, user: Any, case: Case, today: dt.date, full: bool = True
     """Clocks, deadlines, the CTL log, extension applications and open tasks of a visible case,
     in a fixed number of queries (`full=False`: clocks and deadlines only, for the case page panel)."""
     from django.db.models import Prefetch
-
-    from casework.progression.models import CtlLogEntry, CustodyClockEvent, ExtensionApplication
 
     clocks = list(
         selectors.clocks_for_case(user=user, case_id=case.pk)

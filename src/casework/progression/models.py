@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
@@ -287,8 +285,3 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed for {self.user}"
-
-
-def rule_rows_as_engine_rules(queryset: Any = None) -> list[rules.LimitRule]:
-    qs = queryset if queryset is not None else TimeLimitRule.objects.all()
-    return [row.as_rule() for row in qs]

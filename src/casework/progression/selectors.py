@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from casework.cases.choices import DocumentKind, HearingType, ReviewKind
 from casework.cases.models import Case, CaseReview, DocumentVersion
 from casework.core.clock import local
 from casework.progression.choices import DeadlineStatus, TaskStatus
-from casework.progression.models import CtlFailure, CustodyClock, Deadline, Task, TimeLimitRule
+from casework.progression.ctl import ClockStatus
+from casework.progression.models import CtlFailure, CtlLogEntry, CustodyClock, Deadline, Task, TimeLimitRule
 from casework.progression.rules import LimitRule
 
 
@@ -126,3 +129,39 @@ def ctl_failures(*, cases: QuerySet[Case], since: dt.date | None = None) -> Quer
     return found.select_related("case", "clock__charge__defendant", "case__allocated_lawyer").order_by(
         "-expired_on", "-id"
     )
+
+
+# --- for other apps (they read progression's records through these, never its models) ---------
+
+
+def running_clock_counts(case_ids: Iterable[int] | QuerySet[Any]) -> dict[int, int]:
+    """How many custody clocks are running per case (cases with none are absent)."""
+    return dict(
+        CustodyClock.objects.filter(case_id__in=case_ids, status=ClockStatus.RUNNING)
+        .values("case_id")
+        .annotate(n=Count("id"))
+        .values_list("case_id", "n")
+    )
+
+
+def ctl_log_dates(case_ids: Iterable[int] | QuerySet[Any]) -> dict[int, list[dt.date]]:
+    """The dates of each case's custody time limit log entries, newest first."""
+    found: dict[int, list[dt.date]] = defaultdict(list)
+    for case_id, entry_on in (
+        CtlLogEntry.objects.filter(case_id__in=case_ids).order_by("-entry_on").values_list("case_id", "entry_on")
+    ):
+        found[case_id].append(entry_on)
+    return found
+
+
+def running_clock_expiries(
+    case_ids: Iterable[int] | QuerySet[Any], *, start: dt.date, end: dt.date
+) -> list[tuple[int, dt.date]]:
+    """(case id, expiry date) of running custody clocks expiring in [start, end]."""
+    return [
+        (case_id, expires_on)
+        for case_id, expires_on in CustodyClock.objects.filter(
+            case_id__in=case_ids, status=ClockStatus.RUNNING, expires_on__gte=start, expires_on__lte=end
+        ).values_list("case_id", "expires_on")
+        if expires_on is not None
+    ]

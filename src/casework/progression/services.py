@@ -15,14 +15,17 @@ from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.audit.versioned import versioned_update
 from casework.cases.models import Case, Charge
-from casework.cases.services import notify_case_changed, require_case_editable, versioned_update
+from casework.cases.services import require_case_editable
 from casework.core import bank_holidays, dates
 from casework.core import clock as core_clock
 from casework.core.bank_holidays import working_calendar
+from casework.core.case_changes import notify_case_changed
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
 from casework.core.models import BankHolidayYear, NonWorkingDay
 from casework.core.working_days import CalendarNotCovered, WorkingCalendar, day_and_date, fmt, long_date
+from casework.people.models import User
 from casework.progression import ctl, rules, selectors
 from casework.progression.choices import (
     ClockEventKind,
@@ -141,7 +144,7 @@ def _failure_notice_text(case: Case, failure: CtlFailure) -> str:
 
 
 def _sync_failures(
-    *, actor: Any, clock: CustodyClock, reading: ctl.ClockReading, kind: str = FailureKind.EXPIRED_IN_CUSTODY
+    *, actor: User | None, clock: CustodyClock, reading: ctl.ClockReading, kind: str = FailureKind.EXPIRED_IN_CUSTODY
 ) -> None:
     """Record or withdraw this clock's CTL failures (audited; the lawyer and manager are told)."""
     open_failures = list(CtlFailure.objects.filter(clock=clock, withdrawn_at__isnull=True))
@@ -174,7 +177,9 @@ def _sync_failures(
         )
 
 
-def clock_recompute(*, clock: CustodyClock, today: dt.date | None = None, actor: Any = None) -> ctl.ClockReading:
+def clock_recompute(
+    *, clock: CustodyClock, today: dt.date | None = None, actor: User | None = None
+) -> ctl.ClockReading:
     """Recompute and store a clock's reading (derived data: no audit event for the reading itself;
     a CTL failure it finds or clears is recorded and audited)."""
     today = today or core_clock.today()
@@ -188,7 +193,7 @@ def clock_recompute(*, clock: CustodyClock, today: dt.date | None = None, actor:
 @transaction.atomic
 def custody_clock_open(
     *,
-    actor: Any,
+    actor: User,
     charge: Charge,
     initial_regime: str,
     summary_trial_decided_on: dt.date | None = None,
@@ -252,7 +257,7 @@ def _event_field_errors(
 
 def clock_event_record(
     *,
-    actor: Any,
+    actor: User,
     clock: CustodyClock,
     kind: str,
     occurred_on: dt.date,
@@ -298,7 +303,7 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def _record_refused_extension(*, actor: Any, clock: CustodyClock, refused: ctl.ExtensionAfterExpiry) -> None:
+def _record_refused_extension(*, actor: User, clock: CustodyClock, refused: ctl.ExtensionAfterExpiry) -> None:
     """Commit the clock's reading (expired), the CTL failure and the refused attempt before the
     refusal is shown."""
     with transaction.atomic():
@@ -331,7 +336,7 @@ def _record_refused_extension(*, actor: Any, clock: CustodyClock, refused: ctl.E
 
 
 def _clock_event_write(
-    *, actor: Any, clock: CustodyClock, kind: str, occurred_on: dt.date, new_expiry: dt.date | None, note: str
+    *, actor: User, clock: CustodyClock, kind: str, occurred_on: dt.date, new_expiry: dt.date | None, note: str
 ) -> ctl.ClockReading:
     before = {"status": clock.status, "expires_on": clock.expires_on}
     event = CustodyClockEvent.objects.create(
@@ -368,7 +373,7 @@ def _clock_event_write(
     return reading
 
 
-def clock_dual_check(*, actor: Any, clock: CustodyClock, confirmed_expiry: dt.date) -> CustodyClock:
+def clock_dual_check(*, actor: User, clock: CustodyClock, confirmed_expiry: dt.date) -> CustodyClock:
     """A second person confirms the expiry by working it out themselves and entering it.
 
     The checker may not be the person who recorded the latest custody event. A date that differs
@@ -416,7 +421,7 @@ def clock_dual_check(*, actor: Any, clock: CustodyClock, confirmed_expiry: dt.da
 
 
 @transaction.atomic
-def ctl_log_add(*, actor: Any, case: Case, entry_on: dt.date, note: str, hearing_id: int | None = None) -> CtlLogEntry:
+def ctl_log_add(*, actor: User, case: Case, entry_on: dt.date, note: str, hearing_id: int | None = None) -> CtlLogEntry:
     require_case_editable(actor=actor, case=case)
     dates.require_plausible(entry_on=entry_on)
     if not note.strip():
@@ -446,7 +451,7 @@ def ctl_log_add(*, actor: Any, case: Case, entry_on: dt.date, note: str, hearing
 
 @transaction.atomic
 def extension_application_start(
-    *, actor: Any, clock: CustodyClock, hearing_on: dt.date | None = None, note: str = ""
+    *, actor: User, clock: CustodyClock, hearing_on: dt.date | None = None, note: str = ""
 ) -> ExtensionApplication:
     require_case_editable(actor=actor, case=clock.case)
     dates.require_plausible(hearing_on=hearing_on)
@@ -551,7 +556,7 @@ def earliest_running_ctl(clocks: list[tuple[dt.date | None, str]]) -> tuple[dt.d
 
 
 @transaction.atomic
-def deadlines_recalculate(*, actor: Any, case: Case, today: dt.date | None = None) -> dict[str, list[Any]]:
+def deadlines_recalculate(*, actor: User, case: Case, today: dt.date | None = None) -> dict[str, list[Any]]:
     """Bring a case's engine-proposed deadlines up to date; returns {key: [old, new]} for moved dates."""
     today = today or core_clock.today()
     calendar = working_calendar()
@@ -578,7 +583,7 @@ def deadlines_recalculate(*, actor: Any, case: Case, today: dt.date | None = Non
 
 
 def apply_proposals(
-    *, actor: Any, case: Case, proposals: dict[str, rules.ProposedDate], existing: dict[str, Deadline]
+    *, actor: User, case: Case, proposals: dict[str, rules.ProposedDate], existing: dict[str, Deadline]
 ) -> dict[str, list[Any]]:
     """Create, move or retire engine deadlines to match `proposals`. Caller holds the transaction."""
     now = core_clock.now()
@@ -673,7 +678,9 @@ def _notify(*, user_id: int, case: Case | None, key: str, text: str) -> None:
 
 
 @transaction.atomic
-def deadline_direct(*, actor: Any, deadline: Deadline, expected_version: int, due_on: dt.date, reason: str) -> Deadline:
+def deadline_direct(
+    *, actor: User, deadline: Deadline, expected_version: int, due_on: dt.date, reason: str
+) -> Deadline:
     """A court direction overrides the rule's date (with the reason); the proposal is kept beside it."""
     require_case_editable(actor=actor, case=deadline.case)
     dates.require_plausible(due_on=due_on)
@@ -694,7 +701,7 @@ def deadline_direct(*, actor: Any, deadline: Deadline, expected_version: int, du
 
 @transaction.atomic
 def direction_add(
-    *, actor: Any, case: Case, title: str, due_on: dt.date, owner_id: int | None, reason: str
+    *, actor: User, case: Case, title: str, due_on: dt.date, owner_id: int | None, reason: str
 ) -> Deadline:
     """A court direction that is not one of the standard dates: its own deadline with an owner."""
     require_case_editable(actor=actor, case=case)
@@ -730,7 +737,7 @@ def direction_add(
 
 
 @transaction.atomic
-def deadline_mark_met(*, actor: Any, deadline: Deadline, expected_version: int, met_on: dt.date) -> Deadline:
+def deadline_mark_met(*, actor: User, deadline: Deadline, expected_version: int, met_on: dt.date) -> Deadline:
     require_case_editable(actor=actor, case=deadline.case)
     dates.require_plausible(met_on=met_on)
 
@@ -746,7 +753,7 @@ def deadline_mark_met(*, actor: Any, deadline: Deadline, expected_version: int, 
 
 @transaction.atomic
 def deadline_mark_missed(
-    *, actor: Any, deadline: Deadline, expected_version: int, reason: str, note: str = ""
+    *, actor: User, deadline: Deadline, expected_version: int, reason: str, note: str = ""
 ) -> Deadline:
     require_case_editable(actor=actor, case=deadline.case)
     if reason not in MissedReason.values:
@@ -772,7 +779,7 @@ def deadline_mark_missed(
 @transaction.atomic
 def task_create(
     *,
-    actor: Any,
+    actor: User | None,
     title: str,
     due_on: dt.date,
     case: Case | None = None,
@@ -821,7 +828,7 @@ def task_create(
 
 
 @transaction.atomic
-def task_complete(*, actor: Any, task: Task, expected_version: int) -> Task:
+def task_complete(*, actor: User, task: Task, expected_version: int) -> Task:
     if task.case is not None:
         require_case_editable(actor=actor, case=task.case)
     elif task.assignee_id != actor.pk:
@@ -841,7 +848,9 @@ def task_complete(*, actor: Any, task: Task, expected_version: int) -> Task:
 
 
 @transaction.atomic
-def calendar_refresh(*, actor: Any, days: dict[dt.date, str], source: str, dry_run: bool = False) -> dict[str, Any]:
+def calendar_refresh(
+    *, actor: User | None, days: dict[dt.date, str], source: str, dry_run: bool = False
+) -> dict[str, Any]:
     """Add new bank holidays to the national calendar and correct renamed ones; mark the years the
     source lists in full as complete. Dates are never removed automatically: a holiday that
     disappears from the source is reported for an administrator to check."""

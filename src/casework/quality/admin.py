@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from casework.core.admin_audit import AuditedAdminMixin, NoEditAdmin
+from casework.audit.admin_audit import AuditedAdminMixin, NoEditAdmin
 from casework.quality.models import QuestionSet, QuotaPolicy
 
 

@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
-from casework.api.schemas import MAX_ID, ErrorOut
 from casework.core import clock
+from casework.core.api_types import MAX_ID, ErrorOut
 from casework.core.errors import NotFound, ValidationFailed
 from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
 from casework.quality import rules, selectors, services

@@ -24,6 +24,7 @@ from casework.quality.models import (
     AssessmentAnswer,
     Moderation,
     ModerationAnswer,
+    Question,
     QuestionSet,
     QuotaPolicy,
     sees_names,
@@ -60,8 +61,6 @@ def question_set_in_force(day: dt.date, code: str = "iqa") -> QuestionSet:
 
 def questions_for(assessment: Assessment) -> list[Any]:
     """The questions of the assessment's own version that apply to its kind and stage, by section."""
-    from casework.quality.models import Question
-
     return [
         q
         for q in Question.objects.filter(section__question_set_id=assessment.question_set_id).select_related("section")

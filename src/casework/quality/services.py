@@ -44,7 +44,7 @@ Answers = Mapping[str, tuple[str, str]]
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _may_assess(actor: Any, prosecutor: User) -> bool:
+def _may_assess(actor: User, prosecutor: User) -> bool:
     """Managers assess prosecutors in their own unit (line manager or not); unit heads too."""
     if not actor.has_role(RoleCode.LEGAL_MANAGER, RoleCode.UNIT_HEAD) or not actor.unit_id:
         return False
@@ -77,7 +77,7 @@ def _require_status(assessment: Assessment, *allowed: str) -> None:
         raise TransitionRefused(f"This assessment is {assessment.get_status_display().lower()}; that step is not open.")
 
 
-def _record(actor: Any, action: str, assessment: Assessment, changes: dict[str, Any] | None = None) -> None:
+def _record(actor: User, action: str, assessment: Assessment, changes: dict[str, Any] | None = None) -> None:
     audit.record(actor=actor, action=action, subject=assessment, case_id=assessment.case_id, changes=changes)
 
 
@@ -92,7 +92,7 @@ def _specs(question_set: QuestionSet) -> list[rules.QuestionSpec]:
 
 
 @transaction.atomic
-def question_set_publish(*, actor: Any, spec: dict[str, Any], change_note: str = "") -> QuestionSet:
+def question_set_publish(*, actor: User | None, spec: dict[str, Any], change_note: str = "") -> QuestionSet:
     """Publish a new version of a question set; earlier versions and their assessments are untouched."""
     try:
         question_sets.validate(spec)
@@ -142,7 +142,7 @@ def question_set_publish(*, actor: Any, spec: dict[str, Any], change_note: str =
 
 
 @transaction.atomic
-def sample_propose(*, actor: Any, prosecutor_id: int, quarter: str, seed: str | None = None) -> SampleDraw:
+def sample_propose(*, actor: User, prosecutor_id: int, quarter: str, seed: str | None = None) -> SampleDraw:
     """Propose the quarter's sample for a prosecutor: the quota's worth of their cases, drawn
     reproducibly (stratified by stage and case type) and never including the assessor's own cases."""
     prosecutor = User.objects.visible_to(actor).filter(pk=prosecutor_id).first()
@@ -172,7 +172,7 @@ def sample_propose(*, actor: Any, prosecutor_id: int, quarter: str, seed: str | 
 
 
 @transaction.atomic
-def sample_swap(*, actor: Any, item_id: int, replacement_case_id: int, reason: str) -> SampleItem:
+def sample_swap(*, actor: User, item_id: int, replacement_case_id: int, reason: str) -> SampleItem:
     """Replace a proposed case (e.g. the prosecutor only held it for a week), with a reason."""
     item = (
         SampleItem.objects.select_related("draw", "draw__prosecutor").filter(pk=item_id, draw__assessor=actor).first()
@@ -222,7 +222,7 @@ def sample_swap(*, actor: Any, item_id: int, replacement_case_id: int, reason: s
 
 @transaction.atomic
 def assessment_start(
-    *, actor: Any, case_id: int, kind: str = AssessmentKind.CASEWORK, sample_item_id: int | None = None
+    *, actor: User, case_id: int, kind: str = AssessmentKind.CASEWORK, sample_item_id: int | None = None
 ) -> Assessment:
     case = Case.objects.visible_to(actor).select_related("allocated_lawyer").filter(pk=case_id).first()
     if case is None:
@@ -271,7 +271,7 @@ def assessment_start(
     return assessment
 
 
-def _assessment_for_assessor(actor: Any, assessment_id: int) -> Assessment:
+def _assessment_for_assessor(actor: User, assessment_id: int) -> Assessment:
     assessment = Assessment.objects.visible_to(actor).filter(pk=assessment_id).first()
     if assessment is None:
         raise NotFound("Assessment not found.")
@@ -301,7 +301,7 @@ def _save_answers(model: Any, owner: dict[str, Any], question_set: QuestionSet, 
 
 @transaction.atomic
 def assessment_answers_save(
-    *, actor: Any, assessment_id: int, expected_version: int, answers: Answers, summary: str = ""
+    *, actor: User, assessment_id: int, expected_version: int, answers: Answers, summary: str = ""
 ) -> Assessment:
     """Save draft answers (partial answers allowed; each given answer must still be valid)."""
     assessment = _assessment_for_assessor(actor, assessment_id)
@@ -319,7 +319,7 @@ def assessment_answers_save(
 
 
 @transaction.atomic
-def assessment_submit(*, actor: Any, assessment_id: int, expected_version: int) -> Assessment:
+def assessment_submit(*, actor: User, assessment_id: int, expected_version: int) -> Assessment:
     """Submit a complete assessment; it now counts towards the quota and may be drawn for moderation."""
     assessment = _assessment_for_assessor(actor, assessment_id)
     _require_status(assessment, AssessmentStatus.DRAFT)
@@ -341,7 +341,7 @@ def assessment_submit(*, actor: Any, assessment_id: int, expected_version: int) 
     return assessment
 
 
-def moderation_assign(*, actor: Any, assessment: Assessment) -> Moderation | None:
+def moderation_assign(*, actor: User, assessment: Assessment) -> Moderation | None:
     """Give the assessment to another manager of the unit for blind second marking (called inside
     assessment_submit's transaction). None when the unit has no other eligible manager."""
     moderator = selectors.moderator_for(assessment)
@@ -362,7 +362,7 @@ def moderation_assign(*, actor: Any, assessment: Assessment) -> Moderation | Non
 
 @transaction.atomic
 def assessment_feedback_record(
-    *, actor: Any, assessment_id: int, expected_version: int, meeting_on: dt.date, notes: str
+    *, actor: User, assessment_id: int, expected_version: int, meeting_on: dt.date, notes: str
 ) -> Assessment:
     assessment = _assessment_for_assessor(actor, assessment_id)
     _require_status(assessment, AssessmentStatus.SUBMITTED)
@@ -393,7 +393,7 @@ def assessment_feedback_record(
 
 @transaction.atomic
 def assessment_acknowledge(
-    *, actor: Any, assessment_id: int, expected_version: int, comment: str = "", disagrees: bool = False
+    *, actor: User, assessment_id: int, expected_version: int, comment: str = "", disagrees: bool = False
 ) -> Assessment:
     """The prosecutor confirms they have had the feedback, optionally commenting or disagreeing."""
     assessment = Assessment.objects.visible_to(actor).filter(pk=assessment_id).first()
@@ -419,7 +419,7 @@ def assessment_acknowledge(
 
 
 @transaction.atomic
-def assessment_close(*, actor: Any, assessment_id: int, expected_version: int) -> Assessment:
+def assessment_close(*, actor: User, assessment_id: int, expected_version: int) -> Assessment:
     assessment = _assessment_for_assessor(actor, assessment_id)
     _require_status(assessment, AssessmentStatus.ACKNOWLEDGED)
     moderation = Moderation.objects.filter(assessment=assessment).first()
@@ -433,7 +433,7 @@ def assessment_close(*, actor: Any, assessment_id: int, expected_version: int) -
 
 
 @transaction.atomic
-def assessment_open(*, actor: Any, assessment_id: int) -> Assessment:
+def assessment_open(*, actor: User, assessment_id: int) -> Assessment:
     """Open an individual's assessment: a consult event with the viewer's relationship to it."""
     assessment = (
         Assessment.objects.visible_to(actor)
@@ -456,7 +456,7 @@ def assessment_open(*, actor: Any, assessment_id: int) -> Assessment:
 # --- moderation ---------------------------------------------------------------------------------
 
 
-def _moderation_for(actor: Any, moderation_id: int) -> Moderation:
+def _moderation_for(actor: User, moderation_id: int) -> Moderation:
     moderation = Moderation.objects.select_related("assessment").filter(pk=moderation_id, moderator=actor).first()
     if moderation is None:
         raise NotFound("Moderation not found.")
@@ -464,7 +464,7 @@ def _moderation_for(actor: Any, moderation_id: int) -> Moderation:
 
 
 @transaction.atomic
-def moderation_submit(*, actor: Any, moderation_id: int, expected_version: int, answers: Answers) -> Moderation:
+def moderation_submit(*, actor: User, moderation_id: int, expected_version: int, answers: Answers) -> Moderation:
     """Record the blind second marking; the agreement with the first marking is computed now."""
     moderation = _moderation_for(actor, moderation_id)
     if moderation.status != ModerationStatus.PENDING:
@@ -494,7 +494,7 @@ def moderation_submit(*, actor: Any, moderation_id: int, expected_version: int, 
 
 @transaction.atomic
 def moderation_resolve(
-    *, actor: Any, moderation_id: int, expected_version: int, outcome: str, notes: str
+    *, actor: User, moderation_id: int, expected_version: int, outcome: str, notes: str
 ) -> Moderation:
     """Record how a disagreement was settled: by the second marker or the unit head."""
     moderation = (

@@ -7,11 +7,10 @@ from typing import Any
 from django_tasks import task
 
 from casework.core import clock
+from casework.quality.emails import send_overdue_reminders
 
 
 @task()
 def iqa_reminders_task() -> dict[str, Any]:
     """E-mail a reminder for each assessment step that has gone overdue (once per step)."""
-    from casework.quality.emails import send_overdue_reminders
-
     return {"reminders": send_overdue_reminders(today=clock.today())}

@@ -18,6 +18,7 @@ from casework.core import clock
 from casework.people.models import User
 from casework.records import services
 from casework.records.choices import Decision, RecordType
+from casework.records.models import RetentionDecision
 
 #: (years ago finalised, hold reason or "") for the unit's closed case files, oldest plan first.
 PLANS: tuple[tuple[float, str], ...] = (
@@ -32,8 +33,6 @@ PLANS: tuple[tuple[float, str], ...] = (
 
 @transaction.atomic
 def load_records_demo(*, seed: int = 1) -> dict[str, int]:
-    from casework.records.models import RetentionDecision
-
     officer = User.objects.filter(username="records.a").first()
     head = User.objects.filter(username="unithead.a").first()
     if officer is None or head is None or officer.unit_id is None or RetentionDecision.objects.exists():

@@ -27,9 +27,34 @@ from typing import Any
 from django.db import connection
 from django.db.models import F, QuerySet
 
+from casework.assurance.models import (
+    Exemption,
+    PanelMeeting,
+    PanelRegistration,
+    SignOffRequest,
+    VerdictPeriod,
+    Waiver,
+)
 from casework.audit.erasure import ErasureResult, erase_case_events, erase_record_events
+from casework.cases.models import (
+    Case,
+    CaseAccessGrant,
+    CaseDocument,
+    CaseRestriction,
+    CaseReview,
+    CaseStageEntry,
+    Defendant,
+    Hearing,
+    RestrictedReading,
+)
 from casework.core import clock
 from casework.core.errors import ValidationFailed
+from casework.imports.models import ImportRun, RowProblem
+from casework.oversight.models import FileAnswer
+from casework.partners.models import ActionPlan, Disagreement, Escalation, Referral
+from casework.people.models import User
+from casework.progression.models import CtlLogEntry, CustodyClock, Deadline, Notice, Task
+from casework.resourcing.models import RemRecord, TimeEntry
 
 
 @dataclass
@@ -75,31 +100,7 @@ def _blank(erased: Erased, queryset: QuerySet[Any], label: str, **values: Any) -
 # --- case files ------------------------------------------------------------------------------------
 
 
-def erase_case_file(*, actor: Any, case_id: int, justification: str) -> Erased:
-    from casework.assurance.models import (
-        Exemption,
-        PanelMeeting,
-        PanelRegistration,
-        SignOffRequest,
-        VerdictPeriod,
-        Waiver,
-    )
-    from casework.cases.models import (
-        Case,
-        CaseAccessGrant,
-        CaseDocument,
-        CaseRestriction,
-        CaseReview,
-        CaseStageEntry,
-        Defendant,
-        Hearing,
-        RestrictedReading,
-    )
-    from casework.oversight.models import FileAnswer
-    from casework.partners.models import Referral
-    from casework.progression.models import CtlLogEntry, CustodyClock, Deadline, Notice, Task
-    from casework.resourcing.models import RemRecord
-
+def erase_case_file(*, actor: User | None, case_id: int, justification: str) -> Erased:
     case = Case.objects.select_for_update().filter(pk=case_id).first()
     if case is None or case.disposed_at is not None:
         raise ValidationFailed(f"Case {case_id} does not exist or has already been disposed of.")
@@ -172,10 +173,8 @@ def erase_case_file(*, actor: Any, case_id: int, justification: str) -> Erased:
 
 
 def _erase_referral(
-    erased: Erased, *, actor: Any, referral_id: int, reference: str, justification: str
+    erased: Erased, *, actor: User | None, referral_id: int, reference: str, justification: str
 ) -> ErasureResult:
-    from casework.partners.models import ActionPlan, Disagreement, Escalation, Referral
-
     result = erase_record_events(
         actor=actor,
         subject_type="partners.referral",
@@ -212,9 +211,7 @@ def _erase_referral(
     return result
 
 
-def erase_referral(*, actor: Any, referral_id: int, justification: str) -> Erased:
-    from casework.partners.models import Referral
-
+def erase_referral(*, actor: User | None, referral_id: int, justification: str) -> Erased:
     referral = Referral.objects.filter(pk=referral_id).first()
     if referral is None:
         raise ValidationFailed(f"Referral {referral_id} does not exist.")
@@ -230,12 +227,10 @@ def erase_referral(*, actor: Any, referral_id: int, justification: str) -> Erase
 # --- time records and import reports --------------------------------------------------------------
 
 
-def erase_time_records(*, actor: Any, rem_record_id: int, before: dt.date, justification: str) -> Erased:
+def erase_time_records(*, actor: User | None, rem_record_id: int, before: dt.date, justification: str) -> Erased:
     """The time entries of one case's REM record for weeks starting on or before `before`, under one
     erase event. The entries' own audit events keep their values: they log the work of named staff
     and stay for the audit trail's own retention (docs/records.md)."""
-    from casework.resourcing.models import RemRecord, TimeEntry
-
     record = RemRecord.objects.select_related("case").filter(pk=rem_record_id).first()
     if record is None:
         raise ValidationFailed(f"REM record {rem_record_id} does not exist.")
@@ -254,9 +249,7 @@ def erase_time_records(*, actor: Any, rem_record_id: int, before: dt.date, justi
     return erased
 
 
-def erase_import_report(*, actor: Any, run_id: int, justification: str) -> Erased:
-    from casework.imports.models import ImportRun, RowProblem
-
+def erase_import_report(*, actor: User | None, run_id: int, justification: str) -> Erased:
     if not ImportRun.objects.filter(pk=run_id).exists():
         raise ValidationFailed(f"Import run {run_id} does not exist.")
     erased = Erased()

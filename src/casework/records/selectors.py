@@ -12,11 +12,19 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, Q, QuerySet
 
+from casework.audit.models import AuditEvent
+from casework.cases.models import Case
 from casework.core import clock
+from casework.imports.models import ImportRun
+from casework.partners.choices import ReferralKind, ReferralStatus
+from casework.partners.models import Referral
 from casework.people.choices import NATIONAL_READ_ROLES, RoleCode
+from casework.people.models import Unit
+from casework.quality.models import Assessment
 from casework.records import rules
 from casework.records.choices import DisposalAction, RecordType, RetentionState, Trigger
 from casework.records.models import DisposalRecord, LegalHold, RetentionDecision, RetentionRule
+from casework.resourcing.models import TimeEntry
 
 #: Roles that see the retention dashboard and the disposal log (their unit, their Area's, or all).
 RECORDS_READERS = frozenset(
@@ -160,8 +168,6 @@ def _local_date(instant: dt.datetime | None) -> dt.date | None:
 
 
 def _case_files(unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
-    from casework.cases.models import Case
-
     cases = Case.objects.filter(stage__in=list(rules.CLOSED_STAGE_OUTCOMES), disposed_at__isnull=True)
     if unit_id is not None:
         cases = cases.filter(unit_id=unit_id)
@@ -183,9 +189,6 @@ def _case_files(unit_id: int | None, record_id: str | None) -> Iterator[_Candida
 
 
 def _referrals(record_type: str, unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
-    from casework.partners.choices import ReferralKind, ReferralStatus
-    from casework.partners.models import Referral
-
     if record_type == RecordType.REFERRAL_NOT_ACCEPTED:
         referrals = Referral.objects.filter(
             kind=ReferralKind.REFERRAL, status__in=[ReferralStatus.DECLINED, ReferralStatus.REDIRECTED]
@@ -210,8 +213,6 @@ def _referrals(record_type: str, unit_id: int | None, record_id: str | None) -> 
 
 def _time_records(unit_id: int | None, record_id: str | None, today: dt.date, months: int) -> Iterator[_Candidate]:
     """One item per case's REM record: its time entries whose week ended a full period ago."""
-    from casework.resourcing.models import TimeEntry
-
     cutoff = rules.add_months(today, -months) - dt.timedelta(days=6)  # weeks ending on or before then
     entries = TimeEntry.objects.filter(week_starting__lte=cutoff)
     if unit_id is not None:
@@ -235,8 +236,6 @@ def _time_records(unit_id: int | None, record_id: str | None, today: dt.date, mo
 
 
 def _import_reports(unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
-    from casework.imports.models import ImportRun
-
     runs = ImportRun.objects.filter(finished_at__isnull=False).filter(problems__value__gt="").distinct()
     if unit_id is not None:
         runs = runs.filter(unit_id=unit_id)
@@ -249,8 +248,6 @@ def _import_reports(unit_id: int | None, record_id: str | None) -> Iterator[_Can
 
 
 def _iqa(unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
-    from casework.quality.models import Assessment
-
     assessments = Assessment.objects.filter(closed_at__isnull=False)
     if unit_id is not None:
         assessments = assessments.filter(unit_id=unit_id)
@@ -264,8 +261,6 @@ def _iqa(unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
 
 def _audit_events(record_id: str | None) -> Iterator[_Candidate]:
     """The audit trail as one record: its oldest event starts the period (archived, never deleted)."""
-    from casework.audit.models import AuditEvent
-
     if record_id not in (None, "trail"):
         return
     oldest = AuditEvent.objects.aggregate(oldest=Min("occurred_at"))["oldest"]
@@ -387,8 +382,6 @@ def visible_unit_ids(user: Any) -> set[int] | None:
         return set()
     if unit_scope(user) is None:
         return None
-    from casework.people.models import Unit
-
     return set(Unit.objects.filter(_as_unit_filter(user)).values_list("pk", flat=True))
 
 
@@ -479,6 +472,4 @@ def holds_for(*, user: Any) -> QuerySet[LegalHold]:
 
 def restricted_cases_for(*, user: Any) -> QuerySet[Any]:
     """Restricted cases of the user's unit a named reader may open (with a reason)."""
-    from casework.cases.models import Case
-
     return Case.objects.restricted_readable_by(user).select_related("unit").order_by("-restricted_at")

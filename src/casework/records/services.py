@@ -11,15 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.cases.models import Case
 from casework.core import clock, context
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
 from casework.people.choices import RoleCode
+from casework.people.models import User
 from casework.records import erasure_services, selectors
 from casework.records.choices import Decision, DisposalAction, RecordType, RetentionState, RunStatus, Trigger
 from casework.records.models import DisposalRecord, DisposalRun, LegalHold, RetentionDecision
@@ -39,7 +40,7 @@ def _reason(text: str, what: str) -> str:
     return text
 
 
-def _item_for(*, actor: Any, record_type: str, record_id: str) -> RetentionItem:
+def _item_for(*, actor: User, record_type: str, record_id: str) -> RetentionItem:
     """The record as the schedule sees it, if the actor's records pages cover it; else NotFound."""
     if record_type not in RecordType.values:
         raise NotFound("Record not found.")
@@ -49,7 +50,7 @@ def _item_for(*, actor: Any, record_type: str, record_id: str) -> RetentionItem:
     return item
 
 
-def _require_records_officer(actor: Any, item: RetentionItem) -> None:
+def _require_records_officer(actor: User, item: RetentionItem) -> None:
     if not selectors.is_records_officer_for(actor, item.unit_id):
         raise PermissionDenied("Only a records officer of this unit can decide what happens to its records.")
 
@@ -60,7 +61,7 @@ def _require_records_officer(actor: Any, item: RetentionItem) -> None:
 @transaction.atomic
 def retention_decide(
     *,
-    actor: Any,
+    actor: User,
     record_type: str,
     record_id: str,
     decision: str,
@@ -103,7 +104,7 @@ def retention_decide(
 
 
 def _record_decision(
-    *, actor: Any, item: RetentionItem, decision: str, keep_until: dt.date | None, reason: str, label: str
+    *, actor: User, item: RetentionItem, decision: str, keep_until: dt.date | None, reason: str, label: str
 ) -> RetentionDecision:
     today = clock.today()
     made = RetentionDecision.objects.create(
@@ -130,7 +131,9 @@ def _record_decision(
 
 
 @transaction.atomic
-def hold_place(*, actor: Any, record_type: str, record_id: str, reason: str, until: dt.date | None = None) -> LegalHold:
+def hold_place(
+    *, actor: User, record_type: str, record_id: str, reason: str, until: dt.date | None = None
+) -> LegalHold:
     item = _item_for(actor=actor, record_type=record_type, record_id=record_id)
     if not selectors.may_hold(actor, item.unit_id):
         raise PermissionDenied("Only the unit head or a records officer of this unit can place a legal hold.")
@@ -159,7 +162,7 @@ def hold_place(*, actor: Any, record_type: str, record_id: str, reason: str, unt
 
 
 @transaction.atomic
-def hold_lift(*, actor: Any, hold_id: int, reason: str) -> LegalHold:
+def hold_lift(*, actor: User, hold_id: int, reason: str) -> LegalHold:
     hold = selectors.holds_for(user=actor).filter(pk=hold_id).first()
     if hold is None:
         raise NotFound("Legal hold not found.")
@@ -182,7 +185,7 @@ def hold_lift(*, actor: Any, hold_id: int, reason: str) -> LegalHold:
 # --- disposal ------------------------------------------------------------------------------------------
 
 
-def _erase(item: RetentionItem, *, actor: Any, justification: str, today: dt.date) -> erasure_services.Erased:
+def _erase(item: RetentionItem, *, actor: User | None, justification: str, today: dt.date) -> erasure_services.Erased:
     record_id = int(item.record_id) if item.record_id.isdigit() else 0
     if item.record_type == RecordType.CASE_FILE:
         return erasure_services.erase_case_file(actor=actor, case_id=record_id, justification=justification)
@@ -214,15 +217,15 @@ def _refusal(item: RetentionItem) -> str | None:
         return "it has already been disposed of"
     if LegalHold.objects.active().filter(record_type=item.record_type, record_id=item.record_id).exists():
         return "it is under legal hold"
-    if item.record_type == RecordType.CASE_FILE:
-        from casework.cases.models import Case
-
-        if Case.objects.filter(pk=item.record_id, restricted_at__isnull=False).exists():
-            return "its processing is restricted (DPA 2018 s.47(2)): lift the restriction first"
+    if (
+        item.record_type == RecordType.CASE_FILE
+        and Case.objects.filter(pk=item.record_id, restricted_at__isnull=False).exists()
+    ):
+        return "its processing is restricted (DPA 2018 s.47(2)): lift the restriction first"
     return None
 
 
-def dispose_record(*, actor: Any, item: RetentionItem, run: DisposalRun | None = None) -> DisposalRecord:
+def dispose_record(*, actor: User | None, item: RetentionItem, run: DisposalRun | None = None) -> DisposalRecord:
     """Erase one approved record and log its disposal, all in one transaction."""
     today = clock.today()
     with transaction.atomic():
@@ -275,7 +278,7 @@ def _mark_interrupted_runs() -> None:
 
 def dispose_approved(
     *,
-    actor: Any = None,
+    actor: User | None = None,
     unit_id: int | None = None,
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
@@ -327,9 +330,6 @@ def dispose_case_now(*, approver_username: str, case_id: int, reason: str) -> Di
     """One finalised case, disposed of at once on the authority of a records officer of its unit
     (`casework retention dispose --case`): refused under legal hold, while restricted, or before
     the case is finalised."""
-    from casework.cases.models import Case
-    from casework.people.models import User
-
     reason = _reason(reason, "for disposing of this case")
     case = Case.objects.filter(pk=case_id, disposed_at__isnull=True).first()
     if case is None:

@@ -37,10 +37,15 @@ from django.db.models import Q
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.audit.models import AuditEvent
+from casework.cases.models import Case, CaseReview, Defendant, DocumentVersion, Hearing
 from casework.core import clock
 from casework.core.errors import PermissionDenied, ValidationFailed
 from casework.core.spreadsheets import spreadsheet_safe
+from casework.partners.models import Referral
 from casework.people.choices import RoleCode
+from casework.people.models import User
+from casework.progression.models import CtlLogEntry
 
 REDACTED = "[redacted: third party]"
 LOG_ACTIONS = ("consult", "disclose", "export", "break_glass")
@@ -127,8 +132,6 @@ def _require_records_officer(actor: Any) -> None:
 
 
 def _defendants(person: Person, unit_id: int) -> list[Any]:
-    from casework.cases.models import Defendant
-
     found = Defendant.objects.filter(case__unit_id=unit_id, case__disposed_at__isnull=True).select_related("case")
     if person.defendant_id:
         return list(found.filter(pk=person.defendant_id))
@@ -140,8 +143,6 @@ def _defendants(person: Person, unit_id: int) -> list[Any]:
 
 
 def _gather_defendants(pack: Pack, person: Person, unit_id: int) -> None:
-    from casework.cases.models import Defendant
-
     defendants = _defendants(person, unit_id)
     if person.kind == "defendant" and not defendants:
         return
@@ -183,9 +184,6 @@ def _gather_defendants(pack: Pack, person: Person, unit_id: int) -> None:
 
 def _gather_mentions(pack: Pack, name: str, unit_id: int, redact: _Redactor) -> None:
     """Free text in the unit's records that names the person (full name, any case)."""
-    from casework.cases.models import CaseReview, DocumentVersion, Hearing
-    from casework.progression.models import CtlLogEntry
-
     if not name.strip():
         return
     live = {"disposed_at__isnull": True, "unit_id": unit_id}
@@ -213,14 +211,10 @@ def _gather_mentions(pack: Pack, name: str, unit_id: int, redact: _Redactor) -> 
 
 
 def _cases(filters: dict[str, Any]) -> Any:
-    from casework.cases.models import Case
-
     return Case.objects.filter(**filters).values("pk")
 
 
 def _gather_staff(pack: Pack, person: Person, unit_id: int) -> None:
-    from casework.people.models import User
-
     user = User.objects.filter(username=person.username, unit_id=unit_id).select_related("unit", "grade").first()
     if user is None:
         return
@@ -242,8 +236,6 @@ def _gather_staff(pack: Pack, person: Person, unit_id: int) -> None:
         {"kind": a.get_kind_display(), "from": a.starts_on.isoformat(), "to": a.ends_on.isoformat(), "reason": a.reason}
         for a in user.absences.all()
     ]
-    from casework.audit.models import AuditEvent
-
     acted = AuditEvent.objects.filter(actor_id=user.pk).order_by("seq")
     pack.records["actions_recorded_in_the_audit_trail"] = [
         {
@@ -260,8 +252,6 @@ def _gather_staff(pack: Pack, person: Person, unit_id: int) -> None:
 
 
 def _gather_officer(pack: Pack, person: Person, unit_id: int) -> None:
-    from casework.partners.models import Referral
-
     referrals = Referral.objects.filter(unit_id=unit_id).filter(
         Q(officer_in_case__iexact=person.name) | Q(officer_in_case__icontains=person.name)
     )
@@ -281,8 +271,6 @@ def _gather_officer(pack: Pack, person: Person, unit_id: int) -> None:
 
 
 def _log(condition: Q) -> list[dict[str, Any]]:
-    from casework.audit.models import AuditEvent
-
     return [
         {
             "seq": e.seq,

@@ -38,6 +38,7 @@ from casework.records.forms import (
     RestrictionLiftForm,
     ReviewFilterForm,
 )
+from casework.records.models import DisposalRecord, LegalHold, RetentionDecision
 
 PER_PAGE = 50
 
@@ -174,8 +175,6 @@ def _review_page(
     lift_form: tuple[int, HoldLiftForm] | None = None,
 ) -> HttpResponse:
     """One record's review page; a form that failed is shown with its errors (status 400)."""
-    from casework.records.models import DisposalRecord, LegalHold, RetentionDecision
-
     key = {"record_type": item.record_type, "record_id": item.record_id}
     holds = list(LegalHold.objects.active().filter(**key).select_related("placed_by"))
     lift_forms = {hold.pk: _lift_form(hold.pk) for hold in holds}

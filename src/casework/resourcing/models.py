@@ -7,8 +7,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from casework.cases.models import Case
 from casework.core.models import VersionedModel
 from casework.people.choices import CASEWORKER_ROLES, NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
+from casework.people.models import Unit
 
 
 class ResourcingPolicyQuerySet(models.QuerySet["ResourcingPolicy"]):
@@ -44,8 +46,6 @@ class ResourcingPolicy(models.Model):
 class RemRecordQuerySet(models.QuerySet["RemRecord"]):
     def visible_to(self, user: Any) -> RemRecordQuerySet:
         """A REM record is visible exactly when its case is."""
-        from casework.cases.models import Case
-
         return self.filter(case__in=Case.objects.visible_to(user))
 
 
@@ -111,8 +111,6 @@ RESOURCING_ROLES = frozenset(CASEWORKER_ROLES | UNIT_MANAGER_ROLES | NATIONAL_RE
 def scenario_units(user: Any) -> models.QuerySet[Any]:
     """Units whose what-if scenarios a user may build and read: HQ any unit, Area leadership their
     Area's unit, unit managers their own unit. Everyone else (inspectors included): none."""
-    from casework.people.models import Unit
-
     roles = user.role_codes
     if RoleCode.HQ_ANALYST in roles:
         return Unit.objects.all()

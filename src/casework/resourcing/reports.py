@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from casework.cases.choices import OPEN_STAGES
 from casework.cases.models import Case
-from casework.people.models import Unit, User
+from casework.people.models import Specialism, Unit, User
 from casework.resourcing import rules, selectors
 from casework.resourcing.models import Vacancy
 
@@ -186,8 +186,6 @@ class AllocationHelp:
 
 def allocation_help(case: Case, *, on: dt.date) -> AllocationHelp:
     """Rank the lawyers of the case's unit to lead it, with reasons (bulk reads, no per-person queries)."""
-    from casework.people.models import Specialism
-
     policy = selectors.policy_on(on)
     band = selectors.explained_band(case, policy)
     people = User.objects.filter(unit_id=case.unit_id, is_active=True, grade__is_legal=True)

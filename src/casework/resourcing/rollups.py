@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet, Sum
 from casework.cases.choices import OPEN_STAGES
 from casework.cases.models import Case
 from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
-from casework.people.models import Area, Grade, User
+from casework.people.models import Area, Grade, Unit, User
 from casework.resourcing import rules, selectors
 from casework.resourcing.models import RESOURCING_ROLES, Vacancy
 
@@ -171,8 +171,6 @@ def capacity_rollup(*, areas: QuerySet[Area], national: bool, on: dt.date) -> Ro
     area_list = list(areas.select_related("unit").order_by("name"))
     unit_ids = sorted({a.unit_id for a in area_list})
     if national:
-        from casework.people.models import Unit
-
         unit_ids = list(Unit.objects.order_by("pk").values_list("pk", flat=True))
     by_unit = _unit_grades(unit_ids, on=on, policy=policy)
     rollup = Rollup(on=on, policy_version=policy.version, areas=[])

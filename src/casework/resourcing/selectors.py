@@ -17,10 +17,11 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from casework.cases.choices import OPEN_STAGES, CustodyStatus, HearingType
-from casework.cases.models import Case, Defendant, Hearing
+from casework.cases.models import Case, CaseStageEntry, Defendant, Hearing
 from casework.core.clock import LONDON
 from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Absence, Unit, User
+from casework.progression import selectors as progression_selectors
 from casework.resourcing import forecast, rules
 from casework.resourcing.models import RemRecord, ResourcingPolicy
 
@@ -373,8 +374,6 @@ def _london_midnight(day: dt.date) -> dt.datetime:
 
 def key_dates(cases: QuerySet[Case], *, start: dt.date, end: dt.date) -> list[tuple[int, str, dt.date]]:
     """(case id, what, date) for PTPH, trials, sentences and CTL expiries in [start, end]."""
-    from casework.progression.models import CustodyClock
-
     found: list[tuple[int, str, dt.date]] = []
     ids = cases.values("pk")
     labels: dict[str, str] = {str(kind): str(HearingType(kind).label) for kind in KEY_HEARINGS}
@@ -386,11 +385,8 @@ def key_dates(cases: QuerySet[Case], *, start: dt.date, end: dt.date) -> list[tu
         starts_at__lt=_london_midnight(end + dt.timedelta(days=1)),
     ).values_list("case_id", "hearing_type", "starts_at"):
         found.append((case_id, labels[kind], starts_at.astimezone(LONDON).date()))
-    for case_id, expires_on in CustodyClock.objects.filter(
-        case_id__in=ids, status="running", expires_on__gte=start, expires_on__lte=end
-    ).values_list("case_id", "expires_on"):
-        if expires_on is not None:
-            found.append((case_id, "Custody time limit expiry", expires_on))
+    for case_id, expires_on in progression_selectors.running_clock_expiries(ids, start=start, end=end):
+        found.append((case_id, "Custody time limit expiry", expires_on))
     return sorted(found, key=lambda item: (item[2], item[0]))
 
 
@@ -416,8 +412,6 @@ _CLOSED_STAGES = ("finalised", "discontinued", "nfa")
 
 def case_histories(cases: QuerySet[Case]) -> list[forecast.CaseHistory]:
     """Each case's referral, charge, trial and closure dates from its stage entries: one query."""
-    from casework.cases.models import CaseStageEntry
-
     firsts: dict[int, dict[str, dt.date]] = defaultdict(dict)
     for case_id, stage, entered_at in (
         CaseStageEntry.objects.filter(case__in=cases.values("pk"))

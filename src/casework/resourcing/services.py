@@ -20,9 +20,10 @@ from casework.core import clock, dates
 from casework.core.case_changes import notify_case_changed
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, ValidationFailed
 from casework.people.choices import UNIT_MANAGER_ROLES
-from casework.people.models import User
+from casework.people.models import Grade, PoliceForce, Unit, User
 from casework.resourcing import rules
 from casework.resourcing.models import Activity, RemRecord, Scenario, TimeEntry, Vacancy, scenario_units
+from casework.resourcing.selectors import units_visible_to
 
 RECORD_FIELDS = (
     "victims",
@@ -243,8 +244,6 @@ def people_report_consulted(*, actor: User, unit: Any, named_people: int) -> Non
 
 def _resolve_moves(*, actor: User, changes: rules.ScenarioChanges) -> None:
     """Every move names a known force or a case the actor can see, and a unit that exists."""
-    from casework.people.models import PoliceForce, Unit
-
     for move in changes.moves:
         if not Unit.objects.filter(code=move.to_unit).exists():
             raise ValidationFailed(f"No unit with code {move.to_unit!r}.", field_errors={"moves": [move.to_unit]})
@@ -257,8 +256,6 @@ def _resolve_moves(*, actor: User, changes: rules.ScenarioChanges) -> None:
 @transaction.atomic
 def scenario_save(*, actor: User, name: str, unit: Any, changes: dict[str, Any]) -> Scenario:
     """Save a what-if scenario for a unit the actor may plan for (validated changes; audited)."""
-    from casework.people.models import Grade
-
     if not scenario_units(actor).filter(pk=unit.pk).exists():
         raise NotFound("Unit not found.")
     if not name.strip():
@@ -287,8 +284,6 @@ def scenario_save(*, actor: User, name: str, unit: Any, changes: dict[str, Any])
 
 def require_unit_manager(*, actor: User, unit: Any) -> None:
     """Vacancies and timesheets are the unit's managers' to keep: outside the viewer's units 404, else 403."""
-    from casework.resourcing.selectors import units_visible_to
-
     if not units_visible_to(actor).filter(pk=unit.pk).exists():
         raise NotFound("Unit not found.")
     if not (actor.role_codes & UNIT_MANAGER_ROLES and actor.unit_id == unit.pk):

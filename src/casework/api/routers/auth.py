@@ -11,12 +11,13 @@ from ninja.errors import HttpError
 from casework.api import services
 from casework.api.models import ApiToken
 from casework.api.render import unit_ref
-from casework.api.schemas import ErrorOut, MeOut, RevokedCountOut, RevokedOut, TokenInfoOut, TokenOut, TokenRequest
+from casework.api.schemas import MeOut, RevokedCountOut, RevokedOut, TokenInfoOut, TokenOut, TokenRequest
 from casework.core import clock
+from casework.core.api_types import ErrorOut
 from casework.core.errors import CaseworkError, NotFound
 from casework.core.middleware import client_address
 from casework.identity import services as identity_services
-from casework.people import services as people_services
+from casework.identity import sign_in_throttle
 from casework.people.models import User
 
 router = Router(tags=["auth"])
@@ -31,7 +32,7 @@ def token_issue(request: HttpRequest, payload: TokenRequest) -> Status[TokenOut]
         raise HttpError(403, "Password sign-in is switched off. Create a token on your API tokens page instead.")
     # The same throttle as the sign-in page, checked before the password so a locked account
     # cannot be probed.
-    if people_services.login_is_locked(username=payload.username, client_address=client_address(request)):
+    if sign_in_throttle.login_is_locked(username=payload.username, client_address=client_address(request)):
         raise HttpError(429, "Too many failed sign-in attempts. Wait 15 minutes, then try again.")
     # authenticate() sends user_login_failed on failure, which records and audits the attempt.
     user = authenticate(request, username=payload.username, password=payload.password)
@@ -40,7 +41,7 @@ def token_issue(request: HttpRequest, payload: TokenRequest) -> Status[TokenOut]
     if identity_services.mfa_required(user):
         # A password alone is not enough for this account: tokens come from the signed-in page.
         raise HttpError(403, "This account needs a security code to sign in. Create a token on your API tokens page.")
-    people_services.login_failures_clear(username=payload.username)
+    sign_in_throttle.login_failures_clear(username=payload.username)
     issued = services.api_token_issue(actor=user, name=payload.name)
     return Status(201, TokenOut(token=issued.token, expires_at=issued.record.expires_at))
 

@@ -12,20 +12,11 @@ from ninja import Path, Query, Router, Status
 
 from casework.api import render
 from casework.api.locking import update_with_version
-from casework.api.schemas import (
-    MAX_ID,
-    CaseDetailOut,
-    CaseIn,
-    CaseListQuery,
-    CaseOut,
-    CasePageOut,
-    CasePatch,
-    ConflictOut,
-    ErrorOut,
-    StageChangeIn,
-)
+from casework.api.schemas import CaseDetailOut, CaseListQuery, CaseOut, CasePageOut
 from casework.cases import selectors, services
 from casework.cases.models import Case
+from casework.cases.schemas import CaseIn, CasePatch, StageChangeIn
+from casework.core.api_types import MAX_ID, ConflictOut, ErrorOut
 from casework.core.errors import CaseworkError, NotFound, ValidationFailed
 
 router = Router(tags=["cases"])

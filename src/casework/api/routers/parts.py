@@ -9,20 +9,10 @@ from ninja import Path, Router, Status
 
 from casework.api import render
 from casework.api.locking import update_with_version
-from casework.api.schemas import (
-    MAX_ID,
-    ChargeIn,
-    ChargeOut,
-    ConflictOut,
-    DefendantIn,
-    DefendantOut,
-    DefendantPatch,
-    ErrorOut,
-    HearingIn,
-    HearingOut,
-    HearingPatch,
-)
+from casework.api.schemas import ChargeOut, DefendantOut, HearingOut
 from casework.cases import selectors, services
+from casework.cases.schemas import ChargeIn, DefendantIn, DefendantPatch, HearingIn, HearingPatch
+from casework.core.api_types import MAX_ID, ConflictOut, ErrorOut
 from casework.core.errors import NotFound
 
 router = Router()

@@ -16,6 +16,7 @@ from casework.core import clock
 from casework.identity.models import ExternalIdentity
 from casework.identity.oidc import rules
 from casework.identity.oidc.config import Provider
+from casework.people.choices import RoleCode
 from casework.people.models import Area, PoliceForce, Role, Unit, User
 
 
@@ -82,11 +83,11 @@ def _match_by_email(provider: Provider, claims: dict[str, Any]) -> User | None:
         return None
     user = matches[0]
     if provider.is_police:
-        fits = user.role_codes <= {rules.RoleCode.POLICE_LIAISON} and (
+        fits = user.role_codes <= {RoleCode.POLICE_LIAISON} and (
             user.police_force is None or user.police_force.code == provider.force
         )
     else:
-        fits = rules.RoleCode.POLICE_LIAISON not in user.role_codes and user.police_force_id is None
+        fits = RoleCode.POLICE_LIAISON not in user.role_codes and user.police_force_id is None
     if not fits:
         raise SignInRefused(NOT_YOURS)
     return user

@@ -98,7 +98,9 @@ def escalation_request(*, actor: User, referral: Referral, reason: str) -> Escal
 
 @transaction.atomic
 def escalation_resolve(*, actor: User, escalation_id: int, outcome: str) -> Escalation:
-    escalation = Escalation.objects.visible_to(actor).select_related("referral").filter(pk=escalation_id).first()
+    escalation: Escalation | None = (
+        Escalation.objects.visible_to(actor).select_related("referral").filter(pk=escalation_id).first()
+    )
     if escalation is None:
         raise NotFound("Escalation not found.")
     require_unit_lawyer(actor, escalation.referral.unit_id)

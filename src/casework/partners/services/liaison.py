@@ -49,7 +49,7 @@ def disagreement_record(
 
 @transaction.atomic
 def disagreement_resolve(*, actor: User, disagreement_id: int, outcome: str, note: str) -> Disagreement:
-    disagreement = Disagreement.objects.visible_to(actor).filter(pk=disagreement_id).first()
+    disagreement: Disagreement | None = Disagreement.objects.visible_to(actor).filter(pk=disagreement_id).first()
     if disagreement is None:
         raise NotFound("Disagreement not found.")
     require_unit_lawyer(actor, serving_unit(disagreement.force).pk)
@@ -130,7 +130,9 @@ def meeting_record(
 
 @transaction.atomic
 def meeting_action_complete(*, actor: User, action_id: int) -> MeetingAction:
-    action = MeetingAction.objects.visible_to(actor).select_related("meeting__agreement").filter(pk=action_id).first()
+    action: MeetingAction | None = (
+        MeetingAction.objects.visible_to(actor).select_related("meeting__agreement").filter(pk=action_id).first()
+    )
     if action is None:
         raise NotFound("Action not found.")
     require_unit_lawyer(actor, action.meeting.agreement.unit_id)

@@ -284,7 +284,7 @@ def action_plan_issue(*, actor: User, referral: Referral, actions: str) -> Actio
 
 @transaction.atomic
 def action_plan_answer(*, actor: User, plan_id: int, answer: str) -> ActionPlan:
-    plan = ActionPlan.objects.visible_to(actor).select_related("referral").filter(pk=plan_id).first()
+    plan: ActionPlan | None = ActionPlan.objects.visible_to(actor).select_related("referral").filter(pk=plan_id).first()
     if plan is None:
         raise NotFound("Action plan not found.")
     police_of_force(actor, plan.referral.force_id)

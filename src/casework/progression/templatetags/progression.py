@@ -8,6 +8,7 @@ from django import template
 
 from casework.core import clock
 from casework.progression import board
+from casework.progression.forms import REGIME_CHOICES
 
 register = template.Library()
 
@@ -30,6 +31,4 @@ def progression_panel(context: template.Context, case: Any) -> dict[str, Any]:
 @register.filter
 def regime_label(ctl: Any) -> str:
     """The custody time limit that applies, in words (the clock stores the regime's code)."""
-    from casework.progression.forms import REGIME_CHOICES
-
     return dict(REGIME_CHOICES).get(ctl.regime or ctl.initial_regime, "Not yet known")

@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from casework.assurance.sweep import assurance_sweep
-from casework.core.command_options import date_option, unit_id_from_code
+from casework.core.command_options import date_option
+from casework.people.command_options import unit_id_from_code
 
 
 class Command(BaseCommand):

@@ -9,18 +9,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from casework.audit import case_lookups
 from casework.audit.checkpoints import checkpoint_create, prove
 from casework.audit.exports import ExportSummary, export_directory, export_write
 from casework.audit.verification import FullReport, verify_all
 from casework.core.errors import CaseworkError
+from casework.people.models import User
 
 
 def _case(reference: str) -> Any:
-    from casework.cases.models import Case
-
-    found = Case.objects.filter(urn=reference).first()
-    if found is None and reference.isdigit():
-        found = Case.objects.filter(pk=int(reference)).first()
+    found = case_lookups.case_by_reference(reference)
     if found is None:
         raise CommandError(f"No case with URN or id {reference!r}.")
     return found
@@ -155,8 +153,6 @@ class Command(BaseCommand):
     def _export(self, options: dict[str, Any]) -> None:
         actor = None
         if options["actor"]:
-            from casework.people.models import User
-
             actor = User.objects.filter(username=options["actor"], is_active=True).first()
             if actor is None:
                 raise CommandError(f"No active user {options['actor']!r}.")

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from casework.core.command_options import date_option, unit_id_from_code
+from casework.core.command_options import date_option
+from casework.people.command_options import unit_id_from_code
 from casework.progression.sweep import progression_sweep
 
 

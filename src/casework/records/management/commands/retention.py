@@ -14,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casework.core.errors import CaseworkError
+from casework.people.models import Unit
 from casework.records import selectors, services
 from casework.records.choices import RetentionState
 
@@ -22,8 +23,6 @@ def _unit(reference: str | None) -> Any:
     if not reference:
         return None
     from django.db.models import Q
-
-    from casework.people.models import Unit
 
     query = Q(code__iexact=reference) | Q(name__iexact=reference)
     if reference.isdigit():

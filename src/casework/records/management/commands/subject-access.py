@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casework.core.command_options import date_option
 from casework.core.errors import CaseworkError
+from casework.people.models import User
 from casework.records.subject_access import Person, write_pack
 
 
@@ -37,8 +38,6 @@ class Command(BaseCommand):
         parser.add_argument("--recipient", default="The data subject", help="who receives it; recorded")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from casework.people.models import User
-
         options["date_of_birth"] = date_option(options["date_of_birth"], "--date-of-birth")
         actor = User.objects.filter(username=options["actor"], is_active=True).first()
         if actor is None:

@@ -1,4 +1,4 @@
-"""Administration of organisation reference data and user accounts (audited; see core.admin_audit)."""
+"""Administration of organisation reference data and user accounts (audited; see audit.admin_audit)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from casework.audit import services as audit
+from casework.audit.admin_audit import HIDDEN, AuditedAdminMixin, NoEditAdmin
 from casework.audit.choices import Action
-from casework.core.admin_audit import HIDDEN, AuditedAdminMixin, NoEditAdmin
 from casework.core.errors import CaseworkError
-from casework.people import role_grants
+from casework.identity import role_grants
 from casework.people.choices import RoleCode
 from casework.people.credentials import credentials_changed
 from casework.people.models import Absence, Area, Grade, PoliceForce, Role, RoleGrant, Specialism, Team, Unit, User
@@ -116,7 +116,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """Roles that widen access to case data are not given here: they become requests that a
-        second administrator approves (people.role_grants); the other changes are saved."""
+        second administrator approves (identity.role_grants); the other changes are saved."""
         held = set(form.initial.get("roles") or []) if change else set()
         held_codes = set(Role.objects.filter(pk__in=[getattr(r, "pk", r) for r in held]).values_list("code", flat=True))
         chosen = list(form.cleaned_data.get("roles") or [])

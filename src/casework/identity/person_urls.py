@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.people import views
+from casework.identity import person_views as views
 
 app_name = "people"
 urlpatterns = [

@@ -14,11 +14,11 @@ from django.urls import reverse
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
 from casework.core.errors import PermissionDenied, TransitionRefused
-from casework.people import role_grants
+from casework.identity import role_grants
 from casework.people.choices import RoleCode
 from casework.people.models import Role, RoleGrant, User
 from tests.factories import make_user
-from tests.people.test_admin import user_form
+from tests.identity.test_people_admin import user_form
 
 
 @pytest.fixture

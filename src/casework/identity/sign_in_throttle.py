@@ -1,9 +1,10 @@
-"""Writes for people and sign-in security."""
+"""Sign-in throttling: failed attempts are recorded (and audited), and too many recent failures for
+a username or from an address lock sign-in for a while."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -36,22 +37,9 @@ def login_failures_clear(*, username: str) -> None:
     LoginFailure.objects.filter(username=username.lower()).delete()
 
 
-@transaction.atomic
-def person_open(*, actor: Any, person_id: int, justification: str = "") -> Any:
-    """Open a person record (a report about a person is a consultation under s.62)."""
-    from casework.core.errors import NotFound
-    from casework.people.models import User
-
-    person = (
-        User.objects.visible_to(actor)
-        .select_related("unit", "grade", "team", "line_manager")
-        .filter(pk=person_id)
-        .first()
-    )
-    if person is None:
-        raise NotFound("Person not found.")
-    reason = justification or ("Own record" if person.pk == actor.pk else "Line management / unit oversight")
-    audit.record(
-        actor=actor, action=Action.CONSULT, subject=person, subject_label=person.username, justification=reason
-    )
-    return person
+def prune_login_failures(*, now: dt.datetime) -> int:
+    """Throttling rows outlive their window for nothing: the audit trail keeps the record. Run by
+    core's daily housekeeping (IdentityConfig.housekeeping)."""
+    window = timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    deleted, _ = LoginFailure.objects.filter(occurred_at__lt=now - window).delete()
+    return deleted

@@ -8,7 +8,7 @@ names the changed fields with their before and after values; secrets are never r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -117,7 +117,13 @@ class AuditedAdminMixin:
         audit.record(actor=request.user, action=action, subject=obj, changes=changes)
 
 
-class NoEditAdmin(admin.ModelAdmin):
+if TYPE_CHECKING:  # ModelAdmin is generic in the type stubs only
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = admin.ModelAdmin
+
+
+class NoEditAdmin(_ModelAdmin):
     """A list to read (and act on through its own actions): nothing is added, changed or deleted."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_http_methods
 
 from casework.core import clock
 from casework.core.views import page_errors
-from casework.people import selectors, services
+from casework.identity import services
+from casework.people import selectors
 
 
 @login_required

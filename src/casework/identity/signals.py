@@ -10,6 +10,7 @@ from django.dispatch import receiver
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.identity import sign_in_throttle
 
 
 @receiver(user_logged_in)
@@ -27,6 +28,4 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
-    from casework.people import services
-
-    services.login_failure_record(username=str(credentials.get("username", ""))[:150])
+    sign_in_throttle.login_failure_record(username=str(credentials.get("username", ""))[:150])
