@@ -221,34 +221,42 @@ def _first_instant_index(field_name: str, instants: list[dt.datetime]) -> Case_:
     return Case_(*whens, default=Value(len(instants)), output_field=IntegerField())
 
 
-def trend(cases: QuerySet[Case], now: dt.datetime) -> list[dict[str, Any]]:
-    """Compliance at each month end, in one grouped query. A period holds at instant i when it began
-    at or before i and had not ended by i, so each period is bucketed once by (first instant it holds
-    at, first instant it no longer holds at, outcome) instead of being tested against every instant;
-    Python then adds up a few dozen grouped rows. Same verdicts as selectors.verdicts_on per instant."""
-    points = month_end_instants(now)
-    instants = [instant for _, instant in points]
-    earliest, latest = instants[0], instants[-1]
-    window = VerdictPeriod.objects.filter(case__in=cases.values("pk"), valid_from__lte=latest).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=earliest)
-    )
+def held_at_instants(
+    periods: QuerySet[VerdictPeriod], instants: list[dt.datetime], *group_fields: str
+) -> tuple[dict[tuple[Any, ...], int], dict[tuple[Any, ...], int]]:
+    """Applicable and not-met verdicts holding at each instant, keyed (*group values, instant index),
+    in one grouped query. A period holds at instant i when it began at or before i and had not ended
+    by i, so each period is bucketed once by (first instant it holds at, first instant it no longer
+    holds at, outcome) instead of being tested against every instant; Python then adds up a few
+    dozen grouped rows. Same verdicts as selectors.verdicts_on per instant."""
+    window = periods.filter(valid_from__lte=instants[-1]).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=instants[0]))
     grouped = (
         window.annotate(
             starts=_first_instant_index("valid_from", instants), ends=_first_instant_index("valid_to", instants)
         )
-        .values("starts", "ends", "outcome")
+        .values(*group_fields, "starts", "ends", "outcome")
         .annotate(n=Count("id"))
         .order_by()
     )
-    applicable, not_met = [0] * len(points), [0] * len(points)
+    applicable: dict[tuple[Any, ...], int] = defaultdict(int)
+    not_met: dict[tuple[Any, ...], int] = defaultdict(int)
     for row in grouped:
-        for i in range(row["starts"], min(row["ends"], len(points))):
+        group = tuple(row[name] for name in group_fields)
+        for i in range(row["starts"], min(row["ends"], len(instants))):
             if row["outcome"] != Outcome.NOT_APPLICABLE:
-                applicable[i] += row["n"]
+                applicable[(*group, i)] += row["n"]
             if row["outcome"] == Outcome.NOT_MET:
-                not_met[i] += row["n"]
+                not_met[(*group, i)] += row["n"]
+    return applicable, not_met
+
+
+def trend(cases: QuerySet[Case], now: dt.datetime) -> list[dict[str, Any]]:
+    """Compliance at each month end (held_at_instants over the cases' verdict history)."""
+    points = month_end_instants(now)
+    periods = VerdictPeriod.objects.filter(case__in=cases.values("pk"))
+    applicable, not_met = held_at_instants(periods, [instant for _, instant in points])
     return [
-        with_rate({"label": label, "instant": instant, "applicable": applicable[i], "not_met": not_met[i]})
+        with_rate({"label": label, "instant": instant, "applicable": applicable[(i,)], "not_met": not_met[(i,)]})
         for i, (label, instant) in enumerate(points)
     ]
 

@@ -61,7 +61,7 @@ def _key(value: Any) -> str:
 
 def live_counts(*, unit_ids: list[int] | None, today: dt.date, now: dt.datetime) -> list[CountRow]:
     """Every stored figure of these units (None: all), computed now with grouped SQL."""
-    from casework.assurance.dashboard import _first_instant_index, month_end_instants
+    from casework.assurance.dashboard import held_at_instants, month_end_instants
 
     totals: dict[tuple[int, str, str], int] = defaultdict(int)
     current = _verdicts(unit_ids).filter(valid_to__isnull=True)
@@ -84,27 +84,10 @@ def live_counts(*, unit_ids: list[int] | None, today: dt.date, now: dt.datetime)
         totals[(row["case__unit_id"], "rule_waivers", row["rule_code"])] += row["n"]
     # The monthly trend, bucketed as dashboard.trend does, keyed by the point's label.
     points = month_end_instants(now)
-    instants = [instant for _, instant in points]
-    window = (
-        _verdicts(unit_ids)
-        .filter(valid_from__lte=instants[-1])
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=instants[0]))
-    )
-    grouped = (
-        window.annotate(
-            starts=_first_instant_index("valid_from", instants), ends=_first_instant_index("valid_to", instants)
-        )
-        .values("case__unit_id", "starts", "ends", "outcome")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in grouped:
-        for i in range(row["starts"], min(row["ends"], len(points))):
-            label = points[i][0]
-            if row["outcome"] != Outcome.NOT_APPLICABLE:
-                totals[(row["case__unit_id"], "trend_applicable", label)] += row["n"]
-            if row["outcome"] == Outcome.NOT_MET:
-                totals[(row["case__unit_id"], "trend_not_met", label)] += row["n"]
+    applicable, not_met = held_at_instants(_verdicts(unit_ids), [instant for _, instant in points], "case__unit_id")
+    for metric, counts in (("trend_applicable", applicable), ("trend_not_met", not_met)):
+        for (unit, i), n in counts.items():
+            totals[(unit, metric, points[i][0])] += n
     return sorted((unit, metric, key, value) for (unit, metric, key), value in totals.items() if value)
 
 
