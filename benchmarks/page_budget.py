@@ -53,7 +53,8 @@ OVERVIEW_ROUTES = {"home", "cases:my", "cases:unit", "progression:tasks", "progr
 #: Not measured: signing out ends the session; the admin site is Django's own, staff only.
 SKIPPED_ROUTES = {"logout"}
 SKIPPED_NAMESPACES = ("admin:",)
-REFUSED = {302, 401, 403, 404, 405}
+#: Answers that are not the page: refusals, and 429 where a police liaison's API calls per minute are capped.
+REFUSED = {302, 401, 403, 404, 405, 429}
 
 
 @dataclass(frozen=True)
