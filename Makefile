@@ -102,7 +102,7 @@ test-sqlite: $(VENV_STAMP) $(NODE_STAMP)
 	env -u DATABASE_URL $(PYTEST) -m "not browser"
 
 test-postgres: $(VENV_STAMP) $(NODE_STAMP)
-	scripts/with-postgres.sh $(PYTEST) -m "not browser"
+	PG_REPLICA=1 scripts/with-postgres.sh $(PYTEST) -m "not browser"
 
 test-browser: assets
 	@mkdir -p $(ARTIFACTS)

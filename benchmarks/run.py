@@ -32,7 +32,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SECTIONS = ("import", "pages", "edits", "sweeps", "verify")
+SECTIONS = ("import", "pages", "budget", "edits", "sweeps", "verify")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -167,6 +167,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     database = configure(args.backend, args.db)
     import audit_peer
+    import page_budget
     import scenarios
     from casework.cases.models import Case
     from casework.people.models import User
@@ -201,6 +202,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     sections: list[tuple[str, str, Any]] = [
         ("import", "import rate, then the worker's re-check of the imported cases", import_then_recheck),
         ("pages", "pages, dashboards and exports", lambda: scenarios.pages(args.repeat, args.budget)),
+        ("budget", "page budget: every routed page as every role", lambda: [page_budget.measure()]),
         ("edits", "audit write path: ours, unaudited, django-auditlog; API edit against API GET", edits),
         ("sweeps", "sweeps (steady state)", scenarios.sweeps),
         ("verify", "audit verify", lambda: [scenarios.audit_verify()]),
@@ -216,6 +218,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             report["figures"].append({"name": title, "error": f"{type(error).__name__}: {error}"[:300]})
         if args.out:  # a partial report survives an interrupted long run
             args.out.write_text(json.dumps(report | {"partial": True}, indent=2))
+    budget = next((f for f in report["figures"] if f.get("name", "").startswith("page budget")), None)
+    if budget is not None:  # the pages over budget head the report
+        report = {"over_budget": budget["over_budget"], **report}
     report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     report["seconds"] = round(time.perf_counter() - started, 1)
     # CPU time of this process, build included: on a contended machine, the steadier measure of cost.

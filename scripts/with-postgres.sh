@@ -15,6 +15,8 @@
 #   PG_BIN       directory holding initdb/pg_ctl (default: newest /usr/lib/postgresql/*/bin,
 #                or whatever is on PATH)
 #   PG_DATABASE  database name (default: casework)
+#   PG_REPLICA   1: also start a streaming replica of it (pg_basebackup -R, hot standby) on another
+#                free port and export DATABASE_REPLICA_URL (what `make test-postgres` does)
 set -euo pipefail
 
 if [[ $# -eq 0 ]]; then
@@ -80,6 +82,9 @@ SERVER_STARTED=0
 
 cleanup() {
     local status=$?
+    if [[ -f "$PG_DIR/replica/postmaster.pid" ]]; then
+        "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/replica" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
     # postmaster.pid rather than a flag: a signal can arrive while `pg_ctl start` is still running.
     if [[ -f "$PG_DIR/data/postmaster.pid" ]]; then
         "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
@@ -128,6 +133,34 @@ fi
 
 export DATABASE_URL="postgres://casework@127.0.0.1:$PG_PORT/$PG_DATABASE"
 echo "with-postgres: PostgreSQL $("$PG_BIN/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT (data in $PG_DIR)" >&2
+
+# A streaming replica: a base backup of the running server (-R writes the standby settings and its
+# connection to the primary), started as a hot standby that takes reads.
+if [[ "${PG_REPLICA:-0}" == "1" ]]; then
+    "${RUN_AS[@]}" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U casework -D "$PG_DIR/replica" -R -X stream -c fast \
+        >"$PG_DIR/basebackup.log" 2>&1 || {
+        echo "with-postgres: pg_basebackup failed:" >&2
+        cat "$PG_DIR/basebackup.log" >&2
+        exit 1
+    }
+    REPLICA_STARTED=0
+    for attempt in 1 2 3; do
+        PG_REPLICA_PORT="$(free_port)"
+        if "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/replica" -l "$PG_DIR/replica.log" -w -t 60 \
+            -o "-h 127.0.0.1 -p $PG_REPLICA_PORT -k $PG_DIR -c fsync=off -c hot_standby=on" start >/dev/null; then
+            REPLICA_STARTED=1
+            break
+        fi
+        echo "with-postgres: replica did not start on port $PG_REPLICA_PORT (attempt $attempt)" >&2
+    done
+    if [[ "$REPLICA_STARTED" -ne 1 ]]; then
+        echo "with-postgres: could not start the replica; its log follows:" >&2
+        cat "$PG_DIR/replica.log" >&2 || true
+        exit 1
+    fi
+    export DATABASE_REPLICA_URL="postgres://casework@127.0.0.1:$PG_REPLICA_PORT/$PG_DATABASE"
+    echo "with-postgres: streaming replica on 127.0.0.1:$PG_REPLICA_PORT" >&2
+fi
 
 # Not `exec`: the EXIT trap must still run to stop the server. The command runs in the
 # background and we wait for it, so a TERM/INT sent to this script is handled at once: it is

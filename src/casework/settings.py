@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "casework.partners.middleware.PolicePortalOnlyMiddleware",
     # Inside the authenticated request: logs a page's unlogged reads of a case or referral (s.62).
     "casework.core.read_log.ReadLogMiddleware",
+    # Chooses the database a dashboard or report reads from (a replica when configured and fresh).
+    "casework.core.replica.ReplicaReadsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casework.core.middleware.SecurityHeadersMiddleware",
 ]
@@ -131,6 +133,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "casework.identity.context_processors.navigation",
+                "casework.core.replica.context",
             ],
         },
     },
@@ -159,6 +162,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or None}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+# A PostgreSQL streaming replica for dashboards, reports and aggregate exports (casework.core.replica;
+# docs/deployment.md). Writes, and the reads of anyone who has just written, stay on the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    # Under test the replica serves the test database the primary created (it arrives by replication).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["casework.core.replica.ReplicaRouter"]
+REPLICA_READS = env_bool("REPLICA_READS", True)
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 300)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5)
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 30)
+#: Pages read from the replica when one is configured: figures, not case files. Case list exports
+#: stay on the primary: their disclose event must list exactly the rows the file holds.
+REPLICA_READ_ROUTES = env_list(
+    "REPLICA_READ_ROUTES",
+    "assurance:dashboard,assurance:dashboard_export,oversight:dashboard,oversight:dashboard_export,"
+    "resourcing:home,resourcing:grades,resourcing:grades_csv,resourcing:grades_xlsx,"
+    "quality:coverage,quality:coverage_csv,quality:coverage_xlsx,quality:analytics,quality:analytics_csv,"
+    "quality:analytics_xlsx,partners:coverage,records:dashboard",
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"

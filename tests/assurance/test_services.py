@@ -324,5 +324,6 @@ def test_sweep_is_idempotent_and_counts(personas, accepted_case, case_b):
 def test_sweep_query_count_does_not_grow_with_cases(personas, django_assert_max_num_queries):
     for _ in range(30):
         make_case(actor=personas.manager_a)
-    with django_assert_max_num_queries(40):
+    # 40 for the sweep, and a fixed 10 for refreshing the dashboard's stored figures afterwards.
+    with django_assert_max_num_queries(50):
         assurance_sweep(today=dt.date(2026, 6, 1))

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from casework.audit.models import AuditEvent
 from casework.cases.exports import spreadsheet_safe
+from casework.core import clock
 from tests.factories import DISCLOSURE, Personas, export_post, make_case
 
 
@@ -111,3 +112,25 @@ def test_export_limit_defaults_to_100000(settings) -> None:
 
     del settings.CASE_EXPORT_MAX_ROWS
     assert exports.max_rows() == 100_000
+
+
+def test_export_sends_its_header_first_then_blocks_of_rows(client, personas: Personas, monkeypatch) -> None:
+    """The download starts with the header alone (at once), then one chunk per CHUNK_SIZE rows; each
+    row reads as the case list shows it: stage label, lawyer's name or blank, unit, UK time."""
+    from casework.cases import exports
+
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    lawyer = personas.prosecutor_a
+    allocated = make_case(actor=personas.manager_a, operation_name="-Operation Elm", allocated_lawyer_id=lawyer.pk)
+    for _ in range(2):
+        make_case(actor=personas.manager_a, operation_name="Operation Ash")
+    client.force_login(personas.manager_a)
+    response = export_post(client, reverse("cases:unit_export"))
+    chunks = [chunk.decode() for chunk in response.streaming_content]
+    assert chunks[0] == ",".join(exports.HEADER) + "\r\n"
+    assert [chunk.count("\r\n") for chunk in chunks[1:]] == [2, 1]
+    rows = {row[0]: row for row in csv.reader(io.StringIO("".join(chunks[1:])))}
+    elm = rows[allocated.urn]
+    assert elm[1] == "'-Operation Elm" and elm[2] == "Pre-charge advice" and elm[3] == lawyer.display_name
+    assert elm[4] == personas.unit_a.name and elm[5] == clock.local(allocated.updated_at).strftime("%Y-%m-%d %H:%M")
+    assert {row[3] for urn, row in rows.items() if urn != allocated.urn} == {""}

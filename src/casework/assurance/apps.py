@@ -50,6 +50,12 @@ class AssuranceConfig(AppConfig):
             cadence=Every(dt.timedelta(minutes=5)),
             purpose="Re-check changed cases whose queued re-check has not run (each change also queues one at once).",
         ),
+        ScheduleEntry(
+            name="assurance-dashboard-tallies",
+            task_path="casework.assurance.tasks.dashboard_tallies_task",
+            cadence=Every(dt.timedelta(hours=1)),
+            purpose="Recompute every unit's stored assurance dashboard figures (re-checks refresh theirs at once).",
+        ),
     )
 
     def ready(self) -> None:

@@ -9,13 +9,14 @@ the share that is met, exempt or waived.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case as Case_
 from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 
-from casework.assurance import selectors
+from casework.assurance import selectors, tallies
 from casework.assurance.choices import Outcome
 from casework.assurance.models import PendingRecheck, VerdictPeriod, Waiver
 from casework.cases.choices import Stage
@@ -23,7 +24,7 @@ from casework.cases.models import Case
 from casework.core import clock
 from casework.core.errors import NotFound
 from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
-from casework.people.models import Unit
+from casework.people.models import Unit, User
 
 #: A rule waived on more than this share of the cases it applies to is flagged: waivers must stay rare.
 WAIVER_ALERT_SHARE = 0.10
@@ -105,6 +106,10 @@ class Dashboard:
     flagged_rules: list[dict[str, Any]] = field(default_factory=list)
     #: Cases in scope that changed and wait for the worker to re-check them (not yet in the figures).
     rechecking: int = 0
+    #: The instant the figures describe: now when counted live, else the oldest unit's stored refresh.
+    as_of: dt.datetime | None = None
+    #: True when read from the stored figures (assurance.tallies), False when counted for this request.
+    stored: bool = False
 
 
 def by_rule(cases: QuerySet[Case], today: dt.date) -> list[dict[str, Any]]:
@@ -118,6 +123,11 @@ def by_rule(cases: QuerySet[Case], today: dt.date) -> list[dict[str, Any]]:
         .annotate(n=Count("id"))
         .values_list("rule_code", "n")
     )
+    return rule_rows(counts, waivers, today)
+
+
+def rule_rows(counts: dict[str, dict[str, Any]], waivers: dict[str, int], today: dt.date) -> list[dict[str, Any]]:
+    """One row per rule in force from per-rule counts and active waivers (live or stored)."""
     rows = []
     for rule in selectors.rules_in_force(today):
         row = with_rate(
@@ -152,19 +162,22 @@ def by_lawyer(cases: QuerySet[Case]) -> list[dict[str, Any]]:
     result = []
     for typed_row in rows:
         row: dict[str, Any] = dict(typed_row)
-        name = " ".join(
-            part
-            for part in (row["case__allocated_lawyer__first_name"], row["case__allocated_lawyer__last_name"])
-            if part
-        )
         lawyer_id = row["case__allocated_lawyer_id"]
-        label = name or row["case__allocated_lawyer__username"] or "Unassigned"
+        label = lawyer_label(
+            row["case__allocated_lawyer__first_name"],
+            row["case__allocated_lawyer__last_name"],
+            row["case__allocated_lawyer__username"],
+        )
         result.append(
             with_rate(
                 {"lawyer_id": lawyer_id, "label": label, "cases": row["cases"], **{key: row[key] for key in _COUNTS}}
             )
         )
     return result
+
+
+def lawyer_label(first_name: str | None, last_name: str | None, username: str | None) -> str:
+    return " ".join(part for part in (first_name, last_name) if part) or username or "Unassigned"
 
 
 def by_stage(cases: QuerySet[Case]) -> list[dict[str, Any]]:
@@ -208,34 +221,42 @@ def _first_instant_index(field_name: str, instants: list[dt.datetime]) -> Case_:
     return Case_(*whens, default=Value(len(instants)), output_field=IntegerField())
 
 
-def trend(cases: QuerySet[Case], now: dt.datetime) -> list[dict[str, Any]]:
-    """Compliance at each month end, in one grouped query. A period holds at instant i when it began
-    at or before i and had not ended by i, so each period is bucketed once by (first instant it holds
-    at, first instant it no longer holds at, outcome) instead of being tested against every instant;
-    Python then adds up a few dozen grouped rows. Same verdicts as selectors.verdicts_on per instant."""
-    points = month_end_instants(now)
-    instants = [instant for _, instant in points]
-    earliest, latest = instants[0], instants[-1]
-    window = VerdictPeriod.objects.filter(case__in=cases.values("pk"), valid_from__lte=latest).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=earliest)
-    )
+def held_at_instants(
+    periods: QuerySet[VerdictPeriod], instants: list[dt.datetime], *group_fields: str
+) -> tuple[dict[tuple[Any, ...], int], dict[tuple[Any, ...], int]]:
+    """Applicable and not-met verdicts holding at each instant, keyed (*group values, instant index),
+    in one grouped query. A period holds at instant i when it began at or before i and had not ended
+    by i, so each period is bucketed once by (first instant it holds at, first instant it no longer
+    holds at, outcome) instead of being tested against every instant; Python then adds up a few
+    dozen grouped rows. Same verdicts as selectors.verdicts_on per instant."""
+    window = periods.filter(valid_from__lte=instants[-1]).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=instants[0]))
     grouped = (
         window.annotate(
             starts=_first_instant_index("valid_from", instants), ends=_first_instant_index("valid_to", instants)
         )
-        .values("starts", "ends", "outcome")
+        .values(*group_fields, "starts", "ends", "outcome")
         .annotate(n=Count("id"))
         .order_by()
     )
-    applicable, not_met = [0] * len(points), [0] * len(points)
+    applicable: dict[tuple[Any, ...], int] = defaultdict(int)
+    not_met: dict[tuple[Any, ...], int] = defaultdict(int)
     for row in grouped:
-        for i in range(row["starts"], min(row["ends"], len(points))):
+        group = tuple(row[name] for name in group_fields)
+        for i in range(row["starts"], min(row["ends"], len(instants))):
             if row["outcome"] != Outcome.NOT_APPLICABLE:
-                applicable[i] += row["n"]
+                applicable[(*group, i)] += row["n"]
             if row["outcome"] == Outcome.NOT_MET:
-                not_met[i] += row["n"]
+                not_met[(*group, i)] += row["n"]
+    return applicable, not_met
+
+
+def trend(cases: QuerySet[Case], now: dt.datetime) -> list[dict[str, Any]]:
+    """Compliance at each month end (held_at_instants over the cases' verdict history)."""
+    points = month_end_instants(now)
+    periods = VerdictPeriod.objects.filter(case__in=cases.values("pk"))
+    applicable, not_met = held_at_instants(periods, [instant for _, instant in points])
     return [
-        with_rate({"label": label, "instant": instant, "applicable": applicable[i], "not_met": not_met[i]})
+        with_rate({"label": label, "instant": instant, "applicable": applicable[(i,)], "not_met": not_met[(i,)]})
         for i, (label, instant) in enumerate(points)
     ]
 
@@ -246,8 +267,14 @@ def overall(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return with_rate({"applicable": applicable, "not_met": not_met})
 
 
-def dashboard(*, user: Any, scope: DashboardScope) -> Dashboard:
+def dashboard(*, user: Any, scope: DashboardScope, live: bool = False) -> Dashboard:
+    """From the stored figures of the scope's units (assurance.tallies), or counted now when a unit
+    has none yet (or when asked to)."""
     cases = scoped_cases(user=user, scope=scope)
+    stored = None if live else tallies.stored_rows([scope.unit.pk] if scope.unit else [u.pk for u in scope.units])
+    if stored is not None:
+        rows, as_of = stored
+        return from_counts(scope=scope, rows=rows, as_of=as_of, rechecking=rechecking_count(cases))
     today, now = clock.today(), clock.now()
     rules = by_rule(cases, today)
     return Dashboard(
@@ -259,6 +286,72 @@ def dashboard(*, user: Any, scope: DashboardScope) -> Dashboard:
         trend=trend(cases, now),
         flagged_rules=[row for row in rules if row["too_many_waivers"]],
         rechecking=rechecking_count(cases),
+        as_of=now,
+    )
+
+
+def from_counts(
+    *, scope: DashboardScope, rows: list[tallies.CountRow], as_of: dt.datetime, rechecking: int
+) -> Dashboard:
+    """The dashboard from stored per-unit counts: the same rows, rates and order as the live reads."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for _unit, metric, key, value in rows:
+        counts[metric][key] += value
+
+    def of(prefix: str, key: str) -> dict[str, int]:
+        return {name: counts[f"{prefix}_{name}"].get(key, 0) for name in _COUNTS}
+
+    today = clock.local(as_of).date()
+    rules = rule_rows({code: of("rule", code) for code in counts["rule_applicable"]}, counts["rule_waivers"], today)
+    lawyer_ids = [int(key) for key in counts["lawyer_cases"] if key]
+    people = {p.pk: p for p in User.objects.filter(pk__in=lawyer_ids).only("first_name", "last_name", "username")}
+    lawyers = []
+    for key, cases in counts["lawyer_cases"].items():
+        person = people.get(int(key)) if key else None
+        label = lawyer_label(person.first_name, person.last_name, person.username) if person else "Unassigned"
+        sort_key = (person.last_name, person.first_name) if person else ("", "")
+        lawyers.append(
+            (
+                sort_key,
+                with_rate(
+                    {"lawyer_id": person.pk if person else None, "label": label, "cases": cases, **of("lawyer", key)}
+                ),
+            )
+        )
+    stages = [
+        with_rate(
+            {
+                "stage": stage.value,
+                "label": stage.label,
+                "cases": counts["stage_cases"][stage.value],
+                **of("stage", stage.value),
+            }
+        )
+        for stage in Stage
+        if counts["stage_cases"].get(stage.value)
+    ]
+    trend_rows = [
+        with_rate(
+            {
+                "label": label,
+                "instant": instant,
+                "applicable": counts["trend_applicable"].get(label, 0),
+                "not_met": counts["trend_not_met"].get(label, 0),
+            }
+        )
+        for label, instant in month_end_instants(as_of)
+    ]
+    return Dashboard(
+        scope=scope,
+        overall=overall(rules),
+        by_rule=rules,
+        by_lawyer=[row for _, row in sorted(lawyers, key=lambda pair: pair[0])],
+        by_stage=stages,
+        trend=trend_rows,
+        flagged_rules=[row for row in rules if row["too_many_waivers"]],
+        rechecking=rechecking,
+        as_of=as_of,
+        stored=True,
     )
 
 

@@ -233,3 +233,31 @@ class PendingRecheck(models.Model):
 
     def __str__(self) -> str:
         return f"Re-check of case {self.case_id} (requested {self.requested_at:%Y-%m-%d %H:%M})"
+
+
+class DashboardTallyUnit(models.Model):
+    """When one unit's stored dashboard figures were last worked out (assurance.tallies)."""
+
+    unit = models.OneToOneField("people.Unit", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    as_of = models.DateTimeField()
+    seconds = models.FloatField(default=0)
+
+    def __str__(self) -> str:
+        return f"Assurance figures of unit {self.unit_id} as at {self.as_of:%Y-%m-%d %H:%M}"
+
+
+class DashboardTally(models.Model):
+    """One stored count of the assurance dashboard for one unit: e.g. (rule_not_met, "psd.present"),
+    (lawyer_cases, "<user id>"), (stage_applicable, "ptph"), (trend_not_met, "Nov 2026"). Counts
+    the unit's cases that are neither restricted nor disposed, in the unit they are in at `as_of`."""
+
+    unit = models.ForeignKey("people.Unit", on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=40)
+    key = models.CharField(max_length=80, blank=True)
+    value = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "metric", "key"], name="assurance_dashboard_tally_once")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.metric}[{self.key}] = {self.value}"

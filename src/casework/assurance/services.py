@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from casework.assurance import emails, engine, rechecks, selectors
+from casework.assurance import emails, engine, rechecks, selectors, tallies
 from casework.assurance.choices import ExemptDocument, Outcome, SignOffStatus
 from casework.assurance.models import (
     AssuranceRule,
@@ -166,6 +166,7 @@ def rechecks_run(*, max_seconds: float | None = None, batch_size: int = rechecks
     a failing case is retried later with a growing delay and never holds up the others."""
     run = RecheckRun()
     started = time.monotonic()
+    checked: set[int] = set()
     while True:
         if max_seconds is not None and time.monotonic() - started > max_seconds:
             run.more = rechecks.pending_count() > 0
@@ -179,6 +180,7 @@ def rechecks_run(*, max_seconds: float | None = None, batch_size: int = rechecks
                 cases_evaluate(taken.case_ids)
                 rechecks.answered(taken)
             run.cases += len(taken.case_ids)
+            checked.update(taken.case_ids)
         except Exception:
             if taken is None:
                 raise  # the queue itself cannot be read: the task fails and the schedule runs it again
@@ -186,6 +188,8 @@ def rechecks_run(*, max_seconds: float | None = None, batch_size: int = rechecks
             _recheck_one_by_one(taken.case_ids, run)
         run.batches += 1
     run.retry_at = rechecks.next_retry_at()
+    # The dashboard's stored figures of the units these cases are in follow their new verdicts.
+    tallies.refresh_for_cases(checked)
     return run
 
 

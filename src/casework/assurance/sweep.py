@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from casework.assurance import engine, selectors
+from casework.assurance import engine, selectors, tallies
 from casework.assurance.services import evaluation_context, store_verdicts
 from casework.cases.models import Case
 from casework.core import clock
@@ -77,5 +77,7 @@ def assurance_sweep(
                     report.not_met_by_rule[verdict.rule_code] += 1
         if progress is not None:
             progress(f"cases {report.cases}/{total} ({time.perf_counter() - started:.1f} s)")
+    # The dashboard's stored figures of the swept units (a new rule version, time passing).
+    tallies.refresh([unit_id] if unit_id else None)
     report.seconds = round(time.perf_counter() - started, 3)
     return report

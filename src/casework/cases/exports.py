@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.cases.choices import Stage
 from casework.cases.selectors import CaseFilters, case_queryset
 from casework.core import clock
 from casework.core.errors import CaseworkError
@@ -25,11 +27,29 @@ HEADER = ["URN", "Operation", "Stage", "Prosecutor", "Unit", "Updated (UK time)"
 #: A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 
 
-def _rows(cases: Iterable[Any]) -> Iterable[list[str]]:
-    for case in cases:
-        lawyer = case.allocated_lawyer.display_name if case.allocated_lawyer_id else ""
-        updated = clock.local(case.updated_at).strftime("%Y-%m-%d %H:%M")
-        yield [case.urn, case.operation_name, case.get_stage_display(), lawyer, case.unit.name, updated]
+#: The columns each row needs, read as tuples: building a Case (with its unit and lawyer) per row
+#: cost twenty times the query at national scale.
+_COLUMNS = (
+    "urn",
+    "operation_name",
+    "stage",
+    "allocated_lawyer__first_name",
+    "allocated_lawyer__last_name",
+    "allocated_lawyer__username",
+    "unit__name",
+    "updated_at",
+)
+_STAGE_LABELS = {str(value): str(label) for value, label in Stage.choices}
+
+
+def _rows(rows: Iterable[tuple[Any, ...]]) -> Iterable[list[str]]:
+    for urn, operation, stage, first_name, last_name, username, unit, updated_at in rows:
+        # Same as User.display_name: the full name, else the username; no lawyer, blank.
+        lawyer = (f"{first_name} {last_name}".strip() or username) if username else ""
+        updated = clock.local(updated_at).strftime("%Y-%m-%d %H:%M")
+        # Only the free-text cells can start like a formula; the stage label and the time cannot.
+        safe = spreadsheet_safe
+        yield [safe(urn), safe(operation), _STAGE_LABELS.get(stage, stage), safe(lawyer), safe(unit), updated]
 
 
 def describe_filters(filters: CaseFilters) -> str:
@@ -53,22 +73,31 @@ class ExportTooLarge(CaseworkError):
     status_code = 422
 
 
-class _Line:
-    """A file-like object whose write() hands back the CSV line instead of storing it."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
 def max_rows() -> int:
     return int(getattr(settings, "CASE_EXPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
 
 
-def _lines(cases: Iterator[Any]) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    yield writer.writerow(HEADER)
-    for row in _rows(cases):
-        yield writer.writerow([spreadsheet_safe(cell) for cell in row])
+def _lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
+    """The header at once (the download starts straight away), then blocks of CHUNK_SIZE lines:
+    one write per block instead of one per row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER)
+    yield buffer.getvalue()
+    block: list[list[str]] = []
+    for row in _rows(rows):
+        block.append(row)
+        if len(block) == CHUNK_SIZE:
+            yield _block(block)
+            block = []
+    if block:
+        yield _block(block)
+
+
+def _block(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
 
 
 @transaction.atomic
@@ -96,4 +125,4 @@ def case_list_export(*, actor: Any, filters: CaseFilters, purpose: str, recipien
         recipient=recipient,
     )
     # The slice keeps the limit even if cases are added between the count and the read.
-    return _lines(queryset[:limit].iterator(chunk_size=CHUNK_SIZE))
+    return _lines(queryset[:limit].values_list(*_COLUMNS).iterator(chunk_size=CHUNK_SIZE))

@@ -78,9 +78,9 @@ def tables_to_csv(tables: Sequence[Table], *, titles: bool | None = None) -> byt
 
 
 def tables_to_xlsx(tables: Sequence[Table]) -> bytes:
-    """One workbook, one sheet per table (sheet names are cut to Excel's 31 characters)."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    """One workbook, one sheet per table (sheet names are cut to Excel's 31 characters). Write-only:
+    rows are serialised as they are appended, so memory stays bounded however large the export."""
+    workbook = Workbook(write_only=True)
     for table in tables:
         sheet = workbook.create_sheet(title=sheet_title(table.title))
         sheet.append([xlsx_safe(cell) for cell in table.header])

@@ -35,7 +35,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from casework.assurance.choices import Outcome
-from casework.assurance.dashboard import _first_instant_index, month_end_instants
+from casework.assurance.dashboard import held_at_instants, month_end_instants
 from casework.assurance.models import VerdictPeriod, Waiver
 from casework.cases.choices import OPEN_STAGES
 from casework.cases.models import Case
@@ -174,27 +174,7 @@ def _trend(rows: list[CountRow], cases: QuerySet[Case], now: dt.datetime) -> Non
     """Verdicts holding at each month end, per unit. Same bucketing as assurance.dashboard.trend: each
     period is grouped by (unit, first instant it holds at, first it no longer holds at, outcome)."""
     instants = [instant for _, instant in month_end_instants(now)]
-    window = (
-        _of_cases(VerdictPeriod, cases)
-        .filter(valid_from__lte=instants[-1])
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=instants[0]))
-    )
-    grouped = (
-        window.annotate(
-            starts=_first_instant_index("valid_from", instants), ends=_first_instant_index("valid_to", instants)
-        )
-        .values("case__unit_id", "starts", "ends", "outcome")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    applicable: dict[tuple[int, int], int] = defaultdict(int)
-    not_met: dict[tuple[int, int], int] = defaultdict(int)
-    for row in grouped:
-        for i in range(row["starts"], min(row["ends"], len(instants))):
-            if row["outcome"] != Outcome.NOT_APPLICABLE:
-                applicable[(row["case__unit_id"], i)] += row["n"]
-            if row["outcome"] == Outcome.NOT_MET:
-                not_met[(row["case__unit_id"], i)] += row["n"]
+    applicable, not_met = held_at_instants(_of_cases(VerdictPeriod, cases), instants, "case__unit_id")
     rows += [(unit_id, "trend_applicable", f"{i:02d}", n) for (unit_id, i), n in applicable.items() if n]
     rows += [(unit_id, "trend_not_met", f"{i:02d}", n) for (unit_id, i), n in not_met.items() if n]
 

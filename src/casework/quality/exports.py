@@ -67,9 +67,8 @@ def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
 
 
 def _xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = sheet_title(title)
+    book = Workbook(write_only=True)  # rows are written out as appended: bounded memory
+    sheet = book.create_sheet(title=sheet_title(title))
     sheet.append([xlsx_safe(cell) for cell in header])
     for row in rows:
         # Numbers stay numbers; text is neutralised like the CSV so no cell is ever a formula.

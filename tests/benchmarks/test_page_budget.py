@@ -1,0 +1,58 @@
+"""The page budget benchmark: it finds every routed page, can build a URL for each as every role,
+times what answers, and lists pages over budget first."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+import page_budget
+from tests.security.urls import all_routes
+
+
+def test_every_routed_pattern_is_measured_once() -> None:
+    measured = {route.path for route in page_budget.routes()}
+    for route in all_routes():
+        if route.name.startswith("admin:") or route.name in page_budget.SKIPPED_ROUTES:
+            continue
+        assert route.route in measured, f"{route.name} ({route.route}) is not in the page budget"
+    names = [route.name for route in page_budget.routes()]
+    assert "oversight:dashboard" in names and "api:case_list" in names and "logout" not in names
+
+
+def test_percentile_is_nearest_rank() -> None:
+    samples = [float(n) for n in range(1, 21)]
+    assert page_budget.percentile(samples, 0.5) == 10.0
+    assert page_budget.percentile(samples, 0.95) == 19.0
+    assert page_budget.percentile([5.0], 0.95) == 5.0
+
+
+@pytest.mark.django_db
+def test_every_parameter_has_a_representative_for_every_role(personas, case_a, case_b) -> None:
+    for user in (personas.prosecutor_a, personas.hq, personas.police_x, personas.admin):
+        reps = page_budget.Representatives(user)
+        for route in page_budget.routes():
+            reverse(route.name, kwargs={name: reps.value(name, route) for name in route.kwargs})
+    # The representative case is one the person can open.
+    assert page_budget.Representatives(personas.prosecutor_a).case == case_a
+
+
+@pytest.mark.django_db
+def test_measure_times_pages_counts_queries_and_lists_the_over_budget_first(personas, case_a, monkeypatch) -> None:
+    roles = {"legal manager": "manager.a", "police liaison": "police.x"}
+    report = page_budget.measure(repeat=3, seconds_per_page=5, only="cases:unit", roles=roles)
+    rows = {(row["route"], row["role"]): row for row in report["pages"]}
+    page = rows[("cases:unit", "legal manager")]
+    assert page["runs"] == 3 and page["queries"] > 0 and page["p95_ms"] >= page["p50_ms"] > 0
+    # The unit list is one of the working-day overviews: the tighter budget.
+    assert page["budget"] == {"kind": "page", "p50_ms": 150.0, "p95_ms": 600.0}
+    # The export's GET is the disclosure form; its POST is the file, timed with its rows per second.
+    export = rows[("cases:unit_export (export POST)", "legal manager")]
+    assert export["content_type"] == "text/csv" and export["rows"] == 1 and export["rows_per_second"] > 0
+    assert report["refused"]["cases:unit"] == ["police liaison:404"]
+    assert report["over_budget"] == [] or all("p50" not in line for line in report["over_budget"])
+
+    monkeypatch.setattr(page_budget, "OVERVIEW_P50_MS", 0.0)
+    report = page_budget.measure(repeat=3, seconds_per_page=5, only="cases:unit", roles=roles)
+    assert report["over_budget"][0].startswith("cases:unit as legal manager: p50")
+    assert report["pages"][0]["over_budget"]

@@ -1,0 +1,69 @@
+"""Every national page's query count is pinned: it does not grow with the register.
+
+An HQ analyst's national pages (and an inspector's) are measured on a small register, then on one
+with more cases in both units, more defendants and more verdicts; the number of statements must be
+the same. A page that starts reading per case (an N+1) fails here long before it is slow."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from casework.assurance import tallies
+from casework.cases import services as case_services
+from tests.factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+#: (URL name, role) of the national pages, with the most statements each may issue.
+NATIONAL_PAGES = [
+    ("assurance:dashboard", "hq", 12),
+    ("assurance:dashboard", "inspector", 12),
+    ("oversight:dashboard", "hq", 15),
+    ("resourcing:home", "hq", 30),
+    ("resourcing:grades", "hq", 21),
+    ("cases:all", "hq", 15),
+]
+
+
+def _register(personas, count: int) -> None:
+    for index in range(count):
+        for manager, lawyer in ((personas.manager_a, personas.prosecutor_a), (personas.prosecutor_b, None)):
+            case = make_case(
+                actor=manager, operation_name=f"Operation {index}", allocated_lawyer_id=(lawyer or manager).pk
+            )
+            case_services.defendant_add(actor=manager, case=case, first_names="Sam", last_name=f"Doe {index}")
+
+
+def _statements(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured.captured_queries)
+
+
+def test_national_pages_issue_the_same_statements_at_any_size(personas, run_queued_tasks):
+    from casework.oversight.services import refresh_compliance_tallies
+
+    clients = {}
+    for role in {role for _, role, _ in NATIONAL_PAGES}:
+        clients[role] = Client()
+        clients[role].force_login(getattr(personas, role))
+    _register(personas, 1)
+    run_queued_tasks()
+    tallies.refresh()
+    refresh_compliance_tallies(actor=None)
+    small = {(name, role): _statements(clients[role], reverse(name)) for name, role, _ in NATIONAL_PAGES}
+
+    _register(personas, 6)
+    run_queued_tasks()
+    tallies.refresh()
+    refresh_compliance_tallies(actor=None)
+    large = {(name, role): _statements(clients[role], reverse(name)) for name, role, _ in NATIONAL_PAGES}
+
+    assert large == small
+    over = {page: n for page, n in large.items() if n > dict(((p, r), m) for p, r, m in NATIONAL_PAGES)[page]}
+    assert over == {}, f"national pages over their pinned statement count: {over}"
