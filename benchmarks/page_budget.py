@@ -204,6 +204,10 @@ def _records_kind(reps: Representatives, route: Route) -> str:
 
 SOURCES: dict[str, Callable[[Representatives, Route], Any]] = {
     "case_id": lambda reps, route: reps.case.pk if reps.case else 0,
+    # The case page's sections share one view; the overview carries the most panels.
+    "section": lambda reps, route: "overview",
+    # An overview figure's list (the workday app): one every case-holding role has.
+    "key": lambda reps, route: "deadlines-overdue",
     "defendant_id": _case_child("cases.Defendant"),
     "charge_id": _case_child("cases.Charge", "defendant__case"),
     "hearing_id": _case_child("cases.Hearing"),

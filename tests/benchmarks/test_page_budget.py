@@ -50,7 +50,9 @@ def test_measure_times_pages_counts_queries_and_lists_the_over_budget_first(pers
     export = rows[("cases:unit_export (export POST)", "legal manager")]
     assert export["content_type"] == "text/csv" and export["rows"] == 1 and export["rows_per_second"] > 0
     assert report["refused"]["cases:unit"] == ["police liaison:404"]
-    assert report["over_budget"] == [] or all("p50" not in line for line in report["over_budget"])
+    # Whether this run was within budget depends on the machine; that over-budget pages are listed
+    # first is checked below with a budget no page can meet.
+    assert isinstance(report["over_budget"], list)
 
     monkeypatch.setattr(page_budget, "OVERVIEW_P50_MS", 0.0)
     report = page_budget.measure(repeat=3, seconds_per_page=5, only="cases:unit", roles=roles)

@@ -11,11 +11,15 @@ import io
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from casework.audit import services as audit
+from casework.audit.choices import Action
 from casework.core import clock
+from casework.core.disclosure import disclosure_or_form
+from casework.core.spreadsheets import spreadsheet_safe
 from casework.core.views import page_errors
 from casework.people.models import Unit
 from casework.workday import figures, selectors, services
@@ -57,17 +61,35 @@ def _justification(user: Any, figure: figures.Figure) -> str:
 
 
 @login_required
-@require_http_methods(["GET", "HEAD"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def figure_items(request: HttpRequest, key: str) -> HttpResponse:
+    exporting = request.GET.get("format") == "csv"
+    if request.method == "POST" and not exporting:
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     scope = _scope(request)
     figure = figures.BY_KEY.get(key)
     if figure is None or figure not in figures.figures_for(scope):
         raise Http404("Page not found.")
     today = clock.today()
     user: Any = request.user
-    if request.GET.get("format") == "csv":
+    if exporting:
+        # The file is a disclosure: only a POST stating its recipient and purpose produces it.
+        disclosure = disclosure_or_form(
+            request, what=f"{figure.title.lower()} (CSV)", back_href=request.path + scope.query()
+        )
+        if isinstance(disclosure, HttpResponse):
+            return disclosure
         rows = selectors.all_rows(figure=figure, scope=scope, today=today)
-        services.cases_listed(actor=user, cases=[row.case for row in rows], justification=_justification(user, figure))
+        case_ids = sorted({row.case.pk for row in rows if row.case is not None})
+        audit.record(
+            actor=user,
+            action=Action.DISCLOSE,
+            subject_type="cases.case",
+            subject_label=f"{figure.title} CSV: {len(rows)} item{'' if len(rows) == 1 else 's'}"[:250],
+            changes={"cases": [None, case_ids]},
+            justification=disclosure.purpose,
+            recipient=disclosure.recipient,
+        )
         return _csv(figure, rows, today)
     page = selectors.items_page(figure=figure, scope=scope, today=today, page=_int(request.GET.get("page")) or 1)
     services.cases_listed(actor=user, cases=[row.case for row in page.rows], justification=_justification(user, figure))
@@ -101,13 +123,16 @@ def _csv(figure: figures.Figure, rows: list[figures.Row], today: Any) -> HttpRes
     for row in rows:
         writer.writerow(
             [
-                row.case.urn if row.case else "",
-                row.what,
-                row.date_label,
-                row.date.isoformat() if row.date else "",
-                row.days(today) if row.date else "",
-                row.urgency(today),
-                row.detail,
+                spreadsheet_safe(value)
+                for value in (
+                    row.case.urn if row.case else "",
+                    row.what,
+                    row.date_label,
+                    row.date.isoformat() if row.date else "",
+                    row.days(today) if row.date else "",
+                    row.urgency(today),
+                    row.detail,
+                )
             ]
         )
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
