@@ -24,14 +24,20 @@ class DisclosureForm(forms.Form):
         max_length=250,
         label="Who will receive this file?",
         help_text="A person, team or organisation, for example “Myself, for the unit progression meeting”.",
-        error_messages={"required": "Enter who will receive the file"},
+        error_messages={
+            "required": "Enter who will receive the file",
+            "max_length": "Who will receive the file must be 250 characters or fewer",
+        },
     )
     purpose = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="What is it for?",
         help_text="This is recorded in the audit trail with the file's contents.",
-        error_messages={"required": "Enter what the file is for"},
+        error_messages={
+            "required": "Enter what the file is for",
+            "max_length": "What the file is for must be 500 characters or fewer",
+        },
     )
 
     def clean_recipient(self) -> str:
