@@ -78,7 +78,6 @@ EOF
 }
 
 PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/casework-pg.XXXXXX")"
-SERVER_STARTED=0
 
 cleanup() {
     local status=$?
@@ -112,22 +111,25 @@ fi
     exit 1
 }
 
+# start_server DATA_DIR LOG OPTIONS: start a server there on a free port (three tries); prints the port.
+start_server() {
+    local dir="$1" log="$2" options="$3" port attempt
+    for attempt in 1 2 3; do
+        port="$(free_port)"
+        if "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$dir" -l "$log" -w -t 60 \
+            -o "-h 127.0.0.1 -p $port -k $PG_DIR $options" start >/dev/null; then
+            echo "$port"
+            return 0
+        fi
+        echo "with-postgres: server in $dir did not start on port $port (attempt $attempt)" >&2
+    done
+    echo "with-postgres: could not start PostgreSQL; its log follows:" >&2
+    cat "$log" >&2 || true
+    return 1
+}
+
 # Durability is pointless for a throwaway test server; turning it off makes the suite faster.
-for attempt in 1 2 3; do
-    PG_PORT="$(free_port)"
-    if "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-        -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-        start >/dev/null; then
-        SERVER_STARTED=1
-        break
-    fi
-    echo "with-postgres: server did not start on port $PG_PORT (attempt $attempt)" >&2
-done
-if [[ "$SERVER_STARTED" -ne 1 ]]; then
-    echo "with-postgres: could not start PostgreSQL; server log follows:" >&2
-    cat "$PG_DIR/server.log" >&2 || true
-    exit 1
-fi
+PG_PORT="$(start_server "$PG_DIR/data" "$PG_DIR/server.log" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")"
 
 "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U casework "$PG_DATABASE"
 
@@ -143,21 +145,7 @@ if [[ "${PG_REPLICA:-0}" == "1" ]]; then
         cat "$PG_DIR/basebackup.log" >&2
         exit 1
     }
-    REPLICA_STARTED=0
-    for attempt in 1 2 3; do
-        PG_REPLICA_PORT="$(free_port)"
-        if "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/replica" -l "$PG_DIR/replica.log" -w -t 60 \
-            -o "-h 127.0.0.1 -p $PG_REPLICA_PORT -k $PG_DIR -c fsync=off -c hot_standby=on" start >/dev/null; then
-            REPLICA_STARTED=1
-            break
-        fi
-        echo "with-postgres: replica did not start on port $PG_REPLICA_PORT (attempt $attempt)" >&2
-    done
-    if [[ "$REPLICA_STARTED" -ne 1 ]]; then
-        echo "with-postgres: could not start the replica; its log follows:" >&2
-        cat "$PG_DIR/replica.log" >&2 || true
-        exit 1
-    fi
+    PG_REPLICA_PORT="$(start_server "$PG_DIR/replica" "$PG_DIR/replica.log" "-c fsync=off -c hot_standby=on")"
     export DATABASE_REPLICA_URL="postgres://casework@127.0.0.1:$PG_REPLICA_PORT/$PG_DATABASE"
     echo "with-postgres: streaming replica on 127.0.0.1:$PG_REPLICA_PORT" >&2
 fi

@@ -18,15 +18,16 @@ from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
 
-#: (URL name, role) of the national pages, with the most statements each may issue.
+#: (URL name, role) of the national pages, with the most statements each may issue (either backend).
 NATIONAL_PAGES = [
     ("assurance:dashboard", "hq", 12),
     ("assurance:dashboard", "inspector", 12),
     ("oversight:dashboard", "hq", 15),
     ("resourcing:home", "hq", 30),
     ("resourcing:grades", "hq", 21),
-    # The list's row facts (status and next action, next custody time limit, re-checks) add a fixed few.
-    ("cases:all", "hq", 22),
+    # The list's row facts (status and next action, next custody time limit, re-checks) add a fixed
+    # few; PostgreSQL takes one more statement than SQLite (22).
+    ("cases:all", "hq", 23),
 ]
 
 
