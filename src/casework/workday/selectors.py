@@ -67,10 +67,16 @@ def overview(*, scope: Scope, today: dt.date) -> Overview:
     return result
 
 
+#: The reason the overview's own list of recent cases is logged with; those reads do not make a case
+#: more recent.
+RECENT_CASES_PURPOSE = "Overview: cases you viewed recently"
+
+
 def recently_viewed(*, user: Any, limit: int = RECENT_LIMIT) -> list[Case]:
     """The cases this person opened most recently (from their own consult events), still visible."""
     latest = (
         AuditEvent.objects.filter(actor=user, action=Action.CONSULT, case_id__isnull=False)
+        .exclude(justification=RECENT_CASES_PURPOSE)
         .values("case_id")
         .annotate(last=Max("seq"))
         .order_by("-last")[: limit * 2]

@@ -19,6 +19,7 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.core import clock
 from casework.core.disclosure import disclosure_or_form
+from casework.core.params import id_param, page_param
 from casework.core.spreadsheets import spreadsheet_safe
 from casework.core.views import page_errors
 from casework.people.models import Unit
@@ -26,16 +27,11 @@ from casework.workday import figures, selectors, services
 from casework.workday.scope import NATIONAL, Scope, scope_for
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 def _scope(request: HttpRequest) -> Scope:
     with page_errors():
-        return scope_for(request.user, unit_id=_int(request.GET.get("unit")), lawyer_id=_int(request.GET.get("lawyer")))
+        return scope_for(
+            request.user, unit_id=id_param(request.GET.get("unit")), lawyer_id=id_param(request.GET.get("lawyer"))
+        )
 
 
 @login_required
@@ -44,6 +40,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     today = clock.today()
     data = selectors.overview(scope=scope, today=today)
+    # The recent cases show URNs and operation names: reading them is a consultation (s.62).
+    services.cases_listed(actor=request.user, cases=data.recent, justification=selectors.RECENT_CASES_PURPOSE)
     return render(
         request,
         "workday/overview.html",
@@ -91,7 +89,7 @@ def figure_items(request: HttpRequest, key: str) -> HttpResponse:
             recipient=disclosure.recipient,
         )
         return _csv(figure, rows, today)
-    page = selectors.items_page(figure=figure, scope=scope, today=today, page=_int(request.GET.get("page")) or 1)
+    page = selectors.items_page(figure=figure, scope=scope, today=today, page=page_param(request.GET.get("page")))
     services.cases_listed(actor=user, cases=[row.case for row in page.rows], justification=_justification(user, figure))
     base = scope.query()
     joiner = "&" if base else "?"
