@@ -72,7 +72,7 @@ def test_the_schedule_is_built_from_what_each_app_declares():
         "audit": ["audit-checkpoint"],
         "notifications": ["email-delivery"],
         "progression": ["progression-sweep", "daily-digests"],
-        "assurance": ["compliance-sweep", "assurance-rechecks"],
+        "assurance": ["compliance-sweep", "assurance-rechecks", "assurance-dashboard-tallies"],
         "quality": ["iqa-reminders"],
         "partners": ["partners-sweep"],
         "oversight": ["oversight-tallies"],
