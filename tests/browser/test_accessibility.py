@@ -47,7 +47,8 @@ def test_home_page_for_each_role(page, server, username):
 def test_case_lists(page, server):
     sign_in(page, "manager.a")
     for link in ("My cases", "Unit cases"):
-        page.goto("/")
+        page.goto("/")  # the overview; the lists are pages of the Cases section
+        page.get_by_role("link", name="Cases", exact=True).first.click()
         page.get_by_role("link", name=link).first.click()
         page.wait_for_load_state()
         assert page.locator("main table").count() >= 1

@@ -32,6 +32,9 @@ def sign_out(page: Any) -> None:
 
 def test_referral_from_portal_to_triage_and_other_force_denied(page) -> None:
     sign_in(page, "police.x")
+    assert page.url.endswith("/overview/")  # the force's overview, then its portal
+    page.get_by_role("link", name="Police portal", exact=True).first.click()
+    page.wait_for_load_state()
     assert page.url.endswith("/partners/portal/")
     assert_accessible(page, "police-portal-home")
     page.get_by_role("link", name="Make a referral or advice request").click()
