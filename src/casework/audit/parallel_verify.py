@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection
 
 from casework.audit import chain
-from casework.audit.services import iter_chain_rows
+from casework.audit.services import iter_chain_rows, iter_read_order_rows
 
 #: Events per range: large enough that a worker's start-up and connection are noise.
 RANGE_SIZE = 100_000
@@ -55,9 +55,33 @@ def ranges(upto: int, size: int = RANGE_SIZE) -> list[tuple[int, int]]:
     return [(start, min(upto, start + size - 1)) for start in range(1, upto + 1, size)]
 
 
-def verify_range(bounds: tuple[int, int, int]) -> RangeResult:
+#: A range to check: (first seq, last seq, rows per page, read in binary in hashing order).
+Bounds = tuple[int, int, int, bool]
+
+
+def sequential(
+    *, binary: bool, batch_size: int, start: int, end: int | None, prev_hash: str, ledger: chain.Redactions
+) -> tuple[int, str, int]:
+    """Verify events start..end (or to the last) in this process: in binary in hashing order
+    (PostgreSQL's fast reader) or through the reference reader."""
+    if binary:
+        return chain.verify_read_order_rows(
+            iter_read_order_rows(batch_size=batch_size, start_seq=start, end_seq=end),
+            expected_seq=start,
+            prev_hash=prev_hash,
+            redactions=ledger,
+        )
+    return chain.verify_rows(
+        iter_chain_rows(batch_size=batch_size, start_seq=start, end_seq=end),
+        expected_seq=start,
+        prev_hash=prev_hash,
+        redactions=ledger,
+    )
+
+
+def verify_range(bounds: Bounds) -> RangeResult:
     """Check events start..end, trusting for now the first one's stored prev_hash (the join checks it)."""
-    start, end, batch_size = bounds
+    start, end, batch_size, binary = bounds
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT prev_hash FROM audit_auditevent WHERE seq = %s", [start])
@@ -65,11 +89,8 @@ def verify_range(bounds: tuple[int, int, int]) -> RangeResult:
         first_prev = row[0] if row else None
         ledger = chain.Redactions()
         try:
-            expected, last_hash, checked = chain.verify_rows(
-                iter_chain_rows(batch_size=batch_size, start_seq=start, end_seq=end),
-                expected_seq=start,
-                prev_hash=first_prev or "",
-                redactions=ledger,
+            expected, last_hash, checked = sequential(
+                binary=binary, batch_size=batch_size, start=start, end=end, prev_hash=first_prev or "", ledger=ledger
             )
         except chain.ChainBreak as broken:
             return RangeResult(start, end, first_prev, broken.last_hash, broken.checked, (broken.seq, broken.reason))
@@ -81,17 +102,21 @@ def verify_range(bounds: tuple[int, int, int]) -> RangeResult:
             connection.close()  # a forked worker exits without running Django's clean-up
 
 
-Mapper = Callable[
-    [Callable[[tuple[int, int, int]], RangeResult], Iterable[tuple[int, int, int]]], Iterator[RangeResult]
-]
+Mapper = Callable[[Callable[[Bounds], RangeResult], Iterable[Bounds]], Iterator[RangeResult]]
 
 
 def verify_ranges(
-    *, upto: int, workers: int, ledger: chain.Redactions, batch_size: int = 20_000, mapper: Mapper | None = None
+    *,
+    upto: int,
+    workers: int,
+    ledger: chain.Redactions,
+    batch_size: int = 20_000,
+    mapper: Mapper | None = None,
+    binary: bool = False,
 ) -> tuple[int, str, int]:
     """Verify 1..upto in ranges on `workers` processes, then any events appended meanwhile.
     Returns (next expected seq, last hash, events checked); raises ChainBreak like verify_rows."""
-    work = [(start, end, batch_size) for start, end in ranges(upto)]
+    work = [(start, end, batch_size, binary) for start, end in ranges(upto)]
     prev, checked = chain.GENESIS_HASH, 0
     pool: ProcessPoolExecutor | None = None
     if mapper is None:
@@ -101,18 +126,15 @@ def verify_ranges(
     try:
         for result in mapper(verify_range, work):
             if result.broken is not None or result.first_prev != prev:
-                return _settle(ledger, batch_size)
+                return _settle(ledger, batch_size, binary=binary)
             ledger.extend(result.redactions)
             prev, checked = result.last_hash, checked + result.checked
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     try:
-        expected, last_hash, more = chain.verify_rows(
-            iter_chain_rows(batch_size=batch_size, start_seq=upto + 1),
-            expected_seq=upto + 1,
-            prev_hash=prev,
-            redactions=ledger,
+        expected, last_hash, more = sequential(
+            binary=binary, batch_size=batch_size, start=upto + 1, end=None, prev_hash=prev, ledger=ledger
         )
     except chain.ChainBreak as broken:
         broken.checked += checked
@@ -120,13 +142,24 @@ def verify_ranges(
     return expected, last_hash, checked + more
 
 
-def _settle(ledger: chain.Redactions, batch_size: int) -> tuple[int, str, int]:
+def _settle(ledger: chain.Redactions, batch_size: int, *, binary: bool) -> tuple[int, str, int]:
     """A range found something: one sequential pass from the start gives the exact answer."""
     fresh = chain.Redactions()
     try:
-        return chain.verify_rows(iter_chain_rows(batch_size=batch_size), redactions=fresh)
+        return sequential(
+            binary=binary, batch_size=batch_size, start=1, end=None, prev_hash=chain.GENESIS_HASH, ledger=fresh
+        )
     finally:
         ledger.count, ledger.legacy, ledger.seals = fresh.count, fresh.legacy, fresh.seals
 
 
-__all__: list[Any] = ["RANGE_SIZE", "RangeResult", "parallel_workers", "ranges", "verify_range", "verify_ranges"]
+__all__: list[Any] = [
+    "RANGE_SIZE",
+    "Bounds",
+    "RangeResult",
+    "parallel_workers",
+    "ranges",
+    "sequential",
+    "verify_range",
+    "verify_ranges",
+]

@@ -16,8 +16,13 @@ from django.db import DatabaseError, connection
 from casework.audit import chain
 from casework.audit.checkpoints import CheckpointCheck, chain_length, check_checkpoints, missing_checkpoint_files
 from casework.audit.parallel_read import database_file_for_parallel_reads, iter_hash_inputs_parallel
-from casework.audit.parallel_verify import parallel_workers, verify_ranges
-from casework.audit.services import iter_chain_rows, iter_hash_inputs, sqlite_hash_inputs_available
+from casework.audit.parallel_verify import parallel_workers, sequential, verify_ranges
+from casework.audit.services import (
+    binary_reads_available,
+    iter_chain_rows,
+    iter_hash_inputs,
+    sqlite_hash_inputs_available,
+)
 
 
 @dataclass(frozen=True)
@@ -128,10 +133,11 @@ def verify_chain(
 
     On SQLite the canonical bytes are built by the database (json_array), two to three times
     faster than encoding in Python; with `parallel`, on a database file outside a transaction,
-    two reader threads fetch while this one hashes. On PostgreSQL, outside a transaction, ranges
-    of the trail are verified in parallel worker processes (`workers`, default from the CPU count)
-    and joined at their boundaries. Python's reference encoder decides every doubtful case, so only
-    a real fault is reported.
+    two reader threads fetch while this one hashes. On PostgreSQL the rows are read in binary in
+    the order the hash takes them (chain.READ_ORDER), and, outside a transaction, ranges of the
+    trail are verified in parallel worker processes (`workers`, default from the CPU count) and
+    joined at their boundaries. Python's reference encoder decides every doubtful case, so only a
+    real fault is reported. `use_database_encoding=False` takes the reference path throughout.
     """
     started = time.perf_counter()
     ledger = chain.Redactions()
@@ -142,9 +148,15 @@ def verify_chain(
             path = "sqlite-json" + ("-parallel" if parallel else "")
             expected, last_hash, checked = _sqlite_fast(ledger, batch_size=batch_size, parallel=bool(parallel))
         elif parallel is not False and (count := parallel_workers(workers, length=chain_length())) > 1:
-            path = f"ranges-{count}-processes"
+            binary = use_database_encoding is not False and binary_reads_available()
+            path = f"{'binary-' if binary else ''}ranges-{count}-processes"
             expected, last_hash, checked = verify_ranges(
-                upto=chain_length(), workers=count, ledger=ledger, batch_size=batch_size
+                upto=chain_length(), workers=count, ledger=ledger, batch_size=batch_size, binary=binary
+            )
+        elif use_database_encoding is not False and binary_reads_available():
+            path = "binary"
+            expected, last_hash, checked = sequential(
+                binary=True, batch_size=batch_size, start=1, end=None, prev_hash=chain.GENESIS_HASH, ledger=ledger
             )
         else:
             expected, last_hash, checked = _python_from(1, chain.GENESIS_HASH, ledger, batch_size)
