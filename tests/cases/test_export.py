@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from casework.audit.models import AuditEvent
-from casework.cases.exports import spreadsheet_safe
 from casework.core import clock
+from casework.core.spreadsheets import spreadsheet_safe
 from tests.factories import DISCLOSURE, Personas, export_post, make_case
 
 
@@ -134,3 +134,32 @@ def test_export_sends_its_header_first_then_blocks_of_rows(client, personas: Per
     assert elm[1] == "'-Operation Elm" and elm[2] == "Pre-charge advice" and elm[3] == lawyer.display_name
     assert elm[4] == personas.unit_a.name and elm[5] == clock.local(allocated.updated_at).strftime("%Y-%m-%d %H:%M")
     assert {row[3] for urn, row in rows.items() if urn != allocated.urn} == {""}
+
+
+@pytest.mark.parametrize(
+    ("utc", "uk"),
+    [
+        ("2026-03-29 00:59:59", "2026-03-29 00:59"),  # the last minute of GMT
+        ("2026-03-29 01:00:00", "2026-03-29 02:00"),  # British Summer Time starts at 01:00 UTC
+        ("2026-07-01 12:30:00", "2026-07-01 13:30"),
+        ("2026-10-25 00:59:00", "2026-10-25 01:59"),  # the last minute of BST
+        ("2026-10-25 01:00:00", "2026-10-25 01:00"),  # back to GMT
+        ("2026-12-31 23:59:00", "2026-12-31 23:59"),
+    ],
+)
+def test_export_times_are_uk_local_either_side_of_the_clock_change(
+    client, personas: Personas, utc: str, uk: str
+) -> None:
+    """The export looks up the UK offset once per UTC hour: each side of both clock changes must
+    still read as the case list shows the time."""
+    import datetime as dt
+
+    from casework.cases.models import Case
+
+    case = make_case(actor=personas.manager_a, operation_name="Operation Yew")
+    instant = dt.datetime.fromisoformat(utc).replace(tzinfo=dt.UTC)
+    Case.objects.filter(pk=case.pk).update(updated_at=instant)
+    assert clock.local(instant).strftime("%Y-%m-%d %H:%M") == uk
+    client.force_login(personas.manager_a)
+    rows = list(csv.reader(io.StringIO(body_of(export_post(client, reverse("cases:unit_export"))))))
+    assert rows[1][0] == case.urn and rows[1][5] == uk

@@ -326,7 +326,7 @@ def test_coverage_chart_table_and_audited_formula_safe_export(client, personas: 
 
 
 def test_csv_cells_are_formula_safe() -> None:
-    from casework.cases.exports import spreadsheet_safe
+    from casework.core.spreadsheets import spreadsheet_safe
 
     assert spreadsheet_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import QuerySet
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
@@ -16,7 +18,7 @@ from casework.cases.choices import Stage
 from casework.cases.selectors import CaseFilters, case_queryset
 from casework.core import clock
 from casework.core.errors import CaseworkError
-from casework.core.spreadsheets import spreadsheet_safe
+from casework.core.spreadsheets import FORMULA_STARTS
 
 #: Rows read from the database at a time while streaming.
 CHUNK_SIZE = 2000
@@ -24,9 +26,6 @@ CHUNK_SIZE = 2000
 DEFAULT_MAX_ROWS = 100_000
 
 HEADER = ["URN", "Operation", "Stage", "Prosecutor", "Unit", "Updated (UK time)"]
-#: A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
-
-
 #: The columns each row needs, read as tuples: building a Case (with its unit and lawyer) per row
 #: cost twenty times the query at national scale.
 _COLUMNS = (
@@ -43,13 +42,67 @@ _STAGE_LABELS = {str(value): str(label) for value, label in Stage.choices}
 
 
 def _rows(rows: Iterable[tuple[Any, ...]]) -> Iterable[list[str]]:
+    # Per-row work is kept to plain string operations: at national scale this loop is the export.
+    local_time = _LocalMinutes()
+    safe = _safe_text
     for urn, operation, stage, first_name, last_name, username, unit, updated_at in rows:
         # Same as User.display_name: the full name, else the username; no lawyer, blank.
         lawyer = (f"{first_name} {last_name}".strip() or username) if username else ""
-        updated = clock.local(updated_at).strftime("%Y-%m-%d %H:%M")
         # Only the free-text cells can start like a formula; the stage label and the time cannot.
-        safe = spreadsheet_safe
-        yield [safe(urn), safe(operation), _STAGE_LABELS.get(stage, stage), safe(lawyer), safe(unit), updated]
+        yield [
+            safe(urn),
+            safe(operation),
+            _STAGE_LABELS.get(stage, stage),
+            safe(lawyer),
+            safe(unit),
+            local_time(updated_at),
+        ]
+
+
+def _tuples(queryset: QuerySet[Any, Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows as the database cursor gives them, CHUNK_SIZE at a time, without the ORM's per-value
+    converters (a third of the export's time). Only the time column needs one: SQLite gives it as a
+    naive datetime (or ISO text) in UTC, PostgreSQL as an aware datetime; all are read as UTC."""
+    sql, params = queryset.query.sql_with_params()
+    # chunked_cursor: a server-side cursor on PostgreSQL, so memory stays bounded there too.
+    with connections[queryset.db].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while block := cursor.fetchmany(CHUNK_SIZE):
+            for row in block:
+                updated_at = row[-1]
+                if isinstance(updated_at, str):
+                    updated_at = dt.datetime.fromisoformat(updated_at)
+                if updated_at.tzinfo is None:
+                    updated_at = updated_at.replace(tzinfo=dt.UTC)
+                elif updated_at.utcoffset():
+                    updated_at = updated_at.astimezone(dt.UTC)
+                yield (*row[:-1], updated_at)
+
+
+def _safe_text(value: str | None) -> str:
+    """spreadsheet_safe for the text columns, without its type checks (a None becomes empty)."""
+    if not value:
+        return ""
+    return f"'{value}" if value[0] in _FORMULA_FIRST_CHARACTERS else value
+
+
+_FORMULA_FIRST_CHARACTERS = frozenset(FORMULA_STARTS)
+
+
+class _LocalMinutes:
+    """UK local time as "YYYY-MM-DD HH:MM". The offset from UTC changes only on the hour (British
+    Summer Time starts and ends at 01:00 UTC), so it is looked up once per UTC hour, not per row."""
+
+    def __init__(self) -> None:
+        self._offsets: dict[dt.datetime, dt.timedelta] = {}
+
+    def __call__(self, instant: dt.datetime) -> str:
+        hour = instant.replace(minute=0, second=0, microsecond=0)
+        offset = self._offsets.get(hour)
+        if offset is None:
+            offset = self._offsets[hour] = clock.local(hour).utcoffset() or dt.timedelta(0)
+        moment = instant + offset
+        return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:{moment.minute:02d}"
 
 
 def describe_filters(filters: CaseFilters) -> str:
@@ -125,4 +178,4 @@ def case_list_export(*, actor: Any, filters: CaseFilters, purpose: str, recipien
         recipient=recipient,
     )
     # The slice keeps the limit even if cases are added between the count and the read.
-    return _lines(queryset[:limit].values_list(*_COLUMNS).iterator(chunk_size=CHUNK_SIZE))
+    return _lines(_tuples(queryset[:limit].values_list(*_COLUMNS)))
