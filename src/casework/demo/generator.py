@@ -344,7 +344,15 @@ class DemoGenerator:
             for u in units
         ]
         rng = random.Random(f"{self.seed}:slots")
-        return [(rng.choices(units, weights=weights)[0], _weighted(rng, vocab.STAGE_WEIGHTS)) for _ in range(count)]
+        stages = list(vocab.STAGE_WEIGHTS)
+        # The first cases take every stage in turn, so even a small demo shows each stage once.
+        return [
+            (
+                rng.choices(units, weights=weights)[0],
+                stages[index] if index < len(stages) else _weighted(rng, vocab.STAGE_WEIGHTS),
+            )
+            for index in range(count)
+        ]
 
     def _points_per_case(self) -> dict[str, staffing.PointsPerCase]:
         """Measure the average points a case at each stage carries, on a sample drawn by a base-staffed
@@ -835,7 +843,7 @@ class DemoGenerator:
                 {"test": test, "decision": outcome},
             )
             mg3.rationale = rationale
-            docs.append(DocumentPlan(DocumentKind.MG3, f"MG3 charging decision – {op}", [mg3]))
+            docs.append(DocumentPlan(DocumentKind.MG3, f"MG3 charging decision – {op}", _live([mg3], self.now)))
         note = self._version(
             accepted, 0, 7, lawyer, "Initial review: case accepted; priorities and early actions set.", {}
         )
