@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from faker import Faker
 
 from casework.cases.choices import CustodyStatus, DocumentKind, HearingType, ReviewKind, Stage
+from casework.demo import staffing
 from casework.demo import vocabulary as vocab
 from casework.people.choices import RoleCode, WorkingPattern
+from casework.resourcing import rules
 
 LONDON = ZoneInfo("Europe/London")
 UTC = dt.UTC
@@ -239,9 +243,21 @@ def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
 
 
 class DemoGenerator:
-    def __init__(self, *, seed: int, today: dt.date, reference: Reference) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        today: dt.date,
+        reference: Reference,
+        policy: rules.Policy | None = None,
+        sized: bool = True,
+    ) -> None:
+        """`policy`: the REM policy the units are staffed against (version 1 if not given); `sized`:
+        staff units for their planned cases (False keeps the base team of each unit size)."""
         self.seed = seed
         self.today = today
+        self.policy = policy or staffing.default_policy()
+        self.sized = sized
         self.now = _at(today, 8)  # the anchor instant: 08:00 London today
         self.ref = reference
         self.rng = random.Random(seed)
@@ -256,17 +272,27 @@ class DemoGenerator:
         self.paralegals: dict[str, list[StaffPlan]] = {}
         self.unit_heads: dict[str, StaffPlan] = {}
         self.persona_open_cases = 0
+        #: (unit, stage) of each planned case, drawn before anyone is staffed so staffing can follow the work.
+        self.case_slots: list[tuple[str, str]] = []
+        # Cumulative allocation weights per unit and group: work is given in proportion to capacity.
+        self._weights: dict[tuple[str, str], list[float]] = {}
 
     # --- people ---------------------------------------------------------------------------------
 
-    def build_staff(self) -> list[StaffPlan]:
-        """Every unit's staff (personas take their places in units A and B), area leaders, national roles."""
+    def build_staff(self, cases: int = 0) -> list[StaffPlan]:
+        """Every unit's staff for `cases` planned cases (personas take their places in units A and B),
+        area leaders, national roles."""
         personas_by_unit: dict[str, list[Persona]] = {}
         for persona in PERSONAS:
             if persona.unit:
                 personas_by_unit.setdefault(persona.unit, []).append(persona)
+        self.case_slots = self._plan_case_slots(cases)
+        per_case = self._points_per_case() if self.sized and cases else None
+        planned: dict[str, Counter[str]] = {unit: Counter() for unit in self.ref.unit_sizes}
+        for unit, stage in self.case_slots:
+            planned[unit][stage] += 1
         for unit_code in sorted(self.ref.unit_sizes):
-            self._build_unit(unit_code, personas_by_unit.get(unit_code, []))
+            self._build_unit(unit_code, personas_by_unit.get(unit_code, []), planned[unit_code], per_case)
         for area_code in sorted(self.ref.area_units):
             if area_code == PERSONA_AREA_A:
                 continue
@@ -309,7 +335,47 @@ class DemoGenerator:
                 )
         return self.staff
 
-    def _build_unit(self, unit_code: str, personas: list[Persona]) -> None:
+    def _plan_case_slots(self, count: int) -> list[tuple[str, str]]:
+        """Each planned case's unit (in proportion to the units' base legal teams) and stage, from a
+        stream of their own so the split does not depend on how many people the units are given."""
+        units = sorted(self.ref.unit_sizes)
+        weights = [
+            sum(n for grade, n in vocab.COMPOSITION[self.ref.unit_sizes[u]] if grade in vocab.LAWYER_GRADES)
+            for u in units
+        ]
+        rng = random.Random(f"{self.seed}:slots")
+        stages = list(vocab.STAGE_WEIGHTS)
+        # The first cases take every stage in turn, so even a small demo shows each stage once.
+        return [
+            (
+                rng.choices(units, weights=weights)[0],
+                stages[index] if index < len(stages) else _weighted(rng, vocab.STAGE_WEIGHTS),
+            )
+            for index in range(count)
+        ]
+
+    def _points_per_case(self) -> dict[str, staffing.PointsPerCase]:
+        """Measure the average points a case at each stage carries, on a sample drawn by a base-staffed
+        twin generator (the same number of cases at every stage that carries points)."""
+        twin = DemoGenerator(seed=self.seed, today=self.today, reference=self.ref, policy=self.policy, sized=False)
+        twin.build_staff()
+        rng = random.Random(f"{self.seed}:calibration-units")
+        units = sorted(self.ref.unit_sizes)
+        twin.case_slots = [
+            (rng.choice(units), stage)
+            for stage, weight in self.policy.stage_weights.items()
+            if weight and stage in vocab.STAGE_WEIGHTS
+            for _ in range(staffing.CALIBRATION_CASES_PER_STAGE)
+        ]
+        return staffing.points_per_case(twin.iter_cases(len(twin.case_slots)), seed=self.seed, policy=self.policy)
+
+    def _build_unit(
+        self,
+        unit_code: str,
+        personas: list[Persona],
+        cases: Counter[str],
+        per_case: dict[str, staffing.PointsPerCase] | None,
+    ) -> None:
         size = self.ref.unit_sizes[unit_code]
         waiting = {p.grade: p for p in personas}
         members: list[StaffPlan] = []
@@ -324,9 +390,11 @@ class DemoGenerator:
                     username = self._username(first, last)
                     role = self._role_for(grade)
                 members.append(self._person(unit_code, grade, username, first, last, role))
+        if per_case is not None:
+            self._staff_for_work(unit_code, members, cases, per_case)
         head = next(m for m in members if m.grade == "unit-head")
         managers = [m for m in members if m.grade in vocab.MANAGER_GRADES]
-        teams = vocab.TEAM_NAMES[: len(managers)]
+        teams = staffing.team_names(len(managers), vocab.TEAM_NAMES)
         for manager, team in zip(managers, teams, strict=True):
             manager.line_manager, manager.team = head.username, team
         named_manager = next((m for m in managers if m.username in PERSONA_USERNAMES), None)
@@ -341,6 +409,75 @@ class DemoGenerator:
         self.unit_heads[unit_code] = head
         self.lawyers[unit_code] = [m for m in members if m.grade in vocab.LAWYER_GRADES]
         self.paralegals[unit_code] = [m for m in members if m.grade in vocab.PARALEGAL_GRADES]
+        for group, people in (
+            (staffing.LAWYERS, self.lawyers[unit_code]),
+            (staffing.PARALEGALS, self.paralegals[unit_code]),
+        ):
+            self._weights[(unit_code, group)] = list(
+                accumulate(float(staffing.nominal_points(p, policy=self.policy)) for p in people)
+            )
+
+    def _staff_for_work(
+        self, unit_code: str, members: list[StaffPlan], cases: Counter[str], per_case: dict[str, staffing.PointsPerCase]
+    ) -> None:
+        """Add people to the unit's base team, grade by grade in the base team's mix, until each group
+        has the points its planned work needs at the unit's designed load. People who carry no cases
+        (the unit head, operational delivery, records) count towards the unit's points, so the groups
+        that carry cases make up the rest."""
+        policy, today, load = self.policy, self.today, staffing.load_for(unit_code)
+        grades = {
+            staffing.LAWYERS: vocab.LAWYER_GRADES,
+            staffing.PARALEGALS: vocab.PARALEGAL_GRADES,
+            staffing.MANAGERS: vocab.MANAGER_GRADES,
+        }
+        work = {
+            group: sum((per_case[stage].of(group) * n for stage, n in cases.items() if stage in per_case), Decimal("0"))
+            for group in grades
+        }
+        total_work = sum(work.values(), Decimal("0"))
+        if not total_work:
+            return
+        carriers = set().union(*grades.values())
+        idle = sum(
+            (staffing.available_points(m, policy=policy, on=today) for m in members if m.grade not in carriers),
+            Decimal("0"),
+        )
+        idle += Decimal(policy.default_target) * sum(  # ungraded unit personas, placed after the staff
+            1 for p in PERSONAS if p.unit == unit_code and p.grade is None
+        )
+        needed = max(total_work / load - idle, Decimal("0"))
+        size = self.ref.unit_sizes[unit_code]
+
+        def points_of(group_grades: frozenset[str]) -> Decimal:
+            return sum(
+                (staffing.available_points(m, policy=policy, on=today) for m in members if m.grade in group_grades),
+                Decimal("0"),
+            )
+
+        have = {group: points_of(group_grades) for group, group_grades in grades.items()}
+        targets = {group: needed * work[group] / total_work for group in grades}
+        # A base team already larger than its share of the work leaves less for the other groups.
+        surplus = sum((have[g] - targets[g] for g in grades if have[g] > targets[g]), Decimal("0"))
+        short = sum((targets[g] for g in grades if have[g] < targets[g]), Decimal("0"))
+        for group, group_grades in grades.items():
+            if have[group] >= targets[group] or not short:
+                continue
+            target = targets[group] - surplus * targets[group] / short
+            mix = [grade for grade, n in vocab.COMPOSITION[size] for _ in range(n) if grade in group_grades]
+            added = 0
+            # Stop within half a person of the target, so rounding to whole people does not bias the load.
+            while have[group] + Decimal(policy.grade_targets.get(mix[added % len(mix)], 100)) / 2 < target:
+                grade = mix[added % len(mix)]
+                first, last = self._name()
+                person = self._person(unit_code, grade, self._username(first, last), first, last, self._role_for(grade))
+                members.append(person)
+                have[group] += staffing.available_points(person, policy=policy, on=today)
+                added += 1
+
+    def _pick(self, unit: str, group: str) -> StaffPlan:
+        """A member of the unit's group, chosen in proportion to the points they carry at 100%."""
+        people = self.lawyers[unit] if group == staffing.LAWYERS else self.paralegals[unit]
+        return self.rng.choices(people, cum_weights=self._weights[(unit, group)])[0]
 
     def _role_for(self, grade: str) -> str:
         if grade == "unit-head":
@@ -427,6 +564,7 @@ class DemoGenerator:
         while candidate in self._usernames or candidate in PERSONA_USERNAMES:
             n += 1
             candidate = f"{base}{n}"
+        self._usernames.add(candidate)  # reserved now: a unit's members are added together later
         return candidate
 
     def _add(self, plan: StaffPlan) -> None:
@@ -436,26 +574,24 @@ class DemoGenerator:
     # --- cases ----------------------------------------------------------------------------------
 
     def iter_cases(self, count: int) -> Iterator[CasePlan]:
-        """`count` cases spread over the units in proportion to their lawyers."""
+        """`count` cases spread over the units in proportion to their base legal teams."""
         if not self.lawyers:
-            self.build_staff()
-        units = sorted(self.lawyers)
-        weights = [len(self.lawyers[u]) for u in units]
+            self.build_staff(count)
+        if len(self.case_slots) != count:
+            raise ValueError(f"the staff were planned for {len(self.case_slots)} cases, not {count}")
         criteria = [c for c in vocab.CRITERIA if c in self.ref.criteria]
         criterion_weights = [vocab.CRITERIA[c][0] for c in criteria]
-        for index in range(count):
-            unit = self.rng.choices(units, weights=weights)[0]
+        for index, (unit, stage) in enumerate(self.case_slots):
             criterion = self.rng.choices(criteria, weights=criterion_weights)[0]
-            yield self._case(index, unit, criterion)
+            yield self._case(index, unit, stage, criterion)
 
-    def _case(self, index: int, unit: str, criterion: str) -> CasePlan:
+    def _case(self, index: int, unit: str, stage: str, criterion: str) -> CasePlan:
         rng = self.rng
-        stage = _weighted(rng, vocab.STAGE_WEIGHTS)
         gaps = tuple(sorted(g for g, rate in GAP_RATES.items() if g != "psd_exemption" and rng.random() < rate))
         lawyer = self._allocate_lawyer(unit, stage)
         manager = lawyer.line_manager
-        deputy = rng.choice([m for m in self.lawyers[unit] if m is not lawyer]).username if rng.random() < 0.3 else None
-        paralegal = rng.choice(self.paralegals[unit]).username if rng.random() < 0.75 else None
+        deputy = self._deputy(unit, lawyer).username if rng.random() < 0.3 else None
+        paralegal = self._pick(unit, staffing.PARALEGALS).username if rng.random() < 0.75 else None
         accepted_by = manager if rng.random() < 0.75 else self.unit_heads[unit].username
         categories = sorted(rng.sample(vocab.CRITERIA[criterion][1], rng.randint(1, len(vocab.CRITERIA[criterion][1]))))
         categories = [c for c in categories if c in self.ref.offence_categories] or [self.ref.offence_categories[0]]
@@ -541,13 +677,21 @@ class DemoGenerator:
         if persona is not None and is_open and self.persona_open_cases < PERSONA_OPEN_CASELOAD and favour:
             choice = persona
         else:
-            choice = self.rng.choice(lawyers)
+            choice = self._pick(unit, staffing.LAWYERS)
         if choice is persona and is_open:
             if self.persona_open_cases >= PERSONA_OPEN_CASELOAD:
-                choice = self.rng.choice([m for m in lawyers if m is not persona])
+                choice = self._deputy(unit, persona)
             else:
                 self.persona_open_cases += 1
         return choice
+
+    def _deputy(self, unit: str, lead: StaffPlan) -> StaffPlan:
+        """Another lawyer of the unit than `lead`, in proportion to capacity."""
+        for _ in range(20):
+            choice = self._pick(unit, staffing.LAWYERS)
+            if choice is not lead:
+                return choice
+        return self.rng.choice([m for m in self.lawyers[unit] if m is not lead])
 
     def _stage_entries(self, stage: str, lawyer: str, manager: str | None) -> list[StageEntryPlan]:
         rng = self.rng
@@ -699,7 +843,7 @@ class DemoGenerator:
                 {"test": test, "decision": outcome},
             )
             mg3.rationale = rationale
-            docs.append(DocumentPlan(DocumentKind.MG3, f"MG3 charging decision – {op}", [mg3]))
+            docs.append(DocumentPlan(DocumentKind.MG3, f"MG3 charging decision – {op}", _live([mg3], self.now)))
         note = self._version(
             accepted, 0, 7, lawyer, "Initial review: case accepted; priorities and early actions set.", {}
         )

@@ -44,6 +44,7 @@ from casework.people.models import Absence, Area, Grade, PoliceForce, Role, Spec
 from casework.progression.models import Deadline
 from casework.progression.selectors import engine_rules
 from casework.progression.sweep import progression_sweep
+from casework.resourcing import selectors as resourcing_selectors
 
 #: Demo data of other apps, loaded after the cases and before the sweeps (each idempotent, seeded).
 DEMO_EXTENSIONS: tuple[str, ...] = (
@@ -111,7 +112,9 @@ class DemoLoader:
         self.password = password
         self.progress = progress
         self.today = clock.today()
-        self.generator = DemoGenerator(seed=seed, today=self.today, reference=load_reference())
+        self.generator = DemoGenerator(
+            seed=seed, today=self.today, reference=load_reference(), policy=resourcing_selectors.policy_on(self.today)
+        )
         self.workflow = workflow.WorkflowBuilder(
             seed=seed, today=self.today, now=clock.now(), calendar=working_calendar(), rules=engine_rules()
         )
@@ -120,7 +123,7 @@ class DemoLoader:
 
     def load(self, *, cases: int) -> LoadResult:
         started = time.perf_counter()
-        staff = self.generator.build_staff()
+        staff = self.generator.build_staff(cases)
         with transaction.atomic():
             self._write_staff(staff)
         self.progress(f"people {len(staff)} ({time.perf_counter() - started:.1f} s)")
