@@ -136,6 +136,16 @@ def test_home_redirects_by_role(client, personas: Personas, persona: str, target
     assert response.status_code == 302 and response["Location"] == target
 
 
+def test_the_hq_policy_lead_lands_on_the_mou_template_not_a_no_role_page(client, db) -> None:
+    from tests.factories import make_user
+
+    client.force_login(make_user("policy.lead", "hq_policy"))
+    response = client.get(reverse("home"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("partners:templates")
+    assert response.status_code == 200
+    assert "has no role in this service" not in response.content.decode()
+
+
 def test_police_home_has_no_case_data(client, personas: Personas, case_a) -> None:
     client.force_login(personas.police_x)
     response = client.get(reverse("home"))

@@ -250,6 +250,8 @@ def home_url_for(user: Any) -> str | None:
         return reverse("workday:overview")
     if RoleCode.RECORDS_OFFICER in roles:
         return reverse("records:dashboard")
+    if RoleCode.HQ_POLICY in roles:  # their work is the national MoU template
+        return reverse("partners:templates")
     if RoleCode.ADMINISTRATOR in roles:
         return reverse("admin:index")
     if RoleCode.POLICE_LIAISON in roles and user.police_force_id:
