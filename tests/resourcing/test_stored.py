@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -143,7 +144,11 @@ def test_a_change_forgets_the_band_in_its_transaction_and_the_page_bands_it_now(
     record = heavy.rem_record
     rem_record_save(actor=personas.manager_a, case=heavy, expected_version=record.version, victims=0, witnesses=0)
     case_services.defendant_add(
-        actor=personas.manager_a, case=plain, first_names="Ali", last_name="Khan", custody_status=CustodyStatus.IN_CUSTODY
+        actor=personas.manager_a,
+        case=plain,
+        first_names="Ali",
+        last_name="Khan",
+        custody_status=CustodyStatus.IN_CUSTODY,
     )
     assert not CaseBand.objects.filter(case_id__in=[heavy.pk, plain.pk]).exists()
     _assert_stored_equals_live(personas, expect_banded_now=2)
@@ -241,7 +246,7 @@ def test_the_nightly_task_and_command_store_both(personas, register):
     assert result["bands"]["cases"] == CaseBand.objects.count() > 0
     assert UnitForecast.objects.count() == result["forecasts"]["units"]
     CaseBand.objects.all().delete()
-    call_command("resourcing_refresh", json=True, stdout=__import__("io").StringIO())
+    call_command("resourcing_refresh", json=True, stdout=io.StringIO())
     assert CaseBand.objects.count() == result["bands"]["cases"]
 
 

@@ -218,9 +218,7 @@ def forecast_from_data(data: dict[str, Any]) -> forecast.Forecast:
     return forecast.Forecast(
         start=dt.date.fromisoformat(data["start"]),
         months=tuple(
-            forecast.MonthForecast(
-                dt.date.fromisoformat(m["month"]), **{k: _range(m[k]) for k in forecast.MEASURES}
-            )
+            forecast.MonthForecast(dt.date.fromisoformat(m["month"]), **{k: _range(m[k]) for k in forecast.MEASURES})
             for m in data["months"]
         ),
         rates=forecast.Rates(

@@ -5,32 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0009_access_grant_reviews_append'),
-        ('people', '0005_role_grants_and_hq_policy_role'),
-        ('resourcing', '0005_vacancy'),
+        ("cases", "0009_access_grant_reviews_append"),
+        ("people", "0005_role_grants_and_hq_policy_role"),
+        ("resourcing", "0005_vacancy"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseBand',
+            name="CaseBand",
             fields=[
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='stored_band', serialize=False, to='cases.case')),
-                ('policy_version', models.PositiveIntegerField()),
-                ('band_code', models.CharField(max_length=40)),
-                ('custody', models.BooleanField()),
-                ('computed_at', models.DateTimeField()),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="stored_band",
+                        serialize=False,
+                        to="cases.case",
+                    ),
+                ),
+                ("policy_version", models.PositiveIntegerField()),
+                ("band_code", models.CharField(max_length=40)),
+                ("custody", models.BooleanField()),
+                ("computed_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='UnitForecast',
+            name="UnitForecast",
             fields=[
-                ('unit', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='stored_forecast', serialize=False, to='people.unit')),
-                ('on', models.DateField(help_text='The day the forecast was made for.')),
-                ('computed_at', models.DateTimeField()),
-                ('seconds', models.FloatField(default=0)),
-                ('data', models.JSONField(help_text='forecast.Forecast as data (stored.forecast_to_data).')),
+                (
+                    "unit",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="stored_forecast",
+                        serialize=False,
+                        to="people.unit",
+                    ),
+                ),
+                ("on", models.DateField(help_text="The day the forecast was made for.")),
+                ("computed_at", models.DateTimeField()),
+                ("seconds", models.FloatField(default=0)),
+                ("data", models.JSONField(help_text="forecast.Forecast as data (stored.forecast_to_data).")),
             ],
         ),
     ]
