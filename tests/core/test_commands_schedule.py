@@ -76,6 +76,7 @@ def test_the_schedule_is_built_from_what_each_app_declares():
         "quality": ["iqa-reminders"],
         "partners": ["partners-sweep"],
         "oversight": ["oversight-tallies"],
+        "resourcing": ["resourcing-bands", "resourcing-nightly"],
         "records": ["records-retention"],
     }
     assert list(declared) == [config.label for config in apps.get_app_configs() if config.label in declared]

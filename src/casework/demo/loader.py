@@ -45,6 +45,7 @@ from casework.progression.models import Deadline
 from casework.progression.selectors import engine_rules
 from casework.progression.sweep import progression_sweep
 from casework.resourcing import selectors as resourcing_selectors
+from casework.resourcing import stored as resourcing_stored
 
 #: Demo data of other apps, loaded after the cases and before the sweeps (each idempotent, seeded).
 DEMO_EXTENSIONS: tuple[str, ...] = (
@@ -169,6 +170,12 @@ class DemoLoader:
         # The national dashboard reads stored tallies; make the first ones so it opens fast.
         tallies = refresh_compliance_tallies(actor=None)
         self.progress(f"oversight tallies {tallies.rows} ({time.perf_counter() - started:.1f} s)")
+        # The resourcing pages read stored complexity bands and unit forecasts (resourcing.stored).
+        bands = resourcing_stored.refresh_bands(full=True)
+        forecasts = resourcing_stored.refresh_forecasts()
+        self.progress(
+            f"resourcing bands {bands.cases}, forecasts {forecasts['units']} ({time.perf_counter() - started:.1f} s)"
+        )
 
     # --- people ---------------------------------------------------------------------------------
 

@@ -181,3 +181,34 @@ class Vacancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fte} FTE {self.grade_id} vacancy in unit {self.unit_id} since {self.since}"
+
+
+class CaseBand(models.Model):
+    """An open case's complexity band under one REM policy version, stored so the resourcing pages
+    do not score every open case per request (casework.resourcing.stored). A change to the case or
+    its REM record deletes the row in the writing transaction; a page bands such a case afresh, and
+    the scheduled refresh stores it again."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="stored_band")
+    policy_version = models.PositiveIntegerField()
+    band_code = models.CharField(max_length=40)
+    #: Any defendant in custody (the resilience checks count custody cases).
+    custody = models.BooleanField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Case {self.case_id}: band {self.band_code} (policy v{self.policy_version})"
+
+
+class UnitForecast(models.Model):
+    """A unit's stored twelve-month demand forecast (the simulation takes seconds for a large unit):
+    worked out nightly and read by the unit's resourcing page while it is current."""
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, primary_key=True, related_name="stored_forecast")
+    on = models.DateField(help_text="The day the forecast was made for.")
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField(default=0)
+    data = models.JSONField(help_text="forecast.Forecast as data (stored.forecast_to_data).")
+
+    def __str__(self) -> str:
+        return f"Forecast for unit {self.unit_id} on {self.on}"

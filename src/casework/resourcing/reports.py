@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from casework.cases.choices import OPEN_STAGES
 from casework.cases.models import Case
 from casework.people.models import Specialism, Unit, User
-from casework.resourcing import rules, selectors
+from casework.resourcing import rules, selectors, stored
 from casework.resourcing.models import Vacancy
 
 KEY_DATE_WINDOW_DAYS = 90
@@ -35,6 +35,10 @@ class UnitReport:
     band_counts: dict[str, int]
     vacancies: list[Any]
     vacancy_effect: rules.VacancyEffect
+    #: The oldest stored complexity band these figures use (None: every band worked out now) and
+    #: how many cases, changed since their band was stored, were banded for this report.
+    bands_as_of: dt.datetime | None = None
+    banded_now: int = 0
 
 
 def _total(label: str, people: list[selectors.PersonCapacity]) -> selectors.GroupCapacity:
@@ -55,23 +59,16 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
     unit_ids = [u.pk for u in unit_list]
     people_qs = User.objects.filter(unit_id__in=unit_ids, is_active=True)
     open_cases = Case.objects.filter(unit_id__in=unit_ids, stage__in=OPEN_STAGES)
-    # One read of the open cases feeds the bands, the caseload points and the resilience checks
-    # (three scans of the case table before, one of them an OR across four role columns).
-    rows = list(
-        open_cases.values_list(
-            "id", "urn", "unit_id", "stage", "trial_estimate_days", *(column for column, _ in selectors.ROLE_COLUMNS)
-        )
-    )
-    facts = selectors.complexity_values(open_cases, base=[(r[0], r[4]) for r in rows])
-    bands = selectors.bands_from_values(facts, policy)
+    # One read of the open cases with their stored bands feeds the caseload points and the
+    # resilience checks; only cases changed since their band was stored are scored now.
+    scope = stored.open_cases(unit_ids, policy)
+    rows, bands, custody = scope.rows, scope.bands, scope.custody
     capacity = selectors.capacity_for(
-        people_qs, on=on, policy=policy, bands=bands, case_rows=[(r[0], r[3], *r[5:]) for r in rows]
+        people_qs, on=on, policy=policy, bands=bands, case_rows=[(r[0], r[3], *r[4:]) for r in rows]
     )
     cases = [
-        {"id": r[0], "urn": r[1], "unit_id": r[2], "allocated_lawyer_id": r[5], "deputy_lawyer_id": r[6]} for r in rows
+        {"id": r[0], "urn": r[1], "unit_id": r[2], "allocated_lawyer_id": r[4], "deputy_lawyer_id": r[5]} for r in rows
     ]
-    custody_at = rules.FACT_FIELDS.index("custody")
-    custody = {pk for pk, (values, _) in facts.items() if values[custody_at]}
     end = on + dt.timedelta(days=KEY_DATE_WINDOW_DAYS)
     dates = selectors.key_dates(open_cases, start=on, end=end)
     case_by_id = {c["id"]: c for c in cases}
@@ -164,6 +161,8 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
                     targets=policy.grade_targets,
                     default_target=policy.default_target,
                 ),
+                bands_as_of=scope.as_of,
+                banded_now=scope.banded_now,
             )
         )
     return reports

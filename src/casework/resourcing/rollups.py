@@ -20,11 +20,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
-from casework.cases.choices import OPEN_STAGES
-from casework.cases.models import Case
 from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Area, Grade, Unit, User
-from casework.resourcing import rules, selectors
+from casework.resourcing import rules, selectors, stored
 from casework.resourcing.models import RESOURCING_ROLES, Vacancy
 
 NATION = "England and Wales"
@@ -85,6 +83,9 @@ class Rollup:
     areas: list[AreaRollup]
     nation: list[GradeRollup] = field(default_factory=list)
     nation_total: GradeRollup | None = None
+    #: The oldest stored complexity band counted (None: all worked out now); cases banded now.
+    bands_as_of: dt.datetime | None = None
+    banded_now: int = 0
 
 
 # --- who may see what -----------------------------------------------------------------------------
@@ -114,14 +115,23 @@ def sees_nation(user: Any) -> bool:
 # --- arithmetic -----------------------------------------------------------------------------------
 
 
-def _unit_grades(unit_ids: list[int], *, on: dt.date, policy: rules.Policy) -> dict[int, dict[str, GradeRollup]]:
-    """{unit id: {grade code: figures}} for the given units, from the bulk capacity reads."""
+def _unit_grades(
+    unit_ids: list[int], *, on: dt.date, policy: rules.Policy
+) -> tuple[dict[int, dict[str, GradeRollup]], stored.OpenCases]:
+    """{unit id: {grade code: figures}} for the given units, from the bulk capacity reads, and the
+    open cases (with their bands) the figures count."""
     names = {
         code: (name, seniority) for code, name, seniority in Grade.objects.values_list("code", "name", "seniority")
     }
-    bands = selectors.bands_for(Case.objects.filter(unit_id__in=unit_ids, stage__in=OPEN_STAGES), policy)
+    # The units' open cases with their stored bands; people's roles on cases outside these units
+    # count nowhere here, as before (only these cases are banded).
+    scope = stored.open_cases(unit_ids, policy)
     people = selectors.capacity_for(
-        User.objects.filter(unit_id__in=unit_ids, is_active=True), on=on, policy=policy, bands=bands
+        User.objects.filter(unit_id__in=unit_ids, is_active=True),
+        on=on,
+        policy=policy,
+        bands=scope.bands,
+        case_rows=[(r[0], r[3], *r[4:]) for r in scope.rows],
     )
     result: dict[int, dict[str, GradeRollup]] = defaultdict(dict)
 
@@ -151,7 +161,7 @@ def _unit_grades(unit_ids: list[int], *, on: dt.date, policy: rules.Policy) -> d
         target = row(unit_id, code)
         target.vacant_fte += fte
         target.vacancy_points += Decimal(policy.grade_targets.get(code, policy.default_target)) * fte
-    return result
+    return result, scope
 
 
 def _ordered(rows: list[GradeRollup]) -> list[GradeRollup]:
@@ -172,8 +182,10 @@ def capacity_rollup(*, areas: QuerySet[Area], national: bool, on: dt.date) -> Ro
     unit_ids = sorted({a.unit_id for a in area_list})
     if national:
         unit_ids = list(Unit.objects.order_by("pk").values_list("pk", flat=True))
-    by_unit = _unit_grades(unit_ids, on=on, policy=policy)
-    rollup = Rollup(on=on, policy_version=policy.version, areas=[])
+    by_unit, scope = _unit_grades(unit_ids, on=on, policy=policy)
+    rollup = Rollup(
+        on=on, policy_version=policy.version, areas=[], bands_as_of=scope.as_of, banded_now=scope.banded_now
+    )
     for area in area_list:
         grades = []
         for g in by_unit.get(area.unit_id, {}).values():

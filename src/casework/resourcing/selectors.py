@@ -306,10 +306,14 @@ def capacity_for(
             reductions=reductions[r["id"]],
         )
     if case_rows is None:
+        from casework.resourcing import stored  # stored reads through this module
+
         cases = open_cases_for_people(people)
         if bands is None:
-            bands = bands_for(cases, policy)
-        case_rows = cases.values_list("id", "stage", *(column for column, _ in ROLE_COLUMNS))
+            read = stored.read_with_bands(cases, policy)
+            bands, case_rows = read.bands, [(r[0], r[3], *r[4:]) for r in read.rows]
+        else:
+            case_rows = cases.values_list("id", "stage", *(column for column, _ in ROLE_COLUMNS))
     assert bands is not None, "case_rows come with their bands"
     # Points depend only on (band, stage, role): a few dozen combinations for any number of cases.
     points: dict[tuple[str, str, str], Decimal] = {}

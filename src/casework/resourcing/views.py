@@ -22,7 +22,18 @@ from casework.core.spreadsheets import CONTENT_TYPES
 from casework.core.views import http_error_for
 from casework.people.choices import UNIT_MANAGER_ROLES
 from casework.people.models import Grade, User
-from casework.resourcing import exports, forms, reports, rollups, rules, scenarios, selectors, services, timesheets
+from casework.resourcing import (
+    exports,
+    forms,
+    reports,
+    rollups,
+    rules,
+    scenarios,
+    selectors,
+    services,
+    stored,
+    timesheets,
+)
 from casework.resourcing.models import RESOURCING_ROLES, RemRecord, Scenario, TimeEntry, Vacancy, scenario_units
 
 
@@ -84,6 +95,7 @@ def unit_detail(request: HttpRequest, unit_id: int, fmt: str = "") -> HttpRespon
         return response
     people = [p for p in report.people if p.person_id in named]
     services.people_report_consulted(actor=user, unit=unit, named_people=len(people))
+    forecast = stored.unit_forecast(unit.pk, report.on)
     return render(
         request,
         "resourcing/unit.html",
@@ -93,7 +105,9 @@ def unit_detail(request: HttpRequest, unit_id: int, fmt: str = "") -> HttpRespon
             "hidden": len(report.people) - len(people),
             "grade_bars": _bars(report.by_grade),
             "named": bool(people),
-            "forecast": selectors.unit_forecast(Case.objects.filter(unit=unit), today=report.on),
+            "forecast": forecast.forecast,
+            "forecast_stored": forecast.stored,
+            "forecast_as_of": forecast.as_of,
             "can_plan": scenario_units(user).filter(pk=unit.pk).exists(),
             "manages": bool(user.role_codes & UNIT_MANAGER_ROLES) and user.unit_id == unit.pk,
             "timesheet_form": forms.TimesheetForm()["file"],

@@ -1,0 +1,23 @@
+"""Background tasks of resourcing: keeping the stored complexity bands and forecasts current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks import task
+
+
+@task()
+def band_refresh_task() -> dict[str, Any]:
+    """Store the bands of open cases changed since theirs was stored (or under an older policy)."""
+    from casework.resourcing import stored
+
+    return stored.refresh_bands().as_dict()
+
+
+@task()
+def nightly_figures_task() -> dict[str, Any]:
+    """Band every open case again and make each unit's forecast for the day."""
+    from casework.resourcing import stored
+
+    return {"bands": stored.refresh_bands(full=True).as_dict(), "forecasts": stored.refresh_forecasts()}

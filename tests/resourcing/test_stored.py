@@ -1,0 +1,268 @@
+"""The stored complexity bands and forecasts (casework.resourcing.stored): every resourcing page that
+reads them shows exactly what a live computation shows, for every role that reads it, with
+restricted, disposed and closed cases present, after a case moves unit, after a REM record or a
+defendant changes, and after a new REM policy version takes effect; the pages say "Figures as at"."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from casework.cases import services as case_services
+from casework.cases.choices import OPEN_STAGES, CustodyStatus, Stage
+from casework.cases.models import Case
+from casework.core import clock
+from casework.resourcing import forecast, selectors, stored
+from casework.resourcing.models import CaseBand, ResourcingPolicy, UnitForecast
+from casework.resourcing.policy_data import POLICY_V1
+from casework.resourcing.services import rem_record_save
+from tests.factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+#: Everyone who reads a resourcing overview, capacity by grade or unit page.
+READERS = ["prosecutor_a", "paralegal_a", "manager_a", "unithead_a", "area_leader_a", "hq", "inspector"]
+
+
+@pytest.fixture
+def register(personas) -> dict[str, Case]:
+    """Cases of every band in both units, one restricted, one disposed and one closed."""
+    m, b = personas.manager_a, personas.prosecutor_b
+    cases = {
+        "plain": make_case(actor=m, allocated_lawyer_id=personas.prosecutor_a.pk, paralegal_id=personas.paralegal_a.pk),
+        "heavy": make_case(actor=m, allocated_lawyer_id=personas.prosecutor_a.pk, trial_estimate_days=30),
+        "custody": make_case(actor=m, allocated_lawyer_id=m.pk, deputy_lawyer_id=personas.prosecutor_a.pk),
+        "restricted": make_case(actor=m, allocated_lawyer_id=personas.prosecutor_a.pk, trial_estimate_days=12),
+        "disposed": make_case(actor=m, allocated_lawyer_id=personas.prosecutor_a.pk),
+        "closed": make_case(actor=m, allocated_lawyer_id=personas.prosecutor_a.pk, trial_estimate_days=40),
+        "north": make_case(actor=b, allocated_lawyer_id=b.pk, trial_estimate_days=25),
+    }
+    rem_record_save(actor=m, case=cases["heavy"], expected_version=None, victims=30, witnesses=150)
+    for _ in range(3):
+        case_services.defendant_add(
+            actor=m, case=cases["custody"], first_names="Sam", last_name="Doe", custody_status=CustodyStatus.IN_CUSTODY
+        )
+    now = clock.now()
+    Case.objects.filter(pk=cases["restricted"].pk).update(restricted_at=now)
+    Case.objects.filter(pk=cases["disposed"].pk).update(disposed_at=now)
+    Case.objects.filter(pk=cases["closed"].pk).update(stage=Stage.FINALISED)
+    return cases
+
+
+def _people(people: list[Any]) -> list[tuple[Any, ...]]:
+    return sorted((p.person_id, p.workload_points, p.cases, p.percent) for p in people)
+
+
+def _unit(report: Any) -> tuple[Any, ...]:
+    return (
+        report.unit.pk,
+        report.open_cases,
+        report.total.workload_points,
+        report.total.percent,
+        report.points_per_fte,
+        dict(report.band_counts),
+        [(f.kind, f.case_ids, f.person_id) for f in report.findings],
+        _people(report.people),
+        [(g.label, g.workload_points) for g in report.by_grade],
+    )
+
+
+def _figures(client: Client, personas) -> dict[str, Any]:
+    """What each resourcing page shows this reader, with the stored-figure notes left out."""
+    shown: dict[str, Any] = {}
+    home = client.get(reverse("resourcing:home"))
+    assert home.status_code == 200
+    shown["home"] = [_unit(r) for r in home.context["units"]]
+    own = home.context["own"]
+    shown["own"] = None if own is None else (own.workload_points, own.cases)
+    grades = client.get(reverse("resourcing:grades"))
+    if grades.status_code == 200:
+        result = grades.context["result"]
+        shown["grades"] = [
+            (g.scope, g.grade_code, g.headcount, g.workload_points, g.available_points)
+            for g in [*grades.context["rows"], *result.nation]
+        ]
+    for unit in (personas.unit_a, personas.unit_b):
+        page = client.get(reverse("resourcing:unit", args=[unit.pk]))
+        if page.status_code == 200:
+            shown[f"unit {unit.code}"] = _unit(page.context["report"])
+    return shown
+
+
+def _clients(personas) -> dict[str, Client]:
+    clients = {}
+    for name in READERS:
+        client = Client()
+        client.force_login(getattr(personas, name))
+        clients[name] = client
+    return clients
+
+
+def _assert_stored_equals_live(personas, *, expect_banded_now: int = 0) -> None:
+    clients = _clients(personas)
+    hq_home = clients["hq"].get(reverse("resourcing:home")).context["units"][0]
+    assert hq_home.banded_now == expect_banded_now
+    from_store = {name: _figures(client, personas) for name, client in clients.items()}
+    saved = list(CaseBand.objects.all())
+    CaseBand.objects.all().delete()  # nothing stored: every page bands every case now
+    live = {name: _figures(client, personas) for name, client in clients.items()}
+    CaseBand.objects.bulk_create(saved)
+    for name in READERS:
+        assert from_store[name] == live[name], name
+    assert from_store["hq"]["home"], "the national overview shows units"
+
+
+def test_stored_bands_equal_live_figures_for_every_reader(personas, register):
+    done = stored.refresh_bands(full=True)
+    open_ids = set(Case.objects.filter(stage__in=OPEN_STAGES).values_list("pk", flat=True))
+    assert done.cases == len(open_ids)
+    assert set(CaseBand.objects.values_list("case_id", flat=True)) == open_ids
+    assert register["closed"].pk not in open_ids
+    _assert_stored_equals_live(personas)
+
+
+def test_the_stored_band_is_the_live_band(personas, register):
+    stored.refresh_bands(full=True)
+    policy = selectors.policy_on(clock.today())
+    live = selectors.bands_for(Case.objects.filter(stage__in=OPEN_STAGES), policy)
+    rows = {row.case_id: row for row in CaseBand.objects.all()}
+    assert {pk: row.band_code for pk, row in rows.items()} == {pk: band.code for pk, band in live.items()}
+    assert rows[register["custody"].pk].custody and not rows[register["plain"].pk].custody
+    assert len({band.code for band in live.values()}) > 1, "the register has cases in more than one band"
+
+
+def test_a_change_forgets_the_band_in_its_transaction_and_the_page_bands_it_now(personas, register):
+    stored.refresh_bands(full=True)
+    heavy, plain = register["heavy"], register["plain"]
+    record = heavy.rem_record
+    rem_record_save(actor=personas.manager_a, case=heavy, expected_version=record.version, victims=0, witnesses=0)
+    case_services.defendant_add(
+        actor=personas.manager_a,
+        case=plain,
+        first_names="Ali",
+        last_name="Khan",
+        custody_status=CustodyStatus.IN_CUSTODY,
+    )
+    assert not CaseBand.objects.filter(case_id__in=[heavy.pk, plain.pk]).exists()
+    _assert_stored_equals_live(personas, expect_banded_now=2)
+    # The scheduled refresh stores only what is missing, then the pages read it again.
+    assert stored.refresh_bands().cases == 2
+    assert CaseBand.objects.get(case_id=plain.pk).custody
+    _assert_stored_equals_live(personas)
+
+
+def test_a_case_moved_to_another_unit_counts_there_at_once(personas, register):
+    stored.refresh_bands(full=True)
+    moved = register["heavy"]
+    Case.objects.filter(pk=moved.pk).update(unit_id=personas.unit_b.pk)  # even a move nobody announced
+    _assert_stored_equals_live(personas)
+    hq = Client()
+    hq.force_login(personas.hq)
+    counts = {r.unit.pk: r.open_cases for r in hq.get(reverse("resourcing:home")).context["units"]}
+    assert counts[personas.unit_b.pk] == 2 and counts[personas.unit_a.pk] == 4
+
+
+def test_closing_a_case_drops_it_at_once_and_the_refresh_removes_its_row(personas, register):
+    stored.refresh_bands(full=True)
+    Case.objects.filter(pk=register["plain"].pk).update(stage=Stage.FINALISED)
+    _assert_stored_equals_live(personas)
+    assert stored.refresh_bands().removed == 1
+    assert not CaseBand.objects.filter(case_id=register["plain"].pk).exists()
+
+
+def test_a_new_policy_version_bands_live_until_refreshed(personas, register):
+    stored.refresh_bands(full=True)
+    today = clock.today()
+    data = copy.deepcopy(POLICY_V1)
+    data["thresholds"]["trial_estimate_days"] = [[1, 40]]  # any trial estimate now makes a case heavy
+    ResourcingPolicy.objects.filter(effective_to__isnull=True).update(effective_to=today)
+    ResourcingPolicy.objects.create(version=2, data=data, source="Test weighting v2", effective_from=today)
+    open_cases = Case.objects.filter(stage__in=OPEN_STAGES).count()
+    _assert_stored_equals_live(personas, expect_banded_now=open_cases)
+    done = stored.refresh_bands()
+    assert done.policy_version == 2 and done.cases == open_cases
+    assert set(CaseBand.objects.values_list("policy_version", flat=True)) == {2}
+    _assert_stored_equals_live(personas)
+
+
+def test_pages_say_figures_as_at(personas, register):
+    client = Client()
+    client.force_login(personas.hq)
+    live = client.get(reverse("resourcing:home")).content.decode()
+    assert "Figures worked out now" in live
+    stored.refresh_bands(full=True)
+    for url in (
+        reverse("resourcing:home"),
+        reverse("resourcing:grades"),
+        reverse("resourcing:unit", args=[personas.unit_a.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert 'id="figures-as-at"' in page and "Figures as at" in page, url
+
+
+# --- forecasts -----------------------------------------------------------------------------------
+
+
+def test_a_forecast_survives_storage_unchanged(personas, register):
+    made = stored.live_forecast(personas.unit_a.pk, clock.today())
+    assert stored.forecast_from_data(stored.forecast_to_data(made)) == made
+
+
+def test_the_unit_page_reads_todays_stored_forecast_and_simulates_when_it_is_stale(personas, register, time_machine):
+    client = Client()
+    client.force_login(personas.manager_a)
+    url = reverse("resourcing:unit", args=[personas.unit_a.pk])
+    assert client.get(url).context["forecast_stored"] is False
+    stored.refresh_forecasts()
+    row = UnitForecast.objects.get(unit=personas.unit_a)
+    assert row.on == clock.today()
+    # A stored forecast is shown as it was stored: tamper with it to prove the page read it.
+    data = copy.deepcopy(row.data)
+    data["months"][0]["referrals"] = [99.5, 90, 110]
+    UnitForecast.objects.filter(pk=row.pk).update(data=data)
+    page = client.get(url)
+    assert page.context["forecast_stored"] is True
+    assert page.context["forecast"].months[0].referrals == forecast.Range(99.5, 90, 110)
+    assert "Forecast as at" in page.content.decode()
+    # Three days later the stored one is too old: the page simulates again.
+    time_machine.move_to(clock.now() + dt.timedelta(days=3), tick=False)
+    client.force_login(personas.manager_a)  # the session has expired meanwhile
+    assert client.get(url).context["forecast_stored"] is False
+
+
+def test_the_nightly_task_and_command_store_both(personas, register):
+    from django.core.management import call_command
+
+    from casework.resourcing.tasks import nightly_figures_task
+
+    result = nightly_figures_task.call()
+    assert result["bands"]["cases"] == CaseBand.objects.count() > 0
+    assert UnitForecast.objects.count() == result["forecasts"]["units"]
+    CaseBand.objects.all().delete()
+    call_command("resourcing_refresh", json=True, stdout=io.StringIO())
+    assert CaseBand.objects.count() == result["bands"]["cases"]
+
+
+def test_no_policy_in_force_stores_nothing(personas, register):
+    ResourcingPolicy.objects.all().delete()
+    assert stored.refresh_bands(full=True).policy_version is None
+    assert not CaseBand.objects.exists()
+
+
+def test_points_are_unchanged_by_storage(personas, register):
+    """The stored path gives the same weighted caseload to the person as the live path."""
+    stored.refresh_bands(full=True)
+    policy = selectors.policy_on(clock.today())
+    people = personas.prosecutor_a.__class__.objects.filter(pk=personas.prosecutor_a.pk)
+    with_store = selectors.capacity_for(people, on=clock.today(), policy=policy)
+    CaseBand.objects.all().delete()
+    live = selectors.capacity_for(people, on=clock.today(), policy=policy)
+    person = personas.prosecutor_a.pk
+    assert with_store[person].workload_points == live[person].workload_points > Decimal("0")
