@@ -69,8 +69,9 @@ def test_the_projects_hooks_are_declared_where_they_are_read():
     assert set(FACTS_PROVIDERS.by_key()) == {"iqa", "rem", "early_advice"}
     assert {"iqa_quota", "iqa_feedback_timely", "rem_record_current", "acceptance_basis"} <= set(EVALUATORS.by_key())
     assert TRANSITION_GUARDS.contributions() == [blocking_checkpoint_refusal]
-    assert [f"{fn.__module__}.{fn.__name__}" for fn in CASE_CHANGE_LISTENERS] == [
-        "casework.assurance.rechecks.recheck_request"
+    assert sorted(f"{fn.__module__}.{fn.__name__}" for fn in CASE_CHANGE_LISTENERS) == [
+        "casework.assurance.rechecks.recheck_request",
+        "casework.cases.sweep_marks.inputs_changed",
     ]
     panels = panels_by_section()
     assert panels["deadlines"] == ["progression/_case_panel_hook.html"]

@@ -121,6 +121,11 @@ def refresh(unit_ids: Iterable[int] | None = None) -> Refresh:
     return Refresh(units=len(units), rows=len(counts), seconds=seconds, as_of=now)
 
 
+def never_refreshed_units() -> set[int]:
+    """Units whose figures were never stored (the dashboard would count them live)."""
+    return set(Unit.objects.exclude(pk__in=DashboardTallyUnit.objects.values("unit_id")).values_list("pk", flat=True))
+
+
 def refresh_for_cases(case_ids: Iterable[int]) -> Refresh | None:
     """Refresh the units these cases are in (after their verdicts were re-checked)."""
     from casework.cases.models import Case

@@ -417,3 +417,28 @@ class CaseReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.reviewed_on}"
+
+
+class CaseSweepMark(models.Model):
+    """When a nightly sweep last worked a case out, and what it would take to change its answer.
+
+    One row per (sweep, case), kept by casework.cases.sweep_marks. `generation` counts the changes
+    to the case (bumped in the transaction of every change); `swept_generation` is the count the
+    sweep had read when it last worked the case out, so a change during a sweep is not lost.
+    `rules_key` fingerprints the rule versions and calendar the sweep used; `next_check_on` is the
+    first day on which time passing alone could change the sweep's answer (None: no such day).
+    """
+
+    sweep = models.CharField(max_length=40)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    generation = models.PositiveIntegerField(default=1)
+    swept_generation = models.PositiveIntegerField(default=0)
+    swept_on = models.DateField(null=True, blank=True)
+    rules_key = models.CharField(max_length=64, blank=True)
+    next_check_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sweep", "case"], name="case_sweep_mark_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.sweep} sweep of case {self.case_id} (on {self.swept_on})"

@@ -2,6 +2,14 @@
 CTL failures, raise the engine's tasks and notices, and escalate overdue tasks. Idempotent: a
 second run on the same day changes nothing.
 
+Incremental (casework.cases.sweep_marks): a case is worked out only if it changed since, the time
+limit rules or calendar changed, or a day came on which time passing changes its answer: a
+future custody event or summary-trial decision taking effect, a custody time limit's warning days
+(28, 14 and 7 days before), its extension preparation date and its expiry (and every day after it
+while the defendant is still in custody, as the reading counts the days over), or a hearing passing
+(which opens its record sheet deadline). A case that could not be worked out is tried again on
+every run. What the sweep changes makes the case due for the assurance sweep.
+
 It works in batches of cases with a fixed number of queries per batch and bulk writes, and audits
 every change it makes with `record_many` (as the system actor), so it scales linearly. A case whose
 facts cannot be worked out (an impossible custody history, a date outside the calendar) is
@@ -22,6 +30,7 @@ from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.cases import sweep_marks
 from casework.cases.choices import OPEN_STAGES, CustodyStatus, DocumentKind, HearingType
 from casework.cases.models import Case, CaseDocument, Defendant, Hearing
 from casework.core import clock as core_clock
@@ -61,6 +70,8 @@ BATCH_SIZE = 1000
 class SweepReport:
     today: dt.date
     cases: int = 0
+    #: Open cases left alone: nothing that could change their answer happened since the last sweep.
+    cases_unchanged: int = 0
     clocks_recomputed: int = 0
     deadlines_created: int = 0
     deadlines_moved: int = 0
@@ -96,11 +107,16 @@ class _Batch:
     ctl_warnings: list[emails.CtlWarning] = field(default_factory=list)
     new_failures: list[CtlFailure] = field(default_factory=list)
     withdrawn_failures: list[CtlFailure] = field(default_factory=list)
+    #: Per case: the first day after today on which time passing could change its answer.
+    next_checks: dict[int, dt.date | None] = field(default_factory=dict)
 
     def take(self, other: _Batch) -> None:
         """Add one case's writes (kept apart until the case was worked out without error)."""
         for name in self.__dataclass_fields__:
-            getattr(self, name).extend(getattr(other, name))
+            if name == "next_checks":
+                self.next_checks.update(other.next_checks)
+            else:
+                getattr(self, name).extend(getattr(other, name))
 
 
 @dataclass
@@ -134,10 +150,19 @@ def progression_sweep(
     cases = Case.objects.filter(stage__in=OPEN_STAGES)
     if unit_id:
         cases = cases.filter(unit_id=unit_id)
-    ids = list(cases.order_by("id").values_list("id", flat=True))
+    rules_key = sweep_marks.fingerprint(engine_rules, calendar)
+    chosen = sweep_marks.due(
+        sweep_marks.PROGRESSION,
+        list(cases.order_by("id").values_list("id", flat=True)),
+        today=today,
+        rules_key=rules_key,
+    )
+    report.cases_unchanged = chosen.skipped
+    ids = chosen.case_ids
     total = len(ids)
+    marks = _Marks(chosen.generations, rules_key)
     for start in range(0, total, BATCH_SIZE):
-        _sweep_batch(ids[start : start + BATCH_SIZE], today, calendar, engine_rules, report)
+        _sweep_batch(ids[start : start + BATCH_SIZE], today, calendar, engine_rules, report, marks)
         if progress is not None:
             done = min(start + BATCH_SIZE, total)
             progress(f"cases {done}/{total} ({time.perf_counter() - started:.1f} s)")
@@ -146,12 +171,21 @@ def progression_sweep(
     return report
 
 
+@dataclass(frozen=True)
+class _Marks:
+    """What the sweep stores in each case's mark: the change count read, the rules' fingerprint."""
+
+    generations: dict[int, int]
+    rules_key: str
+
+
 def _sweep_batch(
     case_ids: list[int],
     today: dt.date,
     calendar: WorkingCalendar,
     engine_rules: list[rules.LimitRule],
     report: SweepReport,
+    marks: _Marks,
 ) -> None:
     facts = _read_batch(case_ids)
     batch = _Batch()
@@ -165,10 +199,11 @@ def _sweep_batch(
         except Exception as exc:
             logger.exception("progression sweep: case %s could not be worked out", case.urn)
             _case_failed(case, exc, today, facts, batch, report)
+            batch.next_checks[case_id] = today  # not worked out: tried again on every run
             continue
         batch.take(case_batch)
         _add_counts(report, counts)
-    _flush(batch, report)
+    _flush(batch, report, today, marks)
 
 
 def _read_batch(case_ids: list[int]) -> _CaseFacts:
@@ -266,7 +301,32 @@ def _sweep_case(
     _sweep_deadlines(
         case, proposals, facts.deadlines.get(case_id, {}), facts.hrs_filed.get(case_id, []), hearing_days, batch, report
     )
-    _raise_ctl_work(case, running, facts, today, calendar, engine_rules, batch, report)
+    prepare_dates = _raise_ctl_work(case, running, facts, today, calendar, engine_rules, batch, report)
+    batch.next_checks[case_id] = _next_check_on(case, facts, running, prepare_dates, today)
+
+
+def _next_check_on(
+    case: Case,
+    facts: _CaseFacts,
+    running: list[tuple[CustodyClock, dt.date, str]],
+    prepare_dates: list[dt.date],
+    today: dt.date,
+) -> dt.date | None:
+    """The first day after today on which the sweep's answer for this case could change by time
+    alone (the days the sweep compares today with)."""
+    days: list[dt.date | None] = list(prepare_dates)
+    for clock in facts.clocks.get(case.pk, []):
+        if clock.status == ctl.ClockStatus.EXPIRED.value:
+            # Past its limit and still in custody: the reading counts the days over, so every day.
+            days.append(today + dt.timedelta(days=1))
+        days.append(clock.summary_trial_decided_on)
+        for event in facts.events.get(clock.pk, []):
+            days += [event.occurred_on, event.new_expiry]
+    for _clock, expires, _regime in running:
+        days.append(expires + dt.timedelta(days=1))  # expired: a failure if still in custody
+        days += [expires - dt.timedelta(days=threshold) for threshold in CTL_WARNING_DAYS]
+    days += [day for _id, _kind, day in facts.hearings.get(case.pk, [])]  # a record sheet falls due
+    return sweep_marks.first_day_after(today, days)
 
 
 def _add_counts(report: SweepReport, counts: SweepReport) -> None:
@@ -520,12 +580,13 @@ def _raise_ctl_work(
     engine_rules: list[rules.LimitRule],
     batch: _Batch,
     report: SweepReport,
-) -> None:
+) -> list[dt.date]:
     """Warn the lawyer and manager as a CTL nears expiry; from the preparation date, raise the
     extension task. Its reminder, due and escalation dates are rule rows (ctl.extension_prepare,
-    ctl.extension_task_due, ctl.extension_task_escalate)."""
+    ctl.extension_task_due, ctl.extension_task_escalate). Returns the preparation dates."""
     now = core_clock.now()
     recipients = responsible_people(case)
+    prepare_dates: list[dt.date] = []
     for clock, expires, _regime in running:
         days_left = (expires - today).days
         for threshold in CTL_WARNING_DAYS:
@@ -551,6 +612,7 @@ def _raise_ctl_work(
             dates["ctl.extension_task_due"],
             dates["ctl.extension_task_escalate"],
         )
+        prepare_dates.append(prepare.due_on)
         task_key = f"ctl.extension.{clock.pk}.{expires.isoformat()}"
         if (
             today >= prepare.due_on
@@ -578,9 +640,10 @@ def _raise_ctl_work(
                 )
             )
             report.tasks_created += 1
+    return prepare_dates
 
 
-def _flush(batch: _Batch, report: SweepReport) -> None:
+def _flush(batch: _Batch, report: SweepReport, today: dt.date, marks: _Marks) -> None:
     with transaction.atomic():
         if batch.new_deadlines:
             Deadline.objects.bulk_create(batch.new_deadlines, batch_size=500)
@@ -631,6 +694,12 @@ def _flush(batch: _Batch, report: SweepReport) -> None:
         if batch.events:
             audit.record_many(actor=None, events=batch.events)
             report.audit_events += len(batch.events)
+            # What the sweep changed (deadlines, clocks, failures, tasks) is assurance's input.
+            changed = frozenset(event.case_id for event in batch.events if event.case_id is not None)
+            sweep_marks.inputs_changed(changed, sweeps=(sweep_marks.ASSURANCE,))
+        sweep_marks.record(
+            sweep_marks.PROGRESSION, batch.next_checks, marks.generations, today=today, rules_key=marks.rules_key
+        )
         emails.ctl_warnings(batch.ctl_warnings)  # e-mailed by the worker, once per threshold
 
 
