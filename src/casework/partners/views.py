@@ -145,6 +145,13 @@ def portal_submit(request: HttpRequest) -> HttpResponse:
     return render(request, "partners/portal/submit.html", {"form": form, "items": rules.EIA_ITEMS})
 
 
+def _portal_referral_of(request: HttpRequest, referral_id: int) -> tuple[User, Referral]:
+    """The signed-in officer and their force's referral (the same 404 for another force's or none)."""
+    user = _user(request)
+    with page_errors():
+        return user, selectors.referral_visible(user=user, referral_id=referral_id)
+
+
 def _sent_message(referral: Referral) -> str:
     if referral.acknowledge_due_on is not None:
         return f"Sent as {referral.reference}. The CCU will acknowledge it by {referral.acknowledge_due_on:%d %B %Y}."
@@ -178,9 +185,7 @@ def _portal_referral_context(user: Any, referral: Referral, missing_form: forms.
 @require_GET
 @police_only
 def portal_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
-    user = _user(request)
-    with page_errors():
-        referral = selectors.referral_visible(user=user, referral_id=referral_id)
+    user, referral = _portal_referral_of(request, referral_id)
     services.portal_disclose(actor=user, subject=referral, what=f"status and responses of {referral.reference}")
     return render(request, "partners/portal/referral.html", _portal_referral_context(user, referral))
 
@@ -189,9 +194,7 @@ def portal_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
 @police_only
 def portal_send_missing(request: HttpRequest, referral_id: int) -> HttpResponse:
     """The force sends items its request still lacks (the CCU's clock starts when none are left)."""
-    user = _user(request)
-    with page_errors():
-        referral = selectors.referral_visible(user=user, referral_id=referral_id)
+    user, referral = _portal_referral_of(request, referral_id)
     form = pforms.MissingItemsForm(
         request.POST, missing_fields=selectors.still_missing_fields(referral), auto_id="missing-%s"
     )
@@ -207,9 +210,7 @@ def portal_send_missing(request: HttpRequest, referral_id: int) -> HttpResponse:
 @require_POST
 @police_only
 def portal_answer(request: HttpRequest, referral_id: int, plan_id: int) -> HttpResponse:
-    user = _user(request)
-    with page_errors():
-        referral = selectors.referral_visible(user=user, referral_id=referral_id)
+    user, referral = _portal_referral_of(request, referral_id)
     if not referral.action_plans.filter(pk=plan_id).exists():
         raise Http404("Not found.")
     form = pforms.AnswerForm(request.POST, auto_id=f"answer-{plan_id}-%s")
@@ -227,9 +228,7 @@ def portal_answer(request: HttpRequest, referral_id: int, plan_id: int) -> HttpR
 @require_POST
 @police_only
 def portal_escalate(request: HttpRequest, referral_id: int) -> HttpResponse:
-    user = _user(request)
-    with page_errors():
-        referral = selectors.referral_visible(user=user, referral_id=referral_id)
+    user, referral = _portal_referral_of(request, referral_id)
     form = pforms.EscalationForm(request.POST)
     if form.is_valid() and _run(
         form, lambda: services.escalation_request(actor=user, referral=referral, reason=form.cleaned_data["reason"])
