@@ -40,16 +40,19 @@ def test_referral_from_portal_to_triage_and_other_force_denied(page) -> None:
     page.get_by_role("link", name="Make a referral or advice request").click()
     page.get_by_label("Case referral").check()
     page.get_by_label(LABELS["police_reference"]).fill("44HXBROWSER1")
-    page.get_by_role("button", name="Submit").click()
-    page.wait_for_load_state()
-    assert "Item 2 is missing" in page.locator(".govuk-error-summary").inner_text()
-    assert_accessible(page, "police-portal-incomplete")
-    for name, label in LABELS.items():
-        page.get_by_label(label).fill("44HXBROWSER1" if name == "police_reference" else ITEMS[name])
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Send request").click()
     page.wait_for_load_state()
     found = re.search(r"/partners/portal/referrals/(\d+)/$", page.url)
     assert found, page.url
+    main = page.locator("main").inner_text()
+    assert "Still missing" in main and "2. Factual summary" in main
+    assert_accessible(page, "police-portal-incomplete")
+    for name, label in LABELS.items():
+        if name != "police_reference":
+            page.get_by_label(label).fill(ITEMS[name])
+    page.get_by_role("button", name="Send these items").click()
+    page.wait_for_load_state()
+    assert "Complete since" in page.locator("main").inner_text()
     reference = page.locator("h1").inner_text().strip()
     assert reference.startswith("REF-HAMP-")
     screenshot(page, "police-portal-referral")
@@ -65,7 +68,9 @@ def test_referral_from_portal_to_triage_and_other_force_denied(page) -> None:
     page.get_by_label("URN for the case register").fill("44HX9999926")
     page.get_by_role("button", name="Accept and record the case").click()
     page.wait_for_load_state()
-    assert "Accepted into the CCU" in page.locator("main").inner_text()
+    assert "/allocate/" in page.url  # straight on to allocating the new case
+    assert "Now allocate a lawyer" in page.locator("main").inner_text()
+    assert_accessible(page, "ccu-allocate-after-accept")
     sign_out(page)
 
     sign_in(page, "police.y")

@@ -55,6 +55,7 @@ NOT_REACHED = {
     "imports:resume": "a button on an import run",
     "progression:calendar_ics": "a calendar feed for other software",
     "partners:portal_answer": "needs a CCU action plan on the force's referral: covered by tests/partners",
+    "partners:portal_send_missing": "only on a request sent with items missing: covered by tests/partners",
     "resourcing:scenario": "a saved scenario: a page to read, with no form",
     "oversight:sample": "reached below after drawing a sample",
     "oversight:examine": "reached below after drawing a sample",

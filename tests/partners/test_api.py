@@ -31,8 +31,8 @@ def test_force_submits_and_reads_its_own_referral(api_as, personas: Personas) ->
 
 def test_incomplete_submission_names_each_item(api_as) -> None:
     response = api_as("police_x").post("/partners/referrals", {**ITEMS, "kind": "referral", "key_evidence": ""})
-    assert response.status_code == 422
-    assert response.json()["errors"]["key_evidence"] == ["Item 7 is missing. Describe the key evidential material."]
+    assert response.status_code == 201
+    assert response.json()["missing_items"] == ["7. Key evidential material"]
 
 
 def test_other_force_gets_the_same_404_as_a_missing_record(api_as, referral_x) -> None:

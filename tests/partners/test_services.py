@@ -220,14 +220,10 @@ def test_review_sweep_reminds_then_marks_due_then_expires(personas: Personas) ->
 # --- referrals ---------------------------------------------------------------------------------------
 
 
-def test_incomplete_request_is_refused_item_by_item(personas: Personas) -> None:
-    with pytest.raises(ValidationFailed) as error:
-        submit(personas.police_x, specific_questions="", key_evidence="tbc")
-    assert error.value.message == "The request is not complete: 2 of the 8 items need attention."
-    assert error.value.field_errors["specific_questions"] == [
-        "Item 6 is missing. Set out the specific questions you want advice on."
-    ]
-    assert Referral.objects.count() == 0
+def test_incomplete_request_is_sent_with_its_missing_items(personas: Personas) -> None:
+    referral = submit(personas.police_x, specific_questions="", key_evidence="tbc")
+    assert referral.missing_items == ["6. The specific questions", "7. Key evidential material"]
+    assert referral.respond_due_on is None
 
 
 @pytest.mark.parametrize("persona", ["prosecutor_a", "manager_a", "hq", "admin"])

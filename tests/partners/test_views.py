@@ -174,18 +174,17 @@ def test_police_home_is_their_overview_of_the_force_requests(client, personas: P
 
 def test_portal_submission_checks_the_eight_items(client, personas: Personas) -> None:
     client.force_login(personas.police_x)
-    data = {**ITEMS, "kind": "early_advice", "specific_questions": "", "key_evidence": "tbc"}
-    response = client.post(reverse("partners:portal_submit"), data)
+    response = client.post(reverse("partners:portal_submit"), {"kind": "early_advice"})
     html = response.content.decode()
     assert response.status_code == 200 and "There is a problem" in html
-    assert "Item 6 is missing. Set out the specific questions you want advice on." in html
-    assert "Item 7 says only “tbc”." in html
+    assert "Fill in at least one of the 8 items" in html
     assert not Referral.objects.exists()
     response = client.post(reverse("partners:portal_submit"), {**ITEMS, "kind": "early_advice"})
     referral = Referral.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse(
         "partners:portal_referral", args=[referral.pk]
     )
+    assert referral.missing_items == [] and referral.completed_on is not None
 
 
 def test_portal_reads_are_disclosures_to_the_force(client, personas: Personas, referral_x) -> None:

@@ -98,7 +98,7 @@ def test_3_extension_after_expiry_is_refused_and_is_a_ctl_failure(personas: Pers
     assert (failure.expired_on, failure.kind, failure.withdrawn_at) == (D(2026, 7, 6), "extension_after_expiry", None)
     assert AuditEvent.objects.filter(subject_type="progression.ctlfailure", action="collect").exists()
     for person in (personas.prosecutor_a, personas.manager_a):
-        assert Notice.objects.filter(user=person, key__startswith=f"ctl-failure:{ctl.pk}:").exists()
+        assert Notice.objects.filter(user=person, key__startswith=f"ctl-failure-case:{ctl.case_id}:").exists()
     # Visible on the board, in the unit's figures and in oversight.
     board = _client(personas.manager_a).get(reverse("progression:board")).content.decode()
     assert "CTL failure" in board and case_a.urn in board

@@ -97,7 +97,7 @@ def test_ctl_within_14_days_raises_the_extension_task_once(personas: Personas, c
     assert first.tasks_created == 1 and second.tasks_created == 0 and tasks.count() == 1
     task = tasks.get()
     assert task.assignee == personas.prosecutor_a and "16 Mar 2026" in task.title
-    assert Notice.objects.filter(user=personas.manager_a, key__startswith=f"ctl:{ctl.pk}:").count() == 1
+    assert Notice.objects.filter(user=personas.manager_a, key__startswith=f"ctl-case:{case_a.pk}:").count() == 1
 
 
 def test_extension_application_in_hand_means_no_task(personas: Personas, case_a) -> None:
@@ -219,7 +219,7 @@ def test_the_sweep_records_a_ctl_failure_once_and_withdraws_it_if_the_history_ch
         "expired_in_custody",
         dt.date(2026, 3, 3),
     )
-    assert Notice.objects.filter(key=f"ctl-failure:{ctl.pk}:2026-03-02").count() == 2  # lawyer and manager
+    assert Notice.objects.filter(key=f"ctl-failure-case:{ctl.case_id}:2026-03-02").count() == 2  # lawyer and manager
     # The trial in fact started on Mon 2 Mar: no failure after all; it is withdrawn, with the reason.
     services.clock_event_record(
         actor=personas.prosecutor_a, clock=ctl, kind="trial_started", occurred_on=dt.date(2026, 3, 2)

@@ -10,7 +10,7 @@ import pytest
 
 from casework.cases import services as case_services
 from casework.cases.models import CaseSweepMark
-from casework.progression import services
+from casework.progression import notices, services
 from casework.progression.models import CtlFailure, Deadline, Notice, Task, TimeLimitRule
 from casework.progression.sweep import progression_sweep
 from tests.factories import Personas
@@ -89,7 +89,8 @@ def test_day_by_day_time_passing_is_caught_and_leaves_a_full_sweep_nothing_to_do
         assert left == dict.fromkeys(left, 0), day
         day += dt.timedelta(days=1)
     keys = set(Notice.objects.filter(user=personas.manager_a, case=case_a).values_list("key", flat=True))
-    assert f"ctl:{ctl.pk}:2026-03-16:28" in keys
+    # Each warning threshold is told on its own day: 28, 14 and 7 days before the expiry.
+    assert {notices.ctl_warning_key(case_a.pk, dt.date(2026, 3, 16), days) for days in (28, 14, 7)} <= keys
     assert CtlFailure.objects.filter(clock=ctl, expired_on=dt.date(2026, 3, 16)).exists()
     assert Task.objects.filter(case=case_a, engine_key__startswith="ctl.extension.").exists()
     assert any(
@@ -106,7 +107,7 @@ def test_a_warning_day_makes_the_case_due_on_that_day(personas: Personas, case_a
     assert progression_sweep(today=dt.date(2026, 2, 15)).cases == 0
     on_the_day = progression_sweep(today=dt.date(2026, 2, 16))
     assert on_the_day.cases == 1
-    assert Notice.objects.filter(key=f"ctl:{ctl.pk}:2026-03-16:28").exists()
+    assert Notice.objects.filter(key=notices.ctl_warning_key(case_a.pk, dt.date(2026, 3, 16), 28)).exists()
 
 
 def test_a_rule_version_change_makes_every_open_case_due(personas: Personas, case_a, case_b) -> None:
@@ -116,3 +117,15 @@ def test_a_rule_version_change_makes_every_open_case_due(personas: Personas, cas
     TimeLimitRule.objects.filter(pk=rule.pk).update(source=rule.source + " (amended)")
     again = progression_sweep()
     assert again.cases == first.cases
+
+
+def test_an_extension_hearing_passing_undecided_is_told_the_next_day_by_an_incremental_sweep(
+    personas: Personas, case_a, case_b
+) -> None:
+    ctl = _custody_case(personas, case_a)
+    services.extension_application_start(actor=personas.prosecutor_a, clock=ctl, hearing_on=dt.date(2026, 3, 5))
+    progression_sweep(today=dt.date(2026, 3, 3))
+    assert progression_sweep(today=dt.date(2026, 3, 4)).cases == 0
+    assert not Notice.objects.filter(event="extension_undecided").exists()
+    assert progression_sweep(today=dt.date(2026, 3, 6)).cases == 1  # the hearing day has passed
+    assert Notice.objects.filter(case=case_a, event="extension_undecided", due_on=dt.date(2026, 3, 5)).exists()

@@ -198,6 +198,7 @@ MATRIX: dict[str, Probe] = {
     "partners:portal_agreement": page(),
     "partners:portal_referral": obj(frozenset({"police_y"})),
     "partners:portal_escalate": obj(frozenset({"police_y"})),
+    "partners:portal_send_missing": obj(frozenset({"police_y"})),
     "partners:portal_answer": absent(),
     "partners:referrals": page(),
     "partners:referral": obj(REFERRAL_READERS - {"police_y"}),

@@ -25,7 +25,7 @@ Id = Path(..., ge=1, le=MAX_ID)
 class AgreementClockOut(Schema):
     name: str
     side: str
-    due_on: dt.date
+    due_on: dt.date | None
     done_on: dt.date | None
     state: str
 
@@ -59,8 +59,12 @@ class ReferralOut(Schema):
     submitted_on: dt.date
     status: str
     response_text: str
-    acknowledge_due_on: dt.date
-    respond_due_on: dt.date
+    completed_on: dt.date | None = Field(None, description="When all 8 items had arrived; the CCU's times run from it")
+    missing_items: list[str] = Field(
+        default_factory=list, description="Items still missing, e.g. '6. The specific questions'"
+    )
+    acknowledge_due_on: dt.date | None
+    respond_due_on: dt.date | None
     escalation_level: int
     version: int
 
@@ -126,6 +130,8 @@ def _referral_out(r: Any) -> dict[str, Any]:
         "submitted_on": r.submitted_on,
         "status": r.status,
         "response_text": r.response_text,
+        "completed_on": r.completed_on,
+        "missing_items": list(r.missing_items),
         "acknowledge_due_on": r.acknowledge_due_on,
         "respond_due_on": r.respond_due_on,
         "escalation_level": r.escalation_level,
@@ -165,8 +171,9 @@ def referral_detail(request: HttpRequest, referral_id: int = Id) -> dict[str, An
 
 @router.post("/partners/referrals", response={201: ReferralDetailOut, **ERRORS})
 def referral_submit(request: HttpRequest, payload: ReferralIn) -> Status:
-    """Submit a referral or early advice request (police liaison users). All 8 items are checked;
-    a 422 names each item that is missing, with what to do."""
+    """Send a referral or early advice request (police liaison users). Items may be missing: the
+    answer lists them in `missing_items`, and the CCU's due dates stay empty until the request is
+    complete. A 422 only when no item at all is given."""
     user = _actor(request)
     data = payload.dict()
     referral = services.referral_submit(

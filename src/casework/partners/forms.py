@@ -42,20 +42,46 @@ class ReferralForm(GovukForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The 8 items are optional here on purpose: the service checks them all at once and says
-        # what each missing item needs, rather than the form's bare "This field is required".
-        for name, number, label, _action in rules.EIA_ITEMS:
-            field: forms.Field
-            if name == "police_reference":
-                field = forms.CharField(max_length=60, required=False)
-            else:
-                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=TEXT_MAX)
-            field.label = f"{number}. {label}"
-            field.help_text = _ITEM_HINTS.get(name, "")
+        for name, field in item_fields(rules.EIA_FIELDS).items():
             self.fields[name] = field
 
     def items(self) -> dict[str, str]:
         return {name: self.cleaned_data.get(name, "") for name in rules.EIA_FIELDS}
+
+
+#: Said on every item's label: the request can be sent without it, but it is not complete.
+NEEDED_NOTE = "needed for a complete request"
+
+
+def item_fields(names: tuple[str, ...] | list[str]) -> dict[str, forms.Field]:
+    """Fields for some of the 8 items. Each may be left empty (the request is then sent with it on
+    its "still missing" list), so the label says it is needed for a complete request rather than
+    "(optional)"; the service checks them all at once and says what each missing item needs."""
+    fields: dict[str, forms.Field] = {}
+    for name, number, label, _action in rules.EIA_ITEMS:
+        if name not in names:
+            continue
+        field: forms.Field
+        if name == "police_reference":
+            field = forms.CharField(max_length=60, required=False)
+        else:
+            field = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=TEXT_MAX)
+        field.label = f"{number}. {label} ({NEEDED_NOTE})"
+        field.help_text = _ITEM_HINTS.get(name, "")
+        field.mark_optional = False  # type: ignore[attr-defined]
+        fields[name] = field
+    return fields
+
+
+class MissingItemsForm(GovukForm):
+    """The items a sent request still lacks, for the force to send when it has them."""
+
+    def __init__(self, *args: Any, missing_fields: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(item_fields(missing_fields))
+
+    def items(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(name, "") for name in self.fields}
 
 
 class AnswerForm(GovukForm):

@@ -206,13 +206,17 @@ class Referral(VersionedModel):
     specific_questions = models.TextField(blank=True)
     key_evidence = models.TextField(blank=True)
     disclosable_material = models.TextField(blank=True)
+    #: The items still missing or unusable, as "6. The specific questions" (empty when complete).
     missing_items = models.JSONField(default=list, blank=True)
     proposed_criterion = models.ForeignKey(
         "cases.AcceptanceCriterion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(max_length=14, choices=ReferralStatus.choices, default=ReferralStatus.SUBMITTED)
-    acknowledge_due_on = models.DateField()
-    respond_due_on = models.DateField()
+    # The CCU's response times start when the request is complete (all 8 items usable): until then
+    # the due dates are empty and `missing_items` says what the force still has to send.
+    completed_on = models.DateField(null=True, blank=True)
+    acknowledge_due_on = models.DateField(null=True, blank=True)
+    respond_due_on = models.DateField(null=True, blank=True)
     acknowledged_on = models.DateField(null=True, blank=True)
     responded_on = models.DateField(null=True, blank=True)
     decided_by = models.ForeignKey(

@@ -60,6 +60,11 @@ class MissingItem:
     message: str
 
 
+def missing_labels(missing: Sequence[MissingItem]) -> list[str]:
+    """How a request's still-missing items are stored and shown: "6. The specific questions"."""
+    return [f"{m.number}. {m.label}" for m in missing]
+
+
 def check_completeness(values: Mapping[str, Any]) -> list[MissingItem]:
     """The items of the 8 that are missing or unusable, each with a message that says what to do."""
     missing: list[MissingItem] = []
@@ -448,17 +453,20 @@ def due_after(calendar: Calendar, start: dt.date, working_days: int) -> dt.date:
 class SlaClock:
     name: str
     side: str
-    due_on: dt.date
+    due_on: dt.date | None
     done_on: dt.date | None
-    state: str  # running | due_today | met | met_late | breached
+    state: str  # not_started | running | due_today | met | met_late | breached
 
     @property
     def breached(self) -> bool:
         return self.state in ("breached", "met_late")
 
 
-def sla_clock(name: str, side: str, due_on: dt.date, done_on: dt.date | None, today: dt.date) -> SlaClock:
-    if done_on is not None:
+def sla_clock(name: str, side: str, due_on: dt.date | None, done_on: dt.date | None, today: dt.date) -> SlaClock:
+    """A response time's state. No due date: the clock has not started (the request is not complete)."""
+    if due_on is None:
+        state = "not_started"
+    elif done_on is not None:
         state = "met" if done_on <= due_on else "met_late"
     elif today > due_on:
         state = "breached"

@@ -229,6 +229,16 @@ def referral_visible(*, user: Any, referral_id: int) -> Referral:
     return referral
 
 
+def still_missing_fields(referral: Referral) -> list[str]:
+    """The item fields of a request that are missing or unusable now, in the published order."""
+    return [m.field for m in rules.check_completeness({n: getattr(referral, n) for n in rules.EIA_FIELDS})]
+
+
+def referral_items(referral: Referral) -> list[tuple[int, str, str]]:
+    """(number, label, what the force sent) for the 8 items, in the published order."""
+    return [(number, label, getattr(referral, name)) for name, number, label, _ in rules.EIA_ITEMS]
+
+
 def referral_clocks(referral: Referral, today: dt.date) -> list[rules.SlaClock]:
     """The SLA clocks of one referral: the CCU's acknowledgement and response, the police's action plans."""
     clocks = [
@@ -324,7 +334,7 @@ def early_advice_facts(case_ids: list[int], today: dt.date) -> dict[int, list[di
         facts[referral.case_id].append(
             {
                 "reference": referral.reference,
-                "missing_items": [f"item {m['number']}" for m in referral.missing_items],
+                "missing_items": list(referral.missing_items),
                 "refused": referral.status == ReferralStatus.DECLINED,
                 "refusal_reason": referral.response_text if referral.status == ReferralStatus.DECLINED else "",
                 "refusal_communicated_on": referral.decline_communicated_on,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("portal/new/", views.portal_submit, name="portal_submit"),
     path("portal/agreement/", views.portal_agreement, name="portal_agreement"),
     path("portal/referrals/<int:referral_id>/", views.portal_referral, name="portal_referral"),
+    path("portal/referrals/<int:referral_id>/missing/", views.portal_send_missing, name="portal_send_missing"),
     path("portal/referrals/<int:referral_id>/escalate/", views.portal_escalate, name="portal_escalate"),
     path(
         "portal/referrals/<int:referral_id>/action-plans/<int:plan_id>/answer/",

@@ -34,7 +34,7 @@ from casework.partners import rules, selectors, services
 from casework.partners.choices import AgreementStatus, ReferralKind, ReferralStatus
 from casework.partners.models import Agreement, Referral, force_scope
 from casework.partners.reads import referrals_consulted
-from casework.people.choices import RoleCode
+from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import PoliceForce, User
 
 View = Callable[..., HttpResponse | StreamingHttpResponse]
@@ -140,19 +140,38 @@ def portal_submit(request: HttpRequest) -> HttpResponse:
 
         if _run(form, submit):
             referral = made["referral"]
-            messages.success(
-                request,
-                f"Submitted as {referral.reference}. The CCU will acknowledge it by "
-                f"{referral.acknowledge_due_on:%d %B %Y}.",
-            )
+            messages.success(request, _sent_message(referral))
             return redirect("partners:portal_referral", referral_id=referral.pk)
     return render(request, "partners/portal/submit.html", {"form": form, "items": rules.EIA_ITEMS})
 
 
-def _portal_referral_context(user: Any, referral: Referral) -> dict[str, Any]:
+def _portal_referral_of(request: HttpRequest, referral_id: int) -> tuple[User, Referral]:
+    """The signed-in officer and their force's referral (the same 404 for another force's or none)."""
+    user = _user(request)
+    with page_errors():
+        return user, selectors.referral_visible(user=user, referral_id=referral_id)
+
+
+def _sent_message(referral: Referral) -> str:
+    if referral.acknowledge_due_on is not None:
+        return f"Sent as {referral.reference}. The CCU will acknowledge it by {referral.acknowledge_due_on:%d %B %Y}."
+    count = len(referral.missing_items)
+    return (
+        f"Sent as {referral.reference} with {count} item{'s' if count != 1 else ''} still missing. The CCU's "
+        "response time starts when you send the missing items."
+    )
+
+
+def _portal_referral_context(user: Any, referral: Referral, missing_form: forms.Form | None = None) -> dict[str, Any]:
     today = clock.today()
+    missing_fields = selectors.still_missing_fields(referral)
+    is_open = referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.ACKNOWLEDGED)
+    if missing_form is None and missing_fields and is_open:
+        missing_form = pforms.MissingItemsForm(missing_fields=missing_fields, auto_id="missing-%s")
     return {
         "referral": referral,
+        "items": selectors.referral_items(referral),
+        "missing_form": missing_form,
         "clocks": selectors.referral_clocks(referral, today),
         "ladder": selectors.ladder_of(referral),
         "appeal_route": services.APPEAL_ROUTE if referral.status == ReferralStatus.DECLINED else "",
@@ -166,19 +185,32 @@ def _portal_referral_context(user: Any, referral: Referral) -> dict[str, Any]:
 @require_GET
 @police_only
 def portal_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
-    user = _user(request)
-    with page_errors():
-        referral = selectors.referral_visible(user=user, referral_id=referral_id)
+    user, referral = _portal_referral_of(request, referral_id)
     services.portal_disclose(actor=user, subject=referral, what=f"status and responses of {referral.reference}")
     return render(request, "partners/portal/referral.html", _portal_referral_context(user, referral))
 
 
 @require_POST
 @police_only
+def portal_send_missing(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """The force sends items its request still lacks (the CCU's clock starts when none are left)."""
+    user, referral = _portal_referral_of(request, referral_id)
+    form = pforms.MissingItemsForm(
+        request.POST, missing_fields=selectors.still_missing_fields(referral), auto_id="missing-%s"
+    )
+    if form.is_valid() and _run(
+        form, lambda: services.referral_send_missing_items(actor=user, referral=referral, items=form.items())
+    ):
+        messages.success(request, _sent_message(referral))
+        return redirect("partners:portal_referral", referral_id=referral.pk)
+    context = _portal_referral_context(user, referral, missing_form=form)
+    return render(request, "partners/portal/referral.html", context, status=422)
+
+
+@require_POST
+@police_only
 def portal_answer(request: HttpRequest, referral_id: int, plan_id: int) -> HttpResponse:
-    user = _user(request)
-    with page_errors():
-        referral = selectors.referral_visible(user=user, referral_id=referral_id)
+    user, referral = _portal_referral_of(request, referral_id)
     if not referral.action_plans.filter(pk=plan_id).exists():
         raise Http404("Not found.")
     form = pforms.AnswerForm(request.POST, auto_id=f"answer-{plan_id}-%s")
@@ -196,9 +228,7 @@ def portal_answer(request: HttpRequest, referral_id: int, plan_id: int) -> HttpR
 @require_POST
 @police_only
 def portal_escalate(request: HttpRequest, referral_id: int) -> HttpResponse:
-    user = _user(request)
-    with page_errors():
-        referral = selectors.referral_visible(user=user, referral_id=referral_id)
+    user, referral = _portal_referral_of(request, referral_id)
     form = pforms.EscalationForm(request.POST)
     if form.is_valid() and _run(
         form, lambda: services.escalation_request(actor=user, referral=referral, reason=form.cleaned_data["reason"])
@@ -281,7 +311,7 @@ def _render_referral(
         "forms": form_set,
         "resolve_forms": resolve_forms,
         "is_open": referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.ACKNOWLEDGED),
-        "items": [(number, label, getattr(referral, name)) for name, number, label, _ in rules.EIA_ITEMS],
+        "items": selectors.referral_items(referral),
         "appeal_route": services.APPEAL_ROUTE,
     }
     return render(request, "partners/referral_detail.html", context, status=status)
@@ -335,18 +365,41 @@ def referral_acknowledge(request: HttpRequest, referral_id: int) -> HttpResponse
     )
 
 
+def _may_allocate(user: User, unit_id: int) -> bool:
+    """The allocation page (resourcing's allocate flow) is for the legal managers and Unit Head of the
+    case's unit. Today only they accept referrals too; if acceptance ever widens, the others land
+    on the case and are told who allocates."""
+    return bool(user.role_codes & UNIT_MANAGER_ROLES) and user.unit_id == unit_id
+
+
 @require_POST
 @cps_only()
 def referral_accept(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """Accepting records the case; the next job is to allocate it, so go straight there."""
     user, referral, form = _referral_post(request, referral_id, "accept", pforms.AcceptForm)
+    accepted: dict[str, Referral] = {}
 
     def accept() -> None:
         data = form.cleaned_data
-        services.referral_accept(
+        accepted["referral"] = services.referral_accept(
             actor=user, referral=referral, criterion_id=data["criterion"].pk, urn=data["urn"], note=data["note"]
         )
 
-    return _referral_outcome(request, referral_id, "accept", form, accept)
+    if not (form.is_valid() and _run(form, accept)):
+        return _render_referral(
+            request, selectors.referral_visible(user=user, referral_id=referral_id), {"accept": form}, 422
+        )
+    case_id = accepted["referral"].case_id
+    urn = form.cleaned_data["urn"]
+    if _may_allocate(user, referral.unit_id):
+        messages.success(request, f"Referral accepted: case {urn} is on the register. Now allocate a lawyer to it.")
+        return redirect("resourcing:allocate", case_id=case_id)
+    messages.success(
+        request,
+        f"Referral accepted: case {urn} is on the register. It now needs allocating: the unit's legal managers "
+        "and Unit Head allocate cases (from the case's resourcing page).",
+    )
+    return redirect("cases:detail", case_id)
 
 
 @require_POST

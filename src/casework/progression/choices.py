@@ -60,3 +60,14 @@ class TaskStatus(models.TextChoices):
     OPEN = "open", "Open"
     DONE = "done", "Done"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class NoticeEvent(models.TextChoices):
+    """What a notice is about: one notice per case and event, whatever the number of charges."""
+
+    CTL_WARNING = "ctl_warning", "Custody time limit near expiry"
+    CTL_FAILURE = "ctl_failure", "Custody time limit failure"
+    EXTENSION_UNDECIDED = "extension_undecided", "Extension hearing passed with no decision"
+    DEADLINE_MOVED = "deadline_moved", "Date moved"
+    TASK_ESCALATED = "task_escalated", "Task escalated"
+    SWEEP_ERROR = "sweep_error", "Dates could not be worked out"

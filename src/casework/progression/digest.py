@@ -49,16 +49,18 @@ def unread_count(*, user: Any) -> int:
 
 
 @transaction.atomic
-def notice_mark_read(*, actor: Any, notice_id: int | None = None) -> int:
-    """Mark one notice (or, with no id, all of them) read; returns how many changed.
+def notice_mark_read(*, actor: Any, notice_id: int | None = None, notice_ids: list[int] | None = None) -> int:
+    """Mark one notice, several (one case and event on the notices page), or with no id all of
+    them read; returns how many changed.
 
-    A notice belongs to one person: anyone else's notice id is NotFound.
+    A notice belongs to one person: anyone else's notice id is NotFound (and nothing is marked).
     """
     unread = notices_for(user=actor).filter(read_at__isnull=True)
-    if notice_id is not None:
-        if not notices_for(user=actor).filter(pk=notice_id).exists():
+    wanted = {*(notice_ids or []), *([notice_id] if notice_id is not None else [])}
+    if notice_id is not None or notice_ids is not None:
+        if not wanted or notices_for(user=actor).filter(pk__in=wanted).count() != len(wanted):
             raise NotFound("Notice not found.")
-        unread = unread.filter(pk=notice_id)
+        unread = unread.filter(pk__in=wanted)
     # A notice's read state is the reader's own bookkeeping, not case content: no audit event.
     now = clock.now()
     changed = list(unread)
@@ -163,6 +165,8 @@ def build_digest(*, user: Any, today: dt.date) -> Digest:
     if since is not None:
         notices = notices.filter(created_at__gt=since)
     for notice in notices[:50]:
+        if notice.text in digest.new_notices:
+            continue  # the same case and event told once (older notices were one per charge)
         digest.new_notices.append(notice.text)
         if notice.case_id:
             digest.case_ids.add(notice.case_id)

@@ -14,6 +14,7 @@ from casework.progression.choices import (
     ExtensionStatus,
     FailureKind,
     MissedReason,
+    NoticeEvent,
     RuleKeyedOn,
     RuleKind,
     TaskStatus,
@@ -258,12 +259,17 @@ class Task(VersionedModel):
 
 
 class Notice(models.Model):
-    """An in-app notice to one user. `key` makes the engine's notices idempotent."""
+    """An in-app notice to one user, one per case and event. `key` makes the engine's notices
+    idempotent; `event` and `due_on` place it in the notices page's urgency groups; `subjects` names
+    the defendants and charges it is about ([{"defendant": ..., "charges": [...]}])."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     text = models.CharField(max_length=300)
     key = models.CharField(max_length=160)
+    event = models.CharField(max_length=24, choices=NoticeEvent.choices, blank=True)
+    due_on = models.DateField(null=True, blank=True, help_text="The date the event is about (expiry, new due date).")
+    subjects = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 

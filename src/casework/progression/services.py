@@ -26,13 +26,14 @@ from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
 from casework.core.models import BankHolidayYear, NonWorkingDay
 from casework.core.working_days import CalendarNotCovered, WorkingCalendar, day_and_date, fmt, long_date
 from casework.people.models import User
-from casework.progression import ctl, rules, selectors
+from casework.progression import ctl, notices, rules, selectors
 from casework.progression.choices import (
     ClockEventKind,
     DeadlineStatus,
     ExtensionStatus,
     FailureKind,
     MissedReason,
+    NoticeEvent,
     TaskStatus,
 )
 from casework.progression.models import (
@@ -132,17 +133,6 @@ def responsible_people(case: Case) -> list[int]:
     return [uid for uid in dict.fromkeys((case.allocated_lawyer_id, case.legal_manager_id)) if uid]
 
 
-def failure_notice_key(failure: CtlFailure) -> str:
-    return f"ctl-failure:{failure.clock_id}:{failure.expired_on.isoformat()}"
-
-
-def _failure_notice_text(case: Case, failure: CtlFailure) -> str:
-    return (
-        f"{case.urn}: custody time limit failure. The limit expired on {long_date(failure.expired_on)} while the "
-        "defendant was in custody. Report it and record what happened."
-    )
-
-
 def _sync_failures(
     *, actor: User | None, clock: CustodyClock, reading: ctl.ClockReading, kind: str = FailureKind.EXPIRED_IN_CUSTODY
 ) -> None:
@@ -162,10 +152,7 @@ def _sync_failures(
             case_id=clock.case_id,
             changes={"expired_on": [None, failure.expired_on.isoformat()], "kind": [None, failure.kind]},
         )
-        for user_id in responsible_people(case):
-            _notify(
-                user_id=user_id, case=case, key=failure_notice_key(failure), text=_failure_notice_text(case, failure)
-            )
+        _failure_notice(case, clock, failure.expired_on)
     for failure in withdrawn:
         failure.save(update_fields=["withdrawn_at", "withdrawn_reason"])
         audit.record(
@@ -643,12 +630,17 @@ def apply_proposals(
         current.save()
         audit.record(actor=actor, action=Action.ALTER, subject=current, case_id=case.pk, changes=changes)
         if key in moved and current.owner_id:
-            _notify(
-                user_id=current.owner_id,
-                case=case,
-                key=f"moved:{current.pk}:{proposal.due_on.isoformat()}",
-                text=f"{case.urn}: {current.title} moved from {fmt(old_due)} to {fmt(proposal.due_on)} "
-                f"({proposal.basis}).",
+            notices.notice_record(
+                notices.notice_for(
+                    user_id=current.owner_id,
+                    case_id=case.pk,
+                    key=f"moved:{current.pk}:{proposal.due_on.isoformat()}",
+                    event=NoticeEvent.DEADLINE_MOVED,
+                    due_on=proposal.due_on,
+                    now=now,
+                    text=f"{case.urn}: {current.title} moved from {fmt(old_due)} to {fmt(proposal.due_on)} "
+                    f"({proposal.basis}).",
+                )
             )
     for key, current in existing.items():
         engine_owned = not key.startswith("direction.")
@@ -671,10 +663,29 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _notify(*, user_id: int, case: Case | None, key: str, text: str) -> None:
-    Notice.objects.get_or_create(
-        user_id=user_id, key=key[:160], defaults={"case": case, "text": text[:300], "created_at": core_clock.now()}
-    )
+def _failure_notice(case: Case, clock: CustodyClock, expired_on: dt.date) -> None:
+    """Tell the lawyer and manager of a CTL failure: one notice per case and failure date (a second
+    charge failing on the same date is added to the same notice's defendants and charges)."""
+    subjects = notices.subjects_of([clock])
+    for user_id in responsible_people(case):
+        legacy = notices.legacy_ctl_failure_keys([clock.pk], expired_on)
+        if Notice.objects.filter(user_id=user_id, key__in=legacy).exists():
+            continue  # told already, by the one-per-charge notice of before
+        key = notices.ctl_failure_key(case.pk, expired_on)
+        existing = Notice.objects.filter(user_id=user_id, key=key).first()
+        merged = notices.merge_subjects(existing.subjects, subjects) if existing else subjects
+        notices.notice_record(
+            notices.notice_for(
+                user_id=user_id,
+                case_id=case.pk,
+                key=key,
+                event=NoticeEvent.CTL_FAILURE,
+                due_on=expired_on,
+                subjects=subjects,
+                now=core_clock.now(),
+                text=notices.ctl_failure_text(case.urn, expired_on, merged),
+            )
+        )
 
 
 @transaction.atomic

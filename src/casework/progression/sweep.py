@@ -37,8 +37,8 @@ from casework.core import clock as core_clock
 from casework.core.bank_holidays import working_calendar
 from casework.core.clock import LONDON
 from casework.core.working_days import WorkingCalendar, fmt
-from casework.progression import ctl, emails, rules, selectors
-from casework.progression.choices import DeadlineStatus, ExtensionStatus, FailureKind, TaskStatus
+from casework.progression import counts, ctl, emails, notices, rules, selectors
+from casework.progression.choices import DeadlineStatus, ExtensionStatus, FailureKind, NoticeEvent, TaskStatus
 from casework.progression.models import (
     CtlFailure,
     CustodyClock,
@@ -50,11 +50,9 @@ from casework.progression.models import (
 )
 from casework.progression.services import (
     _apply_reading,
-    _failure_notice_text,
     _reading_for,
     earliest_running_ctl,
     failure_changes,
-    failure_notice_key,
     proposed_deadlines,
     responsible_people,
 )
@@ -130,6 +128,9 @@ class _CaseFacts:
     clocks: dict[int, list[CustodyClock]]
     events: dict[int, list[CustodyClockEvent]]
     pending_extension: set[int]
+    #: Hearing dates of extension applications not yet decided, per case (the day after one, the
+    #: undecided-extension notice falls due).
+    extension_hearings: dict[int, list[dt.date]]
     deadlines: dict[int, dict[str, Deadline]]
     existing_tasks: set[tuple[int, str]]
     existing_notices: set[tuple[int, str]]
@@ -203,6 +204,7 @@ def _sweep_batch(
             continue
         batch.take(case_batch)
         _add_counts(report, counts)
+    _extension_undecided_notices(facts, today, batch)
     _flush(batch, report, today, marks)
 
 
@@ -242,6 +244,11 @@ def _read_batch(case_ids: list[int]) -> _CaseFacts:
             status__in=[ExtensionStatus.PREPARING, ExtensionStatus.NOTICE_SERVED, ExtensionStatus.GRANTED],
         ).values_list("clock_id", flat=True)
     )
+    extension_hearings: dict[int, list[dt.date]] = defaultdict(list)
+    for case_id, hearing_on in ExtensionApplication.objects.filter(
+        clock__case_id__in=case_ids, hearing_on__isnull=False, decided_on__isnull=True
+    ).values_list("clock__case_id", "hearing_on"):
+        extension_hearings[case_id].append(hearing_on)
     deadlines: dict[int, dict[str, Deadline]] = defaultdict(dict)
     for deadline in Deadline.objects.filter(case_id__in=case_ids):
         deadlines[deadline.case_id][deadline.key] = deadline
@@ -259,6 +266,7 @@ def _read_batch(case_ids: list[int]) -> _CaseFacts:
         clocks=clocks,
         events=events,
         pending_extension=pending_extension,
+        extension_hearings=extension_hearings,
         deadlines=deadlines,
         existing_tasks=set(
             Task.objects.filter(case_id__in=case_ids).exclude(engine_key="").values_list("case_id", "engine_key")
@@ -326,6 +334,8 @@ def _next_check_on(
         days.append(expires + dt.timedelta(days=1))  # expired: a failure if still in custody
         days += [expires - dt.timedelta(days=threshold) for threshold in CTL_WARNING_DAYS]
     days += [day for _id, _kind, day in facts.hearings.get(case.pk, [])]  # a record sheet falls due
+    # An extension hearing passing undecided is told the day after.
+    days += [day + dt.timedelta(days=1) for day in facts.extension_hearings.get(case.pk, [])]
     return sweep_marks.first_day_after(today, days)
 
 
@@ -355,16 +365,38 @@ def _case_failed(
             f"{case.urn}: the nightly check could not work out this case's dates ({message}). Check the custody "
             "events and hearing dates."
         )
-        _notice_once(facts, batch, manager, case, f"sweep-error:{today.isoformat()}", text)
+        _notice_once(facts, batch, manager, case, f"sweep-error:{today.isoformat()}", text, NoticeEvent.SWEEP_ERROR)
 
 
-def _notice_once(facts: _CaseFacts, batch: _Batch, user_id: int, case: Case, key: str, text: str) -> bool:
-    """Queue a notice unless this person already has one with this key; True if queued."""
-    if (user_id, key) in facts.existing_notices:
+def _notice_once(
+    facts: _CaseFacts,
+    batch: _Batch,
+    user_id: int,
+    case: Case,
+    key: str,
+    text: str,
+    event: str,
+    *,
+    due_on: dt.date | None = None,
+    subjects: list[dict[str, Any]] | None = None,
+    also_known_as: list[str] | None = None,
+) -> bool:
+    """Queue a notice unless this person already has one with this key (or one of the keys an
+    earlier version used for the same event, `also_known_as`); True if queued."""
+    if any((user_id, k[:160]) in facts.existing_notices for k in [key, *(also_known_as or [])]):
         return False
-    facts.existing_notices.add((user_id, key))
+    facts.existing_notices.add((user_id, key[:160]))
     batch.new_notices.append(
-        Notice(user_id=user_id, case_id=case.pk, key=key[:160], created_at=core_clock.now(), text=text[:300])
+        notices.notice_for(
+            user_id=user_id,
+            case_id=case.pk,
+            key=key,
+            event=event,
+            text=text,
+            now=core_clock.now(),
+            due_on=due_on,
+            subjects=subjects or [],
+        )
     )
     return True
 
@@ -390,6 +422,7 @@ def _sweep_clocks(
 ) -> list[tuple[CustodyClock, dt.date, str]]:
     """Recompute the case's clocks; returns (clock, expiry, regime) for each one running."""
     running: list[tuple[CustodyClock, dt.date, str]] = []
+    failed: list[tuple[CustodyClock, dt.date]] = []
     now = core_clock.now()
     for clock in facts.clocks.get(case.pk, []):
         reading = _reading_for(
@@ -412,10 +445,34 @@ def _sweep_clocks(
                         changes=visible_change,
                     )
                 )
-        _sweep_failures(case, clock, reading, facts, now, batch, report)
+        failed.extend((clock, day) for day in _sweep_failures(case, clock, reading, facts, now, batch, report))
         if reading.status is ctl.ClockStatus.RUNNING and reading.expires_on is not None:
             running.append((clock, reading.expires_on, reading.regime.value))
+    _failure_notices(case, failed, facts, batch)
     return running
+
+
+def _failure_notices(case: Case, failed: list[tuple[CustodyClock, dt.date]], facts: _CaseFacts, batch: _Batch) -> None:
+    """One notice per case and failure date, naming every defendant and charge whose limit failed."""
+    by_day: dict[dt.date, list[CustodyClock]] = defaultdict(list)
+    for clock, day in failed:
+        by_day[day].append(clock)
+    for day, clocks in sorted(by_day.items()):
+        subjects = notices.subjects_of(clocks)
+        text = notices.ctl_failure_text(case.urn, day, subjects)
+        for user_id in responsible_people(case):
+            _notice_once(
+                facts,
+                batch,
+                user_id,
+                case,
+                notices.ctl_failure_key(case.pk, day),
+                text,
+                NoticeEvent.CTL_FAILURE,
+                due_on=day,
+                subjects=subjects,
+                also_known_as=notices.legacy_ctl_failure_keys([c.pk for c in clocks], day),
+            )
 
 
 def _sweep_failures(
@@ -426,7 +483,9 @@ def _sweep_failures(
     now: dt.datetime,
     batch: _Batch,
     report: SweepReport,
-) -> None:
+) -> list[dt.date]:
+    """Record and withdraw the clock's failures; returns the expiry dates of failures newly found."""
+    found: list[dt.date] = []
     new, withdrawn = failure_changes(
         clock, reading, facts.open_failures.get(clock.pk, []), kind=FailureKind.EXPIRED_IN_CUSTODY, now=now
     )
@@ -445,8 +504,7 @@ def _sweep_failures(
                 changes={"expired_on": [None, failure.expired_on.isoformat()], "kind": [None, failure.kind]},
             )
         )
-        for user_id in responsible_people(case):
-            _notice_once(facts, batch, user_id, case, failure_notice_key(failure), _failure_notice_text(case, failure))
+        found.append(failure.expired_on)
     for failure in withdrawn:
         batch.withdrawn_failures.append(failure)
         report.ctl_failures_withdrawn += 1
@@ -460,6 +518,7 @@ def _sweep_failures(
                 changes={"withdrawn_reason": ["", failure.withdrawn_reason]},
             )
         )
+    return found
 
 
 def _sweep_deadlines(
@@ -533,14 +592,14 @@ def _sweep_deadlines(
             report.moved.append(f"{case.urn} {key}: {fmt(current.due_on)} -> {fmt(proposal.due_on)}")
             if current.owner_id:
                 batch.new_notices.append(
-                    Notice(
+                    notices.notice_for(
                         user_id=current.owner_id,
                         case_id=case.pk,
-                        created_at=now,
-                        key=f"moved:{current.pk}:{proposal.due_on.isoformat()}"[:160],
-                        text=f"{case.urn}: {current.title} moved from {fmt(current.due_on)} to {fmt(proposal.due_on)}."[
-                            :300
-                        ],
+                        now=now,
+                        key=f"moved:{current.pk}:{proposal.due_on.isoformat()}",
+                        event=NoticeEvent.DEADLINE_MOVED,
+                        due_on=proposal.due_on,
+                        text=f"{case.urn}: {current.title} moved from {fmt(current.due_on)} to {fmt(proposal.due_on)}.",
                     )
                 )
         if current.status == DeadlineStatus.SUPERSEDED:
@@ -585,18 +644,9 @@ def _raise_ctl_work(
     extension task. Its reminder, due and escalation dates are rule rows (ctl.extension_prepare,
     ctl.extension_task_due, ctl.extension_task_escalate). Returns the preparation dates."""
     now = core_clock.now()
-    recipients = responsible_people(case)
     prepare_dates: list[dt.date] = []
+    _ctl_warning_notices(case, running, facts, today, batch)
     for clock, expires, _regime in running:
-        days_left = (expires - today).days
-        for threshold in CTL_WARNING_DAYS:
-            if days_left <= threshold:
-                for user_id in recipients:
-                    key = f"ctl:{clock.pk}:{expires.isoformat()}:{threshold}"
-                    text = f"{case.urn}: custody time limit expires {fmt(expires)} ({days_left} days)."
-                    if _notice_once(facts, batch, user_id, case, key, text):
-                        batch.ctl_warnings.append(emails.CtlWarning(user_id, case.pk, case.urn, expires, days_left))
-                break
         dates = {
             p.code: p
             for p in rules.key_dates(
@@ -641,6 +691,63 @@ def _raise_ctl_work(
             )
             report.tasks_created += 1
     return prepare_dates
+
+
+def _ctl_warning_notices(
+    case: Case, running: list[tuple[CustodyClock, dt.date, str]], facts: _CaseFacts, today: dt.date, batch: _Batch
+) -> None:
+    """Warn the lawyer and manager as the case's limits near expiry: one notice (and e-mail) per
+    case, expiry date and warning threshold, naming every defendant and charge it covers."""
+    by_expiry: dict[dt.date, list[CustodyClock]] = defaultdict(list)
+    for clock, expires, _regime in running:
+        by_expiry[expires].append(clock)
+    for expires, clocks in sorted(by_expiry.items()):
+        days_left = (expires - today).days
+        threshold = next((t for t in CTL_WARNING_DAYS[::-1] if days_left <= t), None)
+        if threshold is None:
+            continue
+        subjects = notices.subjects_of(clocks)
+        text = notices.ctl_warning_text(case.urn, expires, days_left, subjects)
+        for user_id in responsible_people(case):
+            if _notice_once(
+                facts,
+                batch,
+                user_id,
+                case,
+                notices.ctl_warning_key(case.pk, expires, threshold),
+                text,
+                NoticeEvent.CTL_WARNING,
+                due_on=expires,
+                subjects=subjects,
+                also_known_as=notices.legacy_ctl_warning_keys(clocks, expires, threshold),
+            ):
+                batch.ctl_warnings.append(emails.CtlWarning(user_id, case.pk, case.urn, expires, days_left))
+
+
+def _extension_undecided_notices(facts: _CaseFacts, today: dt.date, batch: _Batch) -> None:
+    """An extension application whose hearing date has passed with no decision recorded: the
+    outcome was not entered, or the limit may have lapsed unnoticed. Told once per application and
+    hearing date (one query per batch, through the figure the board and overviews count)."""
+    applications = counts.extensions_undecided_after_hearing(
+        cases=Case.objects.filter(pk__in=list(facts.cases)), today=today
+    )
+    for application in applications:
+        case = facts.cases[application.clock.case_id]
+        assert application.hearing_on is not None  # the selector's filter
+        subjects = notices.subjects_of([application.clock])
+        text = notices.extension_undecided_text(case.urn, application.hearing_on, subjects)
+        for user_id in responsible_people(case):
+            _notice_once(
+                facts,
+                batch,
+                user_id,
+                case,
+                notices.extension_undecided_key(application.pk, application.hearing_on),
+                text,
+                NoticeEvent.EXTENSION_UNDECIDED,
+                due_on=application.hearing_on,
+                subjects=subjects,
+            )
 
 
 def _flush(batch: _Batch, report: SweepReport, today: dt.date, marks: _Marks) -> None:
@@ -713,17 +820,19 @@ def _escalate_overdue_tasks(today: dt.date, report: SweepReport) -> int:
     )
     if not overdue:
         return 0
-    notices, events = [], []
+    escalation_notices, events = [], []
     for task in overdue:
         task.escalated_at = now
         manager_id = task.case.legal_manager_id if task.case else None
         if manager_id:
-            notices.append(
-                Notice(
+            escalation_notices.append(
+                notices.notice_for(
                     user_id=manager_id,
                     case_id=task.case_id,
                     key=f"escalated:{task.pk}",
-                    created_at=now,
+                    event=NoticeEvent.TASK_ESCALATED,
+                    due_on=task.due_on,
+                    now=now,
                     text=f"Escalated: “{task.title}” was due {fmt(task.due_on)}"
                     + (f" on {task.case.urn}" if task.case else "")
                     + " and is still open.",
@@ -741,7 +850,7 @@ def _escalate_overdue_tasks(today: dt.date, report: SweepReport) -> int:
         )
     with transaction.atomic():
         Task.objects.bulk_update(overdue, ["escalated_at"], batch_size=500)
-        report.notices_created += len(Notice.objects.bulk_create(notices, ignore_conflicts=True))
+        report.notices_created += len(Notice.objects.bulk_create(escalation_notices, ignore_conflicts=True))
         audit.record_many(actor=None, events=events)
         report.audit_events += len(events)
     return len(overdue)

@@ -38,6 +38,7 @@ from casework.people.choices import CASEWORKER_ROLES, CPS_STAFF_ROLES, UNIT_MANA
 from casework.progression import board as reads
 from casework.progression import calculator, digest, exports, feeds, selectors, services
 from casework.progression import forms as pforms
+from casework.progression import notices as notice_reads
 from casework.progression.models import CustodyClock, Deadline, Task
 from casework.progression.rules import InvalidInput, RuleNotFound
 
@@ -483,20 +484,43 @@ def task_complete(request: HttpRequest, task_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def notices(request: HttpRequest) -> HttpResponse:
+    """The person's notices, one per case and event, grouped by urgency with what needs attention
+    now at the top. They name defendants and charges, so showing them consults those cases."""
     user = _user(request)
-    items = list(digest.notices_for(user=user)[:200])
-    return render(
-        request, "progression/notices.html", {"notices": items, "unread": sum(1 for n in items if not n.read_at)}
+    today = clock.today()
+    items = list(digest.notices_for(user=user)[:NOTICES_SHOWN])
+    cases = notice_reads.visible_cases(user=user, case_ids={n.case_id for n in items if n.case_id})
+    groups = notice_reads.notice_groups(
+        notices=items, state=notice_reads.case_flags(cases=cases, today=today), today=today
     )
+    case_services.cases_consulted(actor=user, purpose="Notices", case_ids=list(cases.values_list("pk", flat=True)))
+    standing_out = [item for group in groups for item in group.items if item.stands_out]
+    return render(
+        request,
+        "progression/notices.html",
+        {
+            "groups": groups,
+            "standing_out": standing_out,
+            "unread": sum(group.unread for group in groups),
+            "any_notices": bool(items),
+        },
+    )
+
+
+#: The notices page reads at most this many of a person's newest notices (before coalescing).
+NOTICES_SHOWN = 1000
 
 
 @login_required
 @require_POST
 def notices_mark_read(request: HttpRequest) -> HttpResponse:
-    raw = request.POST.get("notice", "")
-    notice_id = id_param(raw)
+    """Mark one case and event's notices read (`notice`, one or several ids), or all with none."""
+    raw = request.POST.getlist("notice")
+    ids = [i for i in (id_param(value) for value in raw) if i is not None]
+    if raw and len(ids) != len(raw):
+        raise Http404("Notice not found.")
     with page_errors():
-        changed = digest.notice_mark_read(actor=_user(request), notice_id=notice_id)
+        changed = digest.notice_mark_read(actor=_user(request), notice_ids=ids if raw else None)
     messages.success(request, f"{changed} notice{'s' if changed != 1 else ''} marked as read.")
     return redirect("progression:notices")
 

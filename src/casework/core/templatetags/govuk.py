@@ -104,7 +104,11 @@ def govuk_field(field: forms.BoundField, width: str = "", hint: str = "", nested
         "field": field,
         "kind": kind,
         "hint": hint_text,
-        "optional": kind in _OPTIONAL_MARKED and not field.field.required and (reveal is None or not reveal.required),
+        # A form may say in the label why a field may be left empty (`mark_optional = False`).
+        "optional": kind in _OPTIONAL_MARKED
+        and not field.field.required
+        and getattr(field.field, "mark_optional", True)
+        and (reveal is None or not reveal.required),
         "described_by": " ".join(described_by),
         "max_length": max_length,
     }

@@ -41,6 +41,7 @@ from casework.partners.services.referrals import (
     referral_advise,
     referral_decline,
     referral_redirect,
+    referral_send_missing_items,
     referral_submit,
 )
 
@@ -72,6 +73,7 @@ __all__ = [
     "referral_advise",
     "referral_decline",
     "referral_redirect",
+    "referral_send_missing_items",
     "referral_submit",
     "template_publish",
 ]

@@ -138,6 +138,8 @@ def breaches_sweep(*, today: dt.date) -> dict[str, int]:
         status__in=list(OPEN_REFERRAL_STATUSES), respond_due_on__lt=today, escalation_level=0
     )
     for referral in late.select_related("agreement__template"):
+        # A request still missing items has no response date (the filter leaves it out).
+        assert referral.respond_due_on is not None
         with transaction.atomic():
             _raise(
                 None,

@@ -3,6 +3,7 @@ decision by the CCU, and the action plans issued on them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -46,6 +47,22 @@ APPEAL_ROUTE = (
 ITEM_FIELDS = rules.EIA_FIELDS
 
 
+def _response_due_dates(force_id: int, complete_on: dt.date) -> dict[str, dt.date]:
+    """The CCU's acknowledgement and response dates, counted from the day the request became
+    complete, in working days from the force's agreement in force (or the HQ template's defaults)."""
+    agreement = selectors.agreement_for_force(force_id)
+    in_force = (
+        agreement if agreement and agreement.status in (AgreementStatus.SIGNED, AgreementStatus.REVIEW_DUE) else None
+    )
+    template = in_force.template if in_force else selectors.current_template(complete_on)
+    params = rules.parameter_values(template.content if template else {}, in_force.parameters if in_force else {})
+    calendar = working_calendar()
+    return {
+        "acknowledge_due_on": rules.due_after(calendar, complete_on, params.get("acknowledge_days", 2)),
+        "respond_due_on": rules.due_after(calendar, complete_on, params.get("respond_days", 10)),
+    }
+
+
 @transaction.atomic
 def referral_submit(
     *,
@@ -55,17 +72,18 @@ def referral_submit(
     officer_in_case: str = "",
     proposed_criterion_id: int | None = None,
 ) -> Referral:
-    """A force submits a referral or an early advice request. All 8 items must be usable; the SLA
-    clocks start from the force's agreement (or HQ template defaults if it has none in force)."""
+    """A force sends a referral or an early advice request. It may be sent with items still
+    missing: they are listed on the request (the force and the CCU both see the list), and the
+    CCU's response times start only when the request is complete, the day the last item arrives."""
     if not is_police(actor) or not actor.police_force_id:
         raise PermissionDenied("Only a force's police liaison officers submit referrals through the portal.")
     if kind not in ReferralKind.values:
         raise ValidationFailed("Choose a referral or an early advice request.", field_errors={"kind": ["Choose one."]})
-    missing = rules.check_completeness(items)
-    if missing:
+    values = {name: str(items.get(name) or "").strip() for name in ITEM_FIELDS}
+    if not any(values.values()):
         raise ValidationFailed(
-            f"The request is not complete: {len(missing)} of the 8 items need attention.",
-            field_errors={m.field: [m.message] for m in missing},
+            "Fill in at least one of the 8 items before sending the request.",
+            field_errors={"police_reference": ["Fill in at least one of the 8 items before sending the request"]},
         )
     if (
         proposed_criterion_id
@@ -81,10 +99,9 @@ def referral_submit(
     in_force = (
         agreement if agreement and agreement.status in (AgreementStatus.SIGNED, AgreementStatus.REVIEW_DUE) else None
     )
+    missing = rules.missing_labels(rules.check_completeness(values))
     today = clock.today()
-    template = in_force.template if in_force else selectors.current_template(today)
-    params = rules.parameter_values(template.content if template else {}, in_force.parameters if in_force else {})
-    calendar = working_calendar()
+    due_dates = {} if missing else _response_due_dates(force.pk, today)
     now = clock.now()
     referral = Referral.objects.create(
         reference=f"TMP-{now.timestamp()}-{actor.pk}",
@@ -96,13 +113,13 @@ def referral_submit(
         submitted_on=today,
         officer_in_case=officer_in_case.strip(),
         proposed_criterion_id=proposed_criterion_id or None,
-        missing_items=[],
+        missing_items=missing,
+        completed_on=None if missing else today,
         status=ReferralStatus.SUBMITTED,
-        acknowledge_due_on=rules.due_after(calendar, today, params.get("acknowledge_days", 2)),
-        respond_due_on=rules.due_after(calendar, today, params.get("respond_days", 10)),
         created_at=now,
         updated_at=now,
-        **{name: str(items.get(name, "")).strip() for name in ITEM_FIELDS},
+        **due_dates,
+        **values,
     )
     prefix = "EIA" if kind == ReferralKind.EARLY_ADVICE else "REF"
     referral.reference = f"{prefix}-{force.code[:4].upper()}-{referral.pk:05d}"
@@ -117,11 +134,44 @@ def referral_submit(
                 "kind": kind,
                 "force": force.name,
                 "police_reference": referral.police_reference,
+                "missing_items": missing,
+                "completed_on": referral.completed_on,
                 "respond_due_on": referral.respond_due_on,
             },
         ),
     )
     referral.remember_loaded_state()
+    return referral
+
+
+@transaction.atomic
+def referral_send_missing_items(*, actor: User, referral: Referral, items: dict[str, str]) -> Referral:
+    """The force sends items its request still lacks. Items already sent are not replaced (what the
+    CCU read stays what it read). When nothing is missing any more, the request is complete today
+    and the CCU's response times start."""
+    referral = visible_referral(actor, referral)
+    police_of_force(actor, referral.force_id)
+    _require_open(referral)
+    if referral.completed_on is not None:
+        raise TransitionRefused("This request is already complete: nothing is missing.")
+    values: dict[str, Any] = {}
+    for name in ITEM_FIELDS:
+        given = str(items.get(name) or "").strip()
+        if given and name in selectors.still_missing_fields(referral):
+            values[name] = given
+    if not values:
+        first = (selectors.still_missing_fields(referral) or ["police_reference"])[0]
+        raise ValidationFailed(
+            "Fill in at least one of the items still missing.",
+            field_errors={first: ["Fill in at least one of the items still missing"]},
+        )
+    merged = {name: values.get(name, getattr(referral, name)) for name in ITEM_FIELDS}
+    missing = rules.missing_labels(rules.check_completeness(merged))
+    values["missing_items"] = missing
+    if not missing:
+        today = clock.today()
+        values.update(completed_on=today, **_response_due_dates(referral.force_id, today))
+    _update(actor, referral, values)
     return referral
 
 
