@@ -100,7 +100,7 @@ def test_day_by_day_time_passing_is_caught_and_leaves_a_full_sweep_nothing_to_do
 
 
 def test_a_warning_day_makes_the_case_due_on_that_day(personas: Personas, case_a, case_b) -> None:
-    ctl = _custody_case(personas, case_a)
+    _custody_case(personas, case_a)
     progression_sweep(today=dt.date(2026, 2, 10))
     mark = CaseSweepMark.objects.get(sweep="progression", case=case_a)
     assert mark.next_check_on == dt.date(2026, 2, 16)  # 28 days before the 16 March expiry
