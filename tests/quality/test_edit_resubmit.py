@@ -39,11 +39,16 @@ def _start(manager, case) -> Assessment:
     return services.assessment_start(actor=manager, case_id=case.pk)
 
 
-def test_a_corrected_resubmit_after_a_failed_submit_is_saved(personas, case_a) -> None:
+def _open_draft(personas, case) -> tuple[Client, Assessment, str, str]:
+    """A new assessment by manager_a, its edit form opened: (client, assessment, url, page)."""
     manager = _client(personas.manager_a)
-    assessment = _start(personas.manager_a, case_a)
+    assessment = _start(personas.manager_a, case)
     url = f"/quality/assessments/{assessment.pk}/edit/"
-    page = manager.get(url).content.decode()
+    return manager, assessment, url, manager.get(url).content.decode()
+
+
+def test_a_corrected_resubmit_after_a_failed_submit_is_saved(personas, case_a) -> None:
+    manager, assessment, url, page = _open_draft(personas, case_a)
     answers = all_answers(assessment)
     first_code = next(iter(answers))
     incomplete = {code: pair for code, pair in answers.items() if code != first_code}
@@ -63,10 +68,7 @@ def test_a_corrected_resubmit_after_a_failed_submit_is_saved(personas, case_a) -
 
 
 def test_every_later_submit_after_two_failures_still_saves(personas, case_a) -> None:
-    manager = _client(personas.manager_a)
-    assessment = _start(personas.manager_a, case_a)
-    url = f"/quality/assessments/{assessment.pk}/edit/"
-    page = manager.get(url).content.decode()
+    manager, assessment, url, page = _open_draft(personas, case_a)
     answers = all_answers(assessment)
     codes = list(answers)
     incomplete = {c: answers[c] for c in codes[1:]}
@@ -80,10 +82,7 @@ def test_every_later_submit_after_two_failures_still_saves(personas, case_a) -> 
 
 
 def test_a_genuine_concurrent_change_is_shown_with_the_answers_kept(personas, case_a) -> None:
-    manager = _client(personas.manager_a)
-    assessment = _start(personas.manager_a, case_a)
-    url = f"/quality/assessments/{assessment.pk}/edit/"
-    page = manager.get(url).content.decode()
+    manager, assessment, url, page = _open_draft(personas, case_a)
     answers = all_answers(assessment)
     first_code = next(iter(answers))
     # Meanwhile the same form, open in another tab, saves a different answer to the first question.
@@ -115,10 +114,7 @@ def test_a_genuine_concurrent_change_is_shown_with_the_answers_kept(personas, ca
 
 
 def test_an_assessment_submitted_elsewhere_says_so_and_keeps_the_answers(personas, case_a) -> None:
-    manager = _client(personas.manager_a)
-    assessment = _start(personas.manager_a, case_a)
-    url = f"/quality/assessments/{assessment.pk}/edit/"
-    page = manager.get(url).content.decode()
+    manager, assessment, url, page = _open_draft(personas, case_a)
     answers = all_answers(assessment)
     services.assessment_answers_save(
         actor=personas.manager_a, assessment_id=assessment.pk, expected_version=1, answers=answers

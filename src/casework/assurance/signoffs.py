@@ -24,7 +24,8 @@ from casework.core import clock
 #: The documents an approver weighs a sign-off against: the strategy, disclosure and charging records.
 KEY_DOCUMENTS = (DocumentKind.PSD, DocumentKind.DMD, DocumentKind.MG3)
 
-_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+#: Most serious failures first (the compliance panel sorts the same way).
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 #: Each state: its words on screen and the GOV.UK tag colour (red is for problems only).
 STATES: dict[str, tuple[str, str]] = {
@@ -130,7 +131,7 @@ def decision_context(*, user: Any, request: SignOffRequest, today: dt.date) -> d
     not_met = [v for v in verdicts if v.outcome == Outcome.NOT_MET]
     return {
         "days_waiting": days_waiting(request, today),
-        "not_met": sorted(not_met, key=lambda v: (_SEVERITY_ORDER.get(v.rule.severity, 9), v.rule_code)),
+        "not_met": sorted(not_met, key=lambda v: (SEVERITY_ORDER.get(v.rule.severity, 9), v.rule_code)),
         "met_count": sum(v.outcome == Outcome.MET for v in verdicts),
         "settled_count": sum(v.outcome in (Outcome.WAIVED, Outcome.EXEMPT) for v in verdicts),
         "evaluated": bool(verdicts),

@@ -15,7 +15,7 @@ from casework.people.choices import UNIT_MANAGER_ROLES
 
 register = template.Library()
 
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+SEVERITY_ORDER = signoffs.SEVERITY_ORDER
 #: Where a failing rule is put right: rule code -> (link text, url name, fragment, managers only).
 #: "cases:section/material" names a section of the case page.
 FIX_LINKS: dict[str, tuple[str, str, str, bool]] = {
