@@ -49,7 +49,8 @@ def test_case_panel_query_count_does_not_grow_with_verdicts(personas, evaluated,
     _ = user.role_codes
     # As the case page loads it (case_open selects the staff with the case).
     case = Case.objects.select_related("allocated_lawyer", "legal_manager").get(pk=evaluated.pk)
-    with django_assert_num_queries(4):  # verdicts (with rules), waivers, exemptions, a waiting re-check
+    # verdicts (with rules), waivers, exemptions, a waiting re-check, checkpoints in force, sign-off requests
+    with django_assert_num_queries(6):
         data = panel_context(user=user, case=case)
     shown = sum(len(data[key]) for key in ("not_met", "settled", "met", "not_applicable"))
     assert shown == evaluated.verdicts.filter(valid_to__isnull=True).count() >= 10

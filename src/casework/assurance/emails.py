@@ -10,6 +10,8 @@ from casework.notifications import services as notifications
 
 
 def signoff_decided(*, request: Any, approved: bool, decided_by: Any) -> None:
+    """The decision and who made it. The rationale is free text from the case, which no e-mail carries
+    (notifications.catalogue): the link opens the case's sign-offs, where it is shown after sign-in."""
     requester = request.requested_by
     case = request.case
     notifications.notify(
@@ -21,7 +23,9 @@ def signoff_decided(*, request: Any, approved: bool, decided_by: Any) -> None:
             "checkpoint": request.checkpoint.title,
             "decision": "approved" if approved else "returned to you",
             "decided_by": decided_by.display_name,
-            "link": notifications.absolute_url(reverse("cases:detail", args=[case.pk])),
+            "link": notifications.absolute_url(
+                reverse("cases:section", args=[case.pk, "compliance"]) + "#signoffs-heading"
+            ),
         },
         case_ids=[case.pk],
         justification="Sign-off decision to the person who asked for it",

@@ -59,7 +59,10 @@ class SignOffRequestForm(GovukForm):
     checkpoint = forms.ChoiceField(
         label="Which checkpoint needs signing off?",
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the checkpoint that needs signing off"},
+        error_messages={
+            "required": "Select the checkpoint that needs signing off",
+            "invalid_choice": "Select a checkpoint that is not already waiting for a decision or approved",
+        },
     )
     note = forms.CharField(
         label="Note for the approver", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX

@@ -22,7 +22,7 @@ from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.assurance import dashboard as reads
-from casework.assurance import exports, rechecks, selectors, services
+from casework.assurance import exports, rechecks, selectors, services, signoffs
 from casework.assurance.forms import (
     EXPORT_FORMATS,
     ConfirmForm,
@@ -256,12 +256,12 @@ class SignOffRequestView(CaseActionView):
     managers_only = False
 
     def form_kwargs(self) -> dict[str, Any]:
-        checkpoints = selectors.checkpoints_in_force(clock.today())
-        return {
-            "checkpoints": [
-                (c.code, c.title + (" (blocks the stage change)" if c.blocking else "")) for c in checkpoints
-            ]
-        }
+        return {"checkpoints": signoffs.requestable_checkpoints(case=self.case, today=clock.today())}
+
+    def render(self, form: forms.Form) -> HttpResponse:
+        states = signoffs.checkpoint_states(case=self.case, today=clock.today())
+        context = {"form": form, "case": self.case, "view": self, "states": states}
+        return render(self.request, "assurance/signoff_request.html", context)
 
     def perform(self, form: Any) -> str:
         request = services.signoff_request(
@@ -431,7 +431,12 @@ def signoff_decide(request: HttpRequest, signoff_id: int) -> HttpResponse:
             verb = "approved" if form.cleaned_data["decision"] == "approve" else "returned"
             messages.success(request, f"Sign-off for {signoff.case.urn} {verb}.")
             return redirect("assurance:approvals")
-    return render(request, "assurance/signoff_decide.html", {"signoff": signoff, "case": signoff.case, "form": form})
+    # The page shows the case's verdicts and documents: showing it is a consultation of the case.
+    case_services.case_open(actor=user, case_id=signoff.case_id)
+    context = signoffs.decision_context(user=user, request=signoff, today=clock.today())
+    return render(
+        request, "assurance/signoff_decide.html", {"signoff": signoff, "case": signoff.case, "form": form, **context}
+    )
 
 
 # --- the unit assurance dashboard --------------------------------------------------------------

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from casework.core.forms import GovukDateField
 from casework.core.govuk_forms import NOTE_MAX, GovukForm
 from casework.oversight.choices import Answer
-from casework.oversight.services import MAX_PER_UNIT
+from casework.oversight.services import MAX_PER_UNIT, UNITS_OUT_OF_SCOPE
 from casework.people.models import Unit
 
 
@@ -21,12 +21,18 @@ class SampleForm(GovukForm):
     )
     per_unit = forms.IntegerField(min_value=1, max_value=MAX_PER_UNIT, initial=10, label="Files per unit")
     units = forms.ModelMultipleChoiceField(
-        queryset=Unit.objects.order_by("name"),
+        queryset=Unit.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Units",
-        help_text="Leave empty to sample every unit.",
+        help_text="Select all that apply. Leave them all unticked to sample every unit in your inspection scope.",
+        error_messages={"invalid_choice": UNITS_OUT_OF_SCOPE, "invalid_pk_value": UNITS_OUT_OF_SCOPE},
     )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        """`units`: the units in the inspector's scope (oversight.services.sample_units), the only ones offered."""
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelMultipleChoiceField, self.fields["units"]).queryset = units
 
 
 class DisclosureForm(GovukForm):

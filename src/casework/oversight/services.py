@@ -25,9 +25,10 @@ from casework.oversight.models import (
     SampledFile,
     TallyRefresh,
 )
+from casework.oversight.scope import resolve_scope
 from casework.oversight.tallies import live_counts
 from casework.people.choices import RoleCode
-from casework.people.models import User
+from casework.people.models import Unit, User
 
 MAX_PER_UNIT = 200
 DEFAULT_QUESTION_SET = "file-examination"
@@ -36,6 +37,14 @@ DEFAULT_QUESTION_SET = "file-examination"
 def _require_inspector(actor: User) -> None:
     if RoleCode.INSPECTOR not in actor.role_codes:
         raise NotFound("Page not found.")
+
+
+UNITS_OUT_OF_SCOPE = "Select only units in your inspection scope"
+
+
+def sample_units(actor: User) -> Any:
+    """The units an inspector may sample: those of their oversight scope (an inspector's is national)."""
+    return Unit.objects.filter(pk__in=resolve_scope(user=actor).unit_ids).order_by("name")
 
 
 def sample_candidates(*, actor: User, unit_ids: list[int] | None = None) -> list[rules.Candidate]:
@@ -59,6 +68,9 @@ def sample_draw(
         raise ValidationFailed("Give the sample a title and a seed.")
     if not 1 <= per_unit <= MAX_PER_UNIT:
         raise ValidationFailed(f"Files per unit must be between 1 and {MAX_PER_UNIT}.")
+    if unit_ids and not set(unit_ids) <= set(sample_units(actor).values_list("pk", flat=True)):
+        # None chosen is every unit in scope; a unit outside it is refused, never silently dropped.
+        raise ValidationFailed(UNITS_OUT_OF_SCOPE, field_errors={"units": [UNITS_OUT_OF_SCOPE]})
     question_set = ExaminationQuestionSet.objects.filter(code=DEFAULT_QUESTION_SET).order_by("-version").first()
     if question_set is None:
         raise ValidationFailed("No file-examination question set is published.")

@@ -174,7 +174,7 @@ def _inspector_only(request: HttpRequest) -> None:
 def samples(request: HttpRequest) -> HttpResponse:
 
     _inspector_only(request)
-    form = SampleForm(request.POST or None)
+    form = SampleForm(request.POST or None, units=services.sample_units(cast(User, request.user)))
     if request.method == "POST" and form.is_valid():
         try:
             sample = services.sample_draw(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core import signing
 
 from casework.core.forms import GovukDateField
 from casework.core.govuk_forms import NOTE_MAX, TEXT_MAX, GovukForm, Reveal
@@ -86,12 +87,36 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 class SummaryAnswersForm(AnswersForm):
+    """The assessor's draft. Besides the version it carries, signed, the draft as the user loaded it,
+    so a stale save can say exactly what someone else saved since (quality.rules.draft_changes)."""
+
+    loaded = forms.CharField(widget=forms.HiddenInput, required=False)
     summary = forms.CharField(
         label="Overall comments for the prosecutor",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=TEXT_MAX,
     )
+
+
+DRAFT_SALT = "casework.quality.loaded-draft"
+
+
+def sign_draft(assessment_id: int, snapshot: dict[str, list[str]]) -> str:
+    return signing.dumps({"assessment": assessment_id, "draft": snapshot}, salt=DRAFT_SALT, compress=True)
+
+
+def read_draft(token: str, assessment_id: int) -> dict[str, list[str]]:
+    """The draft the user loaded; empty when the token is missing, forged or for another assessment
+    (every saved answer then counts as changed, the safe side)."""
+    try:
+        payload = signing.loads(token, salt=DRAFT_SALT)
+    except signing.BadSignature:
+        return {}
+    if not isinstance(payload, dict) or payload.get("assessment") != assessment_id:
+        return {}
+    draft = payload.get("draft")
+    return draft if isinstance(draft, dict) else {}
 
 
 class StartForm(GovukForm):

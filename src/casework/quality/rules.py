@@ -374,3 +374,18 @@ def feedback_overdue(*, submitted_on: dt.date, feedback_on: dt.date | None, toda
     """Feedback given late, or still not given after the allowed days."""
     due = submitted_on + dt.timedelta(days=days)
     return (feedback_on or today) > due
+
+
+# --- editing a draft that changed meanwhile --------------------------------------------------------
+
+
+def draft_changes(loaded: Mapping[str, Sequence[str]], current: Mapping[str, Sequence[str]]) -> list[str]:
+    """The keys (question codes, "summary") whose saved value differs from what the user loaded, in
+    the current draft's order: exactly what someone else saved since. A missing key is an empty one."""
+
+    def value(snapshot: Mapping[str, Sequence[str]], key: str) -> tuple[str, ...]:
+        parts = tuple(snapshot.get(key, ()))
+        return parts if any(parts) else ()
+
+    keys = list(current) + [key for key in loaded if key not in current]
+    return [key for key in keys if value(loaded, key) != value(current, key)]

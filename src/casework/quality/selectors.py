@@ -228,6 +228,23 @@ def relationship(user: Any, assessment: Assessment) -> str:
     return "Named quality oversight (permission)"
 
 
+# --- the draft being edited ----------------------------------------------------------------------
+
+
+def draft_snapshot(assessment_id: int) -> tuple[int, dict[str, list[str]]]:
+    """The saved draft as its edit form shows it: the version, then the overall comments ("summary")
+    and each given answer as [value, comment] by question code (what a conflict is compared on)."""
+    version, summary = Assessment.objects.filter(pk=assessment_id).values_list("version", "summary").get()
+    snapshot: dict[str, list[str]] = {"summary": [summary]}
+    for code, value, comment in (
+        AssessmentAnswer.objects.filter(assessment_id=assessment_id)
+        .order_by("question__section__order", "question__order")
+        .values_list("question__code", "value", "comment")
+    ):
+        snapshot[code] = [value, comment]
+    return version, snapshot
+
+
 # --- lists -------------------------------------------------------------------------------------------
 
 

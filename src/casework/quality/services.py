@@ -62,7 +62,8 @@ def _locked_update(instance: Any, expected_version: int, values: dict[str, Any])
     if not updated:
         current = type(instance)._default_manager.get(pk=instance.pk)
         raise EditConflict(
-            "Someone else changed this assessment since you opened it. Reload it and try again.",
+            f"Someone else changed this {type(instance)._meta.verbose_name} since you opened it. Nothing you "
+            "entered was saved: it is kept below. Check the changes, then try again.",
             current_version=current.version,
             changed={},
         )

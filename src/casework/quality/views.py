@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.cases.models import Case
 from casework.core import clock
-from casework.core.errors import CaseworkError
+from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import apply_service_error
 from casework.core.views import http_error_for, page_errors
 from casework.people.choices import CASEWORKER_ROLES, NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
@@ -41,10 +41,17 @@ def _user(request: HttpRequest, roles: AbstractSet[str] = QUALITY_ROLES) -> Any:
 
 
 def _fail(form: Any, error: CaseworkError) -> None:
+    """Show a service's refusal on the form. A stale version names no field: it is said at the top, and
+    the form carries the version now saved so that sending again (after checking) is not refused again."""
     mapped = http_error_for(error)
     if mapped is not None:
         raise mapped from error
     apply_service_error(form, error)
+    if isinstance(error, EditConflict):
+        form.add_error(None, error.message)
+        if form.is_bound and "version" in form.fields:
+            form.data = form.data.copy()
+            form.data["version"] = str(error.current_version)
 
 
 def _detail(pk: int) -> HttpResponse:
@@ -229,20 +236,26 @@ def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The assessor's draft. Saving then submitting are two steps: when the submit is refused the
+    answers are already saved, so the page is shown again with the version now saved (a corrected
+    resubmit is not stale). A genuine concurrent change is shown with what changed and the user's
+    answers kept; sending again is then a deliberate overwrite."""
     user = _user(request, ASSESSOR_ROLES)
     assessment = (
-        Assessment.objects.visible_to(user)
-        .filter(pk=assessment_id, assessor=user, status=AssessmentStatus.DRAFT)
-        .select_related("case")
-        .first()
+        Assessment.objects.visible_to(user).filter(pk=assessment_id, assessor=user).select_related("case").first()
     )
     if assessment is None:
         raise Http404("Assessment not found.")
+    if assessment.status != AssessmentStatus.DRAFT and request.method != "POST":
+        return _detail(assessment.pk)
     questions = selectors.questions_for(assessment)
+    conflict: list[dict[str, str]] | None = None
     if request.method == "POST":
-        form = qforms.SummaryAnswersForm(request.POST, questions=questions)
+        form = qforms.SummaryAnswersForm(request.POST.copy(), questions=questions)
         submitting = "submit" in request.POST
-        if form.is_valid() and not submitting and not form.answered() and not form.cleaned_data["summary"].strip():
+        if assessment.status != AssessmentStatus.DRAFT:
+            form.add_error(None, _NOT_A_DRAFT.format(status=assessment.get_status_display().lower()))
+        elif form.is_valid() and not submitting and not form.answered() and not form.cleaned_data["summary"].strip():
             form.add_error(None, "Answer at least one question, or write your overall comments, before you save")
         if form.is_valid():
             try:
@@ -259,17 +272,67 @@ def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
                     )
                     messages.success(request, "Assessment submitted. Arrange the feedback meeting.")
                     return _detail(assessment.pk)
+            except EditConflict:
+                conflict = _draft_conflict(form, assessment.pk)
+                form.add_error(None, _DRAFT_CONFLICT)
             except CaseworkError as error:
                 _fail(form, _answer_fields(form, error))
+                _carry_saved_draft(form, assessment.pk)  # the draft save may have gone through
             else:
                 answered = sum(1 for value, _comment in form.answers().values() if value)
                 messages.success(request, f"Draft saved: {_count(answered, 'question')} answered.")
                 return redirect("quality:edit", assessment_id=assessment.pk)
     else:
-        initial: dict[str, Any] = {"version": assessment.version, "summary": assessment.summary}
+        version, snapshot = selectors.draft_snapshot(assessment.pk)
+        initial: dict[str, Any] = {
+            "version": version,
+            "summary": assessment.summary,
+            "loaded": qforms.sign_draft(assessment.pk, snapshot),
+        }
         initial.update(qforms.AnswersForm.initial_answers(assessment.answers.select_related("question")))
         form = qforms.SummaryAnswersForm(initial=initial, questions=questions)
-    return render(request, "quality/edit.html", {"a": assessment, "form": form})
+    return render(request, "quality/edit.html", {"a": assessment, "form": form, "conflict": conflict})
+
+
+_NOT_A_DRAFT = (
+    "This assessment has been {status} since you opened this page, so it can no longer be changed. Your answers "
+    "below were not saved: open the assessment to see what was sent."
+)
+_DRAFT_CONFLICT = (
+    "Someone else saved this assessment after you opened it (perhaps you, in another tab). Your answers were "
+    "not saved and are still in the form: check them against the changes listed, then save or submit again."
+)
+
+
+def _carry_saved_draft(form: Any, assessment_id: int) -> dict[str, list[str]]:
+    """Point the form's hidden fields at the draft as saved now, keeping what the user typed; returns
+    the saved draft. The form's errors stay (the page is shown again, not re-validated)."""
+    version, snapshot = selectors.draft_snapshot(assessment_id)
+    form.data["version"] = str(version)
+    form.data["loaded"] = qforms.sign_draft(assessment_id, snapshot)
+    return snapshot
+
+
+def _draft_conflict(form: Any, assessment_id: int) -> list[dict[str, str]]:
+    """What someone else saved since the user loaded the form, as rows for cases/_conflict.html."""
+    loaded = qforms.read_draft(form.data.get("loaded", ""), assessment_id)
+    saved = _carry_saved_draft(form, assessment_id)
+    labels = {q.code: q.text for q in form.questions}
+    rows = []
+    for key in rules.draft_changes(loaded, saved):
+        value, comment = ([*saved.get(key, []), "", ""])[:2]
+        if key == "summary":
+            rows.append({"label": "Overall comments", "current": value or "(empty)", "href": "#id_summary"})
+        elif key in labels:
+            answer = str(qforms.ANSWER_LABELS.get(value, value)) if value else "(no answer)"
+            rows.append(
+                {
+                    "label": labels[key],
+                    "current": f"{answer} ({comment})" if comment else answer,
+                    "href": f"#id_q_{key}_0",
+                }
+            )
+    return rows
 
 
 def _count(number: int, noun: str) -> str:
@@ -294,8 +357,6 @@ def _workflow_post(
             act(user, form)
         except CaseworkError as error:
             _fail(form, error)
-            if not form.errors:  # an edit conflict names no field: say so at the top
-                form.add_error(None, error.message)
         else:
             messages.success(request, message)
             return _detail(assessment_id)

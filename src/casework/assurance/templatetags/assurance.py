@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from casework.assurance import rechecks, selectors
+from casework.assurance import rechecks, selectors, signoffs
 from casework.assurance.choices import Outcome
 from casework.assurance.models import Exemption, Waiver
 from casework.core import clock
@@ -15,7 +15,7 @@ from casework.people.choices import UNIT_MANAGER_ROLES
 
 register = template.Library()
 
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+SEVERITY_ORDER = signoffs.SEVERITY_ORDER
 #: Where a failing rule is put right: rule code -> (link text, url name, fragment, managers only).
 #: "cases:section/material" names a section of the case page.
 FIX_LINKS: dict[str, tuple[str, str, str, bool]] = {
@@ -51,7 +51,8 @@ def fix_link(rule_code: str, case_id: int) -> dict[str, str] | None:
 
 
 def panel_context(*, user: Any, case: Any) -> dict[str, Any]:
-    """Everything the panel shows, in a fixed number of queries (verdicts, waivers, exemptions, re-check)."""
+    """Everything the panel shows, in a fixed number of queries (verdicts, waivers, exemptions, re-check,
+    the checkpoints in force and the case's sign-off requests)."""
     verdicts = list(selectors.current_verdicts(user=user, case_id=case.pk))
     waivers = {
         w.rule_code: w
@@ -91,6 +92,7 @@ def panel_context(*, user: Any, case: Any) -> dict[str, Any]:
         else:
             not_applicable.append(row)
     not_met.sort(key=lambda row: (SEVERITY_ORDER.get(row["rule"].severity, 9), row["verdict"].rule_code))
+    states = signoffs.checkpoint_states(case=case, today=clock.today())
     return {
         "case": case,
         "not_met": not_met,
@@ -99,6 +101,9 @@ def panel_context(*, user: Any, case: Any) -> dict[str, Any]:
         "not_applicable": not_applicable,
         "evaluated": bool(verdicts),
         "is_manager": is_manager,
+        # Each sign-off checkpoint's state, with the decision and rationale the requester is waiting for.
+        "signoff_states": states,
+        "signoff_available": any(state.available for state in states),
         # The case changed since these verdicts: the worker is refreshing them ("Re-checking").
         "recheck": rechecks.pending_for([case.pk]).get(case.pk),
     }
