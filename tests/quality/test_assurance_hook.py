@@ -7,6 +7,7 @@ import datetime as dt
 from casework.assurance import engine, rules
 from casework.assurance.models import AssuranceRule
 from casework.assurance.selectors import facts_for_cases, rules_in_force
+from casework.cases.models import CaseSweepMark
 from casework.core.working_days import WorkingCalendar
 from casework.quality import services
 from casework.quality.models import Assessment
@@ -54,3 +55,35 @@ def test_feedback_timeliness(personas, case_a, time_machine) -> None:
     )
     verdict = _verdicts(case_a.pk, dt.date(2026, 5, 29))["iqa.feedback_timely"]
     assert verdict.outcome == "not_met" and "given Thu 28 May 2026" in verdict.reason
+
+
+def test_a_submission_makes_every_open_case_of_the_prosecutor_due_for_the_incremental_sweep(
+    personas, case_a, time_machine
+) -> None:
+    """The quota verdict of every case the prosecutor holds depends on their assessments: the next
+    nightly sweep must evaluate them all again, not keep their stored verdicts."""
+    from casework.assurance.sweep import assurance_sweep
+    from tests.factories import make_case
+
+    other = make_case(actor=personas.manager_a, allocated_lawyer_id=case_a.allocated_lawyer_id)
+    unrelated = make_case(actor=personas.manager_a)
+    time_machine.move_to(dt.datetime(2026, 2, 10, 10, tzinfo=dt.UTC), tick=False)
+    today = dt.date(2026, 2, 10)
+    assurance_sweep(today=today)
+    assert assurance_sweep(today=today).cases == 0  # nothing changed
+    generations = dict(CaseSweepMark.objects.filter(sweep="assurance").values_list("case_id", "generation"))
+    assessment = submitted(personas.manager_a, case_a)
+    swept = assurance_sweep(today=today)
+    assert swept.cases == 2  # the assessed case and the prosecutor's other open case
+    marks = CaseSweepMark.objects.filter(sweep="assurance")
+    assert marks.get(case=other).generation > generations[other.pk]
+    assert marks.get(case=unrelated).generation == generations[unrelated.pk]
+    # Feedback changes the assessed case's timeliness: that case (and the prosecutor's) again.
+    services.assessment_feedback_record(
+        actor=personas.manager_a,
+        assessment_id=assessment.pk,
+        expected_version=Assessment.objects.get(pk=assessment.pk).version,
+        meeting_on=today,
+        notes="Discussed.",
+    )
+    assert assurance_sweep(today=today).cases == 2

@@ -13,8 +13,10 @@ from django.db.models import F, Q
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.cases.choices import OPEN_STAGES
 from casework.cases.models import Case
 from casework.core import clock, dates
+from casework.core.case_changes import notify_cases_changed
 from casework.core.errors import EditConflict, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
 from casework.people.choices import RoleCode
 from casework.people.models import User
@@ -80,6 +82,14 @@ def _require_status(assessment: Assessment, *allowed: str) -> None:
 
 def _record(actor: User, action: str, assessment: Assessment, changes: dict[str, Any] | None = None) -> None:
     audit.record(actor=actor, action=action, subject=assessment, case_id=assessment.case_id, changes=changes)
+
+
+def _assurance_facts_changed(assessment: Assessment) -> None:
+    """A submission or a feedback meeting changes the IQA facts the assurance rules read: the
+    assessed case's feedback timeliness, and the quota of every open case of the same prosecutor.
+    Told inside the writing transaction, so re-checks and the next sweep pick those cases up."""
+    open_cases = Case.objects.filter(allocated_lawyer_id=assessment.prosecutor_id, stage__in=OPEN_STAGES)
+    notify_cases_changed({assessment.case_id, *open_cases.values_list("pk", flat=True)})
 
 
 def _specs(question_set: QuestionSet) -> list[rules.QuestionSpec]:
@@ -334,6 +344,7 @@ def assessment_submit(*, actor: User, assessment_id: int, expected_version: int)
         assessment, expected_version, {"status": AssessmentStatus.SUBMITTED, "submitted_at": clock.now()}
     )
     _record(actor, Action.ALTER, assessment, changes)
+    _assurance_facts_changed(assessment)
     policy = selectors.policy_on(clock.today())
     if rules.selected_for_moderation(
         assessment_id=assessment.pk, seed=policy.sampling_seed, share=policy.moderation_share
@@ -387,6 +398,7 @@ def assessment_feedback_record(
         },
     )
     _record(actor, Action.ALTER, assessment, changes)
+    _assurance_facts_changed(assessment)
     policy = selectors.policy_on(meeting_on)
     emails.feedback_to_acknowledge(assessment=assessment, due=meeting_on + dt.timedelta(days=policy.acknowledge_days))
     return assessment
