@@ -4,7 +4,7 @@ that part, with the success banner; Cancel and the breadcrumbs lead there too.""
 from __future__ import annotations
 
 import pytest
-from django.urls import resolve, reverse
+from django.urls import NoReverseMatch, resolve, reverse
 
 from casework.cases import services
 from casework.cases.form_view import case_section_url
@@ -46,7 +46,7 @@ def _arity(name: str) -> int:
     for count in (1, 2, 3):
         try:
             reverse(name, args=[1] * count)
-        except Exception:  # noqa: BLE001 - NoReverseMatch for the wrong number of ids
+        except NoReverseMatch:  # the wrong number of ids
             continue
         return count
     raise AssertionError(name)

@@ -46,7 +46,7 @@ def routes(patterns=None, prefix="", namespace=""):
 
 def case_page_routes():
     """Every page route that names a case (the API has its own shape: schemas and error mapping)."""
-    return [(route, name, view) for route, name, view in routes() if "case_id" in route and not route.startswith("api/")]
+    return [(route, name, view) for route, name, view in routes() if "case_id" in route and not route.startswith("api")]
 
 
 def test_every_case_form_route_is_the_one_generic_view() -> None:

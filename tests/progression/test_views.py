@@ -264,9 +264,14 @@ def test_stale_version_is_refused_with_a_message(client, personas: Personas, cas
     client.force_login(personas.prosecutor_a)
     response = client.post(
         reverse("progression:deadline_missed", args=[case_a.pk, deadline.pk]),
-        {"version": 1, "missed_reason": "internal"},
+        {"version": 1, "missed_reason": "internal", "missed_note": "Counsel was ill on the day"},
     )
-    assert response.status_code == 200 and "Someone else changed" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200 and "Someone else changed" in html
+    # The same answer as every case form: in the error summary, the user's words kept, set against the
+    # saved version so that submitting again is a deliberate choice.
+    assert "govuk-error-summary" in html and "Counsel was ill on the day" in html
+    assert 'name="version" value="2"' in html
 
 
 def test_add_a_direction_with_owner(client, personas: Personas, case_a) -> None:
