@@ -58,50 +58,38 @@ def test_each_case_form_declares_the_section_that_shows_its_part(name: str, sect
     assert view.section == section
 
 
-@pytest.mark.parametrize(
-    ("name", "data", "section"),
-    [
-        ("cases:defendant_add", {"first_names": "Ann", "last_name": "Lee", "custody_status": "bail"}, "defendants"),
-        (
-            "cases:hearing_add",
-            {
-                "hearing_type": "ptph",
-                "starts_at_day": "2",
-                "starts_at_month": "4",
-                "starts_at_year": "2025",
-                "starts_at_time": "10:00",
-                "court": "Winchester Crown Court",
-            },
-            "hearings",
-        ),
-        ("cases:document_add", {"kind": "psd", "title": "Prosecution strategy", "body": "Draft"}, "material"),
-        (
-            "cases:review_add",
-            {
-                "kind": "initial",
-                "reviewed_on_day": "1",
-                "reviewed_on_month": "3",
-                "reviewed_on_year": "2025",
-                "note": "Reviewed",
-            },
-            "reviews",
-        ),
-        ("progression:direction_add", None, "deadlines"),
-    ],
-)
-def test_saving_lands_on_the_section_with_the_banner(
-    client, personas: Personas, case_a: Case, name: str, data: dict | None, section: str
-) -> None:
-    if data is None:  # a court direction
-        data = {"title": "Serve the expert's report", "due_on_day": "1", "due_on_month": "6", "due_on_year": "2025"}
-        data["reason"] = "Directed at PTPH"
-    client.force_login(personas.prosecutor_a)
-    response = client.post(reverse(name, args=[case_a.pk]), data)
+def _lands_with_banner(client, response, case: Case, section: str) -> None:
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert response["Location"] == case_section_url(case_a.pk, section) == f"/cases/{case_a.pk}/{section}/"
+    assert response["Location"] == case_section_url(case.pk, section) == f"/cases/{case.pk}/{section}/"
     page = client.get(response["Location"]).content.decode()
     assert "govuk-notification-banner--success" in page
-    assert 'aria-current="page"' in page and f'href="/cases/{case_a.pk}/{section}/"' in page
+    assert f'aria-current="page" href="/cases/{case.pk}/{section}/"' in page
+
+
+def test_a_hearing_lands_on_hearings_with_the_banner(client, personas: Personas, case_a: Case) -> None:
+    client.force_login(personas.prosecutor_a)
+    data = {"hearing_type": "ptph", "starts_at_day": "2", "starts_at_month": "4", "starts_at_year": "2025"}
+    data |= {"starts_at_time": "10:00", "court": "Winchester Crown Court"}
+    _lands_with_banner(client, client.post(reverse("cases:hearing_add", args=[case_a.pk]), data), case_a, "hearings")
+    assert "Winchester Crown Court" in client.get(f"/cases/{case_a.pk}/hearings/").content.decode()
+
+
+def test_a_court_direction_lands_on_deadlines_with_the_banner(client, personas: Personas, case_a: Case) -> None:
+    client.force_login(personas.prosecutor_a)
+    data = {"title": "Serve the expert's report", "due_on_day": "1", "due_on_month": "6", "due_on_year": "2025"}
+    data["reason"] = "Directed at PTPH"
+    response = client.post(reverse("progression:direction_add", args=[case_a.pk]), data)
+    _lands_with_banner(client, response, case_a, "deadlines")
+    assert "Serve the expert" in client.get(response["Location"]).content.decode()
+
+
+def test_an_exemption_lands_on_compliance_with_the_banner(client, personas: Personas, case_a: Case) -> None:
+    client.force_login(personas.manager_a)
+    response = client.post(
+        reverse("assurance:exemption", args=[case_a.pk]),
+        {"document": "psd", "reason": "Single-issue case agreed with the unit head."},
+    )
+    _lands_with_banner(client, response, case_a, "compliance")
 
 
 def test_a_form_page_leads_back_to_its_section(client, personas: Personas, case_a: Case) -> None:
