@@ -110,7 +110,8 @@ def test_manager_records_an_exemption(client_as, personas, evaluated, run_queued
     url = reverse("assurance:exemption", args=[evaluated.pk])
     assert client.get(url + "?document=psd").status_code == 200
     response = client.post(url, {"document": "psd", "reason": "Single-issue case agreed with the unit head."})
-    assert response.status_code == 302
+    # Back to the compliance section (its top, where the success banner is).
+    assert response.status_code == 302 and response["Location"] == f"/cases/{evaluated.pk}/compliance/"
     exemption = Exemption.objects.get(case=evaluated)
     assert exemption.approver == personas.manager_a
     run_queued_tasks()
@@ -168,14 +169,15 @@ def test_waiver_grant_and_revoke(client_as, personas, evaluated, run_queued_task
             "expires_on_year": expires.year,
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == f"/cases/{evaluated.pk}/compliance/"
     waiver = Waiver.objects.get(case=evaluated)
     run_queued_tasks()
     assert evaluated.verdicts.get(rule_code="acceptance.basis", valid_to__isnull=True).outcome == "waived"
     revoke = reverse("assurance:waiver_revoke", args=[evaluated.pk, waiver.pk])
     assert client_as("prosecutor_a").post(revoke).status_code == 403
     assert client.get(revoke).status_code == 200
-    assert client.post(revoke).status_code == 302
+    revoked = client.post(revoke)
+    assert revoked.status_code == 302 and revoked["Location"] == f"/cases/{evaluated.pk}/compliance/"
     waiver.refresh_from_db()
     assert waiver.revoked_at is not None
     assert AuditEvent.objects.order_by("-seq").first().action == "alter"
@@ -190,6 +192,7 @@ def _request_signoff(client_as, case, checkpoint="before_ptph"):
         reverse("assurance:signoff_request", args=[case.pk]), {"checkpoint": checkpoint, "note": "Ready for PTPH."}
     )
     assert response.status_code == 302, response.content.decode()
+    assert response["Location"] == f"/cases/{case.pk}/compliance/"
     return SignOffRequest.objects.get(case=case, checkpoint__code=checkpoint)
 
 
@@ -289,7 +292,8 @@ def test_panel_register_meeting_and_action(client_as, personas, evaluated):
             "action_1_due_on_year": today.year,
         },
     )
-    assert response.status_code == 302
+    # Back to the panel page, which lists the meetings (it is reached from the compliance section).
+    assert response.status_code == 302 and response["Location"] == reverse("assurance:panel", args=[evaluated.pk])
     meeting = PanelMeeting.objects.get(case=evaluated)
     action = PanelAction.objects.get(meeting=meeting)
     page = client_as("hq").get(reverse("assurance:panel", args=[evaluated.pk])).content.decode()

@@ -78,8 +78,8 @@ def test_defendant_edit_saves_and_audits(client, personas: Personas, case_a: Cas
         "custody_status": "custody",
     }
     response = client.post(url, data)
-    # Back to the top of the case page (no #section), where the success banner is.
-    assert response.status_code == 302 and response["Location"] == f"/cases/{parts['defendant'].case_id}/"
+    # Back to the top of the case page's defendants section (no #fragment), where the success banner is.
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case_a.pk}/defendants/"
     defendant = Defendant.objects.get(pk=parts["defendant"].pk)
     assert defendant.last_name == "Lee-Smith" and defendant.custody_status == "custody" and defendant.version == 2
     event = AuditEvent.objects.filter(action="alter", subject_type="cases.defendant").latest("seq")

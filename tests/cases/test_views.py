@@ -369,7 +369,9 @@ def test_part_forms_add_and_validate(client, personas: Personas, case_a: Case, n
     response = client.post(url, {})
     assert response.status_code == 200 and "govuk-error-summary" in response.content.decode()
     response = client.post(url, data)
-    assert response.status_code == 302 and response["Location"] == f"/cases/{case_a.pk}/"  # the top, no #section
+    # The section that shows the part just added, at the top (no #fragment), where the banner is.
+    section = {"documents": "material"}.get(check, check)
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case_a.pk}/{section}/"
     assert getattr(case_a, check).count() == 1
 
 

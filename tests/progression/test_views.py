@@ -172,7 +172,10 @@ def test_dual_check_by_a_second_person(client, personas: Personas, case_a, clock
     assert "Computed expiry" not in form_html  # the checker works it out without being shown it
     wrong = client.post(url, date_fields("confirmed_expiry", ctl.expires_on + dt.timedelta(days=1)))
     assert wrong.status_code == 200 and "does not match the computed expiry" in wrong.content.decode()
-    assert client.post(url, date_fields("confirmed_expiry", ctl.expires_on)).status_code == 302
+    # The service's field error is on the field and in the GOV.UK error summary, linked to it.
+    assert "govuk-error-summary" in wrong.content.decode() and 'href="#id_confirmed_expiry' in wrong.content.decode()
+    checked = client.post(url, date_fields("confirmed_expiry", ctl.expires_on))
+    assert checked.status_code == 302 and checked["Location"] == f"/cases/{case_a.pk}/deadlines/"
     ctl.refresh_from_db()
     assert ctl.dual_check_current and ctl.checked_by == personas.manager_a
 
@@ -261,9 +264,14 @@ def test_stale_version_is_refused_with_a_message(client, personas: Personas, cas
     client.force_login(personas.prosecutor_a)
     response = client.post(
         reverse("progression:deadline_missed", args=[case_a.pk, deadline.pk]),
-        {"version": 1, "missed_reason": "internal"},
+        {"version": 1, "missed_reason": "internal", "missed_note": "Counsel was ill on the day"},
     )
-    assert response.status_code == 200 and "Someone else changed" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200 and "Someone else changed" in html
+    # The same answer as every case form: in the error summary, the user's words kept, set against the
+    # saved version so that submitting again is a deliberate choice.
+    assert "govuk-error-summary" in html and "Counsel was ill on the day" in html
+    assert 'name="version" value="2"' in html
 
 
 def test_add_a_direction_with_owner(client, personas: Personas, case_a) -> None:
@@ -298,9 +306,13 @@ def test_case_page_shows_the_progression_panel(client, personas: Personas, case_
     _remanded(clock_a, personas.prosecutor_a)
     client.force_login(personas.manager_a)
     html = client.get(reverse("cases:section", args=[case_a.pk, "deadlines"])).content.decode()
-    assert "Custody time limits and deadlines" in html
-    assert reverse("progression:case", args=[case_a.pk]) in html
+    # The section holds the whole progression picture with its actions (where progression forms land).
+    assert "Custody time limits" in html and "CTL log" in html and "Open tasks" in html
+    assert reverse("progression:ctl_log_add", args=[case_a.pk]) in html
     assert "Alex MERCER" in html and "Running" in html and "10 August 2026" in html
+    overview = client.get(reverse("cases:detail", args=[case_a.pk])).content.decode()
+    assert "Custody time limits and deadlines" in overview
+    assert reverse("cases:section", args=[case_a.pk, "deadlines"]) in overview
 
 
 def test_case_task_add_and_complete(client, personas: Personas, case_a) -> None:
@@ -315,13 +327,14 @@ def test_case_task_add_and_complete(client, personas: Personas, case_a) -> None:
             **date_fields("escalate_on", None),
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case_a.pk}/deadlines/"
     task = case_a.tasks.get()
+    assert "Chase the MG5" in client.get(response["Location"]).content.decode()
     client.force_login(personas.prosecutor_a)
     response = client.post(
         reverse("progression:task_complete", args=[task.pk]), {"version": task.version, "next": "case"}
     )
-    assert response.status_code == 302 and response["Location"] == f"/progression/cases/{task.case_id}/"
+    assert response.status_code == 302 and response["Location"] == f"/cases/{task.case_id}/deadlines/"
     task.refresh_from_db()
     assert task.status == "done"
 

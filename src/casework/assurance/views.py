@@ -7,18 +7,14 @@ Views parse input, call one selector or service, and render. A case outside the 
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
-from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.assurance import dashboard as reads
@@ -36,6 +32,7 @@ from casework.assurance.forms import (
 from casework.assurance.models import PanelAction, PanelMeeting, PanelRegistration, VerdictPeriod, Waiver
 from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
+from casework.cases.form_view import CaseFormView, raise_page_error
 from casework.cases.models import Case
 from casework.core import clock
 from casework.core.disclosure import disclosure_or_form, list_or_export
@@ -43,7 +40,7 @@ from casework.core.errors import CaseworkError, EditConflict, NotFound, Permissi
 from casework.core.forms import apply_service_error
 from casework.core.params import id_param, page_param
 from casework.core.spreadsheets import CONTENT_TYPES
-from casework.core.views import http_error_for, page_errors
+from casework.core.views import page_errors
 from casework.people.choices import UNIT_MANAGER_ROLES
 from casework.people.models import User
 
@@ -56,12 +53,6 @@ def _user(request: HttpRequest) -> Any:
 
 def _page_number(request: HttpRequest) -> int:
     return page_param(request.GET.get("page"))
-
-
-def _raise_page_error(error: CaseworkError) -> None:
-    mapped = http_error_for(error)
-    if mapped is not None:
-        raise mapped from error
 
 
 def _visible_case(user: Any, case_id: int) -> Case:
@@ -124,66 +115,19 @@ def case_history(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-@method_decorator(login_required, name="dispatch")
-class CaseActionView(View, ABC):
-    """A form that acts on one case's assurance. Invisible case: 404; not allowed to act: 403."""
+class _UnitManagersOnly(CaseFormView):
+    """Exemptions, waivers and the panel: for the legal managers and unit head of the case's unit
+    (invisible case: 404; anyone else: 403)."""
 
-    http_method_names = ["get", "post"]
-    form_class: type[forms.Form] = ConfirmForm
-    title = ""
-    intro = ""
-    submit_label = "Save"
-    managers_only = True
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        user = _user(request)
-        self.case = _visible_case(user, kwargs["case_id"])
-        with page_errors():
-            if self.managers_only:
-                _require_unit_manager(user, self.case)
-            else:
-                case_selectors.case_for_change(user=user, case_id=self.case.pk)
-            self.load_objects(**kwargs)
-        return super().dispatch(request, *args, **kwargs)
-
-    def load_objects(self, **kwargs: Any) -> None:
-        """Load records named in the URL (always within the case)."""
-
-    def form_kwargs(self) -> dict[str, Any]:
-        return {}
-
-    def initial(self) -> dict[str, Any]:
-        return {}
-
-    @abstractmethod
-    def perform(self, form: Any) -> str:
-        """Call the one service this form is for; return the confirmation message shown to the user."""
-
-    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        return self.render(self.form_class(initial=self.initial(), **self.form_kwargs()))
-
-    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        form = self.form_class(request.POST, **self.form_kwargs())
-        if form.is_valid():
-            try:
-                message = self.perform(form)
-            except CaseworkError as error:
-                _raise_page_error(error)
-                apply_service_error(form, error)
-            else:
-                messages.success(request, message)
-                return redirect(self.success_url())
-        return self.render(form)
-
-    def success_url(self) -> str:
-        return _case_url(self.case.pk)
-
-    def render(self, form: forms.Form) -> HttpResponse:
-        return render(self.request, "assurance/form.html", {"form": form, "case": self.case, "view": self})
+    def load_case(self, user: Any, case_id: int) -> Case:
+        case = _visible_case(user, case_id)
+        _require_unit_manager(user, case)
+        return case
 
 
-class ExemptionView(CaseActionView):
+class ExemptionView(_UnitManagersOnly):
     form_class = ExemptionForm
+    section = "compliance"
     title = "Record a formal exemption"
     intro = (
         "A Prosecution Strategy Document or Disclosure Management Document may only be dispensed with by a "
@@ -196,7 +140,7 @@ class ExemptionView(CaseActionView):
 
     def perform(self, form: Any) -> str:
         exemption = services.exemption_grant(
-            actor=_user(self.request),
+            actor=self.user,
             case=self.case,
             document=form.cleaned_data["document"],
             reason=form.cleaned_data["reason"],
@@ -204,8 +148,9 @@ class ExemptionView(CaseActionView):
         return f"{exemption.get_document_display()} exemption recorded."
 
 
-class WaiverGrantView(CaseActionView):
+class WaiverGrantView(_UnitManagersOnly):
     form_class = WaiverForm
+    section = "compliance"
     title = "Waive an assurance rule"
     intro = "A waiver needs a reason and ends on a date. Waivers are reported on the unit's assurance dashboard."
     submit_label = "Waive rule"
@@ -218,7 +163,7 @@ class WaiverGrantView(CaseActionView):
 
     def perform(self, form: Any) -> str:
         services.waiver_grant(
-            actor=_user(self.request),
+            actor=self.user,
             case=self.case,
             rule_code=form.cleaned_data["rule_code"],
             reason=form.cleaned_data["reason"],
@@ -227,11 +172,13 @@ class WaiverGrantView(CaseActionView):
         return "Waiver recorded."
 
 
-class WaiverRevokeView(CaseActionView):
+class WaiverRevokeView(_UnitManagersOnly):
+    form_class = ConfirmForm
+    section = "compliance"
     title = "Revoke a waiver"
     submit_label = "Revoke waiver"
 
-    def load_objects(self, **kwargs: Any) -> None:
+    def setup_objects(self, **kwargs: Any) -> None:
         self.waiver = Waiver.objects.filter(case=self.case, pk=kwargs["waiver_id"], revoked_at__isnull=True).first()
         if self.waiver is None:
             raise NotFound("Waiver not found.")
@@ -241,19 +188,19 @@ class WaiverRevokeView(CaseActionView):
         )
 
     def perform(self, form: Any) -> str:
-        assert self.waiver is not None  # load_objects refused a missing one
-        services.waiver_revoke(actor=_user(self.request), waiver=self.waiver)
+        assert self.waiver is not None  # setup_objects refused a missing one
+        services.waiver_revoke(actor=self.user, waiver=self.waiver)
         return "Waiver revoked."
 
 
-class SignOffRequestView(CaseActionView):
+class SignOffRequestView(CaseFormView):
     form_class = SignOffRequestForm
+    section = "compliance"
     title = "Request a manager's sign-off"
     intro = (
         "The request goes to the case's legal manager, or a deputy if they are absent. Nobody signs off their own work."
     )
     submit_label = "Send request"
-    managers_only = False
 
     def form_kwargs(self) -> dict[str, Any]:
         return {"checkpoints": signoffs.requestable_checkpoints(case=self.case, today=clock.today())}
@@ -265,7 +212,7 @@ class SignOffRequestView(CaseActionView):
 
     def perform(self, form: Any) -> str:
         request = services.signoff_request(
-            actor=_user(self.request),
+            actor=self.user,
             case=self.case,
             checkpoint_code=form.cleaned_data["checkpoint"],
             note=form.cleaned_data["note"],
@@ -314,7 +261,7 @@ def panel_register(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             registration = services.panel_register(actor=user, case=case)
         except CaseworkError as error:
-            _raise_page_error(error)
+            raise_page_error(error)
             messages.error(request, error.message)
         else:
             met = "; ".join(registration.thresholds_met) or "no threshold met: registered at a manager's discretion"
@@ -322,8 +269,10 @@ def panel_register(request: HttpRequest, case_id: int) -> HttpResponse:
     return redirect("assurance:panel", case_id=case.pk)
 
 
-class PanelMeetingView(CaseActionView):
+class PanelMeetingView(_UnitManagersOnly):
     form_class = PanelMeetingForm
+    template_name = "assurance/panel_meeting_form.html"
+    section = "compliance"
     title = "Record a Case Management Panel meeting"
     submit_label = "Record meeting"
 
@@ -336,7 +285,7 @@ class PanelMeetingView(CaseActionView):
 
     def perform(self, form: Any) -> str:
         services.panel_meeting_record(
-            actor=_user(self.request),
+            actor=self.user,
             case=self.case,
             held_on=form.cleaned_data["held_on"],
             member_ids=[int(pk) for pk in form.cleaned_data["members"]],
@@ -347,12 +296,11 @@ class PanelMeetingView(CaseActionView):
         return "Panel meeting recorded."
 
     def success_url(self) -> str:
+        # The meetings are listed on the panel page, which is reached from the compliance section.
         return reverse("assurance:panel", args=[self.case.pk])
 
-    def render(self, form: forms.Form) -> HttpResponse:
-        return render(
-            self.request, "assurance/panel_meeting_form.html", {"form": form, "case": self.case, "view": self}
-        )
+    def context(self) -> dict[str, Any]:
+        return {"cancel_href": self.success_url()}
 
 
 @login_required
@@ -418,7 +366,7 @@ def signoff_decide(request: HttpRequest, signoff_id: int) -> HttpResponse:
                 rationale=form.rationale(),
             )
         except CaseworkError as error:
-            _raise_page_error(error)
+            raise_page_error(error)
             if isinstance(error, EditConflict):
                 data = request.POST.copy()
                 data["version"] = str(error.current_version)

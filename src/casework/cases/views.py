@@ -6,25 +6,20 @@ Views parse input, call one selector or service, and render. Anything outside th
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
-from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.cases import exports, selectors, services
 from casework.cases.activity import case_activity
+from casework.cases.form_view import CaseFormView, case_section_url, raise_page_error
 from casework.cases.forms import (
     CASE_FK_FIELDS,
     UNASSIGNED,
@@ -47,10 +42,10 @@ from casework.cases.forms import (
 from casework.cases.models import Case, CaseDocument, Defendant
 from casework.cases.templatetags.case_page import CASE_PAGE_SECTIONS
 from casework.core.disclosure import disclosure_or_form, list_or_export
-from casework.core.errors import CaseworkError, EditConflict
-from casework.core.forms import RecordEditForm, apply_service_error, sign_loaded_values
+from casework.core.errors import CaseworkError
+from casework.core.forms import apply_service_error
 from casework.core.params import id_param, page_param
-from casework.core.views import http_error_for, page_errors
+from casework.core.views import page_errors
 from casework.people import selectors as people_selectors
 from casework.people.choices import CASEWORKER_ROLES, NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
 
@@ -262,14 +257,7 @@ def _timeline(case_id: int) -> list[Any]:
 
 def _section_links(case_id: int, current: str) -> list[dict[str, Any]]:
     return [
-        {
-            "slug": slug,
-            "label": label,
-            "href": reverse("cases:detail", args=[case_id])
-            if slug == "overview"
-            else reverse("cases:section", args=[case_id, slug]),
-            "current": slug == current,
-        }
+        {"slug": slug, "label": label, "href": case_section_url(case_id, slug), "current": slug == current}
         for slug, label in CASE_PAGE_SECTIONS
     ]
 
@@ -324,7 +312,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
                 actor=user, unit_id=user.unit_id, urn=form.cleaned_data["urn"], **form.service_values()
             )
         except CaseworkError as error:
-            _raise_page_error(error)
+            raise_page_error(error)
             apply_service_error(form, error)
         else:
             messages.success(request, f"Case {case.urn} recorded.")
@@ -345,174 +333,35 @@ def _add_rule_errors(form: Any, *, unit_id: int, case: Case | None = None, urn: 
     apply_service_error(form, CaseworkError("", field_errors=problems))
 
 
-def _raise_page_error(error: CaseworkError) -> None:
-    mapped = http_error_for(error)
-    if mapped is not None:
-        raise mapped from error
+class CaseEditView(CaseFormView):
+    """The case's own details (URN aside): the Overview shows them."""
 
+    form_class = CaseEditForm
+    template_name = "cases/case_form.html"
+    section = "overview"
 
-EditForm = TypeVar("EditForm", bound=RecordEditForm)
-
-
-def _after_conflict(
-    form: EditForm, error: EditConflict, record: Any, rebind: Callable[[QueryDict], EditForm]
-) -> tuple[EditForm, list[dict[str, str]]]:
-    """After a stale save: what the other person changed, and the form again with the user's entries
-    kept but set against the saved record, so submitting again is a deliberate overwrite."""
-    rows = form.conflict_rows(error.changed, record)
-    saved = type(record)._default_manager.get(pk=record.pk)
-    data = cast(QueryDict, form.data).copy()
-    data["version"] = str(saved.version)
-    data["loaded"] = sign_loaded_values(saved, form.record_attnames())
-    again = rebind(data)
-    again.is_valid()
-    again.add_error(None, error.message)
-    return again, rows
-
-
-def _restore_loaded(form: RecordEditForm, record: Any) -> bool:
-    """Give the record the values the user loaded; False (with a form error) if they do not fit it."""
-    try:
-        form.restore_loaded_state(record)
-    except signing.BadSignature:
-        form.add_error(None, "This form belongs to another record. Open the page again and re-enter your changes.")
-        return False
-    return True
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
-    with page_errors():
-        case = selectors.case_for_change(user=_user(request), case_id=case_id)
-    conflict: list[dict[str, str]] | None = None
-    if request.method == "POST":
-        form = CaseEditForm(request.POST, unit=case.unit)
-        if not form.is_valid():
-            _add_rule_errors(form, unit_id=case.unit_id, case=case)
-        elif _restore_loaded(form, case):
-            try:
-                changes = services.case_update(
-                    actor=_user(request),
-                    case=case,
-                    expected_version=form.cleaned_data["version"],
-                    **form.service_values(),
-                )
-            except EditConflict as error:
-                form, conflict = _after_conflict(form, error, case, lambda data: CaseEditForm(data, unit=case.unit))
-            except CaseworkError as error:
-                _raise_page_error(error)
-                apply_service_error(form, error)
-            else:
-                messages.success(request, "Case details saved." if changes else "No changes to save.")
-                return redirect("cases:detail", case_id=case.pk)
-    else:
-        with page_errors():
-            # The form shows the case's content, so opening it is a consultation like the case page.
-            case = services.case_open(actor=_user(request), case_id=case_id)
-        form = CaseEditForm(unit=case.unit)
-        form.initial = form.initial_for(case)
-    return render(
-        request,
-        "cases/case_form.html",
-        {"form": form, "title": f"Change case details: {case.urn}", "case": case, "conflict": conflict},
-    )
-
-
-@method_decorator(login_required, name="dispatch")
-class CasePartView(View, ABC):
-    """A form that adds or changes one part of a case the user may change."""
-
-    http_method_names = ["get", "post"]
-    form_class: type[forms.Form]
-    title = ""
-    submit_label = "Save"
-    section = ""
-
-    #: The record an edit view changes (None for views that add something).
-    record: Any = None
-
-    def setup_objects(self, case: Case, **kwargs: Any) -> None:
-        """Load sub-records named in the URL (always within the case)."""
+    def setup_objects(self, **kwargs: Any) -> None:
+        self.record = self.case
+        self.title = f"Change case details: {self.case.urn}"
 
     def form_kwargs(self) -> dict[str, Any]:
-        return {}
+        return {"unit": self.case.unit}
 
-    def initial(self) -> dict[str, Any]:
-        return {}
+    def add_problems(self, form: Any) -> None:
+        _add_rule_errors(form, unit_id=self.case.unit_id, case=self.case)
 
-    @abstractmethod
-    def perform(self, form: forms.Form) -> str:
-        """Call the one service this form is for; return the confirmation message shown to the user."""
-
-    def make_form(self, data: Any = None) -> forms.Form:
-        return self.form_class(data, **self.form_kwargs())
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        with page_errors():
-            self.case = selectors.case_for_change(user=_user(request), case_id=kwargs["case_id"])
-        self.setup_objects(self.case, **kwargs)
-        return super().dispatch(request, *args, **kwargs)
-
-    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        form = self.make_form()
-        if isinstance(form, RecordEditForm) and self.record is not None:
-            with page_errors():
-                # The form shows case content: opening it is a consultation, like the case page.
-                services.case_open(actor=_user(request), case_id=self.case.pk)
-            form.initial = form.initial_for(self.record)
-        else:
-            form.initial = self.initial()
-        return self.render(form)
-
-    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        form = self.make_form(request.POST)
-        conflict: list[dict[str, str]] | None = None
-        editing = isinstance(form, RecordEditForm) and self.record is not None
-        if form.is_valid() and (not editing or _restore_loaded(cast(RecordEditForm, form), self.record)):
-            try:
-                message = self.perform(form)
-            except EditConflict as error:
-                if editing:
-                    edit_form = cast(RecordEditForm, form)
-                    form, conflict = _after_conflict(
-                        edit_form, error, self.record, lambda data: cast(RecordEditForm, self.make_form(data))
-                    )
-                else:
-                    data = request.POST.copy()
-                    data["version"] = str(error.current_version)
-                    form = self.make_form(data)
-                    form.is_valid()
-                    form.add_error(None, error.message)
-            except CaseworkError as error:
-                _raise_page_error(error)
-                apply_service_error(form, error)
-            else:
-                messages.success(request, message)
-                # No #section: the success banner at the top of the case page takes focus.
-                return redirect(reverse("cases:detail", kwargs={"case_id": self.case.pk}))
-        return self.render(form, conflict)
-
-    def render(self, form: forms.Form, conflict: list[dict[str, str]] | None = None) -> HttpResponse:
-        return render(
-            self.request,
-            "cases/part_form.html",
-            {
-                "form": form,
-                "case": self.case,
-                "title": self.title,
-                "submit_label": self.submit_label,
-                "view": self,
-                "conflict": conflict,
-            },
+    def perform(self, form: Any) -> str:
+        changes = services.case_update(
+            actor=self.user, case=self.case, expected_version=form.cleaned_data["version"], **form.service_values()
         )
+        return "Case details saved." if changes else "No changes to save."
 
 
-class StageChangeView(CasePartView):
+class StageChangeView(CaseFormView):
     form_class = StageChangeForm
     title = "Change the stage"
     submit_label = "Change stage"
-    section = "stages"
+    section = "overview"
 
     def form_kwargs(self) -> dict[str, Any]:
         return {"case": self.case}
@@ -520,10 +369,10 @@ class StageChangeView(CasePartView):
     def initial(self) -> dict[str, Any]:
         return {"version": self.case.version}
 
-    def perform(self, form: forms.Form) -> str:
+    def perform(self, form: Any) -> str:
         data = form.cleaned_data
         case = services.case_change_stage(
-            actor=_user(self.request),
+            actor=self.user,
             case=self.case,
             expected_version=data["version"],
             stage=data["stage"],
@@ -532,59 +381,60 @@ class StageChangeView(CasePartView):
         return f"Stage changed to {case.get_stage_display()}."
 
 
-class DefendantAddView(CasePartView):
+class DefendantAddView(CaseFormView):
     form_class = DefendantForm
     title = "Add a defendant"
     submit_label = "Add defendant"
     section = "defendants"
 
-    def perform(self, form: forms.Form) -> str:
-        defendant = services.defendant_add(actor=_user(self.request), case=self.case, **form.cleaned_data)
+    def perform(self, form: Any) -> str:
+        defendant = services.defendant_add(actor=self.user, case=self.case, **form.cleaned_data)
         return f"Defendant {defendant} added."
 
 
-class ChargeAddView(CasePartView):
+class ChargeAddView(CaseFormView):
     form_class = ChargeForm
     submit_label = "Add charge"
     section = "defendants"
 
-    def setup_objects(self, case: Case, **kwargs: Any) -> None:
-        defendant = Defendant.objects.filter(case=case, pk=kwargs["defendant_id"]).first()
+    def setup_objects(self, **kwargs: Any) -> None:
+        defendant = Defendant.objects.filter(case=self.case, pk=kwargs["defendant_id"]).first()
         if defendant is None:
             raise Http404("Defendant not found.")
-        defendant.case = case
+        defendant.case = self.case
         self.defendant: Defendant = defendant
         self.title = f"Add a charge for {self.defendant}"
 
-    def perform(self, form: forms.Form) -> str:
-        charge = services.charge_add(actor=_user(self.request), defendant=self.defendant, **form.cleaned_data)
+    def perform(self, form: Any) -> str:
+        charge = services.charge_add(actor=self.user, defendant=self.defendant, **form.cleaned_data)
         return f"Charge “{charge.offence}” added."
 
 
-class HearingAddView(CasePartView):
+class HearingAddView(CaseFormView):
     form_class = HearingForm
     title = "Add a hearing"
     submit_label = "Add hearing"
     section = "hearings"
 
-    def perform(self, form: forms.Form) -> str:
-        hearing = services.hearing_add(actor=_user(self.request), case=self.case, **form.cleaned_data)
+    def perform(self, form: Any) -> str:
+        hearing = services.hearing_add(actor=self.user, case=self.case, **form.cleaned_data)
         return f"{hearing.get_hearing_type_display()} added."
 
 
-class DefendantEditView(CasePartView):
+class DefendantEditView(CaseFormView):
     form_class = DefendantEditForm
     submit_label = "Save changes"
     section = "defendants"
 
-    def setup_objects(self, case: Case, **kwargs: Any) -> None:
-        self.record = self.defendant = _part_or_404(selectors.defendant_in_case(case=case, pk=kwargs["defendant_id"]))
+    def setup_objects(self, **kwargs: Any) -> None:
+        defendant = selectors.defendant_in_case(case=self.case, pk=kwargs["defendant_id"])
+        self.record = self.defendant = _part_or_404(defendant)
         self.title = f"Change details of {self.defendant}"
 
-    def perform(self, form: forms.Form) -> str:
+    def perform(self, form: Any) -> str:
         edit = cast(DefendantEditForm, form)
         changes = services.defendant_update(
-            actor=_user(self.request),
+            actor=self.user,
             defendant=self.defendant,
             expected_version=edit.cleaned_data["version"],
             **edit.service_values(),
@@ -592,20 +442,20 @@ class DefendantEditView(CasePartView):
         return f"Details of {self.defendant} saved." if changes else "No changes to save."
 
 
-class ChargeEditView(CasePartView):
+class ChargeEditView(CaseFormView):
     form_class = ChargeEditForm
     submit_label = "Save changes"
     section = "defendants"
 
-    def setup_objects(self, case: Case, **kwargs: Any) -> None:
-        charge = selectors.charge_in_case(case=case, defendant_id=kwargs["defendant_id"], pk=kwargs["charge_id"])
+    def setup_objects(self, **kwargs: Any) -> None:
+        charge = selectors.charge_in_case(case=self.case, defendant_id=kwargs["defendant_id"], pk=kwargs["charge_id"])
         self.record = self.charge = _part_or_404(charge)
         self.title = f"Change a charge against {self.charge.defendant}"
 
-    def perform(self, form: forms.Form) -> str:
+    def perform(self, form: Any) -> str:
         edit = cast(ChargeEditForm, form)
         changes = services.charge_update(
-            actor=_user(self.request),
+            actor=self.user,
             charge=self.charge,
             expected_version=edit.cleaned_data["version"],
             **edit.service_values(),
@@ -613,19 +463,19 @@ class ChargeEditView(CasePartView):
         return f"Charge “{self.charge.offence}” saved." if changes else "No changes to save."
 
 
-class HearingEditView(CasePartView):
+class HearingEditView(CaseFormView):
     form_class = HearingEditForm
     title = "Change a hearing"
     submit_label = "Save changes"
     section = "hearings"
 
-    def setup_objects(self, case: Case, **kwargs: Any) -> None:
-        self.record = self.hearing = _part_or_404(selectors.hearing_in_case(case=case, pk=kwargs["hearing_id"]))
+    def setup_objects(self, **kwargs: Any) -> None:
+        self.record = self.hearing = _part_or_404(selectors.hearing_in_case(case=self.case, pk=kwargs["hearing_id"]))
 
-    def perform(self, form: forms.Form) -> str:
+    def perform(self, form: Any) -> str:
         edit = cast(HearingEditForm, form)
         changes = services.hearing_update(
-            actor=_user(self.request),
+            actor=self.user,
             hearing=self.hearing,
             expected_version=edit.cleaned_data["version"],
             **edit.service_values(),
@@ -639,29 +489,29 @@ def _part_or_404(part: Any) -> Any:
     return part
 
 
-class DocumentAddView(CasePartView):
+class DocumentAddView(CaseFormView):
     form_class = DocumentForm
     title = "Add a document"
     submit_label = "Add document"
-    section = "documents"
+    section = "material"
 
-    def perform(self, form: forms.Form) -> str:
+    def perform(self, form: Any) -> str:
         data = dict(form.cleaned_data)
         metadata = {"has_disclosure_strategy": data.pop("has_disclosure_strategy", False)}
-        document = services.document_add(actor=_user(self.request), case=self.case, metadata=metadata, **data)
+        document = services.document_add(actor=self.user, case=self.case, metadata=metadata, **data)
         return f"{document} added."
 
 
-class DocumentReviseView(CasePartView):
+class DocumentReviseView(CaseFormView):
     form_class = DocumentReviseForm
     submit_label = "Save new version"
-    section = "documents"
+    section = "material"
 
-    def setup_objects(self, case: Case, **kwargs: Any) -> None:
-        document = CaseDocument.objects.filter(case=case, pk=kwargs["document_id"]).first()
+    def setup_objects(self, **kwargs: Any) -> None:
+        document = CaseDocument.objects.filter(case=self.case, pk=kwargs["document_id"]).first()
         if document is None:
             raise Http404("Document not found.")
-        document.case = case
+        document.case = self.case
         self.document: CaseDocument = document
         self.title = f"Revise {self.document}"
 
@@ -671,10 +521,10 @@ class DocumentReviseView(CasePartView):
             self.document, latest.body if latest else "", latest.metadata if latest else None
         )
 
-    def perform(self, form: forms.Form) -> str:
+    def perform(self, form: Any) -> str:
         data = form.cleaned_data
         version = services.document_revise(
-            actor=_user(self.request),
+            actor=self.user,
             document=self.document,
             expected_version=data["version"],
             body=data["body"],
@@ -684,14 +534,14 @@ class DocumentReviseView(CasePartView):
         return f"Version {version.number} of {self.document.title} saved."
 
 
-class ReviewAddView(CasePartView):
+class ReviewAddView(CaseFormView):
     form_class = ReviewForm
     title = "Record a case review"
     submit_label = "Record review"
     section = "reviews"
 
-    def perform(self, form: forms.Form) -> str:
-        review = services.review_add(actor=_user(self.request), case=self.case, **form.cleaned_data)
+    def perform(self, form: Any) -> str:
+        review = services.review_add(actor=self.user, case=self.case, **form.cleaned_data)
         return f"{review.get_kind_display()} recorded."
 
 

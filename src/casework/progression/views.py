@@ -7,32 +7,29 @@ Views parse input, call one selector or service, and render. A case outside the 
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
-from django.views import View
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
+from casework.cases.form_view import CaseFormView, case_section_url, raise_page_error
 from casework.cases.models import Case
 from casework.core import clock
 from casework.core.bank_holidays import working_calendar
 from casework.core.dates import govuk_date
 from casework.core.disclosure import disclosure_or_form, list_or_export
-from casework.core.errors import CaseworkError, EditConflict
+from casework.core.errors import CaseworkError
 from casework.core.forms import apply_service_error
 from casework.core.params import id_param, safe_next
-from casework.core.views import http_error_for, page_errors
+from casework.core.views import page_errors
 from casework.core.working_days import CalendarNotCovered
 from casework.people.choices import CASEWORKER_ROLES, CPS_STAFF_ROLES, UNIT_MANAGER_ROLES
 from casework.progression import board as reads
@@ -45,18 +42,6 @@ from casework.progression.rules import InvalidInput, RuleNotFound
 
 def _user(request: HttpRequest) -> Any:
     return request.user
-
-
-def _raise_page_error(error: CaseworkError) -> None:
-    mapped = http_error_for(error)
-    if mapped is not None:
-        raise mapped from error
-
-
-def _case_url(case_id: int, anchor: str = "") -> str:
-    """The case's progression page. `anchor` is ignored: after a save the page opens at the top, where
-    the success banner is (and takes focus), rather than scrolled to a section below it."""
-    return reverse("progression:case", kwargs={"case_id": case_id})
 
 
 # --- the case's progression page ---------------------------------------------------------------
@@ -86,73 +71,19 @@ def case_recalculate(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "progression/recalculated.html", {"case": case, "moved": rows})
 
 
-@method_decorator(login_required, name="dispatch")
-class CaseFormView(View, ABC):
-    """A form that changes one part of a case's progression. The case must be one the user may
-    change: invisible is a 404, visible but read-only a 403."""
+class _ProgressionForm(CaseFormView):
+    """Progression's case forms: their page shows the clock's expiry or the deadline's due date. They
+    all belong to the case page's "Deadlines and CTL log" section, which lists the clocks, the CTL
+    log, the deadlines and the case's open tasks."""
 
-    http_method_names = ["get", "post"]
-    form_class: type[forms.Form]
-    title = ""
-    submit_label = "Save"
-    section = ""
-    intro = ""
-
-    def setup_objects(self, case: Case, **kwargs: Any) -> None:
-        """Load sub-records named in the URL (always within the case)."""
-
-    def form_kwargs(self) -> dict[str, Any]:
-        return {}
-
-    def initial(self) -> dict[str, Any]:
-        return {}
-
-    @abstractmethod
-    def perform(self, form: Any) -> str:
-        """Call the one service this form is for; return the confirmation message shown to the user."""
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        with page_errors():
-            self.case = case_selectors.case_for_change(user=_user(request), case_id=kwargs["case_id"])
-        self.setup_objects(self.case, **kwargs)
-        return super().dispatch(request, *args, **kwargs)
-
-    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        return self.render(self.form_class(initial=self.initial(), **self.form_kwargs()))
-
-    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        form = self.form_class(request.POST, **self.form_kwargs())
-        if form.is_valid():
-            try:
-                message = self.perform(form)
-            except CaseworkError as error:
-                _raise_page_error(error)
-                if isinstance(error, EditConflict):
-                    data = request.POST.copy()
-                    data["version"] = str(error.current_version)
-                    form = self.form_class(data, **self.form_kwargs())
-                    form.is_valid()
-                    form.add_error(None, error.message)
-                else:
-                    apply_service_error(form, error)
-            else:
-                messages.success(request, message)
-                return redirect(_case_url(self.case.pk, self.section))
-        return self.render(form)
-
-    def render(self, form: forms.Form) -> HttpResponse:
-        return render(
-            self.request,
-            "progression/form.html",
-            {"form": form, "case": self.case, "title": self.title, "submit_label": self.submit_label, "view": self},
-        )
+    template_name = "progression/case_form.html"
 
 
-class ClockOpenView(CaseFormView):
+class ClockOpenView(_ProgressionForm):
     form_class = pforms.ClockOpenForm
+    section = "deadlines"
     title = "Start a custody time limit clock"
     submit_label = "Start clock"
-    section = "clocks"
     intro = "Choose the charge and the regime. Then record the remand in custody that starts the clock."
 
     def form_kwargs(self) -> dict[str, Any]:
@@ -161,7 +92,7 @@ class ClockOpenView(CaseFormView):
     def perform(self, form: Any) -> str:
         data = form.cleaned_data
         services.custody_clock_open(
-            actor=_user(self.request),
+            actor=self.user,
             charge=data["charge"],
             initial_regime=data["initial_regime"],
             summary_trial_decided_on=data["summary_trial_decided_on"],
@@ -170,15 +101,15 @@ class ClockOpenView(CaseFormView):
         return f"Custody time limit clock started for {data['charge'].defendant}: {data['charge'].offence}."
 
 
-class _ClockView(CaseFormView):
-    section = "clocks"
+class _ClockView(_ProgressionForm):
     show_expiry = True
 
-    def setup_objects(self, case: Case, **kwargs: Any) -> None:
-        ctl = CustodyClock.objects.select_related("charge__defendant").filter(case=case, pk=kwargs["clock_id"]).first()
+    def setup_objects(self, **kwargs: Any) -> None:
+        clocks = CustodyClock.objects.select_related("charge__defendant")
+        ctl = clocks.filter(case=self.case, pk=kwargs["clock_id"]).first()
         if ctl is None:
             raise Http404("Custody clock not found.")
-        ctl.case = case
+        ctl.case = self.case
         self.clock: CustodyClock = ctl
         self.title = f"{self.verb}: {ctl.charge.defendant}, {ctl.charge.offence}"
 
@@ -187,6 +118,7 @@ class _ClockView(CaseFormView):
 
 class ClockEventView(_ClockView):
     form_class = pforms.ClockEventForm
+    section = "deadlines"
     verb = "Record a custody event"
     submit_label = "Record event"
     intro = "The expiry is recomputed from all the events. For an extension, enter the new date the court set."
@@ -194,7 +126,7 @@ class ClockEventView(_ClockView):
     def perform(self, form: Any) -> str:
         data = form.cleaned_data
         reading = services.clock_event_record(
-            actor=_user(self.request),
+            actor=self.user,
             clock=self.clock,
             kind=data["kind"],
             occurred_on=data["occurred_on"],
@@ -209,6 +141,7 @@ class ClockEventView(_ClockView):
 
 class DualCheckView(_ClockView):
     form_class = pforms.DualCheckForm
+    section = "deadlines"
     verb = "Check the expiry date"
     submit_label = "Confirm expiry"
     show_expiry = False  # the checker works the date out without being shown it
@@ -219,13 +152,14 @@ class DualCheckView(_ClockView):
 
     def perform(self, form: Any) -> str:
         services.clock_dual_check(
-            actor=_user(self.request), clock=self.clock, confirmed_expiry=form.cleaned_data["confirmed_expiry"]
+            actor=self.user, clock=self.clock, confirmed_expiry=form.cleaned_data["confirmed_expiry"]
         )
         return "Expiry date confirmed by a second person."
 
 
 class ExtensionStartView(_ClockView):
     form_class = pforms.ExtensionStartForm
+    section = "deadlines"
     verb = "Start an extension application"
     submit_label = "Start application"
     intro = "Prepare the application at least 14 days before expiry; notice must be served on the court and defence."
@@ -233,16 +167,16 @@ class ExtensionStartView(_ClockView):
     def perform(self, form: Any) -> str:
         data = form.cleaned_data
         services.extension_application_start(
-            actor=_user(self.request), clock=self.clock, hearing_on=data["hearing_on"], note=data["note"]
+            actor=self.user, clock=self.clock, hearing_on=data["hearing_on"], note=data["note"]
         )
         return "Extension application started."
 
 
-class CtlLogAddView(CaseFormView):
+class CtlLogAddView(_ProgressionForm):
     form_class = pforms.CtlLogForm
+    section = "deadlines"
     title = "Add a CTL log entry"
     submit_label = "Add entry"
-    section = "ctl-log"
     intro = "Record each check of the custody time limits: at every hearing and regularly in between."
 
     def form_kwargs(self) -> dict[str, Any]:
@@ -254,7 +188,7 @@ class CtlLogAddView(CaseFormView):
     def perform(self, form: Any) -> str:
         data = form.cleaned_data
         services.ctl_log_add(
-            actor=_user(self.request),
+            actor=self.user,
             case=self.case,
             entry_on=data["entry_on"],
             note=data["note"],
@@ -263,15 +197,14 @@ class CtlLogAddView(CaseFormView):
         return "CTL log entry added."
 
 
-class _DeadlineView(CaseFormView):
-    section = "deadlines"
+class _DeadlineView(_ProgressionForm):
     verb = ""
 
-    def setup_objects(self, case: Case, **kwargs: Any) -> None:
-        deadline = Deadline.objects.filter(case=case, pk=kwargs["deadline_id"]).first()
+    def setup_objects(self, **kwargs: Any) -> None:
+        deadline = Deadline.objects.filter(case=self.case, pk=kwargs["deadline_id"]).first()
         if deadline is None:
             raise Http404("Deadline not found.")
-        deadline.case = case
+        deadline.case = self.case
         self.deadline: Deadline = deadline
         self.title = f"{self.verb}: {deadline.title}"
 
@@ -281,6 +214,7 @@ class _DeadlineView(CaseFormView):
 
 class DeadlineMetView(_DeadlineView):
     form_class = pforms.DeadlineMetForm
+    section = "deadlines"
     verb = "Mark as met"
     submit_label = "Mark as met"
 
@@ -290,20 +224,21 @@ class DeadlineMetView(_DeadlineView):
     def perform(self, form: Any) -> str:
         data = form.cleaned_data
         services.deadline_mark_met(
-            actor=_user(self.request), deadline=self.deadline, expected_version=data["version"], met_on=data["met_on"]
+            actor=self.user, deadline=self.deadline, expected_version=data["version"], met_on=data["met_on"]
         )
         return f"{self.deadline.title}: met on {govuk_date(data['met_on'])}."
 
 
 class DeadlineMissedView(_DeadlineView):
     form_class = pforms.DeadlineMissedForm
+    section = "deadlines"
     verb = "Record as missed"
     submit_label = "Record as missed"
 
     def perform(self, form: Any) -> str:
         data = form.cleaned_data
         services.deadline_mark_missed(
-            actor=_user(self.request),
+            actor=self.user,
             deadline=self.deadline,
             expected_version=data["version"],
             reason=data["missed_reason"],
@@ -314,6 +249,7 @@ class DeadlineMissedView(_DeadlineView):
 
 class DeadlineDirectView(_DeadlineView):
     form_class = pforms.DeadlineDirectForm
+    section = "deadlines"
     verb = "Record a court direction"
     submit_label = "Save the directed date"
     intro = "The court's date replaces the standard date. The standard date stays on record beside it."
@@ -324,7 +260,7 @@ class DeadlineDirectView(_DeadlineView):
     def perform(self, form: Any) -> str:
         data = form.cleaned_data
         services.deadline_direct(
-            actor=_user(self.request),
+            actor=self.user,
             deadline=self.deadline,
             expected_version=data["version"],
             due_on=data["due_on"],
@@ -333,11 +269,11 @@ class DeadlineDirectView(_DeadlineView):
         return f"{self.deadline.title}: now due {govuk_date(data['due_on'])} by direction."
 
 
-class DirectionAddView(CaseFormView):
+class DirectionAddView(_ProgressionForm):
     form_class = pforms.DirectionAddForm
+    section = "deadlines"
     title = "Add a court direction"
     submit_label = "Add direction"
-    section = "deadlines"
 
     def form_kwargs(self) -> dict[str, Any]:
         return {"case": self.case}
@@ -345,7 +281,7 @@ class DirectionAddView(CaseFormView):
     def perform(self, form: Any) -> str:
         data = form.cleaned_data
         deadline = services.direction_add(
-            actor=_user(self.request),
+            actor=self.user,
             case=self.case,
             title=data["title"],
             due_on=data["due_on"],
@@ -355,17 +291,17 @@ class DirectionAddView(CaseFormView):
         return f"Direction added: {deadline.title}, due {govuk_date(deadline.due_on)}."
 
 
-class CaseTaskCreateView(CaseFormView):
+class CaseTaskCreateView(_ProgressionForm):
     form_class = pforms.TaskCreateForm
+    section = "deadlines"
     title = "Add a task on this case"
     submit_label = "Add task"
-    section = "tasks"
 
     def form_kwargs(self) -> dict[str, Any]:
         return {"unit_id": self.case.unit_id}
 
     def perform(self, form: Any) -> str:
-        task = services.task_create(actor=_user(self.request), case=self.case, **form.service_values())
+        task = services.task_create(actor=self.user, case=self.case, **form.service_values())
         return f"Task added: {task.title}."
 
 
@@ -430,7 +366,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
         try:
             task = services.task_create(actor=user, **form.service_values())
         except CaseworkError as error:
-            _raise_page_error(error)
+            raise_page_error(error)
             apply_service_error(form, error)
         else:
             messages.success(request, f"Task added: {task.title}.")
@@ -468,14 +404,14 @@ def task_complete(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
         services.task_complete(actor=user, task=task, expected_version=form.cleaned_data["version"])
     except CaseworkError as error:
-        _raise_page_error(error)
+        raise_page_error(error)
         messages.error(request, error.message)
     else:
         messages.success(request, f"Task completed: {task.title}.")
     target = request.POST.get("next", "")
     if target not in {"case"} or task.case_id is None:
         return redirect("progression:tasks")
-    return redirect(_case_url(task.case_id, "tasks"))
+    return redirect(case_section_url(task.case_id, "deadlines"))
 
 
 # --- notices -----------------------------------------------------------------------------------

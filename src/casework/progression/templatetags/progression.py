@@ -28,6 +28,14 @@ def progression_panel(context: template.Context, case: Any) -> dict[str, Any]:
     }
 
 
+@register.inclusion_tag("progression/_case_progression.html", takes_context=True)
+def progression_section(context: template.Context, case: Any) -> dict[str, Any]:
+    """The case page's "Deadlines and CTL log" section: clocks, CTL log, deadlines and open tasks with
+    their actions, for a case the page has already opened (and audited)."""
+    data = board.case_progression(user=context["request"].user, case=case, today=clock.today())
+    return {"case": case, "can_edit": context.get("can_edit"), "csrf_token": context.get("csrf_token"), **data}
+
+
 @register.filter
 def regime_label(ctl: Any) -> str:
     """The custody time limit that applies, in words (the clock stores the regime's code)."""
