@@ -195,6 +195,7 @@ class WaiverRevokeView(_UnitManagersOnly):
 
 class SignOffRequestView(CaseFormView):
     form_class = SignOffRequestForm
+    template_name = "assurance/signoff_request.html"
     section = "compliance"
     title = "Request a manager's sign-off"
     intro = (
@@ -205,10 +206,8 @@ class SignOffRequestView(CaseFormView):
     def form_kwargs(self) -> dict[str, Any]:
         return {"checkpoints": signoffs.requestable_checkpoints(case=self.case, today=clock.today())}
 
-    def render(self, form: forms.Form) -> HttpResponse:
-        states = signoffs.checkpoint_states(case=self.case, today=clock.today())
-        context = {"form": form, "case": self.case, "view": self, "states": states}
-        return render(self.request, "assurance/signoff_request.html", context)
+    def context(self) -> dict[str, Any]:
+        return {"states": signoffs.checkpoint_states(case=self.case, today=clock.today())}
 
     def perform(self, form: Any) -> str:
         request = services.signoff_request(

@@ -248,7 +248,8 @@ def _read_batch(case_ids: list[int]) -> _CaseFacts:
     for case_id, hearing_on in ExtensionApplication.objects.filter(
         clock__case_id__in=case_ids, hearing_on__isnull=False, decided_on__isnull=True
     ).values_list("clock__case_id", "hearing_on"):
-        extension_hearings[case_id].append(hearing_on)
+        if hearing_on is not None:  # excluded by the filter; narrows the type
+            extension_hearings[case_id].append(hearing_on)
     deadlines: dict[int, dict[str, Deadline]] = defaultdict(dict)
     for deadline in Deadline.objects.filter(case_id__in=case_ids):
         deadlines[deadline.case_id][deadline.key] = deadline
