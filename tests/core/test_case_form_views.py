@@ -27,7 +27,6 @@ NOT_CASE_FORMS = {
     "assurance:panel_register": "a one-button action",
     "assurance:panel_action_done": "a one-button action",
     "resourcing:case": "a page",
-    "resourcing:allocate": "allocation with ranked suggestions (resourcing's page; see docs/development.md)",
     "oversight:pack_case": "an evidence pack export (a disclosure, not a change)",
     "records:restricted_open": "opening a restricted case through the records app's own access path",
     "records:restriction_lift": "a one-button action on the records list",
@@ -64,7 +63,7 @@ def test_every_case_form_route_is_the_one_generic_view() -> None:
 
 def test_routed_case_forms_cover_every_app_that_changes_a_case() -> None:
     forms = {name.split(":")[0] for _r, name, view in case_page_routes() if hasattr(view, "view_class")}
-    assert forms == {"cases", "progression", "assurance"}
+    assert forms == {"cases", "progression", "assurance", "resourcing"}
 
 
 def all_subclasses(cls):

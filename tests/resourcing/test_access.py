@@ -142,6 +142,22 @@ def test_allocation_page_for_unit_managers_only(personas, case_a) -> None:
     assert case_a.allocated_lawyer_id == personas.manager_a.pk
 
 
+def test_a_stale_allocation_shows_the_conflict_and_keeps_the_choice(personas, case_a) -> None:
+    """The allocation page is a case form like every other: someone else's save first is told at
+    the top, the choice is kept, and sending again is a deliberate overwrite."""
+    url = reverse("resourcing:allocate", args=[case_a.pk])
+    client = _client(personas.manager_a)
+    stale = {"version": case_a.version - 1, "lead_id": personas.manager_a.pk, "deputy_id": "", "reason": "Knows it"}
+    response = client.post(url, stale)
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page
+    assert "Knows it" in page
+    case_a.refresh_from_db()
+    assert case_a.allocated_lawyer_id != personas.manager_a.pk
+    response = client.post(url, stale | {"version": case_a.version})
+    assert response.status_code == 302 and response["Location"] == reverse("resourcing:case", args=[case_a.pk])
+
+
 def test_api_case_and_unit(personas, case_a, api_as) -> None:
     prosecutor = api_as("prosecutor_a")
     body = prosecutor.get(f"/resourcing/cases/{case_a.pk}").json()

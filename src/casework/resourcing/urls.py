@@ -14,7 +14,7 @@ urlpatterns = [
     path("units/<int:unit_id>/vacancies/", views.vacancies, name="vacancies"),
     path("units/<int:unit_id>/timesheet/", views.timesheet, name="timesheet"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
-    path("cases/<int:case_id>/allocate/", views.allocate, name="allocate"),
+    path("cases/<int:case_id>/allocate/", views.AllocateView.as_view(), name="allocate"),
     path("scenarios/", views.scenario_list, name="scenarios"),
     path("scenarios/<int:scenario_id>/", views.scenario_detail, name="scenario"),
 ]

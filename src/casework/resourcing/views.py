@@ -12,8 +12,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from casework.cases.form_view import CaseFormView
 from casework.cases.models import Case
 from casework.core import clock
 from casework.core.errors import CaseworkError
@@ -238,36 +240,47 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def allocate(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
-    case = _visible_case(user, case_id)
-    if not (user.role_codes & UNIT_MANAGER_ROLES and user.unit_id == case.unit_id):
-        raise Http404("Page not found.")
-    help_ = reports.allocation_help(case, on=clock.today())
-    people = [(r.candidate.person_id, r.candidate.name) for r in help_.ranked]
-    form = forms.AllocationForm(
-        request.POST or None,
-        people=people,
-        initial={"version": case.version, "lead_id": case.allocated_lawyer_id, "deputy_id": case.deputy_lawyer_id},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.allocation_decide(
-                actor=user,
-                case=case,
-                expected_version=form.cleaned_data["version"],
-                lead_id=form.cleaned_data["lead_id"],
-                deputy_id=form.cleaned_data["deputy_id"],
-                reason=form.cleaned_data["reason"],
-                ranking=help_.ranked,
-            )
-            messages.success(request, "Allocation recorded.")
-            return redirect("resourcing:case", case_id=case.pk)
-        except CaseworkError as error:
-            _fail(form, error)
-    return render(request, "resourcing/allocate.html", {"case": case, "help": help_, "form": form})
+class AllocateView(CaseFormView):
+    """Allocate a case's lawyers with the ranked suggestions: the case's unit managers only."""
+
+    form_class = forms.AllocationForm
+    template_name = "resourcing/allocate.html"
+    section = "overview"
+    title = "Allocate the case"
+
+    def load_case(self, user: Any, case_id: int) -> Case:
+        case = _visible_case(user, case_id)
+        if not (user.role_codes & UNIT_MANAGER_ROLES and user.unit_id == case.unit_id):
+            raise Http404("Page not found.")
+        return case
+
+    def setup_objects(self, **kwargs: Any) -> None:
+        self.help = reports.allocation_help(self.case, on=clock.today())
+
+    def form_kwargs(self) -> dict[str, Any]:
+        return {"people": [(r.candidate.person_id, r.candidate.name) for r in self.help.ranked]}
+
+    def initial(self) -> dict[str, Any]:
+        case = self.case
+        return {"version": case.version, "lead_id": case.allocated_lawyer_id, "deputy_id": case.deputy_lawyer_id}
+
+    def perform(self, form: Any) -> str:
+        services.allocation_decide(
+            actor=self.user,
+            case=self.case,
+            expected_version=form.cleaned_data["version"],
+            lead_id=form.cleaned_data["lead_id"],
+            deputy_id=form.cleaned_data["deputy_id"],
+            reason=form.cleaned_data["reason"],
+            ranking=self.help.ranked,
+        )
+        return "Allocation recorded."
+
+    def success_url(self) -> str:
+        return reverse("resourcing:case", args=[self.case.pk])
+
+    def context(self) -> dict[str, Any]:
+        return {"help": self.help}
 
 
 # --- what-if scenarios ------------------------------------------------------------------------------
