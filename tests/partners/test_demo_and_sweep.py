@@ -10,6 +10,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from casework.audit.models import AuditEvent
+from casework.partners import selectors
 from casework.partners.demo import load_partners_demo
 from casework.partners.models import Agreement, Escalation, MouTemplate, Referral
 from casework.people.choices import RoleCode
@@ -37,13 +39,31 @@ def test_demo_gives_every_force_a_state_and_is_idempotent(personas: Personas, ma
     assert counts.get("missing", 0) >= 1 and counts.get("expired", 0) + counts.get("review_due", 0) >= 1
     hampshire = Agreement.objects.get(force=personas.force_x)
     assert hampshire.status == "signed" and hampshire.template.number == 2
-    assert Referral.objects.filter(force=personas.force_x).count() == 3
-    assert Referral.objects.filter(force=personas.force_y).count() == 3
+    today = dt.date(2026, 6, 3)
+    assert Referral.objects.filter(force=personas.force_x, submitted_on=today).count() == 3
+    assert Referral.objects.filter(force=personas.force_y, submitted_on=today).count() == 3
     assert Escalation.objects.filter(status="open").exists()
     snapshot = (Agreement.objects.count(), Referral.objects.count(), Escalation.objects.count())
     again = load_partners_demo(seed=7)
     assert (Agreement.objects.count(), Referral.objects.count(), Escalation.objects.count()) == snapshot
-    assert again["referrals"] == 0 and again["skipped"] == 43 - counts.get("missing", 0)
+    assert (
+        again["referrals"] == 0 and again["past_referrals"] == 0 and again["skipped"] == 43 - counts.get("missing", 0)
+    )
+
+
+def test_demo_gives_the_persona_forces_a_year_of_referrals_already_answered(personas: Personas) -> None:
+    counts = load_partners_demo(seed=7)
+    for officer in (personas.police_x, personas.police_y):
+        figures = selectors.force_performance(user=officer, force_id=officer.police_force_id, today=dt.date(2026, 6, 3))
+        months = [month for month, n in figures["trend"] if n]
+        assert months == [
+            f"{year}-{month:02d}"
+            for year, month in [(2025, m) for m in range(7, 13)] + [(2026, m) for m in range(1, 7)]
+        ]
+    past = Referral.objects.filter(submitted_on__lt=dt.date(2026, 6, 1))
+    assert past.count() == counts["past_referrals"] > 0
+    assert not past.filter(status__in=["submitted", "acknowledged"]).exists()
+    assert AuditEvent.objects.filter(subject_type="partners.referral", action="collect").count() >= past.count()
 
 
 def test_demo_is_deterministic_for_a_seed(personas: Personas, managers_everywhere) -> None:

@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import transaction
 
+from casework.assurance.history import replay_month_ends
 from casework.assurance.services import rechecks_run
 from casework.assurance.sweep import assurance_sweep
 from casework.audit.choices import Action
@@ -159,6 +160,9 @@ class DemoLoader:
             f"deadlines {progress.deadlines_created}, tasks {progress.tasks_created}, "
             f"notices {progress.notices_created} ({time.perf_counter() - started:.1f} s)"
         )
+        # Verdicts at each past month end first (oldest first), so the dashboards' trends have a year.
+        history = replay_month_ends(now=clock.now(), progress=self.progress)
+        self.progress(f"compliance history: {history.months} month ends, {history.opened} verdicts stored")
         verdicts = assurance_sweep(today=self.today)
         # Cases the demo extensions changed through the services wait for a re-check: do it now,
         # so the demo opens with fresh verdicts and no "Re-checking" notices.

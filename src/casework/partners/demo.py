@@ -15,15 +15,23 @@ from typing import Any
 
 from django.db import transaction
 
+from casework.audit.choices import Action
+from casework.audit.services import ActorSnapshot, PendingEvent, record_many
 from casework.core import clock
+from casework.core.bank_holidays import working_calendar
 from casework.partners import rules, services
-from casework.partners.choices import AgreementStatus, ReferralKind
+from casework.partners.choices import AgreementStatus, ReferralKind, ReferralStatus
 from casework.partners.models import Agreement, MouTemplate, Referral
+from casework.partners.services.access import serving_unit
 from casework.people.choices import RoleCode
 from casework.people.models import PoliceForce, User
 
 #: Forces whose state the demo fixes, so the personas' story is the same for every seed.
 FIXED = {"hampshire": "current", "durham": "current"}
+#: Who the audit trail says wrote the past referrals (they are loaded, not submitted today).
+PARTNERS_DEMO_LOADER = ActorSnapshot(actor_id=None, label="system (partners demo loader)", role="system", unit="")
+#: Past months of referrals per persona force, so "Referrals by month" shows a year.
+HISTORY_MONTHS = 11
 STATES = (
     "current",
     "current",
@@ -164,6 +172,80 @@ def _referrals(seed: int, today: dt.date) -> int:
     return made
 
 
+def _past_referrals(seed: int, today: dt.date) -> int:
+    """The personas' forces' referrals of the previous HISTORY_MONTHS months, already answered.
+    Written in bulk with the loader's collect events (the services would date them today)."""
+    calendar = working_calendar()
+    rows: list[Referral] = []
+    for username in ("police.x", "police.y"):
+        officer = (
+            User.objects.filter(username=username, police_force__isnull=False).select_related("police_force").first()
+        )
+        if officer is None or officer.police_force is None:
+            continue
+        force = officer.police_force
+        unit = serving_unit(force)
+        manager = _manager(unit.pk)
+        rng = random.Random(f"{seed}:{force.code}:history")
+        for months_ago in range(HISTORY_MONTHS, 0, -1):
+            first = rules.add_months(today.replace(day=1), -months_ago)
+            for number in range(1, rng.randint(1, 4) + 1):
+                submitted = first + dt.timedelta(days=rng.randint(0, 27))
+                kind = rng.choice((ReferralKind.EARLY_ADVICE, ReferralKind.REFERRAL))
+                ack_due = rules.due_after(calendar, submitted, 2)
+                respond_due = rules.due_after(calendar, submitted, 10)
+                late = rng.random() < 0.15
+                responded = rules.due_after(calendar, submitted, rng.randint(11, 15) if late else rng.randint(3, 10))
+                reference = f"DEMO{seed}-{force.code[:3].upper()}-{first:%Y%m}-{number}"
+                if Referral.objects.filter(force=force, police_reference=reference).exists():
+                    continue
+                advice = kind == ReferralKind.EARLY_ADVICE
+                at = dt.datetime.combine(submitted, dt.time(10), tzinfo=clock.LONDON)
+                rows.append(
+                    Referral(
+                        reference=f"TMP-{reference}",
+                        kind=kind,
+                        force=force,
+                        unit=unit,
+                        submitted_by=officer,
+                        submitted_on=submitted,
+                        officer_in_case="DS Harper",
+                        status=ReferralStatus.ADVICE_GIVEN if advice else ReferralStatus.DECLINED,
+                        acknowledge_due_on=ack_due,
+                        respond_due_on=respond_due,
+                        acknowledged_on=rules.due_after(calendar, submitted, 1),
+                        responded_on=responded,
+                        decided_by=manager,
+                        response_text="Advice given on the evidential gaps and further lines of enquiry."
+                        if advice
+                        else "Declined: the case does not meet the CCU's acceptance criteria; the Area will advise.",
+                        decline_communicated_on=None if advice else responded,
+                        created_at=at,
+                        updated_at=at,
+                        **_items(reference, number % 3),
+                    )
+                )
+    created = Referral.objects.bulk_create(rows)
+    for referral in created:
+        prefix = "EIA" if referral.kind == ReferralKind.EARLY_ADVICE else "REF"
+        referral.reference = f"{prefix}-{referral.force.code[:4].upper()}-{referral.pk:05d}"
+    Referral.objects.bulk_update(created, ["reference"])
+    record_many(
+        actor=PARTNERS_DEMO_LOADER,
+        events=[
+            PendingEvent(
+                action=Action.COLLECT,
+                subject_type="partners.referral",
+                subject_id=str(referral.pk),
+                subject_label=referral.reference,
+                changes={"submitted_on": [None, referral.submitted_on.isoformat()], "status": [None, referral.status]},
+            )
+            for referral in created
+        ],
+    )
+    return len(created)
+
+
 def _items(reference: str, index: int) -> dict[str, str]:
     subject = ("a suspected investment fraud", "a county lines drugs supply network", "a historic abuse series")[index]
     return {
@@ -194,4 +276,5 @@ def load_partners_demo(*, seed: int, today: dt.date | None = None) -> dict[str, 
         counts[result] = counts.get(result, 0) + 1
     services.agreements_review_sweep(today=day)
     counts["referrals"] = _referrals(seed, day)
+    counts["past_referrals"] = _past_referrals(seed, day)
     return counts
