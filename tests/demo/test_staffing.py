@@ -131,3 +131,16 @@ def test_team_names_run_on_when_a_unit_has_more_managers_than_names() -> None:
         "Serious Crime team 2",
     ]
     assert len(set(staffing.team_names(40, ["A", "B", "C"]))) == 40
+
+
+@pytest.mark.parametrize("seed", [7, 2026, 11])
+def test_a_small_demo_gives_the_personas_units_work_at_every_stage(seed: int) -> None:
+    """Whatever the seed, a demo of a couple of dozen cases still gives the demo logins of units A and
+    B cases at every stage (a drawn split once left unit A empty)."""
+    generator = DemoGenerator(seed=seed, today=TODAY, reference=REFERENCE)
+    generator.build_staff(24)
+    stages_by_unit: dict[str, set[str]] = defaultdict(set)
+    for unit, stage in generator.case_slots:
+        stages_by_unit[unit].add(stage)
+    for unit in ("ccu-wessex", "ccu-north-east"):
+        assert stages_by_unit[unit] == set(vocab.STAGE_WEIGHTS), unit

@@ -345,12 +345,13 @@ class DemoGenerator:
         ]
         rng = random.Random(f"{self.seed}:slots")
         stages = list(vocab.STAGE_WEIGHTS)
-        # The first cases take every stage in turn, so even a small demo shows each stage once.
+        # The first cases take every stage in turn in the personas' units A and then B, so even a
+        # small demo gives every demo login work at each stage; the rest are drawn.
+        first = [(unit, stage) for unit in (PERSONA_UNIT_A, PERSONA_UNIT_B) for stage in stages if unit in units]
         return [
-            (
-                rng.choices(units, weights=weights)[0],
-                stages[index] if index < len(stages) else _weighted(rng, vocab.STAGE_WEIGHTS),
-            )
+            first[index]
+            if index < len(first)
+            else (rng.choices(units, weights=weights)[0], _weighted(rng, vocab.STAGE_WEIGHTS))
             for index in range(count)
         ]
 
