@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from casework.assurance import tallies
 from casework.cases import services as case_services
-from casework.resourcing import stored
+from casework.resourcing import stored, summaries
 from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
@@ -24,10 +24,11 @@ NATIONAL_PAGES = [
     ("assurance:dashboard", "hq", 12),
     ("assurance:dashboard", "inspector", 12),
     ("oversight:dashboard", "hq", 15),
-    # The resourcing pages read the stored complexity bands (resourcing.stored) and forecasts
-    # (SQLite: home 22, grades 17, its CSV 23, a unit 21 for HQ and 20 for an inspector).
-    ("resourcing:home", "hq", 23),
-    ("resourcing:home", "inspector", 23),
+    # The resourcing pages read the stored unit summaries (resourcing.summaries), complexity bands
+    # (resourcing.stored) and forecasts (SQLite: home 18, grades 17, its CSV 23, a unit 21 for HQ
+    # and 20 for an inspector).
+    ("resourcing:home", "hq", 19),
+    ("resourcing:home", "inspector", 19),
     ("resourcing:grades", "hq", 18),
     ("resourcing:grades", "inspector", 18),
     ("resourcing:grades_csv", "hq", 24),
@@ -58,6 +59,7 @@ def _refresh_stored_figures() -> None:
     tallies.refresh()
     refresh_compliance_tallies(actor=None)
     stored.refresh_bands(full=True)
+    summaries.refresh()
     stored.refresh_forecasts()
 
 
@@ -84,6 +86,9 @@ def test_national_pages_issue_the_same_statements_at_any_size(personas, run_queu
     large = {(name, role): _statements(clients[role], _url(name, personas)) for name, role, _ in NATIONAL_PAGES}
 
     assert large == small
-    assert not stored.open_cases([personas.unit_a.pk], stored.selectors.policy_on(stored.clock.today())).banded_now
+    policy = stored.selectors.policy_on(stored.clock.today())
+    assert not stored.open_cases([personas.unit_a.pk], policy).banded_now
+    unit_ids = [personas.unit_a.pk, personas.unit_b.pk]
+    assert not summaries.read(unit_ids, on=stored.clock.today(), policy=policy).units_now
     over = {page: n for page, n in large.items() if n > dict(((p, r), m) for p, r, m in NATIONAL_PAGES)[page]}
     assert over == {}, f"national pages over their pinned statement count: {over}"

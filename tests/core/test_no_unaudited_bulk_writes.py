@@ -27,6 +27,7 @@ ALLOWED = (
     "audit/versioned.py",  # the audited versioned update itself: one event per row it writes
     "assurance/tallies.py",  # derived counts per unit, rebuilt from audited verdicts; no case data
     "resourcing/stored.py",  # derived complexity bands per case, worked out from audited case data
+    "resourcing/summaries.py",  # derived per-unit caseload figures, worked out from audited case data
     "cases/sweep_marks.py",  # when each sweep last worked a case out; bookkeeping, no case data
 )
 

@@ -47,6 +47,7 @@ from casework.progression.selectors import engine_rules
 from casework.progression.sweep import progression_sweep
 from casework.resourcing import selectors as resourcing_selectors
 from casework.resourcing import stored as resourcing_stored
+from casework.resourcing import summaries as resourcing_summaries
 
 #: Demo data of other apps, loaded after the cases and before the sweeps (each idempotent, seeded).
 DEMO_EXTENSIONS: tuple[str, ...] = (
@@ -176,6 +177,7 @@ class DemoLoader:
         self.progress(f"oversight tallies {tallies.rows} ({time.perf_counter() - started:.1f} s)")
         # The resourcing pages read stored complexity bands and unit forecasts (resourcing.stored).
         bands = resourcing_stored.refresh_bands(full=True)
+        resourcing_summaries.refresh()
         forecasts = resourcing_stored.refresh_forecasts()
         self.progress(
             f"resourcing bands {bands.cases}, forecasts {forecasts['units']} ({time.perf_counter() - started:.1f} s)"

@@ -11,7 +11,8 @@ class ResourcingConfig(AppConfig):
     verbose_name = "Resourcing (REM)"
 
     case_page_panels = {"overview": "resourcing/_case_panel_hook.html"}
-    # A changed case (or REM record) forgets its stored complexity band in the writing transaction.
+    # A changed case (or REM record) forgets its stored complexity band and its unit's stored summary
+    # in the writing transaction.
     case_change_listeners = ("casework.resourcing.stored.invalidate",)
 
     # The REM currency assurance rule (its row from migration 0003_assurance_rule names the evaluator).
@@ -22,12 +23,18 @@ class ResourcingConfig(AppConfig):
             name="resourcing-bands",
             task_path="casework.resourcing.tasks.band_refresh_task",
             cadence=Every(dt.timedelta(minutes=10)),
-            purpose="Store the complexity bands of open cases changed since (or banded under an older REM policy).",
+            purpose=(
+                "Store the complexity bands of open cases changed since (or banded under an older REM policy),"
+                " then every unit's summary for the national pages."
+            ),
         ),
         ScheduleEntry(
             name="resourcing-nightly",
             task_path="casework.resourcing.tasks.nightly_figures_task",
             cadence=DailyAt(dt.time(2, 30)),
-            purpose="Band every open case again and make each unit's twelve-month demand forecast for the day.",
+            purpose=(
+                "Band every open case again, store every unit's summary and make each unit's twelve-month"
+                " demand forecast for the day."
+            ),
         ),
     )

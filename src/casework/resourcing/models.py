@@ -195,6 +195,9 @@ class CaseBand(models.Model):
     #: Any defendant in custody (the resilience checks count custody cases).
     custody = models.BooleanField()
     computed_at = models.DateTimeField()
+    #: The case's unit when it was banded: a change to the case also forgets that unit's summary
+    #: (UnitSummary), so a move forgets the summaries of both units.
+    unit_id_when_banded = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Case {self.case_id}: band {self.band_code} (policy v{self.policy_version})"
@@ -212,3 +215,37 @@ class UnitForecast(models.Model):
 
     def __str__(self) -> str:
         return f"Forecast for unit {self.unit_id} on {self.on}"
+
+
+class UnitSummary(models.Model):
+    """A unit's case-derived resourcing figures for one day, so the national pages read a row per
+    unit (and per person with a caseload, `UnitLoad`) instead of every open case
+    (casework.resourcing.summaries). A write to any of the unit's cases deletes the row in the
+    writing transaction; a page works out live the units with no current row."""
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, primary_key=True, related_name="stored_summary")
+    on = models.DateField(help_text="The day the figures are for (resilience findings look 90 days ahead).")
+    policy_version = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+    open_cases = models.PositiveIntegerField()
+    findings = models.PositiveIntegerField(help_text="Resilience findings on the day.")
+    band_counts = models.JSONField(help_text="Open cases per complexity band code.")
+
+    def __str__(self) -> str:
+        return f"Summary for unit {self.unit_id} on {self.on}"
+
+
+class UnitLoad(models.Model):
+    """One person's weighted caseload from one unit's open cases (part of that unit's summary):
+    people's capacity, grade and unit are read live, only the case-derived points are stored."""
+
+    summary = models.ForeignKey(UnitSummary, on_delete=models.CASCADE, related_name="loads")
+    person = models.ForeignKey("people.User", on_delete=models.CASCADE, related_name="+")
+    points = models.DecimalField(max_digits=10, decimal_places=2)
+    cases = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["summary", "person"], name="unit_load_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"Unit {self.summary_id}: person {self.person_id} {self.points} points"

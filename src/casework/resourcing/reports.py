@@ -58,22 +58,13 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
     unit_list = list(units)
     unit_ids = [u.pk for u in unit_list]
     people_qs = User.objects.filter(unit_id__in=unit_ids, is_active=True)
-    open_cases = Case.objects.filter(unit_id__in=unit_ids, stage__in=OPEN_STAGES)
     # One read of the open cases with their stored bands feeds the caseload points and the
     # resilience checks; only cases changed since their band was stored are scored now.
     scope = stored.open_cases(unit_ids, policy)
-    rows, bands, custody = scope.rows, scope.bands, scope.custody
     capacity = selectors.capacity_for(
-        people_qs, on=on, policy=policy, bands=bands, case_rows=[(r[0], r[3], *r[4:]) for r in rows]
+        people_qs, on=on, policy=policy, bands=scope.bands, case_rows=[(r[0], r[3], *r[4:]) for r in scope.rows]
     )
-    cases = [
-        {"id": r[0], "urn": r[1], "unit_id": r[2], "allocated_lawyer_id": r[4], "deputy_lawyer_id": r[5]} for r in rows
-    ]
-    end = on + dt.timedelta(days=KEY_DATE_WINDOW_DAYS)
-    dates = selectors.key_dates(open_cases, start=on, end=end)
-    case_by_id = {c["id"]: c for c in cases}
-    staff_ids = {c["allocated_lawyer_id"] for c in cases} | {c["deputy_lawyer_id"] for c in cases}
-    spans = selectors.full_absences([pk for pk in staff_ids if pk], start=on, end=end)
+    figures = case_figures(unit_ids, scope, on=on, policy=policy)
     open_vacancies = list(
         Vacancy.objects.filter(unit_id__in=unit_ids).open_on(on).select_related("grade").order_by("since", "pk")
     )
@@ -83,14 +74,6 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
     for person in capacity.values():
         if person.unit_id is not None:
             people_by_unit[person.unit_id].append(person)
-    cases_by_unit: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for c in cases:
-        cases_by_unit[c["unit_id"]].append(c)
-    dates_by_unit: dict[int, list[tuple[int, str, dt.date]]] = defaultdict(list)
-    for item in dates:
-        dated = case_by_id.get(item[0])
-        if dated is not None:
-            dates_by_unit[dated["unit_id"]].append(item)
     vacancies_by_unit: dict[int, list[Vacancy]] = defaultdict(list)
     for vacancy in open_vacancies:
         vacancies_by_unit[vacancy.unit_id].append(vacancy)
@@ -99,37 +82,8 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
     for unit in unit_list:
         unit_pk = unit.pk
         people = sorted(people_by_unit[unit_pk], key=lambda p: p.name)
-        unit_cases = cases_by_unit[unit_pk]
-        loads = [
-            rules.CaseLoadFact(
-                c["id"],
-                c["urn"],
-                c["allocated_lawyer_id"],
-                c["deputy_lawyer_id"],
-                bands[c["id"]].code,
-                c["id"] in custody,
-            )
-            for c in unit_cases
-        ]
-        kds = []
-        for case_id, what, day in dates_by_unit[unit_pk]:
-            c = case_by_id[case_id]
-            deputy = c["deputy_lawyer_id"]
-            kds.append(
-                rules.KeyDateFact(
-                    case_id,
-                    c["urn"],
-                    what,
-                    day,
-                    c["allocated_lawyer_id"],
-                    selectors.absent_on(spans, c["allocated_lawyer_id"], day),
-                    bool(deputy) and not selectors.absent_on(spans, deputy, day),
-                )
-            )
+        unit_figures = figures[unit_pk]
         total = _total(unit.name, people)
-        band_counts: dict[str, int] = {b.code: 0 for b in policy.bands}
-        for load in loads:
-            band_counts[load.band_code] += 1
         reports.append(
             UnitReport(
                 unit=unit,
@@ -149,10 +103,10 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
                         for p in people
                     ]
                 ),
-                findings=rules.resilience_findings(cases=loads, key_dates=kds, high_band_codes=policy.high_band_codes),
-                open_cases=len(unit_cases),
-                points_per_fte=(total.workload_points / total.fte).quantize(Decimal("0.1")) if total.fte else None,
-                band_counts=band_counts,
+                findings=unit_figures.findings,
+                open_cases=unit_figures.open_cases,
+                points_per_fte=points_per_fte(total),
+                band_counts=unit_figures.band_counts,
                 vacancies=vacancies_by_unit[unit_pk],
                 vacancy_effect=rules.vacancy_effect(
                     workload=total.workload_points,
@@ -166,6 +120,133 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
             )
         )
     return reports
+
+
+@dataclass
+class UnitOverview:
+    """A unit's row on the overview: totals only, from its stored summary (resourcing.summaries)."""
+
+    unit: Unit
+    total: selectors.GroupCapacity
+    open_cases: int
+    points_per_fte: Decimal | None
+    findings_count: int
+
+
+@dataclass
+class Overview:
+    units: list[UnitOverview]
+    #: The oldest stored summary used (None: every unit worked out now), units worked out now, and
+    #: cases banded now.
+    as_of: dt.datetime | None
+    units_now: int
+    banded_now: int
+
+
+def unit_overview(units: QuerySet[Unit], *, on: dt.date) -> Overview:
+    """Each unit's capacity used, open cases, points per FTE and resilience findings: people and
+    their hours read live, case-derived figures from each unit's stored summary."""
+    from casework.resourcing import summaries  # summaries builds on this module
+
+    policy = selectors.policy_on(on)
+    unit_list = list(units)
+    unit_ids = [u.pk for u in unit_list]
+    figures = summaries.read(unit_ids, on=on, policy=policy)
+    capacity = selectors.capacity_for(
+        User.objects.filter(unit_id__in=unit_ids, is_active=True), on=on, policy=policy, bands={}, case_rows=()
+    )
+    for loads in figures.loads(unit_ids):
+        selectors.add_loads(capacity, loads)
+    totals = {pk: selectors.GroupCapacity(unit.name) for pk, unit in zip(unit_ids, unit_list, strict=True)}
+    for person in capacity.values():
+        if person.unit_id in totals:
+            totals[person.unit_id].add(person)
+    rows = [
+        UnitOverview(
+            unit=unit,
+            total=totals[unit.pk],
+            open_cases=figures.units[unit.pk].open_cases,
+            points_per_fte=points_per_fte(totals[unit.pk]),
+            findings_count=figures.units[unit.pk].findings,
+        )
+        for unit in unit_list
+    ]
+    return Overview(rows, figures.as_of, figures.units_now, figures.banded_now)
+
+
+def points_per_fte(total: selectors.GroupCapacity) -> Decimal | None:
+    return (total.workload_points / total.fte).quantize(Decimal("0.1")) if total.fte else None
+
+
+@dataclass
+class CaseFigures:
+    """What a unit's open cases give its report: counts per band, and resilience findings."""
+
+    open_cases: int
+    band_counts: dict[str, int]
+    findings: list[rules.Finding]
+
+
+def case_figures(
+    unit_ids: list[int], scope: stored.OpenCases, *, on: dt.date, policy: rules.Policy
+) -> dict[int, CaseFigures]:
+    """Each unit's band counts and resilience findings from its open cases (`scope`, read with
+    their bands) and their key dates in the next KEY_DATE_WINDOW_DAYS days."""
+    bands, custody = scope.bands, scope.custody
+    cases = [
+        {"id": r[0], "urn": r[1], "unit_id": r[2], "allocated_lawyer_id": r[4], "deputy_lawyer_id": r[5]}
+        for r in scope.rows
+    ]
+    end = on + dt.timedelta(days=KEY_DATE_WINDOW_DAYS)
+    dates = selectors.key_dates(Case.objects.filter(unit_id__in=unit_ids, stage__in=OPEN_STAGES), start=on, end=end)
+    case_by_id = {c["id"]: c for c in cases}
+    staff_ids = {c["allocated_lawyer_id"] for c in cases} | {c["deputy_lawyer_id"] for c in cases}
+    spans = selectors.full_absences([pk for pk in staff_ids if pk], start=on, end=end)
+    cases_by_unit: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for c in cases:
+        cases_by_unit[c["unit_id"]].append(c)
+    dates_by_unit: dict[int, list[tuple[int, str, dt.date]]] = defaultdict(list)
+    for item in dates:
+        dated = case_by_id.get(item[0])
+        if dated is not None:
+            dates_by_unit[dated["unit_id"]].append(item)
+    result = {}
+    for unit_pk in unit_ids:
+        loads = [
+            rules.CaseLoadFact(
+                c["id"],
+                c["urn"],
+                c["allocated_lawyer_id"],
+                c["deputy_lawyer_id"],
+                bands[c["id"]].code,
+                c["id"] in custody,
+            )
+            for c in cases_by_unit[unit_pk]
+        ]
+        kds = []
+        for case_id, what, day in dates_by_unit[unit_pk]:
+            c = case_by_id[case_id]
+            deputy = c["deputy_lawyer_id"]
+            kds.append(
+                rules.KeyDateFact(
+                    case_id,
+                    c["urn"],
+                    what,
+                    day,
+                    c["allocated_lawyer_id"],
+                    selectors.absent_on(spans, c["allocated_lawyer_id"], day),
+                    bool(deputy) and not selectors.absent_on(spans, deputy, day),
+                )
+            )
+        band_counts: dict[str, int] = {b.code: 0 for b in policy.bands}
+        for load in loads:
+            band_counts[load.band_code] += 1
+        result[unit_pk] = CaseFigures(
+            open_cases=len(loads),
+            band_counts=band_counts,
+            findings=rules.resilience_findings(cases=loads, key_dates=kds, high_band_codes=policy.high_band_codes),
+        )
+    return result
 
 
 # --- allocation help ----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Area, Grade, Unit, User
-from casework.resourcing import rules, selectors, stored
+from casework.resourcing import rules, selectors, summaries
 from casework.resourcing.models import RESOURCING_ROLES, Vacancy
 
 NATION = "England and Wales"
@@ -83,8 +83,10 @@ class Rollup:
     areas: list[AreaRollup]
     nation: list[GradeRollup] = field(default_factory=list)
     nation_total: GradeRollup | None = None
-    #: The oldest stored complexity band counted (None: all worked out now); cases banded now.
-    bands_as_of: dt.datetime | None = None
+    #: The oldest stored unit summary counted (None: all worked out now); units worked out now and
+    #: cases banded now for them.
+    figures_as_of: dt.datetime | None = None
+    units_now: int = 0
     banded_now: int = 0
 
 
@@ -117,22 +119,19 @@ def sees_nation(user: Any) -> bool:
 
 def _unit_grades(
     unit_ids: list[int], *, on: dt.date, policy: rules.Policy
-) -> tuple[dict[int, dict[str, GradeRollup]], stored.OpenCases]:
-    """{unit id: {grade code: figures}} for the given units, from the bulk capacity reads, and the
-    open cases (with their bands) the figures count."""
+) -> tuple[dict[int, dict[str, GradeRollup]], summaries.Summaries]:
+    """{unit id: {grade code: figures}} for the given units: people and their hours read live,
+    their caseloads from the units' stored summaries (which count only these units' open cases:
+    people's roles on cases outside these units count nowhere here, as before)."""
     names = {
         code: (name, seniority) for code, name, seniority in Grade.objects.values_list("code", "name", "seniority")
     }
-    # The units' open cases with their stored bands; people's roles on cases outside these units
-    # count nowhere here, as before (only these cases are banded).
-    scope = stored.open_cases(unit_ids, policy)
+    scope = summaries.read(unit_ids, on=on, policy=policy)
     people = selectors.capacity_for(
-        User.objects.filter(unit_id__in=unit_ids, is_active=True),
-        on=on,
-        policy=policy,
-        bands=scope.bands,
-        case_rows=[(r[0], r[3], *r[4:]) for r in scope.rows],
+        User.objects.filter(unit_id__in=unit_ids, is_active=True), on=on, policy=policy, bands={}, case_rows=()
     )
+    for loads in scope.loads(unit_ids):
+        selectors.add_loads(people, loads)
     result: dict[int, dict[str, GradeRollup]] = defaultdict(dict)
 
     def row(unit_id: int, code: str) -> GradeRollup:
@@ -184,7 +183,12 @@ def capacity_rollup(*, areas: QuerySet[Area], national: bool, on: dt.date) -> Ro
         unit_ids = list(Unit.objects.order_by("pk").values_list("pk", flat=True))
     by_unit, scope = _unit_grades(unit_ids, on=on, policy=policy)
     rollup = Rollup(
-        on=on, policy_version=policy.version, areas=[], bands_as_of=scope.as_of, banded_now=scope.banded_now
+        on=on,
+        policy_version=policy.version,
+        areas=[],
+        figures_as_of=scope.as_of,
+        units_now=scope.units_now,
+        banded_now=scope.banded_now,
     )
     for area in area_list:
         grades = []

@@ -315,22 +315,41 @@ def capacity_for(
         else:
             case_rows = cases.values_list("id", "stage", *(column for column, _ in ROLE_COLUMNS))
     assert bands is not None, "case_rows come with their bands"
+    add_loads(result, case_loads(case_rows, bands, policy))
+    return result
+
+
+def case_loads(
+    case_rows: Iterable[tuple[Any, ...]], bands: dict[int, rules.Band], policy: rules.Policy
+) -> dict[int, tuple[Decimal, int]]:
+    """{holder id: (weighted points, cases held)} from (id, stage, lead, deputy, paralegal, manager)
+    rows; cases without a band count nowhere."""
     # Points depend only on (band, stage, role): a few dozen combinations for any number of cases.
     points: dict[tuple[str, str, str], Decimal] = {}
+    loads: dict[int, tuple[Decimal, int]] = {}
     for case_id, stage, *holders in case_rows:
         band = bands.get(case_id)
         if band is None:
             continue
         for holder, (_, role) in zip(holders, ROLE_COLUMNS, strict=True):
-            person = result.get(holder) if holder else None
-            if person is not None:
-                key = (band.code, stage, role)
-                value = points.get(key)
-                if value is None:
-                    value = points[key] = rules.case_points(band=band, stage=stage, role=role, policy=policy)
-                person.workload_points += value
-                person.cases += 1
-    return result
+            if not holder:
+                continue
+            key = (band.code, stage, role)
+            value = points.get(key)
+            if value is None:
+                value = points[key] = rules.case_points(band=band, stage=stage, role=role, policy=policy)
+            total, count = loads.get(holder, (Decimal("0"), 0))
+            loads[holder] = (total + value, count + 1)
+    return loads
+
+
+def add_loads(people: dict[int, PersonCapacity], loads: dict[int, tuple[Decimal, int]]) -> None:
+    """Add caseloads to the people they belong to (loads of anyone else are ignored)."""
+    for holder, (points, count) in loads.items():
+        person = people.get(holder)
+        if person is not None:
+            person.workload_points += points
+            person.cases += count
 
 
 def group_by(people: Iterable[PersonCapacity], key: Any, label: Any) -> list[GroupCapacity]:

@@ -37,7 +37,7 @@ from casework.cases.models import Case
 from casework.core import clock
 from casework.people.models import Unit
 from casework.resourcing import forecast, rules, selectors
-from casework.resourcing.models import CaseBand, UnitForecast
+from casework.resourcing.models import CaseBand, UnitForecast, UnitSummary
 
 #: Cases banded and written per transaction: short, so a SQLite writer waits at most ~100 ms.
 CHUNK = 2000
@@ -49,8 +49,17 @@ FORECAST_MAX_AGE = dt.timedelta(days=1)
 
 
 def invalidate(case_ids: frozenset[int]) -> None:
-    """Case-change listener: forget these cases' stored bands (in the writing transaction)."""
-    CaseBand.objects.filter(case_id__in=sorted(case_ids)).delete()
+    """Case-change listener: forget these cases' stored bands, and the stored summaries of their
+    units now and when banded (so a move forgets both units' figures), in the writing transaction."""
+    ids = sorted(case_ids)
+    units = set(Case.objects.filter(pk__in=ids).values_list("unit_id", flat=True))
+    units |= {
+        pk
+        for pk in CaseBand.objects.filter(case_id__in=ids).values_list("unit_id_when_banded", flat=True)
+        if pk is not None
+    }
+    UnitSummary.objects.filter(unit_id__in=sorted(units)).delete()
+    CaseBand.objects.filter(case_id__in=ids).delete()
 
 
 def _out_of_date(cases: QuerySet[Case], version: int) -> QuerySet[Case]:
@@ -165,11 +174,18 @@ def refresh_bands(*, full: bool = False, unit_ids: Iterable[int] | None = None) 
         chunk = ids[start : start + CHUNK]
         with transaction.atomic():
             now = clock.now()
-            live = _live_bands(Case.objects.filter(pk__in=chunk, stage__in=OPEN_STAGES), policy)
+            chunk_cases = Case.objects.filter(pk__in=chunk, stage__in=OPEN_STAGES)
+            live = _live_bands(chunk_cases, policy)
+            unit_of = dict(chunk_cases.values_list("pk", "unit_id"))
             CaseBand.objects.filter(case_id__in=chunk).delete()
             CaseBand.objects.bulk_create(
                 CaseBand(
-                    case_id=pk, policy_version=policy.version, band_code=band.code, custody=custody, computed_at=now
+                    case_id=pk,
+                    policy_version=policy.version,
+                    band_code=band.code,
+                    custody=custody,
+                    computed_at=now,
+                    unit_id_when_banded=unit_of.get(pk),
                 )
                 for pk, (band, custody) in live.items()
             )

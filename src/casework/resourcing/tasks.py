@@ -10,14 +10,19 @@ from django_tasks import task
 @task()
 def band_refresh_task() -> dict[str, Any]:
     """Store the bands of open cases changed since theirs was stored (or under an older policy)."""
-    from casework.resourcing import stored
+    from casework.resourcing import stored, summaries
 
-    return stored.refresh_bands().as_dict()
+    # Every unit's summary too: it also catches changes written without notification.
+    return {"bands": stored.refresh_bands().as_dict(), "summaries": summaries.refresh()}
 
 
 @task()
 def nightly_figures_task() -> dict[str, Any]:
     """Band every open case again and make each unit's forecast for the day."""
-    from casework.resourcing import stored
+    from casework.resourcing import stored, summaries
 
-    return {"bands": stored.refresh_bands(full=True).as_dict(), "forecasts": stored.refresh_forecasts()}
+    return {
+        "bands": stored.refresh_bands(full=True).as_dict(),
+        "summaries": summaries.refresh(),
+        "forecasts": stored.refresh_forecasts(),
+    }

@@ -67,13 +67,15 @@ def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     today = clock.today()
     units = selectors.units_visible_to(user)
-    unit_rows = reports.unit_reports(units, on=today) if units.exists() else []
+    overview = reports.unit_overview(units, on=today) if units.exists() else None
+    unit_rows = overview.units if overview else []
     own = selectors.capacity_for(User.objects.filter(pk=user.pk), on=today, policy=selectors.policy_on(today))
     return render(
         request,
         "resourcing/home.html",
         {
             "units": unit_rows,
+            "overview": overview,
             "own": own.get(user.pk),
             "bars": _bars([r.total for r in unit_rows]),
             "today": today,

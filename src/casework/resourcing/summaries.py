@@ -1,0 +1,145 @@
+"""Stored per-unit summaries: what each unit's open cases give the national resourcing pages.
+
+The overview and capacity by grade read every open case (with its stored band), summed points per
+person in Python and read key dates for the resilience findings: seconds at national scale. They
+read instead one `UnitSummary` row per unit (open cases, cases per band, number of resilience
+findings) and its `UnitLoad` rows (each person's weighted points and cases from that unit's open
+cases): rows per unit and per person with a caseload, never per case.
+
+Only what comes from cases is stored. People's grade, unit, FTE, hours and absences (so available
+points), and open vacancies, are read live on every request, so a change to a person shows at once.
+
+Kept current:
+- A write to a case (or its REM record, a defendant...) deletes the summary of the case's unit and of
+  the unit it was in when banded, inside the writing transaction (`stored.invalidate`), so a notified
+  change or move is never hidden behind a stored figure.
+- A page works out live, for that request, the units with no summary for today under the REM policy
+  version in force (so a new weighting version, or a new day, applies at once).
+- The ten-minute refresh (`resourcing-bands`) and the nightly one store every unit's summary again
+  (`refresh`), so changes written without notification (a bare database update, an absence edited in
+  the admin) show within ten minutes; pages say "Figures as at" the oldest summary they used.
+
+tests/resourcing/test_summaries.py checks the pages' figures equal a live computation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from casework.core import clock
+from casework.people.models import Unit
+from casework.resourcing import reports, rules, selectors, stored
+from casework.resourcing.models import UnitLoad, UnitSummary
+
+Loads = dict[int, tuple[Decimal, int]]
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    """One unit's case-derived figures: open cases, cases per band, resilience findings, and each
+    holder's (weighted points, cases) from the unit's open cases."""
+
+    open_cases: int
+    band_counts: dict[str, int]
+    findings: int
+    loads: Loads
+
+
+@dataclass(frozen=True)
+class Summaries:
+    """Units' figures for a page: `as_of` the oldest stored summary used (None when none was);
+    `units_now` units worked out for this request and `banded_now` cases banded for it."""
+
+    units: dict[int, UnitFigures]
+    as_of: dt.datetime | None
+    units_now: int
+    banded_now: int
+
+    def loads(self, unit_ids: Iterable[int]) -> Iterable[Loads]:
+        return (self.units[pk].loads for pk in unit_ids if pk in self.units)
+
+
+def work_out(unit_ids: Sequence[int], *, on: dt.date, policy: rules.Policy) -> tuple[dict[int, UnitFigures], int]:
+    """The live computation: each unit's figures from its open cases. Returns them and the number
+    of cases banded now (their stored band was missing or out of date)."""
+    ids = sorted(unit_ids)
+    scope = stored.open_cases(ids, policy)
+    figures = reports.case_figures(ids, scope, on=on, policy=policy)
+    rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for r in scope.rows:
+        rows[r[2]].append((r[0], r[3], *r[4:]))
+    result = {
+        pk: UnitFigures(
+            open_cases=figures[pk].open_cases,
+            band_counts=figures[pk].band_counts,
+            findings=len(figures[pk].findings),
+            loads=selectors.case_loads(rows[pk], scope.bands, policy),
+        )
+        for pk in ids
+    }
+    return result, scope.banded_now
+
+
+def read(unit_ids: Sequence[int], *, on: dt.date, policy: rules.Policy) -> Summaries:
+    """These units' figures: stored where the summary is for `on` under `policy`, else worked out now."""
+    ids = sorted(set(unit_ids))
+    found = {
+        row.unit_id: row
+        for row in UnitSummary.objects.filter(unit_id__in=ids, on=on, policy_version=policy.version).only(
+            "unit_id", "computed_at", "open_cases", "findings", "band_counts"
+        )
+    }
+    loads: dict[int, Loads] = defaultdict(dict)
+    if found:
+        for unit_id, person_id, points, cases in UnitLoad.objects.filter(summary_id__in=sorted(found)).values_list(
+            "summary_id", "person_id", "points", "cases"
+        ):
+            loads[unit_id][person_id] = (points, cases)
+    units = {
+        pk: UnitFigures(row.open_cases, dict(row.band_counts), row.findings, loads[pk]) for pk, row in found.items()
+    }
+    missing = [pk for pk in ids if pk not in found]
+    banded_now = 0
+    if missing:
+        live, banded_now = work_out(missing, on=on, policy=policy)
+        units.update(live)
+    as_of = min((row.computed_at for row in found.values()), default=None)
+    return Summaries(units, as_of, len(missing), banded_now)
+
+
+def refresh(unit_ids: Iterable[int] | None = None) -> dict[str, Any]:
+    """Work out and store each unit's summary for today (all units by default), a unit per
+    transaction (IMMEDIATE on SQLite, so no change slips between its read and its write)."""
+    started = time.perf_counter()
+    today = clock.today()
+    try:
+        policy = selectors.policy_on(today)
+    except LookupError:  # no REM policy in force: no figures to store
+        return {"units": 0, "on": today.isoformat(), "seconds": 0.0}
+    units = sorted(set(unit_ids)) if unit_ids is not None else list(Unit.objects.values_list("pk", flat=True))
+    for unit_id in units:
+        with transaction.atomic():
+            figures = work_out([unit_id], on=today, policy=policy)[0][unit_id]
+            UnitSummary.objects.filter(unit_id=unit_id).delete()
+            summary = UnitSummary.objects.create(
+                unit_id=unit_id,
+                on=today,
+                policy_version=policy.version,
+                computed_at=clock.now(),
+                open_cases=figures.open_cases,
+                findings=figures.findings,
+                band_counts=figures.band_counts,
+            )
+            UnitLoad.objects.bulk_create(
+                UnitLoad(summary=summary, person_id=person_id, points=points, cases=cases)
+                for person_id, (points, cases) in figures.loads.items()
+            )
+    return {"units": len(units), "on": today.isoformat(), "seconds": round(time.perf_counter() - started, 3)}
