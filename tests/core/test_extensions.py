@@ -72,6 +72,7 @@ def test_the_projects_hooks_are_declared_where_they_are_read():
     assert sorted(f"{fn.__module__}.{fn.__name__}" for fn in CASE_CHANGE_LISTENERS) == [
         "casework.assurance.rechecks.recheck_request",
         "casework.cases.sweep_marks.inputs_changed",
+        "casework.resourcing.stored.invalidate",
     ]
     panels = panels_by_section()
     assert panels["deadlines"] == ["progression/_case_panel_hook.html"]
