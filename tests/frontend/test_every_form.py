@@ -418,6 +418,28 @@ def _open_a_colleagues_case(client: Client) -> None:
     assert response.status_code == 302, response.content.decode()[:2000]
 
 
+def _an_unread_notice_for(username: str) -> None:
+    """The notices page's "Mark as read" shows only with something unread: a small demo's sweep
+    may have told this person nothing."""
+    from casework.core import clock
+    from casework.progression.models import Notice
+
+    user = User.objects.get(username=username)
+    if Notice.objects.filter(user=user, read_at__isnull=True).exists():
+        return
+    case = Case.objects.filter(allocated_lawyer=user).order_by("pk").first()
+    assert case is not None
+    Notice.objects.create(
+        user=user,
+        case=case,
+        key=f"crawl:{case.pk}",
+        event="deadline_moved",
+        due_on=clock.today(),
+        text=f"{case.urn}: a deadline moved.",
+        created_at=clock.now(),
+    )
+
+
 def _richest_case_sections(username: str) -> list[str]:
     """Every section of the person's case with the most parts (defendants, charges, hearings,
     documents, custody clocks, deadlines), so the crawl meets each part's forms whatever order the
@@ -450,6 +472,7 @@ def _richest_case_sections(username: str) -> list[str]:
 def test_every_form_answers_errors_the_govuk_way(demo_clients: dict[str, Client]) -> None:
     sample_path = _draw_inspection_sample(demo_clients["inspector"])
     _open_a_colleagues_case(demo_clients["prosecutor.a"])
+    _an_unread_notice_for("prosecutor.a")
     starts = {
         "inspector": [sample_path],
         "admin": ["/imports/"],

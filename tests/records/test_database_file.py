@@ -33,7 +33,10 @@ from casework.cases.models import Case, CaseDocument, Defendant
 from casework.people.models import User
 manager = User.objects.get(username="manager.a")
 closed = ["finalised", "nfa", "discontinued"]
-case = Case.objects.filter(unit_id=manager.unit_id, stage__in=closed, disposed_at__isnull=True).order_by("-pk").first()
+from casework.records.models import LegalHold
+held = {int(i) for i in LegalHold.objects.active().filter(record_type="case_file").values_list("record_id", flat=True)}
+case = (Case.objects.filter(unit_id=manager.unit_id, stage__in=closed, disposed_at__isnull=True)
+        .exclude(pk__in=held).order_by("-pk").first())
 services.case_update(actor=manager, case=case, expected_version=case.version,
                      summary="Scrimshaw Wharf conspiracy", operation_name="Operation Nightingalex")
 defendant = Defendant.objects.filter(case=case).first()

@@ -18,7 +18,7 @@ from casework.core import clock
 from casework.people.models import User
 from casework.records import services
 from casework.records.choices import Decision, RecordType
-from casework.records.models import RetentionDecision
+from casework.records.models import LegalHold, RetentionDecision
 
 #: (years ago finalised, hold reason or "") for the unit's closed case files, oldest plan first.
 PLANS: tuple[tuple[float, str], ...] = (
@@ -31,11 +31,21 @@ PLANS: tuple[tuple[float, str], ...] = (
 )
 
 
+def _already_loaded() -> bool:
+    """Loaded once already (a small demo may leave too few closed files for a retention decision,
+    so every kind of thing this demo makes counts as the mark)."""
+    return (
+        RetentionDecision.objects.exists()
+        or LegalHold.objects.exists()
+        or Case.objects.filter(restricted_at__isnull=False).exists()
+    )
+
+
 @transaction.atomic
 def load_records_demo(*, seed: int = 1) -> dict[str, int]:
     officer = User.objects.filter(username="records.a").first()
     head = User.objects.filter(username="unithead.a").first()
-    if officer is None or head is None or officer.unit_id is None or RetentionDecision.objects.exists():
+    if officer is None or head is None or officer.unit_id is None or _already_loaded():
         return {"case_files": 0}
     unit_id: int = officer.unit_id
     today = clock.today()
