@@ -402,6 +402,29 @@ def _notice_once(
     return True
 
 
+def _tell_responsible(
+    facts: _CaseFacts,
+    batch: _Batch,
+    case: Case,
+    key: str,
+    text: str,
+    event: str,
+    *,
+    due_on: dt.date,
+    subjects: list[dict[str, Any]],
+    also_known_as: list[str] | None = None,
+) -> list[int]:
+    """One notice about the case to each person responsible for it who does not have it yet; the
+    people told (for the e-mails that go with some notices)."""
+    return [
+        user_id
+        for user_id in responsible_people(case)
+        if _notice_once(
+            facts, batch, user_id, case, key, text, event, due_on=due_on, subjects=subjects, also_known_as=also_known_as
+        )
+    ]
+
+
 def _anchors(case_hearings: list[tuple[int, str, dt.date]]) -> dict[str, dt.date]:
     anchors: dict[str, dt.date] = {}
     for _hearing_id, kind, day in case_hearings:
@@ -460,20 +483,17 @@ def _failure_notices(case: Case, failed: list[tuple[CustodyClock, dt.date]], fac
         by_day[day].append(clock)
     for day, clocks in sorted(by_day.items()):
         subjects = notices.subjects_of(clocks)
-        text = notices.ctl_failure_text(case.urn, day, subjects)
-        for user_id in responsible_people(case):
-            _notice_once(
-                facts,
-                batch,
-                user_id,
-                case,
-                notices.ctl_failure_key(case.pk, day),
-                text,
-                NoticeEvent.CTL_FAILURE,
-                due_on=day,
-                subjects=subjects,
-                also_known_as=notices.legacy_ctl_failure_keys([c.pk for c in clocks], day),
-            )
+        _tell_responsible(
+            facts,
+            batch,
+            case,
+            notices.ctl_failure_key(case.pk, day),
+            notices.ctl_failure_text(case.urn, day, subjects),
+            NoticeEvent.CTL_FAILURE,
+            due_on=day,
+            subjects=subjects,
+            also_known_as=notices.legacy_ctl_failure_keys([c.pk for c in clocks], day),
+        )
 
 
 def _sweep_failures(
@@ -708,21 +728,18 @@ def _ctl_warning_notices(
         if threshold is None:
             continue
         subjects = notices.subjects_of(clocks)
-        text = notices.ctl_warning_text(case.urn, expires, days_left, subjects)
-        for user_id in responsible_people(case):
-            if _notice_once(
-                facts,
-                batch,
-                user_id,
-                case,
-                notices.ctl_warning_key(case.pk, expires, threshold),
-                text,
-                NoticeEvent.CTL_WARNING,
-                due_on=expires,
-                subjects=subjects,
-                also_known_as=notices.legacy_ctl_warning_keys(clocks, expires, threshold),
-            ):
-                batch.ctl_warnings.append(emails.CtlWarning(user_id, case.pk, case.urn, expires, days_left))
+        told = _tell_responsible(
+            facts,
+            batch,
+            case,
+            notices.ctl_warning_key(case.pk, expires, threshold),
+            notices.ctl_warning_text(case.urn, expires, days_left, subjects),
+            NoticeEvent.CTL_WARNING,
+            due_on=expires,
+            subjects=subjects,
+            also_known_as=notices.legacy_ctl_warning_keys(clocks, expires, threshold),
+        )
+        batch.ctl_warnings += [emails.CtlWarning(user_id, case.pk, case.urn, expires, days_left) for user_id in told]
 
 
 def _extension_undecided_notices(facts: _CaseFacts, today: dt.date, batch: _Batch) -> None:
@@ -736,19 +753,16 @@ def _extension_undecided_notices(facts: _CaseFacts, today: dt.date, batch: _Batc
         case = facts.cases[application.clock.case_id]
         assert application.hearing_on is not None  # the selector's filter
         subjects = notices.subjects_of([application.clock])
-        text = notices.extension_undecided_text(case.urn, application.hearing_on, subjects)
-        for user_id in responsible_people(case):
-            _notice_once(
-                facts,
-                batch,
-                user_id,
-                case,
-                notices.extension_undecided_key(application.pk, application.hearing_on),
-                text,
-                NoticeEvent.EXTENSION_UNDECIDED,
-                due_on=application.hearing_on,
-                subjects=subjects,
-            )
+        _tell_responsible(
+            facts,
+            batch,
+            case,
+            notices.extension_undecided_key(application.pk, application.hearing_on),
+            notices.extension_undecided_text(case.urn, application.hearing_on, subjects),
+            NoticeEvent.EXTENSION_UNDECIDED,
+            due_on=application.hearing_on,
+            subjects=subjects,
+        )
 
 
 def _flush(batch: _Batch, report: SweepReport, today: dt.date, marks: _Marks) -> None:
