@@ -24,6 +24,7 @@ import datetime as dt
 import enum
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -152,4 +153,12 @@ def _plain(value: Any) -> Any:
         return _plain(value.value)
     if value is None or isinstance(value, str | int | float | bool):
         return value
-    return repr(value)
+    if callable(value) and hasattr(value, "__qualname__"):
+        # A function or class by its name: its repr holds a memory address, different in every
+        # process, which would make every case due on every night's run.
+        return f"{value.__module__}.{value.__qualname__}"
+    return _MEMORY_ADDRESS.sub("", repr(value))
+
+
+#: " at 0x7f…" in a default repr: never part of a fingerprint.
+_MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
