@@ -23,6 +23,7 @@ ALLOWED = (
     "progression/sweep.py",
     "assurance/sweep.py",
     "resourcing/demo.py",  # demo REM records and the shaped unit: audited with record_many
+    "partners/demo.py",  # a year of past demo referrals: audited with record_many (a collect event each)
     "records/demo.py",  # moves demo case files' finalisation into the past (their records are made by services)
     "audit/versioned.py",  # the audited versioned update itself: one event per row it writes
     "assurance/tallies.py",  # derived counts per unit, rebuilt from audited verdicts; no case data
