@@ -80,6 +80,9 @@ V2_HASHED_FIELDS: tuple[str, ...] = (*_KEPT_FIELDS, "commitment", "erasure_seal"
 SEAL_FIELDS: tuple[str, ...] = (*_KEPT_FIELDS, "prev_hash", "hash")
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+#: json.dumps(changes, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str),
+#: with the encoder made once rather than per event.
+_changes_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
 _sha256 = hashlib.sha256
 # orjson writes the same bytes as the reference encoder for every value the trail holds, about
 # five times faster; any disagreement is re-checked with the reference before it is reported.
@@ -104,7 +107,7 @@ def canonical_changes(changes: dict[str, Any] | None) -> str:
     """Field changes as canonical JSON: {"field": [before, after]} with sorted keys."""
     if not changes:
         return ""
-    return json.dumps(changes, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
+    return _changes_encoder.encode(changes)
 
 
 def canonical_bytes(values: Sequence[Any]) -> bytes:
@@ -119,9 +122,22 @@ def new_salt() -> str:
     return secrets.token_hex(16)
 
 
+def new_salts(count: int) -> list[str]:
+    """`count` salts as new_salt makes them, drawn from the system's random source in one call."""
+    drawn = secrets.token_hex(16 * count)
+    return [drawn[start : start + 32] for start in range(0, 32 * count, 32)]
+
+
 def commitment(salt: str, subject_label: Any, changes: Any, justification: Any) -> str:
     """The salted digest that stands for an event's personal values in its format-2 hash."""
     return _sha256(salt.encode() + _encoder.encode([subject_label, changes, justification]).encode()).hexdigest()
+
+
+#: Where each field sits in the array v2_values builds.
+V2_POSITION = {name: position for position, name in enumerate(V2_HASHED_FIELDS, start=1)}
+#: The hashed fields that differ between the events of one batch (the rest are the instant, the
+#: actor and the request, shared by the batch).
+V2_PER_EVENT = ("seq", "action", "subject_type", "subject_id", "case_id", "recipient", "commitment", "erasure_seal")
 
 
 def v2_values(values: dict[str, Any]) -> list[Any]:

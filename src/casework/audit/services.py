@@ -162,31 +162,40 @@ def record_many(*, actor: AuditActor, events: Sequence[PendingEvent], at: dt.dat
     db_instant = _db_instant(instant, canonical_instant)
     refs: list[EventRef] = []
     params: list[list[Any]] = []
+    # The hashed array of every event in the batch starts from the same values (the instant, the
+    # actor, the request); each event fills in its own (see chain.V2_PER_EVENT).
+    template = chain.v2_values(
+        {
+            "occurred_at": canonical_instant,
+            "actor_id": who.actor_id,
+            "actor_label": who.label,
+            "actor_role": who.role,
+            "actor_unit": who.unit,
+            "request_id": ctx.request_id,
+            "client_address": ctx.client_address,
+            "channel": ctx.channel,
+        }
+        | dict.fromkeys(chain.V2_PER_EVENT)
+    )
+    at_seq, at_action, at_type, at_id, at_case, at_recipient, at_commitment, at_seal = (
+        chain.V2_POSITION[name] for name in chain.V2_PER_EVENT
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         seq, prev_hash = _chain_head(cursor)
-        for event in events:
+        for event, salt in zip(events, chain.new_salts(len(events)), strict=True):
             seq += 1
-            salt = chain.new_salt()
             changes = chain.canonical_changes(event.changes)
-            kept = {
-                "seq": seq,
-                "occurred_at": canonical_instant,
-                "actor_id": who.actor_id,
-                "actor_label": who.label,
-                "actor_role": who.role,
-                "actor_unit": who.unit,
-                "action": event.action,
-                "subject_type": event.subject_type,
-                "subject_id": event.subject_id,
-                "case_id": event.case_id,
-                "recipient": event.recipient,
-                "request_id": ctx.request_id,
-                "client_address": ctx.client_address,
-                "channel": ctx.channel,
-                "commitment": chain.commitment(salt, event.subject_label, changes, event.justification),
-                "erasure_seal": event.erasure_seal,
-            }
-            digest = chain.event_hash(prev_hash, chain.v2_values(kept))
+            commitment = chain.commitment(salt, event.subject_label, changes, event.justification)
+            hashed = template.copy()
+            hashed[at_seq] = seq
+            hashed[at_action] = event.action
+            hashed[at_type] = event.subject_type
+            hashed[at_id] = event.subject_id
+            hashed[at_case] = event.case_id
+            hashed[at_recipient] = event.recipient
+            hashed[at_commitment] = commitment
+            hashed[at_seal] = event.erasure_seal
+            digest = chain.event_hash(prev_hash, hashed)
             params.append(
                 [
                     seq,
@@ -208,7 +217,7 @@ def record_many(*, actor: AuditActor, events: Sequence[PendingEvent], at: dt.dat
                     ctx.channel,
                     chain.FORMAT_2,
                     salt,
-                    kept["commitment"],
+                    commitment,
                     event.erasure_seal,
                     prev_hash,
                     digest,

@@ -12,6 +12,7 @@ is written. The checks are pure functions: the caller passes `today` (from casew
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -48,6 +49,7 @@ EARLIEST = dt.date(1900, 1, 1)
 YEARS_AHEAD = 10
 
 
+@functools.lru_cache(maxsize=16)  # asked once per date checked: an import checks thousands
 def latest(today: dt.date) -> dt.date:
     """The last plausible date: YEARS_AHEAD years from today (28 February for a 29 February today)."""
     try:
@@ -99,14 +101,13 @@ def date_problem(field: str, value: Any, *, today: dt.date, past_only: bool = Fa
     day = _day(value)
     if day is None:
         return None
-    label = _label(field)
     if day < EARLIEST:
-        return f"{label} must be on or after {_long(EARLIEST)}"
+        return f"{_label(field)} must be on or after {_long(EARLIEST)}"
     if past_only and day > today:
-        return f"{label} must be in the past"
+        return f"{_label(field)} must be in the past"
     last = latest(today)
     if day > last:
-        return f"{label} must be on or before {_long(last)}"
+        return f"{_label(field)} must be on or before {_long(last)}"
     return None
 
 

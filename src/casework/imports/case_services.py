@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from casework.audit.versioned import AuditedBatch
+from casework.audit.versioned import AuditedBatch, new_record
 from casework.cases.models import Case, CaseStageEntry, Charge, Defendant, Hearing
 from casework.core import clock
 from casework.imports.validation import CaseGroup, DefendantKey, defendant_key
@@ -43,7 +43,10 @@ def write_cases(batch: ImportBatch, groups: list[CaseGroup]) -> None:
         case = cases.get(group.urn)
         if case is None:
             assert group.case is not None  # validation only lets through part rows of known cases
-            case = Case(urn=group.urn, unit=batch.unit, stage=group.case["stage"], stage_changed_at=now, **values)
+            case = new_record(
+                Case,
+                {"urn": group.urn, "unit": batch.unit, "stage": group.case["stage"], "stage_changed_at": now, **values},
+            )
             cases[group.urn] = case
             new_cases.append(case)
         elif group.case is not None:
@@ -51,7 +54,10 @@ def write_cases(batch: ImportBatch, groups: list[CaseGroup]) -> None:
     batch.create(new_cases, case_of=lambda case: case.pk)
     batch.add_parts(
         [
-            CaseStageEntry(case=case, stage=case.stage, entered_at=now, entered_by=batch.user, reason="Imported")
+            new_record(
+                CaseStageEntry,
+                {"case": case, "stage": case.stage, "entered_at": now, "entered_by": batch.user, "reason": "Imported"},
+            )
             for case in new_cases
         ]
     )
@@ -75,7 +81,7 @@ def _write_defendants(
             key = defendant_key(case.urn, row["first_names"], row["last_name"], row["date_of_birth"])
             defendant = found.get(key)
             if defendant is None:
-                found[key] = defendant = Defendant(case=case, **row)
+                found[key] = defendant = new_record(Defendant, {"case": case, **row})
                 new.append(defendant)
             else:
                 values = {"custody_status": row["custody_status"]}
@@ -94,7 +100,9 @@ def _write_charges(
             defendant = defendants[key]
             charge = found.get((defendant.pk, row["offence"].casefold()))
             if charge is None:
-                found[(defendant.pk, row["offence"].casefold())] = charge = Charge(defendant=defendant, **row)
+                found[(defendant.pk, row["offence"].casefold())] = charge = new_record(
+                    Charge, {"defendant": defendant, **row}
+                )
                 new.append(charge)
             else:
                 values = {"classification": row["classification"], "charged_on": row["charged_on"]}
@@ -110,7 +118,9 @@ def _write_hearings(batch: ImportBatch, groups: list[CaseGroup], cases: dict[str
         for row in group.hearings:
             hearing = found.get((case.pk, row["hearing_type"], row["starts_at"]))
             if hearing is None:
-                found[(case.pk, row["hearing_type"], row["starts_at"])] = hearing = Hearing(case=case, **row)
+                found[(case.pk, row["hearing_type"], row["starts_at"])] = hearing = new_record(
+                    Hearing, {"case": case, **row}
+                )
                 new.append(hearing)
             else:
                 values = {"court": row["court"], "outcome": row["outcome"]}

@@ -91,6 +91,13 @@ def date_value(value: Cell) -> Any:
                 return dt.date.fromisoformat(text)  # the common case, without strptime's cost
             except ValueError:
                 pass
+        if len(text) == 10 and text[2] == "/" and text[5] == "/" and text.isascii():
+            day, month, year = text[:2], text[3:5], text[6:]
+            if day.isdigit() and month.isdigit() and year.isdigit():
+                try:
+                    return dt.date(int(year), int(month), int(day))  # DD/MM/YYYY, as strptime reads it
+                except ValueError:
+                    pass  # not a real day: strptime below refuses it too
         for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
             try:
                 return dt.datetime.strptime(value.strip(), pattern).date()
