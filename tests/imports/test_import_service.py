@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 
 import pytest
@@ -13,7 +14,7 @@ from casework.core.errors import PermissionDenied
 from casework.imports import case_services
 from casework.imports.models import ImportRun, RunStatus
 from casework.imports.services import import_run
-from casework.imports.validation import ALREADY_RECORDED
+from casework.imports.validation import ALREADY_RECORDED, date_value
 from tests.imports.conftest import CASE_HEADINGS, HEARING_HEADINGS, case_rows, csv_bytes, standard_files, xlsx_bytes
 
 
@@ -186,3 +187,40 @@ def test_only_administrators_and_unit_managers_import(personas, mapping, persona
 def test_manager_of_another_unit_cannot_import_into_this_one(personas, mapping):
     with pytest.raises(PermissionDenied):
         import_run(actor=personas.manager_a, files=standard_files(1), mapping=mapping, unit=personas.unit_b)
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("01/02/2024", dt.date(2024, 2, 1)),
+        (" 29/02/2024 ", dt.date(2024, 2, 29)),
+        ("1/2/2024", dt.date(2024, 2, 1)),  # single digits: read as before
+        ("2024-02-01", dt.date(2024, 2, 1)),
+        ("01-02-2024", dt.date(2024, 2, 1)),
+        ("31/02/2024", "31/02/2024"),  # no such day: left for the schema to refuse
+        ("29/02/2023", "29/02/2023"),
+        ("0a/02/2024", "0a/02/2024"),
+    ],
+)
+def test_dates_are_read_day_first_as_written(text, read):
+    assert date_value(text) == read
+
+
+def test_batches_are_written_without_pauses_for_cycle_collection(personas, mapping, monkeypatch):
+    """The collector is held off while a batch is checked and written, and runs again afterwards."""
+    original = case_services.write_cases
+    seen = []
+
+    def noting(batch, groups):
+        seen.append(gc.isenabled())
+        original(batch, groups)
+
+    monkeypatch.setattr(case_services, "write_cases", noting)
+    assert gc.isenabled()
+    import_run(actor=personas.admin, files=standard_files(4), mapping=mapping, unit=personas.unit_a, batch_size=2)
+    assert seen == [False, False]
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):  # a failing batch does not leave it off
+        monkeypatch.setattr(case_services, "write_cases", lambda batch, groups: (_ for _ in ()).throw(RuntimeError()))
+        import_run(actor=personas.admin, files=standard_files(6), mapping=mapping, unit=personas.unit_a)
+    assert gc.isenabled()

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from casework.people.models import User
 
 V = TypeVar("V", bound=VersionedModel)
+M = TypeVar("M", bound=models.Model)
 
 
 def _before(instance: VersionedModel, keys: Sequence[str]) -> dict[str, Any]:
@@ -217,7 +218,7 @@ def _construction(model: type[models.Model]) -> _Construction:
     return _Construction(fields, positions, relations)
 
 
-def new_record(model: type[V], values: dict[str, Any]) -> V:
+def new_record(model: type[M], values: dict[str, Any]) -> M:
     """A new, unsaved record of `model`, as `model(**values)` makes it: `values` by field name (a
     relation by its object, or its id under the attname), every other field at its default."""
     plan = _construction(model)

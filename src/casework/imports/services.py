@@ -16,8 +16,10 @@ for the upload page, `import_prepare` (check and keep the files), `import_start`
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from django.db import transaction
@@ -111,6 +113,22 @@ def kind_noun(kind: str) -> str:
     return KINDS[kind].noun
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Hold off Python's cycle collector while a batch is checked or written. A batch makes tens of
+    thousands of short-lived objects (rows, records, events) that reference counting frees; each
+    pass of the collector over the whole process (about 100,000 long-lived objects: 20-40 ms on
+    these machines) finds nothing among them. Collection resumes after the batch, so memory stays
+    bounded by one batch."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @transaction.atomic
 def _commit_batch(*, run: ImportRun, actor: User | None, unit: Unit | None, groups: list[Any], end: int) -> None:
     batch = ImportBatch(actor=actor if actor is not None else COMMAND_ACTOR, unit=unit, user=actor)
@@ -139,7 +157,8 @@ def _save_problems(run: ImportRun, problems: list[Any]) -> None:
 
 def _check_files(files: list[tuple[str, bytes]], mapping: Mapping, unit: Unit | None, actor: User | None) -> Checked:
     """Every row of every sheet; file-level problems raise ValidationFailed."""
-    return KINDS[mapping.kind].check(read_files(files, mapping), mapping, unit, actor)
+    with _no_cycle_collection():
+        return KINDS[mapping.kind].check(read_files(files, mapping), mapping, unit, actor)
 
 
 def _record_check(run: ImportRun, checked: Checked, *, passed: RunStatus) -> None:
@@ -162,7 +181,8 @@ def _write_batches(
 ) -> ImportRun:
     for start in range(run.last_committed_group, len(checked.groups), batch_size):
         end = min(start + batch_size, len(checked.groups))
-        _commit_batch(run=run, actor=actor, unit=unit, groups=checked.groups[start:end], end=end)
+        with _no_cycle_collection():
+            _commit_batch(run=run, actor=actor, unit=unit, groups=checked.groups[start:end], end=end)
         if progress is not None:
             progress(run)
     with transaction.atomic():
