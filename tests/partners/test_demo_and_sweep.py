@@ -40,8 +40,12 @@ def test_demo_gives_every_force_a_state_and_is_idempotent(personas: Personas, ma
     hampshire = Agreement.objects.get(force=personas.force_x)
     assert hampshire.status == "signed" and hampshire.template.number == 2
     today = dt.date(2026, 6, 3)
-    assert Referral.objects.filter(force=personas.force_x, submitted_on=today).count() == 3
-    assert Referral.objects.filter(force=personas.force_y, submitted_on=today).count() == 3
+    assert Referral.objects.filter(force=personas.force_x, submitted_on=today).count() == 4
+    assert Referral.objects.filter(force=personas.force_y, submitted_on=today).count() == 4
+    # Each persona force has one request sent with items still missing: no clock runs on it yet.
+    waiting = Referral.objects.filter(force=personas.force_x, submitted_on=today).exclude(missing_items=[])
+    assert waiting.count() == 1
+    assert waiting.get().acknowledge_due_on is None
     assert Escalation.objects.filter(status="open").exists()
     snapshot = (Agreement.objects.count(), Referral.objects.count(), Escalation.objects.count())
     again = load_partners_demo(seed=7)
@@ -88,4 +92,4 @@ def test_sweep_command_reports_json(personas: Personas) -> None:
 def test_demo_command(personas: Personas) -> None:
     out = StringIO()
     call_command("load_partners_demo", "--seed", "1", stdout=out)
-    assert "referrals: 6" in out.getvalue()
+    assert "referrals: 8" in out.getvalue()

@@ -145,7 +145,8 @@ def _referrals(seed: int, today: dt.date) -> int:
         officer = User.objects.filter(username=username, police_force__isnull=False).first()
         if officer is None:
             continue
-        for index, kind in enumerate((ReferralKind.EARLY_ADVICE, ReferralKind.REFERRAL, ReferralKind.EARLY_ADVICE)):
+        kinds = (ReferralKind.EARLY_ADVICE, ReferralKind.REFERRAL, ReferralKind.EARLY_ADVICE, ReferralKind.REFERRAL)
+        for index, kind in enumerate(kinds):
             reference = f"DEMO{seed}-{officer.police_force.code[:3].upper()}-{index + 1}"  # type: ignore[union-attr]
             if Referral.objects.filter(force=officer.police_force_id, police_reference=reference).exists():
                 continue
@@ -246,9 +247,15 @@ def _past_referrals(seed: int, today: dt.date) -> int:
     return len(created)
 
 
+#: The items the demo's fourth request of each force is sent without: it shows a request waiting to be
+#: completed, its "still missing" list on both sides, and clocks that have not started.
+DEMO_MISSING_ITEMS = ("expected_results", "disclosable_material")
+
+
 def _items(reference: str, index: int) -> dict[str, str]:
-    subject = ("a suspected investment fraud", "a county lines drugs supply network", "a historic abuse series")[index]
-    return {
+    subjects = ("a suspected investment fraud", "a county lines drugs supply network", "a historic abuse series")
+    subject = subjects[index % len(subjects)]
+    items = {
         "police_reference": reference,
         "factual_summary": f"Investigation into {subject}; several suspects and victims across the force area.",
         "lines_of_enquiry": "Completed: bank records. Ongoing: phone downloads. Contemplated: overseas requests.",
@@ -258,6 +265,10 @@ def _items(reference: str, index: int) -> dict[str, str]:
         "key_evidence": "Bank statements, cell-site analysis, two witness statements.",
         "disclosable_material": "Intelligence logs; an earlier complaint by one witness.",
     }
+    if index == 3:
+        for name in DEMO_MISSING_ITEMS:
+            items[name] = ""
+    return items
 
 
 @transaction.atomic
