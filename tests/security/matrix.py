@@ -148,6 +148,7 @@ MATRIX: dict[str, Probe] = {
     "progression:task_complete": absent(),
     "progression:notices": page(),
     "progression:notices_read": page(),
+    "progression:notices_export": page(),
     "progression:board": page(),
     # workday: the overview of each role (not administrators) and the lists behind its figures
     "workday:overview": page(open_to=ALL - {"admin"}),

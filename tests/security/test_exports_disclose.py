@@ -22,6 +22,7 @@ CASE_DATA_EXPORTS = [
     ("cases:all_export", [], {"unit": "unit_b"}, "hq"),
     ("progression:board_export", [], {"unit": "unit_b"}, "hq"),
     ("progression:tasks_export", [], {}, "prosecutor_b"),
+    ("progression:notices_export", [], {}, "prosecutor_b"),
     ("audit:search", [], {"format": "csv"}, "inspector"),
     ("workday:figure", ["deadlines-overdue"], {"format": "csv"}, "prosecutor_b"),
     ("workday:figure", ["ctl-within-28"], {"format": "csv"}, "hq"),

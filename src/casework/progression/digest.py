@@ -44,6 +44,20 @@ def notices_for(*, user: Any) -> QuerySet[Notice]:
     )
 
 
+def notices_filtered(
+    *, user: Any, unread: bool = False, events: list[str] | None = None, urn_prefix: str = ""
+) -> QuerySet[Notice]:
+    """The user's notices narrowed by the notices page's filters (each given filter must hold)."""
+    notices = notices_for(user=user)
+    if unread:
+        notices = notices.filter(read_at__isnull=True)
+    if events:
+        notices = notices.filter(event__in=events)
+    if urn_prefix:
+        notices = notices.filter(case__urn__startswith=urn_prefix)
+    return notices
+
+
 def unread_count(*, user: Any) -> int:
     return notices_for(user=user).filter(read_at__isnull=True).count()
 

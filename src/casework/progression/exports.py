@@ -104,6 +104,45 @@ def board_export(*, actor: Any, board: Board, purpose: str, recipient: str) -> s
     return body
 
 
+NOTICES_HEADER = ["Group", "Case", "What about", "Notice", "Defendants and charges", "Date", "Sent", "Read"]
+
+
+@transaction.atomic
+def notices_export(*, actor: Any, groups: Iterable[Any], purpose: str, recipient: str) -> str:
+    """The notices page's items (as filtered, one row per case and event) as CSV, recorded as a
+    disclosure of the cases they name."""
+    rows: list[list[Any]] = []
+    case_ids: set[int] = set()
+    for group in groups:
+        for item in group.items:
+            notice = item.latest
+            if notice.case_id:
+                case_ids.add(notice.case_id)
+            people = "; ".join(f"{s['defendant']}: {', '.join(s['charges'])}" for s in item.subjects)
+            rows.append(
+                [
+                    group.heading,
+                    notice.case.urn if notice.case else "",
+                    notice.get_event_display() if notice.event else "",
+                    notice.text,
+                    people,
+                    notice.due_on.isoformat() if notice.due_on else "",
+                    notice.created_at.isoformat(),
+                    "no" if item.unread else "yes",
+                ]
+            )
+    audit.record(
+        actor=actor,
+        action=Action.DISCLOSE,
+        subject_type="progression.notice",
+        subject_label=f"Notices CSV ({len(rows)} items)"[:250],
+        changes={"cases": [None, sorted(case_ids)]},
+        justification=purpose,
+        recipient=recipient,
+    )
+    return _csv(NOTICES_HEADER, rows)
+
+
 @transaction.atomic
 def reckoner_export(*, actor: Any, table: Table, file_format: str) -> tuple[bytes, str]:
     """The yearly CTL ready reckoner as CSV or XLSX (reference data, audited as an export)."""

@@ -14,7 +14,7 @@ from casework.core.govuk_forms import NOTE_MAX, GovukForm, Reveal
 from casework.people.choices import RoleCode
 from casework.people.models import Team, Unit, User
 from casework.progression import rules
-from casework.progression.choices import ClockEventKind, MissedReason
+from casework.progression.choices import ClockEventKind, MissedReason, NoticeEvent
 
 REGIME_CHOICES = [
     (rules.Regime.SUMMARY.value, "Summary-only offence (56 days)"),
@@ -259,6 +259,21 @@ class BoardFilterForm(GovukForm):
         if not choose_unit:
             del self.fields["unit"]
         self.fields["lawyer"] = _person_field("Prosecutor", unit_id, empty="Everyone")
+
+
+class NoticeFilterForm(GovukForm):
+    """The notices page's filters (MoJ filter pattern: options within a group OR, groups AND)."""
+
+    unread = forms.BooleanField(required=False, label="Unread only")
+    event = forms.MultipleChoiceField(
+        choices=NoticeEvent.choices, required=False, widget=forms.CheckboxSelectMultiple, label="What about"
+    )
+    q = forms.CharField(
+        required=False, max_length=40, label="URN", help_text="The whole URN or its start, for example 42AB"
+    )
+
+    def clean_q(self) -> str:
+        return str(self.cleaned_data.get("q") or "").strip().upper()
 
 
 # --- the CTL calculator (not tied to a case) ---------------------------------------------------

@@ -33,6 +33,7 @@ urlpatterns = [
     path("tasks/new/", views.task_create, name="task_add"),
     path("tasks/<int:task_id>/complete/", views.task_complete, name="task_complete"),
     path("notices/", views.notices, name="notices"),
+    path("notices/export.csv", views.notices, {"export": True}, name="notices_export"),
     path("notices/read/", views.notices_mark_read, name="notices_read"),
     path("board/", views.unit_board, name="board"),
     path("board/export.csv", views.unit_board, {"export": True}, name="board_export"),

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -418,19 +418,43 @@ def task_complete(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "HEAD"])
-def notices(request: HttpRequest) -> HttpResponse:
+@list_or_export
+def notices(request: HttpRequest, export: bool = False) -> HttpResponse:
     """The person's notices, one per case and event, grouped by urgency with what needs attention
-    now at the top. They name defendants and charges, so showing them consults those cases."""
+    now at the top, filtered by read state, what they are about and URN, and downloadable as CSV.
+    They name defendants and charges, so showing them consults those cases."""
     user = _user(request)
     today = clock.today()
-    items = list(digest.notices_for(user=user)[:NOTICES_SHOWN])
+    form = pforms.NoticeFilterForm(request.GET or None)
+    chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    filtered = digest.notices_filtered(
+        user=user, unread=bool(chosen.get("unread")), events=chosen.get("event") or [], urn_prefix=chosen.get("q", "")
+    )
+    items = list(filtered[:NOTICES_SHOWN])
     cases = notice_reads.visible_cases(user=user, case_ids={n.case_id for n in items if n.case_id})
     groups = notice_reads.notice_groups(
         notices=items, state=notice_reads.case_flags(cases=cases, today=today), today=today
     )
+    query = request.GET.urlencode()
+    if export:
+        disclosure = disclosure_or_form(
+            request,
+            what="your notices (CSV)",
+            back_href=reverse("progression:notices") + ("?" + query if query else ""),
+        )
+        if isinstance(disclosure, HttpResponse):
+            return disclosure
+        response = HttpResponse(
+            exports.notices_export(
+                actor=user, groups=groups, purpose=disclosure.purpose, recipient=disclosure.recipient
+            ),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'attachment; filename="casework-notices.csv"'
+        return response
     case_services.cases_consulted(actor=user, purpose="Notices", case_ids=list(cases.values_list("pk", flat=True)))
     standing_out = [item for group in groups for item in group.items if item.stands_out]
+    shown = sum(len(group.items) for group in groups)
     return render(
         request,
         "progression/notices.html",
@@ -439,8 +463,37 @@ def notices(request: HttpRequest) -> HttpResponse:
             "standing_out": standing_out,
             "unread": sum(group.unread for group in groups),
             "any_notices": bool(items),
+            "form": form,
+            "filtered": bool(chosen and any(chosen.values())),
+            "shown": shown,
+            "selected": _selected_notice_filters(form, chosen, query),
+            "export_href": reverse("progression:notices_export") + ("?" + query if query else ""),
         },
     )
+
+
+def _selected_notice_filters(form: Any, chosen: dict[str, Any], query: str) -> list[tuple[str, str]]:
+    """Each filter in force as (label, link that removes it): the MoJ pattern's selected filters."""
+    params = QueryDict(query, mutable=True)
+    selected: list[tuple[str, str]] = []
+
+    def without(key: str, value: str | None = None) -> str:
+        rest = params.copy()
+        if value is None:
+            rest.pop(key, None)
+        else:
+            rest.setlist(key, [v for v in rest.getlist(key) if v != value])
+        encoded = rest.urlencode()
+        return reverse("progression:notices") + ("?" + encoded if encoded else "")
+
+    if chosen.get("unread"):
+        selected.append(("Unread only", without("unread")))
+    labels = dict(form.fields["event"].choices)
+    for value in chosen.get("event") or []:
+        selected.append((str(labels.get(value, value)), without("event", value)))
+    if chosen.get("q"):
+        selected.append((f"URN starting {chosen['q']}", without("q")))
+    return selected
 
 
 #: The notices page reads at most this many of a person's newest notices (before coalescing).
