@@ -76,6 +76,7 @@ def test_the_schedule_is_built_from_what_each_app_declares():
         "quality": ["iqa-reminders"],
         "partners": ["partners-sweep"],
         "oversight": ["oversight-tallies"],
+        "workday": ["workday-tallies"],
         "resourcing": ["resourcing-bands", "resourcing-nightly"],
         "records": ["records-retention"],
     }

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from casework.assurance.choices import Outcome, SignOffStatus
 from casework.assurance.models import SignOffRequest, VerdictPeriod
-from casework.cases.models import Case
+from casework.cases.models import Case, rows_of_cases
 
 #: The rule whose current verdict says a hearing has no (timely) record sheet.
 HRS_RULE = "hrs.timely"
@@ -22,9 +22,8 @@ REVIEW_RULE = "review.current"
 def rule_not_met(*, cases: QuerySet[Case], rule_code: str) -> QuerySet[VerdictPeriod]:
     """Current "not met" verdicts of one rule on these cases, oldest failure first."""
     return (
-        VerdictPeriod.objects.filter(
-            case__in=cases.values("pk"), valid_to__isnull=True, outcome=Outcome.NOT_MET, rule_code=rule_code
-        )
+        rows_of_cases(VerdictPeriod.objects.all(), cases)
+        .filter(valid_to__isnull=True, outcome=Outcome.NOT_MET, rule_code=rule_code)
         .select_related("case", "case__allocated_lawyer", "case__unit")
         .order_by("valid_from", "case__urn", "pk")
     )
@@ -43,7 +42,8 @@ def reviews_overdue(*, cases: QuerySet[Case]) -> QuerySet[VerdictPeriod]:
 def signoffs_waiting(*, cases: QuerySet[Case]) -> QuerySet[SignOffRequest]:
     """Sign-off requests waiting for a decision, the longest waiting first."""
     return (
-        SignOffRequest.objects.filter(case__in=cases.values("pk"), status=SignOffStatus.PENDING)
+        rows_of_cases(SignOffRequest.objects.all(), cases)
+        .filter(status=SignOffStatus.PENDING)
         .select_related("case", "checkpoint", "requested_by", "approver")
         .order_by("created_at", "pk")
     )

@@ -48,6 +48,7 @@ from casework.progression.sweep import progression_sweep
 from casework.resourcing import selectors as resourcing_selectors
 from casework.resourcing import stored as resourcing_stored
 from casework.resourcing import summaries as resourcing_summaries
+from casework.workday import tallies as workday_tallies
 
 #: Demo data of other apps, loaded after the cases and before the sweeps (each idempotent, seeded).
 DEMO_EXTENSIONS: tuple[str, ...] = (
@@ -181,6 +182,12 @@ class DemoLoader:
         forecasts = resourcing_stored.refresh_forecasts()
         self.progress(
             f"resourcing bands {bands.cases}, forecasts {forecasts['units']} ({time.perf_counter() - started:.1f} s)"
+        )
+        # The overviews read stored counts per unit and person (workday.tallies).
+        overview_counts = workday_tallies.refresh(today=self.today)
+        self.progress(
+            f"overview counts of {overview_counts.units} units and {overview_counts.people} people"
+            f" ({time.perf_counter() - started:.1f} s)"
         )
 
     # --- people ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import datetime as dt
 
 from django.db.models import F, Q, QuerySet
 
-from casework.cases.models import Case
+from casework.cases.models import Case, rows_of_cases
 from casework.progression.choices import DeadlineStatus, TaskStatus
 from casework.progression.models import CtlFailure, CustodyClock, Deadline, ExtensionApplication, Task
 
@@ -27,11 +27,9 @@ DUE_SOON_DAYS = 7
 
 
 def _of(model: type, cases: QuerySet[Case]) -> QuerySet:  # type: ignore[type-arg]
-    """The model's rows for these cases. For the whole register (national readers, the nightly tally)
-    no IN (...) subquery is added: at 100,000 cases it costs seconds on each aggregate."""
-    if not cases.query.where:
-        return model._default_manager.all()  # type: ignore[attr-defined]
-    return model._default_manager.filter(case__in=cases.values("pk"))  # type: ignore[attr-defined]
+    """The model's rows for these cases (see cases.models.rows_of_cases: no subquery for the whole
+    register or every case in normal work)."""
+    return rows_of_cases(model._default_manager.all(), cases)  # type: ignore[attr-defined]
 
 
 def ctl_expiring(*, cases: QuerySet[Case], today: dt.date, within_days: int = CTL_WINDOWS[0]) -> QuerySet[CustodyClock]:
@@ -77,9 +75,8 @@ def extensions_undecided_after_hearing(*, cases: QuerySet[Case], today: dt.date)
     """Applications to extend a custody time limit whose hearing date has passed with no decision
     recorded: either the outcome was not entered, or the limit may have lapsed unnoticed."""
     return (
-        ExtensionApplication.objects.filter(
-            clock__case__in=cases.values("pk"), hearing_on__lt=today, decided_on__isnull=True
-        )
+        rows_of_cases(ExtensionApplication.objects.all(), cases, "clock__case")
+        .filter(hearing_on__lt=today, decided_on__isnull=True)
         .exclude(status__in=["granted", "refused", "withdrawn"])
         .select_related("clock__case", "clock__charge__defendant")
         .order_by("hearing_on", "id")

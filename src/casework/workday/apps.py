@@ -1,4 +1,8 @@
+import datetime as dt
+
 from django.apps import AppConfig
+
+from casework.core.schedule import Every, ScheduleEntry
 
 
 class WorkdayConfig(AppConfig):
@@ -11,3 +15,17 @@ class WorkdayConfig(AppConfig):
     # Each row's status and next action, and a "Work needed" filter group, on the case lists.
     case_list_row_facts = ("casework.workday.list_options.add_status",)
     case_list_filters = ("casework.workday.list_options.WORK_FILTERS",)
+
+    # A changed case marks its unit and holders as changed, so their stored overview counts are not used.
+    case_change_listeners = ("casework.workday.tallies.cases_changed",)
+    schedule = (
+        ScheduleEntry(
+            name="workday-tallies",
+            task_path="casework.workday.tasks.tallies_refresh_task",
+            cadence=Every(dt.timedelta(minutes=5)),
+            purpose=(
+                "Store every unit's and caseworker's overview counts, so overviews read a row; changes"
+                " made without notification (the sweeps' set-based writes) show within five minutes."
+            ),
+        ),
+    )

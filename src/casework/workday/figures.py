@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 
 from casework.assurance import counts as assurance_counts
@@ -70,20 +70,19 @@ class Figure:
     problem: bool = False
     #: False: a list other pages link to (the board's 14-day window) that the overview leaves out.
     on_overview: bool = True
+    #: The items depend on who reads (their own sign-offs, their feedback), not only on the cases in
+    #: scope: never stored, always counted live.
+    per_reader: bool = False
 
-    def count(self, scope: Scope, today: dt.date) -> int:
-        items = self.items(scope, today)
-        return items.count() if isinstance(items, QuerySet) else len(items)
+    @property
+    def stored(self) -> bool:
+        """Counted from the cases alone, so stored per unit and per person (workday.tallies)."""
+        return self.case_path is not None and not self.per_reader
 
-    def case_count(self, scope: Scope, today: dt.date) -> int | None:
-        if self.case_path is None:
-            return None
-        items = self.items(scope, today)
-        if self.case_path == "pk":
-            return items.count() if isinstance(items, QuerySet) else len(items)
-        if isinstance(items, QuerySet):
-            return items.order_by().values(self.case_path).distinct().count()
-        return len({getattr(item, f"{self.case_path}_id", None) for item in items})
+    def totals(self, scope: Scope, today: dt.date) -> tuple[int, int | None]:
+        """How many items, and on how many cases where the figure says so ("53 limits on 22 cases",
+        None otherwise or when there are none): one scan of the items."""
+        return totals_of(self, self.items(scope, today))
 
     def describe(self, count: int, cases: int | None) -> str:
         """ "53 limits on 22 cases"."""
@@ -91,6 +90,18 @@ class Figure:
         if cases is not None and self.case_path not in (None, "pk"):
             text += f" on {rules.plural(cases, 'case')}"
         return text
+
+
+def totals_of(figure: Figure, items: QuerySet[Any] | Sequence[Any]) -> tuple[int, int | None]:
+    says_cases = figure.case_path not in (None, "pk")
+    if not isinstance(items, QuerySet):
+        total = len(items)
+        cases = {getattr(item, f"{figure.case_path}_id", None) for item in items} if says_cases and total else None
+        return total, None if cases is None else len(cases)
+    if not says_cases:
+        return items.count(), None
+    row = items.order_by().aggregate(total=Count("pk"), cases=Count(str(figure.case_path), distinct=True))
+    return row["total"], row["cases"] if row["total"] else None
 
 
 # --- rows ------------------------------------------------------------------------------------------
@@ -455,6 +466,7 @@ FIGURES: tuple[Figure, ...] = (
         _returned_row,
         frozenset({MINE}),
         "Decisions and allocation",
+        per_reader=True,
     ),
     Figure(
         "ready-to-allocate",
@@ -474,6 +486,7 @@ FIGURES: tuple[Figure, ...] = (
         _assessment_row,
         frozenset({MINE}),
         "Quality",
+        per_reader=True,
     ),
     Figure(
         "iqa-due",

@@ -6,13 +6,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.urls import reverse
 
 from casework.audit.choices import Action
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
 from casework.workday import figures as figures_
+from casework.workday import tallies
 from casework.workday.scope import MINE, Scope
 
 RECENT_LIMIT = 8
@@ -41,6 +42,8 @@ class Overview:
     today: dt.date
     groups: list[tuple[str, list[Card]]] = field(default_factory=list)
     recent: list[Case] = field(default_factory=list)
+    #: When the stored counts used were read (None: every count worked out for this page).
+    figures_as_at: dt.datetime | None = None
 
     @property
     def problems(self) -> int:
@@ -48,15 +51,25 @@ class Overview:
 
 
 def card(figure: figures_.Figure, scope: Scope, today: dt.date) -> Card:
-    count = figure.count(scope, today)
-    cases = figure.case_count(scope, today) if count and figure.case_path not in (None, "pk") else None
-    return Card(figure, count, cases, reverse("workday:figure", args=[figure.key]) + scope.query())
+    count, cases = figure.totals(scope, today)
+    return Card(figure, count, cases, _href(figure, scope))
+
+
+def _href(figure: figures_.Figure, scope: Scope) -> str:
+    return reverse("workday:figure", args=[figure.key]) + scope.query()
 
 
 def overview(*, scope: Scope, today: dt.date) -> Overview:
-    result = Overview(scope=scope, today=today)
+    """The role's cards. Counts from the cases alone come from the stored tallies when they are
+    current for this scope (workday.tallies), the rest are counted now."""
+    stored = tallies.counts_for(scope, today)
+    result = Overview(scope=scope, today=today, figures_as_at=stored.as_at if stored else None)
     for figure in figures_.overview_figures(scope):
-        item = card(figure, scope, today)
+        if stored is not None and figure.key in stored.counts:
+            count, cases = stored.counts[figure.key]
+            item = Card(figure, count, cases, _href(figure, scope))
+        else:
+            item = card(figure, scope, today)
         group = next((cards for name, cards in result.groups if name == figure.group), None)
         if group is None:
             group = []
@@ -100,12 +113,11 @@ class ItemsPage:
 
 def items_page(*, figure: figures_.Figure, scope: Scope, today: dt.date, page: int) -> ItemsPage:
     items = figure.items(scope, today)
-    total = items.count() if isinstance(items, QuerySet) else len(items)
+    total, cases = figures_.totals_of(figure, items)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(page, 1), pages)
     start = (page - 1) * PAGE_SIZE
     chunk = list(items[start : start + PAGE_SIZE])
-    cases = figure.case_count(scope, today) if figure.case_path not in (None, "pk") and total else None
     return ItemsPage(
         figure=figure,
         rows=[figure.row(item, today) for item in chunk],
