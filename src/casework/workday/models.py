@@ -7,7 +7,30 @@ from django.conf import settings
 from django.db import models
 
 
-class OverviewTally(models.Model):
+class OverviewSubject(models.Model):
+    """Whose figures a row is about: a whole unit, or one person's own cases (exactly one of them)."""
+
+    unit = models.OneToOneField("people.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(unit__isnull=True, person__isnull=False)
+                | models.Q(unit__isnull=False, person__isnull=True),
+                name="%(app_label)s_%(class)s_one_subject",
+            )
+        ]
+
+    @property
+    def subject(self) -> str:
+        return f"unit {self.unit_id}" if self.unit_id else f"person {self.person_id}"
+
+
+class OverviewTally(OverviewSubject):
     """The counts of one subject's overview for one day: a whole unit (what its managers, its Area
     leadership and national readers see of it) or one caseworker's own cases.
 
@@ -16,10 +39,6 @@ class OverviewTally(models.Model):
     cases) let a reader see, with one cheap query, that a case left the subject since (a move, a
     reallocation, a restriction), which no change mark of the subject records."""
 
-    unit = models.OneToOneField("people.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    person = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
     as_of = models.DateField(help_text="The day the counts are for (time alone changes them the next day).")
     computed_at = models.DateTimeField(help_text="When the counted rows were read.")
     definitions = models.CharField(max_length=64, help_text="Fingerprint of the figures' definitions.")
@@ -27,39 +46,15 @@ class OverviewTally(models.Model):
     case_sum = models.BigIntegerField()
     counts = models.JSONField(default=dict)
 
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(unit__isnull=True, person__isnull=False)
-                | models.Q(unit__isnull=False, person__isnull=True),
-                name="workday_tally_one_subject",
-            )
-        ]
-
     def __str__(self) -> str:
-        subject = f"unit {self.unit_id}" if self.unit_id else f"person {self.person_id}"
-        return f"Overview counts of {subject} for {self.as_of} (read {self.computed_at:%H:%M:%S})"
+        return f"Overview counts of {self.subject} for {self.as_of} (read {self.computed_at:%H:%M:%S})"
 
 
-class OverviewChange(models.Model):
+class OverviewChange(OverviewSubject):
     """The last time a case of this unit or held by this person changed (written by the case-change
     listener in the writing transaction). A tally read before it is out of date."""
 
-    unit = models.OneToOneField("people.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    person = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
     changed_at = models.DateTimeField()
 
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(unit__isnull=True, person__isnull=False)
-                | models.Q(unit__isnull=False, person__isnull=True),
-                name="workday_change_one_subject",
-            )
-        ]
-
     def __str__(self) -> str:
-        subject = f"unit {self.unit_id}" if self.unit_id else f"person {self.person_id}"
-        return f"Cases of {subject} changed at {self.changed_at:%Y-%m-%d %H:%M:%S}"
+        return f"Cases of {self.subject} changed at {self.changed_at:%Y-%m-%d %H:%M:%S}"

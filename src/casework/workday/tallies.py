@@ -83,18 +83,11 @@ def cases_changed(case_ids: frozenset[int]) -> None:
         units.add(unit_id)
         people.update(pk for pk in holders if pk)
     now = clock.now()
-    if units:
+    for field_name, ids in (("unit", units), ("person", people)):
         OverviewChange.objects.bulk_create(
-            [OverviewChange(unit_id=pk, changed_at=now) for pk in sorted(units)],
+            [OverviewChange(**{f"{field_name}_id": pk, "changed_at": now}) for pk in sorted(ids)],
             update_conflicts=True,
-            unique_fields=["unit"],
-            update_fields=["changed_at"],
-        )
-    if people:
-        OverviewChange.objects.bulk_create(
-            [OverviewChange(person_id=pk, changed_at=now) for pk in sorted(people)],
-            update_conflicts=True,
-            unique_fields=["person"],
+            unique_fields=[field_name],
             update_fields=["changed_at"],
         )
 
