@@ -104,9 +104,14 @@ def evaluate(
     return verdicts
 
 
+#: Each stage's label by value, built once (`Stage.values` builds a new list on every use, and the
+#: sweep asks for a label once per rule that does not apply at the case's stage).
+_STAGE_LABELS: dict[str, Any] = {stage.value: stage.label for stage in Stage}
+
+
 def _finding(facts: CaseFacts, rule: RuleVersion, ctx: evaluators.EvaluationContext) -> evaluators.Finding:
     if facts.stage not in rule.stages:
-        stage = Stage(facts.stage).label if facts.stage in Stage.values else facts.stage
+        stage = _STAGE_LABELS.get(facts.stage, facts.stage)
         return evaluators.Finding(evaluators.NA, f"Applies only at other stages (the case is at {stage.lower()}).")
     if rule.categories and not (rule.categories & facts.categories):
         return evaluators.Finding(evaluators.NA, "Applies only to other offence categories.")

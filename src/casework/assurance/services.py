@@ -34,6 +34,7 @@ from casework.core import clock, dates
 from casework.core.bank_holidays import working_calendar
 from casework.core.case_changes import notify_case_changed
 from casework.core.errors import NotFound, PermissionDenied, ValidationFailed
+from casework.core.row_updates import insert_values
 from casework.people.choices import UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import User
 
@@ -66,7 +67,8 @@ def store_verdicts(*, verdicts_by_case: dict[int, list[engine.Verdict]], now: dt
         ).values_list("pk", "case_id", "rule_code", "rule_id", "outcome", "reason")
     }
     to_close: list[int] = []
-    to_open: list[VerdictPeriod] = []
+    # Rows in _VERDICT_COLUMNS order, not model instances: the first sweep opens one per case and rule.
+    to_open: list[tuple[Any, ...]] = []
     for case_id, verdicts in verdicts_by_case.items():
         for verdict in verdicts:
             existing = current.pop((case_id, verdict.rule_code), None)
@@ -75,23 +77,27 @@ def store_verdicts(*, verdicts_by_case: dict[int, list[engine.Verdict]], now: dt
             if existing is not None:
                 to_close.append(existing[0])
             to_open.append(
-                VerdictPeriod(
-                    case_id=case_id,
-                    rule_id=verdict.rule_pk,
-                    rule_code=verdict.rule_code,
-                    outcome=verdict.outcome,
-                    reason=verdict.reason,
-                    remedy=verdict.remedy,
-                    facts=verdict.facts,
-                    valid_from=now,
+                (
+                    case_id,
+                    verdict.rule_pk,
+                    verdict.rule_code,
+                    verdict.outcome,
+                    verdict.reason,
+                    verdict.remedy,
+                    verdict.facts,
+                    now,
+                    None,
                 )
             )
     to_close.extend(pk for pk, *_rest in current.values())  # rules no longer in force
     for start in range(0, len(to_close), 500):
         VerdictPeriod.objects.filter(pk__in=to_close[start : start + 500]).update(valid_to=now)
-    if to_open:
-        VerdictPeriod.objects.bulk_create(to_open, batch_size=500)
+    insert_values(VerdictPeriod, _VERDICT_COLUMNS, to_open)  # one prepared INSERT, run per row
     return len(to_open), len(to_close)
+
+
+#: Every column of a verdict period but its id, in the order store_verdicts builds its rows.
+_VERDICT_COLUMNS = ("case", "rule", "rule_code", "outcome", "reason", "remedy", "facts", "valid_from", "valid_to")
 
 
 def cases_evaluate(case_ids: Iterable[int], *, today: dt.date | None = None) -> dict[int, list[engine.Verdict]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -82,6 +82,19 @@ def _visible_case_ids(user: Any, case_ids: list[int]) -> set[int]:
     return set(check(user=user, case_ids=case_ids))
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for `notify_many`: the same facts `notify` takes."""
+
+    kind: str
+    to: Recipient
+    personalisation: dict[str, Any]
+    case_ids: Iterable[int] = ()
+    force_id: int | None = None
+    justification: str = ""
+    once_key: str | None = None
+
+
 @transaction.atomic
 def notify(
     *,
@@ -97,60 +110,138 @@ def notify(
     """Queue one e-mail. Returns the record (status queued, or refused with the reason), or None when
     the recipient has no e-mail address or `once_key` was used before. `force_id` is the force a
     police notice is about. `record_disclosure=False` for callers that audit the disclosure themselves."""
-    spec = KINDS[kind]
-    if not to.email:
-        logger.info("No e-mail address for %s notice to %s; not sent.", kind, to.name or "recipient")
-        return None
-    if once_key is not None and OutboundEmail.objects.filter(once_key=once_key).exists():
-        return None
-    cases = sorted(set(case_ids))
-    values = {key: "" if value is None else str(value) for key, value in personalisation.items()}
-    reason = rules.refusal_reason(
-        kind=spec,
-        fields=values,
-        recipient_is_police=to.is_police,
-        recipient_active=to.is_active,
-        recipient_force_id=to.police_force_id,
-        subject_force_id=force_id,
-        case_ids=cases,
-        visible_case_ids=_visible_case_ids(to.user, cases) if spec.carries_cases else (),
-    )
+    message = Outgoing(kind, to, personalisation, tuple(case_ids), force_id, justification, once_key)
+    (record,) = _queue([message], record_disclosure=record_disclosure, enqueue=_enqueue_each)
+    return record
+
+
+@transaction.atomic
+def notify_many(messages: Iterable[Outgoing], *, record_disclosure: bool = True) -> list[OutboundEmail | None]:
+    """Queue many e-mails with a fixed number of statements (the nightly sweep's warnings): exactly
+    what calling `notify` for each in turn would queue, refuse and audit (a `once_key` used earlier
+    in the same call counts as used), but with one visibility query per recipient, one insert, one
+    audit write and one delivery task per DELIVERY_CHUNK messages. Returns one entry per message."""
+    return _queue(list(messages), record_disclosure=record_disclosure, enqueue=_enqueue_chunks)
+
+
+#: Messages one delivery task sends when they were queued together by `notify_many`.
+DELIVERY_CHUNK = 50
+
+
+def _queue(
+    messages: list[Outgoing], *, record_disclosure: bool, enqueue: Callable[[list[int]], None]
+) -> list[OutboundEmail | None]:
+    results: list[OutboundEmail | None] = [None] * len(messages)
+    used = _used_once_keys({m.once_key for m in messages if m.to.email and m.once_key is not None})
+    taken: list[tuple[int, Outgoing, list[int], dict[str, str]]] = []
+    for index, message in enumerate(messages):
+        if not message.to.email:
+            logger.info(
+                "No e-mail address for %s notice to %s; not sent.", message.kind, message.to.name or "recipient"
+            )
+            continue
+        if message.once_key is not None:
+            if message.once_key in used:
+                continue
+            used.add(message.once_key)
+        values = {key: "" if value is None else str(value) for key, value in message.personalisation.items()}
+        taken.append((index, message, sorted(set(message.case_ids)), values))
+    visible = _visible_by_recipient([(m, cases) for _i, m, cases, _v in taken if KINDS[m.kind].carries_cases])
     now = clock.now()
-    record = OutboundEmail.objects.create(
-        kind=kind,
-        template_id=template_id_for(spec),
-        to_email=to.email,
-        recipient_user=to.user,
-        personalisation=values if reason is None else {},
-        case_ids=cases,
-        reference=str(uuid.uuid4()),
-        once_key=once_key,
-        status=EmailStatus.QUEUED if reason is None else EmailStatus.REFUSED,
-        last_error=(reason or "")[:500],
-        next_attempt_at=now,
-        created_at=now,
-    )
-    if reason is not None:
-        logger.warning("Refused to send %s e-mail %s: %s", kind, record.pk, reason)
-        return record
-    if cases and record_disclosure:
-        audit.record_many(
-            actor=None,
-            events=[
+    rows: list[tuple[int, OutboundEmail, str | None]] = []
+    for index, message, cases, values in taken:
+        spec, to = KINDS[message.kind], message.to
+        reason = rules.refusal_reason(
+            kind=spec,
+            fields=values,
+            recipient_is_police=to.is_police,
+            recipient_active=to.is_active,
+            recipient_force_id=to.police_force_id,
+            subject_force_id=message.force_id,
+            case_ids=cases,
+            visible_case_ids=visible.get(_recipient_key(to), set()) if spec.carries_cases else (),
+        )
+        record = OutboundEmail(
+            kind=message.kind,
+            template_id=template_id_for(spec),
+            to_email=to.email,
+            recipient_user=to.user,
+            personalisation=values if reason is None else {},
+            case_ids=cases,
+            reference=str(uuid.uuid4()),
+            once_key=message.once_key,
+            status=EmailStatus.QUEUED if reason is None else EmailStatus.REFUSED,
+            last_error=(reason or "")[:500],
+            next_attempt_at=now,
+            created_at=now,
+        )
+        rows.append((index, record, reason))
+    if len(rows) == 1:
+        rows[0][1].save(force_insert=True)
+    elif rows:
+        OutboundEmail.objects.bulk_create([record for _i, record, _r in rows])
+    disclosures: list[audit.PendingEvent] = []
+    queued: list[int] = []
+    for index, record, reason in rows:
+        results[index] = record
+        if reason is not None:
+            logger.warning("Refused to send %s e-mail %s: %s", record.kind, record.pk, reason)
+            continue
+        queued.append(record.pk)
+        message = messages[index]
+        spec = KINDS[message.kind]
+        if record_disclosure:
+            disclosures += [
                 audit.PendingEvent(
                     action=Action.DISCLOSE,
                     subject_type="cases.case",
                     subject_id=str(case_id),
                     case_id=case_id,
                     subject_label=spec.label,
-                    justification=justification or f"{spec.label} e-mail to the person responsible",
-                    recipient=to.email,
+                    justification=message.justification or f"{spec.label} e-mail to the person responsible",
+                    recipient=message.to.email,
                 )
-                for case_id in cases
-            ],
-        )
-    transaction.on_commit(lambda: _enqueue(record.pk), robust=True)
-    return record
+                for case_id in record.case_ids
+            ]
+    if disclosures:
+        audit.record_many(actor=None, events=disclosures)
+    if queued:
+        transaction.on_commit(lambda: enqueue(queued), robust=True)
+    return results
+
+
+def _used_once_keys(keys: set[str]) -> set[str]:
+    if not keys:
+        return set()
+    found = OutboundEmail.objects.filter(once_key__in=sorted(keys)).values_list("once_key", flat=True)
+    return {key for key in found if key is not None}
+
+
+def _recipient_key(to: Recipient) -> Any:
+    return to.user.pk if to.user is not None else None
+
+
+def _visible_by_recipient(messages: list[tuple[Outgoing, list[int]]]) -> dict[Any, set[int]]:
+    """Which of the cases named to each recipient they may open: one query per person."""
+    people: dict[Any, tuple[Any, set[int]]] = {}
+    for message, cases in messages:
+        if message.to.user is None or not cases:
+            continue
+        _user, wanted = people.setdefault(_recipient_key(message.to), (message.to.user, set()))
+        wanted.update(cases)
+    return {key: _visible_case_ids(user, sorted(wanted)) for key, (user, wanted) in people.items()}
+
+
+def _enqueue_each(email_ids: list[int]) -> None:
+    for email_id in email_ids:
+        _enqueue(email_id)
+
+
+def _enqueue_chunks(email_ids: list[int]) -> None:
+    from casework.notifications.tasks import deliver_emails_task  # tasks import this module
+
+    for start in range(0, len(email_ids), DELIVERY_CHUNK):
+        deliver_emails_task.enqueue(email_ids[start : start + DELIVERY_CHUNK])
 
 
 def _enqueue(email_id: int) -> None:

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from casework.core.working_days import fmt
 from casework.notifications import services as notifications
+from casework.people.choices import RoleCode
 from casework.people.models import User
 
 
@@ -44,14 +45,15 @@ class CtlWarning:
 
 
 def ctl_warnings(warnings: Iterable[CtlWarning]) -> None:
-    """A warning at each threshold before a custody time limit expires (the sweep raises each once)."""
+    """A warning at each threshold before a custody time limit expires (the sweep raises each once,
+    with its notice). Queued together: one visibility query per person, one insert, one audit write."""
     pending = list(warnings)
+    if not pending:
+        return
     people = User.objects.in_bulk({w.user_id for w in pending})
-    for warning in pending:
-        person = people.get(warning.user_id)
-        if person is None:
-            continue
-        notifications.notify(
+    _load_role_codes(people)
+    notifications.notify_many(
+        notifications.Outgoing(
             kind="ctl_warning",
             to=notifications.Recipient.for_user(person),
             personalisation={
@@ -61,6 +63,20 @@ def ctl_warnings(warnings: Iterable[CtlWarning]) -> None:
                 "days_left": warning.days_left,
                 "link": notifications.absolute_url(reverse("progression:case", args=[warning.case_id])),
             },
-            case_ids=[warning.case_id],
+            case_ids=(warning.case_id,),
             justification="Custody time limit warning to the allocated lawyer or legal manager",
         )
+        for warning in pending
+        if (person := people.get(warning.user_id)) is not None
+    )
+
+
+def _load_role_codes(people: dict[int, User]) -> None:
+    """Read every recipient's roles in one query (the visibility check reads them per person)."""
+    codes: dict[int, set[str]] = {pk: set() for pk in people}
+    for user_id, code in User.roles.through.objects.filter(user_id__in=list(people)).values_list(
+        "user_id", "role__code"
+    ):
+        codes[user_id].add(code)
+    for pk, person in people.items():
+        person.__dict__["role_codes"] = frozenset(RoleCode(code) for code in codes[pk])

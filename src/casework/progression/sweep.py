@@ -36,6 +36,7 @@ from casework.cases.models import Case, CaseDocument, Defendant, Hearing
 from casework.core import clock as core_clock
 from casework.core.bank_holidays import working_calendar
 from casework.core.clock import LONDON
+from casework.core.row_updates import insert_rows, update_rows
 from casework.core.working_days import WorkingCalendar, fmt
 from casework.progression import counts, ctl, emails, notices, rules, selectors
 from casework.progression.choices import DeadlineStatus, ExtensionStatus, FailureKind, NoticeEvent, TaskStatus
@@ -62,6 +63,20 @@ logger = logging.getLogger(__name__)
 #: Days before a CTL expiry at which the allocated lawyer and manager are told.
 CTL_WARNING_DAYS = (28, 14, 7)
 BATCH_SIZE = 1000
+#: The columns the sweep writes (one prepared UPDATE per batch, run for every changed row).
+DEADLINE_FIELDS = (
+    "due_on",
+    "proposed_due_on",
+    "rule_version",
+    "basis",
+    "title",
+    "source",
+    "status",
+    "met_on",
+    "version",
+    "updated_at",
+)
+CLOCK_FIELDS = ("status", "regime", "expires_on", "explanation", "rule_version", "computed_on")
 
 
 @dataclass
@@ -152,9 +167,11 @@ def progression_sweep(
     if unit_id:
         cases = cases.filter(unit_id=unit_id)
     rules_key = sweep_marks.fingerprint(engine_rules, calendar)
+    # In unit order: a batch's cases then share their lawyers and managers, so the warnings'
+    # recipients (and their visibility checks) are a few dozen people per batch, not hundreds.
     chosen = sweep_marks.due(
         sweep_marks.PROGRESSION,
-        list(cases.order_by("id").values_list("id", flat=True)),
+        list(cases.order_by("unit_id", "id").values_list("id", flat=True)),
         today=today,
         rules_key=rules_key,
     )
@@ -768,30 +785,11 @@ def _extension_undecided_notices(facts: _CaseFacts, today: dt.date, batch: _Batc
 def _flush(batch: _Batch, report: SweepReport, today: dt.date, marks: _Marks) -> None:
     with transaction.atomic():
         if batch.new_deadlines:
-            Deadline.objects.bulk_create(batch.new_deadlines, batch_size=500)
+            insert_rows(Deadline, batch.new_deadlines)  # nothing refers to them in this step
         if batch.changed_deadlines:
-            Deadline.objects.bulk_update(
-                batch.changed_deadlines,
-                [
-                    "due_on",
-                    "proposed_due_on",
-                    "rule_version",
-                    "basis",
-                    "title",
-                    "source",
-                    "status",
-                    "met_on",
-                    "version",
-                    "updated_at",
-                ],
-                batch_size=500,
-            )
+            update_rows(Deadline, batch.changed_deadlines, DEADLINE_FIELDS)
         if batch.changed_clocks:
-            CustodyClock.objects.bulk_update(
-                batch.changed_clocks,
-                ["status", "regime", "expires_on", "explanation", "rule_version", "computed_on"],
-                batch_size=500,
-            )
+            update_rows(CustodyClock, batch.changed_clocks, CLOCK_FIELDS)
         if batch.new_tasks:
             Task.objects.bulk_create(batch.new_tasks, batch_size=500)
             for task in batch.new_tasks:

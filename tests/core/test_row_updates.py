@@ -1,0 +1,72 @@
+"""Set-based row writes (one prepared statement, executemany) store exactly what save() would."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from casework.core.row_updates import insert_rows, insert_values, update_rows
+from casework.progression.models import Deadline, Notice
+from tests.factories import Personas
+
+NOW = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
+
+
+def _deadline(case, key: str, due: dt.date, **extra) -> Deadline:
+    return Deadline(case_id=case.pk, key=key, title=f"Title {key}", due_on=due, created_at=NOW, updated_at=NOW, **extra)
+
+
+def _stored(case) -> list[tuple]:
+    return list(
+        Deadline.objects.filter(case=case)
+        .order_by("key")
+        .values_list(
+            "key", "title", "due_on", "proposed_due_on", "status", "met_on", "owner_id", "version", "created_at"
+        )
+    )
+
+
+def test_inserted_rows_match_saved_ones(personas: Personas, case_a, case_b) -> None:
+    rows = [
+        _deadline(case_a, "stage.1", dt.date(2026, 4, 1), proposed_due_on=dt.date(2026, 4, 1)),
+        _deadline(
+            case_a,
+            "stage.2",
+            dt.date(2026, 5, 1),
+            owner_id=personas.prosecutor_a.pk,
+            status="met",
+            met_on=dt.date(2026, 3, 1),
+        ),
+    ]
+    assert insert_rows(Deadline, rows) == 2
+    for row in rows:  # the same objects saved one by one on another case
+        Deadline(
+            **{f.attname: getattr(row, f.attname) for f in Deadline._meta.concrete_fields if f.attname != "id"}
+            | {"case_id": case_b.pk}
+        ).save()
+    assert _stored(case_a) == _stored(case_b)
+    assert _stored(case_a)[0][8] == NOW
+
+
+def test_updated_rows_take_the_new_values_including_none(personas: Personas, case_a) -> None:
+    insert_rows(Deadline, [_deadline(case_a, "a", dt.date(2026, 4, 1), met_on=dt.date(2026, 3, 1), status="met")])
+    insert_rows(Deadline, [_deadline(case_a, "b", dt.date(2026, 4, 2))])
+    first, second = Deadline.objects.filter(case=case_a).order_by("key")
+    first.met_on, first.status, first.version = None, "open", 2
+    second.due_on, second.owner_id = dt.date(2026, 6, 30), personas.manager_a.pk
+    assert update_rows(Deadline, [first, second], ["due_on", "status", "met_on", "owner", "version"]) == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.met_on, first.status, first.version, first.due_on) == (None, "open", 2, dt.date(2026, 4, 1))
+    assert (second.due_on, second.owner_id, second.title) == (dt.date(2026, 6, 30), personas.manager_a.pk, "Title b")
+
+
+def test_values_rows_store_json(personas: Personas, case_a) -> None:
+    subjects = [{"defendant": "Alex MERCER", "charges": ["Robbery"]}]
+    insert_values(
+        Notice,
+        ["user", "case", "key", "event", "text", "due_on", "subjects", "created_at"],
+        [[personas.manager_a.pk, case_a.pk, "k", "ctl_warning", "t", dt.date(2026, 3, 16), subjects, NOW]],
+    )
+    notice = Notice.objects.get(key="k")
+    assert notice.subjects == subjects and notice.due_on == dt.date(2026, 3, 16) and notice.read_at is None
+    assert insert_values(Notice, ["key"], []) == 0 and update_rows(Notice, [], ["key"]) == 0
