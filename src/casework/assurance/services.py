@@ -376,6 +376,7 @@ def signoff_request(*, actor: User, case: Case, checkpoint_code: str, note: str 
         case_id=case.pk,
         changes={"checkpoint": [None, row.code], "approver_id": [None, approver.pk]},
     )
+    notify_case_changed(case.pk)
     return request
 
 

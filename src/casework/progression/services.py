@@ -404,6 +404,7 @@ def clock_dual_check(*, actor: User, clock: CustodyClock, confirmed_expiry: dt.d
             case_id=clock.case_id,
             changes=audit.diff(before, {"checked_expiry": confirmed_expiry, "checked_by_id": actor.pk}),
         )
+        notify_case_changed(clock.case_id)
     return clock
 
 
@@ -453,6 +454,7 @@ def extension_application_start(
         case_id=clock.case_id,
         changes={"status": [None, application.status]},
     )
+    notify_case_changed(clock.case_id)
     return application
 
 
@@ -744,6 +746,7 @@ def direction_add(
         case_id=case.pk,
         changes={"due_on": [None, due_on.isoformat()], "title": [None, deadline.title]},
     )
+    notify_case_changed(case.pk)
     return deadline
 
 
@@ -835,6 +838,8 @@ def task_create(
         case_id=case.pk if case else None,
         changes={"title": [None, task.title], "due_on": [None, due_on.isoformat()]},
     )
+    if case:
+        notify_case_changed(case.pk)
     return task
 
 
