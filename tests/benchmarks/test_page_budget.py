@@ -58,3 +58,10 @@ def test_measure_times_pages_counts_queries_and_lists_the_over_budget_first(pers
     report = page_budget.measure(repeat=3, seconds_per_page=5, only="cases:unit", roles=roles)
     assert report["over_budget"][0].startswith("cases:unit as legal manager: p50")
     assert report["pages"][0]["over_budget"]
+
+
+def test_the_working_day_overview_people_land_on_is_held_to_the_overview_budget() -> None:
+    landing = next(route for route in page_budget.routes() if route.name == "workday:overview")
+    assert page_budget._budget(landing, "text/html") == {"kind": "page", "p50_ms": 150.0, "p95_ms": 600.0}
+    other = next(route for route in page_budget.routes() if route.name == "oversight:dashboard")
+    assert page_budget._budget(other, "text/html")["p50_ms"] == 300.0
