@@ -8,6 +8,10 @@ report gives p50 and p95 server time and the query count per (page, role), pages
 
     uv run python benchmarks/page_budget.py --cases 10000 --db /tmp/budget10k/casework.sqlite3
     uv run python benchmarks/page_budget.py --cases 100000 --db /tmp/budget100k/casework.sqlite3 --repeat 10
+    uv run python benchmarks/page_budget.py --cases 100000 --db COPY.sqlite3 --repeat 5 --skip workday:
+
+`--only` keeps the routes whose name contains it; `--skip` leaves out those whose name contains any of
+its comma-separated parts.
 
 `benchmarks/run.py` runs the same measurement as its "budget" section (so `make bench` reports it on
 SQLite and PostgreSQL at 10,000 cases). Budgets (issue: 100,000 cases, SQLite, 2 cores): every HTML
@@ -304,9 +308,15 @@ def _over(row: dict[str, Any]) -> list[str]:
 
 
 def measure(
-    *, repeat: int = 10, seconds_per_page: float = 6.0, only: str = "", roles: dict[str, str] | None = None
+    *,
+    repeat: int = 10,
+    seconds_per_page: float = 6.0,
+    only: str = "",
+    skip: tuple[str, ...] = (),
+    roles: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Every (route, role) pair: refusals counted, pages timed; over-budget pages first."""
+    """Every (route, role) pair: refusals counted, pages timed; over-budget pages first. `only` keeps
+    the routes whose name contains it; `skip` leaves out those whose name contains any of its parts."""
     from django.test import Client
     from django.urls import reverse
 
@@ -317,7 +327,7 @@ def measure(
     rows: list[dict[str, Any]] = []
     refusals: dict[str, list[str]] = {}
     errors: list[dict[str, Any]] = []
-    chosen = [route for route in routes() if not only or only in route.name]
+    chosen = [route for route in routes() if chosen_route(route.name, only, skip)]
     started = time.perf_counter()
     for role, username in (roles or ROLES).items():
         user = User.objects.filter(username=username).first()
@@ -359,6 +369,8 @@ def measure(
             "export_first_byte_ms": EXPORT_FIRST_BYTE_MS,
         },
         "routes": len(chosen),
+        "only": only,
+        "skipped": list(skip),
         "roles": list((roles or ROLES).keys()),
         "pages_timed": len(rows),
         "over_budget_count": len(over),
@@ -368,6 +380,11 @@ def measure(
         "errors": errors,
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def chosen_route(name: str, only: str, skip: tuple[str, ...]) -> bool:
+    """Whether a route is measured: its name contains `only` (when given) and none of `skip`."""
+    return (not only or only in name) and not any(part in name for part in skip)
 
 
 def _timed_row(
@@ -428,6 +445,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="timed runs per (page, role)")
     parser.add_argument("--seconds", type=float, default=6.0, help="time limit per (page, role) before stopping")
     parser.add_argument("--only", default="", help="only routes whose name contains this")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="leave out routes whose name contains any of these (comma-separated, e.g. 'workday:,cases:my')",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     sys.path[:0] = [str(HERE)]
@@ -436,7 +458,10 @@ def main() -> None:
     database = run.configure(args.backend, args.db)
     run.build(args.cases, args.seed)
     report = {"database": database, "scale": run.scale()} | measure(
-        repeat=args.repeat, seconds_per_page=args.seconds, only=args.only
+        repeat=args.repeat,
+        seconds_per_page=args.seconds,
+        only=args.only,
+        skip=tuple(part.strip() for part in args.skip.split(",") if part.strip()),
     )
     text = json.dumps(report, indent=2)
     out = (

@@ -65,3 +65,20 @@ def test_the_working_day_overview_people_land_on_is_held_to_the_overview_budget(
     assert page_budget._budget(landing, "text/html") == {"kind": "page", "p50_ms": 150.0, "p95_ms": 600.0}
     other = next(route for route in page_budget.routes() if route.name == "oversight:dashboard")
     assert page_budget._budget(other, "text/html")["p50_ms"] == 300.0
+
+
+def test_skip_leaves_out_routes_whose_name_contains_any_part() -> None:
+    assert page_budget.chosen_route("workday:overview", "", ())
+    assert not page_budget.chosen_route("workday:overview", "", ("workday:",))
+    assert not page_budget.chosen_route("cases:my", "", ("workday:", "cases:my"))
+    assert page_budget.chosen_route("cases:unit", "cases:", ("workday:", "cases:my"))
+    assert not page_budget.chosen_route("oversight:dashboard", "cases:", ())
+
+
+@pytest.mark.django_db
+def test_measure_reports_what_it_skipped(personas, case_a) -> None:
+    report = page_budget.measure(
+        repeat=1, seconds_per_page=1, only="cases:unit", skip=("export",), roles={"legal manager": "manager.a"}
+    )
+    assert report["skipped"] == ["export"] and report["only"] == "cases:unit"
+    assert {row["route"] for row in report["pages"]} == {"cases:unit"}
