@@ -121,3 +121,31 @@ def test_another_units_records_stay_out_of_a_unit_scoped_view(personas, old):
         client.post(reverse("records:hold_lift", args=[hold.pk]), {"reason": "Not mine to lift at all"}).status_code
         == 404
     )
+
+
+def test_a_unit_reviewer_has_only_their_units_records_read_and_judged(personas, old, monkeypatch):
+    """The review list and dashboard of a unit (or an Area) read that scope's records in the query:
+    another unit's records are neither shown nor have their verdicts worked out (at national scale
+    that work was most of the page's time)."""
+    from casework.cases.models import Case
+    from casework.records import rules, selectors
+
+    other = make_old_case(personas, names=("Ottoline", "Farthingale"), operation="Operation Hawthorn")
+    Case.objects.filter(pk=other.case.pk).update(unit=personas.unit_b)
+    judged: list[object] = []
+    real_verdict = rules.retention_verdict
+
+    def counted(**kwargs):
+        judged.append(kwargs["trigger_date"])
+        return real_verdict(**kwargs)
+
+    monkeypatch.setattr(rules, "retention_verdict", counted)
+    mine = selectors.review_list(user=personas.unithead_a)
+    assert [item.record_id for item in mine] == [str(old.case.pk)]
+    assert len(judged) == 1
+    nation = selectors.review_list(user=personas.hq)
+    assert {str(old.case.pk), str(other.case.pk)} <= {item.record_id for item in nation}
+    page = client_for(personas.unithead_a).get(reverse("records:review")).content.decode()
+    assert old.case.urn in page and other.case.urn not in page
+    figures = selectors.dashboard(user=personas.area_leader_a)
+    assert sum(unit.due for unit in figures.by_unit) == 1

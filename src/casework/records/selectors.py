@@ -167,10 +167,8 @@ def _local_date(instant: dt.datetime | None) -> dt.date | None:
     return clock.local(instant).date() if instant else None
 
 
-def _case_files(unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
-    cases = Case.objects.filter(stage__in=list(rules.CLOSED_STAGE_OUTCOMES), disposed_at__isnull=True)
-    if unit_id is not None:
-        cases = cases.filter(unit_id=unit_id)
+def _case_files(units: Units, record_id: str | None) -> Iterator[_Candidate]:
+    cases = _in_units(Case.objects.filter(stage__in=list(rules.CLOSED_STAGE_OUTCOMES), disposed_at__isnull=True), units)
     if record_id is not None:
         cases = cases.filter(pk=int(record_id)) if record_id.isdigit() else cases.none()
     for pk, urn, unit, unit_name, stage, outcome, changed in cases.values_list(
@@ -188,7 +186,7 @@ def _case_files(unit_id: int | None, record_id: str | None) -> Iterator[_Candida
         )
 
 
-def _referrals(record_type: str, unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
+def _referrals(record_type: str, units: Units, record_id: str | None) -> Iterator[_Candidate]:
     if record_type == RecordType.REFERRAL_NOT_ACCEPTED:
         referrals = Referral.objects.filter(
             kind=ReferralKind.REFERRAL, status__in=[ReferralStatus.DECLINED, ReferralStatus.REDIRECTED]
@@ -198,9 +196,7 @@ def _referrals(record_type: str, unit_id: int | None, record_id: str | None) -> 
             kind=ReferralKind.EARLY_ADVICE,
             status__in=[ReferralStatus.ADVICE_GIVEN, ReferralStatus.DECLINED, ReferralStatus.REDIRECTED],
         )
-    referrals = referrals.filter(case__isnull=True)
-    if unit_id is not None:
-        referrals = referrals.filter(unit_id=unit_id)
+    referrals = _in_units(referrals.filter(case__isnull=True), units)
     if record_id is not None:
         referrals = referrals.filter(pk=int(record_id)) if record_id.isdigit() else referrals.none()
     # A referral already erased keeps its reference but no content: it is not a candidate again.
@@ -211,12 +207,10 @@ def _referrals(record_type: str, unit_id: int | None, record_id: str | None) -> 
         yield _Candidate(record_type, str(pk), reference, unit, unit_name, responded or submitted)
 
 
-def _time_records(unit_id: int | None, record_id: str | None, today: dt.date, months: int) -> Iterator[_Candidate]:
+def _time_records(units: Units, record_id: str | None, today: dt.date, months: int) -> Iterator[_Candidate]:
     """One item per case's REM record: its time entries whose week ended a full period ago."""
     cutoff = rules.add_months(today, -months) - dt.timedelta(days=6)  # weeks ending on or before then
-    entries = TimeEntry.objects.filter(week_starting__lte=cutoff)
-    if unit_id is not None:
-        entries = entries.filter(record__case__unit_id=unit_id)
+    entries = _in_units(TimeEntry.objects.filter(week_starting__lte=cutoff), units, "record__case__unit_id")
     if record_id is not None:
         entries = entries.filter(record_id=int(record_id)) if record_id.isdigit() else entries.none()
     grouped = (
@@ -235,10 +229,10 @@ def _time_records(unit_id: int | None, record_id: str | None, today: dt.date, mo
         )
 
 
-def _import_reports(unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
-    runs = ImportRun.objects.filter(finished_at__isnull=False).filter(problems__value__gt="").distinct()
-    if unit_id is not None:
-        runs = runs.filter(unit_id=unit_id)
+def _import_reports(units: Units, record_id: str | None) -> Iterator[_Candidate]:
+    runs = _in_units(
+        ImportRun.objects.filter(finished_at__isnull=False).filter(problems__value__gt="").distinct(), units
+    )
     if record_id is not None:
         runs = runs.filter(pk=int(record_id)) if record_id.isdigit() else runs.none()
     for pk, unit, unit_name, finished in runs.values_list("pk", "unit_id", "unit__name", "finished_at").order_by("pk"):
@@ -247,10 +241,8 @@ def _import_reports(unit_id: int | None, record_id: str | None) -> Iterator[_Can
         )
 
 
-def _iqa(unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
-    assessments = Assessment.objects.filter(closed_at__isnull=False)
-    if unit_id is not None:
-        assessments = assessments.filter(unit_id=unit_id)
+def _iqa(units: Units, record_id: str | None) -> Iterator[_Candidate]:
+    assessments = _in_units(Assessment.objects.filter(closed_at__isnull=False), units)
     if record_id is not None:
         assessments = assessments.filter(pk=int(record_id)) if record_id.isdigit() else assessments.none()
     for pk, unit, unit_name, closed in assessments.values_list("pk", "unit_id", "unit__name", "closed_at").order_by(
@@ -273,22 +265,32 @@ def _disposed_ids(record_type: str) -> list[int]:
     return [int(record_id) for record_id in ids if record_id.isdigit()]
 
 
+#: The units whose records are read: None for every record, national ones (no unit) included.
+Units = frozenset[int] | None
+
+
+def _in_units(queryset: QuerySet[Any], units: Units, field: str = "unit_id") -> QuerySet[Any]:
+    """Only the records of these units, filtered in the query: a unit's or an Area's reviewer never
+    has the nation's records read and verdicts worked out only to be thrown away."""
+    return queryset if units is None else queryset.filter(**{f"{field}__in": sorted(units)})
+
+
 def _candidates(
-    schedule: _Schedule, *, today: dt.date, unit_id: int | None, record_type: str | None, record_id: str | None
+    schedule: _Schedule, *, today: dt.date, units: Units, record_type: str | None, record_id: str | None
 ) -> Iterator[_Candidate]:
     wanted = [record_type] if record_type else list(RecordType.values)
     for kind in wanted:
         if kind == RecordType.CASE_FILE:
-            yield from _case_files(unit_id, record_id)
+            yield from _case_files(units, record_id)
         elif kind in (RecordType.REFERRAL_NOT_ACCEPTED, RecordType.EARLY_ADVICE):
-            yield from _referrals(kind, unit_id, record_id)
+            yield from _referrals(kind, units, record_id)
         elif kind == RecordType.TIME_RECORDS and (rule := schedule.rule(kind)) is not None:
-            yield from _time_records(unit_id, record_id, today, rule.period_months)
+            yield from _time_records(units, record_id, today, rule.period_months)
         elif kind == RecordType.EXPORTS:
-            yield from _import_reports(unit_id, record_id)
+            yield from _import_reports(units, record_id)
         elif kind == RecordType.IQA:
-            yield from _iqa(unit_id, record_id)
-        elif kind == RecordType.AUDIT_EVENTS and unit_id is None:
+            yield from _iqa(units, record_id)
+        elif kind == RecordType.AUDIT_EVENTS and units is None:
             yield from _audit_events(record_id)
         # Staff records: the service records no leaving date, so they are reviewed by hand (docs/records.md).
 
@@ -321,11 +323,16 @@ def retention_items(
     record_type: str | None = None,
     record_id: str | None = None,
     states: Iterable[str] | None = None,
+    unit_ids: Iterable[int] | None = None,
 ) -> list[RetentionItem]:
-    """Every record the schedule covers (optionally one unit, type or record), with its verdict."""
+    """Every record the schedule covers (optionally one unit or some units, a type or a record), with
+    its verdict."""
     day = today or clock.today()
     schedule = _Schedule(rules_in_force(day))
-    candidates = list(_candidates(schedule, today=day, unit_id=unit_id, record_type=record_type, record_id=record_id))
+    units: Units = None if unit_ids is None else frozenset(unit_ids)
+    if unit_id is not None:
+        units = frozenset({unit_id}) if units is None else units & {unit_id}
+    candidates = list(_candidates(schedule, today=day, units=units, record_type=record_type, record_id=record_id))
     holds = _holds_by_record({(c.record_type, c.record_id) for c in candidates})
     decisions = _decisions_by_record()
     wanted = set(states) if states is not None else None
@@ -369,11 +376,8 @@ REVIEW_STATES = (RetentionState.DUE, RetentionState.APPROVED, RetentionState.HEL
 def review_list(*, user: Any = None, unit_id: int | None = None, today: dt.date | None = None) -> list[RetentionItem]:
     """What a reviewer looks at: records due, approved, held or kept longer, most overdue first.
     With `user`, only the units their records pages cover."""
-    items = retention_items(today=today, unit_id=unit_id, states=REVIEW_STATES)
-    if user is None:
-        return items
-    allowed = visible_unit_ids(user)
-    return [item for item in items if allowed is None or item.unit_id in allowed]
+    allowed = None if user is None else visible_unit_ids(user)
+    return retention_items(today=today, unit_id=unit_id, unit_ids=allowed, states=REVIEW_STATES)
 
 
 def visible_unit_ids(user: Any) -> set[int] | None:
