@@ -82,3 +82,21 @@ def test_measure_reports_what_it_skipped(personas, case_a) -> None:
     )
     assert report["skipped"] == ["export"] and report["only"] == "cases:unit"
     assert {row["route"] for row in report["pages"]} == {"cases:unit"}
+
+
+@pytest.mark.django_db
+def test_refresh_stored_figures_makes_what_the_national_pages_read(personas, case_a) -> None:
+    from casework.assurance import tallies
+    from casework.resourcing.models import UnitSummary
+
+    assert tallies.never_refreshed_units()
+    seconds = page_budget.refresh_stored_figures()
+    assert set(seconds) == {
+        "oversight_tallies",
+        "assurance_tallies",
+        "resourcing_bands",
+        "resourcing_summaries",
+        "resourcing_forecasts",
+    }
+    assert not tallies.never_refreshed_units()
+    assert UnitSummary.objects.filter(unit=case_a.unit).exists()
