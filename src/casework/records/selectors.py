@@ -167,8 +167,9 @@ def _local_date(instant: dt.datetime | None) -> dt.date | None:
     return clock.local(instant).date() if instant else None
 
 
-def _case_files(units: Units, record_id: str | None) -> Iterator[_Candidate]:
+def _case_files(units: Units, record_id: str | None, review: _ReviewCut | None) -> Iterator[_Candidate]:
     cases = _in_units(Case.objects.filter(stage__in=list(rules.CLOSED_STAGE_OUTCOMES), disposed_at__isnull=True), units)
+    cases = _cut(cases, review, RecordType.CASE_FILE, "stage_changed_at")
     if record_id is not None:
         cases = cases.filter(pk=int(record_id)) if record_id.isdigit() else cases.none()
     for pk, urn, unit, unit_name, stage, outcome, changed in cases.values_list(
@@ -241,8 +242,10 @@ def _import_reports(units: Units, record_id: str | None) -> Iterator[_Candidate]
         )
 
 
-def _iqa(units: Units, record_id: str | None) -> Iterator[_Candidate]:
-    assessments = _in_units(Assessment.objects.filter(closed_at__isnull=False), units)
+def _iqa(units: Units, record_id: str | None, review: _ReviewCut | None) -> Iterator[_Candidate]:
+    assessments = _cut(
+        _in_units(Assessment.objects.filter(closed_at__isnull=False), units), review, RecordType.IQA, "closed_at"
+    )
     if record_id is not None:
         assessments = assessments.filter(pk=int(record_id)) if record_id.isdigit() else assessments.none()
     for pk, unit, unit_name, closed in assessments.values_list("pk", "unit_id", "unit__name", "closed_at").order_by(
@@ -265,6 +268,44 @@ def _disposed_ids(record_type: str) -> list[int]:
     return [int(record_id) for record_id in ids if record_id.isdigit()]
 
 
+#: Days of margin on the review cut: a month-end clamp (31 January + 1 month = 28 February) moves a
+#: due date up to three days earlier, and a trigger's local date can be a day after its UTC instant.
+REVIEW_CUT_MARGIN_DAYS = 7
+
+
+@dataclass(frozen=True)
+class _ReviewCut:
+    """For a review list (due, approved, held, kept longer: never "not due yet"), the records worth
+    judging: those whose period under the shortest rule of their type could have run by today, and
+    any with a hold or a decision. The rest are certainly not due, so the query leaves them out
+    instead of the nation's closed cases being read and judged one by one. Each record that passes
+    still gets its exact verdict."""
+
+    schedule: _Schedule
+    today: dt.date
+
+    def latest_trigger(self, record_type: str) -> dt.datetime | None:
+        periods = [rule.period_months for rule in self.schedule.by_type.get(record_type, {}).values()]
+        if not periods:
+            return None
+        last = rules.add_months(self.today, -min(periods)) + dt.timedelta(days=REVIEW_CUT_MARGIN_DAYS)
+        return dt.datetime.combine(last, dt.time.min, tzinfo=dt.UTC)
+
+
+def _flagged_ids(record_type: str) -> list[int]:
+    """Records of a type with an active hold or any decision: always judged (held, kept longer...)."""
+    keys = LegalHold.objects.active().filter(record_type=record_type).values_list("record_id", flat=True)
+    decided = RetentionDecision.objects.filter(record_type=record_type).values_list("record_id", flat=True)
+    return sorted({int(key) for key in (*keys, *decided) if key.isdigit()})
+
+
+def _cut(queryset: QuerySet[Any], review: _ReviewCut | None, record_type: str, trigger: str) -> QuerySet[Any]:
+    latest = review.latest_trigger(record_type) if review is not None else None
+    if latest is None:
+        return queryset
+    return queryset.filter(Q(**{f"{trigger}__lt": latest}) | Q(pk__in=_flagged_ids(record_type)))
+
+
 #: The units whose records are read: None for every record, national ones (no unit) included.
 Units = frozenset[int] | None
 
@@ -276,12 +317,18 @@ def _in_units(queryset: QuerySet[Any], units: Units, field: str = "unit_id") -> 
 
 
 def _candidates(
-    schedule: _Schedule, *, today: dt.date, units: Units, record_type: str | None, record_id: str | None
+    schedule: _Schedule,
+    *,
+    today: dt.date,
+    units: Units,
+    record_type: str | None,
+    record_id: str | None,
+    review: _ReviewCut | None = None,
 ) -> Iterator[_Candidate]:
     wanted = [record_type] if record_type else list(RecordType.values)
     for kind in wanted:
         if kind == RecordType.CASE_FILE:
-            yield from _case_files(units, record_id)
+            yield from _case_files(units, record_id, review)
         elif kind in (RecordType.REFERRAL_NOT_ACCEPTED, RecordType.EARLY_ADVICE):
             yield from _referrals(kind, units, record_id)
         elif kind == RecordType.TIME_RECORDS and (rule := schedule.rule(kind)) is not None:
@@ -289,7 +336,7 @@ def _candidates(
         elif kind == RecordType.EXPORTS:
             yield from _import_reports(units, record_id)
         elif kind == RecordType.IQA:
-            yield from _iqa(units, record_id)
+            yield from _iqa(units, record_id, review)
         elif kind == RecordType.AUDIT_EVENTS and units is None:
             yield from _audit_events(record_id)
         # Staff records: the service records no leaving date, so they are reviewed by hand (docs/records.md).
@@ -332,10 +379,13 @@ def retention_items(
     units: Units = None if unit_ids is None else frozenset(unit_ids)
     if unit_id is not None:
         units = frozenset({unit_id}) if units is None else units & {unit_id}
-    candidates = list(_candidates(schedule, today=day, units=units, record_type=record_type, record_id=record_id))
+    wanted = set(states) if states is not None else None
+    review = _ReviewCut(schedule, day) if wanted is not None and wanted <= set(REVIEW_STATES) else None
+    candidates = list(
+        _candidates(schedule, today=day, units=units, record_type=record_type, record_id=record_id, review=review)
+    )
     holds = _holds_by_record({(c.record_type, c.record_id) for c in candidates})
     decisions = _decisions_by_record()
-    wanted = set(states) if states is not None else None
     items = []
     for candidate in candidates:
         rule = schedule.rule(candidate.record_type, candidate.outcome)
