@@ -8,7 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, Max, Min, Q, QuerySet
 
@@ -268,6 +268,8 @@ def _disposed_ids(record_type: str) -> list[int]:
     return [int(record_id) for record_id in ids if record_id.isdigit()]
 
 
+_Rows = TypeVar("_Rows", bound=QuerySet[Any])
+
 #: Days of margin on the review cut: a month-end clamp (31 January + 1 month = 28 February) moves a
 #: due date up to three days earlier, and a trigger's local date can be a day after its UTC instant.
 REVIEW_CUT_MARGIN_DAYS = 7
@@ -299,7 +301,7 @@ def _flagged_ids(record_type: str) -> list[int]:
     return sorted({int(key) for key in (*keys, *decided) if key.isdigit()})
 
 
-def _cut(queryset: QuerySet[Any], review: _ReviewCut | None, record_type: str, trigger: str) -> QuerySet[Any]:
+def _cut(queryset: _Rows, review: _ReviewCut | None, record_type: str, trigger: str) -> _Rows:
     latest = review.latest_trigger(record_type) if review is not None else None
     if latest is None:
         return queryset
@@ -310,7 +312,7 @@ def _cut(queryset: QuerySet[Any], review: _ReviewCut | None, record_type: str, t
 Units = frozenset[int] | None
 
 
-def _in_units(queryset: QuerySet[Any], units: Units, field: str = "unit_id") -> QuerySet[Any]:
+def _in_units(queryset: _Rows, units: Units, field: str = "unit_id") -> _Rows:
     """Only the records of these units, filtered in the query: a unit's or an Area's reviewer never
     has the nation's records read and verdicts worked out only to be thrown away."""
     return queryset if units is None else queryset.filter(**{f"{field}__in": sorted(units)})
