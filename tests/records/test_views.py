@@ -126,23 +126,32 @@ def test_another_units_records_stay_out_of_a_unit_scoped_view(personas, old):
     )
 
 
-def test_a_unit_reviewer_has_only_their_units_records_read_and_judged(personas, old, monkeypatch):
+@pytest.fixture
+def judged(monkeypatch) -> list[object]:
+    """The trigger dates of every retention verdict worked out while the test runs."""
+    from casework.records import rules
+
+    seen: list[object] = []
+    real_verdict = rules.retention_verdict
+
+    def counted(**kwargs):
+        seen.append(kwargs["trigger_date"])
+        return real_verdict(**kwargs)
+
+    monkeypatch.setattr(rules, "retention_verdict", counted)
+    return seen
+
+
+def test_a_unit_reviewer_has_only_their_units_records_read_and_judged(personas, old, judged):
     """The review list and dashboard of a unit (or an Area) read that scope's records in the query:
     another unit's records are neither shown nor have their verdicts worked out (at national scale
     that work was most of the page's time)."""
     from casework.cases.models import Case
-    from casework.records import rules, selectors
+    from casework.records import selectors
 
     other = make_old_case(personas, names=("Ottoline", "Farthingale"), operation="Operation Hawthorn")
     Case.objects.filter(pk=other.case.pk).update(unit=personas.unit_b)
-    judged: list[object] = []
-    real_verdict = rules.retention_verdict
-
-    def counted(**kwargs):
-        judged.append(kwargs["trigger_date"])
-        return real_verdict(**kwargs)
-
-    monkeypatch.setattr(rules, "retention_verdict", counted)
+    judged.clear()
     mine = selectors.review_list(user=personas.unithead_a)
     assert [item.record_id for item in mine] == [str(old.case.pk)]
     assert len(judged) == 1
@@ -154,11 +163,11 @@ def test_a_unit_reviewer_has_only_their_units_records_read_and_judged(personas, 
     assert sum(unit.due for unit in figures.by_unit) == 1
 
 
-def test_the_review_list_judges_only_records_that_could_be_due_and_misses_none(personas, old, monkeypatch):
+def test_the_review_list_judges_only_records_that_could_be_due_and_misses_none(personas, old, judged):
     """A review list leaves out, in the query, closed cases whose shortest period cannot have run yet,
     but never one with a hold or a decision: its items equal judging every record and keeping the
     review states."""
-    from casework.records import rules, selectors
+    from casework.records import selectors
 
     recent = make_old_case(personas, closed_on=clock.today() - dt.timedelta(days=30), names=("Ada", "Recent"))
     held = make_old_case(personas, closed_on=clock.today() - dt.timedelta(days=40), names=("Bea", "Held"))
@@ -170,14 +179,7 @@ def test_the_review_list_judges_only_records_that_could_be_due_and_misses_none(p
     )
     everything = selectors.retention_items()
     expected = [(i.record_type, i.record_id, i.state) for i in everything if i.state in selectors.REVIEW_STATES]
-    judged: list[object] = []
-    real_verdict = rules.retention_verdict
-
-    def counted(**kwargs):
-        judged.append(kwargs["trigger_date"])
-        return real_verdict(**kwargs)
-
-    monkeypatch.setattr(rules, "retention_verdict", counted)
+    judged.clear()
     review = selectors.review_list(user=personas.hq)
     assert [(i.record_type, i.record_id, i.state) for i in review] == expected
     states = {i.record_id: i.state for i in review}
