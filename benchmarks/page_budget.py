@@ -11,7 +11,8 @@ report gives p50 and p95 server time and the query count per (page, role), pages
     uv run python benchmarks/page_budget.py --cases 100000 --db COPY.sqlite3 --repeat 5 --skip workday:
 
 `--only` keeps the routes whose name contains it; `--skip` leaves out those whose name contains any of
-its comma-separated parts.
+its comma-separated parts. `--refresh-stored` first makes the stored figures the scheduled jobs keep
+(for a register built before they existed, whose national pages would otherwise count live).
 
 `benchmarks/run.py` runs the same measurement as its "budget" section (so `make bench` reports it on
 SQLite and PostgreSQL at 10,000 cases). Budgets (issue: 100,000 cases, SQLite, 2 cores): every HTML
