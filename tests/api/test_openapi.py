@@ -73,3 +73,27 @@ def test_the_swagger_files_come_from_the_pinned_npm_package():
     assert pinned[0].isdigit(), "pin an exact version"
     locked = json.loads((root / "package-lock.json").read_text())["packages"]["node_modules/swagger-ui-dist"]
     assert locked["version"] == pinned and locked["integrity"].startswith("sha512-")
+
+
+def test_the_openapi_document_is_built_once_and_equals_a_fresh_build(db, monkeypatch):
+    import json
+
+    from ninja.openapi import schema as openapi_schema
+    from ninja.responses import NinjaJSONEncoder
+
+    from casework.api.api import api
+
+    built: list[str] = []
+    real = openapi_schema.get_schema
+
+    def counted(*, api, path_prefix):
+        built.append(path_prefix)
+        return real(api=api, path_prefix=path_prefix)
+
+    monkeypatch.setattr("ninja.main.get_schema", counted)
+    api._openapi_by_prefix.clear()
+    first = HttpsClient().get("/api/v1/openapi.json").json()
+    second = HttpsClient().get("/api/v1/openapi.json").json()
+    assert built == ["/api/v1/"] and first == second
+    fresh = json.loads(json.dumps(real(api=api, path_prefix="/api/v1/"), cls=NinjaJSONEncoder))
+    assert first == fresh

@@ -58,3 +58,45 @@ def test_measure_times_pages_counts_queries_and_lists_the_over_budget_first(pers
     report = page_budget.measure(repeat=3, seconds_per_page=5, only="cases:unit", roles=roles)
     assert report["over_budget"][0].startswith("cases:unit as legal manager: p50")
     assert report["pages"][0]["over_budget"]
+
+
+def test_the_working_day_overview_people_land_on_is_held_to_the_overview_budget() -> None:
+    landing = next(route for route in page_budget.routes() if route.name == "workday:overview")
+    assert page_budget._budget(landing, "text/html") == {"kind": "page", "p50_ms": 150.0, "p95_ms": 600.0}
+    other = next(route for route in page_budget.routes() if route.name == "oversight:dashboard")
+    assert page_budget._budget(other, "text/html")["p50_ms"] == 300.0
+
+
+def test_skip_leaves_out_routes_whose_name_contains_any_part() -> None:
+    assert page_budget.chosen_route("workday:overview", "", ())
+    assert not page_budget.chosen_route("workday:overview", "", ("workday:",))
+    assert not page_budget.chosen_route("cases:my", "", ("workday:", "cases:my"))
+    assert page_budget.chosen_route("cases:unit", "cases:", ("workday:", "cases:my"))
+    assert not page_budget.chosen_route("oversight:dashboard", "cases:", ())
+
+
+@pytest.mark.django_db
+def test_measure_reports_what_it_skipped(personas, case_a) -> None:
+    report = page_budget.measure(
+        repeat=1, seconds_per_page=1, only="cases:unit", skip=("export",), roles={"legal manager": "manager.a"}
+    )
+    assert report["skipped"] == ["export"] and report["only"] == "cases:unit"
+    assert {row["route"] for row in report["pages"]} == {"cases:unit"}
+
+
+@pytest.mark.django_db
+def test_refresh_stored_figures_makes_what_the_national_pages_read(personas, case_a) -> None:
+    from casework.assurance import tallies
+    from casework.resourcing.models import UnitSummary
+
+    assert tallies.never_refreshed_units()
+    seconds = page_budget.refresh_stored_figures()
+    assert set(seconds) == {
+        "oversight_tallies",
+        "assurance_tallies",
+        "resourcing_bands",
+        "resourcing_summaries",
+        "resourcing_forecasts",
+    }
+    assert not tallies.never_refreshed_units()
+    assert UnitSummary.objects.filter(unit=case_a.unit).exists()

@@ -37,6 +37,12 @@ NATIONAL_PAGES = [
     # The list's row facts (status and next action, next custody time limit, re-checks) add a fixed
     # few; PostgreSQL takes one more statement than SQLite (22).
     ("cases:all", "hq", 23),
+    # The records pages judge only records that could be due (records.selectors._ReviewCut): a
+    # fixed few statements per record type (SQLite: dashboard 24, review list 22).
+    ("records:dashboard", "hq", 24),
+    ("records:dashboard", "inspector", 24),
+    ("records:review", "hq", 22),
+    ("records:review", "inspector", 22),
 ]
 
 

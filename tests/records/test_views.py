@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from casework.audit.models import AuditEvent
+from casework.core import clock
 from casework.records import services
 from casework.records.choices import Decision, RecordType
 from casework.records.models import LegalHold, RetentionDecision
@@ -121,3 +124,66 @@ def test_another_units_records_stay_out_of_a_unit_scoped_view(personas, old):
         client.post(reverse("records:hold_lift", args=[hold.pk]), {"reason": "Not mine to lift at all"}).status_code
         == 404
     )
+
+
+@pytest.fixture
+def judged(monkeypatch) -> list[object]:
+    """The trigger dates of every retention verdict worked out while the test runs."""
+    from casework.records import rules
+
+    seen: list[object] = []
+    real_verdict = rules.retention_verdict
+
+    def counted(**kwargs):
+        seen.append(kwargs["trigger_date"])
+        return real_verdict(**kwargs)
+
+    monkeypatch.setattr(rules, "retention_verdict", counted)
+    return seen
+
+
+def test_a_unit_reviewer_has_only_their_units_records_read_and_judged(personas, old, judged):
+    """The review list and dashboard of a unit (or an Area) read that scope's records in the query:
+    another unit's records are neither shown nor have their verdicts worked out (at national scale
+    that work was most of the page's time)."""
+    from casework.cases.models import Case
+    from casework.records import selectors
+
+    other = make_old_case(personas, names=("Ottoline", "Farthingale"), operation="Operation Hawthorn")
+    Case.objects.filter(pk=other.case.pk).update(unit=personas.unit_b)
+    judged.clear()
+    mine = selectors.review_list(user=personas.unithead_a)
+    assert [item.record_id for item in mine] == [str(old.case.pk)]
+    assert len(judged) == 1
+    nation = selectors.review_list(user=personas.hq)
+    assert {str(old.case.pk), str(other.case.pk)} <= {item.record_id for item in nation}
+    page = client_for(personas.unithead_a).get(reverse("records:review")).content.decode()
+    assert old.case.urn in page and other.case.urn not in page
+    figures = selectors.dashboard(user=personas.area_leader_a)
+    assert sum(unit.due for unit in figures.by_unit) == 1
+
+
+def test_the_review_list_judges_only_records_that_could_be_due_and_misses_none(personas, old, judged):
+    """A review list leaves out, in the query, closed cases whose shortest period cannot have run yet,
+    but never one with a hold or a decision: its items equal judging every record and keeping the
+    review states."""
+    from casework.records import selectors
+
+    recent = make_old_case(personas, closed_on=clock.today() - dt.timedelta(days=30), names=("Ada", "Recent"))
+    held = make_old_case(personas, closed_on=clock.today() - dt.timedelta(days=40), names=("Bea", "Held"))
+    services.hold_place(
+        actor=personas.unithead_a,
+        record_type=RecordType.CASE_FILE,
+        record_id=str(held.case.pk),
+        reason="Appeal out of time lodged",
+    )
+    everything = selectors.retention_items()
+    expected = [(i.record_type, i.record_id, i.state) for i in everything if i.state in selectors.REVIEW_STATES]
+    judged.clear()
+    review = selectors.review_list(user=personas.hq)
+    assert [(i.record_type, i.record_id, i.state) for i in review] == expected
+    states = {i.record_id: i.state for i in review}
+    assert states[str(old.case.pk)] == "due" and states[str(held.case.pk)] == "held"
+    assert str(recent.case.pk) not in states
+    # The recent case, not due for years, was never read to be judged.
+    assert len(judged) == len(everything) - 1

@@ -8,7 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, Max, Min, Q, QuerySet
 
@@ -167,10 +167,9 @@ def _local_date(instant: dt.datetime | None) -> dt.date | None:
     return clock.local(instant).date() if instant else None
 
 
-def _case_files(unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
-    cases = Case.objects.filter(stage__in=list(rules.CLOSED_STAGE_OUTCOMES), disposed_at__isnull=True)
-    if unit_id is not None:
-        cases = cases.filter(unit_id=unit_id)
+def _case_files(units: Units, record_id: str | None, review: _ReviewCut | None) -> Iterator[_Candidate]:
+    cases = _in_units(Case.objects.filter(stage__in=list(rules.CLOSED_STAGE_OUTCOMES), disposed_at__isnull=True), units)
+    cases = _cut(cases, review, RecordType.CASE_FILE, "stage_changed_at")
     if record_id is not None:
         cases = cases.filter(pk=int(record_id)) if record_id.isdigit() else cases.none()
     for pk, urn, unit, unit_name, stage, outcome, changed in cases.values_list(
@@ -188,7 +187,7 @@ def _case_files(unit_id: int | None, record_id: str | None) -> Iterator[_Candida
         )
 
 
-def _referrals(record_type: str, unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
+def _referrals(record_type: str, units: Units, record_id: str | None) -> Iterator[_Candidate]:
     if record_type == RecordType.REFERRAL_NOT_ACCEPTED:
         referrals = Referral.objects.filter(
             kind=ReferralKind.REFERRAL, status__in=[ReferralStatus.DECLINED, ReferralStatus.REDIRECTED]
@@ -198,9 +197,7 @@ def _referrals(record_type: str, unit_id: int | None, record_id: str | None) -> 
             kind=ReferralKind.EARLY_ADVICE,
             status__in=[ReferralStatus.ADVICE_GIVEN, ReferralStatus.DECLINED, ReferralStatus.REDIRECTED],
         )
-    referrals = referrals.filter(case__isnull=True)
-    if unit_id is not None:
-        referrals = referrals.filter(unit_id=unit_id)
+    referrals = _in_units(referrals.filter(case__isnull=True), units)
     if record_id is not None:
         referrals = referrals.filter(pk=int(record_id)) if record_id.isdigit() else referrals.none()
     # A referral already erased keeps its reference but no content: it is not a candidate again.
@@ -211,12 +208,10 @@ def _referrals(record_type: str, unit_id: int | None, record_id: str | None) -> 
         yield _Candidate(record_type, str(pk), reference, unit, unit_name, responded or submitted)
 
 
-def _time_records(unit_id: int | None, record_id: str | None, today: dt.date, months: int) -> Iterator[_Candidate]:
+def _time_records(units: Units, record_id: str | None, today: dt.date, months: int) -> Iterator[_Candidate]:
     """One item per case's REM record: its time entries whose week ended a full period ago."""
     cutoff = rules.add_months(today, -months) - dt.timedelta(days=6)  # weeks ending on or before then
-    entries = TimeEntry.objects.filter(week_starting__lte=cutoff)
-    if unit_id is not None:
-        entries = entries.filter(record__case__unit_id=unit_id)
+    entries = _in_units(TimeEntry.objects.filter(week_starting__lte=cutoff), units, "record__case__unit_id")
     if record_id is not None:
         entries = entries.filter(record_id=int(record_id)) if record_id.isdigit() else entries.none()
     grouped = (
@@ -235,10 +230,10 @@ def _time_records(unit_id: int | None, record_id: str | None, today: dt.date, mo
         )
 
 
-def _import_reports(unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
-    runs = ImportRun.objects.filter(finished_at__isnull=False).filter(problems__value__gt="").distinct()
-    if unit_id is not None:
-        runs = runs.filter(unit_id=unit_id)
+def _import_reports(units: Units, record_id: str | None) -> Iterator[_Candidate]:
+    runs = _in_units(
+        ImportRun.objects.filter(finished_at__isnull=False).filter(problems__value__gt="").distinct(), units
+    )
     if record_id is not None:
         runs = runs.filter(pk=int(record_id)) if record_id.isdigit() else runs.none()
     for pk, unit, unit_name, finished in runs.values_list("pk", "unit_id", "unit__name", "finished_at").order_by("pk"):
@@ -247,10 +242,10 @@ def _import_reports(unit_id: int | None, record_id: str | None) -> Iterator[_Can
         )
 
 
-def _iqa(unit_id: int | None, record_id: str | None) -> Iterator[_Candidate]:
-    assessments = Assessment.objects.filter(closed_at__isnull=False)
-    if unit_id is not None:
-        assessments = assessments.filter(unit_id=unit_id)
+def _iqa(units: Units, record_id: str | None, review: _ReviewCut | None) -> Iterator[_Candidate]:
+    assessments = _cut(
+        _in_units(Assessment.objects.filter(closed_at__isnull=False), units), review, RecordType.IQA, "closed_at"
+    )
     if record_id is not None:
         assessments = assessments.filter(pk=int(record_id)) if record_id.isdigit() else assessments.none()
     for pk, unit, unit_name, closed in assessments.values_list("pk", "unit_id", "unit__name", "closed_at").order_by(
@@ -273,22 +268,78 @@ def _disposed_ids(record_type: str) -> list[int]:
     return [int(record_id) for record_id in ids if record_id.isdigit()]
 
 
+_Rows = TypeVar("_Rows", bound=QuerySet[Any])
+
+#: Days of margin on the review cut: a month-end clamp (31 January + 1 month = 28 February) moves a
+#: due date up to three days earlier, and a trigger's local date can be a day after its UTC instant.
+REVIEW_CUT_MARGIN_DAYS = 7
+
+
+@dataclass(frozen=True)
+class _ReviewCut:
+    """For a review list (due, approved, held, kept longer: never "not due yet"), the records worth
+    judging: those whose period under the shortest rule of their type could have run by today, and
+    any with a hold or a decision. The rest are certainly not due, so the query leaves them out
+    instead of the nation's closed cases being read and judged one by one. Each record that passes
+    still gets its exact verdict."""
+
+    schedule: _Schedule
+    today: dt.date
+
+    def latest_trigger(self, record_type: str) -> dt.datetime | None:
+        periods = [rule.period_months for rule in self.schedule.by_type.get(record_type, {}).values()]
+        if not periods:
+            return None
+        last = rules.add_months(self.today, -min(periods)) + dt.timedelta(days=REVIEW_CUT_MARGIN_DAYS)
+        return dt.datetime.combine(last, dt.time.min, tzinfo=dt.UTC)
+
+
+def _flagged_ids(record_type: str) -> list[int]:
+    """Records of a type with an active hold or any decision: always judged (held, kept longer...)."""
+    keys = LegalHold.objects.active().filter(record_type=record_type).values_list("record_id", flat=True)
+    decided = RetentionDecision.objects.filter(record_type=record_type).values_list("record_id", flat=True)
+    return sorted({int(key) for key in (*keys, *decided) if key.isdigit()})
+
+
+def _cut(queryset: _Rows, review: _ReviewCut | None, record_type: str, trigger: str) -> _Rows:
+    latest = review.latest_trigger(record_type) if review is not None else None
+    if latest is None:
+        return queryset
+    return queryset.filter(Q(**{f"{trigger}__lt": latest}) | Q(pk__in=_flagged_ids(record_type)))
+
+
+#: The units whose records are read: None for every record, national ones (no unit) included.
+Units = frozenset[int] | None
+
+
+def _in_units(queryset: _Rows, units: Units, field: str = "unit_id") -> _Rows:
+    """Only the records of these units, filtered in the query: a unit's or an Area's reviewer never
+    has the nation's records read and verdicts worked out only to be thrown away."""
+    return queryset if units is None else queryset.filter(**{f"{field}__in": sorted(units)})
+
+
 def _candidates(
-    schedule: _Schedule, *, today: dt.date, unit_id: int | None, record_type: str | None, record_id: str | None
+    schedule: _Schedule,
+    *,
+    today: dt.date,
+    units: Units,
+    record_type: str | None,
+    record_id: str | None,
+    review: _ReviewCut | None = None,
 ) -> Iterator[_Candidate]:
     wanted = [record_type] if record_type else list(RecordType.values)
     for kind in wanted:
         if kind == RecordType.CASE_FILE:
-            yield from _case_files(unit_id, record_id)
+            yield from _case_files(units, record_id, review)
         elif kind in (RecordType.REFERRAL_NOT_ACCEPTED, RecordType.EARLY_ADVICE):
-            yield from _referrals(kind, unit_id, record_id)
+            yield from _referrals(kind, units, record_id)
         elif kind == RecordType.TIME_RECORDS and (rule := schedule.rule(kind)) is not None:
-            yield from _time_records(unit_id, record_id, today, rule.period_months)
+            yield from _time_records(units, record_id, today, rule.period_months)
         elif kind == RecordType.EXPORTS:
-            yield from _import_reports(unit_id, record_id)
+            yield from _import_reports(units, record_id)
         elif kind == RecordType.IQA:
-            yield from _iqa(unit_id, record_id)
-        elif kind == RecordType.AUDIT_EVENTS and unit_id is None:
+            yield from _iqa(units, record_id, review)
+        elif kind == RecordType.AUDIT_EVENTS and units is None:
             yield from _audit_events(record_id)
         # Staff records: the service records no leaving date, so they are reviewed by hand (docs/records.md).
 
@@ -321,14 +372,22 @@ def retention_items(
     record_type: str | None = None,
     record_id: str | None = None,
     states: Iterable[str] | None = None,
+    unit_ids: Iterable[int] | None = None,
 ) -> list[RetentionItem]:
-    """Every record the schedule covers (optionally one unit, type or record), with its verdict."""
+    """Every record the schedule covers (optionally one unit or some units, a type or a record), with
+    its verdict."""
     day = today or clock.today()
     schedule = _Schedule(rules_in_force(day))
-    candidates = list(_candidates(schedule, today=day, unit_id=unit_id, record_type=record_type, record_id=record_id))
+    units: Units = None if unit_ids is None else frozenset(unit_ids)
+    if unit_id is not None:
+        units = frozenset({unit_id}) if units is None else units & {unit_id}
+    wanted = set(states) if states is not None else None
+    review = _ReviewCut(schedule, day) if wanted is not None and wanted <= set(REVIEW_STATES) else None
+    candidates = list(
+        _candidates(schedule, today=day, units=units, record_type=record_type, record_id=record_id, review=review)
+    )
     holds = _holds_by_record({(c.record_type, c.record_id) for c in candidates})
     decisions = _decisions_by_record()
-    wanted = set(states) if states is not None else None
     items = []
     for candidate in candidates:
         rule = schedule.rule(candidate.record_type, candidate.outcome)
@@ -369,11 +428,8 @@ REVIEW_STATES = (RetentionState.DUE, RetentionState.APPROVED, RetentionState.HEL
 def review_list(*, user: Any = None, unit_id: int | None = None, today: dt.date | None = None) -> list[RetentionItem]:
     """What a reviewer looks at: records due, approved, held or kept longer, most overdue first.
     With `user`, only the units their records pages cover."""
-    items = retention_items(today=today, unit_id=unit_id, states=REVIEW_STATES)
-    if user is None:
-        return items
-    allowed = visible_unit_ids(user)
-    return [item for item in items if allowed is None or item.unit_id in allowed]
+    allowed = None if user is None else visible_unit_ids(user)
+    return retention_items(today=today, unit_id=unit_id, unit_ids=allowed, states=REVIEW_STATES)
 
 
 def visible_unit_ids(user: Any) -> set[int] | None:
