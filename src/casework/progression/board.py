@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from casework.cases.models import Case
 from casework.core.errors import NotFound
@@ -116,7 +116,23 @@ class Board:
     deadlines_overdue: int = 0
     tasks_overdue: int = 0
     deadlines_due_soon: int = 0
+    tasks_due_soon: int = 0
+    ctl_failures_total: int = 0
     chart: list[dict[str, Any]] = field(default_factory=list)
+    #: How many rows each table shows (None: every row, as the CSV has).
+    rows: int | None = None
+
+    @property
+    def overdue_total(self) -> int:
+        return self.deadlines_overdue + self.tasks_overdue
+
+    @property
+    def due_total(self) -> int:
+        return self.deadlines_due_soon + self.tasks_due_soon
+
+    @property
+    def ctl_expiring_total(self) -> int:
+        return self.ctl_counts.get(CTL_WINDOWS[0], 0)
 
     @property
     def ctl_figures(self) -> list[tuple[int, int, str]]:
@@ -132,6 +148,7 @@ class Board:
         items = [*self.overdue, *self.due_this_week]
         ids = {item.case.pk for item in items if item.case is not None}
         ids |= {clock.case_id for clock in self.ctl_expiring}
+        ids |= {failure.case_id for failure in self.ctl_failures}
         return sorted(ids)
 
 
@@ -140,36 +157,54 @@ def _unit_cases(user: Any, unit_id: int, lawyer_id: int | None) -> QuerySet[Case
     return cases.filter(allocated_lawyer_id=lawyer_id) if lawyer_id else cases
 
 
-def unit_board(*, user: Any, unit_id: int, today: dt.date, lawyer_id: int | None = None) -> Board:
+#: The board shows each table's most urgent rows; all of them are behind the table's figure (its list,
+#: paginated) and in the CSV. A large unit has hundreds of items due: rendering them all took seconds.
+BOARD_ROWS = 25
+
+
+def unit_board(
+    *, user: Any, unit_id: int, today: dt.date, lawyer_id: int | None = None, rows: int | None = BOARD_ROWS
+) -> Board:
     """The unit's board. Every figure comes from progression.counts, the same selectors the overviews
-    and their lists use, so the board's numbers and the lists behind them always agree."""
+    and their lists use, so the board's numbers and the lists behind them always agree. Each table
+    holds its `rows` most urgent items (None: all, for the CSV)."""
     unit = Unit.objects.get(pk=unit_id)
     cases = _unit_cases(user, unit_id, lawyer_id)
-    board = Board(unit=unit, today=today)
-    overdue_items = [_task_item(t) for t in counts.tasks_overdue(cases=cases, today=today)] + [
-        _deadline_item(d) for d in counts.deadlines_overdue(cases=cases, today=today)
-    ]
-    due_items = [_task_item(t) for t in counts.tasks_due_soon(cases=cases, today=today)] + [
-        _deadline_item(d) for d in counts.deadlines_due_soon(cases=cases, today=today)
-    ]
-    board.overdue = sorted(overdue_items, key=lambda item: item.due_on)
-    board.due_this_week = sorted(due_items, key=lambda item: item.due_on)
-    board.deadlines_overdue = sum(1 for item in board.overdue if item.deadline is not None)
-    board.tasks_overdue = len(board.overdue) - board.deadlines_overdue
-    board.deadlines_due_soon = sum(1 for item in board.due_this_week if item.deadline is not None)
-    board.ctl_expiring = list(counts.ctl_expiring(cases=cases, today=today, within_days=CTL_WINDOWS[0]))
+    board = Board(unit=unit, today=today, rows=rows)
+
+    def first(items: QuerySet[Any]) -> list[Any]:
+        return list(items[:rows] if rows else items)
+
+    tasks_overdue = counts.tasks_overdue(cases=cases, today=today)
+    deadlines_overdue = counts.deadlines_overdue(cases=cases, today=today)
+    tasks_due = counts.tasks_due_soon(cases=cases, today=today)
+    deadlines_due = counts.deadlines_due_soon(cases=cases, today=today)
+    board.tasks_overdue, board.deadlines_overdue = tasks_overdue.count(), deadlines_overdue.count()
+    board.tasks_due_soon, board.deadlines_due_soon = tasks_due.count(), deadlines_due.count()
+    # The most urgent of each kind, merged: the first `rows` of the two together are among them.
+    overdue = [_task_item(t) for t in first(tasks_overdue)] + [_deadline_item(d) for d in first(deadlines_overdue)]
+    due = [_task_item(t) for t in first(tasks_due)] + [_deadline_item(d) for d in first(deadlines_due)]
+    board.overdue = sorted(overdue, key=lambda item: item.due_on)[:rows]
+    board.due_this_week = sorted(due, key=lambda item: item.due_on)[:rows]
+    expiring = counts.ctl_expiring(cases=cases, today=today, within_days=CTL_WINDOWS[0])
+    windows = expiring.order_by().aggregate(
+        **{
+            f"within_{window}": Count("pk", filter=Q(expires_on__lte=today + dt.timedelta(days=window)))
+            for window in CTL_WINDOWS
+        }
+    )
+    board.ctl_counts = {window: windows[f"within_{window}"] for window in CTL_WINDOWS}
+    board.ctl_expiring = first(expiring)
     for ctl in board.ctl_expiring:
         ctl.days_left = (ctl.expires_on - today).days  # type: ignore[attr-defined,operator]  # for the table
-    board.ctl_counts = {
-        window: len([c for c in board.ctl_expiring if c.days_left <= window])  # type: ignore[attr-defined]
-        for window in CTL_WINDOWS
-    }
     horizon = CHART_WEEKS * 7
     chart_expiries = counts.ctl_expiring(cases=cases, today=today, within_days=horizon).values_list(
         "expires_on", flat=True
     )
     board.chart = expiries_by_week(today, [day for day in chart_expiries if day])
-    board.ctl_failures = list(counts.ctl_failures(cases=cases, today=today))
+    failures = counts.ctl_failures(cases=cases, today=today)
+    board.ctl_failures_total = failures.count()
+    board.ctl_failures = first(failures)
     return board
 
 

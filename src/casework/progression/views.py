@@ -530,7 +530,11 @@ def unit_board(request: HttpRequest, export: bool = False) -> HttpResponse:
     board = None
     if unit_id is not None:
         board = reads.unit_board(
-            user=user, unit_id=unit_id, today=clock.today(), lawyer_id=lawyer.pk if lawyer else None
+            user=user,
+            unit_id=unit_id,
+            today=clock.today(),
+            lawyer_id=lawyer.pk if lawyer else None,
+            rows=None if export else reads.BOARD_ROWS,
         )
     if export:
         if board is None:
