@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0010_case_sweep_marks'),
-        ('people', '0005_role_grants_and_hq_policy_role'),
+        ("cases", "0010_case_sweep_marks"),
+        ("people", "0005_role_grants_and_hq_policy_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('disposed_at__isnull', True), ('restricted_at__isnull', True)), fields=['unit'], name='case_unit_normal_work'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("disposed_at__isnull", True), ("restricted_at__isnull", True)),
+                fields=["unit"],
+                name="case_unit_normal_work",
+            ),
         ),
     ]

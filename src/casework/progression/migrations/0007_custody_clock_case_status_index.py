@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0011_case_unit_normal_work_index'),
-        ('progression', '0006_notice_event_date_and_subjects'),
+        ("cases", "0011_case_unit_normal_work_index"),
+        ("progression", "0006_notice_event_date_and_subjects"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='custodyclock',
-            index=models.Index(fields=['case', 'status'], name='clock_case_status'),
+            model_name="custodyclock",
+            index=models.Index(fields=["case", "status"], name="clock_case_status"),
         ),
     ]
