@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from casework.cases.models import Case
 from casework.core import clock
@@ -40,3 +42,22 @@ def test_ctl_log_dates_come_newest_first_per_case(personas: Personas, case_a: Ca
 
     assert found[case_a.pk] == [dt.date(2026, 2, 9), dt.date(2026, 1, 20), dt.date(2026, 1, 5)]
     assert case_b.pk not in found
+
+
+@pytest.mark.django_db
+def test_running_clock_counts_of_a_sweep_batch_read_by_case_not_every_running_clock(
+    personas: Personas, case_a: Case
+) -> None:
+    """The assurance sweep asks for 500 cases at a time. Without an index on (case, status), SQLite
+    answered from the (status, expiry) index: every running clock in the register, once per batch,
+    which made the first sweep grow faster than the register."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan asserted is SQLite's (PostgreSQL plans by its own statistics)")
+    custody_clock(case_a, "running", dt.date(2026, 3, 10))
+    batch = [case_a.pk, *range(10_000_000, 10_000_499)]
+    with CaptureQueriesContext(connection) as captured:
+        assert selectors.running_clock_counts(batch) == {case_a.pk: 1}
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + captured.captured_queries[-1]["sql"])
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "clock_case_status" in plan, plan
