@@ -53,9 +53,10 @@ ROLES = {
 PAGE_P50_MS, PAGE_P95_MS = 300.0, 600.0
 OVERVIEW_P50_MS = 150.0
 EXPORT_FIRST_BYTE_MS = 500.0
-#: The working-day issue's overview pages: the pages people land on, held to the tighter budget
-#: (`workday:overview` is where signing in lands).
-OVERVIEW_ROUTES = {"home", "workday:overview", "cases:my", "cases:unit", "progression:tasks", "progression:board"}
+#: The working-day issue's overview pages ("an overview page per role", where signing in lands, and
+#: the home page that sends each person there), held to the tighter budget. The case lists, the task
+#: list and the unit board are lists ("My cases stays a list"): the page budget of 300 ms.
+OVERVIEW_ROUTES = {"home", "workday:overview"}
 #: Not measured: signing out ends the session; the admin site is Django's own, staff only.
 SKIPPED_ROUTES = {"logout"}
 SKIPPED_NAMESPACES = ("admin:",)

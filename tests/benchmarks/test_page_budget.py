@@ -44,8 +44,8 @@ def test_measure_times_pages_counts_queries_and_lists_the_over_budget_first(pers
     rows = {(row["route"], row["role"]): row for row in report["pages"]}
     page = rows[("cases:unit", "legal manager")]
     assert page["runs"] == 3 and page["queries"] > 0 and page["p95_ms"] >= page["p50_ms"] > 0
-    # The unit list is one of the working-day overviews: the tighter budget.
-    assert page["budget"] == {"kind": "page", "p50_ms": 150.0, "p95_ms": 600.0}
+    # The unit list is a list, not one of the working-day overviews: the page budget.
+    assert page["budget"] == {"kind": "page", "p50_ms": 300.0, "p95_ms": 600.0}
     # The export's GET is the disclosure form; its POST is the file, timed with its rows per second.
     export = rows[("cases:unit_export (export POST)", "legal manager")]
     assert export["content_type"] == "text/csv" and export["rows"] == 1 and export["rows_per_second"] > 0
@@ -54,7 +54,7 @@ def test_measure_times_pages_counts_queries_and_lists_the_over_budget_first(pers
     # first is checked below with a budget no page can meet.
     assert isinstance(report["over_budget"], list)
 
-    monkeypatch.setattr(page_budget, "OVERVIEW_P50_MS", 0.0)
+    monkeypatch.setattr(page_budget, "PAGE_P50_MS", 0.0)
     report = page_budget.measure(repeat=3, seconds_per_page=5, only="cases:unit", roles=roles)
     assert report["over_budget"][0].startswith("cases:unit as legal manager: p50")
     assert report["pages"][0]["over_budget"]
@@ -63,8 +63,9 @@ def test_measure_times_pages_counts_queries_and_lists_the_over_budget_first(pers
 def test_the_working_day_overview_people_land_on_is_held_to_the_overview_budget() -> None:
     landing = next(route for route in page_budget.routes() if route.name == "workday:overview")
     assert page_budget._budget(landing, "text/html") == {"kind": "page", "p50_ms": 150.0, "p95_ms": 600.0}
-    other = next(route for route in page_budget.routes() if route.name == "oversight:dashboard")
-    assert page_budget._budget(other, "text/html")["p50_ms"] == 300.0
+    for name in ("oversight:dashboard", "cases:my", "progression:board"):
+        other = next(route for route in page_budget.routes() if route.name == name)
+        assert page_budget._budget(other, "text/html")["p50_ms"] == 300.0, name
 
 
 def test_skip_leaves_out_routes_whose_name_contains_any_part() -> None:
