@@ -73,6 +73,7 @@ def test_the_projects_hooks_are_declared_where_they_are_read():
         "casework.assurance.rechecks.recheck_request",
         "casework.cases.sweep_marks.inputs_changed",
         "casework.resourcing.stored.invalidate",
+        "casework.workday.tallies.cases_changed",
     ]
     panels = panels_by_section()
     assert panels["deadlines"] == ["progression/_case_panel_hook.html"]

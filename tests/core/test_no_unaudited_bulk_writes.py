@@ -29,6 +29,7 @@ ALLOWED = (
     "assurance/tallies.py",  # derived counts per unit, rebuilt from audited verdicts; no case data
     "resourcing/stored.py",  # derived complexity bands per case, worked out from audited case data
     "resourcing/summaries.py",  # derived per-unit caseload figures, worked out from audited case data
+    "workday/tallies.py",  # derived overview counts per unit and person, and change marks; no case data
     "cases/sweep_marks.py",  # when each sweep last worked a case out; bookkeeping, no case data
 )
 
