@@ -89,6 +89,7 @@ def test_measure_reports_what_it_skipped(personas, case_a) -> None:
 def test_refresh_stored_figures_makes_what_the_national_pages_read(personas, case_a) -> None:
     from casework.assurance import tallies
     from casework.resourcing.models import UnitSummary
+    from casework.workday.models import OverviewTally
 
     assert tallies.never_refreshed_units()
     seconds = page_budget.refresh_stored_figures()
@@ -98,6 +99,9 @@ def test_refresh_stored_figures_makes_what_the_national_pages_read(personas, cas
         "resourcing_bands",
         "resourcing_summaries",
         "resourcing_forecasts",
+        "overview_counts",
     }
     assert not tallies.never_refreshed_units()
     assert UnitSummary.objects.filter(unit=case_a.unit).exists()
+    # Unit A waits for its case's re-check, so only unit B is stored until the worker has run.
+    assert OverviewTally.objects.filter(unit=personas.unit_b).exists()
