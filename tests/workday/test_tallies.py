@@ -214,6 +214,24 @@ def test_in_normal_work_is_what_every_reader_of_a_whole_unit_sees_of_it(settled)
         assert seen == expected, username
 
 
+def test_a_national_reader_s_cases_are_exactly_their_visible_cases(settled) -> None:
+    some = list(Case.objects.values_list("pk", flat=True)[:2])
+    Case.objects.filter(pk=some[0]).update(restricted_at=clock.now())
+    Case.objects.filter(pk=some[1]).update(disposed_at=clock.now())
+    for username in ("hq.analyst", "inspector"):
+        reader = User.objects.get(username=username)
+        scope = scope_for(reader)
+        assert set(scope.cases().values_list("pk", flat=True)) == set(
+            Case.objects.visible_to(reader).values_list("pk", flat=True)
+        ), username
+        # Narrowed to one prosecutor (the board's filter), the national view keeps the narrowing.
+        lawyer = Case.objects.exclude(allocated_lawyer=None).values_list("allocated_lawyer", flat=True).first()
+        narrowed = scope_for(reader, lawyer_id=lawyer)
+        assert set(narrowed.cases().values_list("pk", flat=True)) == set(
+            Case.objects.visible_to(reader).filter(allocated_lawyer=lawyer).values_list("pk", flat=True)
+        ), username
+
+
 def test_the_national_overview_reads_a_fixed_number_of_queries_from_stored_counts(settled) -> None:
     client = client_for("hq.analyst")
     client.get("/overview/")

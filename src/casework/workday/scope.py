@@ -57,8 +57,9 @@ class Scope:
         if self.kind == NATIONAL and self._national_reader_in_normal_work:
             # Exactly what visible_to gives them (tests/workday/test_tallies.py), in the form the
             # counts turn into a join rather than an IN over every case id.
-            return Case.objects.in_normal_work()
-        cases = Case.objects.visible_to(self.user)
+            cases = Case.objects.in_normal_work()
+        else:
+            cases = Case.objects.visible_to(self.user)
         if self.kind == MINE:
             user = self.user
             cases = cases.filter(Q(allocated_lawyer=user) | Q(deputy_lawyer=user) | Q(paralegal=user))
