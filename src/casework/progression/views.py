@@ -527,29 +527,33 @@ def unit_board(request: HttpRequest, export: bool = False) -> HttpResponse:
     form = pforms.BoardFilterForm(request.GET or None, unit_id=unit_id, choose_unit=choose_unit)
     cleaned = form.cleaned_data if form.is_bound and form.is_valid() else {}
     lawyer = cleaned.get("lawyer")
-    board = None
-    if unit_id is not None:
-        board = reads.unit_board(
-            user=user,
-            unit_id=unit_id,
-            today=clock.today(),
-            lawyer_id=lawyer.pk if lawyer else None,
-            rows=None if export else reads.BOARD_ROWS,
+
+    def read_board(rows: int | None) -> reads.Board | None:
+        if unit_id is None:
+            return None
+        return reads.unit_board(
+            user=user, unit_id=unit_id, today=clock.today(), lawyer_id=lawyer.pk if lawyer else None, rows=rows
         )
+
     if export:
-        if board is None:
+        if unit_id is None:
             raise Http404("Choose a unit first.")
+        # Who the file is for and why first: the whole board is read only for the file itself.
         disclosure = disclosure_or_form(
             request, what="the progression board (CSV)", back_href=reverse("progression:board")
         )
         if isinstance(disclosure, HttpResponse):
             return disclosure
+        board = read_board(None)
+        if board is None:
+            raise Http404("Choose a unit first.")
         response = HttpResponse(
             exports.board_export(actor=user, board=board, purpose=disclosure.purpose, recipient=disclosure.recipient),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="casework-progression-board.csv"'
         return response
+    board = read_board(reads.BOARD_ROWS)
     if board is not None:
         # The board names defendants, offences and URNs: a consultation of each case on it.
         case_services.cases_consulted(actor=user, purpose="Progression board", case_ids=board.case_ids())
