@@ -3,9 +3,12 @@ with denial tests for every role that must not reach them."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from casework.assurance import services
+from casework.assurance import services, tallies
+from casework.assurance.models import DashboardTallyUnit
 from casework.assurance.models import SignOffRequest
 from casework.audit.models import AuditEvent
 from tests.assurance.conftest import CANNOT_SEE_CASE_A
@@ -51,6 +54,29 @@ def test_unit_compliance_for_those_who_oversee_the_unit(api_as, personas, evalua
     rules = {r["code"]: r for r in body["rules"]}
     assert rules["acceptance.basis"]["applicable"] == 1 and rules["acceptance.basis"]["not_met"] == 1
     assert body["unit_id"] == personas.unit_a.pk
+
+
+def _by_code(body):
+    return {r["code"]: {k: r[k] for k in ("applicable", "not_met", "waived", "exempt", "compliance")} for r in body["rules"]}
+
+
+@pytest.mark.parametrize("persona", ["manager_a", "hq"])
+def test_unit_compliance_reads_the_stored_figures_and_they_equal_a_live_count(api_as, personas, evaluated, persona):
+    live = api_as(persona).get(f"/units/{personas.unit_a.pk}/compliance").json()
+    assert live["stored"] is False  # never refreshed: counted for the request
+    # Unit B's figures are stored too and must not leak into unit A's answer.
+    from tests.factories import make_case
+
+    other = make_case(actor=personas.prosecutor_b, operation_name="Elsewhere")
+    services.case_evaluate(case_id=other.pk)
+    tallies.refresh()
+    stored = api_as(persona).get(f"/units/{personas.unit_a.pk}/compliance").json()
+    assert stored["stored"] is True
+    as_of = DashboardTallyUnit.objects.get(unit=personas.unit_a).as_of
+    answered = dt.datetime.fromisoformat(stored["figures_as_at"].replace("Z", "+00:00"))
+    assert abs(answered - as_of) < dt.timedelta(milliseconds=1)  # JSON carries milliseconds
+    assert _by_code(stored) == _by_code(live)
+    assert stored["compliance"] == live["compliance"]
 
 
 @pytest.mark.parametrize("persona", ["prosecutor_a", "paralegal_a", "prosecutor_b", "police_x", "police_y", "admin"])

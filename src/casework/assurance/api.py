@@ -63,6 +63,10 @@ class UnitComplianceOut(Schema):
     unit_id: int
     unit: str
     compliance: float | None
+    figures_as_at: dt.datetime = Field(
+        description="The instant the figures describe: when the unit's stored figures were last refreshed, or now."
+    )
+    stored: bool = Field(description="True when read from the stored figures, False when counted for this request.")
     rules: list[RuleComplianceOut]
 
 
@@ -131,16 +135,20 @@ def case_verdicts(request: HttpRequest, case_id: int = CaseId) -> list[dict[str,
 
 @router.get("/units/{unit_id}/compliance", response={200: UnitComplianceOut, **ERRORS})
 def unit_compliance(request: HttpRequest, unit_id: int = UnitId) -> dict[str, Any]:
-    """Compliance by rule over the unit's cases you can see (managers: own unit; HQ and inspectors: any)."""
+    """Compliance by rule over the unit's cases (managers: own unit; HQ and inspectors: any), as the
+    assurance dashboard shows it: from the unit's stored figures, refreshed as verdicts change, with
+    the instant they describe; counted now when the unit has none yet."""
     actor = _actor(request)
     scope = reads.dashboard_scope(user=actor, unit_id=unit_id)
     assert scope.unit is not None  # a unit id was given
-    cases = reads.scoped_cases(user=actor, scope=scope)
-    rules = reads.by_rule(cases, clock.today())
+    compliance = reads.compliance_by_rule(user=actor, scope=scope)
+    rules = compliance.rules
     return {
         "unit_id": scope.unit.pk,
         "unit": scope.unit.name,
         "compliance": reads.overall(rules)["rate"],
+        "figures_as_at": compliance.as_of,
+        "stored": compliance.stored,
         "rules": [
             {
                 "code": r["code"],

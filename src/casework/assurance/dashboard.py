@@ -294,15 +294,12 @@ def from_counts(
     *, scope: DashboardScope, rows: list[tallies.CountRow], as_of: dt.datetime, rechecking: int
 ) -> Dashboard:
     """The dashboard from stored per-unit counts: the same rows, rates and order as the live reads."""
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for _unit, metric, key, value in rows:
-        counts[metric][key] += value
+    counts = _summed(rows)
 
     def of(prefix: str, key: str) -> dict[str, int]:
-        return {name: counts[f"{prefix}_{name}"].get(key, 0) for name in _COUNTS}
+        return _counted(counts, prefix, key)
 
-    today = clock.local(as_of).date()
-    rules = rule_rows({code: of("rule", code) for code in counts["rule_applicable"]}, counts["rule_waivers"], today)
+    rules = _stored_rules(counts, as_of)
     lawyer_ids = [int(key) for key in counts["lawyer_cases"] if key]
     people = {p.pk: p for p in User.objects.filter(pk__in=lawyer_ids).only("first_name", "last_name", "username")}
     lawyers = []
@@ -352,6 +349,48 @@ def from_counts(
         rechecking=rechecking,
         as_of=as_of,
         stored=True,
+    )
+
+
+def _summed(rows: list[tallies.CountRow]) -> dict[str, dict[str, int]]:
+    """Stored rows added up over their units: metric -> key -> value."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for _unit, metric, key, value in rows:
+        counts[metric][key] += value
+    return counts
+
+
+def _counted(counts: dict[str, dict[str, int]], prefix: str, key: str) -> dict[str, int]:
+    return {name: counts[f"{prefix}_{name}"].get(key, 0) for name in _COUNTS}
+
+
+def _stored_rules(counts: dict[str, dict[str, int]], as_of: dt.datetime) -> list[dict[str, Any]]:
+    return rule_rows(
+        {code: _counted(counts, "rule", code) for code in counts["rule_applicable"]},
+        counts["rule_waivers"],
+        clock.local(as_of).date(),
+    )
+
+
+@dataclass(frozen=True)
+class RuleCompliance:
+    """Compliance by rule over a dashboard scope, with the instant it describes."""
+
+    rules: list[dict[str, Any]]
+    as_of: dt.datetime
+    stored: bool
+
+
+def compliance_by_rule(*, user: Any, scope: DashboardScope) -> RuleCompliance:
+    """The dashboard's "by rule" table alone: from the stored figures of the scope's units when every
+    one has them (as the dashboard reads them), else counted now over the cases the user sees."""
+    stored = tallies.stored_rows([scope.unit.pk] if scope.unit else [u.pk for u in scope.units])
+    if stored is not None:
+        rows, as_of = stored
+        return RuleCompliance(rules=_stored_rules(_summed(rows), as_of), as_of=as_of, stored=True)
+    now = clock.now()
+    return RuleCompliance(
+        rules=by_rule(scoped_cases(user=user, scope=scope), clock.local(now).date()), as_of=now, stored=False
     )
 
 

@@ -366,7 +366,12 @@ class Defendant(VersionedModel):
         ordering = ["case", "last_name", "first_names"]
 
     def __str__(self) -> str:
-        return f"{self.first_names} {self.last_name.upper()}"
+        return self.name_of(self.first_names, self.last_name)
+
+    @staticmethod
+    def name_of(first_names: str, last_name: str) -> str:
+        """How a defendant is named everywhere: first names, then the surname in capitals."""
+        return f"{first_names} {last_name.upper()}"
 
 
 class Charge(VersionedModel):

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from casework.cases import services as case_services
 from casework.core import clock
+from casework.cases.models import Defendant
 from casework.core.api_types import MAX_ID, ErrorOut
 from casework.core.errors import NotFound
 from casework.people.models import Unit
@@ -100,6 +101,26 @@ def _clock_out(ctl: Any, today: dt.date) -> dict[str, Any]:
     }
 
 
+def _expiring_clock_out(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """`_clock_out` from a row of `selectors.EXPIRING_CLOCK_FIELDS`."""
+    expires_on = row["expires_on"]
+    return {
+        "id": row["id"],
+        "case_id": row["case_id"],
+        "charge_id": row["charge_id"],
+        "defendant": Defendant.name_of(row["charge__defendant__first_names"], row["charge__defendant__last_name"]),
+        "offence": row["charge__offence"],
+        "initial_regime": row["initial_regime"],
+        "regime": row["regime"],
+        "status": row["status"],
+        "expires_on": expires_on,
+        "days_remaining": (expires_on - today).days if expires_on else None,
+        "explanation": list(row["explanation"] or []),
+        "rule_version": row["rule_version"],
+        "dual_checked": row["checked_expiry"] is not None and row["checked_expiry"] == expires_on,
+    }
+
+
 @router.get("/cases/{case_id}/deadlines", response={200: list[DeadlineOut], **ERRORS})
 def case_deadlines(request: HttpRequest, case_id: int = CaseId) -> list[Any]:
     """A case's deadlines (standard dates and court directions). Logged as a consultation."""
@@ -132,11 +153,11 @@ def unit_ctl_expiring(
     if not Unit.objects.filter(pk=unit_id).exists():
         raise NotFound("Unit not found.")
     today = clock.today()
-    clocks = list(
+    rows = list(
         selectors.clocks_expiring(user=_actor(request), unit_id=unit_id, today=today, within_days=params.within_days)
     )
     # Each clock names its defendant and offence: a consultation of its case.
     case_services.cases_consulted(
-        actor=_actor(request), purpose="Expiring custody time limits (API)", case_ids=[c.case_id for c in clocks]
+        actor=_actor(request), purpose="Expiring custody time limits (API)", case_ids=[r["case_id"] for r in rows]
     )
-    return [_clock_out(c, today) for c in clocks]
+    return [_expiring_clock_out(row, today) for row in rows]

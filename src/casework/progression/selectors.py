@@ -86,8 +86,27 @@ def deadlines_for_case(*, user: Any, case_id: int) -> QuerySet[Deadline]:
     return Deadline.objects.filter(case__in=Case.objects.visible_to(user), case_id=case_id).select_related("owner")
 
 
-def clocks_expiring(*, user: Any, unit_id: int | None, today: dt.date, within_days: int) -> QuerySet[CustodyClock]:
-    """Running custody clocks expiring within a window (and expired ones), for a board or the API."""
+#: What a listing of expiring clocks shows of each: the clock, its charge's offence and its defendant.
+EXPIRING_CLOCK_FIELDS = (
+    "id",
+    "case_id",
+    "charge_id",
+    "charge__offence",
+    "charge__defendant__first_names",
+    "charge__defendant__last_name",
+    "initial_regime",
+    "regime",
+    "status",
+    "expires_on",
+    "explanation",
+    "rule_version",
+    "checked_expiry",
+)
+
+
+def clocks_expiring(*, user: Any, unit_id: int | None, today: dt.date, within_days: int) -> QuerySet[Any]:
+    """Running custody clocks expiring within a window (and expired ones), soonest first, as rows of
+    `EXPIRING_CLOCK_FIELDS`: a unit can have thousands, and plain rows cost a fifth of model objects."""
     cases = Case.objects.visible_to(user)
     if unit_id:
         cases = cases.filter(unit_id=unit_id)
@@ -95,8 +114,8 @@ def clocks_expiring(*, user: Any, unit_id: int | None, today: dt.date, within_da
         CustodyClock.objects.filter(
             case__in=cases, status__in=["running", "expired"], expires_on__lte=today + dt.timedelta(days=within_days)
         )
-        .select_related("case", "charge__defendant", "case__allocated_lawyer")
         .order_by("expires_on", "id")
+        .values(*EXPIRING_CLOCK_FIELDS)
     )
 
 
