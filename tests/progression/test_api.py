@@ -87,3 +87,12 @@ def test_needs_authentication(db) -> None:
     from tests.api.conftest import ApiClient
 
     assert ApiClient().get("/tasks").status_code == 401
+
+
+def test_unit_expiring_clocks_read_as_the_case_listing_reads_them(api_as, personas, progressed) -> None:
+    """The unit listing builds its answers from plain rows; each must equal the case's own listing."""
+    client = api_as("manager_a")
+    (listed,) = client.get(f"/units/{personas.unit_a.pk}/ctl-expiring", within_days=40).json()
+    by_case = {c["id"]: c for c in client.get(f"/cases/{progressed.pk}/custody-clocks").json()}
+    assert listed == by_case[listed["id"]]
+    assert listed["defendant"] and listed["explanation"]
