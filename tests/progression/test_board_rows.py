@@ -70,3 +70,38 @@ def test_a_small_board_shows_everything_without_the_note(client, personas: Perso
     page = client.get(reverse("progression:board")).content.decode()
     assert all(f"Serve the schedule, part {n}" in page for n in range(1, 6))
     assert "most urgent of" not in page
+
+
+def test_the_boards_custody_limits_agree_with_the_selectors_at_any_table_size(personas: Personas) -> None:
+    """The board reads the expiring limits once for its chart, its window counts and its table; each
+    must equal what the shared selectors give, and a short table must be the full table's first rows."""
+    from casework.progression import counts
+    from tests.progression.conftest import add_charge
+
+    today = NOW.date()
+    for days_left in (3, 5, 10, 20, 40, 50):
+        case = make_case(actor=personas.manager_a, allocated_lawyer_id=personas.prosecutor_a.pk)
+        ctl = services.custody_clock_open(
+            actor=personas.prosecutor_a, charge=add_charge(case, personas.prosecutor_a), initial_regime="summary"
+        )
+        services.clock_event_record(
+            actor=personas.prosecutor_a,
+            clock=ctl,
+            kind="remanded",
+            occurred_on=today - dt.timedelta(days=56 - days_left),
+        )
+    unit_id = personas.unit_a.pk
+    short = board_reads.unit_board(user=personas.manager_a, unit_id=unit_id, today=today, rows=2)
+    full = board_reads.unit_board(user=personas.manager_a, unit_id=unit_id, today=today, rows=None)
+    cases = board_reads._unit_cases(personas.manager_a, unit_id, None)
+    expected = {w: counts.ctl_expiring(cases=cases, today=today, within_days=w).count() for w in counts.CTL_WINDOWS}
+    assert short.ctl_counts == full.ctl_counts == expected
+    assert expected[28] >= 4 and expected[7] >= 2  # the cases above fall in every window
+    assert [c.pk for c in full.ctl_expiring] == [
+        c.pk for c in counts.ctl_expiring(cases=cases, today=today, within_days=counts.CTL_WINDOWS[0])
+    ]
+    assert [c.pk for c in short.ctl_expiring] == [c.pk for c in full.ctl_expiring][:2]
+    horizon = board_reads.CHART_WEEKS * 7
+    assert sum(week["count"] for week in short.chart) == counts.ctl_expiring(
+        cases=cases, today=today, within_days=horizon - 1
+    ).count()

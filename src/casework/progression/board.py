@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from casework.cases.models import Case
 from casework.core.errors import NotFound
@@ -171,41 +171,55 @@ def unit_board(
     unit = Unit.objects.get(pk=unit_id)
     cases = _unit_cases(user, unit_id, lawyer_id)
     board = Board(unit=unit, today=today, rows=rows)
-
-    def first(items: QuerySet[Any]) -> list[Any]:
-        return list(items[:rows] if rows else items)
-
-    tasks_overdue = counts.tasks_overdue(cases=cases, today=today)
-    deadlines_overdue = counts.deadlines_overdue(cases=cases, today=today)
-    tasks_due = counts.tasks_due_soon(cases=cases, today=today)
-    deadlines_due = counts.deadlines_due_soon(cases=cases, today=today)
-    board.tasks_overdue, board.deadlines_overdue = tasks_overdue.count(), deadlines_overdue.count()
-    board.tasks_due_soon, board.deadlines_due_soon = tasks_due.count(), deadlines_due.count()
+    tasks_overdue, board.tasks_overdue = _most_urgent(counts.tasks_overdue(cases=cases, today=today), rows)
+    deadlines_overdue, board.deadlines_overdue = _most_urgent(counts.deadlines_overdue(cases=cases, today=today), rows)
+    tasks_due, board.tasks_due_soon = _most_urgent(counts.tasks_due_soon(cases=cases, today=today), rows)
+    deadlines_due, board.deadlines_due_soon = _most_urgent(counts.deadlines_due_soon(cases=cases, today=today), rows)
     # The most urgent of each kind, merged: the first `rows` of the two together are among them.
-    overdue = [_task_item(t) for t in first(tasks_overdue)] + [_deadline_item(d) for d in first(deadlines_overdue)]
-    due = [_task_item(t) for t in first(tasks_due)] + [_deadline_item(d) for d in first(deadlines_due)]
+    overdue = [_task_item(t) for t in tasks_overdue] + [_deadline_item(d) for d in deadlines_overdue]
+    due = [_task_item(t) for t in tasks_due] + [_deadline_item(d) for d in deadlines_due]
     board.overdue = sorted(overdue, key=lambda item: item.due_on)[:rows]
     board.due_this_week = sorted(due, key=lambda item: item.due_on)[:rows]
-    expiring = counts.ctl_expiring(cases=cases, today=today, within_days=CTL_WINDOWS[0])
-    windows = expiring.order_by().aggregate(
-        **{
-            f"within_{window}": Count("pk", filter=Q(expires_on__lte=today + dt.timedelta(days=window)))
-            for window in CTL_WINDOWS
-        }
-    )
-    board.ctl_counts = {window: windows[f"within_{window}"] for window in CTL_WINDOWS}
-    board.ctl_expiring = first(expiring)
+    # One read of the limits expiring within the chart's horizon gives the chart, every warning
+    # window's count and the table (those within the widest window), in the selectors' order.
+    horizon = max(CHART_WEEKS * 7, *CTL_WINDOWS)
+    expiring = counts.ctl_expiring(cases=cases, today=today, within_days=horizon)
+    expiries = list(expiring.values_list("pk", "expires_on"))
+    board.chart = expiries_by_week(today, [day for _, day in expiries if day])
+    board.ctl_counts = {
+        window: sum(1 for _, day in expiries if day <= today + dt.timedelta(days=window)) for window in CTL_WINDOWS
+    }
+    if rows:
+        widest = today + dt.timedelta(days=CTL_WINDOWS[0])
+        board.ctl_expiring = _in_order(expiring, [pk for pk, day in expiries if day <= widest][:rows])
+    else:
+        board.ctl_expiring = list(counts.ctl_expiring(cases=cases, today=today, within_days=CTL_WINDOWS[0]))
     for ctl in board.ctl_expiring:
         ctl.days_left = (ctl.expires_on - today).days  # type: ignore[attr-defined,operator]  # for the table
-    horizon = CHART_WEEKS * 7
-    chart_expiries = counts.ctl_expiring(cases=cases, today=today, within_days=horizon).values_list(
-        "expires_on", flat=True
-    )
-    board.chart = expiries_by_week(today, [day for day in chart_expiries if day])
-    failures = counts.ctl_failures(cases=cases, today=today)
-    board.ctl_failures_total = failures.count()
-    board.ctl_failures = first(failures)
+    board.ctl_failures, board.ctl_failures_total = _most_urgent(counts.ctl_failures(cases=cases, today=today), rows)
     return board
+
+
+def _most_urgent(items: QuerySet[Any], rows: int | None) -> tuple[list[Any], int]:
+    """The first `rows` of a selector's rows (None: all) and how many there are. The unit's cases are
+    an IN (subquery) that each statement works out again, so one read of the keys gives both the
+    count and the first rows, which are then loaded by key."""
+    if not rows:
+        loaded = list(items)
+        return loaded, len(loaded)
+    keys = list(items.values_list("pk", flat=True))
+    return _in_order(items, keys[:rows]), len(keys)
+
+
+def _in_order(items: QuerySet[Any], keys: list[int]) -> list[Any]:
+    """The rows of `items` with these keys, loaded with the selector's related objects, in the order
+    of `keys` (a handful: a table's first rows)."""
+    if not keys:
+        return []
+    loaded = items.model._default_manager.filter(pk__in=keys)
+    loaded.query.select_related = items.query.select_related
+    by_key = {row.pk: row for row in loaded}
+    return [by_key[key] for key in keys]
 
 
 def expiries_by_week(today: dt.date, expiries: list[dt.date], weeks: int = CHART_WEEKS) -> list[dict[str, Any]]:
