@@ -110,3 +110,32 @@ def test_nobody_downloads_anothers_notices(client, personas: Personas, notices, 
     response = export_post(client, reverse("progression:notices_export"))
     body = response.content.decode()
     assert "first case" not in body and "second case" not in body
+
+
+def test_each_group_shows_its_most_urgent_notices_and_consults_only_their_cases(
+    client, personas: Personas, monkeypatch
+) -> None:
+    from casework.progression import views
+
+    monkeypatch.setattr(views, "NOTICE_ROWS", 2)
+    cases = [make_case(actor=personas.manager_a, allocated_lawyer_id=personas.prosecutor_a.pk) for _ in range(5)]
+    for n, case in enumerate(cases):
+        Notice.objects.create(
+            user=personas.prosecutor_a,
+            case=case,
+            key=f"k{n}",
+            event="ctl_warning",
+            due_on=TODAY + dt.timedelta(days=3 + n),
+            text=f"Limit near expiry, number {n}.",
+            created_at=NOW,
+        )
+    client.force_login(personas.prosecutor_a)
+    before = set(AuditEvent.objects.filter(action="consult").values_list("seq", flat=True))
+    page = _page(client)
+    assert "Showing the 2 most urgent of 5." in page
+    assert "number 0." in page and "number 1." in page and "number 2." not in page  # soonest first
+    consulted = AuditEvent.objects.filter(action="consult").exclude(seq__in=before)
+    assert sorted(consulted.values_list("case_id", flat=True)) == sorted(c.pk for c in cases[:2])
+    # The CSV still has every one.
+    rows = list(csv.reader(io.StringIO(export_post(client, reverse("progression:notices_export")).content.decode())))
+    assert sum(1 for row in rows if any("Limit near expiry, number" in cell for cell in row)) == 5

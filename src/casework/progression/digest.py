@@ -44,6 +44,23 @@ def notices_for(*, user: Any) -> QuerySet[Notice]:
     )
 
 
+#: What the notices page and its CSV read of a notice and its case.
+NOTICE_PAGE_FIELDS = (
+    "id",
+    "user_id",
+    "case_id",
+    "text",
+    "key",
+    "event",
+    "due_on",
+    "subjects",
+    "created_at",
+    "read_at",
+    "case__id",
+    "case__urn",
+)
+
+
 def notices_filtered(
     *, user: Any, unread: bool = False, events: list[str] | None = None, urn_prefix: str = ""
 ) -> QuerySet[Notice]:

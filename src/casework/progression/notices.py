@@ -210,10 +210,21 @@ class NoticeGroup:
     slug: str
     heading: str
     items: list[NoticeItem]
+    #: How many items the page shows (None: all, as the CSV has).
+    limit: int | None = None
 
     @property
     def unread(self) -> int:
         return sum(1 for item in self.items if item.unread)
+
+    @property
+    def rows(self) -> list[NoticeItem]:
+        """The items shown: the group's most urgent `limit`, in its order."""
+        return self.items if self.limit is None else self.items[: self.limit]
+
+    @property
+    def hidden(self) -> int:
+        return len(self.items) - len(self.rows)
 
 
 def _event_key(notice: Notice) -> tuple[Any, ...]:
