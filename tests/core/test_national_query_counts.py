@@ -21,8 +21,10 @@ pytestmark = pytest.mark.django_db
 
 #: (URL name, role) of the national pages, with the most statements each may issue (either backend).
 NATIONAL_PAGES = [
-    ("assurance:dashboard", "hq", 12),
-    ("assurance:dashboard", "inspector", 12),
+    # One statement asks whether the reader is reading a restricted case (cases.visible_in_bulk):
+    # if not, their cases are a join, not an IN over every case id.
+    ("assurance:dashboard", "hq", 13),
+    ("assurance:dashboard", "inspector", 13),
     ("oversight:dashboard", "hq", 15),
     # The resourcing pages read the stored unit summaries (resourcing.summaries), complexity bands
     # (resourcing.stored) and forecasts (SQLite: home 18, grades 17, its CSV 23, a unit 21 for HQ

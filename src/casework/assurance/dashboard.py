@@ -20,7 +20,7 @@ from casework.assurance import selectors, tallies
 from casework.assurance.choices import Outcome
 from casework.assurance.models import PendingRecheck, VerdictPeriod, Waiver
 from casework.cases.choices import Stage
-from casework.cases.models import Case
+from casework.cases.models import Case, rows_of_cases
 from casework.core import clock
 from casework.core.errors import NotFound
 from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
@@ -75,7 +75,7 @@ def dashboard_scope(*, user: Any, unit_id: int | None) -> DashboardScope:
 
 
 def scoped_cases(*, user: Any, scope: DashboardScope) -> QuerySet[Case]:
-    cases = Case.objects.visible_to(user)
+    cases = Case.objects.visible_in_bulk(user)
     return cases.filter(unit=scope.unit) if scope.unit else cases
 
 
@@ -92,7 +92,8 @@ def with_rate(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _current(cases: QuerySet[Case]) -> QuerySet[VerdictPeriod]:
-    return VerdictPeriod.objects.filter(case__in=cases.values("pk"), valid_to__isnull=True)
+    # A national reader's cases are a join on the case's own columns, not an IN over every case id.
+    return rows_of_cases(VerdictPeriod.objects.filter(valid_to__isnull=True), cases)
 
 
 @dataclass

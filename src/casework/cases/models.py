@@ -69,6 +69,15 @@ class CaseQuerySet(models.QuerySet["Case"]):
         normal = self._normal_scope(user) & models.Q(restricted_at__isnull=True)
         return self.filter(normal | reading, disposed_at__isnull=True)
 
+    def visible_in_bulk(self, user: Any) -> CaseQuerySet:
+        """Exactly `visible_to(user)`, in the form a count or list over many cases reads fastest: for a
+        national reader who is not reading a restricted case, their cases are every case in normal
+        work, which `rows_of_cases` turns into a join rather than an IN over every case id."""
+        national = getattr(user, "is_authenticated", False) and user.is_active and user.role_codes & NATIONAL_READ_ROLES
+        if national and not RestrictedReading.objects.active().filter(user=user).exists():
+            return self.in_normal_work()
+        return self.visible_to(user)
+
     def in_normal_work(self) -> CaseQuerySet:
         """Cases neither restricted nor disposed: what `visible_to` gives every reader of a whole unit
         (its legal managers and unit head, its Area leadership, national readers) of that unit, a
