@@ -6,12 +6,14 @@ has the open cases it was worked out from; the pages say "Figures as at"."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from casework.cases import services as case_services
 from casework.cases.choices import Stage
@@ -170,3 +172,16 @@ def test_the_unit_and_vacancy_pages_say_figures_as_at(personas, register):
     for url in pages:
         page = manager.get(url).content.decode()
         assert 'id="figures-as-at"' in page and "Figures as at" in page, url
+
+
+def test_the_exports_say_when_the_caseload_figures_were_worked_out(personas, register):
+    manager = _client(personas.manager_a)
+    url = reverse("resourcing:unit_csv", args=[personas.unit_a.pk])
+    assert "Caseload figures as at,Worked out for this export" in manager.get(url).content.decode()
+    _refresh()
+    as_of = UnitSummary.objects.get(unit=personas.unit_a).computed_at
+    stamp = clock.local(as_of).strftime("%Y-%m-%d %H:%M")
+    assert f"Caseload figures as at,{stamp}" in manager.get(url).content.decode()
+    book = load_workbook(io.BytesIO(manager.get(reverse("resourcing:unit_xlsx", args=[personas.unit_a.pk])).content))
+    rows = {row[0]: row[1] for row in book["About these figures"].iter_rows(values_only=True)}
+    assert rows["Caseload figures as at"] == stamp
