@@ -20,9 +20,9 @@ from casework.cases.choices import Stage
 from casework.cases.models import Case
 from casework.core import clock
 from casework.core.case_changes import notify_case_changed
-from casework.people.models import Unit
+from casework.people.models import Unit, User
 from casework.records.erasure_services import erase_case_file
-from casework.resourcing import reports, summaries
+from casework.resourcing import reports, selectors, summaries
 from casework.resourcing.models import UnitLoad, UnitSummary
 from tests.resourcing.test_stored import _refresh, _unit
 
@@ -185,3 +185,31 @@ def test_the_exports_say_when_the_caseload_figures_were_worked_out(personas, reg
     book = load_workbook(io.BytesIO(manager.get(reverse("resourcing:unit_xlsx", args=[personas.unit_a.pk])).content))
     rows = {row[0]: row[1] for row in book["About these figures"].iter_rows(values_only=True)}
     assert rows["Caseload figures as at"] == stamp
+
+
+def _allocation(case: Case) -> list[tuple[int, Any]]:
+    found = reports.allocation_help(case, on=clock.today())
+    return sorted((r.candidate.person_id, r.candidate.capacity_percent) for r in found.ranked)
+
+
+def _live_allocation(case: Case) -> list[tuple[int, Any]]:
+    """Each lawyer's capacity from every open case they hold, read with its band (no summaries)."""
+    policy = selectors.policy_on(clock.today())
+    lawyers = User.objects.filter(unit_id=case.unit_id, is_active=True, grade__is_legal=True)
+    live = selectors.capacity_for(lawyers, on=clock.today(), policy=policy)
+    return sorted((pk, person.percent) for pk, person in live.items())
+
+
+def test_the_allocation_ranking_uses_stored_caseloads_equal_to_the_live_ones(personas, register):
+    """A lawyer's caseload counts their open cases in every unit: here one of theirs sits in unit B."""
+    case = register["plain"]
+    Case.objects.filter(pk=register["heavy"].pk).update(unit_id=personas.unit_b.pk)
+    assert reports.allocation_help(case, on=clock.today()).as_of is None
+    assert _allocation(case) == _live_allocation(case)
+    _refresh()
+    found = reports.allocation_help(case, on=clock.today())
+    assert found.as_of is not None
+    assert _allocation(case) == _live_allocation(case)
+    assert any(percent for _, percent in _allocation(case)), "the lawyers have caseloads"
+    page = _client(personas.manager_a).get(reverse("resourcing:allocate", args=[case.pk])).content.decode()
+    assert "Figures as at" in page

@@ -267,14 +267,27 @@ class AllocationHelp:
     key_dates: list[tuple[int, str, dt.date]]
     ranked: list[rules.Ranked]
     wanted_specialisms: frozenset[str]
+    #: When the stored unit summaries giving the lawyers' caseloads were worked out (None: now).
+    as_of: dt.datetime | None = None
+    banded_now: int = 0
 
 
 def allocation_help(case: Case, *, on: dt.date) -> AllocationHelp:
-    """Rank the lawyers of the case's unit to lead it, with reasons (bulk reads, no per-person queries)."""
+    """Rank the lawyers of the case's unit to lead it, with reasons (bulk reads, no per-person queries).
+
+    Their caseloads come from the stored summaries of the units where they hold open cases (each
+    checked against its unit's open cases, else worked out now): the same points as reading every
+    case they hold, without reading them."""
+    from casework.resourcing import summaries  # summaries builds on this module
+
     policy = selectors.policy_on(on)
     band = selectors.explained_band(case, policy)
     people = User.objects.filter(unit_id=case.unit_id, is_active=True, grade__is_legal=True)
-    capacity = selectors.capacity_for(people, on=on, policy=policy)
+    capacity = selectors.capacity_for(people, on=on, policy=policy, bands={}, case_rows=())
+    held_in = selectors.units_holding(people)
+    caseloads = summaries.read(held_in, on=on, policy=policy, check_members=True)
+    for loads in caseloads.loads(held_in):
+        selectors.add_loads(capacity, loads)
     dates = selectors.key_dates(
         Case.objects.filter(pk=case.pk), start=on, end=on + dt.timedelta(days=ALLOCATION_HORIZON_DAYS)
     )
@@ -313,4 +326,6 @@ def allocation_help(case: Case, *, on: dt.date) -> AllocationHelp:
         key_dates=dates,
         ranked=rules.rank_candidates(candidates, wanted_specialisms=wanted, min_seniority=min_seniority),
         wanted_specialisms=wanted,
+        as_of=caseloads.as_of,
+        banded_now=caseloads.banded_now,
     )

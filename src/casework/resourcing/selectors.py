@@ -245,6 +245,11 @@ def open_cases_for_people(people: QuerySet[User]) -> QuerySet[Case]:
     )
 
 
+def units_holding(people: QuerySet[User]) -> list[int]:
+    """The units of the open cases these people hold (in any role)."""
+    return sorted(set(open_cases_for_people(people).values_list("unit_id", flat=True).distinct()))
+
+
 def capacity_for(
     people: QuerySet[User],
     *,
