@@ -64,7 +64,7 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
     unit_list = list(units)
     unit_ids = [u.pk for u in unit_list]
     people_qs = User.objects.filter(unit_id__in=unit_ids, is_active=True)
-    stored_figures = summaries.read(unit_ids, on=on, policy=policy, check_members=True)
+    stored_figures = summaries.read(unit_ids, on=on, policy=policy, detail=True)
     capacity = selectors.capacity_for(people_qs, on=on, policy=policy, bands={}, case_rows=())
     for loads in stored_figures.loads(unit_ids):
         selectors.add_loads(capacity, loads)
@@ -285,7 +285,7 @@ def allocation_help(case: Case, *, on: dt.date) -> AllocationHelp:
     people = User.objects.filter(unit_id=case.unit_id, is_active=True, grade__is_legal=True)
     capacity = selectors.capacity_for(people, on=on, policy=policy, bands={}, case_rows=())
     held_in = selectors.units_holding(people)
-    caseloads = summaries.read(held_in, on=on, policy=policy, check_members=True)
+    caseloads = summaries.read(held_in, on=on, policy=policy, detail=True)
     for loads in caseloads.loads(held_in):
         selectors.add_loads(capacity, loads)
     dates = selectors.key_dates(

@@ -64,12 +64,10 @@ class UnitFigures:
 
     open_cases: int
     band_counts: dict[str, int]
-    finding_list: tuple[rules.Finding, ...]
+    findings: int
     loads: Loads
-
-    @property
-    def findings(self) -> int:
-        return len(self.finding_list)
+    #: The findings themselves: read only for a unit's own pages (`read(..., detail=True)`).
+    finding_list: tuple[rules.Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,8 +109,9 @@ def work_out(unit_ids: Sequence[int], *, on: dt.date, policy: rules.Policy) -> W
         pk: UnitFigures(
             open_cases=figures[pk].open_cases,
             band_counts=figures[pk].band_counts,
-            finding_list=tuple(figures[pk].findings),
+            findings=len(figures[pk].findings),
             loads=selectors.case_loads(rows[pk], scope.bands, policy),
+            finding_list=tuple(figures[pk].findings),
         )
         for pk in ids
     }
@@ -147,18 +146,19 @@ def _finding(data: dict[str, Any]) -> rules.Finding:
     return rules.Finding(data["kind"], data["severity"], data["text"], tuple(data["case_ids"]), data["person_id"])
 
 
-def read(unit_ids: Sequence[int], *, on: dt.date, policy: rules.Policy, check_members: bool = False) -> Summaries:
+def read(unit_ids: Sequence[int], *, on: dt.date, policy: rules.Policy, detail: bool = False) -> Summaries:
     """These units' figures: stored where the summary is for `on` under `policy` and REVISION, else
-    worked out now. `check_members` (a unit's own pages): also only while the unit's open cases are
-    those the summary was worked out from."""
+    worked out now. `detail` (a unit's own pages): with the findings themselves, and stored only
+    while the unit's open cases are those the summary was worked out from."""
     ids = sorted(set(unit_ids))
+    columns = ["unit_id", "computed_at", "open_cases", "findings", "band_counts", "case_count", "case_sum"]
     found = {
         row.unit_id: row
         for row in UnitSummary.objects.filter(
             unit_id__in=ids, on=on, policy_version=policy.version, revision=REVISION
-        ).only("unit_id", "computed_at", "open_cases", "band_counts", "finding_list", "case_count", "case_sum")
+        ).only(*columns, *(["finding_list"] if detail else []))
     }
-    if check_members and found:
+    if detail and found:
         now = membership(sorted(found))
         found = {pk: row for pk, row in found.items() if now[pk] == (row.case_count, row.case_sum)}
     loads: dict[int, Loads] = defaultdict(dict)
@@ -168,7 +168,13 @@ def read(unit_ids: Sequence[int], *, on: dt.date, policy: rules.Policy, check_me
         ):
             loads[unit_id][person_id] = (points, cases)
     units = {
-        pk: UnitFigures(row.open_cases, dict(row.band_counts), tuple(_finding(f) for f in row.finding_list), loads[pk])
+        pk: UnitFigures(
+            row.open_cases,
+            dict(row.band_counts),
+            row.findings,
+            loads[pk],
+            tuple(_finding(f) for f in row.finding_list) if detail else (),
+        )
         for pk, row in found.items()
     }
     missing = [pk for pk in ids if pk not in found]
