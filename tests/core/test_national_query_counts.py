@@ -27,15 +27,19 @@ NATIONAL_PAGES = [
     ("assurance:dashboard", "inspector", 13),
     ("oversight:dashboard", "hq", 15),
     # The resourcing pages read the stored unit summaries (resourcing.summaries), complexity bands
-    # (resourcing.stored) and forecasts (SQLite: home 18, grades 17, its CSV 23, a unit 21 for HQ
-    # and 20 for an inspector).
+    # (resourcing.stored) and forecasts (SQLite: home 18, grades 17, its CSV 23, a unit 19 for HQ
+    # and 18 for an inspector: the unit page reads its stored summary and checks the unit's open
+    # cases are those it was worked out from, instead of reading them with their key dates; a unit's
+    # vacancies 17).
     ("resourcing:home", "hq", 19),
     ("resourcing:home", "inspector", 19),
     ("resourcing:grades", "hq", 18),
     ("resourcing:grades", "inspector", 18),
     ("resourcing:grades_csv", "hq", 24),
-    ("resourcing:unit", "hq", 22),
-    ("resourcing:unit", "inspector", 21),
+    ("resourcing:unit", "hq", 20),
+    ("resourcing:unit", "inspector", 19),
+    ("resourcing:vacancies", "hq", 18),
+    ("resourcing:vacancies", "inspector", 18),
     # The list's row facts (status and next action, next custody time limit, re-checks) add a fixed
     # few; PostgreSQL takes one more statement than SQLite (22).
     ("cases:all", "hq", 23),
@@ -58,7 +62,11 @@ def _register(personas, count: int) -> None:
 
 
 def _url(name: str, personas) -> str:
-    return reverse(name, args=[personas.unit_a.pk]) if name == "resourcing:unit" else reverse(name)
+    return (
+        reverse(name, args=[personas.unit_a.pk])
+        if name in ("resourcing:unit", "resourcing:vacancies")
+        else reverse(name)
+    )
 
 
 def _refresh_stored_figures() -> None:

@@ -26,37 +26,11 @@ from casework.resourcing import forecast, reports, selectors, stored, summaries
 from casework.resourcing.models import CaseBand, ResourcingPolicy, UnitForecast, UnitLoad, UnitSummary
 from casework.resourcing.policy_data import POLICY_V1
 from casework.resourcing.services import rem_record_save
-from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
 
 #: Everyone who reads a resourcing overview, capacity by grade or unit page.
 READERS = ["prosecutor_a", "paralegal_a", "manager_a", "unithead_a", "area_leader_a", "hq", "inspector"]
-
-
-@pytest.fixture
-def register(personas) -> dict[str, Case]:
-    """Cases of every band in both units, one restricted, one disposed and one closed."""
-    m, b = personas.manager_a, personas.prosecutor_b
-    cases = {
-        "plain": make_case(actor=m, allocated_lawyer_id=personas.prosecutor_a.pk, paralegal_id=personas.paralegal_a.pk),
-        "heavy": make_case(actor=m, allocated_lawyer_id=personas.prosecutor_a.pk, trial_estimate_days=30),
-        "custody": make_case(actor=m, allocated_lawyer_id=m.pk, deputy_lawyer_id=personas.prosecutor_a.pk),
-        "restricted": make_case(actor=m, allocated_lawyer_id=personas.prosecutor_a.pk, trial_estimate_days=12),
-        "disposed": make_case(actor=m, allocated_lawyer_id=personas.prosecutor_a.pk),
-        "closed": make_case(actor=m, allocated_lawyer_id=personas.prosecutor_a.pk, trial_estimate_days=40),
-        "north": make_case(actor=b, allocated_lawyer_id=b.pk, trial_estimate_days=25),
-    }
-    rem_record_save(actor=m, case=cases["heavy"], expected_version=None, victims=30, witnesses=150)
-    for _ in range(3):
-        case_services.defendant_add(
-            actor=m, case=cases["custody"], first_names="Sam", last_name="Doe", custody_status=CustodyStatus.IN_CUSTODY
-        )
-    now = clock.now()
-    Case.objects.filter(pk=cases["restricted"].pk).update(restricted_at=now)
-    Case.objects.filter(pk=cases["disposed"].pk).update(disposed_at=now)
-    Case.objects.filter(pk=cases["closed"].pk).update(stage=Stage.FINALISED)
-    return cases
 
 
 def _people(people: list[Any]) -> list[tuple[Any, ...]]:

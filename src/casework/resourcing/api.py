@@ -119,6 +119,10 @@ class UnitOut(Schema):
     findings: list[FindingOut]
     vacancies: list[VacancyOut]
     vacancy_effect: VacancyEffectOut
+    figures_as_at: dt.datetime | None = Field(
+        description="When the unit's stored caseload figures (open cases, bands, points, findings) were worked "
+        "out; null when they were worked out for this answer. Staff, hours and vacancies are always current."
+    )
 
 
 class GradeRollupOut(Schema):
@@ -263,6 +267,7 @@ def unit_resourcing(request: HttpRequest, unit_id: int = UnitId) -> dict[str, An
             "capacity_percent_now": report.vacancy_effect.percent_now,
             "capacity_percent_if_filled": report.vacancy_effect.percent_if_filled,
         },
+        "figures_as_at": report.as_of,
     }
 
 

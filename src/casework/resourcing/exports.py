@@ -9,6 +9,7 @@ from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
+from casework.core import clock
 from casework.core.spreadsheets import Table, tables_to_csv, tables_to_xlsx
 from casework.resourcing.reports import UnitReport
 from casework.resourcing.rollups import GradeRollup, Rollup
@@ -33,6 +34,7 @@ def unit_tables(report: UnitReport, *, named: set[int]) -> list[Table]:
             [[f.text, f.severity, len(f.case_ids)] for f in report.findings],
         ),
         vacancy_table(report),
+        about_table(report),
     ]
     people = [p for p in report.people if p.person_id in named]
     if people:
@@ -66,6 +68,21 @@ def unit_tables(report: UnitReport, *, named: set[int]) -> list[Table]:
             ),
         )
     return tables
+
+
+def about_table(report: UnitReport) -> Table:
+    """When the case-derived figures were worked out: the stored unit summary's time, or now."""
+    as_at = clock.local(report.as_of).strftime("%Y-%m-%d %H:%M") if report.as_of else "Worked out for this export"
+    return Table(
+        "About these figures",
+        ["Item", "Value"],
+        [
+            ["Report for", report.on],
+            ["Caseload figures as at", as_at],
+            ["REM policy version", report.policy_version],
+            ["Staff, hours, absences and vacancies", "Current when exported"],
+        ],
+    )
 
 
 def vacancy_table(report: UnitReport) -> Table:

@@ -230,6 +230,16 @@ class UnitSummary(models.Model):
     open_cases = models.PositiveIntegerField()
     findings = models.PositiveIntegerField(help_text="Resilience findings on the day.")
     band_counts = models.JSONField(help_text="Open cases per complexity band code.")
+    finding_list = models.JSONField(
+        default=list, help_text="Resilience findings (kind, severity, text, case ids, person id) the unit page lists."
+    )
+    #: The unit's open cases when the figures were worked out (their number and the sum of their
+    #: ids): the unit page uses the row only while they are still the same, so a case moved or
+    #: closed without notification is never counted in the wrong unit.
+    case_count = models.PositiveIntegerField(default=0)
+    case_sum = models.BigIntegerField(default=0)
+    #: summaries.REVISION when stored: a row from older definitions is never used.
+    revision = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"Summary for unit {self.unit_id} on {self.on}"

@@ -35,9 +35,10 @@ class UnitReport:
     band_counts: dict[str, int]
     vacancies: list[Any]
     vacancy_effect: rules.VacancyEffect
-    #: The oldest stored complexity band these figures use (None: every band worked out now) and
-    #: how many cases, changed since their band was stored, were banded for this report.
-    bands_as_of: dt.datetime | None = None
+    #: When the stored unit summary these case figures come from was worked out (None: worked out
+    #: now, `units_now` units) and how many cases were banded now for it.
+    as_of: dt.datetime | None = None
+    units_now: int = 0
     banded_now: int = 0
 
 
@@ -53,18 +54,21 @@ def unit_report(unit: Unit, *, on: dt.date) -> UnitReport:
 
 
 def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
-    """Capacity, composition and resilience of every unit given, computed in bulk for all of them."""
+    """Capacity, composition and resilience of every unit given, in bulk for all of them: people,
+    their hours and absences and the vacancies read live, the case-derived figures (open cases,
+    bands, findings, each holder's points) from each unit's stored summary while it is current for
+    the unit's open cases, else worked out now (resourcing.summaries)."""
+    from casework.resourcing import summaries  # summaries builds on this module
+
     policy = selectors.policy_on(on)
     unit_list = list(units)
     unit_ids = [u.pk for u in unit_list]
     people_qs = User.objects.filter(unit_id__in=unit_ids, is_active=True)
-    # One read of the open cases with their stored bands feeds the caseload points and the
-    # resilience checks; only cases changed since their band was stored are scored now.
-    scope = stored.open_cases(unit_ids, policy)
-    capacity = selectors.capacity_for(
-        people_qs, on=on, policy=policy, bands=scope.bands, case_rows=[(r[0], r[3], *r[4:]) for r in scope.rows]
-    )
-    figures = case_figures(unit_ids, scope, on=on, policy=policy)
+    stored_figures = summaries.read(unit_ids, on=on, policy=policy, detail=True)
+    capacity = selectors.capacity_for(people_qs, on=on, policy=policy, bands={}, case_rows=())
+    for loads in stored_figures.loads(unit_ids):
+        selectors.add_loads(capacity, loads)
+    figures = stored_figures.units
     open_vacancies = list(
         Vacancy.objects.filter(unit_id__in=unit_ids).open_on(on).select_related("grade").order_by("since", "pk")
     )
@@ -103,7 +107,7 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
                         for p in people
                     ]
                 ),
-                findings=unit_figures.findings,
+                findings=list(unit_figures.finding_list),
                 open_cases=unit_figures.open_cases,
                 points_per_fte=points_per_fte(total),
                 band_counts=unit_figures.band_counts,
@@ -115,8 +119,9 @@ def unit_reports(units: QuerySet[Unit], *, on: dt.date) -> list[UnitReport]:
                     targets=policy.grade_targets,
                     default_target=policy.default_target,
                 ),
-                bands_as_of=scope.as_of,
-                banded_now=scope.banded_now,
+                as_of=stored_figures.as_of,
+                units_now=stored_figures.units_now,
+                banded_now=stored_figures.banded_now,
             )
         )
     return reports
@@ -262,14 +267,27 @@ class AllocationHelp:
     key_dates: list[tuple[int, str, dt.date]]
     ranked: list[rules.Ranked]
     wanted_specialisms: frozenset[str]
+    #: When the stored unit summaries giving the lawyers' caseloads were worked out (None: now).
+    as_of: dt.datetime | None = None
+    banded_now: int = 0
 
 
 def allocation_help(case: Case, *, on: dt.date) -> AllocationHelp:
-    """Rank the lawyers of the case's unit to lead it, with reasons (bulk reads, no per-person queries)."""
+    """Rank the lawyers of the case's unit to lead it, with reasons (bulk reads, no per-person queries).
+
+    Their caseloads come from the stored summaries of the units where they hold open cases (each
+    checked against its unit's open cases, else worked out now): the same points as reading every
+    case they hold, without reading them."""
+    from casework.resourcing import summaries  # summaries builds on this module
+
     policy = selectors.policy_on(on)
     band = selectors.explained_band(case, policy)
     people = User.objects.filter(unit_id=case.unit_id, is_active=True, grade__is_legal=True)
-    capacity = selectors.capacity_for(people, on=on, policy=policy)
+    capacity = selectors.capacity_for(people, on=on, policy=policy, bands={}, case_rows=())
+    held_in = selectors.units_holding(people)
+    caseloads = summaries.read(held_in, on=on, policy=policy, detail=True)
+    for loads in caseloads.loads(held_in):
+        selectors.add_loads(capacity, loads)
     dates = selectors.key_dates(
         Case.objects.filter(pk=case.pk), start=on, end=on + dt.timedelta(days=ALLOCATION_HORIZON_DAYS)
     )
@@ -308,4 +326,6 @@ def allocation_help(case: Case, *, on: dt.date) -> AllocationHelp:
         key_dates=dates,
         ranked=rules.rank_candidates(candidates, wanted_specialisms=wanted, min_seniority=min_seniority),
         wanted_specialisms=wanted,
+        as_of=caseloads.as_of,
+        banded_now=caseloads.banded_now,
     )
