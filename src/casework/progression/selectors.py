@@ -171,16 +171,3 @@ def ctl_log_dates(case_ids: Iterable[int] | QuerySet[Any]) -> dict[int, list[dt.
     ):
         found[case_id].append(entry_on)
     return found
-
-
-def running_clock_expiries(
-    case_ids: Iterable[int] | QuerySet[Any], *, start: dt.date, end: dt.date
-) -> list[tuple[int, dt.date]]:
-    """(case id, expiry date) of running custody clocks expiring in [start, end]."""
-    return [
-        (case_id, expires_on)
-        for case_id, expires_on in CustodyClock.objects.filter(
-            case_id__in=case_ids, status=ClockStatus.RUNNING, expires_on__gte=start, expires_on__lte=end
-        ).values_list("case_id", "expires_on")
-        if expires_on is not None
-    ]
