@@ -55,4 +55,5 @@ def test_analytics_pseudonyms_follow_the_newest_assessment_first(personas, team)
     scores = {bar.label: bar.value for bar in data.by_prosecutor}
     # Prosecutor 1 is the newest assessment's (partially met), Prosecutor 2 the older one's (fully met).
     assert set(scores) == {"Prosecutor 1", "Prosecutor 2"}
-    assert scores["Prosecutor 1"] < scores["Prosecutor 2"]
+    newest, older_one = scores["Prosecutor 1"], scores["Prosecutor 2"]
+    assert newest is not None and older_one is not None and newest < older_one
