@@ -176,3 +176,22 @@ def test_me_reports_roles_and_unit(personas):
     assert body["unit"]["id"] == personas.unit_a.pk
     assert body["authenticated_by"] == "session"
     assert body["token_expires_at"] is None
+
+
+def test_token_list_reads_the_same_statements_however_many_tokens(api_as, personas) -> None:
+    """Each token reports whether its person is active: read with the tokens, not once per token."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_as("hq")
+    client.get("/auth/tokens")  # the token's first use is recorded once
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/auth/tokens").status_code == 200
+        return len(captured.captured_queries)
+
+    one = statements()
+    for index in range(3):
+        api_services.api_token_issue(actor=personas.hq, name=f"extra {index}")
+    assert statements() == one

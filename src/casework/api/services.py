@@ -100,8 +100,14 @@ def api_tokens_revoke_all(*, actor: User | None, user_id: int, reason: str) -> i
 
 
 def api_tokens_of(*, viewer: Any, user_id: int) -> list[ApiToken]:
-    """A person's tokens, newest first, as the viewer may see them (own, or any for administrators)."""
-    return list(ApiToken.objects.visible_to(viewer).filter(user_id=user_id).order_by("-created_at", "-id"))
+    """A person's tokens, newest first, as the viewer may see them (own, or any for administrators);
+    with the person, whose active flag each token's answer reports (one read, not one per token)."""
+    return list(
+        ApiToken.objects.visible_to(viewer)
+        .filter(user_id=user_id)
+        .select_related("user")
+        .order_by("-created_at", "-id")
+    )
 
 
 def revoke_on_credentials_change(*, user: Any, actor: User, reason: str) -> None:

@@ -16,7 +16,7 @@ from casework.cases.models import Case
 from casework.core import clock
 from casework.core.errors import NotFound
 from casework.people.choices import AbsenceKind, RoleCode
-from casework.people.models import Absence, User
+from casework.people.models import Absence, Team, Unit, User
 from casework.quality import rules
 from casework.quality.choices import COUNTED_STATUSES, AssessmentStatus, ModerationStatus
 from casework.quality.models import (
@@ -328,21 +328,33 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
         scope = scope.filter(submitted_at__date__lte=until)
     named = sees_names(user)
     policy = policy_on(until or clock.today())
-    ids = list(scope.order_by().values_list("pk", flat=True))
-    rows = list(
-        AssessmentAnswer.objects.filter(assessment_id__in=ids).values_list(
-            "value",
-            "question__code",
-            "question__text",
-            "question__section__standard",
-            "assessment__unit__name",
-            "assessment__team__name",
-            "assessment__prosecutor_id",
-            "assessment__quarter",
-            "assessment__assessor_id",
+    # One narrow row per assessment (newest first: the order pseudonyms are handed out in), and the
+    # answers as ids and values only, filtered by the scope as a subquery. Names and question texts
+    # come from small lookups: repeating them on 100,000 answer rows, sorting those rows by the
+    # assessments' default order and binding every assessment id as a parameter made this page take
+    # seconds on PostgreSQL.
+    assessments = {
+        pk: (prosecutor, assessor, unit, team, quarter)
+        for pk, prosecutor, assessor, unit, team, quarter in scope.order_by("-created_at", "-id").values_list(
+            "pk", "prosecutor_id", "assessor_id", "unit_id", "team_id", "quarter"
         )
+    }
+    counted = scope.order_by().values("pk")
+    answers = list(
+        AssessmentAnswer.objects.filter(assessment_id__in=counted)
+        .order_by()
+        .values_list("assessment_id", "question_id", "value")
     )
-    people = {r[6] for r in rows} | {r[8] for r in rows}
+    answered = {assessment_id for assessment_id, _, _ in answers}
+    questions = {
+        pk: (code, text, standard)
+        for pk, code, text, standard in Question.objects.filter(
+            pk__in={question_id for _, question_id, _ in answers}
+        ).values_list("pk", "code", "text", "section__standard")
+    }
+    units = dict(Unit.objects.values_list("pk", "name"))
+    teams = dict(Team.objects.values_list("pk", "name"))
+    people = {facts[0] for facts in assessments.values()} | {facts[1] for facts in assessments.values()}
     # Names carry the username: two people may share a name, and groups must never merge them.
     names = {
         pk: f"{first} {last} ({username})".strip()
@@ -360,6 +372,15 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
             pseudonyms[key] = f"{kind} {sum(k[0] == kind for k in pseudonyms) + 1}"
         return pseudonyms[key]
 
+    for pk, (prosecutor, assessor, *_) in assessments.items():
+        if pk in answered:  # numbered in order of first appearance, newest assessment first
+            who("Prosecutor", prosecutor)
+            who("Assessor", assessor)
+    rows = [
+        (value, *questions[question_id], units[facts[2]], teams.get(facts[3]), facts[0], facts[4], facts[1])
+        for assessment_id, question_id, value in answers
+        for facts in (assessments[assessment_id],)
+    ]
     groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     assessor_answers: list[tuple[str, str]] = []
     for value, code, text, standard, unit, team, pid, quarter, aid in rows:
@@ -370,7 +391,7 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
         groups["prosecutor"][who("Prosecutor", pid)].append(value)
         groups["quarter"][quarter].append(value)
         assessor_answers.append((who("Assessor", aid), value))
-    result = Analytics(named=named, assessments=len(ids), alpha=float(policy.significance))
+    result = Analytics(named=named, assessments=len(assessments), alpha=float(policy.significance))
     result.by_standard = _bars(groups["standard"])
     result.by_question = _bars(groups["question"])
     result.by_unit = _bars(groups["unit"])
@@ -386,33 +407,34 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
         ),
         key=lambda b: (-(b.value or 0), b.label),
     )[:5]
+    moderated_ones = ModerationAnswer.objects.filter(moderation__assessment_id__in=counted).order_by()
     first_marks = {
-        (a, q): (v, aid)
-        for a, q, v, aid in AssessmentAnswer.objects.filter(
+        (a, q): (v, assessments[a][1])
+        for a, q, v in AssessmentAnswer.objects.filter(
             assessment__moderation__status__in=[ModerationStatus.COMPLETED, ModerationStatus.RESOLVED],
-            assessment_id__in=ids,
-        ).values_list("assessment_id", "question__code", "value", "assessment__assessor_id")
+            assessment_id__in=counted,
+        )
+        .order_by()
+        .values_list("assessment_id", "question_id", "value")
     }
     moderated: list[tuple[str, str, str]] = []
     by_question_rows: list[tuple[str, str, str]] = []
-    for a, q, second in ModerationAnswer.objects.filter(moderation__assessment_id__in=ids).values_list(
-        "moderation__assessment_id", "question__code", "value"
-    ):
+    for a, q, second in moderated_ones.values_list("moderation__assessment_id", "question_id", "value"):
         if (a, q) in first_marks:
             first, aid = first_marks[(a, q)]
             key = who("Assessor", aid)
             moderated.append((key, first, second))
-            by_question_rows.append((q, first, second))
+            by_question_rows.append((questions[q][0], first, second))
     result.leniency = [
         (item.assessor_key, item) for item in rules.leniency(assessor_answers, moderated, alpha=result.alpha)
     ]
     result.agreement_by_question = list(rules.agreement_by(by_question_rows).items())
     result.agreement_by_assessor = list(rules.agreement_by(moderated).items())
-    # From the ids, not the (DISTINCT) scope: identical timestamp pairs must not collapse into one.
+    # From the subquery of ids, not the (DISTINCT) scope: identical timestamp pairs must not collapse.
     timed = list(
-        Assessment.objects.filter(pk__in=ids, submitted_at__isnull=False).values_list(
-            "submitted_at", "feedback_meeting_on"
-        )
+        Assessment.objects.filter(pk__in=counted, submitted_at__isnull=False)
+        .order_by()
+        .values_list("submitted_at", "feedback_meeting_on")
     )
     if timed:
         on_time = len(

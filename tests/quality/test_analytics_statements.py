@@ -1,0 +1,59 @@
+"""The IQA analytics read a fixed set of statements, whatever the number of assessments, and never
+bind one parameter per assessment or sort the answers.
+
+At 10,000 cases on PostgreSQL the page took 3.6 s (against 0.4 s on SQLite): it bound all ~11,700
+assessment ids as parameters of four statements, and sorted ~110,000 answer rows (question texts,
+unit and team names joined onto each) by the assessments' default order."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casework.quality import selectors
+from tests.factories import make_case
+from tests.quality.conftest import submitted
+
+
+def _analytics_statements(user) -> list[dict[str, str]]:
+    with CaptureQueriesContext(connection) as captured:
+        selectors.analytics(user=user)
+    return captured.captured_queries
+
+
+def test_analytics_statements_do_not_grow_with_the_assessments(personas, team, db) -> None:
+    def assess(count: int) -> None:
+        for index in range(count):
+            case = make_case(
+                actor=personas.manager_a, operation_name=f"Op {index}", allocated_lawyer_id=personas.prosecutor_a.pk
+            )
+            submitted(personas.manager_a, case, "fully_met" if index % 2 else "partially_met")
+
+    assess(2)
+    selectors.analytics(user=personas.hq)  # the reader's roles and permissions are read once, then kept
+    few = _analytics_statements(personas.hq)
+    assess(6)
+    many = _analytics_statements(personas.hq)
+
+    assert len(many) == len(few)
+    # The statements are the same text with the same parameters: nothing is bound per assessment.
+    assert [q["sql"] for q in many] == [q["sql"] for q in few]
+    answer_reads = [q["sql"] for q in many if 'FROM "quality_assessmentanswer"' in q["sql"]]
+    assert answer_reads and all("ORDER BY" not in sql for sql in answer_reads)
+
+
+def test_analytics_pseudonyms_follow_the_newest_assessment_first(personas, team) -> None:
+    """Without names, people are numbered in order of first appearance, newest assessment first."""
+    older = make_case(actor=personas.manager_a, operation_name="Older", allocated_lawyer_id=team.prosecutor_a2.pk)
+    submitted(personas.manager_a, older)
+    newer = make_case(actor=personas.manager_a, operation_name="Newer", allocated_lawyer_id=personas.prosecutor_a.pk)
+    submitted(personas.manager_a, newer, "partially_met")
+
+    data = selectors.analytics(user=personas.inspector)
+
+    assert not data.named
+    scores = {bar.label: bar.value for bar in data.by_prosecutor}
+    # Prosecutor 1 is the newest assessment's (partially met), Prosecutor 2 the older one's (fully met).
+    assert set(scores) == {"Prosecutor 1", "Prosecutor 2"}
+    newest, older_one = scores["Prosecutor 1"], scores["Prosecutor 2"]
+    assert newest is not None and older_one is not None and newest < older_one
