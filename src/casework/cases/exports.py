@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
@@ -29,50 +28,19 @@ _COLUMNS = ("pk", "urn", "operation_name", "stage", "allocated_lawyer_id", "unit
 _STAGE_LABELS = {str(value): str(label) for value, label in Stage.choices}
 
 
-class _Names(dict[int | None, str]):
-    """id -> formula-safe name, read for every row of a small table at once; an id added since
-    (a unit or user made during the export) is read on its own. None (no lawyer) is blank."""
-
-    def __init__(self, read: Callable[[QuerySet[Any, Any]], Iterable[tuple[int, str]]], queryset: QuerySet[Any, Any]):
-        super().__init__({pk: _safe_text(name) for pk, name in read(queryset)})
-        self[None] = ""
-        self._read = read
-        self._queryset = queryset
-
-    def __missing__(self, pk: int | None) -> str:
-        name = next((_safe_text(name) for _pk, name in self._read(self._queryset.filter(pk=pk))), "")
-        self[pk] = name
-        return name
-
-
-def _lawyer_names(users: QuerySet[Any, Any]) -> Iterable[tuple[int, str]]:
-    # Same as User.display_name: the full name, else the username.
-    for pk, first_name, last_name, username in users.values_list("pk", "first_name", "last_name", "username"):
-        yield pk, f"{first_name} {last_name}".strip() or username
-
-
-def _unit_names(units: QuerySet[Any, Any]) -> Iterable[tuple[int, str]]:
-    return units.values_list("pk", "name")
-
-
 def _blocks(rows: Iterable[list[tuple[Any, ...]]]) -> Iterator[list[tuple[str, ...]]]:
     # Per-row work is kept to look-ups and plain string operations: at national scale this loop
     # is the export. Only the free-text cells can start like a formula (names are made safe once).
-    from casework.people.models import Unit, User
-
-    lawyers = _Names(_lawyer_names, User.objects.all())
-    units = _Names(_unit_names, Unit.objects.all())
+    lawyers = streaming.lawyer_names()
+    units = streaming.unit_names()
     local_time = streaming.local_minutes()
     stages = _STAGE_LABELS
-    safe = _safe_text
+    safe = streaming.safe_text
     for block in rows:
         yield [
             (safe(urn), safe(operation), stages.get(stage, stage), lawyers[lawyer], units[unit], local_time(updated))
             for _pk, urn, operation, stage, lawyer, unit, updated in block
         ]
-
-
-_safe_text = streaming.safe_text
 
 
 def describe_filters(filters: CaseFilters) -> str:

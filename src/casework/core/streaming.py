@@ -94,6 +94,46 @@ def column(queryset: QuerySet[Any, Any]) -> list[Any]:
     return [row[0] for block in cursor_blocks(queryset, 10_000) for row in block]
 
 
+class NameTable(dict[int | None, str]):
+    """id -> formula-safe name for every row of a small table (units, users), read at once instead
+    of joined per exported row; an id added since (made during the export) is read on its own.
+    None (no lawyer, say) is blank."""
+
+    def __init__(self, read: Callable[[QuerySet[Any, Any]], Iterable[tuple[int, str]]], queryset: QuerySet[Any, Any]):
+        super().__init__({pk: safe_text(name) for pk, name in read(queryset)})
+        self[None] = ""
+        self._read = read
+        self._queryset = queryset
+
+    def __missing__(self, pk: int | None) -> str:
+        name = next((safe_text(name) for _pk, name in self._read(self._queryset.filter(pk=pk))), "")
+        self[pk] = name
+        return name
+
+
+def _display_names(users: QuerySet[Any, Any]) -> Iterable[tuple[int, str]]:
+    # Same as User.display_name: the full name, else the username.
+    for pk, first_name, last_name, username in users.values_list("pk", "first_name", "last_name", "username"):
+        yield pk, f"{first_name} {last_name}".strip() or username
+
+
+def _names(rows: QuerySet[Any, Any]) -> Iterable[tuple[int, str]]:
+    return rows.values_list("pk", "name")
+
+
+def lawyer_names() -> NameTable:
+    """Every user's display name by id (a few hundred rows, even nationally)."""
+    from casework.people.models import User
+
+    return NameTable(_display_names, User.objects.all())
+
+
+def unit_names() -> NameTable:
+    from casework.people.models import Unit
+
+    return NameTable(_names, Unit.objects.all())
+
+
 def csv_lines(header: Sequence[str], blocks: Iterable[Sequence[Sequence[Any]]]) -> Iterator[str]:
     """The header alone first (the download starts straight away), then one chunk of CSV per block
     of rows (one write per block instead of one per row). Cells must already be spreadsheet-safe."""
