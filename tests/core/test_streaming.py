@@ -10,6 +10,7 @@ import pytest
 
 from casework.cases.models import Case
 from casework.core import clock, streaming
+from casework.people import selectors as people
 from tests.factories import Personas, make_case
 
 
@@ -50,7 +51,7 @@ def test_utc_text_reads_the_stored_instant_in_utc(personas: Personas) -> None:
 def test_name_tables_are_formula_safe_and_read_a_newcomer_alone(personas: Personas, django_assert_num_queries) -> None:
     from casework.people.models import User
 
-    lawyers = streaming.lawyer_names()
+    lawyers = people.lawyer_names()
     assert lawyers[personas.prosecutor_a.pk] == personas.prosecutor_a.display_name and lawyers[None] == ""
     newcomer = User.objects.create(username="newcomer", first_name="=Ada", last_name="Lovelace")
     with django_assert_num_queries(1):
@@ -58,7 +59,7 @@ def test_name_tables_are_formula_safe_and_read_a_newcomer_alone(personas: Person
     with django_assert_num_queries(0):
         assert lawyers[newcomer.pk] == "'=Ada Lovelace"
     assert lawyers[10**9] == ""  # gone: blank, as a case without a lawyer
-    assert streaming.unit_names()[personas.unit_a.pk] == personas.unit_a.name
+    assert people.unit_names()[personas.unit_a.pk] == personas.unit_a.name
 
 
 def test_csv_lines_send_the_header_alone_then_a_chunk_per_block() -> None:

@@ -16,6 +16,7 @@ from casework.audit.choices import Action
 from casework.cases.choices import Stage
 from casework.core import streaming
 from casework.core.spreadsheets import Table, sheet_to_xlsx, tables_to_csv, tables_to_xlsx
+from casework.people import selectors as people
 
 
 def _percent(value: int | None) -> Any:
@@ -112,8 +113,8 @@ def _rule_versions(rules: QuerySet[Any, Any]) -> Iterable[tuple[int, str]]:
 
 
 def _failing_blocks(rule_code: str, blocks: Iterable[list[tuple[Any, ...]]]) -> Iterator[list[tuple[str, ...]]]:
-    units = streaming.unit_names()
-    lawyers = streaming.lawyer_names()
+    units = people.unit_names()
+    lawyers = people.lawyer_names()
     rules = streaming.NameTable(_rule_versions, AssuranceRule.objects.filter(code=rule_code))
     local_time = streaming.local_minutes()
     safe = streaming.safe_text

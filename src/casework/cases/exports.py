@@ -14,6 +14,7 @@ from casework.cases.choices import Stage
 from casework.cases.selectors import CaseFilters, case_queryset
 from casework.core import streaming
 from casework.core.errors import CaseworkError
+from casework.people import selectors as people
 
 #: Rows read from the database (and sent as one chunk) at a time while streaming.
 CHUNK_SIZE = streaming.CHUNK_SIZE
@@ -31,8 +32,8 @@ _STAGE_LABELS = {str(value): str(label) for value, label in Stage.choices}
 def _blocks(rows: Iterable[list[tuple[Any, ...]]]) -> Iterator[list[tuple[str, ...]]]:
     # Per-row work is kept to look-ups and plain string operations: at national scale this loop
     # is the export. Only the free-text cells can start like a formula (names are made safe once).
-    lawyers = streaming.lawyer_names()
-    units = streaming.unit_names()
+    lawyers = people.lawyer_names()
+    units = people.unit_names()
     local_time = streaming.local_minutes()
     stages = _STAGE_LABELS
     safe = streaming.safe_text

@@ -111,27 +111,16 @@ class NameTable(dict[int | None, str]):
         return name
 
 
-def _display_names(users: QuerySet[Any, Any]) -> Iterable[tuple[int, str]]:
-    # Same as User.display_name: the full name, else the username.
+def display_names(users: QuerySet[Any, Any]) -> Iterable[tuple[int, str]]:
+    """(id, display name) of users, for a NameTable: the full name, else the username (as
+    User.display_name)."""
     for pk, first_name, last_name, username in users.values_list("pk", "first_name", "last_name", "username"):
         yield pk, f"{first_name} {last_name}".strip() or username
 
 
-def _names(rows: QuerySet[Any, Any]) -> Iterable[tuple[int, str]]:
+def names(rows: QuerySet[Any, Any]) -> Iterable[tuple[int, str]]:
+    """(id, name) of rows with a `name` field (units, say), for a NameTable."""
     return rows.values_list("pk", "name")
-
-
-def lawyer_names() -> NameTable:
-    """Every user's display name by id (a few hundred rows, even nationally)."""
-    from casework.people.models import User
-
-    return NameTable(_display_names, User.objects.all())
-
-
-def unit_names() -> NameTable:
-    from casework.people.models import Unit
-
-    return NameTable(_names, Unit.objects.all())
 
 
 def csv_lines(header: Sequence[str], blocks: Iterable[Sequence[Sequence[Any]]]) -> Iterator[str]:

@@ -18,6 +18,7 @@ from casework.cases.models import Case
 from casework.core import streaming
 from casework.core.spreadsheets import CONTENT_TYPES, Table, spreadsheet_safe, tables_to_csv, tables_to_xlsx
 from casework.core.streaming import safe_text
+from casework.people import selectors as people
 from casework.people.models import Team, Unit
 from casework.progression import counts
 from casework.progression.board import WorkItem
@@ -59,7 +60,7 @@ def _work_rows(section: str, tasks: QuerySet[Any], deadlines: QuerySet[Any], tod
     """One section's tasks and deadlines, merged by due date (tasks first on a tie, each in its own
     order, as the board shows them), read as tuples: a model per row (with its case, assignee and
     team) was most of the export's time."""
-    lawyers = streaming.lawyer_names()
+    lawyers = people.lawyer_names()
     teams = {team.pk: spreadsheet_safe(str(team)) for team in Team.objects.select_related("unit")}
     items = [
         (case_id, urn, f"Task: {title}", due_on, lawyers[assignee] if assignee else teams.get(team, ""))
@@ -82,7 +83,7 @@ def _work_rows(section: str, tasks: QuerySet[Any], deadlines: QuerySet[Any], tod
 def _ctl_rows(cases: QuerySet[Case], today: dt.date) -> list[Row]:
     """The CTL failures and expiring limits, read as tuples; a defendant reads as Defendant does
     ("First names SURNAME") and a charge as its offence."""
-    lawyers = streaming.lawyer_names()
+    lawyers = people.lawyer_names()
     kinds = {str(value): str(label) for value, label in FailureKind.choices}
     rows: list[Row] = []
     failures = counts.ctl_failures(cases=cases, today=today).values_list(
