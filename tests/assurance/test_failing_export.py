@@ -17,7 +17,7 @@ from casework.assurance import exports
 from casework.assurance.models import AssuranceRule, VerdictPeriod
 from casework.audit.models import AuditEvent
 from casework.core import clock, streaming
-from tests.factories import export_post, make_case
+from tests.factories import break_export_rows, export_post, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -108,17 +108,7 @@ def test_a_case_failing_after_the_event_was_written_does_not_leave(client_as, pe
 
 
 def test_a_failure_part_way_breaks_the_download_and_keeps_the_event(client_as, personas, failing, monkeypatch) -> None:
-    read = streaming.cursor_blocks
-    calls = []
-
-    def ids_then_broken(queryset, size=None):
-        calls.append(queryset)
-        if len(calls) == 1:  # the case ids for the event
-            yield from read(queryset, size)
-            return
-        raise DatabaseError("disk I/O error")  # the rows
-
-    monkeypatch.setattr(streaming, "cursor_blocks", ids_then_broken)
+    break_export_rows(monkeypatch)
     response = export_post(client_as("manager_a"), _url())
     chunks = iter(response.streaming_content)
     assert next(chunks).decode().startswith("URN,")

@@ -11,7 +11,7 @@ from django.urls import reverse
 from casework.audit.models import AuditEvent
 from casework.core import clock
 from casework.core.spreadsheets import spreadsheet_safe
-from tests.factories import DISCLOSURE, Personas, export_post, make_case
+from tests.factories import DISCLOSURE, Personas, break_export_rows, export_post, make_case
 
 
 @pytest.mark.parametrize(
@@ -188,20 +188,8 @@ def test_a_case_added_after_the_event_was_written_does_not_leave(client, persona
 def test_a_failure_part_way_breaks_the_download_and_keeps_the_event(client, personas: Personas, monkeypatch) -> None:
     from django.db import DatabaseError
 
-    from casework.core import streaming
-
     make_case(actor=personas.manager_a)
-    read = streaming.cursor_blocks
-    calls = []
-
-    def ids_then_broken(queryset, size=None):
-        calls.append(queryset)
-        if len(calls) == 1:  # the case ids for the event
-            yield from read(queryset, size)
-            return
-        raise DatabaseError("disk I/O error")  # the rows
-
-    monkeypatch.setattr(streaming, "cursor_blocks", ids_then_broken)
+    break_export_rows(monkeypatch)
     client.force_login(personas.manager_a)
     response = export_post(client, reverse("cases:unit_export"))
     assert response.streaming
