@@ -1,13 +1,12 @@
-"""The national assurance dashboard from stored figures against the live count, and the national
-case list CSV's rate, in one run on a kept database.
+"""The national assurance dashboard from stored figures against the live count, in one run on a
+kept database (the national case list CSV's rate is measured by benchmarks/export_rates.py).
 
     uv run python benchmarks/stored_figures.py --db /tmp/bench10k/casework.sqlite3 [--runs 7]
 
 The database is built by benchmarks/run.py or page_budget.py (--cases N --db FILE) and reused.
 Prints JSON: for the HQ analyst's national dashboard, the median time of its reads from stored
 figures and of the same reads counted live (dashboard(live=True)), their ratio, the whole page's
-time; the time of refreshing every unit's figures and one unit's; and the national CSV's time to
-first line, total time and rows per second (wall and per CPU-second).
+time; and the time of refreshing every unit's figures and one unit's.
 """
 
 from __future__ import annotations
@@ -49,8 +48,6 @@ def main() -> None:
 
     from casework.assurance import dashboard as reads
     from casework.assurance import tallies
-    from casework.cases import exports
-    from casework.cases.selectors import CaseFilters
     from casework.people.models import Unit, User
 
     call_command("migrate", verbosity=0)
@@ -70,52 +67,6 @@ def main() -> None:
 
     page = _median_ms(page_once, args.runs)
 
-    def export() -> dict[str, float]:
-        started, cpu = time.perf_counter(), time.process_time()
-        lines = iter(exports.case_list_export(actor=hq, filters=CaseFilters(), purpose="Benchmark", recipient="Bench"))
-        first = next(lines)
-        first_ms = (time.perf_counter() - started) * 1000
-        streaming, streaming_cpu = time.perf_counter(), time.process_time()
-        rows = first.count("\n") - 1 + sum(chunk.count("\n") for chunk in lines)
-        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
-        return {
-            "rows": rows,
-            "first_line_ms": first_ms,
-            "seconds": seconds,
-            "cpu_seconds": cpu_seconds,
-            # The rows alone, after the count and the disclose event that precede the first line.
-            "row_seconds": time.perf_counter() - streaming,
-            "row_cpu_seconds": time.process_time() - streaming_cpu,
-        }
-
-    def orm_baseline() -> dict[str, float]:
-        """The same rows the way the export read them before: the ORM's iterator with its per-value
-        converters, spreadsheet_safe on each text cell and a time-zone conversion per row."""
-        from casework.cases.selectors import case_queryset
-        from casework.core import clock
-        from casework.core.spreadsheets import spreadsheet_safe as safe
-
-        started, cpu = time.perf_counter(), time.process_time()
-        rows, block = 0, []
-        tuples = case_queryset(user=hq, filters=CaseFilters()).values_list(*exports._COLUMNS)
-        for urn, operation, stage, first, last, username, unit, updated in tuples.iterator(chunk_size=2000):
-            lawyer = (f"{first} {last}".strip() or username) if username else ""
-            when = clock.local(updated).strftime("%Y-%m-%d %H:%M")
-            block.append([safe(urn), safe(operation), stage, safe(lawyer), safe(unit), when])
-            rows += 1
-            if len(block) == 2000:
-                exports._block(block)
-                block = []
-        exports._block(block)
-        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
-        return {"rows": rows, "row_seconds": seconds, "row_cpu_seconds": cpu_seconds}
-
-    export()
-    samples, baseline = [], []
-    for _ in range(3):  # interleaved, so both meet the same machine
-        samples.append(export())
-        baseline.append(orm_baseline())
-    median = statistics.median
     report = {
         "cases": run.scale()["cases"],
         "load_average": [round(x, 2) for x in os.getloadavg()],
@@ -127,22 +78,6 @@ def main() -> None:
         },
         "refresh_every_unit": full,
         "refresh_one_unit": unit,
-        "national_case_csv": {
-            "rows": samples[0]["rows"],
-            "first_line_ms": round(median(s["first_line_ms"] for s in samples), 1),
-            "seconds": round(median(s["seconds"] for s in samples), 3),
-            "rows_per_second": round(median(s["rows"] / s["seconds"] for s in samples)),
-            "rows_per_cpu_second": round(median(s["rows"] / s["cpu_seconds"] for s in samples)),
-            "row_writing_rows_per_second": round(median(s["rows"] / s["row_seconds"] for s in samples)),
-            "row_writing_rows_per_cpu_second": round(median(s["rows"] / s["row_cpu_seconds"] for s in samples)),
-            "orm_reader_rows_per_second": round(median(s["rows"] / s["row_seconds"] for s in baseline)),
-            "orm_reader_rows_per_cpu_second": round(median(s["rows"] / s["row_cpu_seconds"] for s in baseline)),
-            "ratio_to_orm_reader_cpu": round(
-                median(s["rows"] / s["row_cpu_seconds"] for s in samples)
-                / median(s["rows"] / s["row_cpu_seconds"] for s in baseline),
-                2,
-            ),
-        },
     }
     print(json.dumps(report, indent=2))
 

@@ -102,3 +102,23 @@ def export_post(client: Any, url: str, params: dict[str, Any] | None = None) -> 
 
     query = f"?{urlencode(params)}" if params else ""
     return client.post(url + query, DISCLOSURE)
+
+
+def break_export_rows(monkeypatch: Any) -> None:
+    """Make a streamed export's database fail part way: its first read (the case ids its disclose
+    event names) works, the read of its rows raises DatabaseError."""
+    from django.db import DatabaseError
+
+    from casework.core import streaming
+
+    read = streaming.cursor_blocks
+    calls: list[Any] = []
+
+    def ids_then_broken(queryset: Any, size: int | None = None) -> Any:
+        calls.append(queryset)
+        if len(calls) == 1:
+            yield from read(queryset, size)
+            return
+        raise DatabaseError("disk I/O error")
+
+    monkeypatch.setattr(streaming, "cursor_blocks", ids_then_broken)

@@ -178,9 +178,9 @@ def test_dashboard_csv_export_is_audited(client_as, personas, known):
 
 def test_drill_down_exports_are_formula_safe_and_audited(client_as, personas, known):
     client = client_as("manager_a")
-    body = export_post(
-        client, reverse("assurance:rule_failing_export", args=["acceptance.basis", "csv"])
-    ).content.decode()
+    streamed = export_post(client, reverse("assurance:rule_failing_export", args=["acceptance.basis", "csv"]))
+    assert streamed.streaming, "the CSV is streamed, not built in memory"
+    body = b"".join(streamed.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[1][1] == "'" + FORMULA
     response = export_post(client, reverse("assurance:rule_failing_export", args=["acceptance.basis", "xlsx"]))

@@ -11,7 +11,7 @@ from django.urls import reverse
 from casework.audit.models import AuditEvent
 from casework.core import clock
 from casework.core.spreadsheets import spreadsheet_safe
-from tests.factories import DISCLOSURE, Personas, export_post, make_case
+from tests.factories import DISCLOSURE, Personas, break_export_rows, export_post, make_case
 
 
 @pytest.mark.parametrize(
@@ -163,3 +163,46 @@ def test_export_times_are_uk_local_either_side_of_the_clock_change(
     client.force_login(personas.manager_a)
     rows = list(csv.reader(io.StringIO(body_of(export_post(client, reverse("cases:unit_export"))))))
     assert rows[1][0] == case.urn and rows[1][5] == uk
+
+
+def test_a_case_added_after_the_event_was_written_does_not_leave(client, personas: Personas, monkeypatch) -> None:
+    """The event names the cases before any row is read; a case made in between is not sent."""
+    from casework.core import streaming
+
+    listed = make_case(actor=personas.manager_a, operation_name="Operation Elm")
+    read_ids = streaming.column
+    late = []
+
+    def ids_then_a_new_case(queryset):
+        ids = read_ids(queryset)
+        late.append(make_case(actor=personas.manager_a, operation_name="Operation Late"))
+        return ids
+
+    monkeypatch.setattr(streaming, "column", ids_then_a_new_case)
+    client.force_login(personas.manager_a)
+    body = body_of(export_post(client, reverse("cases:unit_export")))
+    assert listed.urn in body and late[0].urn not in body
+    assert AuditEvent.objects.get(action="disclose").changes_dict["cases"] == [None, [listed.pk]]
+
+
+def test_a_failure_part_way_breaks_the_download_and_keeps_the_event(client, personas: Personas, monkeypatch) -> None:
+    from django.db import DatabaseError
+
+    make_case(actor=personas.manager_a)
+    break_export_rows(monkeypatch)
+    client.force_login(personas.manager_a)
+    response = export_post(client, reverse("cases:unit_export"))
+    assert response.streaming
+    chunks = iter(response.streaming_content)
+    assert next(chunks).decode().startswith("URN,")
+    with pytest.raises(DatabaseError):
+        next(chunks)  # the download breaks off: no file that looks whole but is not
+    assert AuditEvent.objects.filter(action="disclose").count() == 1
+
+
+def test_the_event_names_each_exported_case_in_order_of_id(client, personas: Personas) -> None:
+    cases = [make_case(actor=personas.manager_a) for _ in range(3)]
+    client.force_login(personas.manager_a)
+    rows = list(csv.reader(io.StringIO(body_of(export_post(client, reverse("cases:unit_export"))))))
+    assert {row[0] for row in rows[1:]} == {case.urn for case in cases}
+    assert AuditEvent.objects.get(action="disclose").changes_dict["cases"][1] == sorted(case.pk for case in cases)

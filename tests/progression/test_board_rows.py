@@ -61,7 +61,8 @@ def test_the_board_csv_has_every_row(client, personas: Personas, overdue_directi
     monkeypatch.setattr(board_reads, "BOARD_ROWS", 2)
     client.force_login(personas.manager_a)
     response = export_post(client, reverse("progression:board_export"))
-    rows = [row for row in csv.reader(io.StringIO(response.content.decode())) if row and row[0] == "Overdue"]
+    body = b"".join(response.streaming_content).decode()
+    rows = [row for row in csv.reader(io.StringIO(body)) if row and row[0] == "Overdue"]
     assert len(rows) == 5
 
 

@@ -199,7 +199,7 @@ def test_hq_chooses_a_unit_and_exports(client, personas: Personas, case_a, case_
     assert case_b.urn in html and case_a.urn not in html
     assert client.get(reverse("progression:board"), {"unit": 999999}).status_code == 404
     response = export_post(client, reverse("progression:board_export"), {"unit": personas.unit_b.pk})
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][0] == "Section" and any(row[0] == "CTL expiring" and row[1] == case_b.urn for row in rows)
     assert AuditEvent.objects.filter(action="disclose", subject_type="progression.board").exists()
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -34,7 +34,7 @@ from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
 from casework.cases.form_view import CaseFormView, raise_page_error
 from casework.cases.models import Case
-from casework.core import clock
+from casework.core import clock, streaming
 from casework.core.disclosure import disclosure_or_form, list_or_export
 from casework.core.errors import CaseworkError, EditConflict, NotFound, PermissionDenied
 from casework.core.forms import apply_service_error
@@ -465,7 +465,7 @@ def _trend_bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @login_required
 @list_or_export
-def rule_failing(request: HttpRequest, rule_code: str, fmt: str = "") -> HttpResponse:
+def rule_failing(request: HttpRequest, rule_code: str, fmt: str = "") -> HttpResponseBase:
     """Drill-down: the cases failing one rule now, with the reasons."""
     user = _user(request)
     scope = _scope(request)
@@ -479,18 +479,18 @@ def rule_failing(request: HttpRequest, rule_code: str, fmt: str = "") -> HttpRes
         disclosure = disclosure_or_form(request, what=f"the cases not meeting {title}", back_href=back)
         if isinstance(disclosure, HttpResponse):
             return disclosure
-        verdicts = reads.failing_cases(user=user, scope=scope, rule_code=rule_code)
-        what = f"Cases not meeting {rule_code}, {scope.label}"
-        body = exports.export_tables(
+        body = exports.failing_export(
             actor=user,
-            tables=[exports.failing_table(rule_code, verdicts)],
+            verdicts=reads.failing_cases(user=user, scope=scope, rule_code=rule_code),
+            rule_code=rule_code,
             fmt=fmt,
-            what=what,
+            what=f"Cases not meeting {rule_code}, {scope.label}",
             justification=disclosure.purpose,
             recipient=disclosure.recipient,
-            case_ids=[v.case_id for v in verdicts],
         )
-        return _export_response(body, fmt, f"assurance-{rule_code}")
+        if isinstance(body, bytes):
+            return _export_response(body, fmt, f"assurance-{rule_code}")
+        return streaming.csv_response(body, f"assurance-{rule_code}.csv")
     page = _page_number(request)
     rows, has_next = reads.failing_page(user=user, scope=scope, rule_code=rule_code, page=page)
     case_services.cases_consulted(

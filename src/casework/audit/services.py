@@ -247,8 +247,8 @@ def _note_read(event: PendingEvent) -> None:
         context.note_read(f"{event.subject_type}:{event.subject_id}")
     for key, kind in (("cases", "case"), ("referrals", "partners.referral")):
         listed = (event.changes or {}).get(key)
-        for object_id in (listed[1] or []) if isinstance(listed, list | tuple) and len(listed) == 2 else []:
-            context.note_read(f"{kind}:{object_id}")
+        if isinstance(listed, list | tuple) and len(listed) == 2 and listed[1]:
+            context.note_reads(kind, listed[1])
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

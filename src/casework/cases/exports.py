@@ -2,107 +2,46 @@
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, transaction
-from django.db.models import QuerySet
+from django.db import transaction
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.cases.choices import Stage
 from casework.cases.selectors import CaseFilters, case_queryset
-from casework.core import clock
+from casework.core import streaming
 from casework.core.errors import CaseworkError
-from casework.core.spreadsheets import FORMULA_STARTS
+from casework.people import selectors as people
 
-#: Rows read from the database at a time while streaming.
-CHUNK_SIZE = 2000
+#: Rows read from the database (and sent as one chunk) at a time while streaming.
+CHUNK_SIZE = streaming.CHUNK_SIZE
 #: Used when settings.CASE_EXPORT_MAX_ROWS is not set.
 DEFAULT_MAX_ROWS = 100_000
 
 HEADER = ["URN", "Operation", "Stage", "Prosecutor", "Unit", "Updated (UK time)"]
-#: The columns each row needs, read as tuples: building a Case (with its unit and lawyer) per row
-#: cost twenty times the query at national scale.
-_COLUMNS = (
-    "urn",
-    "operation_name",
-    "stage",
-    "allocated_lawyer__first_name",
-    "allocated_lawyer__last_name",
-    "allocated_lawyer__username",
-    "unit__name",
-    "updated_at",
-)
+#: The columns each row needs, read as tuples straight from the cursor: building a Case (with its
+#: unit and lawyer) per row cost twenty times the query at national scale. The lawyer and unit are
+#: read as ids and named from a table of each read once, not joined per row.
+_COLUMNS = ("pk", "urn", "operation_name", "stage", "allocated_lawyer_id", "unit_id", "updated_text")
 _STAGE_LABELS = {str(value): str(label) for value, label in Stage.choices}
 
 
-def _rows(rows: Iterable[tuple[Any, ...]]) -> Iterable[list[str]]:
-    # Per-row work is kept to plain string operations: at national scale this loop is the export.
-    local_time = _LocalMinutes()
-    safe = _safe_text
-    for urn, operation, stage, first_name, last_name, username, unit, updated_at in rows:
-        # Same as User.display_name: the full name, else the username; no lawyer, blank.
-        lawyer = (f"{first_name} {last_name}".strip() or username) if username else ""
-        # Only the free-text cells can start like a formula; the stage label and the time cannot.
+def _blocks(rows: Iterable[list[tuple[Any, ...]]]) -> Iterator[list[tuple[str, ...]]]:
+    # Per-row work is kept to look-ups and plain string operations: at national scale this loop
+    # is the export. Only the free-text cells can start like a formula (names are made safe once).
+    lawyers = people.lawyer_names()
+    units = people.unit_names()
+    local_time = streaming.local_minutes()
+    stages = _STAGE_LABELS
+    safe = streaming.safe_text
+    for block in rows:
         yield [
-            safe(urn),
-            safe(operation),
-            _STAGE_LABELS.get(stage, stage),
-            safe(lawyer),
-            safe(unit),
-            local_time(updated_at),
+            (safe(urn), safe(operation), stages.get(stage, stage), lawyers[lawyer], units[unit], local_time(updated))
+            for _pk, urn, operation, stage, lawyer, unit, updated in block
         ]
-
-
-def _tuples(queryset: QuerySet[Any, Any]) -> Iterator[tuple[Any, ...]]:
-    """The rows as the database cursor gives them, CHUNK_SIZE at a time, without the ORM's per-value
-    converters (a third of the export's time). Only the time column needs one: SQLite gives it as a
-    naive datetime (or ISO text) in UTC, PostgreSQL as an aware datetime; all are read as UTC."""
-    sql, params = queryset.query.sql_with_params()
-    # chunked_cursor: a server-side cursor on PostgreSQL, so memory stays bounded there too.
-    with connections[queryset.db].chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while block := cursor.fetchmany(CHUNK_SIZE):
-            for row in block:
-                updated_at = row[-1]
-                if isinstance(updated_at, str):
-                    updated_at = dt.datetime.fromisoformat(updated_at)
-                if updated_at.tzinfo is None:
-                    updated_at = updated_at.replace(tzinfo=dt.UTC)
-                elif updated_at.utcoffset():
-                    updated_at = updated_at.astimezone(dt.UTC)
-                yield (*row[:-1], updated_at)
-
-
-def _safe_text(value: str | None) -> str:
-    """spreadsheet_safe for the text columns, without its type checks (a None becomes empty)."""
-    if not value:
-        return ""
-    return f"'{value}" if value[0] in _FORMULA_FIRST_CHARACTERS else value
-
-
-_FORMULA_FIRST_CHARACTERS = frozenset(FORMULA_STARTS)
-
-
-class _LocalMinutes:
-    """UK local time as "YYYY-MM-DD HH:MM". The offset from UTC changes only on the hour (British
-    Summer Time starts and ends at 01:00 UTC), so it is looked up once per UTC hour, not per row."""
-
-    def __init__(self) -> None:
-        self._offsets: dict[dt.datetime, dt.timedelta] = {}
-
-    def __call__(self, instant: dt.datetime) -> str:
-        hour = instant.replace(minute=0, second=0, microsecond=0)
-        offset = self._offsets.get(hour)
-        if offset is None:
-            offset = self._offsets[hour] = clock.local(hour).utcoffset() or dt.timedelta(0)
-        moment = instant + offset
-        return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:{moment.minute:02d}"
 
 
 def describe_filters(filters: CaseFilters) -> str:
@@ -130,29 +69,6 @@ def max_rows() -> int:
     return int(getattr(settings, "CASE_EXPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
 
 
-def _lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
-    """The header at once (the download starts straight away), then blocks of CHUNK_SIZE lines:
-    one write per block instead of one per row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADER)
-    yield buffer.getvalue()
-    block: list[list[str]] = []
-    for row in _rows(rows):
-        block.append(row)
-        if len(block) == CHUNK_SIZE:
-            yield _block(block)
-            block = []
-    if block:
-        yield _block(block)
-
-
-def _block(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue()
-
-
 @transaction.atomic
 def case_list_export(*, actor: Any, filters: CaseFilters, purpose: str, recipient: str) -> Iterator[str]:
     """The filtered list as CSV lines, read in chunks so a large export never sits in memory.
@@ -162,20 +78,27 @@ def case_list_export(*, actor: Any, filters: CaseFilters, purpose: str, recipien
     """
     queryset = case_queryset(user=actor, filters=filters)
     limit = max_rows()
-    count = queryset.count()
-    if count > limit:
+    # The ids read straight from the cursor in the table's own order (no sort): one past the limit
+    # says the list is too large without counting it first.
+    disclosed = streaming.column(queryset.order_by("pk").values_list("pk")[: limit + 1])
+    if len(disclosed) > limit:
+        count = queryset.count()
         raise ExportTooLarge(
             f"This list has {count:,} cases, more than the {limit:,} one export may hold. "
             "Filter the list (for example by stage, lawyer or unit) and export again."
         )
+    count = len(disclosed)
     audit.record(
         actor=actor,
         action=Action.DISCLOSE,
         subject_type="cases.case",
         subject_label=f"Case list CSV: {count} case{'' if count == 1 else 's'} ({describe_filters(filters)})"[:250],
-        changes={"cases": [None, sorted(queryset[:limit].values_list("pk", flat=True))]},
+        changes={"cases": [None, disclosed]},
         justification=purpose,
         recipient=recipient,
     )
-    # The slice keeps the limit even if cases are added between the count and the read.
-    return _lines(_tuples(queryset[:limit].values_list(*_COLUMNS)))
+    # The slice keeps the limit, and only_disclosed the event's cases, even if cases are added
+    # between the event and the read.
+    rows = queryset.annotate(updated_text=streaming.utc_text("updated_at")).values_list(*_COLUMNS)[:limit]
+    blocks = streaming.only_disclosed(streaming.cursor_blocks(rows, CHUNK_SIZE), frozenset(disclosed))
+    return streaming.csv_lines(HEADER, _blocks(blocks))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -78,14 +78,30 @@ def tables_to_csv(tables: Sequence[Table], *, titles: bool | None = None) -> byt
 
 
 def tables_to_xlsx(tables: Sequence[Table]) -> bytes:
-    """One workbook, one sheet per table (sheet names are cut to Excel's 31 characters). Write-only:
-    rows are serialised as they are appended, so memory stays bounded however large the export."""
+    """One workbook, one sheet per table (sheet names are cut to Excel's 31 characters)."""
     workbook = Workbook(write_only=True)
     for table in tables:
-        sheet = workbook.create_sheet(title=sheet_title(table.title))
-        sheet.append([xlsx_safe(cell) for cell in table.header])
-        for row in table.rows:
-            sheet.append([xlsx_safe(cell) for cell in row])
+        _append_sheet(workbook, table.title, table.header, table.rows)
+    return _saved(workbook)
+
+
+def sheet_to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """One sheet from rows read as they come (a generator): only the current row is held."""
+    workbook = Workbook(write_only=True)
+    _append_sheet(workbook, title, header, rows)
+    return _saved(workbook)
+
+
+def _append_sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    # Write-only: rows are serialised (to a temporary file) as they are appended, so memory stays
+    # bounded however large the export.
+    sheet = workbook.create_sheet(title=sheet_title(title))
+    sheet.append([xlsx_safe(cell) for cell in header])
+    for row in rows:
+        sheet.append([xlsx_safe(cell) for cell in row])
+
+
+def _saved(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,7 +23,7 @@ from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
 from casework.cases.form_view import CaseFormView, case_section_url, raise_page_error
 from casework.cases.models import Case
-from casework.core import clock
+from casework.core import clock, streaming
 from casework.core.bank_holidays import working_calendar
 from casework.core.dates import govuk_date
 from casework.core.disclosure import disclosure_or_form, list_or_export
@@ -32,6 +33,7 @@ from casework.core.params import id_param, safe_next
 from casework.core.views import page_errors
 from casework.core.working_days import CalendarNotCovered
 from casework.people.choices import CASEWORKER_ROLES, CPS_STAFF_ROLES, UNIT_MANAGER_ROLES
+from casework.people.models import Unit
 from casework.progression import board as reads
 from casework.progression import calculator, digest, exports, feeds, selectors, services
 from casework.progression import forms as pforms
@@ -531,7 +533,7 @@ def notices_mark_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @list_or_export
-def unit_board(request: HttpRequest, export: bool = False) -> HttpResponse:
+def unit_board(request: HttpRequest, export: bool = False) -> HttpResponseBase:
     user = _user(request)
     requested = request.GET.get("unit", "")
     with page_errors():
@@ -556,15 +558,15 @@ def unit_board(request: HttpRequest, export: bool = False) -> HttpResponse:
         )
         if isinstance(disclosure, HttpResponse):
             return disclosure
-        board = read_board(None)
-        if board is None:
-            raise Http404("Choose a unit first.")
-        response = HttpResponse(
-            exports.board_export(actor=user, board=board, purpose=disclosure.purpose, recipient=disclosure.recipient),
-            content_type="text/csv; charset=utf-8",
+        lines = exports.board_export(
+            actor=user,
+            unit=Unit.objects.get(pk=unit_id),
+            today=clock.today(),
+            lawyer_id=lawyer.pk if lawyer else None,
+            purpose=disclosure.purpose,
+            recipient=disclosure.recipient,
         )
-        response["Content-Disposition"] = 'attachment; filename="casework-progression-board.csv"'
-        return response
+        return streaming.csv_response(lines, "casework-progression-board.csv")
     board = read_board(reads.BOARD_ROWS)
     if board is not None:
         # The board names defendants, offences and URNs: a consultation of each case on it.
