@@ -2,6 +2,7 @@
 straight after it on the same day (nothing changed), as one JSON report.
 
     uv run python benchmarks/sweeps_first.py --db /path/to/demo10k.sqlite3 [--out FILE]
+        [--sweep progression|assurance] [--first-only] [--keep COPY] [--at ISO-INSTANT]
 
 The register (a `casework load_demo` database) is copied to a scratch file first and never
 changed; the copy is migrated and every sweep result is removed from it (engine deadlines, engine
@@ -9,6 +10,10 @@ tasks, notices, CTL failures, verdicts, sweep marks, waiting re-checks), so the 
 of its work: each deadline, clock reading and verdict is worked out and written, audited as in
 production. The report gives seconds, statements and audit events of each run, and the second
 run's share of the first's (the incremental target: at most 10%).
+
+`--keep` leaves the swept copy at the path given (to compare what two versions of the code store:
+`benchmarks/sweeps_compare.py`); `--at` runs the sweeps with the clock fixed at that instant, so two
+runs write the same timestamps.
 
 Run it with the code of another commit on PYTHONPATH (for example an extracted `git archive`) to
 measure that code on the same register: the script only uses what every version has.
@@ -54,12 +59,14 @@ def _run(label: str, sweep: Any) -> dict[str, Any]:
 
     events_before = AuditEvent.objects.count()
     counter = _Counter()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(counter):
         report = sweep(progress=lambda message: progress(f"{label}: {message}")).as_dict()
     seconds = time.perf_counter() - started
     return {
         "seconds": round(seconds, 3),
+        # This process's own CPU time: less swayed than seconds by other work on a shared machine.
+        "cpu_seconds": round(time.process_time() - cpu_started, 3),
         "statements": counter.statements,
         "audit_events": AuditEvent.objects.count() - events_before,
         "cases_worked_out": report.get("cases"),
@@ -90,7 +97,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", required=True, help="a load_demo SQLite register (copied, never changed)")
     parser.add_argument("--out", help="write the JSON report here as well as to stdout")
+    parser.add_argument(
+        "--sweep", action="append", choices=("progression", "assurance"), help="run only this sweep (repeatable)"
+    )
+    parser.add_argument("--first-only", action="store_true", help="skip the same-day second run")
+    parser.add_argument("--keep", help="move the swept copy of the register here afterwards")
+    parser.add_argument("--at", help="run with the clock fixed at this ISO instant (for example 2026-12-01T02:00Z)")
     args = parser.parse_args()
+    chosen = args.sweep or ["progression", "assurance"]
+    frozen: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if args.at:
+        import time_machine
+
+        frozen = time_machine.travel(args.at, tick=False)
     scratch = Path(tempfile.mkdtemp(prefix="casework-sweeps-"))
     copy = scratch / "register.sqlite3"
     shutil.copyfile(args.db, copy)
@@ -117,8 +136,14 @@ def main() -> None:
             "removed": removed,
         }
         for name, sweep in (("progression", progression_sweep), ("assurance", assurance_sweep)):
-            first = _run(f"{name} first", sweep)
-            second = _run(f"{name} second", sweep)
+            if name not in chosen:
+                continue
+            with frozen:
+                first = _run(f"{name} first", sweep)
+                if args.first_only:
+                    result[name] = {"first": first}
+                    continue
+                second = _run(f"{name} second", sweep)
             result[name] = {
                 "first": first,
                 "second": second,
@@ -131,6 +156,11 @@ def main() -> None:
                 },
             }
         result["deadlines"] = Deadline.objects.count()
+        if args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            shutil.move(copy, args.keep)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     text = json.dumps(result, indent=2, default=str)
