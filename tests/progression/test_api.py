@@ -96,3 +96,12 @@ def test_unit_expiring_clocks_read_as_the_case_listing_reads_them(api_as, person
     by_case = {c["id"]: c for c in client.get(f"/cases/{progressed.pk}/custody-clocks").json()}
     assert listed == by_case[listed["id"]]
     assert listed["defendant"] and listed["explanation"]
+
+
+def test_unit_expiring_answer_matches_its_documented_schema(api_as, personas, progressed) -> None:
+    """The answer is rendered without the framework's check, so check it here against ClockOut."""
+    from casework.progression.api import ClockOut
+
+    (listed,) = api_as("hq").get(f"/units/{personas.unit_a.pk}/ctl-expiring", within_days=40).json()
+    assert set(listed) == set(ClockOut.model_fields)
+    assert ClockOut.model_validate(listed).model_dump(mode="json") == listed

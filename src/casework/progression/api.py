@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Schema
+from ninja.renderers import JSONRenderer
 from pydantic import Field
 
 from casework.cases import services as case_services
-from casework.core import clock
 from casework.cases.models import Defendant
+from casework.core import clock
 from casework.core.api_types import MAX_ID, ErrorOut
 from casework.core.errors import NotFound
 from casework.people.models import Unit
@@ -26,6 +27,7 @@ UnitId = Path(..., ge=1, le=MAX_ID, description="The unit id.")
 
 
 ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+_JSON = JSONRenderer()
 
 
 class DeadlineOut(Schema):
@@ -143,9 +145,7 @@ def my_tasks(request: HttpRequest) -> list[Any]:
 
 
 @router.get("/units/{unit_id}/ctl-expiring", response={200: list[ClockOut], **ERRORS})
-def unit_ctl_expiring(
-    request: HttpRequest, params: Query[ExpiringQuery], unit_id: int = UnitId
-) -> list[dict[str, Any]]:
+def unit_ctl_expiring(request: HttpRequest, params: Query[ExpiringQuery], unit_id: int = UnitId) -> HttpResponse:
     """Running (or expired) custody time limits in a unit expiring within the window, soonest first.
 
     Only clocks on cases you can see are listed.
@@ -160,4 +160,8 @@ def unit_ctl_expiring(
     case_services.cases_consulted(
         actor=_actor(request), purpose="Expiring custody time limits (API)", case_ids=[r["case_id"] for r in rows]
     )
-    return [_expiring_clock_out(row, today) for row in rows]
+    # Rendered here: a unit can list thousands of clocks, and checking each against ClockOut took a
+    # fifth of the answer. The rows are ClockOut's fields already (tests compare them with the
+    # case's own clock listing, which is checked).
+    body = _JSON.render(request, [_expiring_clock_out(row, today) for row in rows], response_status=200)
+    return HttpResponse(body, content_type=_JSON.media_type)
