@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 
 from casework.assurance import services, tallies
-from casework.assurance.models import DashboardTallyUnit
-from casework.assurance.models import SignOffRequest
+from casework.assurance.models import DashboardTallyUnit, SignOffRequest
 from casework.audit.models import AuditEvent
 from tests.assurance.conftest import CANNOT_SEE_CASE_A
 
@@ -57,7 +56,8 @@ def test_unit_compliance_for_those_who_oversee_the_unit(api_as, personas, evalua
 
 
 def _by_code(body):
-    return {r["code"]: {k: r[k] for k in ("applicable", "not_met", "waived", "exempt", "compliance")} for r in body["rules"]}
+    counted = ("applicable", "not_met", "waived", "exempt", "compliance")
+    return {r["code"]: {k: r[k] for k in counted} for r in body["rules"]}
 
 
 @pytest.mark.parametrize("persona", ["manager_a", "hq"])

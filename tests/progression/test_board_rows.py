@@ -103,6 +103,7 @@ def test_the_boards_custody_limits_agree_with_the_selectors_at_any_table_size(pe
     ]
     assert [c.pk for c in short.ctl_expiring] == [c.pk for c in full.ctl_expiring][:2]
     horizon = board_reads.CHART_WEEKS * 7
-    assert sum(week["count"] for week in short.chart) == counts.ctl_expiring(
-        cases=cases, today=today, within_days=horizon - 1
-    ).count()
+    assert (
+        sum(week["count"] for week in short.chart)
+        == counts.ctl_expiring(cases=cases, today=today, within_days=horizon - 1).count()
+    )

@@ -18,13 +18,19 @@ from tests.oversight.conftest import custody_clock
 
 
 @pytest.mark.django_db
-def test_clock_reads_count_only_running_clocks(personas: Personas, case_a: Case, case_b: Case) -> None:
+def test_clock_reads_count_only_running_clocks_and_keep_expiries_in_range(
+    personas: Personas, case_a: Case, case_b: Case
+) -> None:
     custody_clock(case_a, "running", dt.date(2026, 3, 10))
     custody_clock(case_a, "running", dt.date(2026, 5, 1))
     custody_clock(case_a, "ended", dt.date(2026, 3, 12))
     custody_clock(case_b, "paused", dt.date(2026, 3, 11))
 
     assert selectors.running_clock_counts([case_a.pk, case_b.pk]) == {case_a.pk: 2}
+    in_march = selectors.running_clock_expiries(
+        Case.objects.values("pk"), start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31)
+    )
+    assert in_march == [(case_a.pk, dt.date(2026, 3, 10))]
 
 
 @pytest.mark.django_db

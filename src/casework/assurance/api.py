@@ -17,7 +17,6 @@ from casework.assurance.models import SignOffRequest
 from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
 from casework.cases.models import Case
-from casework.core import clock
 from casework.core.api_types import MAX_ID, ErrorOut
 from casework.core.errors import NotFound
 

@@ -184,8 +184,10 @@ def unit_board(
     # window's count and the table (those within the widest window), in the selectors' order.
     horizon = max(CHART_WEEKS * 7, *CTL_WINDOWS)
     expiring = counts.ctl_expiring(cases=cases, today=today, within_days=horizon)
-    expiries = list(expiring.values_list("pk", "expires_on"))
-    board.chart = expiries_by_week(today, [day for _, day in expiries if day])
+    expiries: list[tuple[int, dt.date]] = [
+        (pk, day) for pk, day in expiring.values_list("pk", "expires_on") if day is not None
+    ]
+    board.chart = expiries_by_week(today, [day for _, day in expiries])
     board.ctl_counts = {
         window: sum(1 for _, day in expiries if day <= today + dt.timedelta(days=window)) for window in CTL_WINDOWS
     }

@@ -171,3 +171,19 @@ def ctl_log_dates(case_ids: Iterable[int] | QuerySet[Any]) -> dict[int, list[dt.
     ):
         found[case_id].append(entry_on)
     return found
+
+
+def running_clock_expiries(
+    case_ids: Iterable[int] | QuerySet[Any], *, start: dt.date, end: dt.date
+) -> list[tuple[int, dt.date]]:
+    """(case id, expiry date) of these cases' running custody clocks expiring in [start, end].
+
+    Dated in Python: with an expiry range in SQL, SQLite answers from its status-and-expiry index,
+    every running clock in the window (200 ms for one case at 100,000 cases), not these cases' own."""
+    return [
+        (case_id, expires_on)
+        for case_id, expires_on in CustodyClock.objects.filter(
+            case_id__in=case_ids, status=ClockStatus.RUNNING
+        ).values_list("case_id", "expires_on")
+        if expires_on is not None and start <= expires_on <= end
+    ]

@@ -462,7 +462,9 @@ def notices(request: HttpRequest, export: bool = False) -> HttpResponse:
     # flags of the rest are worked out, not shown).
     visible = set(cases.values_list("pk", flat=True))
     case_services.cases_consulted(
-        actor=user, purpose="Notices", case_ids=sorted({item.latest.case_id for item in rows} & visible)
+        actor=user,
+        purpose="Notices",
+        case_ids=sorted({item.latest.case_id for item in rows if item.latest.case_id is not None} & visible),
     )
     standing_out = [item for item in rows if item.stands_out]
     shown = sum(len(group.items) for group in groups)

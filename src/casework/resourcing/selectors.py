@@ -21,8 +21,7 @@ from casework.cases.models import Case, CaseStageEntry, Defendant, Hearing
 from casework.core.clock import LONDON
 from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Absence, Unit, User
-from casework.progression.ctl import ClockStatus
-from casework.progression.models import CustodyClock
+from casework.progression import selectors as progression_selectors
 from casework.resourcing import forecast, rules
 from casework.resourcing.models import RemRecord, ResourcingPolicy
 
@@ -414,14 +413,8 @@ def key_dates(cases: QuerySet[Case], *, start: dt.date, end: dt.date) -> list[tu
         starts_at__lt=_london_midnight(end + dt.timedelta(days=1)),
     ).values_list("case_id", "hearing_type", "starts_at"):
         found.append((case_id, labels[kind], starts_at.astimezone(LONDON).date()))
-    # The cases' running clocks, dated in Python: with an expiry range in SQL, SQLite scans every
-    # running clock in the window (its status-and-expiry index) instead of these cases' own
-    # (200 ms for one case at 100,000 cases, against under 1 ms).
-    for case_id, expires_on in CustodyClock.objects.filter(case_id__in=ids, status=ClockStatus.RUNNING).values_list(
-        "case_id", "expires_on"
-    ):
-        if expires_on is not None and start <= expires_on <= end:
-            found.append((case_id, "Custody time limit expiry", expires_on))
+    for case_id, expires_on in progression_selectors.running_clock_expiries(ids, start=start, end=end):
+        found.append((case_id, "Custody time limit expiry", expires_on))
     return sorted(found, key=lambda item: (item[2], item[0]))
 
 

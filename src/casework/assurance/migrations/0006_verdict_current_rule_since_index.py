@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assurance', '0005_stored_dashboard_tallies'),
-        ('cases', '0011_case_unit_normal_work_index'),
+        ("assurance", "0005_stored_dashboard_tallies"),
+        ("cases", "0011_case_unit_normal_work_index"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='verdictperiod',
-            index=models.Index(condition=models.Q(('valid_to__isnull', True)), fields=['rule_code', 'outcome', 'valid_from'], name='verdict_current_rule_since'),
+            model_name="verdictperiod",
+            index=models.Index(
+                condition=models.Q(("valid_to__isnull", True)),
+                fields=["rule_code", "outcome", "valid_from"],
+                name="verdict_current_rule_since",
+            ),
         ),
     ]
