@@ -23,7 +23,7 @@ VENV_STAMP := .venv/.casework-synced
 NODE_STAMP := node_modules/.casework-installed
 
 .PHONY: help setup tools node-tools assets demo test test-fast lint typecheck check-migrations check-deploy \
-        check-static test-sqlite test-postgres test-browser bench load faults restore-drill clean
+        check-static test-sqlite test-postgres test-browser test-lane-sqlite-browser test-lane-postgres bench load faults restore-drill clean
 
 help:
 	@echo "make setup          install Python and npm dependencies, copy GOV.UK Frontend assets"
@@ -98,20 +98,42 @@ check-static: assets
 	env -u DATABASE_URL DEBUG=0 STATIC_MANIFEST=1 CASEWORK_VAR_DIR="$$tmp" STATIC_ROOT="$$tmp/static" \
 		$(RUN) casework collectstatic --noinput -v 1
 
+SQLITE_SUITE := env -u DATABASE_URL $(PYTEST) -m "not browser"
+POSTGRES_SUITE := PG_REPLICA=1 scripts/with-postgres.sh $(PYTEST) -m "not browser"
+BROWSER_SUITE := env -u DATABASE_URL $(PYTEST) -m browser tests/browser
+
 test-sqlite: $(VENV_STAMP) $(NODE_STAMP)
-	env -u DATABASE_URL $(PYTEST) -m "not browser"
+	$(SQLITE_SUITE)
 
 test-postgres: $(VENV_STAMP) $(NODE_STAMP)
-	PG_REPLICA=1 scripts/with-postgres.sh $(PYTEST) -m "not browser"
+	$(POSTGRES_SUITE)
 
 test-browser: assets
 	@mkdir -p $(ARTIFACTS)
-	env -u DATABASE_URL $(PYTEST) -m browser tests/browser
+	$(BROWSER_SUITE)
 
 test-fast: lint test-sqlite
 
-test: lint typecheck check-migrations check-deploy check-static test-sqlite test-postgres test-browser
+# The three suites take most of `make test`'s time, so they run in two lanes side by side, one
+# per core: the SQLite suite then the browser suite in one, the PostgreSQL suite (its server and
+# replica mostly wait on disk) in the other. The PostgreSQL lane gets its own var directory so
+# the files tests write there (outbox, checkpoints) never meet the other lane's. make prints
+# each lane's output in one piece when the lane ends (--output-sync), so the log reads in order.
+test: lint typecheck check-migrations check-deploy check-static
+	@echo "make test: the SQLite and browser suites run beside the PostgreSQL suite; each lane's log appears when it ends"
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-lane-sqlite-browser test-lane-postgres
 	@echo "make test: all checks passed"
+
+test-lane-sqlite-browser: assets
+	@mkdir -p $(ARTIFACTS)
+	@echo "=== Tests on SQLite ==="
+	$(SQLITE_SUITE)
+	@echo "=== Browser and accessibility tests ==="
+	$(BROWSER_SUITE)
+
+test-lane-postgres: $(VENV_STAMP) $(NODE_STAMP)
+	@echo "=== Tests on PostgreSQL, with a streaming replica ==="
+	@var=$$(mktemp -d); trap 'rm -rf "$$var"' EXIT; CASEWORK_VAR_DIR="$$var" $(POSTGRES_SUITE)
 
 bench: $(VENV_STAMP)
 	$(RUN) python benchmarks/run.py --cases 10000 --backend both
