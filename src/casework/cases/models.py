@@ -224,6 +224,13 @@ class Case(VersionedModel):
                 condition=models.Q(restricted_at__isnull=True, disposed_at__isnull=True),
                 name="case_unit_normal_work",
             ),
+            # Records retention lists closed cases not yet disposed of by how long ago they closed;
+            # without it every case of the nation was read (69 ms at 100,000 cases).
+            models.Index(
+                fields=["stage", "stage_changed_at"],
+                condition=models.Q(disposed_at__isnull=True),
+                name="case_undisposed_stage",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
@@ -24,7 +24,7 @@ from casework.quality.models import Assessment
 from casework.records import rules
 from casework.records.choices import DisposalAction, RecordType, RetentionState, Trigger
 from casework.records.models import DisposalRecord, LegalHold, RetentionDecision, RetentionRule
-from casework.resourcing.models import TimeEntry
+from casework.resourcing.models import RemRecord, TimeEntry
 
 #: Roles that see the retention dashboard and the disposal log (their unit, their Area's, or all).
 RECORDS_READERS = frozenset(
@@ -214,19 +214,26 @@ def _time_records(units: Units, record_id: str | None, today: dt.date, months: i
     entries = _in_units(TimeEntry.objects.filter(week_starting__lte=cutoff), units, "record__case__unit_id")
     if record_id is not None:
         entries = entries.filter(record_id=int(record_id)) if record_id.isdigit() else entries.none()
-    grouped = (
-        entries.values("record_id", "record__case__urn", "record__case__unit_id", "record__case__unit__name")
-        .annotate(latest=Max("week_starting"), entries=Count("pk"))
-        .order_by("record_id")
-    )
-    for row in grouped:
+    # Two reads, not one grouped join: grouped together with the case, SQLite walked every case of
+    # the nation and probed its time entries (122 ms at 100,000 cases with none old enough), and
+    # grouped alone it walks the whole unique index for its order. The old weeks are read by their
+    # own index and counted here; then only their records' cases are read.
+    weeks: dict[int, tuple[dt.date, int]] = {}
+    for rem_id, week in entries.values_list("record_id", "week_starting").order_by():
+        latest, count = weeks.get(rem_id, (week, 0))
+        weeks[rem_id] = (max(latest, week), count + 1)
+    if not weeks:
+        return
+    records = RemRecord.objects.filter(pk__in=entries.values("record_id")).order_by("pk")
+    for rem_id, urn, unit, unit_name in records.values_list("pk", "case__urn", "case__unit_id", "case__unit__name"):
+        latest, count = weeks[rem_id]
         yield _Candidate(
             RecordType.TIME_RECORDS,
-            str(row["record_id"]),
-            f"Time records of {row['record__case__urn']} ({row['entries']} weeks)",
-            row["record__case__unit_id"],
-            row["record__case__unit__name"],
-            row["latest"] + dt.timedelta(days=6),
+            str(rem_id),
+            f"Time records of {urn} ({count} weeks)",
+            unit,
+            unit_name,
+            latest + dt.timedelta(days=6),
         )
 
 

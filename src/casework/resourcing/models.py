@@ -96,6 +96,8 @@ class TimeEntry(models.Model):
 
     class Meta:
         ordering = ["-week_starting", "activity"]
+        # Records retention finds the weeks past their period by date across the whole register.
+        indexes = [models.Index(fields=["week_starting"], name="rem_time_week")]
         constraints = [
             models.UniqueConstraint(fields=["record", "person", "week_starting", "activity"], name="rem_time_unique"),
             models.CheckConstraint(condition=models.Q(hours__gte=0, hours__lte=80), name="rem_time_hours_range"),
