@@ -105,3 +105,68 @@ def test_unit_expiring_answer_matches_its_documented_schema(api_as, personas, pr
     (listed,) = api_as("hq").get(f"/units/{personas.unit_a.pk}/ctl-expiring", within_days=40).json()
     assert set(listed) == set(ClockOut.model_fields)
     assert ClockOut.model_validate(listed).model_dump(mode="json") == listed
+
+
+@pytest.fixture
+def many_clocks(personas: Personas, case_a):
+    """Five running clocks on unit A: two pairs expiring on the same day, so pages break ties by id."""
+    for remanded in (
+        dt.date(2026, 2, 9),
+        dt.date(2026, 2, 9),
+        dt.date(2026, 2, 12),
+        dt.date(2026, 2, 12),
+        dt.date(2026, 2, 20),
+    ):
+        charge = add_charge(case_a, personas.prosecutor_a)
+        ctl = services.custody_clock_open(actor=personas.prosecutor_a, charge=charge, initial_regime="summary")
+        services.clock_event_record(actor=personas.prosecutor_a, clock=ctl, kind="remanded", occurred_on=remanded)
+    return case_a
+
+
+def _link_next(response) -> str | None:
+    link = response.headers.get("Link")
+    if link is None:
+        return None
+    assert link.endswith('>; rel="next"')
+    return link[link.index("<") + 1 : link.index(">")]
+
+
+def test_unit_expiring_pages_follow_the_link_header_to_the_whole_list(api_as, personas, many_clocks) -> None:
+    client = api_as("manager_a")
+    path = f"/units/{personas.unit_a.pk}/ctl-expiring"
+    whole = client.get(path, within_days=60)
+    assert whole.status_code == 200 and "Link" not in whole.headers  # no limit: every clock at once
+    everything = whole.json()
+    assert len(everything) == 5
+    assert [(c["expires_on"], c["id"]) for c in everything] == sorted((c["expires_on"], c["id"]) for c in everything)
+
+    consulted_before = AuditEvent.objects.filter(action="consult").count()
+    pages, response = [], client.get(path, within_days=60, limit=2)
+    while True:
+        assert response.status_code == 200
+        pages.append(response.json())
+        following = _link_next(response)
+        if following is None:
+            break
+        assert "within_days=60" in following and "limit=2" in following
+        response = client.client.get(following, headers=client._headers())
+    assert [len(page) for page in pages] == [2, 2, 1]
+    assert [clock for page in pages for clock in page] == everything
+    # Each page is a consultation of the cases it names.
+    assert AuditEvent.objects.filter(action="consult").count() == consulted_before + 3
+
+    last = everything[-1]
+    assert client.get(path, within_days=60, limit=2, after=f"{last['expires_on']}:{last['id']}").json() == []
+
+
+@pytest.mark.parametrize("after", ["tomorrow", "2026-02-30:4", "2026-03-01", "2026-03-01:0", "2026-03-01:x"])
+def test_unit_expiring_refuses_an_after_it_did_not_make(api_as, personas, many_clocks, after) -> None:
+    response = api_as("manager_a").get(f"/units/{personas.unit_a.pk}/ctl-expiring", limit=2, after=after)
+    assert response.status_code == 422
+    assert "after" in response.json()["errors"]
+
+
+def test_unit_expiring_limit_is_bounded(api_as, personas, many_clocks) -> None:
+    client = api_as("manager_a")
+    assert client.get(f"/units/{personas.unit_a.pk}/ctl-expiring", limit=0).status_code == 422
+    assert client.get(f"/units/{personas.unit_a.pk}/ctl-expiring", limit=1001).status_code == 422

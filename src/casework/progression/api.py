@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Schema
 from ninja.renderers import JSONRenderer
@@ -16,7 +17,7 @@ from casework.cases import services as case_services
 from casework.cases.models import Defendant
 from casework.core import clock
 from casework.core.api_types import MAX_ID, ErrorOut
-from casework.core.errors import NotFound
+from casework.core.errors import NotFound, ValidationFailed
 from casework.people.models import Unit
 from casework.progression import selectors
 
@@ -79,6 +80,35 @@ class TaskOut(Schema):
 
 class ExpiringQuery(Schema):
     within_days: int = Field(28, ge=0, le=366, description="Clocks expiring within this many days (and expired ones).")
+    limit: int | None = Field(
+        None,
+        ge=1,
+        le=1000,
+        description='At most this many clocks; a `Link` header with rel="next" then gives the next page\'s address. '
+        "Leave it out for every clock at once.",
+    )
+    after: str | None = Field(
+        None,
+        max_length=40,
+        description="Start after this clock: `EXPIRES_ON:ID` of the last clock of the previous page "
+        "(the `Link` header's next address carries it).",
+    )
+
+
+def _checked_after(after: str) -> tuple[dt.date, int]:
+    """`EXPIRES_ON:ID` as a date and an id, or a 422 naming the field."""
+    try:
+        day, _, clock_id = after.partition(":")
+        position = (dt.date.fromisoformat(day), int(clock_id))
+    except ValueError:
+        position = None
+    if position is None or not 0 < position[1] <= MAX_ID:
+        raise ValidationFailed(
+            "The `after` value is not valid. Use the address in the previous answer's Link header as given, "
+            "or leave `after` out to start from the soonest clock.",
+            field_errors={"after": ["Give the last clock's expiry date and id as YYYY-MM-DD:ID."]},
+        )
+    return position
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -148,14 +178,23 @@ def my_tasks(request: HttpRequest) -> list[Any]:
 def unit_ctl_expiring(request: HttpRequest, params: Query[ExpiringQuery], unit_id: int = UnitId) -> HttpResponse:
     """Running (or expired) custody time limits in a unit expiring within the window, soonest first.
 
-    Only clocks on cases you can see are listed.
+    Only clocks on cases you can see are listed. A large unit can list thousands: give `limit` to
+    read them a page at a time, following the `Link: <...>; rel="next"` header until it is absent.
     """
     if not Unit.objects.filter(pk=unit_id).exists():
         raise NotFound("Unit not found.")
+    after = _checked_after(params.after) if params.after else None
     today = clock.today()
-    rows = list(
-        selectors.clocks_expiring(user=_actor(request), unit_id=unit_id, today=today, within_days=params.within_days)
+    clocks = selectors.clocks_expiring(
+        user=_actor(request), unit_id=unit_id, today=today, within_days=params.within_days
     )
+    if after is not None:
+        clocks = clocks.filter(Q(expires_on__gt=after[0]) | Q(expires_on=after[0], id__gt=after[1]))
+    rows = list(clocks if params.limit is None else clocks[: params.limit + 1])
+    next_after = None
+    if params.limit is not None and len(rows) > params.limit:
+        rows = rows[: params.limit]
+        next_after = f"{rows[-1]['expires_on'].isoformat()}:{rows[-1]['id']}"
     # Each clock names its defendant and offence: a consultation of its case.
     case_services.cases_consulted(
         actor=_actor(request), purpose="Expiring custody time limits (API)", case_ids=[r["case_id"] for r in rows]
@@ -164,4 +203,9 @@ def unit_ctl_expiring(request: HttpRequest, params: Query[ExpiringQuery], unit_i
     # fifth of the answer. The rows are ClockOut's fields already (tests compare them with the
     # case's own clock listing, which is checked).
     body = _JSON.render(request, [_expiring_clock_out(row, today) for row in rows], response_status=200)
-    return HttpResponse(body, content_type=_JSON.media_type)
+    response = HttpResponse(body, content_type=_JSON.media_type)
+    if next_after is not None:
+        query = request.GET.copy()
+        query["after"] = next_after
+        response["Link"] = f'<{request.build_absolute_uri(request.path)}?{query.urlencode()}>; rel="next"'
+    return response
