@@ -98,8 +98,8 @@ check-static: assets
 	env -u DATABASE_URL DEBUG=0 STATIC_MANIFEST=1 CASEWORK_VAR_DIR="$$tmp" STATIC_ROOT="$$tmp/static" \
 		$(RUN) casework collectstatic --noinput -v 1
 
-SQLITE_SUITE := env -u DATABASE_URL $(PYTEST) -m "not browser"
-POSTGRES_SUITE := PG_REPLICA=1 scripts/with-postgres.sh $(PYTEST) -m "not browser"
+SQLITE_SUITE := env -u DATABASE_URL $(PYTEST) -m "not browser" --durations=15
+POSTGRES_SUITE := PG_REPLICA=1 scripts/with-postgres.sh $(PYTEST) -m "not browser" --durations=15
 BROWSER_SUITE := env -u DATABASE_URL $(PYTEST) -m browser tests/browser
 
 test-sqlite: $(VENV_STAMP) $(NODE_STAMP)
@@ -119,6 +119,7 @@ test-fast: lint test-sqlite
 # replica mostly wait on disk) in the other. The PostgreSQL lane gets its own var directory so
 # the files tests write there (outbox, checkpoints) never meet the other lane's. make prints
 # each lane's output in one piece when the lane ends (--output-sync), so the log reads in order.
+# Each suite ends by naming its fifteen slowest tests, where CI time is best looked for.
 test: lint typecheck check-migrations check-deploy check-static
 	@echo "make test: the SQLite and browser suites run beside the PostgreSQL suite; each lane's log appears when it ends"
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-lane-sqlite-browser test-lane-postgres
