@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -87,9 +88,18 @@ def tables_to_xlsx(tables: Sequence[Table]) -> bytes:
 
 def sheet_to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """One sheet from rows read as they come (a generator): only the current row is held."""
+    buffer = io.BytesIO()
+    write_sheet_xlsx(buffer, title, header, rows)
+    return buffer.getvalue()
+
+
+def write_sheet_xlsx(
+    target: str | os.PathLike[str] | IO[bytes], title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """sheet_to_xlsx into a file (a background export): memory stays bounded by one row."""
     workbook = Workbook(write_only=True)
     _append_sheet(workbook, title, header, rows)
-    return _saved(workbook)
+    workbook.save(target)
 
 
 def _append_sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
