@@ -67,7 +67,9 @@ def cases(personas):
         for name, lawyer in [("Elm", personas.prosecutor_a), ("=Ash", personas.prosecutor_a)]
     ]
     made.append(
-        make_case(actor=personas.prosecutor_b, operation_name="Operation Rowan", allocated_lawyer_id=personas.prosecutor_b.pk)
+        make_case(
+            actor=personas.prosecutor_b, operation_name="Operation Rowan", allocated_lawyer_id=personas.prosecutor_b.pk
+        )
     )
     return made
 
@@ -207,7 +209,12 @@ def test_a_list_the_user_may_not_open_cannot_be_asked_for(personas, cases):
     assert client.get(_new_url("cases-all")).status_code == 404
     assert client.post(_new_url("cases-all"), BACKGROUND).status_code == 404
     assert _client(personas.hq).get(_new_url("no-such-export")).status_code == 404
-    assert _client(personas.manager_a).get(_new_url("assurance-failing", {"rule": RULE, "unit": personas.unit_b.pk})).status_code == 404
+    assert (
+        _client(personas.manager_a)
+        .get(_new_url("assurance-failing", {"rule": RULE, "unit": personas.unit_b.pk}))
+        .status_code
+        == 404
+    )
     assert not ExportJob.objects.exists()
 
 
@@ -234,20 +241,36 @@ def test_the_disclosure_is_recorded_when_the_file_is_made_and_each_download_afte
 
 @pytest.mark.parametrize(
     "persona",
-    ["prosecutor_a", "paralegal_a", "manager_a", "unithead_a", "prosecutor_b", "area_leader_a", "inspector", "police_x", "admin"],
+    [
+        "prosecutor_a",
+        "paralegal_a",
+        "manager_a",
+        "unithead_a",
+        "prosecutor_b",
+        "area_leader_a",
+        "inspector",
+        "police_x",
+        "admin",
+    ],
 )
 def test_nobody_but_the_requester_reaches_a_job(personas, cases, persona):
     job = _run(_ask(personas.hq))
     other = _client(getattr(personas, persona))
     for name in ("exports:job", "exports:status", "exports:download"):
         assert other.get(reverse(name, args=[job.pk])).status_code == 404
-    assert "All cases" not in other.get(reverse("exports:list")).content.decode()
+    listing = other.get(reverse("exports:list")).content.decode()
+    assert reverse("exports:job", args=[job.pk]) not in listing and "You have not asked for any exports" in listing
     assert not AuditEvent.objects.filter(action="export", subject_label__contains="downloaded").exists()
 
 
 def test_signed_out_users_are_sent_to_sign_in(personas, cases):
     job = _ask(personas.hq)
-    for url in [reverse("exports:list"), reverse("exports:job", args=[job.pk]), reverse("exports:download", args=[job.pk]), _new_url("cases-all")]:
+    for url in [
+        reverse("exports:list"),
+        reverse("exports:job", args=[job.pk]),
+        reverse("exports:download", args=[job.pk]),
+        _new_url("cases-all"),
+    ]:
         response = Client().get(url)
         assert response.status_code == 302 and reverse("login") in response["Location"]
 
@@ -341,3 +364,8 @@ def test_a_file_past_its_expiry_is_not_served_before_housekeeping_runs(personas,
     ExportJob.objects.filter(pk=job.pk).update(expires_at=clock.now() - dt.timedelta(minutes=1))
     job.refresh_from_db()
     assert services.file_path(job) is None
+
+
+def test_your_exports_is_in_the_cases_section_for_cps_staff(personas):
+    assert "Your exports" in _client(personas.prosecutor_a).get(reverse("exports:list")).content.decode()
+    assert "Your exports" not in _client(personas.police_x).get(reverse("cases:my")).content.decode()

@@ -55,7 +55,7 @@ class CaseList:
         settings, form, _cleaned, _sort, _filters = case_views.list_request(user, self.scope, query)
         names = set(case_views.LIST_PARAMS) | set(form.fields)
         kept = [[key, value] for key in query for value in query.getlist(key) if key in names and value]
-        back = reverse(f"cases:{self.scope}") + ("?" + urlencode([tuple(pair) for pair in kept]) if kept else "")
+        back = reverse(f"cases:{self.scope}") + ("?" + urlencode([(key, value) for key, value in kept]) if kept else "")
         return Request(settings["title"], {"query": kept}, back)
 
     def rows(self, user: Any, parameters: dict[str, Any]) -> ExportRows:

@@ -20,7 +20,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -231,7 +230,7 @@ def _publish(job: ExportJob, rows: kinds.ExportRows, partial: Path, final: Path)
         failure="",
     )
     # Last: if the rename fails the transaction rolls back, and the job fails with no file.
-    os.replace(partial, final)
+    partial.replace(final)
 
 
 def downloaded(*, user: Any, job: ExportJob) -> None:
@@ -255,7 +254,7 @@ def remove_expired_files(*, now: dt.datetime) -> int:
     the record of what was made), fail jobs whose worker went away, and delete partial files no
     running job is writing. Returns the number of files removed."""
     removed = 0
-    directory = exports_dir()
+    directory = Path(settings.EXPORTS_DIR)  # not created here: no directory, no files
     for job in ExportJob.objects.filter(state=ExportState.DONE, expires_at__lte=now):
         if job.file_name:
             (directory / job.file_name).unlink(missing_ok=True)
@@ -265,7 +264,7 @@ def remove_expired_files(*, now: dt.datetime) -> int:
         if _is_stale(job, now):
             _fail(job.pk, "The worker stopped before the file was finished. Ask for the export again.")
     running = {str(pk) for pk in ExportJob.objects.filter(state=ExportState.RUNNING).values_list("pk", flat=True)}
-    for partial in directory.glob("*.part"):
+    for partial in directory.glob("*.part") if directory.is_dir() else []:
         if partial.name.split("-", 1)[0] not in running:
             partial.unlink(missing_ok=True)
             removed += 1

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -52,17 +53,17 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def job_new(request: HttpRequest, kind: str) -> HttpResponse:
+def job_new(request: HttpRequest, export_kind: str) -> HttpResponse:
     """The disclosure form for an export prepared in the background; its POST queues the job."""
-    export_kind = kinds.kind(kind)
+    kind = kinds.kind(export_kind)
     with page_errors():
-        asked = export_kind.request(request.user, request.GET)
+        asked = kind.request(request.user, request.GET)
     form = BackgroundExportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         with page_errors():
             job, created = services.request_export(
                 user=request.user,
-                kind=kind,
+                kind=export_kind,
                 query=request.GET,
                 fmt=form.cleaned_data["fmt"],
                 recipient=form.cleaned_data["recipient"],
@@ -121,7 +122,7 @@ def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def job_download(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_download(request: HttpRequest, job_id: int) -> HttpResponseBase:
     job = _job(request, job_id)
     path = services.file_path(job)
     if path is None:

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,35 +14,82 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ExportJob',
+            name="ExportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(help_text='Which export (see casework.exports.kinds).', max_length=40)),
-                ('title', models.CharField(help_text='What the file holds, as the requester saw it.', max_length=250)),
-                ('parameters', models.JSONField(blank=True, default=dict, help_text="The list's filters, to run it again.")),
-                ('fmt', models.CharField(choices=[('csv', 'CSV'), ('xlsx', 'Excel (XLSX)')], max_length=4)),
-                ('recipient', models.CharField(max_length=250)),
-                ('purpose', models.CharField(max_length=500)),
-                ('request_key', models.CharField(help_text='SHA-256 of kind, parameters, format, recipient and purpose: the same request.', max_length=64)),
-                ('state', models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Being prepared'), ('done', 'Ready to download'), ('failed', 'Not made'), ('expired', 'Expired')], default='queued', max_length=10)),
-                ('rows_total', models.PositiveIntegerField(blank=True, null=True)),
-                ('rows_written', models.PositiveIntegerField(default=0)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('requested_at', models.DateTimeField()),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('progressed_at', models.DateTimeField(blank=True, help_text='Last block written (a heartbeat).', null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, help_text='When the file is removed.', null=True)),
-                ('file_name', models.CharField(blank=True, help_text='Under settings.EXPORTS_DIR; blank: none.', max_length=120)),
-                ('file_size', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('disclosure_seq', models.PositiveBigIntegerField(blank=True, help_text='The audit `disclose` event written when the file was made.', null=True)),
-                ('failure', models.CharField(blank=True, help_text='Why it was not made, and what to do.', max_length=500)),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(help_text="Which export (see casework.exports.kinds).", max_length=40)),
+                ("title", models.CharField(help_text="What the file holds, as the requester saw it.", max_length=250)),
+                (
+                    "parameters",
+                    models.JSONField(blank=True, default=dict, help_text="The list's filters, to run it again."),
+                ),
+                ("fmt", models.CharField(choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], max_length=4)),
+                ("recipient", models.CharField(max_length=250)),
+                ("purpose", models.CharField(max_length=500)),
+                (
+                    "request_key",
+                    models.CharField(
+                        help_text="SHA-256 of kind, parameters, format, recipient and purpose: the same request.",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to start"),
+                            ("running", "Being prepared"),
+                            ("done", "Ready to download"),
+                            ("failed", "Not made"),
+                            ("expired", "Expired"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("rows_total", models.PositiveIntegerField(blank=True, null=True)),
+                ("rows_written", models.PositiveIntegerField(default=0)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("requested_at", models.DateTimeField()),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "progressed_at",
+                    models.DateTimeField(blank=True, help_text="Last block written (a heartbeat).", null=True),
+                ),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, help_text="When the file is removed.", null=True)),
+                (
+                    "file_name",
+                    models.CharField(blank=True, help_text="Under settings.EXPORTS_DIR; blank: none.", max_length=120),
+                ),
+                ("file_size", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "disclosure_seq",
+                    models.PositiveBigIntegerField(
+                        blank=True, help_text="The audit `disclose` event written when the file was made.", null=True
+                    ),
+                ),
+                (
+                    "failure",
+                    models.CharField(blank=True, help_text="Why it was not made, and what to do.", max_length=500),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-id'],
-                'indexes': [models.Index(fields=['requester', '-requested_at'], name='export_job_requester')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state__in', ['queued', 'running'])), fields=('requester', 'request_key'), name='export_job_one_active_per_request')],
+                "ordering": ["-requested_at", "-id"],
+                "indexes": [models.Index(fields=["requester", "-requested_at"], name="export_job_requester")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state__in", ["queued", "running"])),
+                        fields=("requester", "request_key"),
+                        name="export_job_one_active_per_request",
+                    )
+                ],
             },
         ),
     ]
