@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -14,6 +15,7 @@ from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.worksheet._writer import ALL_TEMP_FILES as openpyxl_temp_files
 
 from casework.assurance.models import AssuranceRule, VerdictPeriod
 from casework.audit.models import AuditEvent
@@ -325,6 +327,8 @@ def test_a_failing_task_marks_the_job_failed_and_leaves_no_file(personas, cases,
     job = _ask(personas.hq, fmt="xlsx")
     with pytest.raises(DatabaseError):
         _run(job)
+    # openpyxl's temporary file of the rows written so far is removed, not left until the worker exits.
+    assert [path for path in openpyxl_temp_files if Path(path).exists()] == []
     job.refresh_from_db()
     assert job.state == ExportState.FAILED and f"quoting export {job.pk}" in job.failure
     assert not list(services.exports_dir().iterdir())

@@ -4,6 +4,7 @@ are neutralised (CSV/XLSX injection), numbers stay numbers, and several tables c
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -98,8 +99,30 @@ def write_sheet_xlsx(
 ) -> None:
     """sheet_to_xlsx into a file (a background export): memory stays bounded by one row."""
     workbook = Workbook(write_only=True)
-    _append_sheet(workbook, title, header, rows)
-    workbook.save(target)
+    try:
+        _append_sheet(workbook, title, header, rows)
+        workbook.save(target)
+    except BaseException:
+        _discard(workbook)
+        raise
+
+
+def _discard(workbook: Workbook) -> None:
+    """After a failure part way (the database went away, say): close each sheet's XML writer and
+    remove its temporary file, which holds the rows written so far. openpyxl would otherwise keep
+    it until the process exits, and a worker runs for weeks."""
+    for sheet in workbook.worksheets:
+        writer = getattr(sheet, "_writer", None)
+        if writer is None:
+            continue
+        rows = getattr(sheet, "_rows", None)
+        with contextlib.suppress(Exception):  # the XML writer may refuse to close mid-row
+            if rows is not None:
+                rows.close()
+        with contextlib.suppress(Exception):
+            writer.close()
+        with contextlib.suppress(OSError, ValueError):
+            writer.cleanup()
 
 
 def _append_sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
