@@ -33,14 +33,9 @@ DISCLOSURE = {"recipient": "Benchmark run", "purpose": "Measuring background exp
 def _exports() -> list[dict[str, Any]]:
     from django.urls import reverse
 
-    from casework.assurance.models import VerdictPeriod
+    from export_rates import failing_rule
 
-    rule = (
-        VerdictPeriod.objects.filter(valid_to__isnull=True, outcome="not_met")
-        .values_list("rule_code", flat=True)
-        .first()
-        or "psd.present"
-    )
+    rule = failing_rule()
     national = reverse("cases:all_export")
     failing = reverse("assurance:rule_failing_export", args=[rule, "xlsx"])
     return [

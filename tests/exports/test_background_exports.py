@@ -17,13 +17,12 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from openpyxl.worksheet._writer import ALL_TEMP_FILES as openpyxl_temp_files
 
-from casework.assurance.models import AssuranceRule, VerdictPeriod
 from casework.audit.models import AuditEvent
 from casework.core import clock, streaming
 from casework.core.tasks import housekeeping_task
 from casework.exports import services
 from casework.exports.models import ExportJob, ExportState
-from tests.factories import DISCLOSURE, export_post, make_case
+from tests.factories import DISCLOSURE, export_post, make_case, make_failing_verdict
 
 pytestmark = pytest.mark.django_db
 
@@ -76,19 +75,6 @@ def cases(personas):
     return made
 
 
-def _failing(case, *, start=None):
-    rule = AssuranceRule.objects.get(code=RULE, version=1)
-    return VerdictPeriod.objects.create(
-        case=case,
-        rule=rule,
-        rule_code=RULE,
-        outcome="not_met",
-        reason="No acceptance basis is recorded.",
-        remedy="+Record the basis",
-        valid_from=start or clock.now() - dt.timedelta(days=3),
-    )
-
-
 # --- the same rows as the direct download ---------------------------------------------------------
 
 
@@ -112,7 +98,7 @@ def test_the_xlsx_holds_the_same_rows_as_the_csv(personas, cases):
 
 def test_the_failing_rule_xlsx_is_the_direct_downloads_rows(personas, cases):
     for case in cases[:2]:
-        _failing(case)
+        make_failing_verdict(case)
     query = {"rule": RULE}
     direct = export_post(_client(personas.manager_a), reverse("assurance:rule_failing_export", args=[RULE, "xlsx"]))
     direct_rows = list(load_workbook(io.BytesIO(direct.content), read_only=True).active.iter_rows(values_only=True))
