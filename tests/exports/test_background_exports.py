@@ -219,9 +219,13 @@ def test_the_disclosure_is_recorded_when_the_file_is_made_and_each_download_afte
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == _file(job)
     assert response["Content-Disposition"] == f'attachment; filename="casework-cases-all-{job.pk}.csv"'
-    download = AuditEvent.objects.filter(action="export", subject_id=str(job.pk)).latest("seq")
+    download = AuditEvent.objects.filter(action="disclose", subject_id=str(job.pk)).latest("seq")
     assert download.subject_label.startswith("Background export downloaded")
-    assert download.changes_dict == {"disclosure_event": [None, job.disclosure_seq]}
+    assert download.changes_dict == {
+        "cases": [None, disclose.changes_dict["cases"][1]],
+        "disclosure_event": [None, job.disclosure_seq],
+    }
+    assert (download.recipient, download.justification) == (DISCLOSURE["recipient"], DISCLOSURE["purpose"])
 
 
 # --- who may reach a job --------------------------------------------------------------------------
@@ -250,7 +254,7 @@ def test_nobody_but_the_requester_reaches_a_job(personas, cases, persona):
     assert reverse("exports:job", args=[job.pk]) not in listing.content.decode()
     # Police users reach only the police portal (a 404 here); everyone else sees an empty list.
     assert listing.status_code == 404 if persona == "police_x" else "You have not asked" in listing.content.decode()
-    assert not AuditEvent.objects.filter(action="export", subject_label__contains="downloaded").exists()
+    assert not AuditEvent.objects.filter(subject_label__contains="downloaded").exists()
 
 
 def test_signed_out_users_are_sent_to_sign_in(personas, cases):

@@ -10,8 +10,9 @@ transaction.
 
 Audit: asking writes an `export` event; the `disclose` event naming every case in the file is
 written when the file is made, in the transaction that makes it available, so no file can be
-downloaded without it (the earlier of the two possible moments: a file made and never fetched is
-still recorded); each download writes an `export` event pointing at that disclosure.
+downloaded without it (a file made and never fetched is still recorded); and each download writes
+another `disclose` event naming the same cases, pointing at the first. Both moments are recorded:
+the safe reading of "when the file is produced or downloaded".
 """
 
 from __future__ import annotations
@@ -233,17 +234,27 @@ def _publish(job: ExportJob, rows: kinds.ExportRows, partial: Path, final: Path)
     partial.replace(final)
 
 
+def _disclosed_cases(job: ExportJob) -> list[int]:
+    """The cases the file holds, as its `disclose` event named them when it was made."""
+    from casework.audit.models import AuditEvent
+
+    event = AuditEvent.objects.filter(seq=job.disclosure_seq).only("changes").first()
+    listed = event.changes_dict.get("cases") if event is not None else None
+    return list(listed[1] or []) if listed else []
+
+
 def downloaded(*, user: Any, job: ExportJob) -> None:
-    """Record a download of a finished file by its requester."""
+    """Record a download of a finished file by its requester: a `disclose` event naming the same
+    cases to the same recipient, pointing at the event written when the file was made."""
     audit.record(
         actor=user,
-        action=Action.EXPORT,
+        action=Action.DISCLOSE,
         subject_type=SUBJECT_TYPE,
         subject_id=job.pk,
         subject_label=f"Background export downloaded: {job.title} ({job.get_fmt_display()}, {job.rows_written} rows)"[
             :250
         ],
-        changes={"disclosure_event": [None, job.disclosure_seq]},
+        changes={"cases": [None, _disclosed_cases(job)], "disclosure_event": [None, job.disclosure_seq]},
         justification=job.purpose,
         recipient=job.recipient,
     )
