@@ -238,6 +238,8 @@ def _disclosed_cases(job: ExportJob) -> list[int]:
     """The cases the file holds, as its `disclose` event named them when it was made."""
     from casework.audit.models import AuditEvent
 
+    if job.disclosure_seq is None:
+        return []
     event = AuditEvent.objects.filter(seq=job.disclosure_seq).only("changes").first()
     listed = event.changes_dict.get("cases") if event is not None else None
     return list(listed[1] or []) if listed else []
