@@ -31,19 +31,25 @@ NATIONAL_ROWS_PER_SECOND = 50_000
 DISCLOSURE = {"recipient": "Benchmark run", "purpose": "Measuring how fast the export is"}
 
 
-def _exports() -> list[dict[str, Any]]:
-    """(name, user, url, national?) of the exports measured; the register decides the samples."""
-    from django.urls import reverse
-
+def failing_rule() -> str:
+    """A rule some case does not meet now: its drill-down is the failing-rule export measured."""
     from casework.assurance.models import VerdictPeriod
-    from casework.people.models import User
 
-    rule = (
+    return (
         VerdictPeriod.objects.filter(valid_to__isnull=True, outcome="not_met")
         .values_list("rule_code", flat=True)
         .first()
         or "psd.present"
     )
+
+
+def _exports() -> list[dict[str, Any]]:
+    """(name, user, url, national?) of the exports measured; the register decides the samples."""
+    from django.urls import reverse
+
+    from casework.people.models import User
+
+    rule = failing_rule()
     unit_id = User.objects.get(username="unithead.a").unit_id
     failing = lambda fmt: reverse("assurance:rule_failing_export", args=[rule, fmt])  # noqa: E731
     return [

@@ -241,6 +241,8 @@ SOURCES: dict[str, Callable[[Representatives, Route], Any]] = {
     "sample_id": _visible("oversight.InspectionSample"),
     "file_id": _global("oversight.SampledFile"),
     "run_id": _global("imports.ImportRun"),
+    "job_id": _visible("exports.ExportJob"),
+    "export_kind": lambda reps, route: "cases-all",
     "hold_id": _global("records.LegalHold"),
     "record_type": _retention_item("record_type"),
     "record_id": _retention_item("record_id"),

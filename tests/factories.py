@@ -122,3 +122,28 @@ def break_export_rows(monkeypatch: Any) -> None:
         raise DatabaseError("disk I/O error")
 
     monkeypatch.setattr(streaming, "cursor_blocks", ids_then_broken)
+
+
+def make_failing_verdict(
+    case: Case,
+    *,
+    rule_code: str = "acceptance.basis",
+    reason: str = "No acceptance basis is recorded.",
+    start: Any = None,
+) -> Any:
+    """A current "not met" verdict of version 1 of a rule for a case (the assurance drill-down's
+    rows), since `start` (three days ago by default); its remedy starts like a formula."""
+    import datetime as dt
+
+    from casework.assurance.models import AssuranceRule, VerdictPeriod
+    from casework.core import clock
+
+    return VerdictPeriod.objects.create(
+        case=case,
+        rule=AssuranceRule.objects.get(code=rule_code, version=1),
+        rule_code=rule_code,
+        outcome="not_met",
+        reason=reason,
+        remedy="+Record the basis",
+        valid_from=start or clock.now() - dt.timedelta(days=3),
+    )

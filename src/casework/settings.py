@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "casework.api",
     "casework.demo",
     "casework.imports",
+    "casework.exports",
     "casework.records",
 ]
 
@@ -326,6 +327,10 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
 AUDIT_VERIFY_WORKERS = env_int("AUDIT_VERIFY_WORKERS", 0)
 # Case list CSV exports hold at most this many rows; beyond it the user is asked to filter.
 CASE_EXPORT_MAX_ROWS = env_int("CASE_EXPORT_MAX_ROWS", 100_000)
+# Background exports: files a worker prepares for the one user who asked, kept this long after they
+# are made and then removed by the daily housekeeping (a prepared file is case data at rest).
+EXPORTS_DIR = Path(os.environ.get("CASEWORK_EXPORTS_DIR") or VAR_DIR / "exports")
+EXPORT_FILE_HOURS = env_int("CASEWORK_EXPORT_FILE_HOURS", 24)
 
 # --- Logging -------------------------------------------------------------------------------
 # LOG_FORMAT=json writes one JSON object a line (for a log shipper); the default is plain text.

@@ -25,6 +25,7 @@ urlpatterns = [
     path("oversight/", include("casework.oversight.urls")),
     path("overview/", include("casework.workday.urls")),  # each role's landing page and the lists behind its figures
     path("imports/", include("casework.imports.urls")),
+    path("exports/", include("casework.exports.urls")),  # exports prepared in the background
     path("records/", include("casework.records.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

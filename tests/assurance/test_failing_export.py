@@ -14,27 +14,17 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from casework.assurance import exports
-from casework.assurance.models import AssuranceRule, VerdictPeriod
 from casework.audit.models import AuditEvent
 from casework.core import clock, streaming
-from tests.factories import break_export_rows, export_post, make_case
+from tests.factories import break_export_rows, export_post, make_case, make_failing_verdict
 
 pytestmark = pytest.mark.django_db
 
 RULE = "acceptance.basis"
 
 
-def _failing(case, *, reason="No acceptance basis is recorded.", start=None):
-    rule = AssuranceRule.objects.get(code=RULE, version=1)
-    return VerdictPeriod.objects.create(
-        case=case,
-        rule=rule,
-        rule_code=RULE,
-        outcome="not_met",
-        reason=reason,
-        remedy="+Record the basis",
-        valid_from=start or clock.now() - dt.timedelta(days=3),
-    )
+def _failing(case, **kwargs):
+    return make_failing_verdict(case, rule_code=RULE, **kwargs)
 
 
 @pytest.fixture

@@ -216,3 +216,22 @@ def test_s62_export_page_and_its_errors(page, server):
     page.wait_for_load_state()
     assert page.locator(".govuk-error-summary").is_visible()
     assert_accessible(page, "s62-export-errors")
+
+
+def test_background_export_pages(page, server):
+    sign_in(page, "manager.a")
+    page.goto("/cases/unit/")
+    page.get_by_role("link", name="prepare it in the background").click()
+    page.wait_for_load_state()
+    assert_accessible(page, "export-background-form")
+    page.get_by_label("Excel (XLSX)").check()
+    page.get_by_label("Who will receive this file?").fill("Myself, for the unit meeting")
+    page.get_by_label("What is it for?").fill("Weekly review of the unit's cases")
+    page.get_by_role("button", name="Prepare the file").click()
+    page.wait_for_load_state()
+    assert page.locator("progress.casework-progress").count() == 1
+    assert_accessible(page, "export-background-job")
+    page.get_by_role("link", name="Your exports").first.click()
+    page.wait_for_load_state()
+    assert page.locator("main table").count() == 1
+    assert_accessible(page, "export-background-list")

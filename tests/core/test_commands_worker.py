@@ -36,7 +36,7 @@ def test_worker_runs_queued_tasks(keep_signal_handlers, monkeypatch):
     call_command("worker", batch=True, no_schedule=True, interval=0, stdout=out)
     stored = DBTaskResult.objects.get(pk=result.id)
     assert stored.status == "SUCCESSFUL"
-    assert stored.return_value == {"task_results": 0, "login_failures": 0}
+    assert stored.return_value == {"task_results": 0, "login_failures": 0, "export_files": 0}
 
 
 @pytest.mark.django_db

@@ -66,6 +66,8 @@ PINNED: dict[str, tuple[int | None, int | None, int | None, int | None]] = {
     "api_person_tokens": (8, 8, 8, 8),
     "cases:all": (23, None, 23, None),
     "cases:all_export": (6, None, 6, None),
+    "exports:list": (7, 7, 7, 7),
+    "exports:new": (8, None, 8, None),
     "cases:detail": (38, None, 38, 38),
     "cases:section": (38, None, 38, 38),
     "people:detail": (16, 16, 16, 16),

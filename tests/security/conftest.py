@@ -6,5 +6,6 @@ from tests.security.world import World, build_world
 
 
 @pytest.fixture
-def world(personas) -> World:
+def world(personas, settings, tmp_path) -> World:
+    settings.EXPORTS_DIR = tmp_path / "exports"  # the world's background export writes its file here
     return build_world(personas)

@@ -256,6 +256,12 @@ MATRIX: dict[str, Probe] = {
     "oversight:s62": page(),
     # imports
     "imports:home": page(open_to=frozenset({"admin"})),
+    # background exports: a job (and its file) is its requester's alone (the world's is prosecutor.b's)
+    "exports:list": page(),
+    "exports:new": page(open_to=frozenset({"hq", "inspector"})),
+    "exports:job": obj(frozenset({"prosecutor_b"})),
+    "exports:status": obj(frozenset({"prosecutor_b"})),
+    "exports:download": obj(frozenset({"prosecutor_b"})),
     "imports:run": absent(),
     "imports:start": absent(),
     "imports:resume": absent(),

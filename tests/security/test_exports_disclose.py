@@ -45,6 +45,7 @@ def _is_file(response) -> bool:
 def test_case_data_exports_need_a_stated_recipient_and_purpose(world: World, name, args, query, persona):
     url = _url(world, name, args, query)
     user = getattr(world.personas, persona)
+    before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0  # the world's own
     guarded = Client(enforce_csrf_checks=True)
     guarded.force_login(user)
     form = guarded.get(url)
@@ -54,7 +55,7 @@ def test_case_data_exports_need_a_stated_recipient_and_purpose(world: World, nam
     client.force_login(user)
     missing = client.post(url, {"recipient": "", "purpose": ""})
     assert missing.status_code == 400 and not _is_file(missing)
-    assert not AuditEvent.objects.filter(actor_id=user.pk, action__in=["export", "disclose"]).exists()
+    assert not AuditEvent.objects.filter(actor_id=user.pk, action__in=["export", "disclose"], seq__gt=before).exists()
     response = client.post(url, DISCLOSURE)
     assert response.status_code == 200 and _is_file(response)
     event = AuditEvent.objects.filter(actor_id=user.pk, action="disclose").latest("seq")
@@ -67,3 +68,28 @@ def test_export_links_on_pages_lead_to_the_form(world: World):
     page = client.get(reverse("cases:all"), {"unit": world.personas.unit_b.pk}).content.decode()
     assert reverse("cases:all_export") in page
     assert "Who will receive this file?" in client.get(reverse("cases:all_export")).content.decode()
+
+
+def test_background_exports_need_a_stated_recipient_and_purpose_too(world: World):
+    """Asking for an export prepared in the background is the same disclosure form: GET shows it,
+    a POST without the CSRF token is refused, one without recipient or purpose queues nothing."""
+    from casework.exports.models import ExportJob
+
+    url = reverse("exports:new", args=["cases-all"]) + f"?unit={world.personas.unit_b.pk}"
+    user = world.personas.hq
+    guarded = Client(enforce_csrf_checks=True)
+    guarded.force_login(user)
+    form = guarded.get(url)
+    assert form.status_code == 200 and not _is_file(form) and b"Who will receive this file?" in form.content
+    assert guarded.post(url, {**DISCLOSURE, "fmt": "xlsx"}).status_code == 403
+    client = Client()
+    client.force_login(user)
+    assert client.post(url, {"recipient": "", "purpose": "", "fmt": "xlsx"}).status_code == 400
+    assert not ExportJob.objects.filter(requester=user).exists()
+    assert client.post(url, {**DISCLOSURE, "fmt": "xlsx"}).status_code == 302
+    job = ExportJob.objects.get(requester=user)
+    assert (job.recipient, job.purpose, job.parameters) == (
+        DISCLOSURE["recipient"],
+        DISCLOSURE["purpose"],
+        {"query": [["unit", str(world.personas.unit_b.pk)]]},
+    )

@@ -94,6 +94,16 @@ def build_world(personas: Personas) -> World:
         unit=personas.unit_b,
         changes={"staff": [{"grade": "senior-crown-prosecutor", "fte": "1"}]},
     )
+    # prosecutor.b's own case list, prepared in the background: the file holds unit B's cases and is
+    # prosecutor.b's alone.
+    from django.http import QueryDict
+
+    from casework.exports import services as export_services
+
+    export_job, _new = export_services.request_export(
+        user=personas.prosecutor_b, kind="cases-my", query=QueryDict(), fmt="csv", recipient="Myself", purpose="Review"
+    )
+    export_services.run_export(job_id=export_job.pk)
     kwargs: dict[str, Any] = {
         "scenario_id": scenario.pk,
         "case_id": case_b.pk,
@@ -119,6 +129,8 @@ def build_world(personas: Personas) -> World:
         "agreement_id": MISSING,
         "number": MISSING,
         "run_id": MISSING,
+        "job_id": export_job.pk,
+        "export_kind": "cases-all",
         "sample_id": MISSING,
         "file_id": MISSING,
         "token_id": MISSING,

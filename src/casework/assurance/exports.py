@@ -77,6 +77,8 @@ def dashboard_tables(data: reads.Dashboard) -> list[Table]:
     ]
 
 
+#: The subject of the `disclose` event of a failing-rule export.
+FAILING_SUBJECT_TYPE = "assurance.dashboard"
 FAILING_HEADER = [
     "URN",
     "Operation",
@@ -143,12 +145,31 @@ def _disclose_failing(
     audit.record(
         actor=actor,
         action=Action.DISCLOSE,
-        subject_type="assurance.dashboard",
-        subject_label=f"{what} ({fmt.upper()}, {len(case_ids)} rows)"[:250],
+        subject_type=FAILING_SUBJECT_TYPE,
+        subject_label=failing_label(what, fmt, len(case_ids)),
         changes={"cases": [None, sorted(set(case_ids))]},
         justification=justification,
         recipient=recipient or audit.actor_snapshot(actor).label,
     )
+
+
+def failing_rows(
+    *, verdicts: QuerySet[VerdictPeriod], rule_code: str
+) -> tuple[list[int], Iterator[list[tuple[str, ...]]]]:
+    """The ids of the cases failing the rule (one current verdict per case and rule: one row each)
+    and the rows, in blocks, kept to those cases; rows are read only when the blocks are iterated."""
+    case_ids = streaming.column(verdicts.order_by().values_list("case_id"))
+    rows = verdicts.annotate(since_text=streaming.utc_text("valid_from")).values_list(*_FAILING_COLUMNS)
+    blocks = streaming.only_disclosed(streaming.cursor_blocks(rows), frozenset(case_ids))
+    return case_ids, _failing_blocks(rule_code, blocks)
+
+
+def failing_sheet_title(rule_code: str) -> str:
+    return f"Not met {rule_code}"[:31]
+
+
+def failing_label(what: str, fmt: str, rows: int) -> str:
+    return f"{what} ({fmt.upper()}, {rows} rows)"[:250]
 
 
 def failing_export(
@@ -163,20 +184,18 @@ def failing_export(
 ) -> Iterator[str] | bytes:
     """The cases failing one rule (the drill-down's `verdicts`) as CSV lines, or an XLSX file.
 
-    The `disclose` event naming every case is written first, from the case ids alone (one current
-    verdict per case and rule: one row each); the CSV then streams, its rows kept to the cases the
-    event names. The XLSX (a zip, whole only when finished) is built before the event is written,
-    as the other exports do, from rows read a block at a time into a write-only workbook."""
-    case_ids = streaming.column(verdicts.order_by().values_list("case_id"))
-    rows = verdicts.annotate(since_text=streaming.utc_text("valid_from")).values_list(*_FAILING_COLUMNS)
-    blocks = streaming.only_disclosed(streaming.cursor_blocks(rows), frozenset(case_ids))
+    The `disclose` event naming every case is written first, from the case ids alone; the CSV then
+    streams, its rows kept to the cases the event names. The XLSX (a zip, whole only when finished)
+    is built before the event is written, as the other exports do, from rows read a block at a time
+    into a write-only workbook."""
+    case_ids, blocks = failing_rows(verdicts=verdicts, rule_code=rule_code)
     disclose = {"actor": actor, "case_ids": case_ids, "fmt": fmt, "what": what}
     if fmt == "csv":
         _disclose_failing(**disclose, justification=justification, recipient=recipient)
-        return streaming.csv_lines(FAILING_HEADER, _failing_blocks(rule_code, blocks))
+        return streaming.csv_lines(FAILING_HEADER, blocks)
     with transaction.atomic():
-        rendered = (row for block in _failing_blocks(rule_code, blocks) for row in block)
-        body = sheet_to_xlsx(f"Not met {rule_code}"[:31], FAILING_HEADER, rendered)
+        rendered = (row for block in blocks for row in block)
+        body = sheet_to_xlsx(failing_sheet_title(rule_code), FAILING_HEADER, rendered)
         _disclose_failing(**disclose, justification=justification, recipient=recipient)
     return body
 

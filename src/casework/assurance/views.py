@@ -509,6 +509,9 @@ def rule_failing(request: HttpRequest, rule_code: str, fmt: str = "") -> HttpRes
             "rechecking": set(rechecks.pending_for([row.case_id for row in rows])),
             "page": page,
             "unit_query": _unit_query(scope),
+            "background_export_href": reverse("exports:new", args=["assurance-failing"])
+            + "?"
+            + urlencode({"rule": rule_code, **base}),
             "previous_href": "?" + urlencode({**base, "page": page - 1}) if page > 1 else "",
             "next_href": "?" + urlencode({**base, "page": page + 1}) if has_next else "",
         },

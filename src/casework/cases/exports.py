@@ -21,6 +21,8 @@ CHUNK_SIZE = streaming.CHUNK_SIZE
 #: Used when settings.CASE_EXPORT_MAX_ROWS is not set.
 DEFAULT_MAX_ROWS = 100_000
 
+#: The subject of the `disclose` event an export of a case list writes.
+SUBJECT_TYPE = "cases.case"
 HEADER = ["URN", "Operation", "Stage", "Prosecutor", "Unit", "Updated (UK time)"]
 #: The columns each row needs, read as tuples straight from the cursor: building a Case (with its
 #: unit and lawyer) per row cost twenty times the query at national scale. The lawyer and unit are
@@ -69,13 +71,15 @@ def max_rows() -> int:
     return int(getattr(settings, "CASE_EXPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
 
 
-@transaction.atomic
-def case_list_export(*, actor: Any, filters: CaseFilters, purpose: str, recipient: str) -> Iterator[str]:
-    """The filtered list as CSV lines, read in chunks so a large export never sits in memory.
+def disclosure_label(count: int, filters: CaseFilters, fmt: str = "CSV") -> str:
+    """The `disclose` event's label: what the file is, how many cases, and the list's filters."""
+    return f"Case list {fmt}: {count} case{'' if count == 1 else 's'} ({describe_filters(filters)})"[:250]
 
-    The `disclose` event (who, why, to whom, which cases) is written before any row leaves: if it
-    cannot be written nothing is disclosed. Above the configured limit nothing is exported at all.
-    """
+
+def case_list_rows(*, actor: Any, filters: CaseFilters) -> tuple[list[int], Iterator[list[tuple[str, ...]]]]:
+    """The ids of the cases the export names, and its rows (formula-safe cells, in blocks, kept to
+    those cases). Reading the rows starts only when the blocks are first iterated, so the caller
+    records the disclosure first. Above the configured limit nothing is exported at all."""
     queryset = case_queryset(user=actor, filters=filters)
     limit = max_rows()
     # The ids read straight from the cursor in the table's own order (no sort): one past the limit
@@ -87,18 +91,28 @@ def case_list_export(*, actor: Any, filters: CaseFilters, purpose: str, recipien
             f"This list has {count:,} cases, more than the {limit:,} one export may hold. "
             "Filter the list (for example by stage, lawyer or unit) and export again."
         )
-    count = len(disclosed)
-    audit.record(
-        actor=actor,
-        action=Action.DISCLOSE,
-        subject_type="cases.case",
-        subject_label=f"Case list CSV: {count} case{'' if count == 1 else 's'} ({describe_filters(filters)})"[:250],
-        changes={"cases": [None, disclosed]},
-        justification=purpose,
-        recipient=recipient,
-    )
     # The slice keeps the limit, and only_disclosed the event's cases, even if cases are added
     # between the event and the read.
     rows = queryset.annotate(updated_text=streaming.utc_text("updated_at")).values_list(*_COLUMNS)[:limit]
     blocks = streaming.only_disclosed(streaming.cursor_blocks(rows, CHUNK_SIZE), frozenset(disclosed))
-    return streaming.csv_lines(HEADER, _blocks(blocks))
+    return disclosed, _blocks(blocks)
+
+
+@transaction.atomic
+def case_list_export(*, actor: Any, filters: CaseFilters, purpose: str, recipient: str) -> Iterator[str]:
+    """The filtered list as CSV lines, read in chunks so a large export never sits in memory.
+
+    The `disclose` event (who, why, to whom, which cases) is written before any row leaves: if it
+    cannot be written nothing is disclosed. Above the configured limit nothing is exported at all.
+    """
+    disclosed, blocks = case_list_rows(actor=actor, filters=filters)
+    audit.record(
+        actor=actor,
+        action=Action.DISCLOSE,
+        subject_type=SUBJECT_TYPE,
+        subject_label=disclosure_label(len(disclosed), filters),
+        changes={"cases": [None, disclosed]},
+        justification=purpose,
+        recipient=recipient,
+    )
+    return streaming.csv_lines(HEADER, blocks)

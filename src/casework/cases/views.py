@@ -6,12 +6,12 @@ Views parse input, call one selector or service, and render. Anything outside th
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -160,19 +160,34 @@ def _case_filters(settings: dict[str, Any], cleaned: dict[str, Any], sort: str) 
     )
 
 
+class ListRequest(NamedTuple):
+    settings: dict[str, Any]
+    form: CaseFilterForm
+    cleaned: dict[str, Any]
+    sort: str
+    filters: selectors.CaseFilters
+
+
+def list_request(user: Any, scope: str, query: QueryDict) -> ListRequest:
+    """The list a user asks for with a query string: who may open it (Http404 otherwise), the
+    filter form, and the CaseFilters it gives. Background exports call it again when they run, so
+    the file holds the list as the user may see it then."""
+    settings = _list_scope(user, scope)
+    show_unit = scope == "all"
+    lawyer_unit_id = settings["lawyer_unit_id"] or (id_param(query.get("unit")) if show_unit else None)
+    form = CaseFilterForm(query or None, lawyer_unit_id=lawyer_unit_id, show_unit=show_unit)
+    cleaned: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    sort: str = query.get("sort") or selectors.DEFAULT_SORT
+    if sort not in selectors.sort_keys():
+        sort = selectors.DEFAULT_SORT
+    return ListRequest(settings, form, cleaned, sort, _case_filters(settings, cleaned, sort))
+
+
 @login_required
 @list_or_export
 def case_list(request: HttpRequest, scope: str, export: bool = False) -> HttpResponseBase:
     user = _user(request)
-    settings = _list_scope(user, scope)
-    show_unit = scope == "all"
-    lawyer_unit_id = settings["lawyer_unit_id"] or (id_param(request.GET.get("unit")) if show_unit else None)
-    form = CaseFilterForm(request.GET or None, lawyer_unit_id=lawyer_unit_id, show_unit=show_unit)
-    cleaned: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    sort: str = request.GET.get("sort") or selectors.DEFAULT_SORT
-    if sort not in selectors.sort_keys():
-        sort = selectors.DEFAULT_SORT
-    filters = _case_filters(settings, cleaned, sort)
+    settings, form, cleaned, sort, filters = list_request(user, scope, request.GET)
     params = _list_params(request, form)
     if export:
         disclosure = disclosure_or_form(
@@ -221,6 +236,7 @@ def case_list(request: HttpRequest, scope: str, export: bool = False) -> HttpRes
             "next_href": _query(params, page=result.page + 1) if result.page < result.pages else "",
             "headers": _sort_headers(params, sort),
             "export_href": reverse(f"cases:{scope}_export") + _query(params, page=None),
+            "background_export_href": reverse("exports:new", args=[f"cases-{scope}"]) + _query(params, page=None),
             "can_create": bool(user.role_codes & (CASEWORKER_ROLES | UNIT_MANAGER_ROLES)) and bool(user.unit_id),
             "can_find": bool(user.role_codes & CASEWORKER_ROLES) and bool(user.unit_id),
             "selected": selected,

@@ -4,12 +4,14 @@ are neutralised (CSV/XLSX injection), numbers stay numbers, and several tables c
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -87,9 +89,40 @@ def tables_to_xlsx(tables: Sequence[Table]) -> bytes:
 
 def sheet_to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """One sheet from rows read as they come (a generator): only the current row is held."""
+    buffer = io.BytesIO()
+    write_sheet_xlsx(buffer, title, header, rows)
+    return buffer.getvalue()
+
+
+def write_sheet_xlsx(
+    target: str | os.PathLike[str] | IO[bytes], title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """sheet_to_xlsx into a file (a background export): memory stays bounded by one row."""
     workbook = Workbook(write_only=True)
-    _append_sheet(workbook, title, header, rows)
-    return _saved(workbook)
+    try:
+        _append_sheet(workbook, title, header, rows)
+        workbook.save(target)
+    except BaseException:
+        _discard(workbook)
+        raise
+
+
+def _discard(workbook: Workbook) -> None:
+    """After a failure part way (the database went away, say): close each sheet's XML writer and
+    remove its temporary file, which holds the rows written so far. openpyxl would otherwise keep
+    it until the process exits, and a worker runs for weeks."""
+    for sheet in workbook.worksheets:
+        writer = getattr(sheet, "_writer", None)
+        if writer is None:
+            continue
+        rows = getattr(sheet, "_rows", None)
+        with contextlib.suppress(Exception):  # the XML writer may refuse to close mid-row
+            if rows is not None:
+                rows.close()
+        with contextlib.suppress(Exception):
+            writer.close()
+        with contextlib.suppress(OSError, ValueError):
+            writer.cleanup()
 
 
 def _append_sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -62,12 +62,14 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "Cases",
-        ("cases:", "people:"),
+        ("cases:", "people:", "exports:"),
         (
             Page("My cases", "cases:my", _CASE_STAFF),
             Page("Unit cases", "cases:unit", _MANAGERS | _AREA),
             Page("All cases", "cases:all", NATIONAL_READ_ROLES),
             Page("Access reviews", "cases:access_grants", _MANAGERS),
+            # Exports prepared in the background (from the case lists and assurance drill-downs).
+            Page("Your exports", "exports:list", _CPS_STAFF),
         ),
     ),
     Section(
