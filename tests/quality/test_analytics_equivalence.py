@@ -163,6 +163,14 @@ def varied_register(personas, team) -> dict[str, User]:
     ModerationAnswer.objects.filter(moderation=moderations[2]).update(value=rules.NA)
     Assessment.objects.filter(pk=Assessment.objects.order_by("pk").values("pk")[:1]).update(team=None)
     Assessment.objects.filter(pk=Assessment.objects.order_by("-pk").values("pk")[:1]).update(feedback_meeting_on=None)
+    # Submitted late in the evening in summer: already the next day in London, where the feedback
+    # deadline is counted from (on time there, a day late by the UTC date).
+    days = selectors.policy_on(clock.today()).feedback_days
+    late = Assessment.objects.exclude(submitted_at=None).order_by("pk")[1]
+    Assessment.objects.filter(pk=late.pk).update(
+        submitted_at=dt.datetime(2025, 7, 14, 23, 30, tzinfo=dt.UTC),
+        feedback_meeting_on=dt.date(2025, 7, 15) + dt.timedelta(days=days),
+    )
     assert Question.objects.exists()
     named_hq = make_user("hq.named", RoleCode.HQ_ANALYST)
     named_hq.user_permissions.add(Permission.objects.get(codename="view_named_assessments"))

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import math
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -226,9 +226,10 @@ def agreement(pairs: Sequence[tuple[str, str]]) -> Agreement:
     agreed = sum(first == second for first, second in pairs)
     if not n:
         return Agreement(0, 0, None)
+    firsts, seconds = Counter(first for first, _ in pairs), Counter(second for _, second in pairs)
     # In a fixed order: float sums depend on it, and a set's order can change from run to run.
-    categories = sorted({value for pair in pairs for value in pair})
-    expected = sum((sum(f == c for f, _ in pairs) / n) * (sum(s == c for _, s in pairs) / n) for c in categories)
+    categories = sorted(firsts.keys() | seconds.keys())
+    expected = sum((firsts[c] / n) * (seconds[c] / n) for c in categories)
     observed = agreed / n
     kappa = None if math.isclose(expected, 1.0) else (observed - expected) / (1 - expected)
     return Agreement(n, agreed, kappa)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from casework.cases.models import Case
 from casework.core import clock
@@ -338,19 +339,27 @@ class _Tally:
         return Bar(label, rules.score_of_counts(self.fully, self.partially, self.not_met), self.total)
 
 
-#: The answers' counts per kind, as aggregates: added up by the database, not row by row here.
-_ANSWER_COUNTS = {
-    "total": Count("pk"),
-    "fully": Count("pk", filter=Q(value=rules.FULLY_MET)),
-    "partially": Count("pk", filter=Q(value=rules.PARTIALLY_MET)),
-    "not_met": Count("pk", filter=Q(value=rules.NOT_MET)),
-    "na": Count("pk", filter=Q(value=rules.NA)),
+#: The kinds of answer counted: all of them, then by value (as `_Tally.add` takes them).
+_ANSWER_KINDS = {
+    "total": None,
+    "fully": rules.FULLY_MET,
+    "partially": rules.PARTIALLY_MET,
+    "not_met": rules.NOT_MET,
+    "na": rules.NA,
 }
+
+
+def _answer_count(kind: str | None, prefix: str = "") -> Count:
+    """Answers (of one kind), counted by the database rather than row by row here."""
+    if kind is None:
+        return Count(f"{prefix}pk")
+    return Count(f"{prefix}pk", filter=Q(**{f"{prefix}value": kind}))
 
 
 def _answer_counts(answers: QuerySet[AssessmentAnswer], by: str) -> list[tuple[int, int, int, int, int, int]]:
     """(key, total, fully, partially, not met, N/A) per value of `by`, unsorted."""
-    return list(answers.values(by).annotate(**_ANSWER_COUNTS).values_list(by, *_ANSWER_COUNTS))  # type: ignore[arg-type]
+    kinds = {name: _answer_count(kind) for name, kind in _ANSWER_KINDS.items()}
+    return list(answers.values(by).annotate(**kinds).values_list(by, *kinds))  # type: ignore[arg-type]
 
 
 def _bars(groups: dict[str, _Tally]) -> list[Bar]:
@@ -372,15 +381,21 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
     # answers one by one in Python (and binding every assessment id as a parameter, or sorting the
     # answers) made this page take seconds on PostgreSQL. Names and question texts come from small
     # lookups.
-    assessments = {
-        pk: (prosecutor, assessor, unit, team, quarter)
-        for pk, prosecutor, assessor, unit, team, quarter in scope.order_by("-created_at", "-id").values_list(
-            "pk", "prosecutor_id", "assessor_id", "unit_id", "team_id", "quarter"
-        )
-    }
     counted = scope.order_by().values("pk")
     answers_in_scope = AssessmentAnswer.objects.filter(assessment_id__in=counted).order_by()
-    per_assessment = {row[0]: row[1:] for row in _answer_counts(answers_in_scope, "assessment_id")}
+    # Each assessment with its answers counted by kind, in one statement (from the subquery of ids,
+    # not the scope, whose joins could repeat an answer).
+    assessments: dict[int, tuple[Any, ...]] = {}
+    per_assessment: dict[int, tuple[int, int, int, int, int]] = {}
+    for pk, prosecutor, assessor, unit, team, quarter, *counts in (
+        Assessment.objects.filter(pk__in=counted)
+        .order_by("-created_at", "-id")
+        .annotate(**{name: _answer_count(kind, "answers__") for name, kind in _ANSWER_KINDS.items()})
+        .values_list("pk", "prosecutor_id", "assessor_id", "unit_id", "team_id", "quarter", *_ANSWER_KINDS)
+    ):
+        assessments[pk] = (prosecutor, assessor, unit, team, quarter)
+        if counts[0]:
+            per_assessment[pk] = tuple(counts)  # type: ignore[assignment]
     per_question = _answer_counts(answers_in_scope, "question_id")
     questions = {
         pk: (code, text, standard)
@@ -467,25 +482,25 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
     ]
     result.agreement_by_question = list(rules.agreement_by(by_question_rows).items())
     result.agreement_by_assessor = list(rules.agreement_by(moderated).items())
-    # From the subquery of ids, not the (DISTINCT) scope: identical timestamp pairs must not collapse.
-    timed = list(
+    # From the subquery of ids, not the (DISTINCT) scope: identical date pairs must not collapse.
+    # Counted per (day submitted in London, feedback meeting day): a few hundred rows, not one per
+    # assessment.
+    timed = (
         Assessment.objects.filter(pk__in=counted, submitted_at__isnull=False)
         .order_by()
-        .values_list("submitted_at", "feedback_meeting_on")
+        .values("feedback_meeting_on", submitted_on=TruncDate("submitted_at", tzinfo=clock.LONDON))
+        .annotate(n=Count("pk"))
+        .values_list("submitted_on", "feedback_meeting_on", "n")
     )
-    if timed:
-        on_time = len(
-            [
-                met
-                for submitted, met in timed
-                if met is not None
-                and submitted is not None
-                and not rules.feedback_overdue(
-                    submitted_on=clock.local(submitted).date(), feedback_on=met, today=met, days=policy.feedback_days
-                )
-            ]
-        )
-        result.feedback_on_time = Bar(f"Feedback within {policy.feedback_days} days", on_time / len(timed), len(timed))
+    total = on_time = 0
+    for submitted_on, met, n in timed:
+        total += n
+        if met is not None and not rules.feedback_overdue(
+            submitted_on=submitted_on, feedback_on=met, today=met, days=policy.feedback_days
+        ):
+            on_time += n
+    if total:
+        result.feedback_on_time = Bar(f"Feedback within {policy.feedback_days} days", on_time / total, total)
     return result
 
 
