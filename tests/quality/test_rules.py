@@ -193,6 +193,7 @@ def test_default_question_set_is_valid_with_disclosure_section() -> None:
 def test_counted_score_and_leniency_equal_the_answer_by_answer_ones() -> None:
     """The analytics add up counts from the database: the floats must be exactly the same."""
     import itertools
+    from collections import Counter
     import random
 
     rng = random.Random(3)
@@ -208,4 +209,6 @@ def test_counted_score_and_leniency_equal_the_answer_by_answer_ones() -> None:
         given = [value for _, value in group]
         counted[key] = (sum(v != "na" for v in given), given.count("fully_met"))
     assert all(fully for _, fully in counted.values())
-    assert rules.leniency_of_counts(counted, moderated) == rules.leniency(answers, moderated)
+    weighted = [(*row, n) for row, n in Counter(moderated).items()]
+    assert rules.leniency_of_counts(counted, weighted) == rules.leniency(answers, moderated)
+    assert rules.agreement_by_counts(weighted) == rules.agreement_by(moderated)

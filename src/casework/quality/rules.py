@@ -222,11 +222,20 @@ class Agreement:
 
 def agreement(pairs: Sequence[tuple[str, str]]) -> Agreement:
     """Exact agreement and Cohen's kappa over (first, second) answer pairs."""
-    n = len(pairs)
-    agreed = sum(first == second for first, second in pairs)
+    return agreement_of_counts(Counter(pairs))
+
+
+def agreement_of_counts(pairs: Mapping[tuple[str, str], int]) -> Agreement:
+    """`agreement` from how many times each (first, second) pair was given."""
+    n = sum(pairs.values())
     if not n:
         return Agreement(0, 0, None)
-    firsts, seconds = Counter(first for first, _ in pairs), Counter(second for _, second in pairs)
+    agreed = sum(count for (first, second), count in pairs.items() if first == second)
+    firsts: Counter[str] = Counter()
+    seconds: Counter[str] = Counter()
+    for (first, second), count in pairs.items():
+        firsts[first] += count
+        seconds[second] += count
     # In a fixed order: float sums depend on it, and a set's order can change from run to run.
     categories = sorted(firsts.keys() | seconds.keys())
     expected = sum((firsts[c] / n) * (seconds[c] / n) for c in categories)
@@ -237,10 +246,15 @@ def agreement(pairs: Sequence[tuple[str, str]]) -> Agreement:
 
 def agreement_by(rows: Iterable[tuple[str, str, str]]) -> dict[str, Agreement]:
     """Agreement per key from (key, first, second) rows (key: question code or assessor)."""
-    grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for key, first, second in rows:
-        grouped[key].append((first, second))
-    return {key: agreement(pairs) for key, pairs in sorted(grouped.items())}
+    return agreement_by_counts((key, first, second, 1) for key, first, second in rows)
+
+
+def agreement_by_counts(rows: Iterable[tuple[str, str, str, int]]) -> dict[str, Agreement]:
+    """`agreement_by` from (key, first, second, how many) rows."""
+    grouped: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+    for key, first, second, count in rows:
+        grouped[key][(first, second)] += count
+    return {key: agreement_of_counts(pairs) for key, pairs in sorted(grouped.items())}
 
 
 # --- statistical tests --------------------------------------------------------------------------
@@ -332,21 +346,22 @@ def leniency(
             continue
         answered, fully_met = counts.get(key, (0, 0))
         counts[key] = (answered + 1, fully_met + (value == FULLY_MET))
-    return leniency_of_counts(counts, moderated, alpha=alpha)
+    return leniency_of_counts(counts, ((key, first, second, 1) for key, first, second in moderated), alpha=alpha)
 
 
 def leniency_of_counts(
-    counts: Mapping[str, tuple[int, int]], moderated: Iterable[tuple[str, str, str]], *, alpha: float = 0.05
+    counts: Mapping[str, tuple[int, int]], moderated: Iterable[tuple[str, str, str, int]], *, alpha: float = 0.05
 ) -> list[Leniency]:
-    """`leniency` from each assessor's answers already counted: (answered, fully met), N/A left out.
-    What the analytics use, so 100,000 answers are counted by the database, not one by one here."""
+    """`leniency` from each assessor's answers already counted: (answered, fully met), N/A left out,
+    and the second-marked pairs as (assessor key, first, second, how many). What the analytics use,
+    so 100,000 answers are counted by the database, not one by one here."""
     discordant: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for key, first, second in moderated:
+    for key, first, second, count in moderated:
         if NA in (first, second):
             continue
-        discordant[key][0] += 1
-        discordant[key][1] += first == FULLY_MET and second != FULLY_MET
-        discordant[key][2] += second == FULLY_MET and first != FULLY_MET
+        discordant[key][0] += count
+        discordant[key][1] += count * (first == FULLY_MET and second != FULLY_MET)
+        discordant[key][2] += count * (second == FULLY_MET and first != FULLY_MET)
     total_n = sum(n for n, _ in counts.values())
     total_x = sum(x for _, x in counts.values())
     results = []

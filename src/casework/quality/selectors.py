@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 
 from casework.cases.models import Case
@@ -456,32 +456,40 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
         ),
         key=lambda b: (-(b.value or 0), b.label),
     )[:5]
-    moderated_ones = ModerationAnswer.objects.filter(moderation__assessment_id__in=counted).order_by()
-    first_marks = {
-        (a, q): (v, assessments[a][1])
-        for a, q, v in AssessmentAnswer.objects.filter(
-            assessment__moderation__status__in=[ModerationStatus.COMPLETED, ModerationStatus.RESOLVED],
-            assessment_id__in=counted,
+    # Second marks paired with the first marks of the same question, counted per (assessor,
+    # question, first, second) by the database.
+    first_mark = (
+        AssessmentAnswer.objects.filter(
+            assessment_id=OuterRef("moderation__assessment_id"), question_id=OuterRef("question_id")
         )
         .order_by()
-        .values_list("assessment_id", "question_id", "value")
-    }
-    moderated: list[tuple[str, str, str]] = []
-    by_question_rows: list[tuple[str, str, str]] = []
-    for a, q, second in moderated_ones.values_list("moderation__assessment_id", "question_id", "value"):
-        if (a, q) in first_marks:
-            first, aid = first_marks[(a, q)]
-            key = who("Assessor", aid)
-            moderated.append((key, first, second))
-            by_question_rows.append((questions[q][0], first, second))
+        .values("value")[:1]
+    )  # one answer per (assessment, question): nothing to order
+    pairs = (
+        ModerationAnswer.objects.filter(
+            moderation__assessment_id__in=counted,
+            moderation__status__in=[ModerationStatus.COMPLETED, ModerationStatus.RESOLVED],
+        )
+        .annotate(first=Subquery(first_mark))
+        .filter(first__isnull=False)
+        .order_by()
+        .values("moderation__assessment__assessor_id", "question_id", "first", "value")
+        .annotate(n=Count("pk"))
+        .values_list("moderation__assessment__assessor_id", "question_id", "first", "value", "n")
+    )
+    moderated: list[tuple[str, str, str, int]] = []
+    by_question_rows: list[tuple[str, str, str, int]] = []
+    for assessor, question_id, first, second, n in pairs:
+        moderated.append((who("Assessor", assessor), first, second, n))
+        by_question_rows.append((questions[question_id][0], first, second, n))
     answered = {
         key: (tally.total - tally.na, tally.fully) for key, tally in by_assessor.items() if tally.total > tally.na
     }
     result.leniency = [
         (item.assessor_key, item) for item in rules.leniency_of_counts(answered, moderated, alpha=result.alpha)
     ]
-    result.agreement_by_question = list(rules.agreement_by(by_question_rows).items())
-    result.agreement_by_assessor = list(rules.agreement_by(moderated).items())
+    result.agreement_by_question = list(rules.agreement_by_counts(by_question_rows).items())
+    result.agreement_by_assessor = list(rules.agreement_by_counts(moderated).items())
     # From the subquery of ids, not the (DISTINCT) scope: identical date pairs must not collapse.
     # Counted per (day submitted in London, feedback meeting day): a few hundred rows, not one per
     # assessment.
