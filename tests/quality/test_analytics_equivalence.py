@@ -72,7 +72,7 @@ def straightforward_analytics(
         groups["standard"][q.section.standard].append(answer.value)
         groups["question"][f"{q.code}: {q.text}"].append(answer.value)
         groups["unit"][units[a.unit_id]].append(answer.value)
-        groups["team"][teams.get(a.team_id) or "No team"].append(answer.value)
+        groups["team"][teams.get(a.team_id or 0) or "No team"].append(answer.value)
         groups["prosecutor"][who("Prosecutor", a.prosecutor_id)].append(answer.value)
         groups["quarter"][a.quarter].append(answer.value)
         assessor_answers.append((who("Assessor", a.assessor_id), answer.value))
@@ -111,17 +111,18 @@ def straightforward_analytics(
     result.leniency = [(i.assessor_key, i) for i in rules.leniency(assessor_answers, moderated, alpha=result.alpha)]
     result.agreement_by_question = list(rules.agreement_by(by_question).items())
     result.agreement_by_assessor = list(rules.agreement_by(moderated).items())
-    timed = [assessments[pk] for pk in newest_first if assessments[pk].submitted_at is not None]
+    timed = [
+        (submitted, assessments[pk].feedback_meeting_on)
+        for pk in newest_first
+        if (submitted := assessments[pk].submitted_at) is not None
+    ]
     if timed:
         on_time = sum(
-            a.feedback_meeting_on is not None
+            met is not None
             and not rules.feedback_overdue(
-                submitted_on=clock.local(a.submitted_at).date(),
-                feedback_on=a.feedback_meeting_on,
-                today=a.feedback_meeting_on,
-                days=policy.feedback_days,
+                submitted_on=clock.local(submitted).date(), feedback_on=met, today=met, days=policy.feedback_days
             )
-            for a in timed
+            for submitted, met in timed
         )
         result.feedback_on_time = selectors.Bar(
             f"Feedback within {policy.feedback_days} days", on_time / len(timed), len(timed)

@@ -193,8 +193,8 @@ def test_default_question_set_is_valid_with_disclosure_section() -> None:
 def test_counted_score_and_leniency_equal_the_answer_by_answer_ones() -> None:
     """The analytics add up counts from the database: the floats must be exactly the same."""
     import itertools
-    from collections import Counter
     import random
+    from collections import Counter
 
     rng = random.Random(3)
     values = ["fully_met", "partially_met", "not_met", "na"]
