@@ -188,3 +188,27 @@ def test_default_question_set_is_valid_with_disclosure_section() -> None:
     assert codes == ["victims", "decisions", "preparation", "court", "disclosure"]
     with pytest.raises(QuestionSetInvalid):
         validate({**DEFAULT_SET, "sections": [{"code": "x", "questions": []}]})
+
+
+def test_counted_score_and_leniency_equal_the_answer_by_answer_ones() -> None:
+    """The analytics add up counts from the database: the floats must be exactly the same."""
+    import itertools
+    import random
+    from collections import Counter
+
+    rng = random.Random(3)
+    values = ["fully_met", "partially_met", "not_met", "na"]
+    for size in (0, 1, 2, 7, 31, 400):
+        sample = [rng.choice(values) for _ in range(size)]
+        counts = [sample.count(v) for v in values[:3]]
+        assert rules.score_of_counts(*counts) == rules.score(sample)
+    answers = [(f"Assessor {rng.randrange(4)}", rng.choice(values)) for _ in range(300)]
+    moderated = [(f"Assessor {rng.randrange(5)}", rng.choice(values), rng.choice(values)) for _ in range(60)]
+    counted: dict[str, tuple[int, int]] = {}
+    for key, group in itertools.groupby(sorted(answers), key=lambda row: row[0]):
+        given = [value for _, value in group]
+        counted[key] = (sum(v != "na" for v in given), given.count("fully_met"))
+    assert all(fully for _, fully in counted.values())
+    weighted = [(*row, n) for row, n in Counter(moderated).items()]
+    assert rules.leniency_of_counts(counted, weighted) == rules.leniency(answers, moderated)
+    assert rules.agreement_by_counts(weighted) == rules.agreement_by(moderated)

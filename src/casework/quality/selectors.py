@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
 
 from casework.cases.models import Case
 from casework.core import clock
@@ -315,8 +316,54 @@ class Analytics:
     alpha: float = 0.05
 
 
-def _bars(groups: dict[str, list[str]]) -> list[Bar]:
-    return [Bar(label, rules.score(values), len(values)) for label, values in sorted(groups.items())]
+class _Tally:
+    """Answers counted by kind: all of them, then fully, partially and not met, and not applicable."""
+
+    __slots__ = ("fully", "na", "not_met", "partially", "total")
+
+    def __init__(self) -> None:
+        self.total = self.fully = self.partially = self.not_met = self.na = 0
+
+    def add(self, total: int, fully: int, partially: int, not_met: int, na: int) -> None:
+        self.total += total
+        self.fully += fully
+        self.partially += partially
+        self.not_met += not_met
+        self.na += na
+
+    @property
+    def scored(self) -> int:
+        return self.fully + self.partially + self.not_met
+
+    def bar(self, label: str) -> Bar:
+        return Bar(label, rules.score_of_counts(self.fully, self.partially, self.not_met), self.total)
+
+
+#: The kinds of answer counted: all of them, then by value (as `_Tally.add` takes them).
+_ANSWER_KINDS = {
+    "total": None,
+    "fully": rules.FULLY_MET,
+    "partially": rules.PARTIALLY_MET,
+    "not_met": rules.NOT_MET,
+    "na": rules.NA,
+}
+
+
+def _answer_count(kind: str | None, prefix: str = "") -> Count:
+    """Answers (of one kind), counted by the database rather than row by row here."""
+    if kind is None:
+        return Count(f"{prefix}pk")
+    return Count(f"{prefix}pk", filter=Q(**{f"{prefix}value": kind}))
+
+
+def _answer_counts(answers: QuerySet[AssessmentAnswer], by: str) -> list[tuple[int, int, int, int, int, int]]:
+    """(key, total, fully, partially, not met, N/A) per value of `by`, unsorted."""
+    kinds = {name: _answer_count(kind) for name, kind in _ANSWER_KINDS.items()}
+    return list(answers.values(by).annotate(**kinds).values_list(by, *kinds))  # type: ignore[arg-type]
+
+
+def _bars(groups: dict[str, _Tally]) -> list[Bar]:
+    return [tally.bar(label) for label, tally in sorted(groups.items())]
 
 
 def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None = None) -> Analytics:
@@ -329,28 +376,32 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
     named = sees_names(user)
     policy = policy_on(until or clock.today())
     # One narrow row per assessment (newest first: the order pseudonyms are handed out in), and the
-    # answers as ids and values only, filtered by the scope as a subquery. Names and question texts
-    # come from small lookups: repeating them on 100,000 answer rows, sorting those rows by the
-    # assessments' default order and binding every assessment id as a parameter made this page take
-    # seconds on PostgreSQL.
-    assessments = {
-        pk: (prosecutor, assessor, unit, team, quarter)
-        for pk, prosecutor, assessor, unit, team, quarter in scope.order_by("-created_at", "-id").values_list(
-            "pk", "prosecutor_id", "assessor_id", "unit_id", "team_id", "quarter"
-        )
-    }
+    # answers counted by kind per assessment and per question, filtered by the scope as a subquery.
+    # Every score, count and fully-met rate below adds up those counts: going through 100,000
+    # answers one by one in Python (and binding every assessment id as a parameter, or sorting the
+    # answers) made this page take seconds on PostgreSQL. Names and question texts come from small
+    # lookups.
     counted = scope.order_by().values("pk")
-    answers = list(
-        AssessmentAnswer.objects.filter(assessment_id__in=counted)
-        .order_by()
-        .values_list("assessment_id", "question_id", "value")
-    )
-    answered = {assessment_id for assessment_id, _, _ in answers}
+    answers_in_scope = AssessmentAnswer.objects.filter(assessment_id__in=counted).order_by()
+    # Each assessment with its answers counted by kind, in one statement (from the subquery of ids,
+    # not the scope, whose joins could repeat an answer).
+    assessments: dict[int, tuple[Any, ...]] = {}
+    per_assessment: dict[int, tuple[int, int, int, int, int]] = {}
+    for pk, prosecutor, assessor, unit, team, quarter, *counts in (
+        Assessment.objects.filter(pk__in=counted)
+        .order_by("-created_at", "-id")
+        .annotate(**{name: _answer_count(kind, "answers__") for name, kind in _ANSWER_KINDS.items()})
+        .values_list("pk", "prosecutor_id", "assessor_id", "unit_id", "team_id", "quarter", *_ANSWER_KINDS)
+    ):
+        assessments[pk] = (prosecutor, assessor, unit, team, quarter)
+        if counts[0]:
+            per_assessment[pk] = tuple(counts)  # type: ignore[assignment]
+    per_question = _answer_counts(answers_in_scope, "question_id")
     questions = {
         pk: (code, text, standard)
-        for pk, code, text, standard in Question.objects.filter(
-            pk__in={question_id for _, question_id, _ in answers}
-        ).values_list("pk", "code", "text", "section__standard")
+        for pk, code, text, standard in Question.objects.filter(pk__in={row[0] for row in per_question}).values_list(
+            "pk", "code", "text", "section__standard"
+        )
     }
     units = dict(Unit.objects.values_list("pk", "name"))
     teams = dict(Team.objects.values_list("pk", "name"))
@@ -363,34 +414,33 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
         )
     }
     pseudonyms: dict[tuple[str, int], str] = {}
+    numbered: dict[str, int] = defaultdict(int)
 
     def who(kind: str, pk: int) -> str:
         if named:
             return names.get(pk, f"{kind} {pk}")
         key = (kind, pk)
         if key not in pseudonyms:
-            pseudonyms[key] = f"{kind} {sum(k[0] == kind for k in pseudonyms) + 1}"
+            numbered[kind] += 1
+            pseudonyms[key] = f"{kind} {numbered[kind]}"
         return pseudonyms[key]
 
-    for pk, (prosecutor, assessor, *_) in assessments.items():
-        if pk in answered:  # numbered in order of first appearance, newest assessment first
-            who("Prosecutor", prosecutor)
-            who("Assessor", assessor)
-    rows = [
-        (value, *questions[question_id], units[facts[2]], teams.get(facts[3]), facts[0], facts[4], facts[1])
-        for assessment_id, question_id, value in answers
-        for facts in (assessments[assessment_id],)
-    ]
-    groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    assessor_answers: list[tuple[str, str]] = []
-    for value, code, text, standard, unit, team, pid, quarter, aid in rows:
-        groups["standard"][standard].append(value)
-        groups["question"][f"{code}: {text}"].append(value)
-        groups["unit"][unit].append(value)
-        groups["team"][team or "No team"].append(value)
-        groups["prosecutor"][who("Prosecutor", pid)].append(value)
-        groups["quarter"][quarter].append(value)
-        assessor_answers.append((who("Assessor", aid), value))
+    groups: dict[str, dict[str, _Tally]] = defaultdict(lambda: defaultdict(_Tally))
+    by_assessor: dict[str, _Tally] = defaultdict(_Tally)
+    # Newest assessment first: people are numbered in order of first appearance.
+    for pk, (prosecutor, assessor, unit, team, quarter) in assessments.items():
+        counts = per_assessment.get(pk)
+        if counts is None:  # no answers: neither numbered nor counted
+            continue
+        groups["prosecutor"][who("Prosecutor", prosecutor)].add(*counts)
+        by_assessor[who("Assessor", assessor)].add(*counts)
+        groups["unit"][units[unit]].add(*counts)
+        groups["team"][teams.get(team) or "No team"].add(*counts)
+        groups["quarter"][quarter].add(*counts)
+    for question_id, *counts in per_question:
+        code, text, standard = questions[question_id]
+        groups["standard"][standard].add(*counts)
+        groups["question"][f"{code}: {text}"].add(*counts)
     result = Analytics(named=named, assessments=len(assessments), alpha=float(policy.significance))
     result.by_standard = _bars(groups["standard"])
     result.by_question = _bars(groups["question"])
@@ -398,57 +448,67 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
     result.by_team = _bars(groups["team"])
     result.by_prosecutor = _bars(groups["prosecutor"])
     result.by_quarter = _bars(groups["quarter"])
-    not_met = {label: [v for v in values if v in rules.ANSWER_SCORE] for label, values in groups["question"].items()}
     result.failure_points = sorted(
         (
-            Bar(label, sum(v != rules.FULLY_MET for v in vals) / len(vals), len(vals))
-            for label, vals in not_met.items()
-            if vals
+            Bar(label, (tally.partially + tally.not_met) / tally.scored, tally.scored)
+            for label, tally in groups["question"].items()
+            if tally.scored
         ),
         key=lambda b: (-(b.value or 0), b.label),
     )[:5]
-    moderated_ones = ModerationAnswer.objects.filter(moderation__assessment_id__in=counted).order_by()
-    first_marks = {
-        (a, q): (v, assessments[a][1])
-        for a, q, v in AssessmentAnswer.objects.filter(
-            assessment__moderation__status__in=[ModerationStatus.COMPLETED, ModerationStatus.RESOLVED],
-            assessment_id__in=counted,
+    # Second marks paired with the first marks of the same question, counted per (assessor,
+    # question, first, second) by the database.
+    first_mark = (
+        AssessmentAnswer.objects.filter(
+            assessment_id=OuterRef("moderation__assessment_id"), question_id=OuterRef("question_id")
         )
         .order_by()
-        .values_list("assessment_id", "question_id", "value")
+        .values("value")[:1]
+    )  # one answer per (assessment, question): nothing to order
+    pairs = (
+        ModerationAnswer.objects.filter(
+            moderation__assessment_id__in=counted,
+            moderation__status__in=[ModerationStatus.COMPLETED, ModerationStatus.RESOLVED],
+        )
+        .annotate(first=Subquery(first_mark))
+        .filter(first__isnull=False)
+        .order_by()
+        .values("moderation__assessment__assessor_id", "question_id", "first", "value")
+        .annotate(n=Count("pk"))
+        .values_list("moderation__assessment__assessor_id", "question_id", "first", "value", "n")
+    )
+    moderated: list[tuple[str, str, str, int]] = []
+    by_question_rows: list[tuple[str, str, str, int]] = []
+    for assessor, question_id, first, second, n in pairs:
+        moderated.append((who("Assessor", assessor), first, second, n))
+        by_question_rows.append((questions[question_id][0], first, second, n))
+    answered = {
+        key: (tally.total - tally.na, tally.fully) for key, tally in by_assessor.items() if tally.total > tally.na
     }
-    moderated: list[tuple[str, str, str]] = []
-    by_question_rows: list[tuple[str, str, str]] = []
-    for a, q, second in moderated_ones.values_list("moderation__assessment_id", "question_id", "value"):
-        if (a, q) in first_marks:
-            first, aid = first_marks[(a, q)]
-            key = who("Assessor", aid)
-            moderated.append((key, first, second))
-            by_question_rows.append((questions[q][0], first, second))
     result.leniency = [
-        (item.assessor_key, item) for item in rules.leniency(assessor_answers, moderated, alpha=result.alpha)
+        (item.assessor_key, item) for item in rules.leniency_of_counts(answered, moderated, alpha=result.alpha)
     ]
-    result.agreement_by_question = list(rules.agreement_by(by_question_rows).items())
-    result.agreement_by_assessor = list(rules.agreement_by(moderated).items())
-    # From the subquery of ids, not the (DISTINCT) scope: identical timestamp pairs must not collapse.
-    timed = list(
+    result.agreement_by_question = list(rules.agreement_by_counts(by_question_rows).items())
+    result.agreement_by_assessor = list(rules.agreement_by_counts(moderated).items())
+    # From the subquery of ids, not the (DISTINCT) scope: identical date pairs must not collapse.
+    # Counted per (day submitted in London, feedback meeting day): a few hundred rows, not one per
+    # assessment.
+    timed = (
         Assessment.objects.filter(pk__in=counted, submitted_at__isnull=False)
         .order_by()
-        .values_list("submitted_at", "feedback_meeting_on")
+        .values("feedback_meeting_on", submitted_on=TruncDate("submitted_at", tzinfo=clock.LONDON))
+        .annotate(n=Count("pk"))
+        .values_list("submitted_on", "feedback_meeting_on", "n")
     )
-    if timed:
-        on_time = len(
-            [
-                met
-                for submitted, met in timed
-                if met is not None
-                and submitted is not None
-                and not rules.feedback_overdue(
-                    submitted_on=clock.local(submitted).date(), feedback_on=met, today=met, days=policy.feedback_days
-                )
-            ]
-        )
-        result.feedback_on_time = Bar(f"Feedback within {policy.feedback_days} days", on_time / len(timed), len(timed))
+    total = on_time = 0
+    for submitted_on, met, n in timed:
+        total += n
+        if met is not None and not rules.feedback_overdue(
+            submitted_on=submitted_on, feedback_on=met, today=met, days=policy.feedback_days
+        ):
+            on_time += n
+    if total:
+        result.feedback_on_time = Bar(f"Feedback within {policy.feedback_days} days", on_time / total, total)
     return result
 
 
