@@ -85,6 +85,30 @@ def _sqlite_statistics(connection: BaseDatabaseWrapper, table: str, names: list[
 
 
 @contextmanager
+def _deferred_checks_done(connection: BaseDatabaseWrapper, table: str) -> Iterator[None]:
+    """PostgreSQL will not build an index on a table with pending trigger events, and the rows just
+    loaded queue one foreign-key check each (Django declares foreign keys DEFERRABLE INITIALLY
+    DEFERRED). Run those checks now, as commit would, and defer the constraints again afterwards."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND condeferrable AND condeferred"
+            " ORDER BY conname",
+            [quote(table)],
+        )
+        names = ", ".join(quote(name) for (name,) in cursor.fetchall())
+        if names:
+            cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+    yield
+    if names:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")
+
+
+@contextmanager
 def indexes_built_after(
     model: type[models.Model], *, using: str | None = None, only_if_empty: bool = True
 ) -> Iterator[bool]:
@@ -107,7 +131,7 @@ def indexes_built_after(
             for index in indexes:
                 cursor.execute(f"DROP INDEX {connection.ops.quote_name(index.name)}")
         yield True
-        with connection.cursor() as cursor:
+        with _deferred_checks_done(connection, table), connection.cursor() as cursor:
             for index in indexes:
                 cursor.execute(index.definition)
             if statistics:
