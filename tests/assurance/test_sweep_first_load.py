@@ -9,12 +9,16 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from casework.assurance import services, sweep
-from casework.assurance.models import VerdictPeriod
+from casework.assurance import services, sweep, tallies
+from casework.assurance.models import DashboardTally, DashboardTallyUnit, VerdictPeriod
 from casework.assurance.sweep import assurance_sweep
 from casework.cases.models import Case, CaseSweepMark
+from casework.core import clock
 from casework.core.deferred_indexes import secondary_indexes
+from casework.people.models import Unit
+from tests.assurance.test_dashboard import known  # noqa: F401 - the fixture is used by name
 from tests.assurance.test_sweep_incremental import evaluated_afresh, stored
+from tests.assurance.test_tallies import hidden  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +90,33 @@ def test_a_failure_part_way_through_the_first_sweep_stores_nothing(personas, cas
     assert not VerdictPeriod.objects.exists()
     assert not CaseSweepMark.objects.exists()  # so the next sweep evaluates every case again
     assert secondary_indexes(VerdictPeriod) == before
+
+
+def test_the_first_sweeps_stored_figures_equal_a_live_count(personas, known, case_b, hidden, monkeypatch) -> None:  # noqa: F811
+    """Counted as the verdicts are written, not read back: the same figures as the grouped queries,
+    restricted and disposed cases left out, waivers counted, and the trend bucketed by when each
+    batch's verdicts began (here the batches straddle the end of May, a trend point)."""
+    monkeypatch.setattr(sweep, "BATCH_SIZE", 1)
+    VerdictPeriod.objects.all().delete()
+    steps = iter(range(1000))
+    start = dt.datetime(2026, 5, 31, 22, 10, tzinfo=dt.UTC)  # the end of May is 23:00 UTC (BST)
+    monkeypatch.setattr(clock, "now", lambda: start + dt.timedelta(minutes=20 * next(steps)))
+    live_counts = tallies.live_counts
+
+    def not_read_back(**kwargs):
+        raise AssertionError("the first sweep reads its figures back")
+
+    monkeypatch.setattr(tallies, "live_counts", not_read_back)
+    assurance_sweep(today=dt.date(2026, 5, 31))
+    as_of = {mark.as_of for mark in DashboardTallyUnit.objects.all()}
+    assert len(as_of) == 1 and DashboardTallyUnit.objects.count() == Unit.objects.count()
+    (now,) = as_of
+    stored_rows = sorted(DashboardTally.objects.values_list("unit_id", "metric", "key", "value"))
+    units = list(Unit.objects.values_list("pk", flat=True))
+    assert stored_rows == live_counts(unit_ids=units, today=clock.local(now).date(), now=now)
+    may, june = (
+        sum(value for _unit, metric, key, value in stored_rows if (metric, key) == ("trend_applicable", label))
+        for label in ("May 2026", "Jun 2026 (to date)")
+    )
+    assert 0 < may < june
+    assert any(metric == "rule_waivers" for _unit, metric, _key, _value in stored_rows)
