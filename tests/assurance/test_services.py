@@ -12,7 +12,8 @@ from casework.assurance.sweep import assurance_sweep
 from casework.audit.models import AuditEvent
 from casework.cases import services as case_services
 from casework.cases.choices import Stage
-from casework.cases.models import AcceptanceCriterion, OffenceCategory
+from casework.cases.models import AcceptanceCriterion, Case, OffenceCategory
+from casework.core.deferred_indexes import secondary_indexes
 from casework.core.errors import NotFound, PermissionDenied, TransitionRefused, ValidationFailed
 from casework.people.models import Absence
 from tests.factories import make_case
@@ -326,7 +327,13 @@ def test_sweep_is_idempotent_and_counts(personas, accepted_case, case_b):
 def test_sweep_query_count_does_not_grow_with_cases(personas, django_assert_max_num_queries):
     for _ in range(30):
         make_case(actor=personas.manager_a)
-    # 45 for the sweep (its marks and the re-check queue included), and a fixed 10 for refreshing
-    # the dashboard's stored figures afterwards.
+    # The first sweep (no verdict stored yet): 46 for the sweep (its marks, the re-check queue and
+    # the cases its figures count included), 4 to find and keep the verdict indexes and one each to
+    # drop and to build every index again, and a fixed 6 for storing the dashboard's figures.
+    indexes, cases = len(secondary_indexes(VerdictPeriod)), Case.objects.count()
+    with django_assert_max_num_queries(50 + 2 * indexes):
+        assert assurance_sweep(today=dt.date(2026, 6, 1)).cases == cases
+    # A later sweep (the first of the month: every case again): 45 for the sweep, and a fixed 10
+    # for refreshing the dashboard's stored figures afterwards.
     with django_assert_max_num_queries(55):
-        assurance_sweep(today=dt.date(2026, 6, 1))
+        assert assurance_sweep(today=dt.date(2026, 7, 1)).cases == cases
