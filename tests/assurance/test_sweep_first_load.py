@@ -48,10 +48,12 @@ def test_the_first_sweep_builds_the_indexes_once_and_stores_what_a_fresh_evaluat
     VerdictPeriod.objects.all().delete()
     before = secondary_indexes(VerdictPeriod)
     statements = Statements()
+    messages: list[str] = []
     with connection.execute_wrapper(statements):
-        report = assurance_sweep(today=DAY)
+        report = assurance_sweep(today=DAY, progress=messages.append)
     ids = list(Case.objects.values_list("pk", flat=True))
     assert report.cases == len(ids) >= 2
+    assert messages[-1].startswith("building the verdict indexes")  # the last long step says so
     assert statements.dropped_indexes() == len(before) > 0
     assert secondary_indexes(VerdictPeriod) == before
     assert stored(ids) == evaluated_afresh(ids, DAY)

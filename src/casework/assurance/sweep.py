@@ -133,6 +133,8 @@ def assurance_sweep(
                         report.not_met_by_rule[verdict.rule_code] += 1
             if progress is not None:
                 progress(f"cases {report.cases}/{total} ({time.perf_counter() - started:.1f} s)")
+        if none_current and progress is not None:
+            progress(f"building the verdict indexes ({time.perf_counter() - started:.1f} s)")
     # The dashboard's stored figures of the units whose cases were evaluated (a new rule version,
     # time passing) and of any never stored; the scheduled tally refresh covers the rest.
     if not unit_id:
