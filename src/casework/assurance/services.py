@@ -52,20 +52,30 @@ def evaluation_context(today: dt.date) -> EvaluationContext:
     )
 
 
-def store_verdicts(*, verdicts_by_case: dict[int, list[engine.Verdict]], now: dt.datetime) -> tuple[int, int]:
+def store_verdicts(
+    *, verdicts_by_case: dict[int, list[engine.Verdict]], now: dt.datetime, none_current: bool = False
+) -> tuple[int, int]:
     """Close the current verdicts that changed and open new ones. Returns (opened, closed).
 
     Verdicts are derived data: they are not audited one by one (their inputs are), but their full
     history is kept so compliance on any past date can be shown.
+
+    `none_current`: the caller knows these cases have no current verdict (the first sweep, into a
+    table that was empty, each case once), so they are not looked up; a wrong claim is caught by
+    the one-current-verdict-per-rule index, which refuses the duplicate.
     """
     case_ids = list(verdicts_by_case)
     # Plain tuples, not model instances: the sweep compares tens of thousands of these.
-    current = {
-        (case_id, rule_code): (pk, rule_id, outcome, reason)
-        for pk, case_id, rule_code, rule_id, outcome, reason in VerdictPeriod.objects.filter(
-            case_id__in=case_ids, valid_to__isnull=True
-        ).values_list("pk", "case_id", "rule_code", "rule_id", "outcome", "reason")
-    }
+    current = (
+        {}
+        if none_current
+        else {
+            (case_id, rule_code): (pk, rule_id, outcome, reason)
+            for pk, case_id, rule_code, rule_id, outcome, reason in VerdictPeriod.objects.filter(
+                case_id__in=case_ids, valid_to__isnull=True
+            ).values_list("pk", "case_id", "rule_code", "rule_id", "outcome", "reason")
+        }
+    )
     to_close: list[int] = []
     # Rows in _VERDICT_COLUMNS order, not model instances: the first sweep opens one per case and rule.
     to_open: list[tuple[Any, ...]] = []

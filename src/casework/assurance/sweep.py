@@ -14,6 +14,7 @@ are claimed before the facts are read, and a row bumped by a change during the e
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import time
@@ -25,10 +26,12 @@ from typing import Any
 from django.db import transaction
 
 from casework.assurance import engine, rechecks, selectors, tallies
+from casework.assurance.models import VerdictPeriod
 from casework.assurance.services import evaluation_context, store_verdicts
 from casework.cases import sweep_marks
 from casework.cases.models import Case
 from casework.core import clock
+from casework.core.deferred_indexes import indexes_built_after
 from casework.core.watched_day import Watch, WatchedDay
 
 BATCH_SIZE = 500
@@ -82,41 +85,62 @@ def assurance_sweep(
     total = len(chosen.case_ids)
     backstop = _first_of_next_month(today)
     units: set[int] = set()
-    for start in range(0, total, BATCH_SIZE):
-        ids = chosen.case_ids[start : start + BATCH_SIZE]
-        with transaction.atomic():
-            waiting = rechecks.claim(ids)  # before the facts: a change after this keeps its row
-            facts = selectors.facts_for_cases(ids, today)
-            verdicts: dict[int, list[engine.Verdict]] = {}
-            next_checks: dict[int, dt.date | None] = {}
-            for case_id, case_facts in facts.items():
-                watch = Watch()
-                verdicts[case_id] = engine.evaluate(
-                    case_facts, rules, dataclasses.replace(ctx, today=WatchedDay(today, watch))
+    with contextlib.ExitStack() as first_load:
+        # The first sweep of a register (no verdict stored yet) writes a verdict per case and rule:
+        # one transaction that builds the verdict indexes once at the end, instead of a B-tree
+        # insert per row and index. Any other sweep commits batch by batch, as below.
+        none_current = (
+            total > 0
+            and not VerdictPeriod.objects.exists()
+            and first_load.enter_context(indexes_built_after(VerdictPeriod, only_if_empty=True))
+        )
+        # Every verdict of such a sweep is one it writes: its dashboard figures are added up as it
+        # goes, not read back from the whole table at the end.
+        first_load_counts = tallies.FirstLoadCounts() if none_current else None
+        for start in range(0, total, BATCH_SIZE):
+            ids = chosen.case_ids[start : start + BATCH_SIZE]
+            with transaction.atomic():
+                waiting = rechecks.claim(ids)  # before the facts: a change after this keeps its row
+                facts = selectors.facts_for_cases(ids, today)
+                verdicts: dict[int, list[engine.Verdict]] = {}
+                next_checks: dict[int, dt.date | None] = {}
+                for case_id, case_facts in facts.items():
+                    watch = Watch()
+                    verdicts[case_id] = engine.evaluate(
+                        case_facts, rules, dataclasses.replace(ctx, today=WatchedDay(today, watch))
+                    )
+                    next_checks[case_id] = sweep_marks.first_day_after(
+                        today, [watch.next_change_after(today), backstop]
+                    )
+                now = clock.now()
+                opened, closed = store_verdicts(verdicts_by_case=verdicts, now=now, none_current=none_current)
+                if first_load_counts is not None:
+                    first_load_counts.add(verdicts, now)
+                rechecks.answered(waiting)
+                sweep_marks.record(
+                    sweep_marks.ASSURANCE, next_checks, chosen.generations, today=today, rules_key=rules_key
                 )
-                next_checks[case_id] = sweep_marks.first_day_after(today, [watch.next_change_after(today), backstop])
-            opened, closed = store_verdicts(verdicts_by_case=verdicts, now=clock.now())
-            rechecks.answered(waiting)
-            sweep_marks.record(sweep_marks.ASSURANCE, next_checks, chosen.generations, today=today, rules_key=rules_key)
-        units.update(Case.objects.filter(pk__in=ids).values_list("unit_id", flat=True).distinct())
-        report.cases += len(ids)
-        report.rechecks_answered += len(waiting.generations)
-        report.opened += opened
-        report.closed += closed
-        for case_verdicts in verdicts.values():
-            for verdict in case_verdicts:
-                report.verdicts += 1
-                report.outcomes[verdict.outcome] += 1
-                if verdict.outcome == "not_met":
-                    report.not_met_by_rule[verdict.rule_code] += 1
-        if progress is not None:
-            progress(f"cases {report.cases}/{total} ({time.perf_counter() - started:.1f} s)")
+            units.update(Case.objects.filter(pk__in=ids).values_list("unit_id", flat=True).distinct())
+            report.cases += len(ids)
+            report.rechecks_answered += len(waiting.generations)
+            report.opened += opened
+            report.closed += closed
+            for case_verdicts in verdicts.values():
+                for verdict in case_verdicts:
+                    report.verdicts += 1
+                    report.outcomes[verdict.outcome] += 1
+                    if verdict.outcome == "not_met":
+                        report.not_met_by_rule[verdict.rule_code] += 1
+            if progress is not None:
+                progress(f"cases {report.cases}/{total} ({time.perf_counter() - started:.1f} s)")
+        if none_current and progress is not None:
+            progress(f"building the verdict indexes ({time.perf_counter() - started:.1f} s)")
     # The dashboard's stored figures of the units whose cases were evaluated (a new rule version,
     # time passing) and of any never stored; the scheduled tally refresh covers the rest.
     if not unit_id:
         units |= tallies.never_refreshed_units()
     if units:
-        tallies.refresh(units)
+        tallies.refresh(units, first_load=first_load_counts)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
