@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from casework.core.row_updates import insert_rows, insert_values, update_rows
+from casework.progression.choices import NoticeEvent
 from casework.progression.models import Deadline, Notice
 from tests.factories import Personas
 
@@ -70,3 +73,24 @@ def test_values_rows_store_json(personas: Personas, case_a) -> None:
     notice = Notice.objects.get(key="k")
     assert notice.subjects == subjects and notice.due_on == dt.date(2026, 3, 16) and notice.read_at is None
     assert insert_values(Notice, ["key"], []) == 0 and update_rows(Notice, [], ["key"]) == 0
+
+
+def test_values_rows_prepare_a_column_only_where_a_value_needs_it(personas: Personas, case_a) -> None:
+    """Column by column: plain values pass through, others (a choices member, a date) are prepared."""
+    rows = [
+        [personas.manager_a.pk, case_a.pk, "k1", NoticeEvent.choices[0][0], "plain", None, [], NOW],
+        [personas.manager_a.pk, case_a.pk, "k2", NoticeEvent(NoticeEvent.choices[0][0]), "member", None, {"a": 1}, NOW],
+    ]
+    assert (
+        insert_values(Notice, ["user", "case", "key", "event", "text", "due_on", "subjects", "created_at"], rows) == 2
+    )
+    stored = list(Notice.objects.order_by("key").values_list("event", "subjects", "created_at"))
+    assert stored == [(NoticeEvent.choices[0][0], [], NOW), (NoticeEvent.choices[0][0], {"a": 1}, NOW)]
+
+
+def test_values_rows_of_the_wrong_width_are_refused_before_writing(personas: Personas, case_a) -> None:
+    with pytest.raises(ValueError, match="every row needs 3 values"):
+        insert_values(
+            Notice, ["user", "key", "text"], [[personas.manager_a.pk, "k", "t"], [personas.manager_a.pk, "k"]]
+        )
+    assert not Notice.objects.exists()

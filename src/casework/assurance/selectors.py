@@ -30,8 +30,8 @@ from casework.assurance.models import (
     Waiver,
 )
 from casework.cases.models import Case, CaseDocument, CaseReview, CaseStageEntry, Defendant, DocumentVersion, Hearing
-from casework.core.clock import LONDON
 from casework.core.extensions import ExtensionPoint
+from casework.core.id_lists import among, json_value, local_date, plain_date, plain_rows
 from casework.progression import selectors as progression_selectors
 
 #: Facts other apps add to each case's CaseFacts.extra, declared on their AppConfig:
@@ -39,10 +39,6 @@ from casework.progression import selectors as progression_selectors
 FACTS_PROVIDERS = ExtensionPoint[Callable[[list[int], dt.date], dict[int, Any]]](
     "assurance_facts", "Facts of other apps that assurance rules read, for many cases at once."
 )
-
-
-def _local_date(instant: dt.datetime) -> dt.date:
-    return instant.astimezone(LONDON).date()
 
 
 def rules_in_force(on: dt.date) -> list[RuleVersion]:
@@ -85,10 +81,14 @@ def checkpoints_in_force(on: dt.date) -> list[CheckpointRule]:
 
 
 def facts_for_cases(case_ids: list[int], today: dt.date) -> dict[int, CaseFacts]:
-    """Build CaseFacts for many cases with a fixed number of queries (no per-case queries)."""
+    """Build CaseFacts for many cases with a fixed number of queries (no per-case queries).
+
+    The ids go to every query as one parameter (`among`) and the many-row reads skip Django's
+    converters (`plain_rows`): the sweep calls this for every batch of every case."""
+    ids = among(case_ids)
     cases = {
         c["id"]: c
-        for c in Case.objects.filter(pk__in=case_ids).values(
+        for c in Case.objects.filter(pk__in=ids).values(
             "id",
             "urn",
             "stage",
@@ -107,75 +107,74 @@ def facts_for_cases(case_ids: list[int], today: dt.date) -> dict[int, CaseFacts]
         )
     }
     stage_entered: dict[int, dict[str, dt.date]] = defaultdict(dict)
-    for case_id, stage, entered_at in (
-        CaseStageEntry.objects.filter(case_id__in=case_ids)
+    for case_id, stage, entered_at in plain_rows(
+        CaseStageEntry.objects.filter(case_id__in=ids)
         .order_by("entered_at")
         .values_list("case_id", "stage", "entered_at")
     ):
-        stage_entered[case_id].setdefault(stage, _local_date(entered_at))
+        stage_entered[case_id].setdefault(stage, local_date(entered_at))
     categories: dict[int, set[str]] = defaultdict(set)
-    for case_id, code in Case.offence_categories.through.objects.filter(case_id__in=case_ids).values_list(
-        "case_id", "offencecategory__code"
+    for case_id, code in plain_rows(
+        Case.offence_categories.through.objects.filter(case_id__in=ids).values_list("case_id", "offencecategory__code")
     ):
         categories[case_id].add(code)
     defendants = dict(
-        Defendant.objects.filter(case_id__in=case_ids)
-        .values("case_id")
-        .annotate(n=Count("id"))
-        .values_list("case_id", "n")
+        Defendant.objects.filter(case_id__in=ids).values("case_id").annotate(n=Count("id")).values_list("case_id", "n")
     )
     versions: dict[int, list[VersionFact]] = defaultdict(list)
-    for doc_id, number, created_at, rationale, metadata in (
-        DocumentVersion.objects.filter(document__case_id__in=case_ids)
+    for doc_id, number, created_at, rationale, metadata in plain_rows(
+        DocumentVersion.objects.filter(document__case_id__in=ids)
         .order_by("-number")
         .values_list("document_id", "number", "created_at", "rationale", "metadata")
     ):
-        versions[doc_id].append(VersionFact(number, _local_date(created_at), bool(rationale.strip()), metadata or {}))
+        versions[doc_id].append(
+            VersionFact(number, local_date(created_at), bool(rationale.strip()), json_value(metadata) or {})
+        )
     documents: dict[int, list[DocumentFact]] = defaultdict(list)
     hrs_filed: dict[int, list[dt.date]] = defaultdict(list)
-    for doc_id, case_id, kind, title, created_at in CaseDocument.objects.filter(case_id__in=case_ids).values_list(
-        "id", "case_id", "kind", "title", "created_at"
+    for doc_id, case_id, kind, title, created_at in plain_rows(
+        CaseDocument.objects.filter(case_id__in=ids).values_list("id", "case_id", "kind", "title", "created_at")
     ):
         documents[case_id].append(DocumentFact(kind, title, tuple(versions.get(doc_id, []))))
         if kind == "hrs":
-            hrs_filed[case_id].append(_local_date(created_at))
+            hrs_filed[case_id].append(local_date(created_at))
     exemptions: dict[int, dict[str, ExemptionFact]] = defaultdict(dict)
-    for e in Exemption.objects.filter(case_id__in=case_ids, revoked_at__isnull=True).select_related("approver"):
+    for e in Exemption.objects.filter(case_id__in=ids, revoked_at__isnull=True).select_related("approver"):
         exemptions[e.case_id][e.document] = ExemptionFact(e.document, e.approved_on, e.approver.display_name, e.reason)
     waivers: dict[int, dict[str, WaiverFact]] = defaultdict(dict)
-    for w in Waiver.objects.filter(case_id__in=case_ids, revoked_at__isnull=True, expires_on__gte=today).select_related(
+    for w in Waiver.objects.filter(case_id__in=ids, revoked_at__isnull=True, expires_on__gte=today).select_related(
         "approver"
     ):
         waivers[w.case_id][w.rule_code] = WaiverFact(w.rule_code, w.expires_on, w.approver.display_name, w.reason)
     reviews: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)
-    for case_id, kind, reviewed_on in (
-        CaseReview.objects.filter(case_id__in=case_ids)
+    for case_id, kind, reviewed_on in plain_rows(
+        CaseReview.objects.filter(case_id__in=ids)
         .order_by("-reviewed_on")
         .values_list("case_id", "kind", "reviewed_on")
     ):
-        reviews[case_id].append((kind, reviewed_on))
+        reviews[case_id].append((kind, plain_date(reviewed_on)))
     hearings: dict[int, list[HearingFact]] = defaultdict(list)
-    for hearing_id, case_id, kind, starts_at in (
-        Hearing.objects.filter(case_id__in=case_ids)
+    for hearing_id, case_id, kind, starts_at in plain_rows(
+        Hearing.objects.filter(case_id__in=ids)
         .order_by("starts_at")
         .values_list("id", "case_id", "hearing_type", "starts_at")
     ):
-        hearings[case_id].append(HearingFact(hearing_id, kind, _local_date(starts_at)))
+        hearings[case_id].append(HearingFact(hearing_id, kind, local_date(starts_at)))
     running = progression_selectors.running_clock_counts(case_ids)
     ctl_log = progression_selectors.ctl_log_dates(case_ids)
     signoffs: dict[int, dict[str, SignOffFact]] = defaultdict(dict)
-    for case_id, code, status, decided_at in (
-        SignOffRequest.objects.filter(case_id__in=case_ids)
+    for case_id, code, status, decided_at in plain_rows(
+        SignOffRequest.objects.filter(case_id__in=ids)
         .order_by("created_at")
         .values_list("case_id", "checkpoint__code", "status", "decided_at")
     ):
         current = signoffs[case_id].get(code)
         if current is None or current.status != "approved":  # an approval stands; later requests don't undo it
-            signoffs[case_id][code] = SignOffFact(code, status, _local_date(decided_at) if decided_at else None)
-    panel = dict(PanelRegistration.objects.filter(case_id__in=case_ids).values_list("case_id", "registered_on"))
+            signoffs[case_id][code] = SignOffFact(code, status, local_date(decided_at) if decided_at else None)
+    panel = dict(PanelRegistration.objects.filter(case_id__in=ids).values_list("case_id", "registered_on"))
     meetings: dict[int, dt.date] = {}
     for case_id, held_on in (
-        PanelMeeting.objects.filter(case_id__in=case_ids).order_by("held_on").values_list("case_id", "held_on")
+        PanelMeeting.objects.filter(case_id__in=ids).order_by("held_on").values_list("case_id", "held_on")
     ):
         meetings[case_id] = held_on
     extras = {name: provider(case_ids, today) for name, provider in FACTS_PROVIDERS.by_key().items()}

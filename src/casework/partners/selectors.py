@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 
 from casework.core.errors import NotFound
+from casework.core.id_lists import among
 from casework.partners import rules
 from casework.partners.choices import AgreementStatus, EscalationStatus, ReferralKind, ReferralStatus, TemplateStatus
 from casework.partners.models import (
@@ -328,7 +329,7 @@ def _sla_summary(states: Counter[str]) -> dict[str, int]:
 def early_advice_facts(case_ids: list[int], today: dt.date) -> dict[int, list[dict[str, Any]]]:
     """For the assurance rule "early_advice_requests": each case's advice requests (system read)."""
     facts: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    rows = Referral.objects.filter(case_id__in=case_ids, kind=ReferralKind.EARLY_ADVICE).order_by("pk")
+    rows = Referral.objects.filter(case_id__in=among(case_ids), kind=ReferralKind.EARLY_ADVICE).order_by("pk")
     for referral in rows:
         assert referral.case_id is not None
         facts[referral.case_id].append(

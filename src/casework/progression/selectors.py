@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from casework.cases.choices import DocumentKind, HearingType, ReviewKind
 from casework.cases.models import Case, CaseReview, DocumentVersion
 from casework.core.clock import local
+from casework.core.id_lists import among
 from casework.progression.choices import DeadlineStatus, TaskStatus
 from casework.progression.ctl import ClockStatus
 from casework.progression.models import CtlFailure, CtlLogEntry, CustodyClock, Deadline, Task, TimeLimitRule
@@ -153,10 +154,15 @@ def ctl_failures(*, cases: QuerySet[Case], since: dt.date | None = None) -> Quer
 # --- for other apps (they read progression's records through these, never its models) ---------
 
 
+def _one_parameter(case_ids: Iterable[int] | QuerySet[Any]) -> Any:
+    """A list of ids as one SQL parameter (see casework.core.id_lists); a queryset stays a subquery."""
+    return case_ids if isinstance(case_ids, QuerySet) else among(case_ids)
+
+
 def running_clock_counts(case_ids: Iterable[int] | QuerySet[Any]) -> dict[int, int]:
     """How many custody clocks are running per case (cases with none are absent)."""
     return dict(
-        CustodyClock.objects.filter(case_id__in=case_ids, status=ClockStatus.RUNNING)
+        CustodyClock.objects.filter(case_id__in=_one_parameter(case_ids), status=ClockStatus.RUNNING)
         .values("case_id")
         .annotate(n=Count("id"))
         .values_list("case_id", "n")
@@ -167,7 +173,9 @@ def ctl_log_dates(case_ids: Iterable[int] | QuerySet[Any]) -> dict[int, list[dt.
     """The dates of each case's custody time limit log entries, newest first."""
     found: dict[int, list[dt.date]] = defaultdict(list)
     for case_id, entry_on in (
-        CtlLogEntry.objects.filter(case_id__in=case_ids).order_by("-entry_on").values_list("case_id", "entry_on")
+        CtlLogEntry.objects.filter(case_id__in=_one_parameter(case_ids))
+        .order_by("-entry_on")
+        .values_list("case_id", "entry_on")
     ):
         found[case_id].append(entry_on)
     return found

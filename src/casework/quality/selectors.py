@@ -16,6 +16,7 @@ from django.db.models.functions import TruncDate
 from casework.cases.models import Case
 from casework.core import clock
 from casework.core.errors import NotFound
+from casework.core.id_lists import among
 from casework.people.choices import AbsenceKind, RoleCode
 from casework.people.models import Absence, Team, Unit, User
 from casework.quality import rules
@@ -521,7 +522,9 @@ def assurance_facts(case_ids: list[int], today: dt.date) -> dict[int, Any]:
     quarter = rules.Quarter.of(today).previous()
     policy = policy_on(quarter.starts_on)
     lawyers = dict(
-        Case.objects.filter(pk__in=case_ids, allocated_lawyer__isnull=False).values_list("pk", "allocated_lawyer_id")
+        Case.objects.filter(pk__in=among(case_ids), allocated_lawyer__isnull=False).values_list(
+            "pk", "allocated_lawyer_id"
+        )
     )
     people = {
         p.pk: p
@@ -532,7 +535,7 @@ def assurance_facts(case_ids: list[int], today: dt.date) -> dict[int, Any]:
     rows = {r.person_id: r for r in coverage_for(people=people.values(), quarter=quarter, policy=policy)}
     feedback: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for pk, case_id, submitted_at, meeting_on in Assessment.objects.filter(
-        case_id__in=case_ids, submitted_at__isnull=False
+        case_id__in=among(case_ids), submitted_at__isnull=False
     ).values_list("pk", "case_id", "submitted_at", "feedback_meeting_on"):
         if submitted_at is None:  # excluded by the filter; narrows the type
             continue

@@ -19,6 +19,7 @@ from django.db.models import Count, Q, QuerySet
 from casework.cases.choices import OPEN_STAGES, CustodyStatus, HearingType
 from casework.cases.models import Case, CaseStageEntry, Defendant, Hearing
 from casework.core.clock import LONDON
+from casework.core.id_lists import among
 from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
 from casework.people.models import Absence, Unit, User
 from casework.progression import selectors as progression_selectors
@@ -146,10 +147,10 @@ def _local_date(instant: dt.datetime | None) -> dt.date | None:
 
 
 def record_facts(case_ids: list[int]) -> dict[int, rules.RecordFacts]:
-    cases = Case.objects.filter(pk__in=case_ids).values("id", "stage", "stage_changed_at", "allocated_lawyer_id")
+    cases = Case.objects.filter(pk__in=among(case_ids)).values("id", "stage", "stage_changed_at", "allocated_lawyer_id")
     records = {
         r["case_id"]: r
-        for r in RemRecord.objects.filter(case_id__in=case_ids).values(
+        for r in RemRecord.objects.filter(case_id__in=among(case_ids)).values(
             "case_id", "updated_at", "pages_of_evidence", "counsel_instructed", "estimated_hours"
         )
     }
