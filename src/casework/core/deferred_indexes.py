@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -59,7 +60,10 @@ def secondary_indexes(model: type[models.Model], *, using: str | None = None) ->
                 [table],
             )
         else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
-            raise NotImplementedError(f"deferred index builds are not written for {connection.vendor}")
+            raise ImproperlyConfigured(
+                f"Casework Assurance runs on SQLite or PostgreSQL; {connection.vendor} is not supported. "
+                "Set DATABASE_URL to a PostgreSQL database, or leave it unset for SQLite."
+            )
         return [StoredIndex(name, definition) for name, definition in cursor.fetchall()]
 
 
