@@ -76,6 +76,11 @@ NOT_REACHED = {
     "partners:agreement_remove_deviation": "a button beside a varied clause, nothing to fill in",
     "partners:agreement_action_done": "a button beside an open liaison meeting action, nothing to fill in",
     "partners:agreement_resolve_disagreement": "shown beside an open disagreement: tests/partners/test_views.py",
+    # A background export's pages exist only once someone has asked for one (a POST the crawl does not
+    # make); tests/exports/test_background_exports.py reaches each and the browser suite checks them.
+    "exports:job": "the progress page of an export someone asked for: tests/exports",
+    "exports:status": "the progress of an export as JSON, for the page's reload: tests/exports",
+    "exports:download": "the finished file of an export, for the one who asked: tests/exports",
 }
 DJANGO_DEFAULT_WORDING = re.compile(
     r"This field is required|Enter a valid|Ensure this value|Select a valid choice|Enter a whole number|"
