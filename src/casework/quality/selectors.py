@@ -375,8 +375,9 @@ def _rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
 
 
 def _summed(groups: dict[Any, list[tuple[int, ...]]]) -> dict[Any, list[int]]:
-    """Counts per key, from the lists of count tuples gathered under it (summed column by column)."""
-    return {key: [sum(column) for column in zip(*counts, strict=True)] for key, counts in groups.items()}
+    """Counts per key, from the (assessment id, counts...) rows gathered under it, summed column by
+    column (the id column is dropped)."""
+    return {key: list(map(sum, zip(*rows, strict=True)))[1:] for key, rows in groups.items()}
 
 
 def _bars(groups: dict[str, _Tally]) -> list[Bar]:
@@ -415,7 +416,7 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
         .order_by("-created_at", "-id")
         .values_list("pk", "prosecutor_id", "assessor_id", "unit_id", "team_id", "quarter")
     )
-    per_assessment = {pk: counts for pk, *counts in _answer_counts(answers_in_scope, "assessment_id")}
+    per_assessment = {row[0]: row for row in _answer_counts(answers_in_scope, "assessment_id")}
     per_question = _answer_counts(answers_in_scope, "question_id")
     questions = {
         pk: (code, text, standard)
@@ -431,8 +432,9 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
     # assessment at a time (five additions per kind per assessment were a third of the page).
     gathered: tuple[dict[Any, list[tuple[int, ...]]], ...] = tuple(defaultdict(list) for _ in range(5))
     by_prosecutor_id, by_assessor_id, by_unit_id, by_team_id, by_quarter = gathered
+    counted_for = per_assessment.get
     for pk, prosecutor, assessor, unit, team, quarter in assessments:
-        counts = per_assessment.get(pk)
+        counts = counted_for(pk)
         if counts is None:  # no answers: neither numbered nor counted
             continue
         by_prosecutor_id[prosecutor].append(counts)
@@ -473,10 +475,10 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
         "question": defaultdict(_Tally),
     }
     by_assessor = _labelled(per_assessor, lambda pk: who("Assessor", pk))
-    for question_id, *counts in per_question:
+    for question_id, *of_question in per_question:
         code, text, standard = questions[question_id]
-        groups["standard"][standard].add(*counts)
-        groups["question"][f"{code}: {text}"].add(*counts)
+        groups["standard"][standard].add(*of_question)
+        groups["question"][f"{code}: {text}"].add(*of_question)
     result = Analytics(named=named, assessments=len(assessments), alpha=float(policy.significance))
     result.by_standard = _bars(groups["standard"])
     result.by_question = _bars(groups["question"])
