@@ -10,14 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from casework.cases.models import Case
 from casework.core import clock
 from casework.core.errors import NotFound
-from casework.core.id_lists import among
+from casework.core.id_lists import among, plain_rows
 from casework.people.choices import AbsenceKind, RoleCode
 from casework.people.models import Absence, Team, Unit, User
 from casework.quality import rules
@@ -361,17 +360,7 @@ def _answer_count(kind: str | None, prefix: str = "") -> Count:
 def _answer_counts(answers: QuerySet[AssessmentAnswer], by: str) -> list[tuple[Any, ...]]:
     """(key, total, fully, partially, not met, N/A) per value of `by`, unsorted."""
     kinds = {name: _answer_count(kind) for name, kind in _ANSWER_KINDS.items()}
-    return _rows(answers.values(by).annotate(**kinds).values_list(by, *kinds))  # type: ignore[arg-type]
-
-
-def _rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """The rows of a values_list() of ids, strings and counts as the database sends them: Django's
-    conversion of every value of every row (an int() per count) was a tenth of the page's time, and
-    such values need none on SQLite or PostgreSQL. Read where the queryset reads (the replica)."""
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    return plain_rows(answers.values(by).annotate(**kinds).values_list(by, *kinds))  # type: ignore[arg-type]
 
 
 def _summed(groups: dict[Any, list[tuple[int, ...]]]) -> dict[Any, list[int]]:
@@ -411,7 +400,9 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
     answers_in_scope = AssessmentAnswer.objects.filter(assessment_id__in=counted).order_by()
     # The assessments (from the subquery of ids, not the scope, whose joins could repeat one), and
     # their answers counted by kind, grouped by assessment without the assessment's columns or order.
-    assessments = _rows(
+    # Read as the driver returns them (`plain_rows`): ids, quarters and counts need no conversion,
+    # and Django's (an int() per count per row) was a tenth of the page.
+    assessments = plain_rows(
         Assessment.objects.filter(pk__in=counted)
         .order_by("-created_at", "-id")
         .values_list("pk", "prosecutor_id", "assessor_id", "unit_id", "team_id", "quarter")
@@ -448,7 +439,7 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
         {
             pk: f"{first} {last} ({username})".strip()
             for pk, first, last, username in User.objects.filter(
-                pk__in=per_prosecutor.keys() | per_assessor.keys()
+                pk__in=among(per_prosecutor.keys() | per_assessor.keys(), using=User.objects.db)
             ).values_list("pk", "first_name", "last_name", "username")
         }
         if named
@@ -502,7 +493,7 @@ def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None 
     first_mark = FilteredRelation(
         "moderation__assessment__answers", condition=Q(moderation__assessment__answers__question=F("question"))
     )
-    pairs = _rows(
+    pairs = plain_rows(
         ModerationAnswer.objects.filter(
             moderation__assessment_id__in=counted,
             moderation__status__in=[ModerationStatus.COMPLETED, ModerationStatus.RESOLVED],
