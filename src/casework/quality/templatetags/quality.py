@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from django import template
@@ -54,5 +55,73 @@ def bar_rows(bars: Iterable[Any]) -> str:
             f'      <td class="govuk-table__cell govuk-table__cell--numeric">{bar.percent}%</td>\n'
             f'      <td class="govuk-table__cell govuk-table__cell--numeric">{bar.count}</td></tr>'
             for bar in bars
+        )
+    )
+
+
+# The leniency and agreement tables have a row per assessor (about 300 at national scale), each of
+# several numbers: rendered here too, for the same reason and byte for byte as the loops they
+# replace (tests/quality/test_analytics_tables.py). `floatformat` cost more than the rest of the row.
+
+
+def _fixed(value: float | None, places: int) -> str:
+    """`value|floatformat:places` for a float or None (a ratio or p-value, never thousands): the
+    decimal written by repr rounded half up, without the sign of a zero; "" for None."""
+    if value is None:
+        return ""
+    rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, Context(prec=60))
+    text = f"{rounded:f}"
+    return text[1:] if text.startswith("-") and not rounded else text
+
+
+@register.filter
+def leniency_rows(leniency: Iterable[tuple[str, Any]]) -> str:
+    """The leniency table's body: per assessor, fully met against peers and second marking."""
+    rows = [
+        f'<tr class="govuk-table__row">\n'
+        f'    <th scope="row" class="govuk-table__header">{escape(key)}</th>\n'
+        f'    <td class="govuk-table__cell govuk-table__cell--numeric">{item.fully_met} of {item.answered}</td>\n'
+        f'    <td class="govuk-table__cell govuk-table__cell--numeric">'
+        f"{item.peer_fully_met} of {item.peer_answered}</td>\n"
+        f'    <td class="govuk-table__cell govuk-table__cell--numeric">'
+        f"{item.lenient_pairs} / {item.severe_pairs} of {item.moderated_pairs}</td>\n"
+        f'    <td class="govuk-table__cell">'
+        + (
+            '<strong class="govuk-tag govuk-tag--red">Possibly lenient</strong>'
+            if item.flagged
+            else '<strong class="govuk-tag govuk-tag--grey">No clear difference</strong>'
+        )
+        + "</td></tr>\n  "
+        for key, item in leniency
+    ]
+    empty = '<tr class="govuk-table__row"><td class="govuk-table__cell" colspan="5">No marking yet.</td></tr>'
+    return mark_safe("".join(rows) or empty)  # noqa: S308 - every value is escaped or a number
+
+
+@register.filter
+def leniency_notes(leniency: Iterable[tuple[str, Any]]) -> str:
+    """How each assessor's flag was worked out: the p-values of both tests."""
+
+    def p_value(test: Any) -> str:
+        return _fixed(test.p_value, 4) if test else "not computable"
+
+    return mark_safe(  # noqa: S308 - every value is escaped or a number
+        "".join(
+            f"<li>{escape(key)}: p (peers) {p_value(item.peer_test)}; "
+            f"p (second marking) {p_value(item.moderation_test)}</li>"
+            for key, item in leniency
+        )
+    )
+
+
+@register.filter
+def agreement_rows(agreements: Iterable[tuple[str, Any]], prefix: str = "") -> str:
+    """Rows of the moderation agreement table: agreed pairs and Cohen's kappa per key."""
+    return mark_safe(  # noqa: S308 - every value is escaped or a number
+        "".join(
+            f'<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{escape(prefix + key)}</th>'
+            f'<td class="govuk-table__cell govuk-table__cell--numeric">{ag.agreed}/{ag.pairs}</td>'
+            f'<td class="govuk-table__cell govuk-table__cell--numeric">{_fixed(ag.kappa, 2) or "–"}</td></tr>'
+            for key, ag in agreements
         )
     )
