@@ -36,6 +36,7 @@ from casework.cases.models import Case, CaseDocument, Defendant, Hearing
 from casework.core import clock as core_clock
 from casework.core.bank_holidays import working_calendar
 from casework.core.clock import LONDON
+from casework.core.id_lists import among
 from casework.core.row_updates import insert_values, update_rows
 from casework.core.working_days import WorkingCalendar, fmt
 from casework.progression import counts, ctl, emails, notices, rules, selectors
@@ -248,53 +249,56 @@ def _sweep_batch(
 
 
 def _read_batch(case_ids: list[int]) -> _CaseFacts:
+    # The batch's ids as one SQL parameter in every query (casework.core.id_lists): a list of
+    # 1,000 ids prepared value by value cost more than the query itself.
+    ids = among(case_ids)
     cases = {
         c.pk: c
-        for c in Case.objects.filter(pk__in=case_ids).only(
+        for c in Case.objects.filter(pk__in=ids).only(
             "id", "urn", "unit_id", "allocated_lawyer_id", "legal_manager_id", "stage"
         )
     }
     hearings: dict[int, list[tuple[int, str, dt.date]]] = defaultdict(list)
     for hearing_id, case_id, kind, starts_at in (
-        Hearing.objects.filter(case_id__in=case_ids)
+        Hearing.objects.filter(case_id__in=ids)
         .values_list("id", "case_id", "hearing_type", "starts_at")
         .order_by("starts_at")
     ):
         hearings[case_id].append((hearing_id, kind, starts_at.astimezone(LONDON).date()))
     in_custody = set(
-        Defendant.objects.filter(case_id__in=case_ids, custody_status=CustodyStatus.IN_CUSTODY).values_list(
+        Defendant.objects.filter(case_id__in=ids, custody_status=CustodyStatus.IN_CUSTODY).values_list(
             "case_id", flat=True
         )
     )
     hrs_filed: dict[int, list[dt.date]] = defaultdict(list)
     for case_id, created_at in CaseDocument.objects.filter(
-        case_id__in=case_ids, kind=DocumentKind.HEARING_RECORD_SHEET
+        case_id__in=ids, kind=DocumentKind.HEARING_RECORD_SHEET
     ).values_list("case_id", "created_at"):
         hrs_filed[case_id].append(created_at.astimezone(LONDON).date())
     clocks: dict[int, list[CustodyClock]] = defaultdict(list)
-    for clock in CustodyClock.objects.filter(case_id__in=case_ids).select_related("charge__defendant"):
+    for clock in CustodyClock.objects.filter(case_id__in=ids).select_related("charge__defendant"):
         clocks[clock.case_id].append(clock)
     events: dict[int, list[CustodyClockEvent]] = defaultdict(list)
-    for event in CustodyClockEvent.objects.filter(clock__case_id__in=case_ids).order_by("occurred_on", "id"):
+    for event in CustodyClockEvent.objects.filter(clock__case_id__in=ids).order_by("occurred_on", "id"):
         events[event.clock_id].append(event)
     pending_extension = set(
         ExtensionApplication.objects.filter(
-            clock__case_id__in=case_ids,
+            clock__case_id__in=ids,
             status__in=[ExtensionStatus.PREPARING, ExtensionStatus.NOTICE_SERVED, ExtensionStatus.GRANTED],
         ).values_list("clock_id", flat=True)
     )
     extension_hearings: dict[int, list[dt.date]] = defaultdict(list)
     for case_id, hearing_on in ExtensionApplication.objects.filter(
-        clock__case_id__in=case_ids, hearing_on__isnull=False, decided_on__isnull=True
+        clock__case_id__in=ids, hearing_on__isnull=False, decided_on__isnull=True
     ).values_list("clock__case_id", "hearing_on"):
         if hearing_on is not None:  # excluded by the filter; narrows the type
             extension_hearings[case_id].append(hearing_on)
     deadlines: dict[int, dict[str, Deadline]] = defaultdict(dict)
-    for deadline in Deadline.objects.filter(case_id__in=case_ids):
+    for deadline in Deadline.objects.filter(case_id__in=ids):
         deadlines[deadline.case_id][deadline.key] = deadline
     open_failures: dict[int, list[CtlFailure]] = defaultdict(list)
     known_failures: set[tuple[int, dt.date]] = set()
-    for failure in CtlFailure.objects.filter(case_id__in=case_ids):
+    for failure in CtlFailure.objects.filter(case_id__in=ids):
         known_failures.add((failure.clock_id, failure.expired_on))
         if failure.withdrawn_at is None:
             open_failures[failure.clock_id].append(failure)
@@ -309,9 +313,9 @@ def _read_batch(case_ids: list[int]) -> _CaseFacts:
         extension_hearings=extension_hearings,
         deadlines=deadlines,
         existing_tasks=set(
-            Task.objects.filter(case_id__in=case_ids).exclude(engine_key="").values_list("case_id", "engine_key")
+            Task.objects.filter(case_id__in=ids).exclude(engine_key="").values_list("case_id", "engine_key")
         ),
-        existing_notices=set(Notice.objects.filter(case_id__in=case_ids).values_list("user_id", "key")),
+        existing_notices=set(Notice.objects.filter(case_id__in=ids).values_list("user_id", "key")),
         open_failures=open_failures,
         known_failures=known_failures,
         threshold_charges=selectors.threshold_charge_dates(case_ids),
@@ -792,7 +796,7 @@ def _extension_undecided_notices(facts: _CaseFacts, today: dt.date, batch: _Batc
     outcome was not entered, or the limit may have lapsed unnoticed. Told once per application and
     hearing date (one query per batch, through the figure the board and overviews count)."""
     applications = counts.extensions_undecided_after_hearing(
-        cases=Case.objects.filter(pk__in=list(facts.cases)), today=today
+        cases=Case.objects.filter(pk__in=among(facts.cases)), today=today
     )
     for application in applications:
         case = facts.cases[application.clock.case_id]
