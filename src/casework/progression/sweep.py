@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,7 +185,7 @@ def progression_sweep(
     started = time.perf_counter()
     report = SweepReport(today=today)
     calendar = working_calendar()
-    engine_rules = selectors.engine_rules()
+    engine_rules = tuple(selectors.engine_rules())  # a tuple: rules.key_dates keeps its plan for it
     cases = Case.objects.filter(stage__in=OPEN_STAGES)
     if unit_id:
         cases = cases.filter(unit_id=unit_id)
@@ -224,7 +224,7 @@ def _sweep_batch(
     case_ids: list[int],
     today: dt.date,
     calendar: WorkingCalendar,
-    engine_rules: list[rules.LimitRule],
+    engine_rules: Sequence[rules.LimitRule],
     report: SweepReport,
     marks: _Marks,
 ) -> None:
@@ -328,7 +328,7 @@ def _sweep_case(
     facts: _CaseFacts,
     today: dt.date,
     calendar: WorkingCalendar,
-    engine_rules: list[rules.LimitRule],
+    engine_rules: Sequence[rules.LimitRule],
     batch: _Batch,
     report: SweepReport,
 ) -> None:
@@ -483,7 +483,7 @@ def _sweep_clocks(
     facts: _CaseFacts,
     today: dt.date,
     calendar: WorkingCalendar,
-    engine_rules: list[rules.LimitRule],
+    engine_rules: Sequence[rules.LimitRule],
     batch: _Batch,
     report: SweepReport,
 ) -> list[tuple[CustodyClock, dt.date, str]]:
@@ -706,7 +706,7 @@ def _raise_ctl_work(
     facts: _CaseFacts,
     today: dt.date,
     calendar: WorkingCalendar,
-    engine_rules: list[rules.LimitRule],
+    engine_rules: Sequence[rules.LimitRule],
     batch: _Batch,
     report: SweepReport,
 ) -> list[dt.date]:
