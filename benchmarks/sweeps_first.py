@@ -11,6 +11,10 @@ of its work: each deadline, clock reading and verdict is worked out and written,
 production. The report gives seconds, statements and audit events of each run, and the second
 run's share of the first's (the incremental target: at most 10%).
 
+Timing starts once the process has started up as a worker would have (Django set up, the URL
+configuration loaded): without compiled bytecode, loading it is seconds of compiling modules that
+the first notice's link would otherwise pay inside the progression sweep's time.
+
 `--keep` leaves the swept copy at the path given (to compare what two versions of the code store:
 `benchmarks/sweeps_compare.py`); `--at` runs the sweeps with the clock fixed at that instant, so two
 runs write the same timestamps.
