@@ -94,3 +94,29 @@ def test_values_rows_of_the_wrong_width_are_refused_before_writing(personas: Per
             Notice, ["user", "key", "text"], [[personas.manager_a.pk, "k", "t"], [personas.manager_a.pk, "k"]]
         )
     assert not Notice.objects.exists()
+
+
+def test_empty_json_values_are_prepared_once_and_stored_as_what_they_were(
+    personas: Personas, case_a, monkeypatch
+) -> None:
+    """An empty {} or [] (most "not applicable" verdicts' facts) is encoded once per column, and a
+    {} is not stored as [] nor the other way about; a non-empty value is encoded every time."""
+    field = Notice._meta.get_field("subjects")
+    prepared: list[object] = []
+    original = type(field).get_db_prep_save
+
+    def counting(self, value, connection):
+        prepared.append(value)
+        return original(self, value, connection)
+
+    monkeypatch.setattr(type(field), "get_db_prep_save", counting)
+    values = [{}, [], {}, [], {"a": 1}, {}, [{"b": 2}], []]
+    rows = [
+        [personas.manager_a.pk, case_a.pk, f"k{n}", NoticeEvent.choices[0][0], "t", None, value, NOW]
+        for n, value in enumerate(values)
+    ]
+    insert_values(Notice, ["user", "case", "key", "event", "text", "due_on", "subjects", "created_at"], rows)
+    stored = dict(Notice.objects.values_list("key", "subjects"))
+    assert [stored[f"k{n}"] for n in range(len(values))] == values
+    assert [type(v) for v in (stored["k0"], stored["k1"])] == [dict, list]
+    assert sorted(map(repr, prepared)) == sorted(map(repr, [{}, [], {"a": 1}, [{"b": 2}]]))

@@ -227,3 +227,29 @@ def test_the_sweep_records_a_ctl_failure_once_and_withdraws_it_if_the_history_ch
     failure.refresh_from_db()
     assert failure.withdrawn_at is not None and "did not run out" in failure.withdrawn_reason
     assert AuditEvent.objects.filter(subject_type="progression.ctlfailure", action="alter").count() == 1
+
+
+def test_new_deadlines_are_written_with_every_column_a_saved_one_has(personas: Personas, case_a) -> None:
+    """The sweep writes new deadlines as rows, not through save(): every column is named, and each
+    holds what the model would have stored (its defaults included)."""
+    from casework.progression.sweep import NEW_DEADLINE_COLUMNS
+
+    columns = {f.name for f in Deadline._meta.concrete_fields if not f.primary_key}
+    assert set(NEW_DEADLINE_COLUMNS) == columns and len(NEW_DEADLINE_COLUMNS) == len(columns)
+    _sending(case_a, personas.prosecutor_a, dt.date(2026, 2, 2))
+    progression_sweep()
+    created = Deadline.objects.filter(case=case_a).exclude(key__startswith="direction.")
+    assert created.exists()
+    now = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
+    for deadline in created:
+        assert (deadline.version, deadline.direction_reason, deadline.missed_reason, deadline.missed_note) == (
+            1,
+            "",
+            "",
+            "",
+        )
+        assert deadline.created_at == deadline.updated_at
+        assert dt.timedelta(0) <= deadline.created_at - now < dt.timedelta(minutes=1)
+        assert deadline.proposed_due_on == deadline.due_on and deadline.title and deadline.rule_version
+        assert deadline.owner_id == (case_a.allocated_lawyer_id or case_a.legal_manager_id)
+        deadline.full_clean()  # every value fits its field

@@ -39,6 +39,10 @@ _PASS_THROUGH: dict[str, type | tuple[type, ...]] = {
 }
 
 
+#: Container types whose empty value always prepares to the same thing (JSON's {} and []).
+_EMPTY_ALIKE = (dict, list)
+
+
 def _plain_type(field: models.Field[Any, Any]) -> type | tuple[type, ...] | None:
     return _PASS_THROUGH.get("ForeignKey" if field.is_relation else field.get_internal_type())
 
@@ -54,11 +58,16 @@ def _preparer(field: models.Field[Any, Any], connection: BaseDatabaseWrapper) ->
         if raw is None or (plain is not None and type(raw) is plain):
             return raw
         if isinstance(raw, dt.date):  # datetimes too
-            key = (type(raw), raw)
-            if key not in seen:
-                seen[key] = prepare(raw, connection)
-            return seen[key]
-        return prepare(raw, connection)
+            key: tuple[type, Any] = (type(raw), raw)
+        elif type(raw) in _EMPTY_ALIKE and not raw:
+            # An empty JSON value: "not applicable" verdicts carry empty facts (four in ten of a
+            # first sweep's verdicts), encoded once here rather than once per row.
+            key = (type(raw), None)
+        else:
+            return prepare(raw, connection)
+        if key not in seen:
+            seen[key] = prepare(raw, connection)
+        return seen[key]
 
     return value
 

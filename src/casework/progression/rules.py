@@ -217,12 +217,7 @@ def key_dates(
     known = dict(anchors)
     wanted = set(codes) if codes is not None else None
     proposals: list[ProposedDate] = []
-    by_code: dict[str, list[LimitRule]] = {}
-    for rule in rules:
-        if rule.anchor and rule.kind == "offset" and rule.custody in ("any", custody):
-            by_code.setdefault(rule.code, []).append(rule)
-    for code in sorted(by_code, key=lambda code: (_DERIVATION_ORDER.get(code, 99), code)):
-        candidates = by_code[code]
+    for code, candidates in _offset_rules_in_order(rules, custody):
         anchor_name = candidates[0].anchor
         anchor_date = known.get(anchor_name)
         if anchor_date is None:
@@ -237,6 +232,31 @@ def key_dates(
         if needed:
             proposals.append(ProposedDate(code, rule.title, due, basis[:300], rule.version, rule.source))
     return proposals
+
+
+#: The last few rule tuples' offset rules by code, in derivation order, per custody status: the sweep
+#: asks for each case's key dates with the same rules tens of thousands of times. Keyed by the
+#: tuple's identity (a tuple cannot change; the entry's reference to it keeps the id from reuse).
+_OFFSET_PLANS: dict[tuple[int, str], tuple[Sequence[LimitRule], list[tuple[str, list[LimitRule]]]]] = {}
+
+
+def _offset_rules_in_order(rules: Sequence[LimitRule], custody: str) -> list[tuple[str, list[LimitRule]]]:
+    """(code, the versions of that offset rule which apply to this custody status), in the order
+    derived anchors need: a stage's date is known before the rules counted from it."""
+    cached = _OFFSET_PLANS.get((id(rules), custody))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    by_code: dict[str, list[LimitRule]] = {}
+    for rule in rules:
+        if rule.anchor and rule.kind == "offset" and rule.custody in ("any", custody):
+            by_code.setdefault(rule.code, []).append(rule)
+    plan = [(code, by_code[code]) for code in sorted(by_code, key=lambda code: (_DERIVATION_ORDER.get(code, 99), code))]
+    if not isinstance(rules, tuple):  # a list may change in place: worked out afresh each time
+        return plan
+    if len(_OFFSET_PLANS) >= 8:
+        _OFFSET_PLANS.clear()
+    _OFFSET_PLANS[(id(rules), custody)] = (rules, plan)
+    return plan
 
 
 _DERIVATION_ORDER: dict[str, int] = {

@@ -49,13 +49,13 @@ def threshold_charge_dates(case_ids: list[int]) -> dict[int, dt.date]:
             found[case_id] = day
 
     versions = DocumentVersion.objects.filter(
-        document__case_id__in=case_ids, document__kind=DocumentKind.MG3, metadata__test="threshold"
+        document__case_id__in=among(case_ids), document__kind=DocumentKind.MG3, metadata__test="threshold"
     ).values_list("document__case_id", "created_at", "metadata")
     for case_id, created_at, metadata in versions:
         if (metadata or {}).get("decision", "charge") != "no_further_action":
             keep(case_id, local(created_at).date())
     for case_id, reviewed_on in CaseReview.objects.filter(
-        case_id__in=case_ids, kind=ReviewKind.THRESHOLD_TEST
+        case_id__in=among(case_ids), kind=ReviewKind.THRESHOLD_TEST
     ).values_list("case_id", "reviewed_on"):
         keep(case_id, reviewed_on)
     return found
@@ -64,7 +64,7 @@ def threshold_charge_dates(case_ids: list[int]) -> dict[int, dt.date]:
 def full_code_review_dates_by_case(case_ids: list[int]) -> dict[int, list[dt.date]]:
     found: dict[int, list[dt.date]] = {}
     for case_id, reviewed_on in CaseReview.objects.filter(
-        case_id__in=case_ids, kind=ReviewKind.FULL_CODE_TEST
+        case_id__in=among(case_ids), kind=ReviewKind.FULL_CODE_TEST
     ).values_list("case_id", "reviewed_on"):
         found.setdefault(case_id, []).append(reviewed_on)
     return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -61,7 +62,7 @@ def _reading_for(
     clock: CustodyClock,
     *,
     today: dt.date,
-    engine_rules: list[rules.LimitRule],
+    engine_rules: Sequence[rules.LimitRule],
     calendar: WorkingCalendar,
     events: list[CustodyClockEvent] | None = None,
     extra: list[ctl.ClockEvent] | None = None,
@@ -469,7 +470,7 @@ def proposed_deadlines(
     *,
     case: Case,
     today: dt.date,
-    engine_rules: list[rules.LimitRule],
+    engine_rules: Sequence[rules.LimitRule],
     calendar: WorkingCalendar,
     anchors: dict[str, dt.date],
     hearings: list[tuple[int, dt.date]],
