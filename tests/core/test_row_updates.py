@@ -120,3 +120,38 @@ def test_empty_json_values_are_prepared_once_and_stored_as_what_they_were(
     assert [stored[f"k{n}"] for n in range(len(values))] == values
     assert [type(v) for v in (stored["k0"], stored["k1"])] == [dict, list]
     assert sorted(map(repr, prepared)) == sorted(map(repr, [{}, [], {"a": 1}, [{"b": 2}]]))
+
+
+def test_upsert_updates_the_named_columns_of_a_matching_row_and_inserts_the_rest(case_a, case_b) -> None:
+    from casework.cases.models import CaseSweepMark
+    from casework.core.row_updates import upsert_values
+
+    CaseSweepMark.objects.filter(sweep="progression").delete()  # whatever creating the cases marked
+    CaseSweepMark.objects.create(sweep="progression", case=case_a, generation=7, swept_generation=3, rules_key="old")
+    columns = ("sweep", "case", "generation", "swept_generation", "swept_on", "rules_key", "next_check_on")
+    day, later = dt.date(2026, 3, 2), dt.date(2026, 3, 9)
+    rows = [("progression", case_a.pk, 1, 7, day, "new", later), ("progression", case_b.pk, 1, 1, day, "new", None)]
+    assert (
+        upsert_values(
+            CaseSweepMark,
+            columns,
+            rows,
+            unique_fields=["sweep", "case"],
+            update_fields=["swept_generation", "swept_on", "rules_key", "next_check_on"],
+        )
+        == 2
+    )
+    stored = {
+        m.case_id: (m.generation, m.swept_generation, m.swept_on, m.rules_key, m.next_check_on)
+        for m in CaseSweepMark.objects.filter(sweep="progression")
+    }
+    # The existing row keeps its change count (not an update field) and takes the rest.
+    assert stored == {case_a.pk: (7, 7, day, "new", later), case_b.pk: (1, 1, day, "new", None)}
+
+
+def test_a_column_of_nothing_but_none_is_stored_as_null(personas: Personas, case_a) -> None:
+    """Passed through whole (no value by value preparation), it still stores SQL NULL, as a None
+    beside other values does: a JSON column too."""
+    rows = [[personas.manager_a.pk, case_a.pk, f"k{n}", NoticeEvent.choices[0][0], "t", None, [], NOW] for n in (1, 2)]
+    insert_values(Notice, ["user", "case", "key", "event", "text", "due_on", "subjects", "created_at"], rows)
+    assert list(Notice.objects.order_by("key").values_list("due_on", "read_at")) == [(None, None), (None, None)]

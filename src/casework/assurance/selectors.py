@@ -122,14 +122,21 @@ def facts_for_cases(case_ids: list[int], today: dt.date) -> dict[int, CaseFacts]
         Defendant.objects.filter(case_id__in=ids).values("case_id").annotate(n=Count("id")).values_list("case_id", "n")
     )
     versions: dict[int, list[VersionFact]] = defaultdict(list)
+    # Most documents of a kind carry the same metadata text: each distinct text is decoded once per
+    # batch (the facts only read it), not once per version: most of a first sweep's JSON decoding.
+    decoded: dict[str, dict[str, Any]] = {}
     for doc_id, number, created_at, rationale, metadata in plain_rows(
         DocumentVersion.objects.filter(document__case_id__in=ids)
         .order_by("-number")
         .values_list("document_id", "number", "created_at", "rationale", "metadata")
     ):
-        versions[doc_id].append(
-            VersionFact(number, local_date(created_at), bool(rationale.strip()), json_value(metadata) or {})
-        )
+        if isinstance(metadata, str):
+            meta = decoded.get(metadata)
+            if meta is None:
+                meta = decoded[metadata] = json_value(metadata) or {}
+        else:
+            meta = json_value(metadata) or {}
+        versions[doc_id].append(VersionFact(number, local_date(created_at), bool(rationale.strip()), meta))
     documents: dict[int, list[DocumentFact]] = defaultdict(list)
     hrs_filed: dict[int, list[dt.date]] = defaultdict(list)
     for doc_id, case_id, kind, title, created_at in plain_rows(

@@ -32,6 +32,7 @@ from typing import Any
 from django.db import connection
 
 from casework.cases.models import CaseSweepMark
+from casework.core.row_updates import upsert_values
 
 PROGRESSION = "progression"
 ASSURANCE = "assurance"
@@ -107,24 +108,21 @@ def record(
     case due for the next sweep."""
     if not next_checks:
         return
-    CaseSweepMark.objects.bulk_create(
+    # One prepared upsert run per row (a first sweep marks 100,000 cases).
+    upsert_values(
+        CaseSweepMark,
+        _MARK_COLUMNS,
         [
-            CaseSweepMark(
-                sweep=sweep,
-                case_id=case_id,
-                generation=generations.get(case_id, 0),
-                swept_generation=generations.get(case_id, 0),
-                swept_on=today,
-                rules_key=rules_key,
-                next_check_on=next_check_on,
-            )
+            (sweep, case_id, generations.get(case_id, 0), generations.get(case_id, 0), today, rules_key, next_check_on)
             for case_id, next_check_on in next_checks.items()
         ],
-        batch_size=500,
-        update_conflicts=True,
         unique_fields=["sweep", "case"],
         update_fields=["swept_generation", "swept_on", "rules_key", "next_check_on"],
     )
+
+
+#: Every column of a sweep mark but its id, in the order `record` builds its rows.
+_MARK_COLUMNS = ("sweep", "case", "generation", "swept_generation", "swept_on", "rules_key", "next_check_on")
 
 
 def first_day_after(today: dt.date, days: Iterable[dt.date | None]) -> dt.date | None:

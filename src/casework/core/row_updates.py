@@ -110,6 +110,35 @@ def insert_values(model: type[models.Model], fields: Sequence[str], rows: Sequen
     """Insert one row per value sequence (in `fields` order; unnamed columns take their database
     default, so name every column that has no default there). For derived rows written by the
     tens of thousands, where building a model instance per row costs more than writing it."""
+    return _write_values(model, fields, rows)
+
+
+def upsert_values(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    unique_fields: Sequence[str],
+    update_fields: Sequence[str],
+) -> int:
+    """`insert_values`, where a row whose `unique_fields` match an existing row updates that row's
+    `update_fields` instead (INSERT ... ON CONFLICT ... DO UPDATE, on SQLite and PostgreSQL alike):
+    what `bulk_create(update_conflicts=True)` does, without compiling every row's placeholders."""
+    quote = connections[router.db_for_write(model)].ops.quote_name
+    conflict = ", ".join(quote(_column(model, name)) for name in unique_fields)
+    updates = ", ".join(f"{quote(_column(model, n))} = EXCLUDED.{quote(_column(model, n))}" for n in update_fields)
+    return _write_values(model, fields, rows, suffix=f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}")
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), "upsert_values names concrete fields only"
+    return str(field.column)
+
+
+def _write_values(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str = ""
+) -> int:
     if not rows:
         return 0
     connection = connections[router.db_for_write(model)]
@@ -120,7 +149,8 @@ def insert_values(model: type[models.Model], fields: Sequence[str], rows: Sequen
     quote = connection.ops.quote_name
     names = ", ".join(quote(str(field.column)) for field in concrete)
     marks = ", ".join(["%s"] * len(concrete))
-    sql = f"INSERT INTO {quote(opts.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 (names from the model)
+    # Table and column names come from the model's own metadata, quoted; values are parameters.
+    sql = f"INSERT INTO {quote(opts.db_table)} ({names}) VALUES ({marks}){suffix}"  # noqa: S608
     width = len(concrete)
     if any(len(row) != width for row in rows):
         raise ValueError(f"insert_values: every row needs {width} values, in {fields} order")
@@ -139,6 +169,9 @@ def insert_values(model: type[models.Model], fields: Sequence[str], rows: Sequen
 
 
 def _all_plain(values: Sequence[Any], field: models.Field[Any, Any]) -> bool:
-    """Whether the driver takes every value of this column as it is (see _PASS_THROUGH)."""
+    """Whether the driver takes every value of this column as it is (see _PASS_THROUGH); a column
+    of nothing but None is passed through whatever its type, as `_preparer` passes each None."""
     plain = _plain_type(field)
-    return plain is not None and all(value is None or type(value) is plain for value in values)
+    if plain is None:
+        return all(value is None for value in values)
+    return all(value is None or type(value) is plain for value in values)
