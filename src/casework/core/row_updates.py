@@ -5,6 +5,7 @@ Django's `bulk_update` builds one `CASE WHEN id = ... THEN ...` expression per f
 of thousands of rows that costs more than the writes themselves. Here the statement is built once
 (`UPDATE table SET f1 = %s, ... WHERE id = %s`, or `INSERT INTO table (...) VALUES (%s, ...)`) and
 run with one parameter row per object, which SQLite and PostgreSQL (psycopg pipelines it) run fast.
+`upsert_values` adds `ON CONFLICT (...) DO UPDATE` for rows that may already exist.
 
 Like `bulk_update`, these skip save(), signals and the services' audit calls: use them only where
 the caller writes the audit events itself (the nightly sweeps record every change with
