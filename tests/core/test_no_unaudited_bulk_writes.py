@@ -74,6 +74,9 @@ def test_detector_finds_a_bulk_update():
 
 def test_detector_finds_row_writes():
     sample = ast.parse(
-        "insert_values(M, f, rows)\nrow_updates.update_rows(M, o, f)\nupsert_values(M, f, r, unique_fields=[], update_fields=[])\nx = values(1)"
+        "insert_values(M, f, rows)\n"
+        "row_updates.update_rows(M, o, f)\n"
+        "upsert_values(M, f, r, unique_fields=[], update_fields=[])\n"
+        "x = values(1)"
     )
     assert bulk_write_calls(sample) == [1, 2, 3]
