@@ -225,7 +225,9 @@ def facts_for_cases(case_ids: list[int], today: dt.date) -> dict[int, CaseFacts]
 
 def current_verdicts(*, user: Any, case_id: int) -> QuerySet[VerdictPeriod]:
     return (
-        VerdictPeriod.objects.filter(case__in=Case.objects.visible_to(user), case_id=case_id, valid_to__isnull=True)
+        VerdictPeriod.objects.filter(
+            case__in=Case.objects.visible_to(user).filter(pk=case_id), case_id=case_id, valid_to__isnull=True
+        )
         .select_related("rule")
         .order_by("outcome", "rule_code")
     )

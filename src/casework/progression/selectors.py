@@ -74,9 +74,11 @@ def full_code_review_dates(case: Case) -> list[dt.date]:
     return full_code_review_dates_by_case([case.pk]).get(case.pk, [])
 
 
+# A case's own rows are read through visible_to narrowed to that case: `case IN (every case a
+# national reader sees)` made SQLite list the whole register for each read.
 def clocks_for_case(*, user: Any, case_id: int) -> QuerySet[CustodyClock]:
     return (
-        CustodyClock.objects.filter(case__in=Case.objects.visible_to(user), case_id=case_id)
+        CustodyClock.objects.filter(case__in=Case.objects.visible_to(user).filter(pk=case_id), case_id=case_id)
         .select_related("charge__defendant", "checked_by")
         .prefetch_related("events")
         .order_by("expires_on", "id")
@@ -84,7 +86,9 @@ def clocks_for_case(*, user: Any, case_id: int) -> QuerySet[CustodyClock]:
 
 
 def deadlines_for_case(*, user: Any, case_id: int) -> QuerySet[Deadline]:
-    return Deadline.objects.filter(case__in=Case.objects.visible_to(user), case_id=case_id).select_related("owner")
+    return Deadline.objects.filter(
+        case__in=Case.objects.visible_to(user).filter(pk=case_id), case_id=case_id
+    ).select_related("owner")
 
 
 #: What a listing of expiring clocks shows of each: the clock, its charge's offence and its defendant.
