@@ -76,7 +76,7 @@ def questions_for(assessment: Assessment) -> list[Any]:
 def _absences(person_ids: Iterable[int], quarter: rules.Quarter) -> dict[int, list[tuple[dt.date, dt.date]]]:
     found: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     rows = Absence.objects.filter(
-        person_id__in=list(person_ids),
+        person_id__in=among(person_ids, using=Absence.objects.db),
         hours_per_week__isnull=True,
         kind__in=ABSENCE_KINDS,
         starts_on__lte=quarter.ends_on,
@@ -126,32 +126,71 @@ def prosecutors_in_scope(user: Any) -> QuerySet[User]:
     return qs.filter(pk=user.pk).distinct()
 
 
-def coverage_for(*, people: Iterable[User], quarter: rules.Quarter, policy: QuotaPolicy) -> list[CoverageRow]:
-    """Expected and received assessments per person for a quarter, in three queries."""
-    people = list(people)
-    absences = _absences([p.pk for p in people], quarter)
+#: A person as coverage reads them: (id, first name, last name, username, FTE, unit name, team name).
+PersonRow = tuple[int, str, str, str, Any, str | None, str | None]
+_PERSON_COLUMNS = ("pk", "first_name", "last_name", "username", "fte", "unit__name", "team__name")
+
+
+def _person_rows(people: QuerySet[User] | Iterable[User]) -> list[PersonRow]:
+    """People as narrow rows: a queryset is read with values_list (a model instance, with its unit
+    and team, per prosecutor was most of the national coverage page's time); instances already in
+    hand are read off."""
+    if isinstance(people, QuerySet):
+        return list(people.values_list(*_PERSON_COLUMNS))
+    return [
+        (
+            p.pk,
+            p.first_name,
+            p.last_name,
+            p.username,
+            p.fte,
+            p.unit.name if p.unit_id else None,
+            p.team.name if p.team_id else None,
+        )
+        for p in people
+    ]
+
+
+def coverage_for(
+    *, people: QuerySet[User] | Iterable[User], quarter: rules.Quarter, policy: QuotaPolicy
+) -> list[CoverageRow]:
+    """Expected and received assessments per person for a quarter, in three queries. The quota is
+    worked out once per distinct (FTE, long-absence days): it depends on nothing else, and most
+    people share a handful of those pairs."""
+    rows_in = _person_rows(people)
+    ids = [row[0] for row in rows_in]
+    absences = _absences(ids, quarter)
     received = dict(
-        Assessment.objects.filter(prosecutor__in=people, quarter=quarter.label, status__in=COUNTED_STATUSES)
+        Assessment.objects.filter(
+            prosecutor_id__in=among(ids, using=Assessment.objects.db),
+            quarter=quarter.label,
+            status__in=COUNTED_STATUSES,
+        )
         .values("prosecutor_id")
         .annotate(n=Count("id"))
         .values_list("prosecutor_id", "n")
     )
+    params = _params(policy)
+    quotas: dict[tuple[Any, int], rules.Quota] = {}
     rows = []
-    for person in people:
-        absent = rules.long_absence_days_in(absences.get(person.pk, []), quarter, policy.long_absence_days)
-        quota = rules.quota_for(fte=person.fte, absent_days=absent, quarter=quarter, params=_params(policy))
+    for pk, first, last, username, fte, unit, team in rows_in:
+        taken = absences.get(pk)
+        absent = rules.long_absence_days_in(taken, quarter, policy.long_absence_days) if taken else 0
+        quota = quotas.get((fte, absent))
+        if quota is None:
+            quota = quotas[(fte, absent)] = rules.quota_for(fte=fte, absent_days=absent, quarter=quarter, params=params)
         rows.append(
             CoverageRow(
-                person.pk,
-                person.display_name,
-                person.unit.name if person.unit else "",
-                person.team.name if person.team else "",
+                pk,
+                f"{first} {last}".strip() or username,  # User.display_name
+                unit or "",
+                team or "",
                 quota.expected,
-                received.get(person.pk, 0),
+                received.get(pk, 0),
                 quota.explanation,
             )
         )
-    return sorted(rows, key=lambda r: (-r.behind, r.unit, r.name))
+    return sorted(rows, key=lambda r: (-r.behind, r.unit, r.name, r.person_id))
 
 
 def coverage(*, user: Any, quarter: rules.Quarter) -> tuple[list[CoverageRow], bool]:
@@ -554,13 +593,10 @@ def assurance_facts(case_ids: list[int], today: dt.date) -> dict[int, Any]:
             "pk", "allocated_lawyer_id"
         )
     )
-    people = {
-        p.pk: p
-        for p in User.objects.filter(pk__in=set(lawyers.values()), roles__code=RoleCode.PROSECUTOR)
-        .select_related("unit", "team")
-        .distinct()
-    }
-    rows = {r.person_id: r for r in coverage_for(people=people.values(), quarter=quarter, policy=policy)}
+    prosecutors = User.objects.filter(
+        pk__in=among(set(lawyers.values()), using=User.objects.db), roles__code=RoleCode.PROSECUTOR
+    ).distinct()
+    rows = {r.person_id: r for r in coverage_for(people=prosecutors, quarter=quarter, policy=policy)}
     feedback: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for pk, case_id, submitted_at, meeting_on in Assessment.objects.filter(
         case_id__in=among(case_ids), submitted_at__isnull=False

@@ -502,6 +502,10 @@ def _download(body: bytes, name: str, fmt: str) -> HttpResponse:
     return response
 
 
+#: The coverage page shows at most this many prosecutors, furthest behind first.
+COVERAGE_ROWS_SHOWN = 100
+
+
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def coverage(request: HttpRequest, fmt: str = "") -> HttpResponse:
@@ -523,7 +527,12 @@ def coverage(request: HttpRequest, fmt: str = "") -> HttpResponse:
         request,
         "quality/coverage.html",
         {
-            "rows": rows,
+            # Furthest behind first (coverage_for's order): a national reader's table would otherwise be
+            # thousands of rows long; the downloads hold every row.
+            "rows": rows[:COVERAGE_ROWS_SHOWN],
+            "total": len(rows),
+            "trimmed": len(rows) > COVERAGE_ROWS_SHOWN,
+            "others": max(len(rows) - COVERAGE_ROWS_SHOWN, 0),
             "named": named,
             "quarter": quarter,
             "behind": sum(1 for r in rows if r.behind),
