@@ -53,6 +53,32 @@ def test_long_absence_days_counts_overlaps_once_and_clips_to_quarter() -> None:
     assert rules.long_absence_days_in(absences, Q2, 28) == 40  # 1 Apr – 10 May
 
 
+def _days_marked(absences: list[tuple[dt.date, dt.date]], quarter: rules.Quarter, threshold: int) -> int:
+    """The definition, day by day: each quarter day inside an absence at least `threshold` days long."""
+    covered = set()
+    for start, end in absences:
+        if (end - start).days + 1 >= threshold:
+            day = max(start, quarter.starts_on)
+            while day <= min(end, quarter.ends_on):
+                covered.add(day)
+                day += dt.timedelta(days=1)
+    return len(covered)
+
+
+def test_long_absence_days_equal_marking_each_day_on_random_absences() -> None:
+    import random
+
+    rng = random.Random(62)
+    for _ in range(3000):
+        quarter = rules.Quarter(2026, rng.randint(1, 4))
+        absences = []
+        for _ in range(rng.randint(0, 5)):
+            start = quarter.starts_on + dt.timedelta(days=rng.randint(-120, 100))
+            absences.append((start, start + dt.timedelta(days=rng.choice([0, 6, 26, 27, 28, 40, 90, 200]))))
+        threshold = rng.choice([1, 14, 28])
+        assert rules.long_absence_days_in(absences, quarter, threshold) == _days_marked(absences, quarter, threshold)
+
+
 def test_quota_explanation_states_the_arithmetic() -> None:
     quota = rules.quota_for(fte=Decimal("0.5"), absent_days=0, quarter=Q2, params=PARAMS)
     assert quota.explanation == "2 per quarter × FTE 0.50 = 1.00, rounded to 1"

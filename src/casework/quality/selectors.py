@@ -8,6 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
@@ -132,11 +133,20 @@ _PERSON_COLUMNS = ("pk", "first_name", "last_name", "username", "fte", "unit__na
 
 
 def _person_rows(people: QuerySet[User] | Iterable[User]) -> list[PersonRow]:
-    """People as narrow rows: a queryset is read with values_list (a model instance, with its unit
-    and team, per prosecutor was most of the national coverage page's time); instances already in
-    hand are read off."""
+    """People as narrow rows: a queryset is read as the driver returns it (a model instance, with
+    its unit and team, per prosecutor was most of the national coverage page's time; so was
+    converting each FTE), each distinct FTE converted once; instances already in hand are read off."""
     if isinstance(people, QuerySet):
-        return list(people.values_list(*_PERSON_COLUMNS))
+        places = User._meta.get_field("fte").decimal_places  # type: ignore[union-attr]
+        step = Decimal(1).scaleb(-places)
+        fte_of: dict[Any, Decimal] = {}
+        rows = []
+        for pk, first, last, username, raw, unit, team in plain_rows(people.values_list(*_PERSON_COLUMNS)):
+            fte = fte_of.get(raw)
+            if fte is None:
+                fte = fte_of[raw] = Decimal(str(raw)).quantize(step)
+            rows.append((pk, first, last, username, fte, unit, team))
+        return rows
     return [
         (
             p.pk,
@@ -193,16 +203,42 @@ def coverage_for(
     return sorted(rows, key=lambda r: (-r.behind, r.unit, r.name, r.person_id))
 
 
+def pseudonymised(rows: Iterable[CoverageRow], start: int = 1) -> list[CoverageRow]:
+    """Rows numbered in their order instead of named, for readers who see aggregates only."""
+    return [
+        CoverageRow(0, f"Prosecutor {i}", r.unit, r.team, r.expected, r.received, r.explanation)
+        for i, r in enumerate(rows, start=start)
+    ]
+
+
 def coverage(*, user: Any, quarter: rules.Quarter) -> tuple[list[CoverageRow], bool]:
     """Coverage rows for the user's scope, and whether names are shown (else rows are numbered)."""
     rows = coverage_for(people=prosecutors_in_scope(user), quarter=quarter, policy=policy_on(quarter.starts_on))
     named = sees_names(user)
-    if not named:
-        rows = [
-            CoverageRow(0, f"Prosecutor {i}", r.unit, r.team, r.expected, r.received, r.explanation)
-            for i, r in enumerate(rows, start=1)
-        ]
-    return rows, named
+    return (rows if named else pseudonymised(rows)), named
+
+
+@dataclass(frozen=True)
+class CoverageSummary:
+    """The coverage page: the first `shown` rows (furthest behind first) and counts over them all."""
+
+    rows: list[CoverageRow]
+    total: int
+    behind: int
+    named: bool
+
+
+def coverage_summary(*, user: Any, quarter: rules.Quarter, shown: int) -> CoverageSummary:
+    """As `coverage`, numbering only the rows shown: the same names and numbers as the full table."""
+    rows = coverage_for(people=prosecutors_in_scope(user), quarter=quarter, policy=policy_on(quarter.starts_on))
+    named = sees_names(user)
+    first = rows[:shown]
+    return CoverageSummary(
+        rows=first if named else pseudonymised(first),
+        total=len(rows),
+        behind=sum(1 for r in rows if r.behind),
+        named=named,
+    )
 
 
 # --- sampling --------------------------------------------------------------------------------------

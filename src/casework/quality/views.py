@@ -511,8 +511,8 @@ COVERAGE_ROWS_SHOWN = 100
 def coverage(request: HttpRequest, fmt: str = "") -> HttpResponse:
     user = _user(request, OVERSIGHT_ROLES)
     quarter = _quarter(request)
-    rows, named = selectors.coverage(user=user, quarter=quarter)
     if fmt:
+        rows, _named = selectors.coverage(user=user, quarter=quarter)
         body = exports.export(
             actor=user,
             what="coverage",
@@ -523,19 +523,20 @@ def coverage(request: HttpRequest, fmt: str = "") -> HttpResponse:
             justification="IQA coverage oversight",
         )
         return _download(body, f"iqa-coverage-{quarter.label}", fmt)
+    # Furthest behind first (coverage_for's order): a national reader's table would otherwise be
+    # thousands of rows long; the downloads hold every row.
+    summary = selectors.coverage_summary(user=user, quarter=quarter, shown=COVERAGE_ROWS_SHOWN)
     return render(
         request,
         "quality/coverage.html",
         {
-            # Furthest behind first (coverage_for's order): a national reader's table would otherwise be
-            # thousands of rows long; the downloads hold every row.
-            "rows": rows[:COVERAGE_ROWS_SHOWN],
-            "total": len(rows),
-            "trimmed": len(rows) > COVERAGE_ROWS_SHOWN,
-            "others": max(len(rows) - COVERAGE_ROWS_SHOWN, 0),
-            "named": named,
+            "rows": summary.rows,
+            "total": summary.total,
+            "trimmed": summary.total > len(summary.rows),
+            "others": summary.total - len(summary.rows),
+            "named": summary.named,
             "quarter": quarter,
-            "behind": sum(1 for r in rows if r.behind),
+            "behind": summary.behind,
             "previous": quarter.previous().label,
             "next": quarter.next().label,
         },
