@@ -446,12 +446,13 @@ def _api_headers(user: Any) -> dict[str, str]:
 
 def refresh_stored_figures() -> dict[str, float]:
     """What the scheduled jobs keep for the national pages, made now: the oversight compliance tallies,
-    the assurance dashboard's unit figures, the resourcing bands, unit summaries and forecasts, and the
-    overviews' stored counts.
+    the assurance dashboard's unit figures, the resourcing bands, unit summaries and forecasts, the
+    overviews' stored counts and the IQA analytics.
     Seconds each. For a register built before a stored figure existed (or left unrefreshed): without
     it the pages measure their live fallback, which no one in service waits for after the first job."""
     from casework.assurance import tallies
     from casework.oversight.services import refresh_compliance_tallies
+    from casework.quality import analytics_store
     from casework.resourcing import stored, summaries
     from casework.workday import tallies as overview_counts
     from measure import progress
@@ -463,6 +464,7 @@ def refresh_stored_figures() -> dict[str, float]:
         "resourcing_summaries": summaries.refresh,
         "resourcing_forecasts": stored.refresh_forecasts,
         "overview_counts": overview_counts.refresh,
+        "iqa_analytics": analytics_store.refresh,
     }
     seconds = {}
     for name, step in steps.items():

@@ -73,7 +73,7 @@ def test_the_schedule_is_built_from_what_each_app_declares():
         "notifications": ["email-delivery"],
         "progression": ["progression-sweep", "daily-digests"],
         "assurance": ["compliance-sweep", "assurance-rechecks", "assurance-dashboard-tallies"],
-        "quality": ["iqa-reminders"],
+        "quality": ["iqa-reminders", "iqa-analytics"],
         "partners": ["partners-sweep"],
         "oversight": ["oversight-tallies"],
         "workday": ["workday-tallies"],

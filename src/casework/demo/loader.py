@@ -45,6 +45,7 @@ from casework.people.models import Absence, Area, Grade, PoliceForce, Role, Spec
 from casework.progression.models import Deadline
 from casework.progression.selectors import engine_rules
 from casework.progression.sweep import progression_sweep
+from casework.quality import analytics_store
 from casework.resourcing import selectors as resourcing_selectors
 from casework.resourcing import stored as resourcing_stored
 from casework.resourcing import summaries as resourcing_summaries
@@ -189,6 +190,9 @@ class DemoLoader:
             f"overview counts of {overview_counts.units} units and {overview_counts.people} people"
             f" ({time.perf_counter() - started:.1f} s)"
         )
+        # National, area and unit-head IQA analytics read stored figures (quality.analytics_store).
+        analytics = analytics_store.refresh(actor=None)
+        self.progress(f"IQA analytics of {analytics['scopes']} scopes ({time.perf_counter() - started:.1f} s)")
 
     # --- people ---------------------------------------------------------------------------------
 

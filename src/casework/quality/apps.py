@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.apps import AppConfig
 
-from casework.core.schedule import DailyAt, ScheduleEntry
+from casework.core.schedule import DailyAt, Every, ScheduleEntry
 
 
 class QualityConfig(AppConfig):
@@ -23,5 +23,11 @@ class QualityConfig(AppConfig):
             task_path="casework.quality.tasks.iqa_reminders_task",
             cadence=DailyAt(dt.time(7, 0)),
             purpose="E-mail a reminder for each quality assessment step gone overdue (once per step).",
+        ),
+        ScheduleEntry(
+            name="iqa-analytics",
+            task_path="casework.quality.tasks.iqa_analytics_refresh_task",
+            cadence=Every(dt.timedelta(hours=1)),
+            purpose="Work out the IQA analytics of each national, area and unit scope, which their pages read.",
         ),
     )

@@ -203,15 +203,37 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
         """Assessments a user may see counted in aggregates (names shown only if sees_names)."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        roles = user.role_codes
-        counted = self.exclude(status=AssessmentStatus.DRAFT)
-        if roles & NATIONAL_READ_ROLES:
-            return counted
-        if RoleCode.AREA_LEADERSHIP in roles and user.area_id:
-            return counted.filter(unit__areas=user.area_id).distinct()
-        if RoleCode.UNIT_HEAD in roles and user.unit_id:
-            return counted.filter(unit_id=user.unit_id)
+        shared = self.shared_scope_key(user)
+        if shared is not None:
+            return self.counted_in(shared)
         return self.visible_to(user).exclude(status=AssessmentStatus.DRAFT)
+
+    def shared_scope_key(self, user: Any) -> str | None:
+        """The aggregate scope the user shares with others of their standing: "national", "area:<id>"
+        or "unit:<id>"; None when their scope is their own (visible_to) or they have none. Stored
+        analytics are kept per key, so a reader only ever gets the figures of exactly their scope."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return None
+        roles = user.role_codes
+        if roles & NATIONAL_READ_ROLES:
+            return "national"
+        if RoleCode.AREA_LEADERSHIP in roles and user.area_id:
+            return f"area:{user.area_id}"
+        if RoleCode.UNIT_HEAD in roles and user.unit_id:
+            return f"unit:{user.unit_id}"
+        return None
+
+    def counted_in(self, key: str) -> AssessmentQuerySet:
+        """The submitted assessments of a shared scope (see shared_scope_key)."""
+        counted = self.exclude(status=AssessmentStatus.DRAFT)
+        kind, _, pk = key.partition(":")
+        if kind == "national" and not pk:
+            return counted
+        if kind == "area" and pk.isdigit():
+            return counted.filter(unit__areas=int(pk)).distinct()
+        if kind == "unit" and pk.isdigit():
+            return counted.filter(unit_id=int(pk))
+        raise ValueError(f"{key!r} is not an aggregate scope")
 
 
 class Assessment(VersionedModel):
@@ -302,3 +324,21 @@ class ModerationAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.code}: {self.value}"
+
+
+class AnalyticsSnapshot(models.Model):
+    """The IQA analytics of one shared aggregate scope, worked out by the scheduled refresh
+    (quality.analytics_store) so a national or area reader's page does not count a million answers
+    per request. One row per (scope, named): the pseudonymised and the named figures are separate."""
+
+    scope = models.CharField(max_length=40, help_text='"national", "area:<id>" or "unit:<id>".')
+    named = models.BooleanField()
+    as_of = models.DateTimeField(help_text="The figures count the assessments submitted by then.")
+    seconds = models.FloatField(default=0, help_text="How long working them out took.")
+    data = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "named"], name="iqa_analytics_snapshot_once")]
+
+    def __str__(self) -> str:
+        return f"IQA analytics for {self.scope} as at {self.as_of:%Y-%m-%d %H:%M}"

@@ -93,9 +93,7 @@ def long_absence_days_in(absences: Iterable[tuple[dt.date, dt.date]], quarter: Q
     # the same count as marking each covered day, without a step per day.
     first, last = quarter.starts_on, quarter.ends_on
     spans = sorted(
-        (max(start, first), min(end, last))
-        for start, end in absences
-        if (end - start).days + 1 >= threshold
+        (max(start, first), min(end, last)) for start, end in absences if (end - start).days + 1 >= threshold
     )
     days = 0
     current: tuple[dt.date, dt.date] | None = None

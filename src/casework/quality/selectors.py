@@ -154,8 +154,8 @@ def _person_rows(people: QuerySet[User] | Iterable[User]) -> list[PersonRow]:
             p.last_name,
             p.username,
             p.fte,
-            p.unit.name if p.unit_id else None,
-            p.team.name if p.team_id else None,
+            p.unit.name if p.unit else None,
+            p.team.name if p.team else None,
         )
         for p in people
     ]
@@ -390,6 +390,8 @@ class Analytics:
     agreement_by_assessor: list[tuple[str, rules.Agreement]] = field(default_factory=list)
     feedback_on_time: Bar | None = None
     alpha: float = 0.05
+    #: When stored figures were worked out (None: counted for this request).
+    as_of: dt.datetime | None = None
 
 
 class _Tally:
@@ -456,15 +458,29 @@ def _labelled(counts: dict[Any, list[int]], label: Any) -> dict[str, _Tally]:
     return tallies
 
 
-def analytics(*, user: Any, since: dt.date | None = None, until: dt.date | None = None) -> Analytics:
-    """Scores and marking statistics over the assessments in the user's aggregate scope."""
+def analytics(
+    *, user: Any, since: dt.date | None = None, until: dt.date | None = None, live: bool = False
+) -> Analytics:
+    """Scores and marking statistics over the assessments in the user's aggregate scope: for a
+    national, area or unit-head reader over all periods, the stored figures of their scope (as at
+    the last refresh) where there are any; otherwise counted now."""
+    from casework.quality import analytics_store
+
+    if not (since or until or live):
+        stored = analytics_store.stored_for(user)
+        if stored is not None:
+            return stored
     scope = Assessment.objects.aggregate_scope(user)
     if since:
         scope = scope.filter(submitted_at__date__gte=since)
     if until:
         scope = scope.filter(submitted_at__date__lte=until)
-    named = sees_names(user)
-    policy = policy_on(until or clock.today())
+    return analytics_of(scope, named=sees_names(user), policy_day=until or clock.today())
+
+
+def analytics_of(scope: QuerySet[Assessment], *, named: bool, policy_day: dt.date) -> Analytics:
+    """Scores and marking statistics over these assessments; names shown only when `named`."""
+    policy = policy_on(policy_day)
     # One narrow row per assessment (newest first: the order pseudonyms are handed out in), and the
     # answers counted by kind per assessment and per question, filtered by the scope as a subquery.
     # Every score, count and fully-met rate below adds up those counts: going through 100,000

@@ -559,4 +559,38 @@ def analytics(request: HttpRequest, fmt: str = "") -> HttpResponse:
             justification="IQA quality analytics",
         )
         return _download(body, "iqa-analytics", fmt)
-    return render(request, "quality/analytics.html", {"data": data, "named": sees_names(user)})
+    return render(request, "quality/analytics.html", {"data": data, "named": sees_names(user)} | _per_person(data))
+
+
+#: The analytics page lists at most this many prosecutors or assessors per table, those most in
+#: need of attention first; the downloads hold every row.
+ANALYTICS_PEOPLE_SHOWN = 50
+
+
+def _per_person(data: selectors.Analytics) -> dict[str, Any]:
+    """The per-person tables as shown: in full when short; otherwise the lowest scores, the flagged
+    assessors and the lowest agreement first, cut to ANALYTICS_PEOPLE_SHOWN, with how many there are."""
+    limit = ANALYTICS_PEOPLE_SHOWN
+    prosecutors, leniency, agreement = data.by_prosecutor, data.leniency, data.agreement_by_assessor
+    trimmed = max(len(prosecutors), len(leniency), len(agreement)) > limit
+    if len(prosecutors) > limit:
+        prosecutors = sorted(prosecutors, key=lambda bar: (bar.value is None, bar.value or 0, bar.label))[:limit]
+    if len(leniency) > limit:
+        leniency = sorted(leniency, key=lambda pair: not pair[1].flagged)[:limit]
+    if len(agreement) > limit:
+        agreement = sorted(agreement, key=lambda pair: (pair[1].rate is None, pair[1].rate or 0, pair[0]))[:limit]
+    return {
+        "trimmed": trimmed,
+        "shown": limit,
+        "prosecutors": prosecutors,
+        "prosecutors_total": len(data.by_prosecutor),
+        "prosecutor_caption": (
+            f"Score by prosecutor: the {len(prosecutors)} lowest, of {len(data.by_prosecutor)}"
+            if len(prosecutors) < len(data.by_prosecutor)
+            else "Score by prosecutor"
+        ),
+        "leniency": leniency,
+        "leniency_total": len(data.leniency),
+        "agreement_by_assessor": agreement,
+        "agreement_total": len(data.agreement_by_assessor),
+    }
