@@ -64,7 +64,10 @@ def test_a_reader_never_gets_another_scopes_figures(personas, varied_register) -
     assert selectors.analytics(user=personas.hq).as_of is None
     assert not selectors.analytics(user=personas.hq).named
     # Dates asked for: counted now, whatever is stored.
-    assert selectors.analytics(user=unithead_b, since=Assessment.objects.earliest("created_at").created_at.date()).as_of is None
+    assert (
+        selectors.analytics(user=unithead_b, since=Assessment.objects.earliest("created_at").created_at.date()).as_of
+        is None
+    )
 
 
 def test_refreshing_replaces_the_figures_and_is_audited_once(personas, varied_register) -> None:  # noqa: F811
