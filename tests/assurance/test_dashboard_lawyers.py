@@ -119,7 +119,7 @@ def test_below_the_limit_every_lawyer_is_shown_by_name(client_as, personas, know
         assert not data.lawyers_trimmed and data.lawyers_total == 2
         assert [row["label"] for row in data.by_lawyer] == ["Unassigned", "Prosecutor Persona"]
     page = client_as("manager_a").get(reverse("assurance:dashboard")).content.decode()
-    assert "<caption class=\"govuk-table__caption govuk-table__caption--m\">By prosecutor</caption>" in page
+    assert '<caption class="govuk-table__caption govuk-table__caption--m">By prosecutor</caption>' in page
     assert 'aria-sort="ascending">Lawyer</th>' in page and 'id="by-lawyer-note"' not in page
 
 
