@@ -30,7 +30,7 @@ def _comparable(data: reads.Dashboard) -> dict:
     return {
         "overall": data.overall,
         "by_rule": data.by_rule,
-        "by_lawyer": sorted(data.by_lawyer, key=lambda row: row["lawyer_id"] or 0),
+        "by_lawyer": data.by_lawyer,  # in the order shown
         "by_stage": data.by_stage,
         "trend": [{k: v for k, v in row.items() if k != "instant"} for row in data.trend],
         "flagged": [row["code"] for row in data.flagged_rules],

@@ -9,8 +9,11 @@ the share that is met, exempt or waived.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Case as Case_
@@ -30,6 +33,10 @@ from casework.people.models import Unit, User
 WAIVER_ALERT_SHARE = 0.10
 TREND_MONTHS = 12
 DRILL_PAGE_SIZE = 50
+#: Local policy: the page's "By lawyer" table shows at most this many lawyers. A national view has
+#: thousands (15,716 at 100,000 cases), too many to read or render; past it the page shows those with
+#: the lowest compliance and links to the export, which has every lawyer.
+LAWYER_TABLE_LIMIT = 25
 
 _APPLICABLE = ~Q(outcome=Outcome.NOT_APPLICABLE)
 _NOT_MET = Q(outcome=Outcome.NOT_MET)
@@ -39,6 +46,8 @@ _COUNTS = {
     "waived": Count("id", filter=Q(outcome=Outcome.WAIVED)),
     "exempt": Count("id", filter=Q(outcome=Outcome.EXEMPT)),
 }
+#: Lawyer id (None: cases with no allocated lawyer) -> cases and the _COUNTS of their current verdicts.
+LawyerCounts = dict[int | None, dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,8 @@ class Dashboard:
     scope: DashboardScope
     overall: dict[str, Any]
     by_rule: list[dict[str, Any]]
-    by_lawyer: list[dict[str, Any]]
+    #: Every lawyer's counts in scope; the page shows by_lawyer, the export every lawyer (lawyer_blocks).
+    lawyer_counts: LawyerCounts
     by_stage: list[dict[str, Any]]
     trend: list[dict[str, Any]]
     flagged_rules: list[dict[str, Any]] = field(default_factory=list)
@@ -111,6 +121,20 @@ class Dashboard:
     as_of: dt.datetime | None = None
     #: True when read from the stored figures (assurance.tallies), False when counted for this request.
     stored: bool = False
+
+    @cached_property
+    def by_lawyer(self) -> list[dict[str, Any]]:
+        """The lawyers the page shows (lawyer_table), named when first asked for: an export, which
+        streams every lawyer instead, never reads them."""
+        return lawyer_table(self.lawyer_counts)
+
+    @property
+    def lawyers_total(self) -> int:
+        return len(self.lawyer_counts)
+
+    @property
+    def lawyers_trimmed(self) -> bool:
+        return self.lawyers_total > LAWYER_TABLE_LIMIT
 
 
 def by_rule(cases: QuerySet[Case], today: dt.date) -> list[dict[str, Any]]:
@@ -148,33 +172,120 @@ def rule_rows(counts: dict[str, dict[str, Any]], waivers: dict[str, int], today:
     return rows
 
 
-def by_lawyer(cases: QuerySet[Case]) -> list[dict[str, Any]]:
+def lawyer_counts(cases: QuerySet[Case]) -> LawyerCounts:
+    """Cases and current verdict counts per allocated lawyer (None: unassigned), grouped by id alone:
+    names are read only for the lawyers a table shows (lawyer_table)."""
     rows = (
         _current(cases)
-        .values(
-            "case__allocated_lawyer_id",
-            "case__allocated_lawyer__first_name",
-            "case__allocated_lawyer__last_name",
-            "case__allocated_lawyer__username",
-        )
+        .values("case__allocated_lawyer_id")
         .annotate(**_COUNTS, cases=Count("case_id", distinct=True))
-        .order_by("case__allocated_lawyer__last_name", "case__allocated_lawyer__first_name")
+        .order_by()
     )
-    result = []
+    counts: LawyerCounts = {}
     for typed_row in rows:
         row: dict[str, Any] = dict(typed_row)
-        lawyer_id = row["case__allocated_lawyer_id"]
-        label = lawyer_label(
-            row["case__allocated_lawyer__first_name"],
-            row["case__allocated_lawyer__last_name"],
-            row["case__allocated_lawyer__username"],
-        )
-        result.append(
-            with_rate(
-                {"lawyer_id": lawyer_id, "label": label, "cases": row["cases"], **{key: row[key] for key in _COUNTS}}
-            )
-        )
-    return result
+        counts[row["case__allocated_lawyer_id"]] = {"cases": row["cases"], **{key: row[key] for key in _COUNTS}}
+    return counts
+
+
+def _attention_key(counts: dict[str, int]) -> tuple[int, float, int]:
+    """Lowest compliance first, then most checks not met; a lawyer with no applicable check has no
+    compliance to be low, so comes last."""
+    applicable, not_met = counts["applicable"], counts["not_met"]
+    if not applicable:
+        return (1, 0.0, 0)
+    return (0, (applicable - not_met) / applicable, -not_met)
+
+
+_Person = tuple[str, str, str]  # first name, last name, username
+
+
+def _name_key(lawyer_id: int | None, person: _Person | None) -> tuple[str, str, int]:
+    # "Unassigned" (and a person no longer found) sorts before every name, as it always has.
+    return (person[1], person[0], lawyer_id or 0) if person else ("", "", lawyer_id or 0)
+
+
+def _lawyer_row(lawyer_id: int | None, person: _Person | None, counts: dict[str, int]) -> dict[str, Any]:
+    label = lawyer_label(*person) if person else "Unassigned"
+    return with_rate({"lawyer_id": lawyer_id, "label": label, **counts})
+
+
+def _people(ids: list[int | None]) -> dict[int, _Person]:
+    users = User.objects.filter(pk__in=[pk for pk in ids if pk]).values_list(
+        "pk", "first_name", "last_name", "username"
+    )
+    return {pk: (first, last, username) for pk, first, last, username in users}
+
+
+def _lowest(counts: LawyerCounts, limit: int) -> dict[int | None, _Person | None]:
+    """The `limit` lawyers with the lowest compliance (_attention_key, ties by name), with their
+    names: the counts are ranked in one pass, and only the lawyers tied at the cut need their names
+    compared, which the database does (ordered, and cut to the places left)."""
+    keys = {pk: _attention_key(row) for pk, row in counts.items()}
+    boundary = heapq.nsmallest(limit, keys.values())[-1]
+    sure = [pk for pk, key in keys.items() if key < boundary]
+    tied = [pk for pk, key in keys.items() if key == boundary]
+    chosen: dict[int | None, _Person | None] = {}
+    places = limit - len(sure)
+    if None in sure:
+        chosen[None] = None
+    elif None in tied:  # "Unassigned" sorts before every name
+        chosen[None] = None
+        places -= 1
+    sure_ids = [pk for pk in sure if pk is not None]
+    users = (
+        User.objects.filter(pk__in=sure_ids + [pk for pk in tied if pk is not None])
+        .annotate(sure=Case_(When(pk__in=sure_ids, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .order_by("sure", "last_name", "first_name", "pk")
+        .values_list("pk", "first_name", "last_name", "username")[: len(sure_ids) + max(places, 0)]
+    )
+    chosen.update({pk: (first, last, username) for pk, first, last, username in users})
+    return chosen
+
+
+def lawyer_table(counts: LawyerCounts, limit: int | None = None) -> list[dict[str, Any]]:
+    """The "By lawyer" rows a page shows. Up to `limit` lawyers: all of them, by name. More (a
+    national view has thousands): the `limit` with the lowest compliance, most in need of attention
+    first; the export has every lawyer (lawyer_blocks)."""
+    limit = LAWYER_TABLE_LIMIT if limit is None else limit
+    if limit <= 0:
+        return []
+    if len(counts) <= limit:
+        people = _people(list(counts))
+        named = [(pk, people.get(pk) if pk else None) for pk in counts]
+        named.sort(key=lambda pair: _name_key(*pair))
+    else:
+        chosen = _lowest(counts, limit)
+        named = sorted(chosen.items(), key=lambda pair: (_attention_key(counts[pair[0]]), _name_key(*pair)))
+    return [_lawyer_row(pk, person, counts[pk]) for pk, person in named]
+
+
+#: Users whose names an export reads by id; past this it reads every user (no long IN list).
+_NAMES_BY_ID_UP_TO = 500
+
+
+def lawyer_blocks(counts: LawyerCounts, size: int = 2000) -> Iterator[list[dict[str, Any]]]:
+    """Every lawyer's row, by name as the full table is, `size` at a time: the names are read from
+    the database in name order as the rows are wanted, so an export can send what comes before
+    this table first."""
+    if None in counts:
+        yield [_lawyer_row(None, None, counts[None])]
+    ids = [pk for pk in counts if pk is not None]
+    users = User.objects.all() if len(ids) > _NAMES_BY_ID_UP_TO else User.objects.filter(pk__in=ids)
+    names = users.order_by("last_name", "first_name", "pk").values_list("pk", "first_name", "last_name", "username")
+    seen: set[int] = set()
+    block: list[dict[str, Any]] = []
+    for pk, first, last, username in names.iterator(chunk_size=size):
+        if pk in counts:
+            seen.add(pk)
+            block.append(_lawyer_row(pk, (first, last, username), counts[pk]))
+            if len(block) >= size:
+                yield block
+                block = []
+    # A lawyer counted but no longer found (not expected: users are deactivated, not deleted).
+    block.extend(_lawyer_row(pk, None, counts[pk]) for pk in ids if pk not in seen)
+    if block:
+        yield block
 
 
 def lawyer_label(first_name: str | None, last_name: str | None, username: str | None) -> str:
@@ -282,7 +393,7 @@ def dashboard(*, user: Any, scope: DashboardScope, live: bool = False) -> Dashbo
         scope=scope,
         overall=overall(rules),
         by_rule=rules,
-        by_lawyer=by_lawyer(cases),
+        lawyer_counts=lawyer_counts(cases),
         by_stage=by_stage(cases),
         trend=trend(cases, now),
         flagged_rules=[row for row in rules if row["too_many_waivers"]],
@@ -301,21 +412,10 @@ def from_counts(
         return _counted(counts, prefix, key)
 
     rules = _stored_rules(counts, as_of)
-    lawyer_ids = [int(key) for key in counts["lawyer_cases"] if key]
-    people = {p.pk: p for p in User.objects.filter(pk__in=lawyer_ids).only("first_name", "last_name", "username")}
-    lawyers = []
-    for key, cases in counts["lawyer_cases"].items():
-        person = people.get(int(key)) if key else None
-        label = lawyer_label(person.first_name, person.last_name, person.username) if person else "Unassigned"
-        sort_key = (person.last_name, person.first_name) if person else ("", "")
-        lawyers.append(
-            (
-                sort_key,
-                with_rate(
-                    {"lawyer_id": person.pk if person else None, "label": label, "cases": cases, **of("lawyer", key)}
-                ),
-            )
-        )
+    lawyers: LawyerCounts = {
+        int(key) if key else None: {"cases": cases, **of("lawyer", key)}
+        for key, cases in counts["lawyer_cases"].items()
+    }
     stages = [
         with_rate(
             {
@@ -343,7 +443,7 @@ def from_counts(
         scope=scope,
         overall=overall(rules),
         by_rule=rules,
-        by_lawyer=[row for _, row in sorted(lawyers, key=lambda pair: pair[0])],
+        lawyer_counts=lawyers,
         by_stage=stages,
         trend=trend_rows,
         flagged_rules=[row for row in rules if row["too_many_waivers"]],

@@ -15,7 +15,7 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.cases.choices import Stage
 from casework.core import streaming
-from casework.core.spreadsheets import Table, sheet_to_xlsx, tables_to_csv, tables_to_xlsx
+from casework.core.spreadsheets import StreamedTable, Table, csv_chunks, sheet_to_xlsx, tables_to_csv, tables_to_xlsx
 from casework.people import selectors as people
 
 
@@ -23,7 +23,15 @@ def _percent(value: int | None) -> Any:
     return "" if value is None else value
 
 
-def dashboard_tables(data: reads.Dashboard) -> list[Table]:
+def _lawyer_cells(data: reads.Dashboard) -> Iterator[list[Any]]:
+    for block in reads.lawyer_blocks(data.lawyer_counts):
+        for r in block:
+            yield [r["label"], r["cases"], r["applicable"], r["not_met"], _percent(r["percent"])]
+
+
+def dashboard_tables(data: reads.Dashboard) -> list[Table | StreamedTable]:
+    """The dashboard's tables, with every lawyer (the page shows at most reads.LAWYER_TABLE_LIMIT):
+    their rows are read by name as the file is written (once), after the tables before them."""
     return [
         Table(
             "By rule",
@@ -59,10 +67,11 @@ def dashboard_tables(data: reads.Dashboard) -> list[Table]:
                 for r in data.by_rule
             ],
         ),
-        Table(
+        StreamedTable(
             "By lawyer",
             ["Prosecutor", "Cases", "Applicable", "Not met", "Compliance %"],
-            [[r["label"], r["cases"], r["applicable"], r["not_met"], _percent(r["percent"])] for r in data.by_lawyer],
+            _lawyer_cells(data),
+            count=data.lawyers_total,
         ),
         Table(
             "By stage",
@@ -200,11 +209,50 @@ def failing_export(
     return body
 
 
+def dashboard_export(
+    *, actor: Any, data: reads.Dashboard, fmt: str, what: str, justification: str
+) -> Iterator[str] | bytes:
+    """The dashboard's figures (no case is named: an `export` to the user) as CSV text chunks, or an XLSX file.
+
+    The CSV's event is written first and the file then streams, so at national scale its first
+    bytes leave before the thousands of lawyers' rows are read (all figures, counted before the
+    event). The XLSX (a zip, whole only when finished) is built, then its event written, in one
+    transaction as export_tables does."""
+    tables = dashboard_tables(data)
+    if fmt == "csv":
+        with transaction.atomic():
+            _record_export(actor=actor, tables=tables, fmt=fmt, what=what, justification=justification)
+        return csv_chunks(tables)
+    return export_tables(actor=actor, tables=tables, fmt=fmt, what=what, justification=justification)
+
+
+def _record_export(
+    *,
+    actor: Any,
+    tables: Sequence[Table | StreamedTable],
+    fmt: str,
+    what: str,
+    justification: str,
+    recipient: str = "",
+    case_ids: Sequence[int] | None = None,
+) -> None:
+    rows = sum(table.count if isinstance(table, StreamedTable) else len(table.rows) for table in tables)
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT if case_ids is None else Action.DISCLOSE,
+        subject_type="assurance.dashboard",
+        subject_label=f"{what} ({fmt.upper()}, {rows} rows)"[:250],
+        changes=None if case_ids is None else {"cases": [None, sorted(set(case_ids))]},
+        justification=justification,
+        recipient=recipient or audit.actor_snapshot(actor).label,
+    )
+
+
 @transaction.atomic
 def export_tables(
     *,
     actor: Any,
-    tables: Sequence[Table],
+    tables: Sequence[Table | StreamedTable],
     fmt: str,
     what: str,
     justification: str,
@@ -216,14 +264,13 @@ def export_tables(
     Tables naming cases (`case_ids`) are a disclosure to the recipient the user stated; figures
     alone are an export to the user."""
     body = tables_to_csv(tables) if fmt == "csv" else tables_to_xlsx(tables)
-    rows = sum(len(table.rows) for table in tables)
-    audit.record(
+    _record_export(
         actor=actor,
-        action=Action.EXPORT if case_ids is None else Action.DISCLOSE,
-        subject_type="assurance.dashboard",
-        subject_label=f"{what} ({fmt.upper()}, {rows} rows)"[:250],
-        changes=None if case_ids is None else {"cases": [None, sorted(set(case_ids))]},
+        tables=tables,
+        fmt=fmt,
+        what=what,
         justification=justification,
-        recipient=recipient or audit.actor_snapshot(actor).label,
+        recipient=recipient,
+        case_ids=case_ids,
     )
     return body

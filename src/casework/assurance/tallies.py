@@ -12,8 +12,8 @@ incrementally:
   unit still counts in its old unit's figures until that unit is refreshed, and a waiver that
   expires by date alone.
 
-What is counted is exactly what the dashboard counts live (dashboard.by_rule, by_lawyer, by_stage,
-trend), over the unit's cases that are neither restricted nor disposed: the cases every role that
+What is counted is exactly what the dashboard counts live (dashboard.by_rule, lawyer_counts,
+by_stage, trend), over the unit's cases that are neither restricted nor disposed: the cases every role that
 may open the dashboard sees of that unit. A unit head reading a restricted case with a reason sees
 it on the live page only (the narrower figures are the safe side). Rows are keyed by unit, and a
 reader gets only the units of their dashboard scope, so one unit's figures never reach another's

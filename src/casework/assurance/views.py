@@ -414,22 +414,23 @@ def _justification(user: Any, what: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def dashboard(request: HttpRequest, fmt: str = "") -> HttpResponse:
+def dashboard(request: HttpRequest, fmt: str = "") -> HttpResponseBase:
     user = _user(request)
     scope = _scope(request)
     data = reads.dashboard(user=user, scope=scope)
     if fmt:
         if fmt not in EXPORT_FORMATS:
             raise Http404("Page not found.")
-        what = f"Assurance dashboard, {scope.label}"
-        body = exports.export_tables(
+        body = exports.dashboard_export(
             actor=user,
-            tables=exports.dashboard_tables(data),
+            data=data,
             fmt=fmt,
-            what=what,
+            what=f"Assurance dashboard, {scope.label}",
             justification=_justification(user, f"assurance dashboard export ({scope.label})"),
         )
-        return _export_response(body, fmt, "assurance-dashboard")
+        if isinstance(body, bytes):
+            return _export_response(body, fmt, "assurance-dashboard")
+        return streaming.csv_response(body, "assurance-dashboard.csv")
     return render(
         request,
         "assurance/dashboard.html",
@@ -437,6 +438,7 @@ def dashboard(request: HttpRequest, fmt: str = "") -> HttpResponse:
             "data": data,
             "scope": scope,
             "unit_query": _unit_query(scope),
+            "lawyer_limit": reads.LAWYER_TABLE_LIMIT,
             "waiver_alert_percent": round(reads.WAIVER_ALERT_SHARE * 100),
             "trend_bars": _trend_bars(data.trend),
             "chart_width": 50 * len(data.trend),

@@ -8,7 +8,7 @@ import contextlib
 import csv
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
@@ -64,22 +64,57 @@ class Table:
     rows: list[list[Any]]
 
 
-def tables_to_csv(tables: Sequence[Table], *, titles: bool | None = None) -> bytes:
+@dataclass(frozen=True)
+class StreamedTable:
+    """A table whose rows are read only as the file is written (once), e.g. from a generator, so
+    a streamed CSV can send the tables before it first; `count` is its number of rows, known
+    beforehand (for the export's audit label)."""
+
+    title: str
+    header: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    count: int
+
+
+#: Rows written as one chunk of a streamed CSV.
+CSV_CHUNK_ROWS = 2000
+
+
+def tables_to_csv(tables: Sequence[Table | StreamedTable], *, titles: bool | None = None) -> bytes:
     """One CSV; with several tables (or titles=True) each starts with its title row."""
+    return "".join(csv_chunks(tables, titles=titles)).encode("utf-8")
+
+
+def csv_chunks(tables: Sequence[Table | StreamedTable], *, titles: bool | None = None) -> Iterator[str]:
+    """tables_to_csv as text chunks, for a streamed download: everything before a StreamedTable's
+    rows leaves before they are read, then its rows CSV_CHUNK_ROWS at a time."""
     show_titles = len(tables) > 1 if titles is None else titles
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+
+    def taken() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
     for index, table in enumerate(tables):
         if index:
             writer.writerow([])
         if show_titles:
             writer.writerow([spreadsheet_safe(table.title)])
         writer.writerow([spreadsheet_safe(cell) for cell in table.header])
-        writer.writerows([spreadsheet_safe(cell) for cell in row] for row in table.rows)
-    return buffer.getvalue().encode("utf-8")
+        if isinstance(table, StreamedTable):  # what is ready leaves before its rows are read
+            yield taken()
+        for written, row in enumerate(table.rows, start=1):
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
+            if written % CSV_CHUNK_ROWS == 0:
+                yield taken()
+    if text := taken():
+        yield text
 
 
-def tables_to_xlsx(tables: Sequence[Table]) -> bytes:
+def tables_to_xlsx(tables: Sequence[Table | StreamedTable]) -> bytes:
     """One workbook, one sheet per table (sheet names are cut to Excel's 31 characters)."""
     workbook = Workbook(write_only=True)
     for table in tables:
