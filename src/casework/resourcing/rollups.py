@@ -2,10 +2,11 @@
 
 Each Area is served by one CCU (the two London Areas share one), and staff belong to units, so an
 Area's figures are those of the unit serving it; the national figures count every unit once (adding
-the Areas up would count the London unit twice). People's figures come from the same bulk reads as
-the unit report (`selectors.capacity_for`, bands from the units' open cases), so an Area's row for a
-grade always equals the unit page's row for that grade. Open vacancies are summed by unit and grade
-in SQL and shown with the capacity the grade would have if they were filled.
+the Areas up would count the London unit twice). People's figures are the unit report's
+(`selectors.capacity_for`, caseloads from the units' stored summaries) summed by unit and grade in
+SQL (`selectors.capacity_totals`, no figure per person), so an Area's row for a grade always equals
+the unit page's row for that grade (tests/resourcing/test_capacity_totals.py). Open vacancies are
+summed by unit and grade in SQL and shown with the capacity the grade would have if they were filled.
 
 Only aggregates leave this module: no person is named.
 """
