@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -148,7 +149,7 @@ class Overview:
     banded_now: int
 
 
-def unit_overview(units: QuerySet[Unit], *, on: dt.date) -> Overview:
+def unit_overview(units: Iterable[Unit], *, on: dt.date) -> Overview:
     """Each unit's capacity used, open cases, points per FTE and resilience findings: people and
     their hours read live, case-derived figures from each unit's stored summary."""
     from casework.resourcing import summaries  # summaries builds on this module
@@ -156,16 +157,21 @@ def unit_overview(units: QuerySet[Unit], *, on: dt.date) -> Overview:
     policy = selectors.policy_on(on)
     unit_list = list(units)
     unit_ids = [u.pk for u in unit_list]
-    figures = summaries.read(unit_ids, on=on, policy=policy)
-    capacity = selectors.capacity_for(
-        User.objects.filter(unit_id__in=unit_ids, is_active=True), on=on, policy=policy, bands={}, case_rows=()
+    figures = summaries.read(unit_ids, on=on, policy=policy, loads=False)
+    sums = selectors.capacity_totals(
+        unit_ids,
+        on=on,
+        policy=policy,
+        by=("unit_id",),
+        loads=figures.live_loads(),
+        stored=figures.stored,
     )
-    for loads in figures.loads(unit_ids):
-        selectors.add_loads(capacity, loads)
     totals = {pk: selectors.GroupCapacity(unit.name) for pk, unit in zip(unit_ids, unit_list, strict=True)}
-    for person in capacity.values():
-        if person.unit_id in totals:
-            totals[person.unit_id].add(person)
+    for (unit_id,), group in sums.items():
+        if unit_id in totals:
+            total = totals[unit_id]
+            total.headcount, total.fte = group.headcount, group.fte
+            total.workload_points, total.available_points = group.workload_points, group.available_points
     rows = [
         UnitOverview(
             unit=unit,

@@ -2,10 +2,11 @@
 
 Each Area is served by one CCU (the two London Areas share one), and staff belong to units, so an
 Area's figures are those of the unit serving it; the national figures count every unit once (adding
-the Areas up would count the London unit twice). People's figures come from the same bulk reads as
-the unit report (`selectors.capacity_for`, bands from the units' open cases), so an Area's row for a
-grade always equals the unit page's row for that grade. Open vacancies are summed by unit and grade
-in SQL and shown with the capacity the grade would have if they were filled.
+the Areas up would count the London unit twice). People's figures are the unit report's
+(`selectors.capacity_for`, caseloads from the units' stored summaries) summed by unit and grade in
+SQL (`selectors.capacity_totals`, no figure per person), so an Area's row for a grade always equals
+the unit page's row for that grade (tests/resourcing/test_capacity_totals.py). Open vacancies are
+summed by unit and grade in SQL and shown with the capacity the grade would have if they were filled.
 
 Only aggregates leave this module: no person is named.
 """
@@ -21,7 +22,7 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 
 from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, RoleCode
-from casework.people.models import Area, Grade, Unit, User
+from casework.people.models import Area, Unit
 from casework.resourcing import rules, selectors, summaries
 from casework.resourcing.models import RESOURCING_ROLES, Vacancy
 
@@ -123,41 +124,40 @@ def _unit_grades(
     """{unit id: {grade code: figures}} for the given units: people and their hours read live,
     their caseloads from the units' stored summaries (which count only these units' open cases:
     people's roles on cases outside these units count nowhere here, as before)."""
-    names = {
-        code: (name, seniority) for code, name, seniority in Grade.objects.values_list("code", "name", "seniority")
-    }
-    scope = summaries.read(unit_ids, on=on, policy=policy)
-    people = selectors.capacity_for(
-        User.objects.filter(unit_id__in=unit_ids, is_active=True), on=on, policy=policy, bands={}, case_rows=()
+    scope = summaries.read(unit_ids, on=on, policy=policy, loads=False)
+    totals = selectors.capacity_totals(
+        unit_ids,
+        on=on,
+        policy=policy,
+        by=("unit_id", "grade__code", "grade__name", "grade__seniority"),
+        loads=scope.live_loads(),
+        stored=scope.stored,
     )
-    for loads in scope.loads(unit_ids):
-        selectors.add_loads(people, loads)
     result: dict[int, dict[str, GradeRollup]] = defaultdict(dict)
 
-    def row(unit_id: int, code: str) -> GradeRollup:
-        found = result[unit_id].get(code)
+    def row(unit_id: int, code: str | None, name: str | None, seniority: int | None) -> GradeRollup:
+        found = result[unit_id].get(code or "")
         if found is None:
-            name, seniority = names.get(code, ("Ungraded", 0))
-            found = result[unit_id][code] = GradeRollup("", code, name, seniority)
+            found = result[unit_id][code or ""] = GradeRollup("", code or "", name or "Ungraded", seniority or 0)
         return found
 
-    for person in people.values():
-        if person.unit_id is None:
+    for (unit_id, code, name, seniority), group in totals.items():
+        if unit_id is None:
             continue
-        target = row(person.unit_id, person.grade_code)
-        target.headcount += 1
-        target.fte += person.fte
-        target.workload_points += person.workload_points
-        target.available_points += person.available_points
+        target = row(unit_id, code, name, seniority)
+        target.headcount += group.headcount
+        target.fte += group.fte
+        target.workload_points += group.workload_points
+        target.available_points += group.available_points
     # Open vacancies, summed by unit and grade in the database.
-    for unit_id, code, fte in (
+    for unit_id, code, name, seniority, fte in (
         Vacancy.objects.filter(unit_id__in=unit_ids)
         .open_on(on)
-        .values("unit_id", "grade__code")
+        .values("unit_id", "grade__code", "grade__name", "grade__seniority")
         .annotate(fte=Sum("fte"))
-        .values_list("unit_id", "grade__code", "fte")
+        .values_list("unit_id", "grade__code", "grade__name", "grade__seniority", "fte")
     ):
-        target = row(unit_id, code)
+        target = row(unit_id, code, name, seniority)
         target.vacant_fte += fte
         target.vacancy_points += Decimal(policy.grade_targets.get(code, policy.default_target)) * fte
     return result, scope

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from casework.cases.choices import OPEN_STAGES, CustodyStatus, HearingType
 from casework.cases.models import Case, CaseStageEntry, Defendant, Hearing
@@ -24,7 +24,7 @@ from casework.people.choices import NATIONAL_READ_ROLES, UNIT_MANAGER_ROLES, Rol
 from casework.people.models import Absence, Unit, User
 from casework.progression import selectors as progression_selectors
 from casework.resourcing import forecast, rules
-from casework.resourcing.models import RemRecord, ResourcingPolicy
+from casework.resourcing.models import RemRecord, ResourcingPolicy, UnitLoad
 
 _POLICY_CACHE: dict[int, rules.Policy] = {}
 
@@ -323,6 +323,106 @@ def capacity_for(
     assert bands is not None, "case_rows come with their bands"
     add_loads(result, case_loads(case_rows, bands, policy))
     return result
+
+
+Loads = dict[int, tuple[Decimal, int]]
+_CENT = Decimal("0.01")
+
+
+def capacity_totals(
+    unit_ids: Sequence[int],
+    *,
+    on: dt.date,
+    policy: rules.Policy,
+    by: tuple[str, ...],
+    loads: Iterable[Loads] = (),
+    stored: Sequence[int] = (),
+) -> dict[tuple[Any, ...], GroupCapacity]:
+    """Headcount, FTE, available and workload points of the units' active people grouped by the `by`
+    fields (a key tuple of their values): the sums `capacity_for` then `GroupCapacity.add` give, exactly,
+    without working out a figure per person (seconds of Python for a national register).
+
+    Available points depend only on grade target and contracted hours unless a reduction is in force,
+    so they are worked out once per (group, grade, hours) counted in SQL, then corrected for the few
+    people with a reduction today. Caseloads go to the holder's group (anyone else's are ignored):
+    those of the stored unit summaries `stored` summed by group in SQL, and `loads` ({holder:
+    (points, cases)}, of units worked out now) by holder. Three or four queries for any number."""
+    ids = list(unit_ids)
+    active = User.objects.filter(unit_id__in=ids, is_active=True)
+    # Other tables' rows filtered through a join, not `person__in=<subquery>`: SQLite would look
+    # each (summary, person) pair up instead of reading the summaries' rows (4x slower).
+    theirs = {"person__unit_id__in": ids, "person__is_active": True}
+    columns = list(dict.fromkeys([*by, "grade__code", "contracted_hours"]))
+    width, code_at, hours_at = len(by), columns.index("grade__code"), columns.index("contracted_hours")
+    standard = policy.standard_hours
+    full_points: dict[tuple[str, Decimal], Decimal] = {}
+
+    def available(code: str, contracted: Decimal, reductions: list[rules.Reduction]) -> Decimal:
+        hours = rules.available_hours(contracted_hours=contracted, reductions=reductions, on=on)
+        target = policy.grade_targets.get(code, policy.default_target)
+        return rules.available_points(
+            target=target, contracted_hours=contracted, hours_available=hours, standard=standard
+        )
+
+    def full(code: str, contracted: Decimal) -> Decimal:
+        found = full_points.get((code, contracted))
+        if found is None:
+            found = full_points[(code, contracted)] = available(code, contracted, [])
+        return found
+
+    totals: dict[tuple[Any, ...], GroupCapacity] = {}
+    for row in (
+        active.values(*columns)
+        .annotate(n=Count("id"), fte_sum=Sum("fte"))
+        .order_by()
+        .values_list(*columns, "n", "fte_sum")
+    ):
+        key, code, contracted, count = row[:width], row[code_at] or "", row[hours_at], row[-2]
+        group = totals.get(key)
+        if group is None:
+            group = totals[key] = GroupCapacity("")
+        group.headcount += count
+        # SQLite sums decimals as floats: back to the column's two places, which each person's FTE has.
+        group.fte += Decimal(row[-1]).quantize(_CENT)
+        group.available_points += full(code, contracted) * count
+    # Those with a reduction in force today: their own available points instead of the full ones.
+    reduced: dict[int, tuple[tuple[Any, ...], str, Decimal, list[rules.Reduction]]] = {}
+    for a in Absence.objects.filter(**theirs, starts_on__lte=on, ends_on__gte=on).values_list(
+        "person_id",
+        *(f"person__{name}" for name in columns),
+        "kind",
+        "starts_on",
+        "ends_on",
+        "hours_per_week",
+        "reason",
+    ):
+        person = a[1 : 1 + len(columns)]
+        entry = reduced.setdefault(a[0], (person[:width], person[code_at] or "", person[hours_at], []))
+        entry[3].append(rules.Reduction(*a[1 + len(columns) :]))
+    for key, code, contracted, reductions in reduced.values():
+        if key in totals:  # else they arrived between the two reads: counted nowhere, as in neither
+            totals[key].available_points += available(code, contracted, reductions) - full(code, contracted)
+    if stored:
+        person_by = [f"person__{name}" for name in by]
+        for row in (
+            UnitLoad.objects.filter(summary_id__in=list(stored), **theirs)
+            .values(*person_by)
+            .annotate(points=Sum("points"))
+            .order_by()
+            .values_list(*person_by, "points")
+        ):
+            if row[:width] in totals:  # as FTE above: the column's two places, which each load has
+                totals[row[:width]].workload_points += Decimal(row[-1]).quantize(_CENT)
+    loads = [held for held in loads if held]
+    if loads:
+        wanted = set().union(*loads)
+        holders = {row[0]: row[1:] for row in active.filter(pk__in=among(wanted)).values_list("pk", *by)}
+        for held in loads:
+            for holder, (points, _) in held.items():
+                key = holders.get(holder)
+                if key is not None and key in totals:
+                    totals[key].workload_points += points
+    return totals
 
 
 def case_loads(

@@ -79,9 +79,20 @@ class Summaries:
     as_of: dt.datetime | None
     units_now: int
     banded_now: int
+    #: The units whose figures are stored. Read with `loads=False`, their caseloads stay in the
+    #: database (`UnitLoad` rows of these summaries) for a grouped sum: `loads` then refuses.
+    stored: tuple[int, ...] = ()
+    stored_loads_read: bool = True
 
     def loads(self, unit_ids: Iterable[int]) -> Iterable[Loads]:
+        if not self.stored_loads_read:
+            raise ValueError("Stored caseloads were left in the database: use live_loads and stored.")
         return (self.units[pk].loads for pk in unit_ids if pk in self.units)
+
+    def live_loads(self) -> list[Loads]:
+        """Caseloads of the units worked out for this request."""
+        stored = set(self.stored)
+        return [figures.loads for pk, figures in self.units.items() if pk not in stored]
 
 
 @dataclass(frozen=True)
@@ -146,10 +157,13 @@ def _finding(data: dict[str, Any]) -> rules.Finding:
     return rules.Finding(data["kind"], data["severity"], data["text"], tuple(data["case_ids"]), data["person_id"])
 
 
-def read(unit_ids: Sequence[int], *, on: dt.date, policy: rules.Policy, detail: bool = False) -> Summaries:
+def read(
+    unit_ids: Sequence[int], *, on: dt.date, policy: rules.Policy, detail: bool = False, loads: bool = True
+) -> Summaries:
     """These units' figures: stored where the summary is for `on` under `policy` and REVISION, else
     worked out now. `detail` (a unit's own pages): with the findings themselves, and stored only
-    while the unit's open cases are those the summary was worked out from."""
+    while the unit's open cases are those the summary was worked out from. `loads=False` leaves the
+    stored caseloads (a row per person) in the database, for pages that only sum them by group."""
     ids = sorted(set(unit_ids))
     columns = ["unit_id", "computed_at", "open_cases", "findings", "band_counts", "case_count", "case_sum"]
     found = {
@@ -161,18 +175,18 @@ def read(unit_ids: Sequence[int], *, on: dt.date, policy: rules.Policy, detail: 
     if detail and found:
         now = membership(sorted(found))
         found = {pk: row for pk, row in found.items() if now[pk] == (row.case_count, row.case_sum)}
-    loads: dict[int, Loads] = defaultdict(dict)
-    if found:
+    held: dict[int, Loads] = defaultdict(dict)
+    if found and loads:
         for unit_id, person_id, points, cases in UnitLoad.objects.filter(summary_id__in=sorted(found)).values_list(
             "summary_id", "person_id", "points", "cases"
         ):
-            loads[unit_id][person_id] = (points, cases)
+            held[unit_id][person_id] = (points, cases)
     units = {
         pk: UnitFigures(
             row.open_cases,
             dict(row.band_counts),
             row.findings,
-            loads[pk],
+            held[pk],
             tuple(_finding(f) for f in row.finding_list) if detail else (),
         )
         for pk, row in found.items()
@@ -184,7 +198,7 @@ def read(unit_ids: Sequence[int], *, on: dt.date, policy: rules.Policy, detail: 
         units.update(live.units)
         banded_now = live.banded_now
     as_of = min((row.computed_at for row in found.values()), default=None)
-    return Summaries(units, as_of, len(missing), banded_now)
+    return Summaries(units, as_of, len(missing), banded_now, tuple(sorted(found)), loads)
 
 
 def refresh(unit_ids: Iterable[int] | None = None) -> dict[str, Any]:

@@ -66,8 +66,8 @@ def _bars(groups: list[selectors.GroupCapacity]) -> list[dict[str, Any]]:
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     today = clock.today()
-    units = selectors.units_visible_to(user)
-    overview = reports.unit_overview(units, on=today) if units.exists() else None
+    units = list(selectors.units_visible_to(user))
+    overview = reports.unit_overview(units, on=today) if units else None
     unit_rows = overview.units if overview else []
     own = selectors.capacity_for(User.objects.filter(pk=user.pk), on=today, policy=selectors.policy_on(today))
     return render(
