@@ -103,7 +103,7 @@ def test_the_page_shows_those_furthest_behind_and_the_downloads_hold_everyone(
     assert f"The other {total - 3} prosecutors are in the downloads" in page
     behind = sum(1 for r in everyone if r.behind)
     assert f"{behind} of {total} prosecutors are behind" in page
-    body = client.get("/quality/coverage/export.csv?quarter=2026-Q2").content.decode()
+    body = b"".join(client.get("/quality/coverage/export.csv?quarter=2026-Q2").streaming_content).decode()
     assert len(list(csv.reader(io.StringIO(body)))) == total + 1
 
 

@@ -166,7 +166,8 @@ def test_coverage_export_is_audited_and_formula_safe(personas, case_a, fmt) -> N
     response = _client(personas.unithead_a).get(f"/quality/coverage/export.{fmt}?quarter=2026-Q2")
     assert response.status_code == 200
     if fmt == "csv":
-        body = response.content.decode()
+        assert response.streaming  # the event is written first, then the rows stream
+        body = b"".join(response.streaming_content).decode()
         assert "'=HYPERLINK(1) Persona" in body
     else:
         sheet = load_workbook(io.BytesIO(response.content)).active
@@ -185,6 +186,6 @@ def test_coverage_and_analytics_pages(personas, case_a) -> None:
     analytics = client.get("/quality/analytics/").content.decode()
     assert "two-proportion z-test" in analytics and "<svg" in analytics and "Disclosure (CPIA 1996)" in analytics
     response = client.get("/quality/analytics/export.csv")
-    assert response.status_code == 200 and "Score by standard" in response.content.decode()
+    assert response.status_code == 200 and "Score by standard" in b"".join(response.streaming_content).decode()
     assert AuditEvent.objects.filter(action="export", subject_type="quality.analytics").exists()
     assert selectors.analytics(user=personas.unithead_a).by_standard[0].value == 0.5

@@ -3,9 +3,8 @@ spreadsheet (cells that would start a formula are neutralised, in both formats).
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import transaction
@@ -13,7 +12,7 @@ from openpyxl import Workbook
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
-from casework.core.spreadsheets import sheet_title, spreadsheet_safe, xlsx_safe
+from casework.core.spreadsheets import Table, csv_chunks, sheet_title, xlsx_safe
 from casework.quality.selectors import Analytics, CoverageRow
 
 COVERAGE_HEADER = ["Prosecutor", "Unit", "Team", "Expected", "Received", "Behind", "How the quota was worked out"]
@@ -58,14 +57,6 @@ def analytics_rows(data: Analytics) -> list[list[Any]]:
     return rows
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
-    return buffer.getvalue().encode()
-
-
 def _xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
     book = Workbook(write_only=True)  # rows are written out as appended: bounded memory
     sheet = book.create_sheet(title=sheet_title(title))
@@ -78,18 +69,31 @@ def _xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
-@transaction.atomic
-def export(
-    *, actor: Any, what: str, fmt: str, header: list[str], rows: list[list[Any]], description: str, justification: str
-) -> bytes:
-    """Render and record the export event in one transaction."""
-    body = _xlsx(what, header, rows) if fmt == "xlsx" else _csv(header, rows)
+def _record(*, actor: Any, what: str, fmt: str, rows: int, description: str, justification: str) -> None:
     audit.record(
         actor=actor,
         action=Action.EXPORT,
         subject_type=f"quality.{what}",
-        subject_label=f"IQA {what} {fmt.upper()}: {len(rows)} rows ({description})"[:250],
+        subject_label=f"IQA {what} {fmt.upper()}: {rows} rows ({description})"[:250],
         justification=justification,
         recipient=audit.actor_snapshot(actor).label,
     )
+
+
+def export(
+    *, actor: Any, what: str, fmt: str, header: list[str], rows: list[list[Any]], description: str, justification: str
+) -> Iterator[str] | bytes:
+    """The export, with its event recorded. A CSV is text chunks: its event is written first (the
+    rows are already worked out), so a national file starts at once rather than after every row is
+    written. An XLSX (a zip, whole only when finished) is built, then its event written, in one
+    transaction."""
+    if fmt == "csv":
+        with transaction.atomic():
+            _record(
+                actor=actor, what=what, fmt=fmt, rows=len(rows), description=description, justification=justification
+            )
+        return csv_chunks([Table(what, header, rows)], titles=False)
+    with transaction.atomic():
+        body = _xlsx(what, header, rows)
+        _record(actor=actor, what=what, fmt=fmt, rows=len(rows), description=description, justification=justification)
     return body

@@ -7,18 +7,19 @@ administrators have no IQA pages (404); individual assessments outside the viewe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.cases.models import Case
-from casework.core import clock
+from casework.core import clock, streaming
 from casework.core.errors import CaseworkError, EditConflict
 from casework.core.forms import apply_service_error
 from casework.core.views import http_error_for, page_errors
@@ -491,7 +492,9 @@ def moderation_resolve(request: HttpRequest, moderation_id: int) -> HttpResponse
 # --- coverage and analytics -----------------------------------------------------------------------
 
 
-def _download(body: bytes, name: str, fmt: str) -> HttpResponse:
+def _download(body: Iterator[str] | bytes, name: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    if not isinstance(body, bytes):  # a CSV's text chunks
+        return streaming.csv_response(body, f"{name}.{fmt}")
     content_type = (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         if fmt == "xlsx"
@@ -508,7 +511,7 @@ COVERAGE_ROWS_SHOWN = 100
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def coverage(request: HttpRequest, fmt: str = "") -> HttpResponse:
+def coverage(request: HttpRequest, fmt: str = "") -> HttpResponse | StreamingHttpResponse:
     user = _user(request, OVERSIGHT_ROLES)
     quarter = _quarter(request)
     if fmt:
@@ -545,7 +548,7 @@ def coverage(request: HttpRequest, fmt: str = "") -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def analytics(request: HttpRequest, fmt: str = "") -> HttpResponse:
+def analytics(request: HttpRequest, fmt: str = "") -> HttpResponse | StreamingHttpResponse:
     user = _user(request, OVERSIGHT_ROLES)
     data = selectors.analytics(user=user)
     if fmt:
