@@ -217,3 +217,21 @@ def test_a_rules_failing_list_reads_its_first_page_in_index_order(personas, know
         cursor.execute("EXPLAIN QUERY PLAN " + captured.captured_queries[-1]["sql"])
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "verdict_current_rule_since" in plan and "SCAN" not in plan, plan
+
+
+def test_the_rechecking_count_is_of_the_scopes_cases_only(personas, known, case_b):
+    from casework.assurance.models import PendingRecheck
+    from casework.cases.models import Case
+
+    in_a = list(Case.objects.filter(unit=personas.unit_a).order_by("pk")[:2])
+    assert len(in_a) == 2
+    PendingRecheck.objects.all().delete()  # the fixture's own changes are waiting too
+    for case in (*in_a, case_b):
+        PendingRecheck.objects.create(case=case, requested_at=clock.now())
+    unit = reads.dashboard(user=personas.manager_a, scope=reads.dashboard_scope(user=personas.manager_a, unit_id=None))
+    national = reads.dashboard(user=personas.hq, scope=reads.dashboard_scope(user=personas.hq, unit_id=None))
+    assert (unit.rechecking, national.rechecking) == (2, 3)
+    # a disposed case is out of every scope, so its pending re-check is not counted
+    Case.objects.filter(pk=in_a[0].pk).update(disposed_at=clock.now())
+    unit = reads.dashboard(user=personas.manager_a, scope=reads.dashboard_scope(user=personas.manager_a, unit_id=None))
+    assert unit.rechecking == 1

@@ -496,8 +496,10 @@ def compliance_by_rule(*, user: Any, scope: DashboardScope) -> RuleCompliance:
 
 
 def rechecking_count(cases: QuerySet[Case]) -> int:
-    """How many of these cases changed since their verdicts were stored (being re-checked)."""
-    return PendingRecheck.objects.filter(case__in=cases.values("pk")).count()
+    """How many of these cases changed since their verdicts were stored (being re-checked). Counted
+    from the cases waiting (few, one row each), each looked up in the scope: the other way round,
+    SQLite listed every case in a national scope first (50-80 ms at 100,000 cases)."""
+    return cases.filter(pk__in=PendingRecheck.objects.values("case_id")).count()
 
 
 def failing_cases(*, user: Any, scope: DashboardScope, rule_code: str) -> QuerySet[VerdictPeriod]:
