@@ -88,6 +88,7 @@ def test_measure_reports_what_it_skipped(personas, case_a) -> None:
 @pytest.mark.django_db
 def test_refresh_stored_figures_makes_what_the_national_pages_read(personas, case_a) -> None:
     from casework.assurance import tallies
+    from casework.quality.models import AnalyticsSnapshot
     from casework.resourcing.models import UnitSummary
     from casework.workday.models import OverviewTally
 
@@ -100,8 +101,10 @@ def test_refresh_stored_figures_makes_what_the_national_pages_read(personas, cas
         "resourcing_summaries",
         "resourcing_forecasts",
         "overview_counts",
+        "iqa_analytics",
     }
     assert not tallies.never_refreshed_units()
     assert UnitSummary.objects.filter(unit=case_a.unit).exists()
     # Unit A waits for its case's re-check, so only unit B is stored until the worker has run.
     assert OverviewTally.objects.filter(unit=personas.unit_b).exists()
+    assert AnalyticsSnapshot.objects.filter(scope="national").exists()

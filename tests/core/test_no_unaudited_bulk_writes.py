@@ -33,6 +33,7 @@ ALLOWED = (
     "resourcing/summaries.py",  # derived per-unit caseload figures, worked out from audited case data
     "workday/tallies.py",  # derived overview counts per unit and person, and change marks; no case data
     "cases/sweep_marks.py",  # when each sweep last worked a case out; bookkeeping, no case data
+    "quality/analytics_store.py",  # derived IQA analytics per scope; one combine event per refresh
 )
 
 

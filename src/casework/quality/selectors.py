@@ -174,6 +174,8 @@ def _coverage_lines(
     behind first (then unit, name, id). The quota is worked out once per distinct (FTE, long-absence
     days): it depends on nothing else, and most people share a handful of those pairs."""
     rows_in = _person_rows(people)
+    if not rows_in:
+        return []
     ids = [row[0] for row in rows_in]
     absences = _absences(ids, quarter)
     received = dict(
@@ -672,7 +674,7 @@ def assurance_facts(case_ids: list[int], today: dt.date) -> dict[int, Any]:
     prosecutors = User.objects.filter(
         pk__in=among(set(lawyers.values()), using=User.objects.db), roles__code=RoleCode.PROSECUTOR
     ).distinct()
-    rows = {r.person_id: r for r in coverage_for(people=prosecutors, quarter=quarter, policy=policy)}
+    rows = {r.person_id: r for r in coverage_for(people=prosecutors, quarter=quarter, policy=policy)} if lawyers else {}
     feedback: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for pk, case_id, submitted_at, meeting_on in Assessment.objects.filter(
         case_id__in=among(case_ids), submitted_at__isnull=False
