@@ -140,3 +140,19 @@ def test_short_tables_are_shown_in_full(personas, varied_register) -> None:  # n
     page, context = _page(personas.unithead_a)
     assert context["prosecutors"] == data.by_prosecutor and context["leniency"] == data.leniency
     assert "Every row is in the downloads" not in page
+
+
+def test_the_command_refreshes_and_reports(personas, varied_register) -> None:  # noqa: F811
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("quality_refresh", "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["scopes"] == AnalyticsSnapshot.objects.count() == len(analytics_store.scopes_read())
+    out = StringIO()
+    call_command("quality_refresh", stdout=out)
+    text = out.getvalue()
+    assert "national: " in text and f"IQA analytics as at {AnalyticsSnapshot.objects.first().as_of.isoformat()}" in text
