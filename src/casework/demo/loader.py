@@ -38,6 +38,7 @@ from casework.cases.models import (
 )
 from casework.core import clock
 from casework.core.bank_holidays import working_calendar
+from casework.core.planner_stats import analyse_after_bulk_load
 from casework.demo import workflow
 from casework.demo.generator import PERSONAS, CasePlan, DemoGenerator, Reference, StaffPlan
 from casework.oversight.services import refresh_compliance_tallies
@@ -157,6 +158,8 @@ class DemoLoader:
         for command in DEMO_EXTENSIONS:
             call_command(command, seed=self.seed, stdout=_ProgressStream(self.progress))
             self.progress(f"{command} done ({time.perf_counter() - started:.1f} s)")
+        # The sweeps read back everything just written: plan them for the rows that are there.
+        analyse_after_bulk_load()
         progress = progression_sweep(today=self.today)
         self._settle_past_deadlines()
         self.progress(
@@ -174,6 +177,8 @@ class DemoLoader:
             f"compliance verdicts {verdicts.verdicts}, {rechecked.cases} re-checked "
             f"({time.perf_counter() - started:.1f} s)"
         )
+        # The history and sweeps wrote the verdicts, deadlines and tasks the stored figures sum.
+        analyse_after_bulk_load()
         # The national dashboard reads stored tallies; make the first ones so it opens fast.
         tallies = refresh_compliance_tallies(actor=None)
         self.progress(f"oversight tallies {tallies.rows} ({time.perf_counter() - started:.1f} s)")
