@@ -88,6 +88,28 @@ def test_hq_coverage_over_the_api_has_no_names(personas, case_a, api_as) -> None
     assert api_as("hq").get("/quality/leniency").json()[0]["assessor"] == "Assessor 1"
 
 
+def test_coverage_rows_are_the_schema_s_and_the_selector_s(personas, case_a, api_as) -> None:
+    """The answer is rendered without the response schema's per-row check, so check it here."""
+    from casework.quality import rules, selectors
+    from casework.quality.api import CoverageOut
+
+    submitted(personas.manager_a, case_a)
+    for persona, user in (("hq", personas.hq), ("manager_a", personas.manager_a)):
+        response = api_as(persona).get("/quality/coverage", quarter="2026-Q2")
+        assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+        rows = response.json()
+        expected, _named = selectors.coverage(user=user, quarter=rules.Quarter.parse("2026-Q2"))
+        assert rows and len(rows) == len(expected)
+        for row, line in zip(rows, expected, strict=True):
+            assert CoverageOut.model_validate(row).model_dump() == row
+            assert (row["prosecutor"], row["expected"], row["received"], row["behind"]) == (
+                line.name,
+                line.expected,
+                line.received,
+                line.behind,
+            )
+
+
 def test_unauthenticated_is_401(db) -> None:
     from tests.api.conftest import ApiClient
 

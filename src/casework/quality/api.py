@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Schema, Status
+from ninja.renderers import JSONRenderer
 from pydantic import Field
 
 from casework.core import clock
@@ -21,6 +22,7 @@ router = Router(tags=["quality"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 AssessmentId = Path(..., ge=1, le=MAX_ID, description="The assessment id.")
 OVERSIGHT = UNIT_MANAGER_ROLES | NATIONAL_READ_ROLES | {RoleCode.AREA_LEADERSHIP}
+_JSON = JSONRenderer()
 
 
 class AssessmentSummaryOut(Schema):
@@ -214,23 +216,28 @@ def assessment_close(request: HttpRequest, body: VersionIn, assessment_id: int =
 
 
 @router.get("/quality/coverage", response={200: list[CoverageOut], **ERRORS})
-def coverage(request: HttpRequest, params: Query[CoverageQuery]) -> list[dict[str, Any]]:
+def coverage(request: HttpRequest, params: Query[CoverageQuery]) -> HttpResponse:
     """Quota coverage for a quarter in your scope. Names are withheld unless you may see them."""
     user = _oversight(request)
     quarter = rules.Quarter.parse(params.quarter) if params.quarter else rules.Quarter.of(clock.today())
     rows, _named = selectors.coverage(user=user, quarter=quarter)
-    return [
-        {
-            "prosecutor": r.name,
-            "unit": r.unit,
-            "team": r.team,
-            "expected": r.expected,
-            "received": r.received,
-            "behind": r.behind,
-            "explanation": r.explanation,
-        }
-        for r in rows
-    ]
+    # Rendered here: nationally this lists every prosecutor (about 16,000 at 100,000 cases), and
+    # checking each row against CoverageOut took about half the answer. The rows are CoverageOut's
+    # fields with its types (a test checks every row against it).
+    body = _JSON.render(request, [coverage_out(r) for r in rows], response_status=200)
+    return HttpResponse(body, content_type=_JSON.media_type)
+
+
+def coverage_out(row: selectors.CoverageRow) -> dict[str, Any]:
+    return {
+        "prosecutor": row.name,
+        "unit": row.unit,
+        "team": row.team,
+        "expected": row.expected,
+        "received": row.received,
+        "behind": row.behind,
+        "explanation": row.explanation,
+    }
 
 
 @router.get("/quality/leniency", response={200: list[LeniencyOut], **ERRORS})
