@@ -315,6 +315,29 @@ def test_case_page_shows_the_progression_panel(client, personas: Personas, case_
     assert reverse("cases:section", args=[case_a.pk, "deadlines"]) in overview
 
 
+def test_the_task_form_reads_its_teams_in_one_query(client, personas: Personas, case_a) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework.people.models import Team
+
+    client.force_login(personas.manager_a)
+    url = reverse("progression:case_task_add", args=[case_a.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    client.get(url)
+    Team.objects.bulk_create(Team(unit=case_a.unit, name=f"Team {n}") for n in range(3))
+    few = queries()
+    Team.objects.bulk_create(Team(unit=case_a.unit, name=f"More {n}") for n in range(12))
+    page = client.get(url).content.decode()
+    assert "More 11 (" in page
+    assert queries() == few
+
+
 def test_case_task_add_and_complete(client, personas: Personas, case_a) -> None:
     client.force_login(personas.manager_a)
     response = client.post(

@@ -223,7 +223,9 @@ class TaskCreateForm(GovukForm):
     def __init__(self, *args: Any, unit_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"] = _person_field("Assign to", unit_id, empty="Nobody (assign to a team)")
-        cast(forms.ModelChoiceField, self.fields["team"]).queryset = Team.objects.filter(unit=unit_id)
+        # A team's label names its unit: read with it, not once per team.
+        team_field = cast(forms.ModelChoiceField, self.fields["team"])
+        team_field.queryset = Team.objects.filter(unit=unit_id).select_related("unit")
 
     def service_values(self) -> dict[str, Any]:
         data = self.cleaned_data
