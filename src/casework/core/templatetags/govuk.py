@@ -10,6 +10,7 @@ from django import forms, template
 from casework.core import dates
 from casework.core.forms import GovukDateWidget, anchor_for
 from casework.core.govuk_forms import CHECKED
+from casework.core.quick_select import render_bound_select, renders_quickly
 
 register = template.Library()
 
@@ -135,7 +136,10 @@ def govuk_field(field: forms.BoundField, width: str = "", hint: str = "", nested
         attrs["aria-describedby"] = context["described_by"]
     if kind == "checkbox" and context["revealed"]:
         attrs["data-aria-controls"] = context["conditional_id"]
-    context["widget"] = field.as_widget(attrs=attrs)
+    if kind == "select" and renders_quickly(field.field.widget):
+        context["widget"] = render_bound_select(field, attrs)  # a unit's people: thousands of options
+    else:
+        context["widget"] = field.as_widget(attrs=attrs)
     return context
 
 
