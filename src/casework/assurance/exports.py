@@ -15,7 +15,8 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.cases.choices import Stage
 from casework.core import streaming
-from casework.core.spreadsheets import StreamedTable, Table, csv_chunks, sheet_to_xlsx, tables_to_csv, tables_to_xlsx
+from casework.core.spreadsheets import StreamedTable, Table, csv_chunks, tables_to_csv
+from casework.core.xlsx_stream import sheet_to_xlsx, tables_to_xlsx
 from casework.people import selectors as people
 
 
