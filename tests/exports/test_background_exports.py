@@ -100,7 +100,9 @@ def test_the_failing_rule_xlsx_is_the_direct_downloads_rows(personas, cases):
         make_failing_verdict(case)
     query = {"rule": RULE}
     direct = export_post(_client(personas.manager_a), reverse("assurance:rule_failing_export", args=[RULE, "xlsx"]))
-    direct_rows = list(load_workbook(io.BytesIO(direct.content), read_only=True).active.iter_rows(values_only=True))
+    assert direct.streaming
+    body = b"".join(direct.streaming_content)
+    direct_rows = list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
     job = _run(_ask(personas.manager_a, "assurance-failing", query, fmt="xlsx"))
     background = load_workbook(io.BytesIO(_file(job)), read_only=True).active
     assert list(background.iter_rows(values_only=True)) == direct_rows
