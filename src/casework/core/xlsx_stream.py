@@ -12,7 +12,10 @@ Cells are made safe as for every export (`xlsx_safe`: no formula, no character a
 hold); text is written as inline strings, numbers as numbers. Empty cells are written as empty
 elements, so a file reads back the same as one written by openpyxl's write-only workbook, which the
 exports used before. The one difference: numbers are written exactly (Python's shortest round-trip
-form), where openpyxl rounded them to 16 significant digits.
+form), where openpyxl rounded them to 16 significant digits and wrote a whole float as an integer.
+
+A sheet may hold up to 2 GiB of XML (zipfile's limit without ZIP64 extensions, which not every
+reader accepts): some millions of rows, far beyond the largest export (100,000 rows).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import math
 import os
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -211,7 +214,7 @@ def _row_xml(number: int, cells: Sequence[Any], columns: _Columns) -> str:
     return "".join(parts)
 
 
-def sheets_chunks(sheets: Sequence[Sheet]) -> Iterator[bytes]:
+def sheets_chunks(sheets: Sequence[Sheet]) -> Generator[bytes, None, None]:
     """The workbook of these sheets as byte chunks of about XLSX_CHUNK_BYTES. The parts before
     each sheet's rows leave before its rows are read; the rows are then read (once) and written
     XLSX_BATCH_ROWS at a time. Held in memory: one batch of rows, one chunk and the compressor's
@@ -242,7 +245,7 @@ def sheets_chunks(sheets: Sequence[Sheet]) -> Iterator[bytes]:
     yield sink.taken()
 
 
-def xlsx_chunks(tables: Sequence[Table | StreamedTable]) -> Iterator[bytes]:
+def xlsx_chunks(tables: Sequence[Table | StreamedTable]) -> Generator[bytes, None, None]:
     """One workbook, one sheet per table, as byte chunks for a streamed download: a StreamedTable's
     rows are read only as the file is written, after everything before them has left."""
     return sheets_chunks([(table.title, table.header, table.rows) for table in tables])
