@@ -112,8 +112,11 @@ def _rows_of_xlsx(client: Any, url: str) -> int:
 
     from openpyxl import load_workbook
 
-    response = client.post(url, DISCLOSURE) if b'name="purpose"' in client.get(url).content else client.get(url)
-    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    response = client.get(url)
+    if not response.streaming and b'name="purpose"' in response.content:
+        response = client.post(url, DISCLOSURE)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    workbook = load_workbook(io.BytesIO(body), read_only=True)
     # Rows below each sheet's header (a write-only workbook records no dimensions: count them).
     return sum(max(sum(1 for _row in sheet.iter_rows()) - 1, 0) for sheet in workbook.worksheets)
 

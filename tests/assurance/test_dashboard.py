@@ -186,8 +186,8 @@ def test_drill_down_exports_are_formula_safe_and_audited(client_as, personas, kn
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[1][1] == "'" + FORMULA
     response = export_post(client, reverse("assurance:rule_failing_export", args=["acceptance.basis", "xlsx"]))
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats") and response.streaming
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     cell = sheet.cell(row=2, column=2)
     assert cell.value == "'" + FORMULA and cell.data_type == "s"
     events = list(AuditEvent.objects.filter(action="disclose").order_by("seq"))

@@ -147,13 +147,26 @@ def test_the_csv_export_streams_every_lawyer_by_name(client_as, personas, lawyer
     assert f"(CSV, {rows} rows)" in event.subject_label
 
 
-def test_the_xlsx_export_has_every_lawyer(client_as, personas, lawyers):
+def test_the_xlsx_export_streams_every_lawyer_by_name(client_as, personas, lawyers):
     tallies.refresh()
     response = client_as("hq").get(reverse("assurance:dashboard_export", args=["xlsx"]))
-    assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content))["By lawyer"]
-    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Disposition"] == 'attachment; filename="assurance-dashboard.xlsx"'
+    event = AuditEvent.objects.filter(action="export").order_by("-seq").first()  # before the body is read
+    assert event is not None and "Assurance dashboard" in event.subject_label and "(XLSX, " in event.subject_label
+    chunks = iter(response.streaming_content)
+    with CaptureQueriesContext(connection) as before_names:
+        first = next(chunks)  # the workbook's parts and the start of the "By rule" sheet
+        second = next(chunks)  # the rest of it, and the start of the lawyers' sheet
+    # The figures before the lawyers' sheet leave before any lawyer is named.
+    assert before_names.captured_queries == [] and first.startswith(b"PK\x03\x04")
+    assert b"xl/worksheets/sheet1.xml" in first and b"xl/worksheets/sheet2.xml" in second
+    workbook = load_workbook(io.BytesIO(first + second + b"".join(chunks)))
+    assert workbook.sheetnames == ["By rule", "By lawyer", "By stage", "Trend"]
+    names = [row[0] for row in workbook["By lawyer"].iter_rows(min_row=2, values_only=True)]
     assert names == EVERY_LAWYER_BY_NAME
+    rows = sum(sheet.max_row - 1 for sheet in workbook.worksheets)
+    assert f"(XLSX, {rows} rows)" in event.subject_label
 
 
 def _statements(client, url: str) -> int:

@@ -74,15 +74,29 @@ def test_the_csv_is_streamed_header_first_with_the_drill_downs_rows(client_as, p
     ]
 
 
-def test_the_disclosure_is_written_before_the_first_row_leaves(client_as, personas, failing) -> None:
-    response = export_post(client_as("manager_a"), _url())
-    next(iter(response.streaming_content))  # only the header read so far
-    event = AuditEvent.objects.get(action="disclose")
+def _text(response) -> str:
+    """The download's cells as text: the CSV itself, or every cell of the workbook's sheet."""
+    body = b"".join(response.streaming_content)
+    if response["Content-Type"].startswith("text/csv"):
+        return body.decode()
+    sheet = load_workbook(io.BytesIO(body), read_only=True).active
+    return "\n".join(",".join(str(cell) for cell in row) for row in sheet.iter_rows(values_only=True))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_disclosure_is_written_before_the_first_row_leaves(client_as, personas, failing, fmt) -> None:
+    response = export_post(client_as("manager_a"), _url(fmt))
+    assert response.streaming
+    event = AuditEvent.objects.get(action="disclose")  # before any of the body is read
     assert event.changes_dict["cases"] == [None, sorted(v.case_id for v in failing)]
-    assert event.subject_label.endswith("(CSV, 2 rows)") and RULE in event.subject_label
+    assert event.subject_label.endswith(f"({fmt.upper()}, 2 rows)") and RULE in event.subject_label
+    next(iter(response.streaming_content))  # only the header (and for the XLSX, the workbook's parts)
 
 
-def test_a_case_failing_after_the_event_was_written_does_not_leave(client_as, personas, failing, monkeypatch) -> None:
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_case_failing_after_the_event_was_written_does_not_leave(
+    client_as, personas, failing, monkeypatch, fmt
+) -> None:
     read_ids = streaming.column
     late = make_case(actor=personas.manager_a, operation_name="Operation Late")
 
@@ -92,16 +106,19 @@ def test_a_case_failing_after_the_event_was_written_does_not_leave(client_as, pe
         return ids
 
     monkeypatch.setattr(streaming, "column", ids_then_a_new_failure)
-    body = b"".join(export_post(client_as("manager_a"), _url()).streaming_content).decode()
+    body = _text(export_post(client_as("manager_a"), _url(fmt)))
     assert late.urn not in body and all(v.case.urn in body for v in failing)
     assert late.pk not in AuditEvent.objects.get(action="disclose").changes_dict["cases"][1]
 
 
-def test_a_failure_part_way_breaks_the_download_and_keeps_the_event(client_as, personas, failing, monkeypatch) -> None:
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_failure_part_way_breaks_the_download_and_keeps_the_event(
+    client_as, personas, failing, monkeypatch, fmt
+) -> None:
     break_export_rows(monkeypatch)
-    response = export_post(client_as("manager_a"), _url())
+    response = export_post(client_as("manager_a"), _url(fmt))
     chunks = iter(response.streaming_content)
-    assert next(chunks).decode().startswith("URN,")
+    assert next(chunks).startswith(b"URN," if fmt == "csv" else b"PK\x03\x04")
     with pytest.raises(DatabaseError):
         next(chunks)  # the download breaks off: no file that looks whole but is not
     assert AuditEvent.objects.filter(action="disclose").count() == 1  # the header and event stand
@@ -111,8 +128,9 @@ def test_the_xlsx_holds_the_same_rows_and_its_event(client_as, personas, failing
     client = client_as("manager_a")
     csv_rows = list(csv.reader(io.StringIO(b"".join(export_post(client, _url()).streaming_content).decode())))
     response = export_post(client, _url("xlsx"))
-    assert not response.streaming and response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert response.streaming and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response["Content-Disposition"] == f'attachment; filename="assurance-{RULE}.xlsx"'
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert sheet.title == f"Not met {RULE}"
     # An empty cell reads back as None.
     assert [["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)] == csv_rows

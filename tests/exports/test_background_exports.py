@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from pathlib import Path
+import tempfile
 from urllib.parse import urlencode
 
 import pytest
@@ -15,7 +15,6 @@ from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
-from openpyxl.worksheet._writer import ALL_TEMP_FILES as openpyxl_temp_files
 
 from casework.audit.models import AuditEvent
 from casework.core import clock, streaming
@@ -101,7 +100,9 @@ def test_the_failing_rule_xlsx_is_the_direct_downloads_rows(personas, cases):
         make_failing_verdict(case)
     query = {"rule": RULE}
     direct = export_post(_client(personas.manager_a), reverse("assurance:rule_failing_export", args=[RULE, "xlsx"]))
-    direct_rows = list(load_workbook(io.BytesIO(direct.content), read_only=True).active.iter_rows(values_only=True))
+    assert direct.streaming
+    body = b"".join(direct.streaming_content)
+    direct_rows = list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
     job = _run(_ask(personas.manager_a, "assurance-failing", query, fmt="xlsx"))
     background = load_workbook(io.BytesIO(_file(job)), read_only=True).active
     assert list(background.iter_rows(values_only=True)) == direct_rows
@@ -301,7 +302,10 @@ def test_the_rows_are_the_requesters_visibility_when_the_worker_runs(personas, c
 # --- failure ------------------------------------------------------------------------------------
 
 
-def test_a_failing_task_marks_the_job_failed_and_leaves_no_file(personas, cases, monkeypatch):
+def test_a_failing_task_marks_the_job_failed_and_leaves_no_file(personas, cases, monkeypatch, tmp_path):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     read = streaming.cursor_blocks
     calls = []
 
@@ -317,8 +321,8 @@ def test_a_failing_task_marks_the_job_failed_and_leaves_no_file(personas, cases,
     job = _ask(personas.hq, fmt="xlsx")
     with pytest.raises(DatabaseError):
         _run(job)
-    # openpyxl's temporary file of the rows written so far is removed, not left until the worker exits.
-    assert [path for path in openpyxl_temp_files if Path(path).exists()] == []
+    # The rows written so far leave nothing behind: no partial file, no temporary file.
+    assert list(temporary.iterdir()) == []
     job.refresh_from_db()
     assert job.state == ExportState.FAILED and f"quoting export {job.pk}" in job.failure
     assert not list(services.exports_dir().iterdir())

@@ -12,7 +12,9 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from openpyxl import load_workbook
 
+from casework.audit.models import AuditEvent
 from casework.people.choices import AbsenceKind, RoleCode
 from casework.people.models import Absence, Team, User
 from casework.quality import rules, selectors, views
@@ -104,7 +106,40 @@ def test_the_page_shows_those_furthest_behind_and_the_downloads_hold_everyone(
     behind = sum(1 for r in everyone if r.behind)
     assert f"{behind} of {total} prosecutors are behind" in page
     body = b"".join(client.get("/quality/coverage/export.csv?quarter=2026-Q2").streaming_content).decode()
-    assert len(list(csv.reader(io.StringIO(body)))) == total + 1
+    csv_rows = list(csv.reader(io.StringIO(body)))
+    assert len(csv_rows) == total + 1
+    workbook = b"".join(client.get("/quality/coverage/export.xlsx?quarter=2026-Q2").streaming_content)
+    sheet = load_workbook(io.BytesIO(workbook), read_only=True).active
+    # The same rows: an empty cell reads back as None, a number as a number.
+    xlsx_rows = [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert xlsx_rows == csv_rows
+
+
+@pytest.mark.parametrize(
+    ("path", "what", "name"),
+    [
+        ("/quality/coverage/export.{fmt}?quarter=2026-Q2", "coverage", "iqa-coverage-2026-Q2"),
+        ("/quality/analytics/export.{fmt}", "analytics", "iqa-analytics"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_downloads_stream_after_their_event_is_written(personas, case_a, path, what, name, fmt) -> None:
+    _prosecutors(personas, 3)
+    submitted(personas.manager_a, case_a)
+    response = _client(personas.unithead_a).get(path.format(fmt=fmt))
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Disposition"] == f'attachment; filename="{name}.{fmt}"'
+    # Written before any of the file is read, with the number of rows the file holds.
+    event = AuditEvent.objects.get(action="export", subject_type=f"quality.{what}")
+    chunks = iter(response.streaming_content)
+    first = next(chunks)
+    body = first + b"".join(chunks)
+    if fmt == "csv":
+        rows = len(list(csv.reader(io.StringIO(body.decode())))) - 1
+    else:
+        assert first.startswith(b"PK\x03\x04")  # the workbook's first parts, before its rows
+        rows = sum(1 for _row in load_workbook(io.BytesIO(body), read_only=True).active.iter_rows()) - 1
+    assert rows > 0 and event.subject_label.startswith(f"IQA {what} {fmt.upper()}: {rows} rows")
 
 
 def test_a_scope_within_the_limit_shows_every_row(personas, case_a) -> None:

@@ -170,7 +170,8 @@ def test_coverage_export_is_audited_and_formula_safe(personas, case_a, fmt) -> N
         body = b"".join(response.streaming_content).decode()
         assert "'=HYPERLINK(1) Persona" in body
     else:
-        sheet = load_workbook(io.BytesIO(response.content)).active
+        assert response.streaming  # the same: the event first, then the workbook in chunks
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
         names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
         assert "'=HYPERLINK(1) Persona" in names
         assert all(not str(cell.value).startswith("=") for row in sheet.iter_rows() for cell in row if cell.value)

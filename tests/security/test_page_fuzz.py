@@ -161,7 +161,8 @@ def test_stored_hostile_values_break_no_page_and_no_export(world: World, persona
 
 
 def test_the_xlsx_writer_survives_control_characters() -> None:
-    from casework.core.spreadsheets import Table, tables_to_xlsx
+    from casework.core.spreadsheets import Table
+    from casework.core.xlsx_stream import tables_to_xlsx
 
     body = tables_to_xlsx([Table("Unit: a/b [x]?", ["Op\x00"], [["Name\x0b\x1f", 3, None]])])
     sheet = load_workbook(io.BytesIO(body)).active

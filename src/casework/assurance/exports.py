@@ -15,7 +15,8 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.cases.choices import Stage
 from casework.core import streaming
-from casework.core.spreadsheets import StreamedTable, Table, csv_chunks, sheet_to_xlsx, tables_to_csv, tables_to_xlsx
+from casework.core.spreadsheets import StreamedTable, Table, csv_chunks
+from casework.core.xlsx_stream import xlsx_chunks
 from casework.people import selectors as people
 
 
@@ -190,87 +191,44 @@ def failing_export(
     what: str,
     justification: str,
     recipient: str,
-) -> Iterator[str] | bytes:
-    """The cases failing one rule (the drill-down's `verdicts`) as CSV lines, or an XLSX file.
+) -> Iterator[str] | Iterator[bytes]:
+    """The cases failing one rule (the drill-down's `verdicts`) as CSV lines or XLSX byte chunks.
 
-    The `disclose` event naming every case is written first, from the case ids alone; the CSV then
-    streams, its rows kept to the cases the event names. The XLSX (a zip, whole only when finished)
-    is built before the event is written, as the other exports do, from rows read a block at a time
-    into a write-only workbook."""
+    The `disclose` event naming every case is written first, from the case ids alone; the file then
+    streams, its rows read a block at a time and kept to the cases the event names."""
     case_ids, blocks = failing_rows(verdicts=verdicts, rule_code=rule_code)
-    disclose = {"actor": actor, "case_ids": case_ids, "fmt": fmt, "what": what}
+    _disclose_failing(
+        actor=actor, case_ids=case_ids, fmt=fmt, what=what, justification=justification, recipient=recipient
+    )
     if fmt == "csv":
-        _disclose_failing(**disclose, justification=justification, recipient=recipient)
         return streaming.csv_lines(FAILING_HEADER, blocks)
-    with transaction.atomic():
-        rendered = (row for block in blocks for row in block)
-        body = sheet_to_xlsx(failing_sheet_title(rule_code), FAILING_HEADER, rendered)
-        _disclose_failing(**disclose, justification=justification, recipient=recipient)
-    return body
+    rows = (row for block in blocks for row in block)
+    return xlsx_chunks([StreamedTable(failing_sheet_title(rule_code), FAILING_HEADER, rows, count=len(case_ids))])
 
 
 def dashboard_export(
     *, actor: Any, data: reads.Dashboard, fmt: str, what: str, justification: str
-) -> Iterator[str] | bytes:
-    """The dashboard's figures (no case is named: an `export` to the user) as CSV text chunks, or an XLSX file.
+) -> Iterator[str] | Iterator[bytes]:
+    """The dashboard's figures (no case is named: an `export` to the user) as CSV text chunks or
+    XLSX byte chunks.
 
-    The CSV's event is written first and the file then streams, so at national scale its first
-    bytes leave before the thousands of lawyers' rows are read (all figures, counted before the
-    event). The XLSX (a zip, whole only when finished) is built, then its event written, in one
-    transaction as export_tables does."""
+    The event is written first and the file then streams, so at national scale its first bytes
+    leave before the thousands of lawyers' rows are read (all figures, counted before the event)."""
     tables = dashboard_tables(data)
-    if fmt == "csv":
-        with transaction.atomic():
-            _record_export(actor=actor, tables=tables, fmt=fmt, what=what, justification=justification)
-        return csv_chunks(tables)
-    return export_tables(actor=actor, tables=tables, fmt=fmt, what=what, justification=justification)
+    with transaction.atomic():
+        _record_export(actor=actor, tables=tables, fmt=fmt, what=what, justification=justification)
+    return csv_chunks(tables) if fmt == "csv" else xlsx_chunks(tables)
 
 
 def _record_export(
-    *,
-    actor: Any,
-    tables: Sequence[Table | StreamedTable],
-    fmt: str,
-    what: str,
-    justification: str,
-    recipient: str = "",
-    case_ids: Sequence[int] | None = None,
+    *, actor: Any, tables: Sequence[Table | StreamedTable], fmt: str, what: str, justification: str
 ) -> None:
     rows = sum(table.count if isinstance(table, StreamedTable) else len(table.rows) for table in tables)
     audit.record(
         actor=actor,
-        action=Action.EXPORT if case_ids is None else Action.DISCLOSE,
+        action=Action.EXPORT,
         subject_type="assurance.dashboard",
         subject_label=f"{what} ({fmt.upper()}, {rows} rows)"[:250],
-        changes=None if case_ids is None else {"cases": [None, sorted(set(case_ids))]},
         justification=justification,
-        recipient=recipient or audit.actor_snapshot(actor).label,
+        recipient=audit.actor_snapshot(actor).label,
     )
-
-
-@transaction.atomic
-def export_tables(
-    *,
-    actor: Any,
-    tables: Sequence[Table | StreamedTable],
-    fmt: str,
-    what: str,
-    justification: str,
-    recipient: str = "",
-    case_ids: Sequence[int] | None = None,
-) -> bytes:
-    """Render the tables and write the export event (who, why, to whom, what) in the same transaction.
-
-    Tables naming cases (`case_ids`) are a disclosure to the recipient the user stated; figures
-    alone are an export to the user."""
-    body = tables_to_csv(tables) if fmt == "csv" else tables_to_xlsx(tables)
-    _record_export(
-        actor=actor,
-        tables=tables,
-        fmt=fmt,
-        what=what,
-        justification=justification,
-        recipient=recipient,
-        case_ids=case_ids,
-    )
-    return body

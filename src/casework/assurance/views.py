@@ -39,7 +39,6 @@ from casework.core.disclosure import disclosure_or_form, list_or_export
 from casework.core.errors import CaseworkError, EditConflict, NotFound, PermissionDenied
 from casework.core.forms import apply_service_error
 from casework.core.params import id_param, page_param
-from casework.core.spreadsheets import CONTENT_TYPES
 from casework.core.views import page_errors
 from casework.people.choices import UNIT_MANAGER_ROLES
 from casework.people.models import User
@@ -402,12 +401,6 @@ def _unit_query(scope: reads.DashboardScope) -> str:
     return "?" + urlencode({"unit": scope.unit.pk}) if scope.unit and scope.can_choose else ""
 
 
-def _export_response(body: bytes, fmt: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
-
-
 def _justification(user: Any, what: str) -> str:
     return f"{user.primary_role_label}: {what}"
 
@@ -428,9 +421,7 @@ def dashboard(request: HttpRequest, fmt: str = "") -> HttpResponseBase:
             what=f"Assurance dashboard, {scope.label}",
             justification=_justification(user, f"assurance dashboard export ({scope.label})"),
         )
-        if isinstance(body, bytes):
-            return _export_response(body, fmt, "assurance-dashboard")
-        return streaming.csv_response(body, "assurance-dashboard.csv")
+        return streaming.file_response(body, fmt, f"assurance-dashboard.{fmt}")
     return render(
         request,
         "assurance/dashboard.html",
@@ -490,9 +481,7 @@ def rule_failing(request: HttpRequest, rule_code: str, fmt: str = "") -> HttpRes
             justification=disclosure.purpose,
             recipient=disclosure.recipient,
         )
-        if isinstance(body, bytes):
-            return _export_response(body, fmt, f"assurance-{rule_code}")
-        return streaming.csv_response(body, f"assurance-{rule_code}.csv")
+        return streaming.file_response(body, fmt, f"assurance-{rule_code}.{fmt}")
     page = _page_number(request)
     rows, has_next = reads.failing_page(user=user, scope=scope, rule_code=rule_code, page=page)
     case_services.cases_consulted(

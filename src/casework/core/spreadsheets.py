@@ -1,20 +1,16 @@
 """CSV and XLSX output shared by every export: cells that a spreadsheet would run as a formula
 are neutralised (CSV/XLSX injection), numbers stay numbers, and several tables can go in one file
-(one CSV with blank-line-separated tables, or one XLSX sheet per table)."""
+(one CSV with blank-line-separated tables, or one XLSX sheet per table: see xlsx_stream)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from typing import Any
 
 #: A spreadsheet treats a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -40,21 +36,26 @@ def spreadsheet_safe(value: Any) -> Any:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-#: Characters a worksheet title may not hold.
-_SHEET_TITLE_FORBIDDEN = str.maketrans({char: " " for char in "[]:*?/\\"})
+#: Characters an XLSX file cannot hold: control characters other than tab, line feed and carriage
+#: return; halves of a surrogate pair (no UTF-8 form); U+FFFE and U+FFFF (not characters in XML).
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+#: Characters a worksheet title may not hold (nor a line break or tab, which Excel cannot show).
+_SHEET_TITLE_FORBIDDEN = str.maketrans({char: " " for char in "[]:*?/\\\t\r\n"})
 
 
 def xlsx_safe(value: Any) -> Any:
-    """spreadsheet_safe, and without the control characters an XLSX file cannot hold (a stored
-    operation name with one once broke an export for everyone): each becomes U+FFFD."""
+    """spreadsheet_safe, and without the characters an XLSX file cannot hold (a stored operation
+    name with a control character once broke an export for everyone): each becomes U+FFFD."""
     safe = spreadsheet_safe(value)
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", safe) if isinstance(safe, str) else safe
+    return _NOT_XML_RE.sub("\ufffd", safe) if isinstance(safe, str) else safe
 
 
 def sheet_title(title: str) -> str:
-    """A worksheet title Excel accepts: no brackets, colon, star, question mark or slashes, 1 to 31 characters."""
-    cleaned = ILLEGAL_CHARACTERS_RE.sub("", str(title)).translate(_SHEET_TITLE_FORBIDDEN).strip("' ")
-    return cleaned[:31] or "Sheet"
+    """A worksheet title Excel accepts: no brackets, colon, star, question mark, slashes or line
+    breaks, not starting or ending with an apostrophe, 1 to 31 characters."""
+    cleaned = _NOT_XML_RE.sub("", str(title)).translate(_SHEET_TITLE_FORBIDDEN).strip("' ")
+    return cleaned[:31].rstrip("' ") or "Sheet"  # nor start or end with an apostrophe
 
 
 @dataclass(frozen=True)
@@ -112,64 +113,3 @@ def csv_chunks(tables: Sequence[Table | StreamedTable], *, titles: bool | None =
                 yield taken()
     if text := taken():
         yield text
-
-
-def tables_to_xlsx(tables: Sequence[Table | StreamedTable]) -> bytes:
-    """One workbook, one sheet per table (sheet names are cut to Excel's 31 characters)."""
-    workbook = Workbook(write_only=True)
-    for table in tables:
-        _append_sheet(workbook, table.title, table.header, table.rows)
-    return _saved(workbook)
-
-
-def sheet_to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """One sheet from rows read as they come (a generator): only the current row is held."""
-    buffer = io.BytesIO()
-    write_sheet_xlsx(buffer, title, header, rows)
-    return buffer.getvalue()
-
-
-def write_sheet_xlsx(
-    target: str | os.PathLike[str] | IO[bytes], title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> None:
-    """sheet_to_xlsx into a file (a background export): memory stays bounded by one row."""
-    workbook = Workbook(write_only=True)
-    try:
-        _append_sheet(workbook, title, header, rows)
-        workbook.save(target)
-    except BaseException:
-        _discard(workbook)
-        raise
-
-
-def _discard(workbook: Workbook) -> None:
-    """After a failure part way (the database went away, say): close each sheet's XML writer and
-    remove its temporary file, which holds the rows written so far. openpyxl would otherwise keep
-    it until the process exits, and a worker runs for weeks."""
-    for sheet in workbook.worksheets:
-        writer = getattr(sheet, "_writer", None)
-        if writer is None:
-            continue
-        rows = getattr(sheet, "_rows", None)
-        with contextlib.suppress(Exception):  # the XML writer may refuse to close mid-row
-            if rows is not None:
-                rows.close()
-        with contextlib.suppress(Exception):
-            writer.close()
-        with contextlib.suppress(OSError, ValueError):
-            writer.cleanup()
-
-
-def _append_sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    # Write-only: rows are serialised (to a temporary file) as they are appended, so memory stays
-    # bounded however large the export.
-    sheet = workbook.create_sheet(title=sheet_title(title))
-    sheet.append([xlsx_safe(cell) for cell in header])
-    for row in rows:
-        sheet.append([xlsx_safe(cell) for cell in row])
-
-
-def _saved(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

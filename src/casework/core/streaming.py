@@ -1,5 +1,6 @@
 """Streamed CSV exports: the header leaves at once, then the rows in blocks read straight from a
-database cursor, so a national export starts within moments and never sits whole in memory.
+database cursor, so a national export starts within moments and never sits whole in memory
+(`file_response` also sends a streamed XLSX, see xlsx_stream).
 
 The disclosure event of an export is written before the first byte (see cases.exports and
 assurance.exports); `only_disclosed` then keeps out any row the event does not name, so a case
@@ -156,5 +157,12 @@ def map_blocks(
 
 def csv_response(lines: Iterable[str], filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(lines, content_type=CONTENT_TYPES["csv"])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def file_response(chunks: Iterable[str] | Iterable[bytes], fmt: str, filename: str) -> StreamingHttpResponse:
+    """A streamed download: a CSV's text chunks or an XLSX's byte chunks (`xlsx_stream.xlsx_chunks`)."""
+    response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

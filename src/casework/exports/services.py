@@ -34,7 +34,7 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.core import clock, streaming
 from casework.core.errors import CaseworkError, NotFound, PermissionDenied, ValidationFailed
-from casework.core.spreadsheets import write_sheet_xlsx
+from casework.core.xlsx_stream import write_sheet_xlsx
 from casework.exports import kinds
 from casework.exports.models import ACTIVE_STATES, ExportFormat, ExportJob, ExportState
 from casework.exports.tasks import export_task

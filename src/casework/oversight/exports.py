@@ -12,7 +12,8 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.core import clock
 from casework.core.errors import ValidationFailed
-from casework.core.spreadsheets import Table, tables_to_csv, tables_to_xlsx
+from casework.core.spreadsheets import Table, tables_to_csv
+from casework.core.xlsx_stream import tables_to_xlsx
 from casework.oversight.dashboard import OversightDashboard
 
 FORMATS = ("xlsx", "csv")

@@ -16,8 +16,9 @@ from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.cases.models import Case
 from casework.core import streaming
-from casework.core.spreadsheets import CONTENT_TYPES, Table, spreadsheet_safe, tables_to_csv, tables_to_xlsx
+from casework.core.spreadsheets import CONTENT_TYPES, Table, spreadsheet_safe, tables_to_csv
 from casework.core.streaming import safe_text
+from casework.core.xlsx_stream import tables_to_xlsx
 from casework.people import selectors as people
 from casework.people.models import Team, Unit
 from casework.progression import counts

@@ -3,16 +3,15 @@ spreadsheet (cells that would start a formula are neutralised, in both formats).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import transaction
-from openpyxl import Workbook
 
 from casework.audit import services as audit
 from casework.audit.choices import Action
-from casework.core.spreadsheets import Table, csv_chunks, sheet_title, xlsx_safe
+from casework.core.spreadsheets import Table, csv_chunks
+from casework.core.xlsx_stream import xlsx_chunks
 from casework.quality.selectors import Analytics, CoverageRow
 
 COVERAGE_HEADER = ["Prosecutor", "Unit", "Team", "Expected", "Received", "Behind", "How the quota was worked out"]
@@ -57,18 +56,6 @@ def analytics_rows(data: Analytics) -> list[list[Any]]:
     return rows
 
 
-def _xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
-    book = Workbook(write_only=True)  # rows are written out as appended: bounded memory
-    sheet = book.create_sheet(title=sheet_title(title))
-    sheet.append([xlsx_safe(cell) for cell in header])
-    for row in rows:
-        # Numbers stay numbers; text is neutralised like the CSV so no cell is ever a formula.
-        sheet.append([cell if isinstance(cell, int | float) else xlsx_safe(cell) for cell in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def _record(*, actor: Any, what: str, fmt: str, rows: int, description: str, justification: str) -> None:
     audit.record(
         actor=actor,
@@ -82,18 +69,13 @@ def _record(*, actor: Any, what: str, fmt: str, rows: int, description: str, jus
 
 def export(
     *, actor: Any, what: str, fmt: str, header: list[str], rows: list[list[Any]], description: str, justification: str
-) -> Iterator[str] | bytes:
-    """The export, with its event recorded. A CSV is text chunks: its event is written first (the
-    rows are already worked out), so a national file starts at once rather than after every row is
-    written. An XLSX (a zip, whole only when finished) is built, then its event written, in one
-    transaction."""
-    if fmt == "csv":
-        with transaction.atomic():
-            _record(
-                actor=actor, what=what, fmt=fmt, rows=len(rows), description=description, justification=justification
-            )
-        return csv_chunks([Table(what, header, rows)], titles=False)
+) -> Iterator[str] | Iterator[bytes]:
+    """The export, with its event recorded first (the rows are already worked out), then the file
+    as chunks, so a national file starts at once rather than after every row is written: a CSV as
+    text, an XLSX as bytes (cells made safe as in the CSV, numbers kept as numbers)."""
     with transaction.atomic():
-        body = _xlsx(what, header, rows)
         _record(actor=actor, what=what, fmt=fmt, rows=len(rows), description=description, justification=justification)
-    return body
+    table = Table(what, header, rows)
+    if fmt == "csv":
+        return csv_chunks([table], titles=False)
+    return xlsx_chunks([table])

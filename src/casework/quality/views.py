@@ -492,17 +492,8 @@ def moderation_resolve(request: HttpRequest, moderation_id: int) -> HttpResponse
 # --- coverage and analytics -----------------------------------------------------------------------
 
 
-def _download(body: Iterator[str] | bytes, name: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
-    if not isinstance(body, bytes):  # a CSV's text chunks
-        return streaming.csv_response(body, f"{name}.{fmt}")
-    content_type = (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        if fmt == "xlsx"
-        else "text/csv; charset=utf-8"
-    )
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+def _download(body: Iterator[str] | Iterator[bytes], name: str, fmt: str) -> StreamingHttpResponse:
+    return streaming.file_response(body, fmt, f"{name}.{fmt}")
 
 
 #: The coverage page shows at most this many prosecutors, furthest behind first.

@@ -10,7 +10,8 @@ from django.db import transaction
 from casework.audit import services as audit
 from casework.audit.choices import Action
 from casework.core import clock
-from casework.core.spreadsheets import Table, tables_to_csv, tables_to_xlsx
+from casework.core.spreadsheets import Table, tables_to_csv
+from casework.core.xlsx_stream import tables_to_xlsx
 from casework.resourcing.reports import UnitReport
 from casework.resourcing.rollups import GradeRollup, Rollup
 
