@@ -14,7 +14,6 @@ a temporary directory, removed at the end. Prints JSON; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -23,6 +22,8 @@ import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
+
+from measure import emit, signed_in_client
 
 HERE = Path(__file__).resolve().parent
 #: The request only records the job and queues the task: it must answer like a page.
@@ -47,16 +48,6 @@ def _exports() -> list[dict[str, Any]]:
          "query": {"rule": rule}, "fmt": "xlsx", "baseline": failing,
          "baseline_name": "direct failing-rule XLSX download"},
     ]  # fmt: skip
-
-
-def _client(username: str) -> Any:
-    from django.test import Client
-
-    from casework.people.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def _direct(client: Any, url: str) -> float:
@@ -107,7 +98,7 @@ def _background(client: Any, export: dict[str, Any], run: int, *, traced: bool =
 def measure(export: dict[str, Any], runs: int) -> dict[str, Any]:
     from measure import progress
 
-    client = _client(export["user"])
+    client = signed_in_client(export["user"])
     progress(f"{export['name']} as {export['user']}")
     _direct(client, export["baseline"])  # warm-up
     samples, baseline = [], []
@@ -161,10 +152,7 @@ def main() -> None:
         "load_average": {"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]},
         "exports": rows,
     }
-    text = json.dumps(report, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n")
-    print(text)
+    emit(report, args.out)
 
 
 if __name__ == "__main__":

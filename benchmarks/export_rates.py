@@ -16,7 +16,6 @@ XLSX in bounded memory. Progress goes to stderr.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -24,6 +23,8 @@ import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
+
+from measure import emit, signed_in_client
 
 HERE = Path(__file__).resolve().parent
 FIRST_BYTE_MS = 500
@@ -62,16 +63,6 @@ def _exports() -> list[dict[str, Any]]:
         {"name": "progression board CSV", "user": "area.a", "url": reverse("progression:board_export")},
         {"name": "resourcing unit XLSX", "user": "hq.analyst", "url": reverse("resourcing:unit_xlsx", args=[unit_id])},
     ]
-
-
-def _client(username: str) -> Any:
-    from django.test import Client
-
-    from casework.people.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def _download(client: Any, url: str) -> dict[str, Any]:
@@ -133,7 +124,7 @@ def _peak_kib(client: Any, url: str) -> int:
 def measure(export: dict[str, Any], runs: int) -> dict[str, Any]:
     from measure import capture_selects, progress, replayer
 
-    client = _client(export["user"])
+    client = signed_in_client(export["user"])
     progress(f"{export['name']} as {export['user']}")
     _download(client, export["url"])  # warm-up
     replay = replayer(capture_selects(lambda: _download(client, export["url"])))
@@ -200,10 +191,7 @@ def main() -> None:
         ],
         "exports": rows,
     }
-    text = json.dumps(report, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n")
-    print(text)
+    emit(report, args.out)
 
 
 if __name__ == "__main__":

@@ -159,3 +159,24 @@ def growth(small: dict[str, Any], large: dict[str, Any]) -> list[dict[str, Any]]
             }
         )
     return rows
+
+
+def signed_in_client(username: str) -> Any:
+    """A Django test client signed in as this user of the register."""
+    from django.test import Client
+
+    from casework.people.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def emit(report: dict[str, Any], out: Any) -> None:
+    """Print the report as JSON, and write it to `out` too when one is given."""
+    import json
+
+    text = json.dumps(report, indent=2)
+    if out:
+        out.write_text(text + "\n")
+    print(text)

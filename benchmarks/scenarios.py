@@ -21,21 +21,12 @@ from measure import (
     ratio,
     replay_figure,
     replayer,
+    signed_in_client,
     summarise,
     timed,
 )
 
 # --- pages, dashboards and exports ---------------------------------------------------------------
-
-
-def _client(username: str) -> Any:
-    from django.test import Client
-
-    from casework.people.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def _get(client: Any, url: str, **headers: Any) -> Callable[[], None]:
@@ -55,10 +46,10 @@ def pages(repeat: int, budget: float) -> list[dict[str, Any]]:
     from casework.cases.models import Case
     from casework.people.models import User
 
-    manager = _client("manager.a")
+    manager = signed_in_client("manager.a")
     prosecutor = User.objects.get(username="prosecutor.a")
     case_id = Case.objects.filter(allocated_lawyer=prosecutor).values_list("pk", flat=True).first()
-    hq = _client("hq.analyst")
+    hq = signed_in_client("hq.analyst")
     token = _api_token(User.objects.get(username="manager.a"))
     figures = []
 
@@ -84,7 +75,7 @@ def pages(repeat: int, budget: float) -> list[dict[str, Any]]:
     specs: list[tuple[str, Any, str, dict[str, str], str]] = [
         (
             "case detail page (with its consult audit event)",
-            _client("prosecutor.a"),
+            signed_in_client("prosecutor.a"),
             f"/cases/{case_id}/",
             {},
             "100 ms",

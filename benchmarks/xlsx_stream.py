@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import statistics
 import sys
@@ -35,6 +34,8 @@ import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+from measure import emit, signed_in_client
 
 HERE = Path(__file__).resolve().parent
 FIRST_BYTE_MS = 500
@@ -155,16 +156,6 @@ def compare_writers(name: str, tables: Callable[[], Sequence[Any]], rows: int, r
 # --- the register's downloads ---------------------------------------------------------------------
 
 
-def _client(username: str) -> Any:
-    from django.test import Client
-
-    from casework.people.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
 def _download(client: Any, url: str) -> dict[str, Any]:
     started, cpu = time.perf_counter(), time.process_time()
     response = client.get(url)
@@ -231,7 +222,7 @@ def _seconds(fn: Callable[[], Any]) -> float:
 def measure_download(download: dict[str, Any], runs: int, requests_only: bool) -> dict[str, Any]:
     """The download as the HQ analyst asks for it; unless requests_only, interleaved with the
     baseline: its tables worked out, then written by openpyxl (what the download did before)."""
-    client = _client(HQ)
+    client = signed_in_client(HQ)
     _progress(f"{download['name']} as {HQ}")
     warm = _download(client, download["url"])
     rows = _rows_of(warm["body"])
@@ -304,10 +295,7 @@ def main() -> None:
         report["scale"] = run.scale()
         report["downloads"] = [measure_download(d, args.runs, args.requests_only) for d in _downloads()]
     report["load_average"] = {"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]}
-    text = json.dumps(report, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n")
-    print(text)
+    emit(report, args.out)
 
 
 if __name__ == "__main__":
